@@ -1,0 +1,18 @@
+/* xmalloc.h: allocation that aborts on our own out-of-memory; callers never check for NULL. */
+#ifndef DRIFTWATCH_XMALLOC_H
+#define DRIFTWATCH_XMALLOC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+int xasprintf(char **ret, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xvasprintf(char **ret, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Append a printf'd string to *buf (which may be NULL). */
+void xappendf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
