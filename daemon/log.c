@@ -2,7 +2,6 @@
  * log.c: stderr logging with journald priority prefixes, as OpenSMTPD's log.c but for systemd:
  * journald reads the "<N>" prefix as the priority, so no syslog socket is needed.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,4 @@
 /* xmalloc.c: allocation that aborts on our own out-of-memory; nothing else in driftwatch is fatal. */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

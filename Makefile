@@ -1,0 +1,132 @@
+# driftwatch: a plain Makefile with pkg-config.
+#   make            build driftwatchd and driftwatchctl into build/
+#   make check      install what is missing, build, run every test, then again under ASan+UBSan
+#   make demo       run the product on its embedded defaults with the sample data, in ./demo/
+#   make asan       the test suite under ASan+UBSan only
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian 12 packages needed to build and test
+
+PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+BUILD   ?= build
+
+CC      ?= cc
+PKGS    := libevent libcurl sqlite3 inih jansson libcrypto libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+ifneq ($(WERROR),)
+WARN    += -Werror
+endif
+OPT     ?= -O2
+SAN_FLAGS :=
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1
+endif
+CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN_FLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(SAN_FLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+LIB_SRCS  := $(filter-out daemon/main.c $(wildcard daemon/ctl*.c),$(wildcard daemon/*.c))
+CTL_SRCS  := $(wildcard daemon/ctl*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+FAKE_SRCS := $(wildcard tests/fakes/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
+FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+.PHONY: all check asan demo install clean deps tests test-deps fuzz
+
+all: $(BUILD)/driftwatchd $(BUILD)/driftwatchctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libdriftwatch.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/driftwatchd: $(BUILD)/daemon/main.o $(BUILD)/libdriftwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/driftwatchctl: $(CTL_OBJS) $(BUILD)/libdriftwatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdriftwatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libdriftwatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets build as plain programs that replay a corpus (tests/fuzz/driver.c);
+# `make fuzz` builds real libFuzzer binaries with clang.
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver.o $(BUILD)/libdriftwatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fuzz/driver.o: tests/fuzz/driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests: all $(TESTS) $(FAKES) $(filter-out $(BUILD)/fuzz/driver,$(FUZZERS))
+
+deps:
+	scripts/install-deps test
+
+test-deps:
+	scripts/install-deps test
+
+# Everything: the suite built normally, then again under ASan+UBSan; one summary line at the end.
+check: test-deps
+	$(MAKE) tests
+	$(MAKE) BUILD=build/asan SAN=1 tests
+	scripts/run-tests $(BUILD) build/asan
+
+asan: test-deps
+	$(MAKE) BUILD=build/asan SAN=1 tests
+	scripts/run-tests build/asan
+
+demo:
+	scripts/install-deps build
+	$(MAKE) all
+	scripts/demo
+
+fuzz:
+	@for f in $(FUZZ_SRCS); do \
+		n=$$(basename $$f .c); \
+		echo "clang -fsanitize=fuzzer,address $$f -> $(BUILD)/libfuzzer/$$n"; \
+		mkdir -p $(BUILD)/libfuzzer; \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address -Iinclude -Idaemon $(PKG_CFLAGS) \
+			$$f $(LIB_SRCS) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS) -lm || exit 1; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/driftwatch $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/driftwatchd $(DESTDIR)$(SBINDIR)/driftwatchd
+	install -m 0755 $(BUILD)/driftwatchctl $(DESTDIR)$(BINDIR)/driftwatchctl
+	test -e $(DESTDIR)$(SYSCONFDIR)/driftwatch/driftwatch.ini || \
+		install -m 0640 etc/driftwatch.ini $(DESTDIR)$(SYSCONFDIR)/driftwatch/driftwatch.ini
+	install -m 0644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/driftwatch/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/driftwatch.service > $(DESTDIR)$(UNITDIR)/driftwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/driftwatch.service
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(BUILD)/daemon/main.d

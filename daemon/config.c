@@ -1,0 +1,1236 @@
+/*
+ * config.c: the key table, the ini parser (libinih) and validation.
+ *
+ * Every key an admin can set is one row of config_keys[]: its section, name, type, default (as
+ * text, parsed by the same code as the file so a default can never be invalid), bounds, whether a
+ * SIGHUP may change it, and one line of help. A config is built whole in a fresh struct; errors are
+ * collected as "FILE:LINE: what is wrong" and the struct is thrown away if there is any.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+
+enum key_type {
+	T_STRING,
+	T_PATH,
+	T_EMAIL,
+	T_BOOL,
+	T_INT,
+	T_DURATION,
+	T_DURATIONS,
+	T_INTERVAL,
+	T_PERCENT,
+	T_WINDOW,
+	T_LIST,
+	T_ENUM,
+	T_ESCALATE,
+	T_STAGE,
+	T_CADENCE,
+	T_WHEN,
+};
+
+/* Which struct a key writes into. */
+enum key_scope {
+	S_GLOBAL,    /* struct config */
+	S_TRANSPORT, /* struct config_transport */
+	S_ROLE,	     /* struct config_role */
+	S_TEAM,	     /* struct config_team */
+	S_DIGEST,    /* struct config_digest */
+};
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	const char *def;
+	long long min, max; /* T_INT, T_INTERVAL (seconds), T_PERCENT, T_DURATION (n) */
+	const char *choices; /* T_ENUM: "a|b|c" */
+	bool reloadable;
+	const char *help;
+	enum key_scope scope;
+	size_t offset;
+	size_t count_offset; /* lists: where the count lives; 0 when not a list */
+};
+
+#define G(f) S_GLOBAL, offsetof(struct config, f), 0
+#define GL(f, c) S_GLOBAL, offsetof(struct config, f), offsetof(struct config, c)
+#define TR(f) S_TRANSPORT, offsetof(struct config_transport, f), 0
+#define RO(f) S_ROLE, offsetof(struct config_role, f), 0
+#define RL(f, c) S_ROLE, offsetof(struct config_role, f), offsetof(struct config_role, c)
+#define TE(f) S_TEAM, offsetof(struct config_team, f), 0
+#define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0
+#define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c)
+
+/* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
+static const struct config_key config_keys[] = {
+	/* [daemon] */
+	{ "daemon", "admin_email", T_EMAIL, "", 0, 0, NULL, true,
+	    "who is told when a notice is given up (dead) or an endpoint is disabled", G(admin_email) },
+	{ "daemon", "admin_transport", T_STRING, "", 0, 0, NULL, true,
+	    "transport for admin alerts; empty = another transport than the failing one where one exists", G(admin_transport) },
+	{ "daemon", "bank_holidays", T_PATH, "/etc/driftwatch/bank-holidays-england-and-wales.txt", 0, 0, NULL, true,
+	    "bank holidays in England and Wales, one YYYY-MM-DD a line", G(bank_holidays) },
+	{ "daemon", "database", T_PATH, "/var/lib/driftwatch/driftwatch.db", 0, 0, NULL, false,
+	    "the SQLite database: all state lives here", G(database) },
+	{ "daemon", "default_transport", T_STRING, "", 0, 0, NULL, true,
+	    "transport for notices whose role names none; empty = the first [transport] (or the built-in file spool)", G(default_transport) },
+	{ "daemon", "send_window", T_WINDOW, "08:00-18:00", 0, 0, NULL, true,
+	    "local hours on working days when non-urgent notices go out", G(send_window) },
+	{ "daemon", "tick", T_INTERVAL, "60s", 5, 3600, NULL, true,
+	    "backstop: re-plan and re-arm at least this often", G(tick) },
+	{ "daemon", "timezone", T_STRING, "Europe/London", 0, 0, NULL, false,
+	    "local time zone from the system tz database", G(timezone) },
+	{ "daemon", "watch_interval", T_INT, "500", 50, 60000, NULL, true,
+	    "milliseconds between checks for changes written by driftwatchctl", G(watch_interval_ms) },
+
+	/* [outbox] */
+	{ "outbox", "batch", T_INT, "200", 1, 10000, NULL, true,
+	    "notices claimed from the outbox per pass", G(outbox_batch) },
+	{ "outbox", "batch_reminders", T_BOOL, "yes", 0, 0, NULL, true,
+	    "reminders to one person in one send window go out as one message", G(batch_reminders) },
+	{ "outbox", "breaker_failures", T_INT, "5", 1, 1000, NULL, true,
+	    "consecutive failures that pause an endpoint (circuit breaker)", G(breaker_failures) },
+	{ "outbox", "breaker_pause", T_INTERVAL, "60s", 1, 86400, NULL, true,
+	    "how long a paused endpoint waits before one probe", G(breaker_pause) },
+	{ "outbox", "give_up_after", T_INTERVAL, "72h", 60, 30 * 86400, NULL, true,
+	    "a notice still failing this long after it was created is dead and the admin is told", G(give_up_after) },
+	{ "outbox", "retry_first", T_INTERVAL, "60s", 1, 86400, NULL, true,
+	    "first retry delay; doubles each attempt, with jitter", G(retry_first) },
+	{ "outbox", "retry_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true,
+	    "longest delay between retries", G(retry_max) },
+
+	/* [actions] */
+	{ "actions", "amber_within", T_DURATION, "20wd", 0, 1000, NULL, true,
+	    "an action due within this is Amber", G(actions_amber_within) },
+	{ "actions", "escalate", T_ESCALATE, "1wd:manager, 11wd:manager+1, 21wd:dcs", 0, 0, NULL, true,
+	    "overdue ladder: after due_on, tell WHO (manager = the lead's reports_to, manager+1 the next, or a role)", GL(actions_escalate, actions_nescalate) },
+	{ "actions", "remind_before", T_DURATIONS, "10wd, 3wd", 0, 1000, NULL, true,
+	    "reminders to the lead officer before due_on", GL(actions_remind_before, actions_nremind_before) },
+	{ "actions", "stale_after", T_DURATION, "30d", 1, 1000, NULL, true,
+	    "progress older than this is Amber and the lead is nudged", G(actions_stale_after) },
+
+	/* [disputes] */
+	{ "disputes", "iro_reminder_after", T_DURATION, "2wd", 0, 100, NULL, true,
+	    "after a response, remind the IRO to resolve or escalate", G(disputes_iro_reminder_after) },
+	{ "disputes", "remind_before", T_DURATION, "1wd", 0, 100, NULL, true,
+	    "remind the responder this long before a stage's deadline", G(disputes_remind_before) },
+	{ "disputes", "stage", T_STAGE, "informal, team-manager, 5wd\n1, team-manager, 5wd\n2, head-of-service, 5wd\n3, assistant-director, 5wd\n4, dcs, 5wd", 0, 0, NULL, true,
+	    "one rung of the ladder a line: NAME, RESPONDER, LIMIT (repeat the key; order is the ladder)", GL(disputes_stages, disputes_nstages) },
+	{ "disputes", "total_limit", T_DURATION, "20wd", 1, 1000, NULL, true,
+	    "a formal process open longer than this is flagged to the DCS and the IRO manager", G(disputes_total_limit) },
+
+	/* [reviews] */
+	{ "reviews", "first", T_DURATION, "20wd", 1, 1000, NULL, true,
+	    "first review after the start of a period of care (reg 33)", G(reviews_first) },
+	{ "reviews", "later", T_DURATION, "6m", 1, 1000, NULL, true,
+	    "later reviews after the previous review held", G(reviews_later) },
+	{ "reviews", "overdue_repeat", T_DURATION, "1w", 1, 100, NULL, true,
+	    "repeat the overdue notice this often while a review stays overdue", G(reviews_overdue_repeat) },
+	{ "reviews", "permanence_remind_before", T_DURATION, "10wd", 0, 1000, NULL, true,
+	    "before the second review with no permanence plan, remind the social worker, team manager and IRO", G(reviews_permanence_remind_before) },
+	{ "reviews", "remind_before", T_DURATIONS, "15wd, 5wd", 0, 1000, NULL, true,
+	    "reminders before a review is due", GL(reviews_remind_before, reviews_nremind_before) },
+	{ "reviews", "second", T_DURATION, "3m", 1, 1000, NULL, true,
+	    "second review after the first review held", G(reviews_second) },
+
+	/* [asye] */
+	{ "asye", "anonymise", T_BOOL, "no", 0, 0, NULL, true,
+	    "the monthly compliance list shows person_id and team only", G(asye_anonymise) },
+	{ "asye", "length", T_DURATION, "12m", 1, 1000, NULL, true,
+	    "length of the programme", G(asye_length) },
+	{ "asye", "protected_share", T_PERCENT, "10%", 0, 100, NULL, true,
+	    "protected development time as a share of contracted hours", G(asye_protected_share) },
+	{ "asye", "review_remind_before", T_DURATION, "10wd", 0, 1000, NULL, true,
+	    "remind the team manager this long before a review point", G(asye_review_remind_before) },
+	{ "asye", "reviews", T_DURATIONS, "3m, 6m, 9m, 12m", 0, 1000, NULL, true,
+	    "review points after the ASYE start", GL(asye_reviews, asye_nreviews) },
+	{ "asye", "supervision", T_CADENCE, "1w until 6w, 2w until 6m, 1m", 0, 0, NULL, true,
+	    "supervision cadence: EVERY until WHEN, ..., EVERY (to the end)", GL(asye_supervision, asye_nsupervision) },
+	{ "asye", "window", T_DURATION, "4w", 1, 100, NULL, true,
+	    "rolling window over which protected time is measured", G(asye_window) },
+
+	/* [caseloads] */
+	{ "caseloads", "alert_above", T_INT, "22", 1, 1000, NULL, true,
+	    "experienced social workers above this are reported", G(caseload_alert_above) },
+	{ "caseloads", "asye_cap", T_INT, "18", 1, 1000, NULL, true,
+	    "ASYE caseload cap", G(caseload_asye_cap) },
+	{ "caseloads", "target", T_INT, "20", 1, 1000, NULL, true,
+	    "target caseload for experienced social workers", G(caseload_target) },
+
+	/* [transport "NAME"] */
+	{ "transport", "ca_file", T_PATH, "", 0, 0, NULL, true,
+	    "CA bundle for TLS; empty = the system's", TR(t.ca_file) },
+	{ "transport", "concurrency", T_INT, "4", 1, 256, NULL, true,
+	    "requests in flight at once", TR(t.concurrency) },
+	{ "transport", "domain", T_STRING, "", 0, 0, NULL, true,
+	    "right-hand side of Message-ID; empty = the domain of from", TR(t.domain) },
+	{ "transport", "format", T_ENUM, "", 0, 0, "|eml|json|teams", true,
+	    "webhook: json or teams; file: eml (default) or json", TR(t.format) },
+	{ "transport", "from", T_STRING, "Children's Services Timescales <driftwatch@localhost>", 0, 0, NULL, true,
+	    "smtp and file: the From header", TR(t.from) },
+	{ "transport", "password_file", T_PATH, "", 0, 0, NULL, true,
+	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
+	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
+	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
+	{ "transport", "spool", T_PATH, "/var/lib/driftwatch/spool", 0, 0, NULL, true,
+	    "file: folder the notices are written to", TR(t.spool) },
+	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true,
+	    "one attempt's time limit", TR(t.timeout) },
+	{ "transport", "tls", T_ENUM, "required", 0, 0, "required|opportunistic|none", true,
+	    "smtp: STARTTLS required, opportunistic, or none (loopback only)", TR(t.tls) },
+	{ "transport", "token_file", T_PATH, "", 0, 0, NULL, true,
+	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TR(token_file) },
+	{ "transport", "type", T_ENUM, NULL, 0, 0, "smtp|webhook|file", true,
+	    "smtp, webhook or file (required)", TR(t.type) },
+	{ "transport", "url", T_STRING, "", 0, 0, NULL, true,
+	    "smtp://host:587, smtps://host:465, or the webhook's https:// address", TR(t.url) },
+	{ "transport", "url_file", T_PATH, "", 0, 0, NULL, true,
+	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TR(url_file) },
+	{ "transport", "username", T_STRING, "", 0, 0, NULL, true,
+	    "smtp: AUTH user", TR(t.username) },
+	{ "transport", "verify", T_BOOL, "yes", 0, 0, NULL, true,
+	    "verify the server's certificate and name", TR(t.verify) },
+
+	/* [role "KEY"] */
+	{ "role", "email", T_EMAIL, "", 0, 0, NULL, true,
+	    "where this role's notices go (wins over imports)", RO(email) },
+	{ "role", "reports_to", T_STRING, "", 0, 0, NULL, true,
+	    "the role key of this role's line manager", RO(reports_to) },
+	{ "role", "title", T_LIST, "", 0, 0, NULL, true,
+	    "titles as plans write them (repeat the key for several)", RL(titles, ntitles) },
+	{ "role", "transport", T_STRING, "", 0, 0, NULL, true,
+	    "transport for this role; empty = the default", RO(transport) },
+
+	/* [team "NAME"] */
+	{ "team", "assistant_director", T_STRING, "", 0, 0, NULL, true,
+	    "role key that answers this team's disputes at the assistant-director stage", TE(assistant_director) },
+	{ "team", "head_of_service", T_STRING, "", 0, 0, NULL, true,
+	    "role key that answers this team's disputes at the head-of-service stage", TE(head_of_service) },
+
+	/* [digest "NAME"] */
+	{ "digest", "sections", T_LIST, "actions, disputes, reviews, asye, delivery", 0, 0, NULL, true,
+	    "what the digest contains, in order", DL(sections, nsections) },
+	{ "digest", "to", T_LIST, NULL, 0, 0, NULL, true,
+	    "recipients: role:KEY or addresses (required)", DL(to, nto) },
+	{ "digest", "transport", T_STRING, "", 0, 0, NULL, true,
+	    "transport for this digest; empty = the default", DI(transport) },
+	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true,
+	    "when it is sent each month", DI(when_minutes) },
+};
+
+#define NKEYS (sizeof config_keys / sizeof config_keys[0])
+
+static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
+static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
+	"caseloads", NULL };
+static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
+
+/* Parser state while reading one file. */
+struct config_parse {
+	struct config *cfg;
+	const char *file;
+	FILE *fp;
+	int line;
+	char *errors;
+	int nerrors;
+	int section_ok;		   /* the current section header was valid */
+	enum key_scope scope;
+	void *element;		   /* the named section's struct */
+	const char *section_kind;
+	bool seen[NKEYS];	   /* lists: first occurrence in this section replaces the default */
+	int section_line;
+};
+
+static void config_error(struct config_parse *p, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record one "FILE:LINE: what" error. */
+static void
+config_error(struct config_parse *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		xappendf(&p->errors, "%s%s:%d: %s", p->errors != NULL ? "\n" : "", p->file, line, msg);
+	else
+		xappendf(&p->errors, "%s%s: %s", p->errors != NULL ? "\n" : "", p->file, msg);
+	p->nerrors++;
+	free(msg);
+}
+
+/* Trim spaces at both ends in place. */
+static char *
+config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Split a comma-separated value into trimmed items; returns the count or -1 past max. */
+static int
+config_split(char *value, char sep, char **items, int max)
+{
+	char *s = value, *c;
+	int n = 0;
+
+	if (*config_trim(value) == '\0')
+		return 0;
+	for (;;) {
+		c = strchr(s, sep);
+		if (c != NULL)
+			*c = '\0';
+		if (n == max)
+			return -1;
+		items[n++] = config_trim(s);
+		if (c == NULL)
+			break;
+		s = c + 1;
+	}
+	return n;
+}
+
+/* A plausible single email address: local@domain, printable, no spaces, commas or angle brackets. */
+static bool
+config_valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	const char *c;
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL || strchr(at, '.') == NULL)
+		return false;
+	for (c = s; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == ',' || *c == '<' || *c == '>' || *c == ';' || *c == '"' ||
+		    *c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* "60s", "5min", "1h": seconds. */
+static int
+config_parse_interval(const char *s, long long *out)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || n > 10000000)
+		return -1;
+	if (strcmp(end, "s") == 0)
+		*out = n;
+	else if (strcmp(end, "min") == 0)
+		*out = n * 60;
+	else if (strcmp(end, "h") == 0)
+		*out = n * 3600;
+	else
+		return -1;
+	return 0;
+}
+
+/* "HH:MM" to minutes after midnight. */
+static int
+config_parse_hhmm(const char *s, int *minutes)
+{
+	int h, m, used = 0;
+
+	if (sscanf(s, "%2d:%2d%n", &h, &m, &used) != 2 || s[used] != '\0' || used != 5 || h < 0 || h > 24 ||
+	    m < 0 || m > 59 || (h == 24 && m != 0))
+		return -1;
+	*minutes = h * 60 + m;
+	return 0;
+}
+
+/* Parse a duration and check its number against the key's bounds. */
+static int
+config_parse_bounded_duration(struct config_parse *p, const struct config_key *k, const char *s,
+    struct duration *d)
+{
+	char *cause = NULL;
+
+	if (duration_parse(s, d, &cause) != 0) {
+		config_error(p, p->line, "%s: %s", k->name, cause);
+		free(cause);
+		return -1;
+	}
+	if (d->n < k->min || d->n > k->max) {
+		config_error(p, p->line, "%s: %s is out of bounds (%lld to %lld)", k->name, s, k->min, k->max);
+		return -1;
+	}
+	return 0;
+}
+
+/* Free what a string-valued list holds. */
+static void
+config_free_strings(char **items, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		free(items[i]);
+		items[i] = NULL;
+	}
+}
+
+/* Parse one value into the slot the key names. Returns 0, or -1 after recording an error. */
+static int
+config_set(struct config_parse *p, const struct config_key *k, void *base, const char *raw, bool first)
+{
+	char *copy = xstrdup(raw), *value = config_trim(copy), *items[CONFIG_LIST_MAX], *c;
+	void *slot = (char *)base + k->offset;
+	int *count = k->count_offset != 0 ? (int *)((char *)base + k->count_offset) : NULL;
+	long long n;
+	int i, nitems, rc = -1;
+
+	switch (k->type) {
+	case T_STRING:
+	case T_PATH:
+		if (strchr(value, '\n') != NULL) {
+			config_error(p, p->line, "%s: one line only", k->name);
+			goto out;
+		}
+		free(*(char **)slot);
+		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
+		break;
+	case T_EMAIL:
+		if (*value != '\0' && !config_valid_email(value)) {
+			config_error(p, p->line, "%s: \"%s\" is not an email address", k->name, value);
+			goto out;
+		}
+		free(*(char **)slot);
+		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
+		break;
+	case T_ENUM: {
+		const char *ch = k->choices;
+		size_t len = strlen(value);
+		bool found = false;
+
+		while (ch != NULL) {
+			const char *bar = strchr(ch, '|');
+			size_t cl = bar != NULL ? (size_t)(bar - ch) : strlen(ch);
+			if (cl == len && strncmp(ch, value, len) == 0)
+				found = true;
+			ch = bar != NULL ? bar + 1 : NULL;
+		}
+		if (!found) {
+			config_error(p, p->line, "%s: \"%s\" is not one of %s", k->name, value, k->choices);
+			goto out;
+		}
+		free(*(char **)slot);
+		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
+		break;
+	}
+	case T_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "on") == 0 ||
+		    strcmp(value, "1") == 0)
+			*(bool *)slot = true;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "off") == 0 ||
+		    strcmp(value, "0") == 0)
+			*(bool *)slot = false;
+		else {
+			config_error(p, p->line, "%s: \"%s\" is not yes or no", k->name, value);
+			goto out;
+		}
+		break;
+	case T_INT:
+		errno = 0;
+		n = strtoll(value, &c, 10);
+		if (*value == '\0' || *c != '\0' || errno != 0) {
+			config_error(p, p->line, "%s: \"%s\" is not a whole number", k->name, value);
+			goto out;
+		}
+		if (n < k->min || n > k->max) {
+			config_error(p, p->line, "%s: %lld is out of bounds (%lld to %lld)", k->name, n, k->min, k->max);
+			goto out;
+		}
+		*(int *)slot = (int)n;
+		break;
+	case T_INTERVAL:
+		if (config_parse_interval(value, &n) != 0) {
+			config_error(p, p->line, "%s: bad interval \"%s\": want a number and s, min or h", k->name, value);
+			goto out;
+		}
+		if (n < k->min || n > k->max) {
+			config_error(p, p->line, "%s: %s is out of bounds (%llds to %llds)", k->name, value, k->min, k->max);
+			goto out;
+		}
+		*(int *)slot = (int)n;
+		break;
+	case T_PERCENT:
+		errno = 0;
+		n = strtoll(value, &c, 10);
+		if (!isdigit((unsigned char)*value) || strcmp(c, "%") != 0 || errno != 0) {
+			config_error(p, p->line, "%s: bad percentage \"%s\": want e.g. 10%%", k->name, value);
+			goto out;
+		}
+		if (n < k->min || n > k->max) {
+			config_error(p, p->line, "%s: %s is out of bounds (%lld%% to %lld%%)", k->name, value, k->min, k->max);
+			goto out;
+		}
+		*(int *)slot = (int)n;
+		break;
+	case T_WINDOW: {
+		struct send_window *w = slot;
+		char *dash = strchr(value, '-');
+
+		if (dash == NULL)
+			goto bad_window;
+		*dash = '\0';
+		if (config_parse_hhmm(config_trim(value), &w->open) != 0 ||
+		    config_parse_hhmm(config_trim(dash + 1), &w->close) != 0 || w->open >= w->close)
+			goto bad_window;
+		break;
+	bad_window:
+		config_error(p, p->line, "%s: bad window \"%s\": want HH:MM-HH:MM, opening before closing", k->name, raw);
+		goto out;
+	}
+	case T_WHEN: {
+		const char *prefix = "first working day ";
+		if (strncmp(value, prefix, strlen(prefix)) != 0 ||
+		    config_parse_hhmm(value + strlen(prefix), (int *)slot) != 0) {
+			config_error(p, p->line, "%s: \"%s\": want \"first working day HH:MM\"", k->name, value);
+			goto out;
+		}
+		break;
+	}
+	case T_DURATION:
+		if (config_parse_bounded_duration(p, k, value, slot) != 0)
+			goto out;
+		break;
+	case T_DURATIONS:
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0) {
+			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		for (i = 0; i < nitems; i++) {
+			if (config_parse_bounded_duration(p, k, items[i], (struct duration *)slot + i) != 0)
+				goto out;
+		}
+		*count = nitems;
+		break;
+	case T_LIST: {
+		char **list = slot;
+
+		if (first)
+			config_free_strings(list, *count), *count = 0;
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
+		    *count + nitems > CONFIG_LIST_MAX) {
+			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		/* A role's title may contain commas ("Head of Service, Fostering"): keep it whole. */
+		if (strcmp(k->name, "title") == 0 && nitems > 0) {
+			list[(*count)++] = xstrdup(value);
+			break;
+		}
+		for (i = 0; i < nitems; i++) {
+			if (*items[i] == '\0') {
+				config_error(p, p->line, "%s: empty item in the list", k->name);
+				goto out;
+			}
+			list[(*count)++] = xstrdup(items[i]);
+		}
+		break;
+	}
+	case T_ESCALATE: {
+		struct config_escalation *e = slot;
+
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0) {
+			config_error(p, p->line, "%s: more than %d rungs", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		for (i = 0; i < *count; i++)
+			free(e[i].who), e[i].who = NULL;
+		*count = 0;
+		for (i = 0; i < nitems; i++) {
+			char *colon = strchr(items[i], ':');
+			if (colon == NULL || colon[1] == '\0') {
+				config_error(p, p->line, "%s: \"%s\": want AFTER:WHO, e.g. 10wd:manager+1", k->name, items[i]);
+				goto out;
+			}
+			*colon = '\0';
+			if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 0, .max = 1000 },
+				config_trim(items[i]), &e[i].after) != 0)
+				goto out;
+			if (i > 0 && e[i].after.unit == e[i - 1].after.unit && e[i].after.n <= e[i - 1].after.n) {
+				config_error(p, p->line, "%s: rungs must be in order", k->name);
+				goto out;
+			}
+			e[i].who = xstrdup(config_trim(colon + 1));
+			*count = i + 1;
+		}
+		break;
+	}
+	case T_STAGE: {
+		struct config_stage *st = slot;
+
+		if (first) {
+			for (i = 0; i < *count; i++)
+				free(st[i].name), free(st[i].responder);
+			*count = 0;
+		}
+		/* The default holds several stages, one a line. */
+		if (strchr(value, '\n') != NULL) {
+			char *line, *save = NULL;
+			for (line = strtok_r(value, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+				if (config_set(p, k, base, line, false) != 0)
+					goto out;
+			}
+			break;
+		}
+		if (config_split(value, ',', items, 3) != 3 || *items[0] == '\0' || *items[1] == '\0') {
+			config_error(p, p->line, "%s: \"%s\": want NAME, RESPONDER, LIMIT (e.g. 2, head-of-service, 5wd)",
+			    k->name, raw);
+			goto out;
+		}
+		if (*count == CONFIG_LIST_MAX) {
+			config_error(p, p->line, "%s: more than %d stages", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		for (i = 0; i < *count; i++) {
+			if (strcmp(st[i].name, items[0]) == 0) {
+				config_error(p, p->line, "%s: stage \"%s\" is already in the ladder", k->name, items[0]);
+				goto out;
+			}
+		}
+		if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
+			items[2], &st[*count].limit) != 0)
+			goto out;
+		if (st[*count].limit.unit != DURATION_WORKING_DAYS) {
+			config_error(p, p->line, "%s: stage limits are in working days (e.g. 5wd)", k->name);
+			goto out;
+		}
+		st[*count].name = xstrdup(items[0]);
+		st[*count].responder = xstrdup(items[1]);
+		(*count)++;
+		break;
+	}
+	case T_CADENCE: {
+		struct config_cadence *cad = slot;
+
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) <= 0) {
+			config_error(p, p->line, "%s: want EVERY until WHEN, ..., EVERY", k->name);
+			goto out;
+		}
+		for (i = 0; i < nitems; i++) {
+			char *until = strstr(items[i], " until ");
+			memset(&cad[i], 0, sizeof cad[i]);
+			if (until != NULL)
+				*until = '\0';
+			if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
+				config_trim(items[i]), &cad[i].every) != 0)
+				goto out;
+			if ((until == NULL) != (i == nitems - 1)) {
+				config_error(p, p->line, "%s: every step but the last needs \"until\"", k->name);
+				goto out;
+			}
+			if (until != NULL && config_parse_bounded_duration(p,
+						 &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
+						 config_trim(until + 7), &cad[i].until) != 0)
+				goto out;
+		}
+		*count = nitems;
+		break;
+	}
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* Find a key in a section kind. */
+static const struct config_key *
+config_find_key(const char *section, const char *name, size_t *index)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, name) == 0) {
+			if (index != NULL)
+				*index = i;
+			return &config_keys[i];
+		}
+	}
+	return NULL;
+}
+
+/* Apply every default of one scope to a struct. */
+static void
+config_apply_defaults(struct config_parse *p, enum key_scope scope, const char *section, void *base)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->scope != scope || (section != NULL && strcmp(k->section, section) != 0))
+			continue;
+		if (k->def == NULL)
+			continue;
+		if (config_set(p, k, base, k->def, true) != 0)
+			fatalx("config: default of %s.%s is invalid", k->section, k->name);
+	}
+}
+
+/* Start a named section element: [transport "mail"] and friends. */
+static void *
+config_new_element(struct config_parse *p, const char *kind, const char *name)
+{
+	struct config *cfg = p->cfg;
+	void *e = NULL;
+	int i;
+
+#define ADD(arr, n, type, field)                                                                          \
+	do {                                                                                               \
+		for (i = 0; i < cfg->n; i++) {                                                             \
+			if (strcmp(cfg->arr[i].field, name) == 0) {                                        \
+				config_error(p, p->line, "[%s \"%s\"] is already defined at line %d", kind, name, \
+				    cfg->arr[i].line);                                                     \
+				return NULL;                                                               \
+			}                                                                                  \
+		}                                                                                          \
+		cfg->arr = xreallocarray(cfg->arr, cfg->n + 1, sizeof *cfg->arr);                          \
+		memset(&cfg->arr[cfg->n], 0, sizeof cfg->arr[cfg->n]);                                     \
+		e = &cfg->arr[cfg->n];                                                                     \
+		cfg->arr[cfg->n].field = xstrdup(name);                                                    \
+		cfg->arr[cfg->n].line = p->line;                                                           \
+		cfg->n++;                                                                                  \
+	} while (0)
+
+	if (strcmp(kind, "transport") == 0) {
+		ADD(transports, ntransports, struct config_transport, t.name);
+		p->scope = S_TRANSPORT;
+	} else if (strcmp(kind, "role") == 0) {
+		ADD(roles, nroles, struct config_role, key);
+		p->scope = S_ROLE;
+	} else if (strcmp(kind, "team") == 0) {
+		ADD(teams, nteams, struct config_team, name);
+		p->scope = S_TEAM;
+	} else if (strcmp(kind, "digest") == 0) {
+		ADD(digests, ndigests, struct config_digest, name);
+		p->scope = S_DIGEST;
+	}
+#undef ADD
+	config_apply_defaults(p, p->scope, kind, e);
+	return e;
+}
+
+/* Check a section header line as the reader sees it, so empty and unknown sections are caught. */
+static void
+config_section_line(struct config_parse *p, char *line)
+{
+	char *end = strchr(line, ']'), *inner, *q1, *q2, *rest;
+	size_t i;
+
+	p->section_ok = 0;
+	p->element = NULL;
+	p->scope = S_GLOBAL;
+	p->section_line = p->line;
+	memset(p->seen, 0, sizeof p->seen);
+	if (end == NULL) {
+		config_error(p, p->line, "section header without ']'");
+		return;
+	}
+	*end = '\0';
+	inner = config_trim(line + 1);
+	q1 = strchr(inner, '"');
+	if (q1 == NULL) {
+		for (i = 0; config_plain_sections[i] != NULL; i++) {
+			if (strcmp(inner, config_plain_sections[i]) == 0) {
+				p->section_kind = config_plain_sections[i];
+				p->section_ok = 1;
+				return;
+			}
+		}
+		for (i = 0; config_named_sections[i] != NULL; i++) {
+			if (strcmp(inner, config_named_sections[i]) == 0) {
+				config_error(p, p->line, "[%s] needs a name: [%s \"NAME\"]", inner, inner);
+				return;
+			}
+		}
+		config_error(p, p->line, "unknown section [%s]", inner);
+		return;
+	}
+	q2 = strchr(q1 + 1, '"');
+	rest = q2 != NULL ? config_trim(q2 + 1) : NULL;
+	*q1 = '\0';
+	inner = config_trim(inner);
+	if (q2 == NULL || *rest != '\0' || q2 == q1 + 1) {
+		config_error(p, p->line, "bad section header: want [%s \"NAME\"]", inner);
+		return;
+	}
+	*q2 = '\0';
+	for (i = 0; config_named_sections[i] != NULL; i++) {
+		if (strcmp(inner, config_named_sections[i]) == 0) {
+			p->section_kind = config_named_sections[i];
+			if ((p->element = config_new_element(p, inner, q1 + 1)) != NULL)
+				p->section_ok = 1;
+			return;
+		}
+	}
+	config_error(p, p->line, "unknown section [%s \"%s\"]", inner, q1 + 1);
+}
+
+/* inih reader: fgets that counts lines and sees section headers first. */
+static char *
+config_reader(char *buf, int size, void *stream)
+{
+	struct config_parse *p = stream;
+	char *s, *line;
+
+	if (fgets(buf, size, p->fp) == NULL)
+		return NULL;
+	p->line++;
+	line = xstrdup(buf);
+	s = config_trim(line);
+	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	if (*s == '[')
+		config_section_line(p, s);
+	free(line);
+	return buf;
+}
+
+/* inih handler: one key = value. */
+static int
+config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct config_parse *p = user;
+	const struct config_key *k;
+	size_t index;
+	void *base;
+
+	(void)section;
+	if (name == NULL)
+		return 1;
+	if (!p->section_ok) {
+		if (p->section_line == 0)
+			config_error(p, p->line, "%s: key outside any section", name);
+		return 1; /* the section's own error was reported */
+	}
+	if ((k = config_find_key(p->section_kind, name, &index)) == NULL) {
+		config_error(p, p->line, "unknown key \"%s\" in [%s]", name, p->section_kind);
+		return 1;
+	}
+	base = p->scope == S_GLOBAL ? (void *)p->cfg : p->element;
+	config_set(p, k, base, value, !p->seen[index]);
+	p->seen[index] = true;
+	return 1;
+}
+
+/* Read a secret from a file (or a systemd credential); refuse one that others can read. */
+static char *
+config_read_secret(struct config_parse *p, int line, const char *what, const char *path)
+{
+	char *full = NULL, *data = NULL, *cred;
+	struct stat st;
+	FILE *f = NULL;
+	size_t len;
+	long size;
+	int is_cred = 0;
+
+	if (strncmp(path, "credential:", 11) == 0) {
+		if ((cred = getenv("CREDENTIALS_DIRECTORY")) == NULL) {
+			config_error(p, line, "%s: %s: $CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)",
+			    what, path);
+			return NULL;
+		}
+		xasprintf(&full, "%s/%s", cred, path + 11);
+		is_cred = 1;
+	} else
+		full = xstrdup(path);
+	if ((f = fopen(full, "r")) == NULL) {
+		config_error(p, line, "%s: %s: %s", what, full, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		config_error(p, line, "%s: %s: not a regular file", what, full);
+		goto out;
+	}
+	if (!is_cred && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
+		config_error(p, line, "%s: %s is readable or writable by others (mode %04o): chmod 600 it", what, full,
+		    (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	size = st.st_size;
+	if (size > 65536) {
+		config_error(p, line, "%s: %s is larger than 64 KiB", what, full);
+		goto out;
+	}
+	data = xmalloc((size_t)size + 1);
+	len = fread(data, 1, (size_t)size, f);
+	data[len] = '\0';
+	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
+		data[--len] = '\0';
+	if (len == 0) {
+		config_error(p, line, "%s: %s is empty", what, full);
+		free(data);
+		data = NULL;
+	}
+out:
+	if (f != NULL)
+		fclose(f);
+	free(full);
+	return data;
+}
+
+/* Is a role reference one of the ladder's own words rather than a [role] key? */
+static bool
+config_is_relative_role(const char *who)
+{
+	return strcmp(who, "manager") == 0 || strncmp(who, "manager+", 8) == 0 || strcmp(who, "team-manager") == 0 ||
+	    strcmp(who, "social-worker") == 0 || strcmp(who, "iro") == 0 || strcmp(who, "lead") == 0;
+}
+
+/* Report a role key that no [role] section defines. */
+static void
+config_check_role_ref(struct config_parse *p, int line, const char *where, const char *key)
+{
+	if (key != NULL && config_role(p->cfg, key) == NULL)
+		config_error(p, line, "%s: unknown role \"%s\" (no [role \"%s\"] section)", where, key, key);
+}
+
+/* Cross-key checks once the whole file is read. */
+static void
+config_validate(struct config_parse *p)
+{
+	struct config *cfg = p->cfg;
+	char *cause = NULL;
+	int i, j, hops;
+
+	for (i = 0; i < cfg->ntransports; i++) {
+		struct config_transport *t = &cfg->transports[i];
+		if (t->t.type == NULL) {
+			config_error(p, t->line, "[transport \"%s\"]: missing required key \"type\"", t->t.name);
+			continue;
+		}
+		if (t->url_file != NULL) {
+			free(t->t.url);
+			t->t.url = config_read_secret(p, t->line, "url_file", t->url_file);
+		}
+		if (t->password_file != NULL)
+			t->t.password = config_read_secret(p, t->line, "password_file", t->password_file);
+		if (t->token_file != NULL)
+			t->t.oauth_token = config_read_secret(p, t->line, "token_file", t->token_file);
+		if (t->secret_file != NULL)
+			t->t.secret = config_read_secret(p, t->line, "secret_file", t->secret_file);
+		if (strcmp(t->t.type, "file") != 0 && t->t.url == NULL && t->url_file == NULL)
+			config_error(p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
+		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
+			config_error(p, t->line, "[transport \"%s\"]: webhook needs format = json or teams", t->t.name);
+	}
+	for (i = 0; i < cfg->nroles; i++) {
+		struct config_role *r = &cfg->roles[i];
+		config_check_role_ref(p, r->line, "reports_to", r->reports_to);
+		if (r->transport != NULL && config_transport(cfg, r->transport) == NULL)
+			config_error(p, r->line, "[role \"%s\"]: unknown transport \"%s\"", r->key, r->transport);
+		/* A reports_to chain that comes back to itself would escalate forever. */
+		const struct config_role *walk = r;
+		for (hops = 0; walk != NULL && walk->reports_to != NULL && hops <= cfg->nroles; hops++) {
+			walk = config_role(cfg, walk->reports_to);
+			if (walk == r) {
+				config_error(p, r->line, "[role \"%s\"]: reports_to loops back to itself", r->key);
+				break;
+			}
+		}
+	}
+	for (i = 0; i < cfg->nteams; i++) {
+		config_check_role_ref(p, cfg->teams[i].line, "head_of_service", cfg->teams[i].head_of_service);
+		config_check_role_ref(p, cfg->teams[i].line, "assistant_director", cfg->teams[i].assistant_director);
+	}
+	for (i = 0; i < cfg->ndigests; i++) {
+		struct config_digest *d = &cfg->digests[i];
+		if (d->nto == 0)
+			config_error(p, d->line, "[digest \"%s\"]: missing required key \"to\"", d->name);
+		for (j = 0; j < d->nto; j++) {
+			if (strncmp(d->to[j], "role:", 5) == 0)
+				config_check_role_ref(p, d->line, "to", d->to[j] + 5);
+			else if (!config_valid_email(d->to[j]))
+				config_error(p, d->line, "to: \"%s\" is neither role:KEY nor an email address", d->to[j]);
+		}
+		for (j = 0; j < d->nsections; j++) {
+			int k, ok = 0;
+			for (k = 0; config_digest_sections[k] != NULL; k++)
+				ok |= strcmp(d->sections[j], config_digest_sections[k]) == 0;
+			if (!ok)
+				config_error(p, d->line, "sections: unknown section \"%s\" (actions, disputes, reviews, asye, delivery)",
+				    d->sections[j]);
+		}
+		if (d->transport != NULL && config_transport(cfg, d->transport) == NULL)
+			config_error(p, d->line, "[digest \"%s\"]: unknown transport \"%s\"", d->name, d->transport);
+	}
+	for (i = 0; i < cfg->disputes_nstages; i++) {
+		if (!config_is_relative_role(cfg->disputes_stages[i].responder) &&
+		    strcmp(cfg->disputes_stages[i].responder, "head-of-service") != 0 &&
+		    strcmp(cfg->disputes_stages[i].responder, "assistant-director") != 0)
+			config_check_role_ref(p, 0, "[disputes] stage responder", cfg->disputes_stages[i].responder);
+	}
+	for (i = 0; i < cfg->actions_nescalate; i++) {
+		if (!config_is_relative_role(cfg->actions_escalate[i].who))
+			config_check_role_ref(p, 0, "[actions] escalate", cfg->actions_escalate[i].who);
+	}
+	if (cfg->default_transport != NULL && config_transport(cfg, cfg->default_transport) == NULL)
+		config_error(p, 0, "default_transport: unknown transport \"%s\"", cfg->default_transport);
+	if (cfg->admin_transport != NULL && config_transport(cfg, cfg->admin_transport) == NULL)
+		config_error(p, 0, "admin_transport: unknown transport \"%s\"", cfg->admin_transport);
+	if (cfg->retry_first > cfg->retry_max)
+		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
+
+	if (cfg->bank_holidays != NULL && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
+		xappendf(&p->errors, "%s%s", p->errors != NULL ? "\n" : "", cause);
+		p->nerrors++;
+		free(cause);
+	}
+}
+
+/* The built-in file transport used when the ini names none. */
+static void
+config_add_builtin_transport(struct config_parse *p)
+{
+	struct config_transport *t;
+
+	if (p->cfg->ntransports > 0)
+		return;
+	t = config_new_element(p, "transport", "file");
+	free(t->t.type);
+	t->t.type = xstrdup("file");
+	t->line = 0;
+}
+
+/* Load, parse and validate; see config.h. */
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config_parse p;
+	struct config *cfg = xcalloc(1, sizeof *cfg);
+
+	memset(&p, 0, sizeof p);
+	p.cfg = cfg;
+	p.file = path != NULL ? path : "(defaults)";
+	cfg->path = path != NULL ? xstrdup(path) : NULL;
+	config_apply_defaults(&p, S_GLOBAL, NULL, cfg);
+
+	if (path != NULL) {
+		if ((p.fp = fopen(path, "r")) == NULL) {
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+			config_free(cfg);
+			return NULL;
+		}
+		if (ini_parse_stream(config_reader, &p, config_handler, &p) != 0 && p.nerrors == 0)
+			config_error(&p, p.line, "syntax error (want key = value or [section])");
+		fclose(p.fp);
+	}
+	config_add_builtin_transport(&p);
+	p.line = 0;
+	config_validate(&p);
+	if (p.nerrors > 0) {
+		*cause = p.errors;
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Free a transport section. */
+static void
+config_free_transport(struct config_transport *t)
+{
+	struct transport_config *c = &t->t;
+
+	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
+	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
+	free(c->spool), free(c->domain);
+	free(t->password_file), free(t->token_file), free(t->secret_file), free(t->url_file);
+}
+
+/* Free a config and all it owns. */
+void
+config_free(struct config *cfg)
+{
+	int i;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path), free(cfg->admin_email), free(cfg->admin_transport), free(cfg->bank_holidays);
+	free(cfg->database), free(cfg->default_transport), free(cfg->timezone);
+	for (i = 0; i < cfg->actions_nescalate; i++)
+		free(cfg->actions_escalate[i].who);
+	for (i = 0; i < cfg->disputes_nstages; i++)
+		free(cfg->disputes_stages[i].name), free(cfg->disputes_stages[i].responder);
+	for (i = 0; i < cfg->ntransports; i++)
+		config_free_transport(&cfg->transports[i]);
+	free(cfg->transports);
+	for (i = 0; i < cfg->nroles; i++) {
+		free(cfg->roles[i].key), free(cfg->roles[i].email), free(cfg->roles[i].reports_to);
+		free(cfg->roles[i].transport);
+		config_free_strings(cfg->roles[i].titles, cfg->roles[i].ntitles);
+	}
+	free(cfg->roles);
+	for (i = 0; i < cfg->nteams; i++)
+		free(cfg->teams[i].name), free(cfg->teams[i].head_of_service), free(cfg->teams[i].assistant_director);
+	free(cfg->teams);
+	for (i = 0; i < cfg->ndigests; i++) {
+		free(cfg->digests[i].name), free(cfg->digests[i].transport);
+		config_free_strings(cfg->digests[i].to, cfg->digests[i].nto);
+		config_free_strings(cfg->digests[i].sections, cfg->digests[i].nsections);
+	}
+	free(cfg->digests);
+	calendar_free(cfg->calendar);
+	free(cfg);
+}
+
+/* Compare two optional strings. */
+static bool
+config_streq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Keys that may not change on reload and did. */
+char *
+config_unreloadable_changes(const struct config *old, const struct config *fresh)
+{
+	char *out = NULL;
+
+	if (!config_streq(old->database, fresh->database))
+		xappendf(&out, "%sdaemon.database", out != NULL ? "\n" : "");
+	if (!config_streq(old->timezone, fresh->timezone))
+		xappendf(&out, "%sdaemon.timezone", out != NULL ? "\n" : "");
+	return out;
+}
+
+/* A [role] by key. */
+const struct config_role *
+config_role(const struct config *cfg, const char *key)
+{
+	int i;
+
+	for (i = 0; key != NULL && i < cfg->nroles; i++) {
+		if (strcmp(cfg->roles[i].key, key) == 0)
+			return &cfg->roles[i];
+	}
+	return NULL;
+}
+
+/* A [team] by name. */
+const struct config_team *
+config_team(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < cfg->nteams; i++) {
+		if (strcmp(cfg->teams[i].name, name) == 0)
+			return &cfg->teams[i];
+	}
+	return NULL;
+}
+
+/* A [transport] by name. */
+const struct config_transport *
+config_transport(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < cfg->ntransports; i++) {
+		if (strcmp(cfg->transports[i].t.name, name) == 0)
+			return &cfg->transports[i];
+	}
+	return NULL;
+}
+
+/* A [digest] by name. */
+const struct config_digest *
+config_digest(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < cfg->ndigests; i++) {
+		if (strcmp(cfg->digests[i].name, name) == 0)
+			return &cfg->digests[i];
+	}
+	return NULL;
+}
+
+/* A disputes stage by name. */
+const struct config_stage *
+config_stage(const struct config *cfg, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < cfg->disputes_nstages; i++) {
+		if (strcmp(cfg->disputes_stages[i].name, name) == 0)
+			return &cfg->disputes_stages[i];
+	}
+	return NULL;
+}
+
+static const char *const config_type_names[] = {
+	[T_STRING] = "string", [T_PATH] = "path", [T_EMAIL] = "email", [T_BOOL] = "yes/no", [T_INT] = "integer",
+	[T_DURATION] = "duration", [T_DURATIONS] = "durations", [T_INTERVAL] = "interval", [T_PERCENT] = "percent",
+	[T_WINDOW] = "window", [T_LIST] = "list", [T_ENUM] = "choice", [T_ESCALATE] = "ladder", [T_STAGE] = "stage",
+	[T_CADENCE] = "cadence", [T_WHEN] = "when",
+};
+
+/* Number of keys in the table. */
+int
+config_key_count(void)
+{
+	return (int)NKEYS;
+}
+
+/* Key i of the table, as public information. */
+const struct config_key_info *
+config_key_at(int i)
+{
+	static struct config_key_info info;
+	const struct config_key *k;
+
+	if (i < 0 || (size_t)i >= NKEYS)
+		return NULL;
+	k = &config_keys[i];
+	info.section = k->section;
+	info.name = k->name;
+	info.type = config_type_names[k->type];
+	info.def = k->def;
+	info.help = k->help;
+	info.reloadable = k->reloadable;
+	return &info;
+}
+
+/* Print the key table. */
+void
+config_print_keys(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		fprintf(f, "%s.%s\t%s\t%s\t%s\n", k->section, k->name, config_type_names[k->type],
+		    k->def == NULL ? "(required)" : k->def, k->help);
+	}
+}

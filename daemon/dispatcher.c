@@ -1,0 +1,691 @@
+/*
+ * dispatcher.c: the delivery side of the outbox.
+ *
+ * A pass claims due rows per transport (as many messages as the transport has room for), groups
+ * batchable reminders to one recipient into one message, marks the rows 'sending' (committed
+ * before anything leaves, so a crash re-sends rather than loses) and hands each message to its
+ * transport. The outcome is recorded only after the server answered: sent, retry with capped
+ * exponential backoff and jitter (Retry-After honoured, the send window respected), or dead
+ * with the admin told. If the database refuses to record an outcome (full, locked), the outcome
+ * is kept in memory and recorded on a later pass.
+ *
+ * A circuit breaker per transport: after breaker_failures consecutive failures the endpoint is
+ * paused for breaker_pause, then probed with one message at a time until one succeeds.
+ */
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "config.h"
+#include "curlev.h"
+#include "dispatcher.h"
+#include "log.h"
+#include "outbox.h"
+#include "store.h"
+#include "transport.h"
+#include "xmalloc.h"
+
+struct dispatch_endpoint {
+	char *name;
+	struct transport *transport;
+	int failures;	     /* consecutive */
+	time_t paused_until; /* breaker open until then; after it, half-open */
+	int half_open;	     /* probing: one message at a time */
+	int in_flight;
+	int retired;	     /* replaced by a reload: free when drained */
+	struct dispatch_endpoint *next_retired;
+};
+
+enum dispatch_outcome_kind { OUTCOME_SENT, OUTCOME_RETRY, OUTCOME_DEAD };
+
+/* An outcome the database has not recorded yet. */
+struct dispatch_outcome {
+	enum dispatch_outcome_kind kind;
+	int64_t *ids;
+	int n;
+	time_t at;   /* sent: when; retry: next attempt; dead: when */
+	char *error;
+	struct dispatch_outcome *next;
+};
+
+struct dispatch_message {
+	struct dispatcher *d;
+	struct dispatch_endpoint *ep;
+	int64_t *ids;
+	int n;
+	struct outbox_row row;
+	char *subject, *text, *html; /* composed for a batch */
+	struct notice notice;
+};
+
+struct dispatcher {
+	struct event_base *base;
+	struct store *store;
+	const struct config *cfg;
+	struct curlev *cev;
+	struct dispatch_endpoint **eps;
+	int neps;
+	struct dispatch_endpoint *retired;
+	struct dispatch_outcome *unrecorded;
+	int in_flight;
+	int stopping;
+	struct event ev_timer;
+	struct event ev_kick;
+};
+
+static void dispatcher_pass(struct dispatcher *d);
+
+/* Free an endpoint. */
+static void
+dispatcher_endpoint_free(struct dispatch_endpoint *ep)
+{
+	transport_free(ep->transport);
+	free(ep->name);
+	free(ep);
+}
+
+/* Build one endpoint per configured transport; breaker state carried over by name. */
+static int
+dispatcher_build(struct dispatcher *d, const struct config *cfg, struct dispatch_endpoint ***out, char **cause)
+{
+	struct dispatch_endpoint **eps = xcalloc((size_t)cfg->ntransports, sizeof *eps);
+	int i, j;
+
+	for (i = 0; i < cfg->ntransports; i++) {
+		eps[i] = xcalloc(1, sizeof *eps[i]);
+		eps[i]->name = xstrdup(cfg->transports[i].t.name);
+		if ((eps[i]->transport = transport_new(&cfg->transports[i].t, d->cev, cause)) == NULL) {
+			for (j = 0; j <= i; j++) {
+				if (eps[j]->transport != NULL)
+					transport_free(eps[j]->transport);
+				free(eps[j]->name);
+				free(eps[j]);
+			}
+			free(eps);
+			return -1;
+		}
+		for (j = 0; j < d->neps; j++) {
+			if (strcmp(d->eps[j]->name, eps[i]->name) == 0) {
+				eps[i]->failures = d->eps[j]->failures;
+				eps[i]->paused_until = d->eps[j]->paused_until;
+				eps[i]->half_open = d->eps[j]->half_open;
+			}
+		}
+	}
+	*out = eps;
+	return 0;
+}
+
+/* Retire the current endpoints: free now those with nothing in flight, the rest when drained. */
+static void
+dispatcher_retire(struct dispatcher *d)
+{
+	int i;
+
+	for (i = 0; i < d->neps; i++) {
+		if (d->eps[i]->in_flight == 0)
+			dispatcher_endpoint_free(d->eps[i]);
+		else {
+			d->eps[i]->retired = 1;
+			d->eps[i]->next_retired = d->retired;
+			d->retired = d->eps[i];
+		}
+	}
+	free(d->eps);
+	d->eps = NULL;
+	d->neps = 0;
+}
+
+/* Ask for a pass from the event loop (never re-entering from a callback). */
+static void
+dispatcher_schedule_pass(struct dispatcher *d)
+{
+	event_active(&d->ev_kick, EV_TIMEOUT, 0);
+}
+
+/* Timer and kick callback. */
+static void
+dispatcher_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	dispatcher_pass(arg);
+}
+
+/* See dispatcher.h. */
+struct dispatcher *
+dispatcher_new(struct event_base *base, struct store *s, const struct config *cfg, char **cause)
+{
+	struct dispatcher *d = xcalloc(1, sizeof *d);
+	char *err = NULL;
+	int n;
+
+	d->base = base;
+	d->store = s;
+	d->cfg = cfg;
+	if ((d->cev = curlev_new(base)) == NULL) {
+		xasprintf(cause, "dispatcher: cannot start libcurl");
+		free(d);
+		return NULL;
+	}
+	if (dispatcher_build(d, cfg, &d->eps, cause) != 0) {
+		curlev_free(d->cev);
+		free(d);
+		return NULL;
+	}
+	d->neps = cfg->ntransports;
+	evtimer_assign(&d->ev_timer, base, dispatcher_timer_cb, d);
+	evtimer_assign(&d->ev_kick, base, dispatcher_timer_cb, d);
+	srandom((unsigned)(getpid() ^ time(NULL)));
+	/* At-least-once: what a crash left half-sent goes out again (with the same ids). */
+	if ((n = outbox_recover(s, &err)) < 0) {
+		log_warnx("outbox: recovering rows left sending: %s", err);
+		free(err);
+	} else if (n > 0)
+		log_info("outbox: %d notices were being sent when the daemon stopped; sending them again", n);
+	return d;
+}
+
+/* See dispatcher.h. */
+void
+dispatcher_free(struct dispatcher *d)
+{
+	struct dispatch_endpoint *ep, *next;
+	struct dispatch_outcome *o, *onext;
+
+	if (d == NULL)
+		return;
+	event_del(&d->ev_timer);
+	event_del(&d->ev_kick);
+	for (o = d->unrecorded; o != NULL; o = onext) {
+		onext = o->next;
+		log_warnx("outbox: %d notices' outcome could not be recorded; they will be sent again", o->n);
+		free(o->ids), free(o->error), free(o);
+	}
+	for (ep = d->retired; ep != NULL; ep = next) {
+		next = ep->next_retired;
+		dispatcher_endpoint_free(ep);
+	}
+	d->retired = NULL;
+	dispatcher_retire(d);
+	/* Transfers still in flight are abandoned; their rows stay 'sending' and are recovered at start. */
+	curlev_free(d->cev);
+	free(d);
+}
+
+/* See dispatcher.h. */
+int
+dispatcher_set_config(struct dispatcher *d, const struct config *cfg, char **cause)
+{
+	struct dispatch_endpoint **eps;
+
+	if (dispatcher_build(d, cfg, &eps, cause) != 0)
+		return -1;
+	dispatcher_retire(d);
+	d->eps = eps;
+	d->neps = cfg->ntransports;
+	d->cfg = cfg;
+	dispatcher_schedule_pass(d);
+	return 0;
+}
+
+/* See dispatcher.h. */
+void
+dispatcher_kick(struct dispatcher *d)
+{
+	dispatcher_schedule_pass(d);
+}
+
+/* See dispatcher.h. */
+time_t
+dispatcher_next_due(struct dispatcher *d)
+{
+	return outbox_next_due(d->store);
+}
+
+/* See dispatcher.h. */
+int
+dispatcher_in_flight(const struct dispatcher *d)
+{
+	return d->in_flight;
+}
+
+/* See dispatcher.h. */
+void
+dispatcher_stop(struct dispatcher *d)
+{
+	d->stopping = 1;
+	event_del(&d->ev_timer);
+}
+
+/* Record an outcome, or keep it for a later pass when the database refuses. */
+static void
+dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const int64_t *ids, int n, time_t at,
+    const char *error)
+{
+	struct dispatch_outcome *o;
+	char *cause = NULL;
+	int rc;
+
+	switch (kind) {
+	case OUTCOME_SENT:
+		rc = outbox_mark_sent(d->store, ids, n, at, &cause);
+		break;
+	case OUTCOME_RETRY:
+		rc = outbox_mark_retry(d->store, ids, n, at, error, &cause);
+		break;
+	default:
+		rc = outbox_mark_dead(d->store, ids, n, at, error, &cause);
+		break;
+	}
+	if (rc == 0)
+		return;
+	log_warnx("outbox: notice %lld: cannot record the outcome yet: %s (will try again)", (long long)ids[0], cause);
+	free(cause);
+	o = xcalloc(1, sizeof *o);
+	o->kind = kind;
+	o->ids = xreallocarray(NULL, (size_t)n, sizeof *ids);
+	memcpy(o->ids, ids, (size_t)n * sizeof *ids);
+	o->n = n;
+	o->at = at;
+	o->error = error != NULL ? xstrdup(error) : NULL;
+	o->next = d->unrecorded;
+	d->unrecorded = o;
+}
+
+/* Try again to record outcomes the database refused earlier. Returns 0 when all are recorded. */
+static int
+dispatcher_flush_unrecorded(struct dispatcher *d)
+{
+	struct dispatch_outcome *o = d->unrecorded, *next;
+
+	d->unrecorded = NULL;
+	for (; o != NULL; o = next) {
+		next = o->next;
+		dispatcher_record(d, o->kind, o->ids, o->n, o->at, o->error);
+		free(o->ids), free(o->error), free(o);
+	}
+	return d->unrecorded == NULL ? 0 : -1;
+}
+
+/* The transport admin alerts go through: another than the failing one where one exists. */
+static const char *
+dispatcher_alert_transport(const struct config *cfg, const char *failing)
+{
+	int i;
+
+	if (cfg->admin_transport != NULL)
+		return cfg->admin_transport;
+	for (i = 0; i < cfg->ntransports; i++) {
+		if (failing == NULL || strcmp(cfg->transports[i].t.name, failing) != 0)
+			return cfg->transports[i].t.name;
+	}
+	return failing;
+}
+
+/* Tell the admin (urgent, deduplicated); alerts about alerts are only logged. */
+static void
+dispatcher_alert(struct dispatcher *d, const char *failing, const char *key, const char *subject, const char *text)
+{
+	struct outbox_item item;
+	char *cause = NULL;
+
+	if (d->cfg->admin_email == NULL) {
+		log_error("outbox: %s (no admin_email to tell)", subject);
+		return;
+	}
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = key;
+	item.kind = "alert";
+	item.transport = dispatcher_alert_transport(d->cfg, failing);
+	item.recipient = d->cfg->admin_email;
+	item.subject = subject;
+	item.body_text = text;
+	item.urgent = true;
+	if (store_begin(d->store, &cause) != 0 ||
+	    outbox_enqueue(d->store, d->cfg, &item, clock_now(), NULL, &cause) != 0 ||
+	    store_commit(d->store, &cause) != 0) {
+		store_rollback(d->store);
+		log_error("outbox: cannot queue the admin alert \"%s\": %s", subject, cause);
+		free(cause);
+	}
+}
+
+/* A notice is dead: record it and tell the admin (unless it was itself an alert). */
+static void
+dispatcher_dead(struct dispatcher *d, struct dispatch_message *msg, const char *why)
+{
+	char *key, *subject, *text;
+
+	dispatcher_record(d, OUTCOME_DEAD, msg->ids, msg->n, clock_now(), why);
+	log_error("outbox: notice %lld (%s via %s): dead: %s", (long long)msg->row.id, msg->row.kind, msg->ep->name, why);
+	if (strcmp(msg->row.kind, "alert") == 0)
+		return;
+	xasprintf(&key, "alert:dead:%lld", (long long)msg->row.id);
+	xasprintf(&subject, "driftwatch: a %s could not be delivered", msg->row.kind);
+	xasprintf(&text,
+	    "driftwatch gave up on notice %lld (%s, %d in this message) to %s through transport \"%s\".\n\n"
+	    "Last error: %s\n\n"
+	    "It is marked dead and will not be sent again unless you ask:\n"
+	    "  driftwatchctl outbox show %lld\n  driftwatchctl outbox retry %lld\n",
+	    (long long)msg->row.id, msg->row.kind, msg->n, msg->row.recipient, msg->ep->name, why,
+	    (long long)msg->row.id, (long long)msg->row.id);
+	dispatcher_alert(d, msg->ep->name, key, subject, text);
+	free(key), free(subject), free(text);
+}
+
+/* The delay before attempt n+1: first * 2^(n-1), capped, with "equal jitter" (half fixed, half random). */
+static long
+dispatcher_backoff(const struct config *cfg, int attempts)
+{
+	long delay = cfg->retry_first;
+	int i;
+
+	for (i = 1; i < attempts && delay < cfg->retry_max; i++)
+		delay *= 2;
+	if (delay > cfg->retry_max)
+		delay = cfg->retry_max;
+	return delay / 2 + (delay > 1 ? random() % (delay - delay / 2 + 1) : delay - delay / 2);
+}
+
+/* Free a message. */
+static void
+dispatcher_message_free(struct dispatch_message *msg)
+{
+	outbox_row_free(&msg->row);
+	free(msg->ids), free(msg->subject), free(msg->text), free(msg->html);
+	free(msg);
+}
+
+/* A transport finished one message. */
+static void
+dispatcher_done_cb(void *arg, const struct send_status *st)
+{
+	struct dispatch_message *msg = arg;
+	struct dispatcher *d = msg->d;
+	struct dispatch_endpoint *ep = msg->ep;
+	const struct config *cfg = d->cfg;
+	time_t now = clock_now(), next;
+	char *key, *subject, *text;
+
+	d->in_flight--;
+	ep->in_flight--;
+	switch (st->result) {
+	case SEND_OK:
+		dispatcher_record(d, OUTCOME_SENT, msg->ids, msg->n, now, NULL);
+		log_debug("outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
+		if (ep->failures > 0 || ep->half_open)
+			log_info("outbox: transport %s: delivering again", ep->name);
+		ep->failures = 0;
+		ep->paused_until = 0;
+		ep->half_open = 0;
+		break;
+	case SEND_RETRY:
+		ep->failures++;
+		if (ep->failures >= cfg->breaker_failures || ep->half_open) {
+			/* Stop hammering it: pause, then probe with one message at a time. */
+			if (ep->paused_until <= now)
+				log_warnx("outbox: transport %s: %d failures in a row; pausing %ds before one probe", ep->name,
+				    ep->failures, cfg->breaker_pause);
+			ep->paused_until = now + cfg->breaker_pause;
+			ep->half_open = 1;
+		}
+		next = now + dispatcher_backoff(cfg, msg->row.attempts);
+		if (st->retry_after > 0 && now + st->retry_after > next)
+			next = now + st->retry_after;
+		if (!msg->row.urgent)
+			next = calendar_next_window_open(cfg->calendar, &cfg->send_window, next);
+		if (next > msg->row.created_at + cfg->give_up_after) {
+			char *why;
+			xasprintf(&why, "gave up after %d attempts: %s", msg->row.attempts, st->error);
+			dispatcher_dead(d, msg, why);
+			free(why);
+		} else {
+			dispatcher_record(d, OUTCOME_RETRY, msg->ids, msg->n, next, st->error);
+			log_info("outbox: notice %lld: attempt %d via %s failed (%s); next in %llds", (long long)msg->row.id,
+			    msg->row.attempts, ep->name, st->error, (long long)(next - now));
+		}
+		break;
+	case SEND_FAIL:
+		dispatcher_dead(d, msg, st->error);
+		break;
+	case SEND_DISABLE:
+		/* The endpoint is gone: keep the notices (not attempted against a dead address) and ask the admin. */
+		dispatcher_record(d, OUTCOME_RETRY, msg->ids, msg->n, now, st->error);
+		if (outbox_endpoint_disable(d->store, ep->name, now, st->error, NULL) != 0)
+			log_warnx("outbox: transport %s: cannot record that it is disabled", ep->name);
+		log_error("outbox: transport %s: the receiver says it is gone (%s); disabled until an admin runs "
+			  "`driftwatchctl outbox enable %s`",
+		    ep->name, st->error, ep->name);
+		xasprintf(&key, "alert:disabled:%s:%lld", ep->name, (long long)now);
+		xasprintf(&subject, "driftwatch: transport %s disabled", ep->name);
+		xasprintf(&text,
+		    "The receiver behind transport \"%s\" answered %ld (gone). driftwatch has stopped sending to it; "
+		    "its notices are kept.\n\nFix the address in the rules, then:\n  driftwatchctl outbox enable %s\n",
+		    ep->name, st->code, ep->name);
+		dispatcher_alert(d, ep->name, key, subject, text);
+		free(key), free(subject), free(text);
+		break;
+	}
+	if (ep->retired && ep->in_flight == 0) {
+		struct dispatch_endpoint **pp;
+		for (pp = &d->retired; *pp != NULL; pp = &(*pp)->next_retired) {
+			if (*pp == ep) {
+				*pp = ep->next_retired;
+				break;
+			}
+		}
+		dispatcher_endpoint_free(ep);
+	}
+	dispatcher_message_free(msg);
+	dispatcher_schedule_pass(d);
+}
+
+/* Order batch members by urgency, most urgent first, then by id. */
+static int
+dispatcher_cmp_urgency(const void *a, const void *b)
+{
+	const struct outbox_row *x = a, *y = b;
+
+	if (x->urgency != y->urgency)
+		return y->urgency - x->urgency;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Compose one message from several batchable notices to one person. */
+static void
+dispatcher_compose_batch(struct dispatcher *d, struct dispatch_message *msg)
+{
+	struct outbox_row *rows = xcalloc((size_t)msg->n, sizeof *rows);
+	int i, loaded = 0;
+
+	for (i = 0; i < msg->n; i++) {
+		if (outbox_load(d->store, msg->ids[i], &rows[loaded]) == 0)
+			loaded++;
+	}
+	qsort(rows, (size_t)loaded, sizeof *rows, dispatcher_cmp_urgency);
+	xasprintf(&msg->subject, "Reminders: %d items need your attention", loaded);
+	xasprintf(&msg->text, "You have %d items that need your attention, most urgent first.\n\n", loaded);
+	xasprintf(&msg->html,
+	    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>You have %d items that need your "
+	    "attention, most urgent first.</p><ol>",
+	    loaded);
+	for (i = 0; i < loaded; i++) {
+		xappendf(&msg->text, "%d. %s\n\n", i + 1, rows[i].batch_text);
+		xappendf(&msg->html, "<li>%s</li>", rows[i].batch_html != NULL ? rows[i].batch_html : "");
+	}
+	xappendf(&msg->text, "-- \nSent by driftwatch. One message per send window lists all your reminders.\n");
+	xappendf(&msg->html, "</ol><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
+	for (i = 0; i < loaded; i++) {
+		/* Without HTML for every item, send text only rather than a partial HTML part. */
+		if (rows[i].batch_html == NULL) {
+			free(msg->html);
+			msg->html = NULL;
+			break;
+		}
+	}
+	for (i = 0; i < loaded; i++)
+		outbox_row_free(&rows[i]);
+	free(rows);
+}
+
+/* Hand one claimed message to its transport. */
+static void
+dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n)
+{
+	struct dispatch_message *msg = xcalloc(1, sizeof *msg);
+	struct notice *no = &msg->notice;
+	char *cause = NULL;
+
+	msg->d = d;
+	msg->ep = ep;
+	msg->ids = ids;
+	msg->n = n;
+	if (outbox_load(d->store, ids[0], &msg->row) != 0) {
+		log_warnx("outbox: notice %lld vanished before it was sent", (long long)ids[0]);
+		dispatcher_message_free(msg);
+		return;
+	}
+	if (n > 1)
+		dispatcher_compose_batch(d, msg);
+	no->id = msg->row.id;
+	no->dedupe_key = msg->row.dedupe_key;
+	no->kind = msg->row.kind;
+	no->recipient = msg->row.recipient;
+	no->subject = n > 1 ? msg->subject : msg->row.subject;
+	no->body_text = n > 1 ? msg->text : msg->row.body_text;
+	no->body_html = n > 1 ? msg->html : msg->row.body_html;
+	no->payload = n > 1 ? NULL : msg->row.payload;
+	no->attachments = msg->row.attachments;
+	no->nattachments = msg->row.nattachments;
+	no->created_at = msg->row.created_at;
+	no->now = clock_now();
+	no->attempts = msg->row.attempts;
+	no->urgent = msg->row.urgent;
+	d->in_flight++;
+	ep->in_flight++;
+	if (transport_send(ep->transport, no, dispatcher_done_cb, msg, &cause) != 0) {
+		d->in_flight--;
+		ep->in_flight--;
+		dispatcher_dead(d, msg, cause);
+		free(cause);
+		dispatcher_message_free(msg);
+	}
+}
+
+/* Claim and start what one endpoint can take now. Returns the messages started. */
+static int
+dispatcher_pass_endpoint(struct dispatcher *d, struct dispatch_endpoint *ep, time_t now)
+{
+	int limit = d->cfg->outbox_batch, cap, n, i, j, started = 0, nmsg = 0, total = 0;
+	int64_t *ids = xcalloc((size_t)limit, sizeof *ids), *claimed;
+	char **recipients = xcalloc((size_t)limit, sizeof *recipients);
+	int *batchable = xcalloc((size_t)limit, sizeof *batchable), *group = xcalloc((size_t)limit, sizeof *group);
+	int *take = xcalloc((size_t)limit, sizeof *take);
+	char *cause = NULL;
+
+	if (ep->paused_until > now || outbox_endpoint_disabled(d->store, ep->name))
+		goto out;
+	cap = transport_capacity(ep->transport);
+	if (ep->half_open)
+		cap = ep->in_flight == 0 ? 1 : 0; /* probe: one message at a time */
+	if (cap <= 0)
+		goto out;
+	n = outbox_due(d->store, ep->name, now, limit, ids, recipients, batchable);
+	/* Group: each batchable row joins the first earlier batchable row to the same recipient. */
+	for (i = 0; i < n; i++) {
+		group[i] = i;
+		if (!batchable[i])
+			continue;
+		for (j = 0; j < i; j++) {
+			if (batchable[j] && group[j] == j && strcmp(recipients[j], recipients[i]) == 0) {
+				group[i] = j;
+				break;
+			}
+		}
+	}
+	/* Take as many messages as the transport has room for; the rest stay pending for the next pass. */
+	for (i = 0; i < n; i++) {
+		if (group[i] == i)
+			take[i] = nmsg < cap ? (nmsg++, 1) : 0;
+		else
+			take[i] = take[group[i]];
+	}
+	claimed = xcalloc((size_t)n + 1, sizeof *claimed);
+	for (i = 0; i < n; i++) {
+		if (take[i])
+			claimed[total++] = ids[i];
+	}
+	if (total == 0) {
+		free(claimed);
+		goto out;
+	}
+	/* Commit 'sending' before anything leaves: a crash now re-sends rather than loses. */
+	if (outbox_mark_sending(d->store, claimed, total, &cause) != 0) {
+		log_warnx("outbox: transport %s: cannot claim notices: %s (will try again)", ep->name, cause);
+		free(cause);
+		free(claimed);
+		goto out;
+	}
+	free(claimed);
+	for (i = 0; i < n; i++) {
+		int64_t *members;
+		int m = 0;
+
+		if (group[i] != i || !take[i])
+			continue;
+		members = xcalloc((size_t)n, sizeof *members);
+		for (j = i; j < n; j++) {
+			if (group[j] == i)
+				members[m++] = ids[j];
+		}
+		dispatcher_start(d, ep, members, m);
+		started++;
+	}
+out:
+	for (i = 0; i < limit; i++)
+		free(recipients[i]);
+	free(ids), free(recipients), free(batchable), free(group), free(take);
+	return started;
+}
+
+/* One pass over every endpoint, then arm the timer for the next due row or breaker probe. */
+static void
+dispatcher_pass(struct dispatcher *d)
+{
+	time_t now = clock_now(), next, wake = 0;
+	long ms;
+	int i;
+
+	if (d->stopping)
+		return;
+	if (dispatcher_flush_unrecorded(d) != 0) {
+		wake = now + 1; /* the database still refuses: try again shortly, claim nothing new */
+		goto arm;
+	}
+	for (i = 0; i < d->neps; i++)
+		dispatcher_pass_endpoint(d, d->eps[i], now);
+	next = outbox_next_due(d->store);
+	if (next > now)
+		wake = next;
+	else if (next != 0)
+		wake = now + 1; /* due but no room: a finishing transfer kicks us sooner */
+	for (i = 0; i < d->neps; i++) {
+		if (d->eps[i]->paused_until > now && (wake == 0 || d->eps[i]->paused_until < wake))
+			wake = d->eps[i]->paused_until;
+	}
+arm:
+	evtimer_del(&d->ev_timer);
+	if (wake > 0) {
+		struct timeval tv;
+		ms = (long)(wake - now) * 1000;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = 0;
+		if (event_add(&d->ev_timer, &tv) != 0)
+			log_warnx("outbox: cannot arm the delivery timer");
+	}
+}

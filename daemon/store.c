@@ -1,0 +1,357 @@
+/*
+ * store.c: open the SQLite database, migrate its schema, and the small shared tables (meta,
+ * imports). WAL with synchronous=FULL: a reminder is statutory work, so a commit that returned
+ * is on disk; speed is won back by batching writes into few transactions.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/*
+ * Schema migrations, in order; user_version is how many have run. Each runs in its own
+ * transaction with the version bump, so a crash leaves the database at one version or the next.
+ * Never edit a released migration: add a new one.
+ */
+static const char *const store_migrations[] = {
+	/* 1: the foundation: small state, audit trail, imports, roles, the outbox. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX audit_subject ON audit(subject, at);"
+	/* Append-only: the trail cannot be edited or pruned through SQL. */
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  summary TEXT NOT NULL);"
+	"CREATE TABLE roles ("
+	"  key TEXT PRIMARY KEY,"
+	"  reports_to TEXT,"
+	"  email TEXT);"
+	"CREATE TABLE role_titles ("
+	"  title TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL REFERENCES roles(key) ON DELETE CASCADE);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dedupe_key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_text TEXT NOT NULL,"
+	"  body_html TEXT,"
+	"  payload TEXT,"
+	"  batch_text TEXT,"	  /* this notice's entry when batched with others; NULL = never batched */
+	"  batch_html TEXT,"
+	"  urgency INTEGER NOT NULL DEFAULT 0," /* order inside a batch: higher first */
+	"  urgent INTEGER NOT NULL DEFAULT 0,"	/* ignores the send window */
+	"  created_at INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending', 'sending', 'sent', 'retry', 'dead')),"
+	"  sent_at INTEGER,"
+	"  dead_at INTEGER,"
+	"  batch_id INTEGER);"	  /* the notice whose message carried this one */
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+	"CREATE TABLE outbox_attachments ("
+	"  notice INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  filename TEXT NOT NULL,"
+	"  content_type TEXT NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE INDEX outbox_attachments_notice ON outbox_attachments(notice);"
+	"CREATE TABLE endpoints ("
+	"  transport TEXT PRIMARY KEY,"
+	"  disabled_at INTEGER,"
+	"  disabled_reason TEXT);",
+};
+
+#define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
+
+/* Prepare a statement of our own, or die. */
+sqlite3_stmt *
+store_prepare(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fatalx("store: prepare: %s: %s", sqlite3_errmsg(s->db), sql);
+	return st;
+}
+
+/* Turn the last SQLite error into a cause. */
+int
+store_fail(struct store *s, char **cause, const char *what)
+{
+	if (cause != NULL)
+		xasprintf(cause, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* Run SQL with no results. */
+int
+store_exec(struct store *s, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: %s", s->path, err != NULL ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bind text, or NULL. */
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* A text column as a new string. */
+char *
+store_column_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v != NULL ? xstrdup((const char *)v) : NULL;
+}
+
+/* One integer from a one-row query. */
+static int64_t
+store_scalar(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_prepare(s, sql);
+	int64_t v = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The schema version recorded in the file. */
+int
+store_schema_version(struct store *s)
+{
+	return (int)store_scalar(s, "PRAGMA user_version");
+}
+
+/* The schema version this binary writes. */
+int
+store_latest_version(void)
+{
+	return NMIGRATIONS;
+}
+
+/* Bring the schema up to date, one migration a transaction. */
+static int
+store_migrate(struct store *s, char **cause)
+{
+	int version = store_schema_version(s), v;
+	char *sql;
+
+	if (version > NMIGRATIONS) {
+		xasprintf(cause,
+		    "%s: the database is at schema version %d but this driftwatch knows only up to %d: "
+		    "it was written by a newer driftwatch; install that version (or restore a backup)",
+		    s->path, version, NMIGRATIONS);
+		return -1;
+	}
+	for (v = version; v < NMIGRATIONS; v++) {
+		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
+			return -1;
+		/* Re-read inside the lock: another process may have migrated meanwhile. */
+		if (store_schema_version(s) > v) {
+			store_exec(s, "ROLLBACK", NULL);
+			continue;
+		}
+		xasprintf(&sql, "%s; PRAGMA user_version = %d;", store_migrations[v], v + 1);
+		if (store_exec(s, sql, cause) != 0) {
+			free(sql);
+			store_exec(s, "ROLLBACK", NULL);
+			return -1;
+		}
+		free(sql);
+		if (store_exec(s, "COMMIT", cause) != 0) {
+			store_exec(s, "ROLLBACK", NULL);
+			return -1;
+		}
+		log_debug("store: %s: migrated to schema version %d", s->path, v + 1);
+	}
+	return 0;
+}
+
+/* Open and migrate; see store.h. */
+struct store *
+store_open(const char *path, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	/* Wait for driftwatchctl's short transactions rather than failing at once. */
+	sqlite3_busy_timeout(s->db, 5000);
+	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
+	    store_exec(s, "PRAGMA synchronous = FULL", cause) != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", cause) != 0)
+		goto fail;
+	if (store_migrate(s, cause) != 0)
+		goto fail;
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+/* Close the database. */
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+/* The database's file name. */
+const char *
+store_path(const struct store *s)
+{
+	return s->path;
+}
+
+/* Start a write transaction: take the write lock now so no later statement fails on it. */
+int
+store_begin(struct store *s, char **cause)
+{
+	return store_exec(s, "BEGIN IMMEDIATE", cause);
+}
+
+/* Commit; on failure the transaction is rolled back. */
+int
+store_commit(struct store *s, char **cause)
+{
+	if (store_exec(s, "COMMIT", cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Roll back whatever is open (harmless when nothing is). */
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK", NULL);
+}
+
+/* PRAGMA data_version. */
+int64_t
+store_data_version(struct store *s)
+{
+	return store_scalar(s, "PRAGMA data_version");
+}
+
+/* Cap the file's size in pages (tests of a full disk). */
+int
+store_set_max_pages(struct store *s, long n)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %ld", n > 0 ? n : 1073741823L);
+	return store_exec(s, sql, NULL);
+}
+
+/* Read one meta value (caller frees); 0 found, 1 absent. */
+int
+store_meta_get(struct store *s, const char *key, char **value)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT value FROM meta WHERE key = ?");
+	int rc = 1;
+
+	store_bind_text(st, 1, key);
+	*value = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*value = store_column_strdup(st, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Write one meta value. */
+int
+store_meta_set(struct store *s, const char *key, const char *value, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO meta (key, value) VALUES (?, ?) "
+					    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	int rc = 0;
+
+	store_bind_text(st, 1, key);
+	store_bind_text(st, 2, value);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "meta");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Record an import run. */
+int
+store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO imports (at, kind, file, summary) VALUES (?, ?, ?, ?)");
+	int rc = 0;
+
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, kind);
+	store_bind_text(st, 3, file);
+	store_bind_text(st, 4, summary);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "imports");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Imports run in [from, to). */
+int
+store_import_count(struct store *s, time_t from, time_t to)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM imports WHERE at >= ? AND at < ?");
+	int n = 0;
+
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

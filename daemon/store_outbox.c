@@ -1,0 +1,467 @@
+/*
+ * store_outbox.c: the outbox's SQL. Enqueueing is INSERT ... ON CONFLICT(dedupe_key) DO NOTHING:
+ * the UNIQUE key is what makes "exactly-once intent" hold across crashes, restarts and re-plans.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "outbox.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/* True when s holds a CR, LF or another control character (header injection). */
+static bool
+outbox_has_control(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* One plain address: local@domain, no spaces, commas, brackets or controls. */
+static bool
+outbox_one_address(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	return strpbrk(s, " ,;<>\"()") == NULL && !outbox_has_control(s);
+}
+
+/* The transport name for a notice. */
+const char *
+outbox_transport_for(const struct config *cfg, const char *role_transport)
+{
+	if (role_transport != NULL)
+		return role_transport;
+	if (cfg->default_transport != NULL)
+		return cfg->default_transport;
+	return cfg->transports[0].t.name;
+}
+
+/* Insert a notice unless its key is there; see outbox.h. */
+int
+outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now, int *added,
+    char **cause)
+{
+	sqlite3_stmt *st, *at;
+	const char *transport = item->transport != NULL ? item->transport : outbox_transport_for(cfg, NULL);
+	time_t due = item->not_before > now ? item->not_before : now;
+	int64_t id;
+	size_t i;
+	int rc = -1;
+
+	if (added != NULL)
+		*added = 0;
+	if (outbox_has_control(item->subject) || item->subject == NULL || *item->subject == '\0') {
+		xasprintf(cause, "outbox: %s: the subject is empty or holds a line break", item->dedupe_key);
+		return -1;
+	}
+	if (item->recipient == NULL || !outbox_one_address(item->recipient)) {
+		xasprintf(cause, "outbox: %s: the recipient is not one email address", item->dedupe_key);
+		return -1;
+	}
+	for (i = 0; i < item->nattachments; i++) {
+		if (outbox_has_control(item->attachments[i].filename) || outbox_has_control(item->attachments[i].content_type)) {
+			xasprintf(cause, "outbox: %s: an attachment's name holds a line break", item->dedupe_key);
+			return -1;
+		}
+	}
+	if (config_transport(cfg, transport) == NULL) {
+		xasprintf(cause, "outbox: %s: unknown transport \"%s\"", item->dedupe_key, transport);
+		return -1;
+	}
+	/* Not urgent: wait for the send window, never 3 a.m. on a Sunday. */
+	if (!item->urgent)
+		due = calendar_next_window_open(cfg->calendar, &cfg->send_window, due);
+
+	st = store_prepare(s,
+	    "INSERT INTO outbox (dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, "
+	    "batch_text, batch_html, urgency, urgent, created_at, next_attempt_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING");
+	store_bind_text(st, 1, item->dedupe_key);
+	store_bind_text(st, 2, item->kind);
+	store_bind_text(st, 3, transport);
+	store_bind_text(st, 4, item->recipient);
+	store_bind_text(st, 5, item->subject);
+	store_bind_text(st, 6, item->body_text != NULL ? item->body_text : "");
+	store_bind_text(st, 7, item->body_html);
+	store_bind_text(st, 8, item->payload);
+	store_bind_text(st, 9, cfg->batch_reminders ? item->batch_text : NULL);
+	store_bind_text(st, 10, cfg->batch_reminders ? item->batch_html : NULL);
+	sqlite3_bind_int(st, 11, item->urgency);
+	sqlite3_bind_int(st, 12, item->urgent);
+	sqlite3_bind_int64(st, 13, now);
+	sqlite3_bind_int64(st, 14, due);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_fail(s, cause, "outbox enqueue");
+		goto out;
+	}
+	if (sqlite3_changes(s->db) == 0) {
+		rc = 0; /* already there: the same intent fired before */
+		goto out;
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	for (i = 0; i < item->nattachments; i++) {
+		at = store_prepare(s, "INSERT INTO outbox_attachments (notice, filename, content_type, data) VALUES (?, ?, ?, ?)");
+		sqlite3_bind_int64(at, 1, id);
+		store_bind_text(at, 2, item->attachments[i].filename);
+		store_bind_text(at, 3, item->attachments[i].content_type);
+		sqlite3_bind_blob(at, 4, item->attachments[i].data, (int)item->attachments[i].len, SQLITE_TRANSIENT);
+		if (sqlite3_step(at) != SQLITE_DONE) {
+			sqlite3_finalize(at);
+			store_fail(s, cause, "outbox attachment");
+			goto out;
+		}
+		sqlite3_finalize(at);
+	}
+	if (added != NULL)
+		*added = 1;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#define OUTBOX_COLUMNS                                                                                     \
+	"id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, batch_text, "  \
+	"batch_html, state, last_error, urgency, urgent, attempts, created_at, next_attempt_at, "           \
+	"coalesce(sent_at, 0), coalesce(batch_id, 0)"
+
+/* Fill a row from a statement selecting OUTBOX_COLUMNS. */
+static void
+outbox_row_read(sqlite3_stmt *st, struct outbox_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->dedupe_key = store_column_strdup(st, 1);
+	r->kind = store_column_strdup(st, 2);
+	r->transport = store_column_strdup(st, 3);
+	r->recipient = store_column_strdup(st, 4);
+	r->subject = store_column_strdup(st, 5);
+	r->body_text = store_column_strdup(st, 6);
+	r->body_html = store_column_strdup(st, 7);
+	r->payload = store_column_strdup(st, 8);
+	r->batch_text = store_column_strdup(st, 9);
+	r->batch_html = store_column_strdup(st, 10);
+	r->state = store_column_strdup(st, 11);
+	r->last_error = store_column_strdup(st, 12);
+	r->urgency = sqlite3_column_int(st, 13);
+	r->urgent = sqlite3_column_int(st, 14);
+	r->attempts = sqlite3_column_int(st, 15);
+	r->created_at = sqlite3_column_int64(st, 16);
+	r->next_attempt_at = sqlite3_column_int64(st, 17);
+	r->sent_at = sqlite3_column_int64(st, 18);
+	r->batch_id = sqlite3_column_int64(st, 19);
+}
+
+/* Free what a row owns. */
+void
+outbox_row_free(struct outbox_row *r)
+{
+	size_t i;
+
+	free(r->dedupe_key), free(r->kind), free(r->transport), free(r->recipient), free(r->subject);
+	free(r->body_text), free(r->body_html), free(r->payload), free(r->batch_text), free(r->batch_html);
+	free(r->state), free(r->last_error);
+	for (i = 0; i < r->nattachments; i++) {
+		free((void *)(uintptr_t)r->attachments[i].filename);
+		free((void *)(uintptr_t)r->attachments[i].content_type);
+		free((void *)(uintptr_t)r->attachments[i].data);
+	}
+	free(r->attachments);
+	memset(r, 0, sizeof *r);
+}
+
+/* Load one row with its attachments. */
+int
+outbox_load(struct store *s, int64_t id, struct outbox_row *r)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		outbox_row_read(st, r);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != 0)
+		return rc;
+	st = store_prepare(s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct attachment *a;
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
+		char *data = xmalloc(len + 1);
+
+		if (len > 0)
+			memcpy(data, sqlite3_column_blob(st, 2), len);
+		data[len] = '\0';
+		r->attachments = xreallocarray(r->attachments, r->nattachments + 1, sizeof *r->attachments);
+		a = &r->attachments[r->nattachments++];
+		a->filename = store_column_strdup(st, 0);
+		a->content_type = store_column_strdup(st, 1);
+		a->data = data;
+		a->len = len;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Rows a crash left 'sending' go back to pending: at-least-once. */
+int
+outbox_recover(struct store *s, char **cause)
+{
+	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state = 'sending'", cause) != 0)
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* Due rows of one transport; see outbox.h. */
+int
+outbox_due(struct store *s, const char *transport, time_t now, int limit, int64_t *ids, char **recipients,
+    int *batchable)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT id, recipient, batch_text IS NOT NULL FROM outbox "
+					    "WHERE transport = ? AND state IN ('pending', 'retry') AND next_attempt_at <= ? "
+					    "ORDER BY urgent DESC, next_attempt_at, id LIMIT ?");
+	int n = 0;
+
+	store_bind_text(st, 1, transport);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, limit);
+	while (sqlite3_step(st) == SQLITE_ROW && n < limit) {
+		ids[n] = sqlite3_column_int64(st, 0);
+		recipients[n] = store_column_strdup(st, 1);
+		batchable[n] = sqlite3_column_int(st, 2);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Apply one update statement (with ?1 = id) to each id, in one transaction. */
+static int
+outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, void (*bind)(sqlite3_stmt *, void *),
+    void *arg, char **cause)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	if (store_begin(s, cause) != 0)
+		return -1;
+	st = store_prepare(s, sql);
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		if (bind != NULL)
+			bind(st, arg);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			store_fail(s, cause, "outbox update");
+			sqlite3_finalize(st);
+			store_rollback(s);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	return store_commit(s, cause);
+}
+
+/* Mark claimed rows as being sent; one more attempt each. */
+int
+outbox_mark_sending(struct store *s, const int64_t *ids, int n, char **cause)
+{
+	return outbox_update_ids(s, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1", ids,
+	    n, NULL, NULL, cause);
+}
+
+struct outbox_bind_args {
+	time_t t;
+	const char *error;
+	int64_t leader;
+};
+
+/* Bind the time, error and batch leader of an update. */
+static void
+outbox_bind_update(sqlite3_stmt *st, void *arg)
+{
+	struct outbox_bind_args *a = arg;
+
+	sqlite3_bind_int64(st, 2, a->t);
+	store_bind_text(st, 3, a->error);
+	if (a->leader != 0)
+		sqlite3_bind_int64(st, 4, a->leader);
+	else
+		sqlite3_bind_null(st, 4);
+}
+
+/* The server accepted: sent. A batch's rows all point at the row whose message carried them. */
+int
+outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **cause)
+{
+	struct outbox_bind_args a = { now, NULL, n > 1 ? ids[0] : 0 };
+
+	return outbox_update_ids(s,
+	    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1", ids, n,
+	    outbox_bind_update, &a, cause);
+}
+
+/* Try again at next. */
+int
+outbox_mark_retry(struct store *s, const int64_t *ids, int n, time_t next, const char *error, char **cause)
+{
+	struct outbox_bind_args a = { next, error, 0 };
+
+	return outbox_update_ids(s,
+	    "UPDATE outbox SET state = 'retry', next_attempt_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1",
+	    ids, n, outbox_bind_update, &a, cause);
+}
+
+/* Given up. */
+int
+outbox_mark_dead(struct store *s, const int64_t *ids, int n, time_t now, const char *error, char **cause)
+{
+	struct outbox_bind_args a = { now, error, 0 };
+
+	return outbox_update_ids(s,
+	    "UPDATE outbox SET state = 'dead', dead_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1", ids, n,
+	    outbox_bind_update, &a, cause);
+}
+
+/* The earliest due instant on enabled transports. */
+time_t
+outbox_next_due(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') "
+					    "AND transport NOT IN (SELECT transport FROM endpoints WHERE disabled_at IS NOT NULL)");
+	time_t t = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return t;
+}
+
+/* Disable an endpoint after a 410. */
+int
+outbox_endpoint_disable(struct store *s, const char *transport, time_t now, const char *reason, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO endpoints (transport, disabled_at, disabled_reason) VALUES (?, ?, ?) "
+					    "ON CONFLICT(transport) DO UPDATE SET disabled_at = excluded.disabled_at, "
+					    "disabled_reason = excluded.disabled_reason");
+	int rc = 0;
+
+	store_bind_text(st, 1, transport);
+	sqlite3_bind_int64(st, 2, now);
+	store_bind_text(st, 3, reason);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "endpoints");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Enable an endpoint again. */
+int
+outbox_endpoint_enable(struct store *s, const char *transport, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "DELETE FROM endpoints WHERE transport = ?");
+	int rc = 0;
+
+	store_bind_text(st, 1, transport);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "endpoints");
+	else
+		rc = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Is an endpoint disabled? */
+bool
+outbox_endpoint_disabled(struct store *s, const char *transport)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM endpoints WHERE transport = ? AND disabled_at IS NOT NULL");
+	bool disabled;
+
+	store_bind_text(st, 1, transport);
+	disabled = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return disabled;
+}
+
+/* Rows in a state, newest first. */
+int
+outbox_list(struct store *s, const char *state, int limit, void (*fn)(const struct outbox_row *, void *), void *arg)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
+					    "ORDER BY id DESC LIMIT ?2");
+	struct outbox_row r;
+	int n = 0;
+
+	store_bind_text(st, 1, state);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		outbox_row_read(st, &r);
+		fn(&r, arg);
+		outbox_row_free(&r);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Requeue one row or every dead row. */
+int
+outbox_requeue(struct store *s, int64_t id, time_t now, char **cause)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	if (id != 0)
+		st = store_prepare(s, "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
+				      "WHERE id = ?1 AND state IN ('dead', 'retry', 'pending')");
+	else
+		st = store_prepare(s, "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
+				      "WHERE state = 'dead' AND ?1 = 0");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return store_fail(s, cause, "outbox requeue");
+	}
+	n = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Counts for the digest and the status line. */
+void
+outbox_counts(struct store *s, time_t from, time_t to, int *sent, int *retried, int *dead, int *pending)
+{
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT "
+	    " count(*) FILTER (WHERE state = 'sent' AND sent_at >= ?1 AND sent_at < ?2),"
+	    " count(*) FILTER (WHERE attempts > 1 AND ((sent_at >= ?1 AND sent_at < ?2) OR (dead_at >= ?1 AND dead_at < ?2))),"
+	    " count(*) FILTER (WHERE state = 'dead' AND dead_at >= ?1 AND dead_at < ?2),"
+	    " count(*) FILTER (WHERE state IN ('pending', 'retry', 'sending'))"
+	    " FROM outbox");
+
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	*sent = *retried = *dead = *pending = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*sent = sqlite3_column_int(st, 0);
+		*retried = sqlite3_column_int(st, 1);
+		*dead = sqlite3_column_int(st, 2);
+		*pending = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+}

@@ -1,0 +1,47 @@
+/*
+ * ctl.h: driftwatchctl's shared state and helpers. Each family of subcommands lives in its own
+ * daemon/ctl_*.c and is listed in ctl.c's table.
+ */
+#ifndef DRIFTWATCH_CTL_H
+#define DRIFTWATCH_CTL_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct config;
+struct store;
+
+#define CTL_EX_OK 0
+#define CTL_EX_FAIL 1
+#define CTL_EX_USAGE 64
+#define CTL_EX_DATAERR 65
+#define CTL_EX_NOINPUT 66
+#define CTL_EX_CONFIG 78
+
+struct ctl {
+	struct config *cfg;
+	const char *config_path;
+	struct store *store; /* opened on first ctl_store() */
+	time_t now;	     /* clock_now() at start */
+	int today;	     /* local date of now */
+};
+
+struct ctl_command {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv); /* argv[0] is the command name */
+	const char *usage;
+};
+
+/* The store, opened on first use (exits 1 with the reason when it cannot be opened). */
+struct store *ctl_store(struct ctl *c);
+/* Parse "YYYY-MM-DD" or the word "today"; prints an error naming what and returns -1. */
+int ctl_parse_date(struct ctl *c, const char *what, const char *s, int *date);
+/* Print a usage line for a command and return CTL_EX_USAGE. */
+int ctl_usage(const char *usage);
+/* Dispatch argv[1] among subcommands (e.g. "outbox list"); prints their usage when unknown. */
+int ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *table, int argc, char **argv);
+
+/* Subcommand families (one ctl_*.c each). */
+int ctl_calendar(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * dispatcher.h: the outbox's delivery side. Claims due rows in batches, groups batchable
+ * reminders per recipient, hands each message to its transport, and records the outcome:
+ * sent only after the server accepted; retry with capped exponential backoff and jitter
+ * (Retry-After honoured); dead after give_up_after, with the admin told. A circuit breaker per
+ * transport pauses an endpoint after repeated failures and probes it with one request at a time.
+ */
+#ifndef DRIFTWATCH_DISPATCHER_H
+#define DRIFTWATCH_DISPATCHER_H
+
+#include <time.h>
+
+struct config;
+struct event_base;
+struct store;
+struct dispatcher; /* private */
+
+/* Build transports from the config; rows left 'sending' by a crash go back to pending. */
+struct dispatcher *dispatcher_new(struct event_base *base, struct store *s, const struct config *cfg, char **cause);
+void dispatcher_free(struct dispatcher *d);
+/* Swap in a reloaded config (transports rebuilt); -1 and *cause keeps the old one. */
+int dispatcher_set_config(struct dispatcher *d, const struct config *cfg, char **cause);
+/* Claim and send what is due now (as far as transports have capacity). */
+void dispatcher_kick(struct dispatcher *d);
+/* The next instant a pending or retrying notice falls due (0: none). */
+time_t dispatcher_next_due(struct dispatcher *d);
+/* Messages in flight. */
+int dispatcher_in_flight(const struct dispatcher *d);
+/* Stop claiming new work (graceful stop); in-flight deliveries finish. */
+void dispatcher_stop(struct dispatcher *d);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * store.h: the SQLite store — the only source of truth. The store family (store*.c) is the only
+ * code that speaks SQL, so another database could sit behind the same functions one day.
+ */
+#ifndef DRIFTWATCH_STORE_H
+#define DRIFTWATCH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store; /* private */
+
+/* Open (creating when missing) and migrate. NULL and *cause on failure (a newer schema included). */
+struct store *store_open(const char *path, char **cause);
+void store_close(struct store *s);
+const char *store_path(const struct store *s);
+int store_schema_version(struct store *s);
+int store_latest_version(void);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -1 with *cause (SQLITE_BUSY, disk full ...). */
+int store_begin(struct store *s, char **cause);
+int store_commit(struct store *s, char **cause);
+void store_rollback(struct store *s);
+/* PRAGMA data_version: changes when another connection commits. */
+int64_t store_data_version(struct store *s);
+/* For tests of disk-full handling: cap the database at n pages (0 = no cap). */
+int store_set_max_pages(struct store *s, long n);
+
+/* A key/value table for the daemon's own small state (e.g. last digest sent). */
+int store_meta_get(struct store *s, const char *key, char **value);
+int store_meta_set(struct store *s, const char *key, const char *value, char **cause);
+
+/* The record of an import run, for the digest ("imports run"). Inside the caller's transaction. */
+int store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary,
+    char **cause);
+int store_import_count(struct store *s, time_t from, time_t to);
+
+#endif

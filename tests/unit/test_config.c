@@ -1,0 +1,533 @@
+/*
+ * test_config.c: the key table, every key parsed, each kind of error with its line, and the
+ * documentation (etc/driftwatch.ini and README.md) naming every key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+static char tmpdir[] = "/tmp/dwcfgXXXXXX";
+static char holidays[512];
+
+/* Path of a repository file. */
+static char *
+top_path(const char *rel)
+{
+	const char *top = getenv("DRIFTWATCH_TOP");
+	char *p;
+
+	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
+	return p;
+}
+
+/* Write an ini into the temp dir: the bank holidays line first, then the body. */
+static char *
+write_ini(const char *name, const char *body, int with_daemon)
+{
+	char *path;
+	FILE *f;
+
+	xasprintf(&path, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	if (with_daemon)
+		fprintf(f, "[daemon]\nbank_holidays = %s\n", holidays);
+	fputs(body, f);
+	fclose(f);
+	return path;
+}
+
+/* Load and expect failure; return the cause (caller frees). */
+static char *
+load_fail(const char *body)
+{
+	char *path = write_ini("bad.ini", body, 1), *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
+
+	assert_null(cfg);
+	assert_non_null(cause);
+	free(path);
+	return cause;
+}
+
+/* Assert that cause contains "bad.ini:LINE: " followed (somewhere) by text. */
+static void
+assert_error(const char *cause, int line, const char *text)
+{
+	char *want;
+
+	xasprintf(&want, "bad.ini:%d: ", line);
+	if (strstr(cause, want) == NULL || strstr(strstr(cause, want), text) == NULL)
+		fail_msg("expected \"%s...%s\" in:\n%s", want, text, cause);
+	free(want);
+}
+
+static int
+setup(void **state)
+{
+	char *src;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpdir));
+	src = top_path("etc/bank-holidays-england-and-wales.txt");
+	snprintf(holidays, sizeof holidays, "%s", src);
+	free(src);
+	setenv("TZ", "Europe/London", 1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf %s", tmpdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+/* The defaults of every section, as DOMAIN.md gives them. */
+static void
+test_defaults(void **state)
+{
+	char *path = write_ini("defaults.ini", "", 1), *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(cfg->database, "/var/lib/driftwatch/driftwatch.db");
+	assert_string_equal(cfg->timezone, "Europe/London");
+	assert_int_equal(cfg->send_window.open, 8 * 60);
+	assert_int_equal(cfg->send_window.close, 18 * 60);
+	assert_int_equal(cfg->tick, 60);
+	assert_int_equal(cfg->retry_first, 60);
+	assert_int_equal(cfg->retry_max, 3600);
+	assert_int_equal(cfg->give_up_after, 72 * 3600);
+	assert_true(cfg->batch_reminders);
+	assert_int_equal(cfg->actions_nremind_before, 2);
+	assert_int_equal(cfg->actions_remind_before[0].n, 10);
+	assert_int_equal(cfg->actions_remind_before[0].unit, DURATION_WORKING_DAYS);
+	assert_int_equal(cfg->actions_remind_before[1].n, 3);
+	assert_int_equal(cfg->actions_stale_after.n, 30);
+	assert_int_equal(cfg->actions_stale_after.unit, DURATION_DAYS);
+	assert_int_equal(cfg->actions_nescalate, 3);
+	assert_string_equal(cfg->actions_escalate[0].who, "manager");
+	assert_int_equal(cfg->actions_escalate[1].after.n, 11);
+	assert_string_equal(cfg->actions_escalate[2].who, "dcs");
+	assert_int_equal(cfg->disputes_nstages, 5);
+	assert_string_equal(cfg->disputes_stages[0].name, "informal");
+	assert_string_equal(cfg->disputes_stages[0].responder, "team-manager");
+	assert_string_equal(cfg->disputes_stages[2].responder, "head-of-service");
+	assert_string_equal(cfg->disputes_stages[4].name, "4");
+	assert_int_equal(cfg->disputes_stages[4].limit.n, 5);
+	assert_int_equal(cfg->disputes_total_limit.n, 20);
+	assert_int_equal(cfg->reviews_first.n, 20);
+	assert_int_equal(cfg->reviews_first.unit, DURATION_WORKING_DAYS);
+	assert_int_equal(cfg->reviews_second.n, 3);
+	assert_int_equal(cfg->reviews_second.unit, DURATION_MONTHS);
+	assert_int_equal(cfg->reviews_later.n, 6);
+	assert_int_equal(cfg->asye_protected_share, 10);
+	assert_int_equal(cfg->asye_nsupervision, 3);
+	assert_int_equal(cfg->asye_supervision[0].every.unit, DURATION_WEEKS);
+	assert_int_equal(cfg->asye_supervision[0].until.n, 6);
+	assert_int_equal(cfg->asye_supervision[1].until.unit, DURATION_MONTHS);
+	assert_int_equal(cfg->asye_supervision[2].every.unit, DURATION_MONTHS);
+	assert_int_equal(cfg->asye_supervision[2].until.n, 0);
+	assert_int_equal(cfg->asye_nreviews, 4);
+	assert_int_equal(cfg->asye_length.n, 12);
+	assert_int_equal(cfg->caseload_asye_cap, 18);
+	assert_int_equal(cfg->caseload_target, 20);
+	assert_int_equal(cfg->caseload_alert_above, 22);
+	/* No [transport]: the built-in file spool. */
+	assert_int_equal(cfg->ntransports, 1);
+	assert_string_equal(cfg->transports[0].t.type, "file");
+	assert_string_equal(cfg->transports[0].t.name, "file");
+	config_free(cfg);
+	free(path);
+}
+
+/* Every key set to something other than its default lands where it should. */
+static void
+test_every_key(void **state)
+{
+	char *secret, *path, *cause = NULL;
+	struct config *cfg;
+	FILE *f;
+
+	(void)state;
+	xasprintf(&secret, "%s/secret", tmpdir);
+	f = fopen(secret, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(secret, 0600);
+	char *body;
+	xasprintf(&body,
+	    "admin_email = admin@council.example\n"
+	    "admin_transport = hook\n"
+	    "database = /tmp/x.db\n"
+	    "default_transport = mail\n"
+	    "send_window = 09:30-17:00\n"
+	    "tick = 2min\n"
+	    "timezone = Europe/London\n"
+	    "watch_interval = 250\n"
+	    "[outbox]\nbatch = 50\nbatch_reminders = no\nbreaker_failures = 3\nbreaker_pause = 30s\n"
+	    "give_up_after = 24h\nretry_first = 10s\nretry_max = 10min\n"
+	    "[actions]\namber_within = 15wd\nescalate = 2wd:manager, 12wd:manager+1, 25wd:dcs\n"
+	    "remind_before = 5wd, 2wd, 1wd\nstale_after = 6w\n"
+	    "[disputes]\niro_reminder_after = 3wd\nremind_before = 2wd\n"
+	    "stage = 1, team-manager, 4wd\nstage = 2, hos, 6wd\ntotal_limit = 15wd\n"
+	    "[reviews]\nfirst = 15wd\nlater = 5m\noverdue_repeat = 2w\npermanence_remind_before = 8wd\n"
+	    "remind_before = 10wd\nsecond = 2m\n"
+	    "[asye]\nanonymise = yes\nlength = 24m\nprotected_share = 15%%\nreview_remind_before = 5wd\n"
+	    "reviews = 6m, 12m, 18m, 24m\nsupervision = 1w until 4w, 1m\nwindow = 6w\n"
+	    "[caseloads]\nalert_above = 24\nasye_cap = 16\ntarget = 19\n"
+	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\nfrom = A <a@b.example>\n"
+	    "username = u\npassword_file = %s\nca_file = /etc/ssl/certs/ca-certificates.crt\nverify = no\n"
+	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\n"
+	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl_file = %s\nsecret_file = %s\n"
+	    "[transport \"spool\"]\ntype = file\nspool = /tmp/spool\nformat = json\n"
+	    "[role \"hos\"]\ntitle = Head of Service\ntitle = Head of Service, Fostering\nemail = hos@council.example\n"
+	    "reports_to = dcs\ntransport = hook\n"
+	    "[role \"dcs\"]\ntitle = Director of Children's Services\nemail = dcs@council.example\n"
+	    "[team \"Permanence\"]\nhead_of_service = hos\nassistant_director = dcs\n"
+	    "[digest \"board\"]\nto = role:dcs, chair@council.example\nwhen = first working day 07:30\n"
+	    "sections = actions, disputes\ntransport = mail\n",
+	    secret, secret, secret, secret);
+	path = write_ini("every.ini", body, 1);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_string_equal(cfg->admin_email, "admin@council.example");
+	assert_string_equal(cfg->admin_transport, "hook");
+	assert_string_equal(cfg->database, "/tmp/x.db");
+	assert_string_equal(cfg->default_transport, "mail");
+	assert_int_equal(cfg->send_window.open, 9 * 60 + 30);
+	assert_int_equal(cfg->send_window.close, 17 * 60);
+	assert_int_equal(cfg->tick, 120);
+	assert_int_equal(cfg->watch_interval_ms, 250);
+	assert_int_equal(cfg->outbox_batch, 50);
+	assert_false(cfg->batch_reminders);
+	assert_int_equal(cfg->breaker_failures, 3);
+	assert_int_equal(cfg->breaker_pause, 30);
+	assert_int_equal(cfg->give_up_after, 86400);
+	assert_int_equal(cfg->retry_first, 10);
+	assert_int_equal(cfg->retry_max, 600);
+	assert_int_equal(cfg->actions_amber_within.n, 15);
+	assert_int_equal(cfg->actions_escalate[2].after.n, 25);
+	assert_string_equal(cfg->actions_escalate[1].who, "manager+1");
+	assert_int_equal(cfg->actions_nremind_before, 3);
+	assert_int_equal(cfg->actions_stale_after.unit, DURATION_WEEKS);
+	assert_int_equal(cfg->disputes_iro_reminder_after.n, 3);
+	assert_int_equal(cfg->disputes_remind_before.n, 2);
+	/* Stage lines in the file replace the default ladder, they do not add to it. */
+	assert_int_equal(cfg->disputes_nstages, 2);
+	assert_string_equal(cfg->disputes_stages[1].responder, "hos");
+	assert_int_equal(cfg->disputes_stages[1].limit.n, 6);
+	assert_int_equal(cfg->disputes_total_limit.n, 15);
+	assert_int_equal(cfg->reviews_first.n, 15);
+	assert_int_equal(cfg->reviews_later.n, 5);
+	assert_int_equal(cfg->reviews_overdue_repeat.n, 2);
+	assert_int_equal(cfg->reviews_permanence_remind_before.n, 8);
+	assert_int_equal(cfg->reviews_nremind_before, 1);
+	assert_int_equal(cfg->reviews_second.n, 2);
+	assert_true(cfg->asye_anonymise);
+	assert_int_equal(cfg->asye_length.n, 24);
+	assert_int_equal(cfg->asye_protected_share, 15);
+	assert_int_equal(cfg->asye_review_remind_before.n, 5);
+	assert_int_equal(cfg->asye_nreviews, 4);
+	assert_int_equal(cfg->asye_reviews[3].n, 24);
+	assert_int_equal(cfg->asye_nsupervision, 2);
+	assert_int_equal(cfg->asye_window.n, 6);
+	assert_int_equal(cfg->caseload_alert_above, 24);
+	assert_int_equal(cfg->caseload_asye_cap, 16);
+	assert_int_equal(cfg->caseload_target, 19);
+	assert_int_equal(cfg->ntransports, 3);
+	const struct config_transport *m = config_transport(cfg, "mail");
+	assert_non_null(m);
+	assert_string_equal(m->t.password, "s3cret");
+	assert_string_equal(m->t.oauth_token, "s3cret");
+	assert_string_equal(m->t.tls, "none");
+	assert_int_equal(m->t.verify, 0);
+	assert_int_equal(m->t.concurrency, 8);
+	assert_int_equal(m->t.timeout, 10);
+	assert_string_equal(m->t.domain, "b.example");
+	assert_string_equal(m->t.username, "u");
+	assert_string_equal(m->t.ca_file, "/etc/ssl/certs/ca-certificates.crt");
+	const struct config_transport *h = config_transport(cfg, "hook");
+	assert_string_equal(h->t.format, "teams");
+	assert_string_equal(h->t.secret, "s3cret");
+	assert_string_equal(h->t.url, "s3cret");
+	assert_string_equal(config_transport(cfg, "spool")->t.spool, "/tmp/spool");
+	const struct config_role *r = config_role(cfg, "hos");
+	assert_int_equal(r->ntitles, 2);
+	assert_string_equal(r->titles[1], "Head of Service, Fostering");
+	assert_string_equal(r->reports_to, "dcs");
+	assert_string_equal(r->transport, "hook");
+	assert_string_equal(config_team(cfg, "Permanence")->head_of_service, "hos");
+	assert_string_equal(config_team(cfg, "Permanence")->assistant_director, "dcs");
+	const struct config_digest *d = config_digest(cfg, "board");
+	assert_int_equal(d->nto, 2);
+	assert_string_equal(d->to[1], "chair@council.example");
+	assert_int_equal(d->when_minutes, 7 * 60 + 30);
+	assert_int_equal(d->nsections, 2);
+	assert_string_equal(d->transport, "mail");
+	config_free(cfg);
+	free(body), free(path), free(secret);
+}
+
+/* Each kind of error names its file and line. */
+static void
+test_errors_with_lines(void **state)
+{
+	char *c;
+
+	(void)state;
+	/* Lines 1-2 are [daemon] and bank_holidays. */
+	c = load_fail("[nonsense]\nx = 1\n");
+	assert_error(c, 3, "unknown section [nonsense]");
+	free(c);
+	c = load_fail("color = blue\n");
+	assert_error(c, 3, "unknown key \"color\" in [daemon]");
+	free(c);
+	c = load_fail("[actions]\nremind_before = 10wd, 3x\n");
+	assert_error(c, 4, "bad duration \"3x\"");
+	free(c);
+	c = load_fail("[actions]\nstale_after = 30\n");
+	assert_error(c, 4, "stale_after");
+	free(c);
+	c = load_fail("[outbox]\nbatch_reminders = perhaps\n");
+	assert_error(c, 4, "is not yes or no");
+	free(c);
+	c = load_fail("[outbox]\nbatch = 0\n");
+	assert_error(c, 4, "out of bounds");
+	free(c);
+	c = load_fail("[outbox]\nretry_first = 1d\n");
+	assert_error(c, 4, "bad interval");
+	free(c);
+	c = load_fail("tick = 2s\n");
+	assert_error(c, 3, "out of bounds");
+	free(c);
+	c = load_fail("send_window = 18:00-08:00\n");
+	assert_error(c, 3, "bad window");
+	free(c);
+	c = load_fail("[asye]\nprotected_share = 10\n");
+	assert_error(c, 4, "bad percentage");
+	free(c);
+	c = load_fail("[asye]\nprotected_share = 120%\n");
+	assert_error(c, 4, "out of bounds");
+	free(c);
+	c = load_fail("[disputes]\nstage = 1, team-manager\n");
+	assert_error(c, 4, "want NAME, RESPONDER, LIMIT");
+	free(c);
+	c = load_fail("[disputes]\nstage = 1, team-manager, 5d\n");
+	assert_error(c, 4, "working days");
+	free(c);
+	c = load_fail("[disputes]\nstage = 1, team-manager, 5wd\nstage = 1, head-of-service, 5wd\n");
+	assert_error(c, 5, "already in the ladder");
+	free(c);
+	/* Missing required key: reported at the section's line. */
+	c = load_fail("[transport \"mail\"]\nurl = smtp://127.0.0.1\n");
+	assert_error(c, 3, "missing required key \"type\"");
+	free(c);
+	c = load_fail("[transport \"mail\"]\ntype = pigeon\n");
+	assert_error(c, 4, "is not one of smtp|webhook|file");
+	free(c);
+	c = load_fail("[transport]\ntype = file\n");
+	assert_error(c, 3, "needs a name");
+	free(c);
+	/* Unknown role referenced. */
+	c = load_fail("[role \"hos\"]\nemail = hos@council.example\nreports_to = ad\n");
+	assert_error(c, 3, "unknown role \"ad\"");
+	free(c);
+	c = load_fail("[digest \"m\"]\nto = role:dcs\n");
+	assert_error(c, 3, "unknown role \"dcs\"");
+	free(c);
+	c = load_fail("[role \"a\"]\nreports_to = b\n[role \"b\"]\nreports_to = a\n");
+	assert_error(c, 3, "loops back");
+	free(c);
+	c = load_fail("[role \"a\"]\nemail = not-an-address\n");
+	assert_error(c, 4, "is not an email address");
+	free(c);
+	c = load_fail("[digest \"m\"]\nwhen = every monday\n");
+	assert_error(c, 4, "first working day HH:MM");
+	free(c);
+	c = load_fail("[role \"a\"]\n[role \"a\"]\n");
+	assert_error(c, 4, "already defined at line 3");
+	free(c);
+	/* Several errors are all reported, each with its own line. */
+	c = load_fail("bogus = 1\n[outbox]\nbatch = -5\nalso_bogus = 2\n");
+	assert_error(c, 3, "unknown key \"bogus\"");
+	assert_error(c, 5, "out of bounds");
+	assert_error(c, 6, "unknown key \"also_bogus\"");
+	free(c);
+}
+
+/* A secret readable by others is refused; a missing one names its path. */
+static void
+test_secret_mode(void **state)
+{
+	char *secret, *body, *c;
+	FILE *f;
+
+	(void)state;
+	xasprintf(&secret, "%s/open-secret", tmpdir);
+	f = fopen(secret, "w");
+	fputs("hunter2\n", f);
+	fclose(f);
+	chmod(secret, 0644);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
+	c = load_fail(body);
+	assert_error(c, 3, "readable or writable by others");
+	free(c), free(body);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s/none\n", tmpdir);
+	c = load_fail(body);
+	assert_error(c, 3, "No such file");
+	free(c), free(body);
+	/* A systemd credential is read from $CREDENTIALS_DIRECTORY. */
+	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n");
+	char *path = write_ini("cred.ini", body, 1), *cause = NULL;
+	struct config *cfg = config_load(path, &cause);
+	assert_non_null(cfg);
+	assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
+	config_free(cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	free(path), free(body), free(secret);
+}
+
+/* A missing or malformed bank holiday file is a config error with its line. */
+static void
+test_bank_holidays_errors(void **state)
+{
+	char *bh, *path, *cause = NULL, *body;
+	FILE *f;
+
+	(void)state;
+	xasprintf(&bh, "%s/bh.txt", tmpdir);
+	f = fopen(bh, "w");
+	fputs("# comment\n2021-01-01  New Year\n2021-13-01  Nonsense\n", f);
+	fclose(f);
+	xasprintf(&body, "[daemon]\nbank_holidays = %s\n", bh);
+	path = write_ini("bh.ini", body, 0);
+	assert_null(config_load(path, &cause));
+	char *want;
+	xasprintf(&want, "%s:3:", bh);
+	if (strstr(cause, want) == NULL)
+		fail_msg("expected %s in %s", want, cause);
+	free(want), free(cause), free(path), free(body);
+	cause = NULL;
+	xasprintf(&body, "[daemon]\nbank_holidays = %s/missing.txt\n", tmpdir);
+	path = write_ini("bh2.ini", body, 0);
+	assert_null(config_load(path, &cause));
+	assert_non_null(strstr(cause, "missing.txt"));
+	free(cause), free(path), free(body), free(bh);
+}
+
+/* Read a whole file. */
+static char *
+slurp(const char *rel)
+{
+	char *path = top_path(rel), *buf;
+	FILE *f = fopen(path, "r");
+	long n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = xmalloc((size_t)n + 1);
+	buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+/* Every key in the table is documented in etc/driftwatch.ini, in table order, and in the README. */
+static void
+test_documented(void **state)
+{
+	char *ini = slurp("etc/driftwatch.ini"), *readme = slurp("README.md"), *want, *at, *pos = ini;
+	const char *section = NULL;
+	int i;
+
+	(void)state;
+	for (i = 0; i < config_key_count(); i++) {
+		const struct config_key_info *k = config_key_at(i);
+		if (section == NULL || strcmp(section, k->section) != 0) {
+			/* Each section starts after its header (plain or named). */
+			xasprintf(&want, "[%s", k->section);
+			at = strstr(pos, want);
+			if (at == NULL)
+				fail_msg("etc/driftwatch.ini: no section [%s after the previous one", k->section);
+			pos = at;
+			free(want);
+			section = k->section;
+		}
+		xasprintf(&want, "\n;%s =", k->name);
+		at = strstr(pos, want);
+		if (at == NULL) {
+			free(want);
+			xasprintf(&want, "\n%s =", k->name);
+			at = strstr(pos, want);
+		}
+		if (at == NULL)
+			fail_msg("etc/driftwatch.ini: key %s.%s is missing or out of table order", k->section, k->name);
+		pos = at;
+		free(want);
+		xasprintf(&want, "`%s`", k->name);
+		if (strstr(readme, want) == NULL)
+			fail_msg("README.md: key %s.%s is not documented (want `%s`)", k->section, k->name, k->name);
+		free(want);
+	}
+	free(ini), free(readme);
+}
+
+/* The sample ini itself is valid (with the bank holiday path pointed at the repository copy). */
+static void
+test_sample_ini_valid(void **state)
+{
+	char *ini = slurp("etc/driftwatch.ini"), *path, *cause = NULL, *fixed, *p;
+	struct config *cfg;
+
+	(void)state;
+	/* Point the commented default at the repository's copy by prepending a [daemon] override. */
+	p = strstr(ini, "[daemon]");
+	assert_non_null(p);
+	xasprintf(&fixed, "%.*s[daemon]\nbank_holidays = %s\n%s", (int)(p - ini), ini, holidays, p + strlen("[daemon]\n"));
+	path = write_ini("sample.ini", fixed, 0);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	config_free(cfg);
+	free(ini), free(path), free(fixed);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_errors_with_lines),
+		cmocka_unit_test(test_secret_mode),
+		cmocka_unit_test(test_bank_holidays_errors),
+		cmocka_unit_test(test_documented),
+		cmocka_unit_test(test_sample_ini_valid),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,272 @@
+/*
+ * test_store.c: migrations from empty and re-run, a newer database refused, the audit trail
+ * append-only, and the outbox's dedupe key holding across enqueues.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "calendar.h"
+#include "config.h"
+#include "outbox.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static char tmpdir[] = "/tmp/dwstoreXXXXXX";
+
+/* A database path in the temp dir. */
+static char *
+db_path(const char *name)
+{
+	char *p;
+
+	xasprintf(&p, "%s/%s", tmpdir, name);
+	return p;
+}
+
+/* One integer from raw SQL, bypassing the store (to check what is on disk). */
+static long long
+raw_scalar(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	assert_non_null(mkdtemp(tmpdir));
+	setenv("TZ", "Europe/London", 1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	xasprintf(&cmd, "rm -rf %s", tmpdir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	return 0;
+}
+
+/* From empty to the latest version; opening again changes nothing; pragmas are as promised. */
+static void
+test_migrate_from_empty_and_rerun(void **state)
+{
+	char *path = db_path("a.db"), *cause = NULL;
+	struct store *s;
+
+	(void)state;
+	s = store_open(path, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), store_latest_version());
+	assert_true(store_latest_version() >= 1);
+	store_close(s);
+	assert_int_equal(raw_scalar(path, "PRAGMA user_version"), store_latest_version());
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'outbox'"), 1);
+	/* journal_mode=WAL persists in the file. */
+	assert_int_equal(raw_scalar(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	s = store_open(path, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_schema_version(s), store_latest_version());
+	store_close(s);
+	free(path);
+}
+
+/* A database written by a newer driftwatch is refused with a message that says so. */
+static void
+test_newer_database_refused(void **state)
+{
+	char *path = db_path("newer.db"), *cause = NULL, *sql;
+	struct store *s;
+	sqlite3 *db;
+
+	(void)state;
+	s = store_open(path, &cause);
+	assert_non_null(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	xasprintf(&sql, "PRAGMA user_version = %d", store_latest_version() + 1);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	s = store_open(path, &cause);
+	assert_null(s);
+	assert_non_null(strstr(cause, "newer driftwatch"));
+	free(cause);
+	free(path);
+}
+
+/* The audit trail takes entries and refuses to change them. */
+static void
+test_audit_append_only(void **state)
+{
+	char *path = db_path("audit.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(audit_add(s, 1000, "test", "created", "action st-helens/3.11", "due 2021-02-28", &cause), 0);
+	assert_int_equal(audit_add(s, 1001, "test", "created", "action st-helens/3.11", NULL, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(audit_count(s, "created", "action st-helens/3.11"), 2);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET actor = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM audit"), 2);
+	free(path);
+}
+
+/* A config pointing at the repository's bank holidays. */
+static struct config *
+test_config(void)
+{
+	char *path, *cause = NULL, *top = getenv("DRIFTWATCH_TOP");
+	struct config *cfg;
+	FILE *f;
+
+	xasprintf(&path, "%s/t.ini", tmpdir);
+	f = fopen(path, "w");
+	fprintf(f, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n", top != NULL ? top : ".");
+	fclose(f);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	free(path);
+	return cfg;
+}
+
+/* The same dedupe key enqueued twice is one row; header injection is refused; the window is kept. */
+static void
+test_outbox_enqueue(void **state)
+{
+	char *path = db_path("outbox.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct outbox_item item;
+	struct outbox_row row;
+	struct attachment att = { "figures.csv", "text/csv", "a,b\n1,2\n", 8 };
+	int added;
+	/* Saturday 2021-03-06 12:00 UTC: outside any working day's window. */
+	time_t saturday = 1615032000;
+
+	(void)state;
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = "actions:remind:st-helens/3.11:2021-02-28:10wd:lead@council.example";
+	item.kind = "reminder";
+	item.recipient = "lead@council.example";
+	item.subject = "Action 3.11 due in 10 working days";
+	item.body_text = "text";
+	item.attachments = &att;
+	item.nattachments = 1;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(outbox_enqueue(s, cfg, &item, saturday, &added, &cause), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(outbox_enqueue(s, cfg, &item, saturday + 60, &added, &cause), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox"), 1);
+	assert_int_equal(outbox_load(s, 1, &row), 0);
+	assert_string_equal(row.state, "pending");
+	assert_int_equal(row.nattachments, 1);
+	assert_int_equal(row.attachments[0].len, 8);
+	assert_memory_equal(row.attachments[0].data, "a,b\n1,2\n", 8);
+	/* Not urgent: waits for Monday 2021-03-08 08:00 GMT. */
+	assert_int_equal(row.next_attempt_at, 1615190400);
+	outbox_row_free(&row);
+
+	item.dedupe_key = "k2";
+	item.subject = "Bcc: victim@example.com\r\nSubject: hi";
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(outbox_enqueue(s, cfg, &item, saturday, &added, &cause), -1);
+	assert_non_null(strstr(cause, "line break"));
+	free(cause);
+	cause = NULL;
+	item.subject = "ok";
+	item.recipient = "a@example.com, b@example.com";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, saturday, &added, &cause), -1);
+	free(cause);
+	cause = NULL;
+	/* Urgent: due at once. */
+	item.recipient = "admin@council.example";
+	item.urgent = true;
+	item.nattachments = 0;
+	assert_int_equal(outbox_enqueue(s, cfg, &item, saturday, &added, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(raw_scalar(path, "SELECT next_attempt_at FROM outbox WHERE dedupe_key = 'k2'"), saturday);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
+/* Rows left 'sending' by a crash go back to pending at start. */
+static void
+test_outbox_recover(void **state)
+{
+	char *path = db_path("recover.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct outbox_item item;
+	int64_t id = 1;
+
+	(void)state;
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = "k";
+	item.kind = "escalation";
+	item.recipient = "x@council.example";
+	item.subject = "s";
+	item.urgent = true;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, NULL, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(outbox_mark_sending(s, &id, 1, &cause), 0);
+	assert_int_equal(raw_scalar(path, "SELECT attempts FROM outbox"), 1);
+	assert_int_equal(outbox_recover(s, &cause), 1);
+	assert_int_equal(raw_scalar(path, "SELECT state = 'pending' FROM outbox"), 1);
+	assert_int_equal(outbox_mark_sent(s, &id, 1, 2000, &cause), 0);
+	assert_int_equal(outbox_recover(s, &cause), 0);
+	assert_int_equal(raw_scalar(path, "SELECT sent_at FROM outbox"), 2000);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migrate_from_empty_and_rerun),
+		cmocka_unit_test(test_newer_database_refused),
+		cmocka_unit_test(test_audit_append_only),
+		cmocka_unit_test(test_outbox_enqueue),
+		cmocka_unit_test(test_outbox_recover),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
