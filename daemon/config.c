@@ -185,8 +185,8 @@ static const struct config_key config_keys[] = {
 	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
 	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
 	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
-	{ "transport", "spool", T_PATH, "/var/lib/driftwatch/spool", 0, 0, NULL, true,
-	    "file: folder the notices are written to", TR(t.spool) },
+	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
+	    "file: folder the notices are written to; empty = spool/ beside the database", TR(t.spool) },
 	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true,
 	    "one attempt's time limit", TR(t.timeout) },
 	{ "transport", "tls", T_ENUM, "required", 0, 0, "required|opportunistic|none", true,
@@ -538,15 +538,21 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 
 		if (first)
 			config_free_strings(list, *count), *count = 0;
+		/* A role's title may contain commas ("Head of Service, Fostering"): keep it whole. */
+		if (strcmp(k->name, "title") == 0) {
+			if (*value == '\0')
+				break;
+			if (*count == CONFIG_LIST_MAX) {
+				config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+				goto out;
+			}
+			list[(*count)++] = xstrdup(value);
+			break;
+		}
 		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
 		    *count + nitems > CONFIG_LIST_MAX) {
 			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
 			goto out;
-		}
-		/* A role's title may contain commas ("Head of Service, Fostering"): keep it whole. */
-		if (strcmp(k->name, "title") == 0 && nitems > 0) {
-			list[(*count)++] = xstrdup(value);
-			break;
 		}
 		for (i = 0; i < nitems; i++) {
 			if (*items[i] == '\0') {
@@ -899,12 +905,24 @@ out:
 	return data;
 }
 
-/* Is a role reference one of the ladder's own words rather than a [role] key? */
+/*
+ * Is a ladder's reference one of its own words, or a well-known role key that imports may define
+ * (dcs, head-of-service, assistant-director, iro-manager), rather than a key the ini must hold?
+ */
 static bool
 config_is_relative_role(const char *who)
 {
-	return strcmp(who, "manager") == 0 || strncmp(who, "manager+", 8) == 0 || strcmp(who, "team-manager") == 0 ||
-	    strcmp(who, "social-worker") == 0 || strcmp(who, "iro") == 0 || strcmp(who, "lead") == 0;
+	static const char *const words[] = { "manager", "team-manager", "social-worker", "iro", "lead", "dcs",
+		"head-of-service", "assistant-director", "iro-manager", NULL };
+	int i;
+
+	if (strncmp(who, "manager+", 8) == 0)
+		return true;
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(who, words[i]) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* Report a role key that no [role] section defines. */
@@ -939,6 +957,13 @@ config_validate(struct config_parse *p)
 			t->t.oauth_token = config_read_secret(p, t->line, "token_file", t->token_file);
 		if (t->secret_file != NULL)
 			t->t.secret = config_read_secret(p, t->line, "secret_file", t->secret_file);
+		if (strcmp(t->t.type, "file") == 0 && t->t.spool == NULL) {
+			const char *slash = strrchr(cfg->database, '/');
+			if (slash == NULL)
+				t->t.spool = xstrdup("spool");
+			else
+				xasprintf(&t->t.spool, "%.*s/spool", (int)(slash - cfg->database), cfg->database);
+		}
 		if (strcmp(t->t.type, "file") != 0 && t->t.url == NULL && t->url_file == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
@@ -985,9 +1010,7 @@ config_validate(struct config_parse *p)
 			config_error(p, d->line, "[digest \"%s\"]: unknown transport \"%s\"", d->name, d->transport);
 	}
 	for (i = 0; i < cfg->disputes_nstages; i++) {
-		if (!config_is_relative_role(cfg->disputes_stages[i].responder) &&
-		    strcmp(cfg->disputes_stages[i].responder, "head-of-service") != 0 &&
-		    strcmp(cfg->disputes_stages[i].responder, "assistant-director") != 0)
+		if (!config_is_relative_role(cfg->disputes_stages[i].responder))
 			config_check_role_ref(p, 0, "[disputes] stage responder", cfg->disputes_stages[i].responder);
 	}
 	for (i = 0; i < cfg->actions_nescalate; i++) {

@@ -30,6 +30,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "check-config", ctl_check_config, "check-config                 validate the rules file (exit 0 valid, 78 not)" },
 	{ "config-keys", ctl_config_keys, "config-keys                  every key with its type, default and help" },
 	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic" },
+	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },

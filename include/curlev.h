@@ -17,5 +17,6 @@ void curlev_free(struct curlev *cev);
 /* Add a configured easy handle; done runs once from the event loop when the transfer ends. */
 int curlev_add(struct curlev *cev, CURL *easy, curlev_done_cb done, void *arg);
 int curlev_running(const struct curlev *cev);
+struct event_base *curlev_base(const struct curlev *cev);
 
 #endif

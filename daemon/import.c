@@ -1,0 +1,180 @@
+/*
+ * import.c: what every importer shares: error collection with FILE:LINE:COLUMN, dates, required
+ * fields, header mapping and field-count checks. The rule for all imports: report every problem,
+ * then import nothing (exit 65) — or import everything in one transaction.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "csv.h"
+#include "import.h"
+#include "xmalloc.h"
+
+/* Add one message. */
+void
+import_error(struct import_errors *e, int line, int column, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	xappendf(&e->text, "%s%s:%d:%d: %s", e->text != NULL ? "\n" : "", e->file, line, column, msg);
+	e->n++;
+	free(msg);
+}
+
+/* Add ready-made messages. */
+void
+import_errors_add(struct import_errors *e, const char *messages)
+{
+	const char *c;
+
+	if (messages == NULL || *messages == '\0')
+		return;
+	xappendf(&e->text, "%s%s", e->text != NULL ? "\n" : "", messages);
+	e->n++;
+	for (c = messages; (c = strchr(c, '\n')) != NULL; c++)
+		e->n++;
+}
+
+/* Print and free; 65 when there was anything. */
+int
+import_errors_report(struct import_errors *e)
+{
+	int n = e->n;
+
+	if (n == 0)
+		return 0;
+	fprintf(stderr, "%s\n", e->text);
+	fprintf(stderr, "%s: %d problem%s; nothing imported\n", e->file, n, n == 1 ? "" : "s");
+	import_errors_free(e);
+	return 65;
+}
+
+/* Free the messages. */
+void
+import_errors_free(struct import_errors *e)
+{
+	free(e->text);
+	e->text = NULL;
+	e->n = 0;
+}
+
+/* A date field. */
+int
+import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date)
+{
+	*date = DATE_NONE;
+	if (f->len == 0) {
+		if (optional)
+			return 0;
+		import_error(e, f->line, f->column, "%s: missing (want a date, YYYY-MM-DD)", column);
+		return -1;
+	}
+	if (date_parse(f->value, date) != 0) {
+		import_error(e, f->line, f->column, "%s: \"%s\" is not a date (want YYYY-MM-DD)", column, f->value);
+		return -1;
+	}
+	return 0;
+}
+
+/* A required field. */
+int
+import_required(struct import_errors *e, const struct csv_field *f, const char *column)
+{
+	const char *c;
+
+	for (c = f->value; *c == ' ' || *c == '\t'; c++)
+		;
+	if (*c == '\0') {
+		import_error(e, f->line, f->column, "%s: missing", column);
+		return -1;
+	}
+	return 0;
+}
+
+/* The field of column i (by the header's index), or an empty one when the column is absent. */
+const struct csv_field *
+import_field(const struct csv_row *row, const int *index, int i)
+{
+	static char empty[1];
+	static struct csv_field none = { empty, 0, 0, 0 };
+
+	if (index[i] < 0 || (size_t)index[i] >= row->nfields) {
+		none.line = row->line;
+		none.column = 1;
+		return &none;
+	}
+	return &row->fields[index[i]];
+}
+
+/* Open and map the header. */
+struct csv_reader *
+import_open(struct import_errors *e, const char *path, const char *const names[], const int required[], int index[],
+    int *ncolumns)
+{
+	struct csv_reader *r;
+	struct csv_row header;
+	char *cause = NULL;
+	int rc;
+
+	memset(&header, 0, sizeof header);
+	if ((r = csv_open(path, &cause)) == NULL) {
+		import_errors_add(e, cause);
+		free(cause);
+		return NULL;
+	}
+	if ((rc = csv_read(r, &header, &cause)) != 1) {
+		if (rc == 0)
+			import_error(e, 1, 1, "the file is empty (want a header row)");
+		else
+			import_errors_add(e, cause);
+		free(cause);
+		csv_close(r);
+		return NULL;
+	}
+	if (csv_header_map(r, &header, names, required, index, &cause) != 0) {
+		import_errors_add(e, cause);
+		free(cause);
+		csv_row_clear(&header);
+		csv_close(r);
+		return NULL;
+	}
+	*ncolumns = (int)header.nfields;
+	csv_row_clear(&header);
+	return r;
+}
+
+/* The next data row, with its field count checked against the header. */
+int
+import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, int nheader, int *bad)
+{
+	char *cause = NULL;
+	int rc;
+
+	*bad = 0;
+	if ((rc = csv_read(r, row, &cause)) < 0) {
+		import_errors_add(e, cause);
+		free(cause);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	if ((int)row->nfields > nheader) {
+		const struct csv_field *f = &row->fields[nheader];
+		import_error(e, f->line, f->column, "extra field: the header has %d columns, this row %zu", nheader,
+		    row->nfields);
+		*bad = 1;
+	} else if ((int)row->nfields < nheader) {
+		const struct csv_field *f = &row->fields[row->nfields - 1];
+		import_error(e, f->line, f->column + (int)f->len, "missing fields: the header has %d columns, this row %zu",
+		    nheader, row->nfields);
+		*bad = 1;
+	}
+	return 1;
+}

@@ -1,0 +1,41 @@
+/*
+ * import.h: what every importer shares. Validate every row first, collecting every problem as
+ * "FILE:LINE:COLUMN: what is wrong"; only when there is none, write everything in one transaction.
+ */
+#ifndef DRIFTWATCH_IMPORT_H
+#define DRIFTWATCH_IMPORT_H
+
+#include <stdbool.h>
+
+struct csv_field;
+struct csv_reader;
+struct csv_row;
+
+struct import_errors {
+	const char *file;
+	char *text; /* '\n'-separated messages */
+	int n;
+};
+
+void import_error(struct import_errors *e, int line, int column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Append messages that already carry FILE:LINE:COLUMN ('\n'-separated). */
+void import_errors_add(struct import_errors *e, const char *messages);
+/* Print every error to stderr, free them, and return 65 (EX_DATAERR); 0 when there are none. */
+int import_errors_report(struct import_errors *e);
+void import_errors_free(struct import_errors *e);
+
+/* A "YYYY-MM-DD" field (empty allowed when optional: *date = DATE_NONE). 0, or -1 after an error. */
+int import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date);
+/* A required non-empty field. */
+int import_required(struct import_errors *e, const struct csv_field *f, const char *column);
+/* A field's value by header index, or an empty static field when the column is absent. */
+const struct csv_field *import_field(const struct csv_row *row, const int *index, int i);
+/* Read a CSV file's header row and map it; errors (missing/unknown columns, syntax) into e. */
+struct csv_reader *import_open(struct import_errors *e, const char *path, const char *const names[],
+    const int required[], int index[], int *ncolumns);
+/* Read the next data row; 1 row, 0 end, -1 syntax error (already in e). Rows whose field count differs
+ * from the header's are reported (extra or missing fields) and returned with *bad = 1. */
+int import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, int nheader, int *bad);
+
+#endif
