@@ -99,3 +99,29 @@ finish() {
 	echo "$checks checks passed"
 	exit 0
 }
+
+# Start the SMTP fake on a free port: $SMTP_PORT, messages in $T/mail. Extra options pass through.
+start_smtp() {
+	SMTP_PORT=$(free_port)
+	rm -f "$T/smtp.ready"
+	$PY "$TOP/tests/fakes/smtp_server.py" --port "$SMTP_PORT" --out "$T/mail" --ready-file "$T/smtp.ready" "$@" \
+		>>"$T/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $SMTP_PID"
+	wait_until 10 test -f "$T/smtp.ready" || fail "SMTP fake did not start"
+}
+
+# An smtp transport section for the fake (plain, loopback), as the default transport.
+smtp_transport() {
+	printf '[transport "mail"]\ntype = smtp\nurl = smtp://127.0.0.1:%s\ntls = none\nfrom = Children'"'"'s Services Timescales <driftwatch@council.example>\n' "$SMTP_PORT"
+}
+
+# Messages the SMTP fake accepted.
+mail_count() {
+	ls "$T/mail" 2>/dev/null | grep -c '\.eml$' || true
+}
+
+# Recipients of every accepted message, one a line, sorted.
+mail_recipients() {
+	cat "$T"/mail/*.rcpt 2>/dev/null | grep -v '^from ' | sort
+}

@@ -1,0 +1,24 @@
+/*
+ * allocations.h: who works on a child's case: team, social worker, team manager and IRO, from
+ * `driftwatchctl import allocations` (case_ref, team, social_worker, social_worker_email,
+ * team_manager, team_manager_email, iro, iro_email). Staff names are kept for the council's own
+ * lists; notices name children by case reference only.
+ */
+#ifndef DRIFTWATCH_ALLOCATIONS_H
+#define DRIFTWATCH_ALLOCATIONS_H
+
+struct store;
+
+struct allocation {
+	char *case_ref;
+	char *team;
+	char *social_worker, *social_worker_email;
+	char *team_manager, *team_manager_email;
+	char *iro, *iro_email;
+};
+
+/* 0 and *a filled when the case is allocated, -1 when unknown. */
+int allocation_get(struct store *s, const char *case_ref, struct allocation *a);
+void allocation_free(struct allocation *a);
+
+#endif
