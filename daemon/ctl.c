@@ -31,6 +31,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "config-keys", ctl_config_keys, "config-keys                  every key with its type, default and help" },
 	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic" },
 	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
+	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
+	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },
