@@ -27,6 +27,8 @@ log_set_debug(int debug)
 	log_debug_on = debug;
 }
 
+static void log_vwrite(int priority, int errnum, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
 /* Write one line with its priority prefix, and strerror when errnum is set. */
 static void
 log_vwrite(int priority, int errnum, const char *fmt, va_list ap)

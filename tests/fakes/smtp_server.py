@@ -38,7 +38,7 @@ class Handler:
             return "451 4.3.0 try again later"
         if self.args.reject:
             return f"{self.args.reject} 5.7.1 rejected"
-        if self.args.stall_after and seen > self.args.stall_after:
+        if self.args.stall_after >= 0 and seen > self.args.stall_after:
             # Accept nothing and answer nothing: the client's timeout must fire.
             await asyncio.sleep(3600)
         with self.lock:
@@ -62,7 +62,7 @@ def main():
     ap.add_argument("--fail-first", type=int, default=0, help="answer 451 to the first N DATA")
     ap.add_argument("--reject", type=int, default=0, help="answer this 5xx code to every DATA")
     ap.add_argument("--reject-rcpt", help="answer 550 to RCPT for this address")
-    ap.add_argument("--stall-after", type=int, default=0, help="after N messages, never answer DATA")
+    ap.add_argument("--stall-after", type=int, default=-1, help="after N messages, never answer DATA")
     ap.add_argument("--ready-file")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

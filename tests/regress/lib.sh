@@ -15,6 +15,7 @@ checks=0
 cleanup() {
 	[ -n "$DAEMON_PID" ] && kill -9 "$DAEMON_PID" 2>/dev/null
 	for p in $FAKE_PIDS; do kill "$p" 2>/dev/null; done
+	mountpoint -q "$T/disk" 2>/dev/null && umount "$T/disk"
 	wait 2>/dev/null
 	if [ "${KEEP:-}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
@@ -124,4 +125,16 @@ mail_count() {
 # Recipients of every accepted message, one a line, sorted.
 mail_recipients() {
 	cat "$T"/mail/*.rcpt 2>/dev/null | grep -v '^from ' | sort
+}
+
+# Start the SMTP fake on a given port (a receiver that comes back).
+start_smtp_on() {
+	SMTP_PORT=$1
+	shift
+	rm -f "$T/smtp.ready"
+	$PY "$TOP/tests/fakes/smtp_server.py" --port "$SMTP_PORT" --out "$T/mail" --ready-file "$T/smtp.ready" "$@" \
+		>>"$T/smtp.log" 2>&1 &
+	SMTP_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $SMTP_PID"
+	wait_until 10 test -f "$T/smtp.ready" || fail "SMTP fake did not start"
 }
