@@ -60,7 +60,7 @@ date_weekday(int date)
 static int
 date_month_days(int y, int m)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -82,7 +82,7 @@ date_parse(const char *s, int *date)
 	y = atoi(s);
 	m = atoi(s + 5);
 	d = atoi(s + 8);
-	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > date_month_days(y, m))
+	if (m < 1 || m > 12 || d < 1 || d > date_month_days(y, m))
 		return -1;
 	*date = date_from_ymd(y, m, d);
 	return 0;
@@ -124,6 +124,11 @@ duration_parse(const char *s, struct duration *out, char **cause)
 	const char *c = s;
 	int n = 0, digits = 0;
 
+	if (s == NULL) {
+		if (cause != NULL)
+			*cause = xstrdup("missing duration: want a number and a unit: wd, d, w or m");
+		return -1;
+	}
 	while (isdigit((unsigned char)*c) && digits < 5) {
 		n = n * 10 + (*c - '0');
 		c++;
@@ -153,7 +158,7 @@ bad:
 char *
 duration_format(const struct duration *d, char *buf)
 {
-	static const char *const units[] = { "wd", "d", "w", "m" };
+	static const char *const units[] = {"wd", "d", "w", "m"};
 
 	snprintf(buf, 16, "%d%s", d->n, units[d->unit]);
 	return buf;
@@ -168,67 +173,103 @@ calendar_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Load the bank holiday file. */
+/* Index of the first holiday on or after date (n when there is none). */
+static int
+calendar_lower_bound(const struct calendar *cal, int date)
+{
+	int lo = 0, hi = cal->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cal->dates[mid] < date)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Load the bank holiday file. Each date goes in at its sorted place as it is read (the file is in
+ * order, so that is an append), which finds a duplicate on its own line and names the first.
+ */
 struct calendar *
 calendar_load(const char *path, char **cause)
 {
 	struct calendar *cal;
-	char line[512], word[64];
+	char *line = NULL, *s;
+	size_t size = 0, len;
+	int lineno = 0, *lines = NULL, date, i;
 	FILE *f;
-	int lineno = 0, date, i;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	cal = xcalloc(1, sizeof *cal);
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *s = line;
-		size_t len;
-
+	while (getline(&line, &size, f) != -1) {
 		lineno++;
+		s = line;
 		while (isspace((unsigned char)*s))
 			s++;
 		if (*s == '\0' || *s == '#')
 			continue;
 		len = strcspn(s, " \t\r\n");
-		if (len >= sizeof word)
-			len = sizeof word - 1;
-		memcpy(word, s, len);
-		word[len] = '\0';
-		if (date_parse(word, &date) != 0) {
-			xasprintf(cause, "%s:%d: bad date \"%s\" (want YYYY-MM-DD, then the holiday's name)", path, lineno, word);
+		s[len] = '\0';
+		if (date_parse(s, &date) != 0) {
+			xasprintf(cause,
+				  "%s:%d: bad date \"%.40s\" (want YYYY-MM-DD, then the holiday's name)",
+				  path, lineno, s);
 			goto fail;
 		}
-		for (i = 0; i < cal->n; i++) {
-			if (cal->dates[i] == date) {
-				xasprintf(cause, "%s:%d: %s is listed twice", path, lineno, word);
-				goto fail;
-			}
+		i = calendar_lower_bound(cal, date);
+		if (i < cal->n && cal->dates[i] == date) {
+			xasprintf(cause, "%s:%d: %s is listed twice (first on line %d)", path, lineno, s,
+				  lines[i]);
+			goto fail;
 		}
 		cal->dates = xreallocarray(cal->dates, (size_t)cal->n + 1, sizeof *cal->dates);
-		cal->dates[cal->n++] = date;
+		lines = xreallocarray(lines, (size_t)cal->n + 1, sizeof *lines);
+		memmove(cal->dates + i + 1, cal->dates + i, (size_t)(cal->n - i) * sizeof *cal->dates);
+		memmove(lines + i + 1, lines + i, (size_t)(cal->n - i) * sizeof *lines);
+		cal->dates[i] = date;
+		lines[i] = lineno;
+		cal->n++;
+	}
+	if (ferror(f)) {
+		xasprintf(cause, "%s:%d: %s", path, lineno + 1, strerror(errno));
+		goto fail;
 	}
 	fclose(f);
-	qsort(cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp);
+	free(line);
+	free(lines);
 	return cal;
 fail:
 	fclose(f);
+	free(line);
+	free(lines);
 	calendar_free(cal);
 	return NULL;
 }
 
-/* A calendar from a list of dates. */
+/* A calendar from a list of dates, in any order; repeats are kept once. */
 struct calendar *
 calendar_from_dates(const int *dates, int n)
 {
 	struct calendar *cal = xcalloc(1, sizeof *cal);
+	int i, kept = 0;
 
+	if (n < 0)
+		n = 0;
 	cal->dates = xreallocarray(NULL, (size_t)(n > 0 ? n : 1), sizeof *cal->dates);
 	if (n > 0)
 		memcpy(cal->dates, dates, (size_t)n * sizeof *dates);
-	cal->n = n;
-	qsort(cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp);
+	qsort(cal->dates, (size_t)n, sizeof *cal->dates, calendar_cmp);
+	for (i = 0; i < n; i++) {
+		if (kept == 0 || cal->dates[kept - 1] != cal->dates[i])
+			cal->dates[kept++] = cal->dates[i];
+	}
+	cal->n = kept;
 	return cal;
 }
 
@@ -254,7 +295,7 @@ bool
 calendar_is_holiday(const struct calendar *cal, int date)
 {
 	return cal != NULL && cal->n > 0 &&
-	    bsearch(&date, cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp) != NULL;
+	       bsearch(&date, cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp) != NULL;
 }
 
 /* Monday to Friday and not a bank holiday. */
@@ -278,17 +319,37 @@ calendar_add_working_days(const struct calendar *cal, int date, int n)
 	return date;
 }
 
-/* Working days in (from, to], negative when to < from. */
+/* Weekdays (Monday to Friday) in [0, x); negative for x < 0, so that W(b) - W(a) counts [a, b). */
+static long long
+calendar_weekdays_before(long long x)
+{
+	/* Day 0 is a Thursday: a week from it runs Thu Fri Sat Sun Mon Tue Wed. */
+	static const int partial[7] = {0, 1, 2, 2, 2, 3, 4};
+	long long weeks = x >= 0 ? x / 7 : (x - 6) / 7;
+
+	return weeks * 5 + partial[x - weeks * 7];
+}
+
+/*
+ * Working days in (from, to], negative when to < from. Counted, not walked: weekdays by arithmetic
+ * less the holidays in range that fall on a weekday, so a stray DATE_NONE cannot spin for years.
+ */
 int
 calendar_working_days_between(const struct calendar *cal, int from, int to)
 {
-	int count = 0, d;
+	long long count;
+	int i;
 
 	if (to < from)
 		return -calendar_working_days_between(cal, to, from);
-	for (d = from + 1; d <= to; d++)
-		count += calendar_is_working_day(cal, d);
-	return count;
+	count = calendar_weekdays_before((long long)to + 1) - calendar_weekdays_before((long long)from + 1);
+	if (cal != NULL && from < to) {
+		for (i = calendar_lower_bound(cal, from + 1); i < cal->n && cal->dates[i] <= to; i++) {
+			if (date_weekday(cal->dates[i]) < 5)
+				count--;
+		}
+	}
+	return (int)count;
 }
 
 /* date + duration. */
