@@ -35,7 +35,9 @@ DRIFTWATCH_NOW=2021-03-08T09:00 start_daemon
 wait_until 20 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 1 ]" || fail "the stalled notice never arrived"
 ok "the timed-out notice arrives once the receiver answers"
 
-# A locked database: another process holds the write lock longer than the busy timeout.
+# A locked database: another process holds the write lock longer than the busy timeout (5 s).
+stop_daemon || fail "exit status"
+ctl outbox add c@council.example --urgent --key locked --subject "After the lock" >/dev/null || fail "enqueue"
 $PY - "$T/dw.db" <<'PYEOF' &
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
@@ -46,11 +48,13 @@ db.execute("ROLLBACK")
 PYEOF
 LOCKER=$!
 wait_until 10 test -f "$T/dw.db.locked" || fail "could not lock the database"
-$DWC -f "$T/dw.ini" outbox add c@council.example --urgent --key locked --subject "After the lock" >/dev/null 2>&1 &
+: >"$T/daemon.log"
+start_daemon
+wait_log "locked" 15 || fail "the locked database was not logged"
+kill -0 "$DAEMON_PID" || fail "daemon died while the database was locked"
 wait "$LOCKER"
 wait_until 20 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 2 ]" || fail "no delivery after the lock was released"
-kill -0 "$DAEMON_PID" || fail "daemon died while the database was locked"
-ok "a locked database: the daemon waits, keeps running and catches up"
+ok "a locked database: the daemon logs it, keeps running and catches up"
 stop_daemon || fail "exit status"
 
 # A full disk: the database lives on a small tmpfs that we fill up.
