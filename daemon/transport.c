@@ -267,6 +267,14 @@ transport_send(struct transport *t, const struct notice *n, transport_done_cb do
 	return 0;
 }
 
+/* CURLOPT_WRITEFUNCTION: a reply's body is not ours to keep (curl would print it). */
+static size_t
+transport_discard_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	(void)buf, (void)arg;
+	return size * nitems;
+}
+
 /* Common easy handle options; see transport_int.h. */
 CURL *
 transport_easy_new(struct transport_job *job)
@@ -282,6 +290,7 @@ transport_easy_new(struct transport_job *job)
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)c->timeout);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout < 10 ? c->timeout : 10));
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->errbuf);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, transport_discard_cb);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, c->verify ? 2L : 0L);
 	if (c->ca_file != NULL)
