@@ -101,9 +101,11 @@ curlev_socket_cb(evutil_socket_t fd, short what, void *arg)
 	rc = curl_multi_socket_action(cev->multi, fd, action, &still);
 	if (rc != CURLM_OK)
 		log_warnx("curlev: socket %d: %s", (int)fd, curl_multi_strerror(rc));
+	/*
+	 * Unlike hiperfifo.c we do not delete the timer when curl reports nothing running: a done
+	 * callback may just have added the next transfer, and curl cancels its timer itself (-1).
+	 */
 	curlev_check_done(cev);
-	if (still <= 0 && evtimer_pending(&cev->timer, NULL))
-		evtimer_del(&cev->timer);
 }
 
 /* curl's timeout expired: let it run its timers, then collect what finished. */
