@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	const char *slash;
 	char *cause = NULL;
 	size_t natts = 0;
-	int ch, verbose = 0;
+	int ch, verbose = 0, rc = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	memset(&p, 0, sizeof p);
@@ -219,17 +219,19 @@ main(int argc, char **argv)
 	if ((p.t = transport_new(&cfg, cev, &cause)) == NULL) {
 		printf("transport: %s\n", cause);
 		free(cause);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	probe_pump(&p);
 	if (p.finished < p.count)
 		event_base_dispatch(p.base);
 	transport_free(p.t);
+out:
 	curlev_free(cev);
 	event_base_free(p.base);
 	while (natts > 0)
 		free((char *)(uintptr_t)atts[--natts].data);
 	free(atts);
 	free(cfg.name);
-	return 0;
+	return rc;
 }
