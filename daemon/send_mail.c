@@ -159,6 +159,9 @@ send_mail_complete(struct transport_job *job, CURLcode result)
 	long code = 0;
 
 	curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &code);
+	/* After a failure, a 2xx/3xx is only the last thing the server said (its greeting, say). */
+	if (result != CURLE_OK && code < 400)
+		code = 0;
 	if (result == CURLE_OK) {
 		transport_status(&job->status, SEND_OK, code, "accepted");
 		return;

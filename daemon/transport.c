@@ -212,8 +212,11 @@ static void
 transport_curl_done_cb(CURL *easy, CURLcode result, void *arg)
 {
 	struct transport_job *job = arg;
+	long connects = 0;
 
-	(void)easy;
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	log_debug("transport %s: notice %lld: %s connection", job->t->cfg.name, (long long)job->notice_id,
+	    connects > 0 ? "new" : "reused");
 	job->t->ops->complete(job, result);
 	transport_job_finish(job);
 }
