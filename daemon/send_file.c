@@ -164,7 +164,7 @@ send_file_send(struct transport *t, struct transport_job *job, const struct noti
 			return -1;
 		job->len = strlen(job->data);
 	} else if (mail_message_build(n, c->from != NULL ? c->from : SEND_FILE_FROM, t->domain, &job->data,
-		       &job->len, cause) != 0)
+				      &job->len, cause) != 0)
 		return -1;
 	xasprintf(&name, "%08lld-%s.%s", (long long)n->id, n->kind, sf->json ? "json" : "eml");
 	/* The folder may have been removed since start-up. */
@@ -188,9 +188,9 @@ send_file_free(struct transport *t)
 }
 
 const struct transport_ops send_file_ops = {
-	.type = "file",
-	.init = send_file_init,
-	.send = send_file_send,
-	.complete = NULL,
-	.free = send_file_free,
+    .type = "file",
+    .init = send_file_init,
+    .send = send_file_send,
+    .complete = NULL,
+    .free = send_file_free,
 };

@@ -51,7 +51,8 @@ webhook_json_doc(const struct notice *n, char **cause)
 	    json_object_set_new(doc, "notice", json_integer(n->id)) != 0 ||
 	    webhook_set_string(doc, "dedupe_key", n->dedupe_key) != 0 ||
 	    webhook_set_string(doc, "recipient", n->recipient) != 0 ||
-	    webhook_set_string(doc, "subject", n->subject) != 0 || webhook_set_string(doc, "text", n->body_text) != 0) {
+	    webhook_set_string(doc, "subject", n->subject) != 0 ||
+	    webhook_set_string(doc, "text", n->body_text) != 0) {
 		xasprintf(cause, "a field of the notice is not valid UTF-8");
 		goto fail;
 	}
@@ -86,13 +87,14 @@ webhook_teams_doc(const char *subject, const char *text)
 		json_decref(ts);
 		return NULL;
 	}
-	title = json_pack("{s:s, s:o, s:s, s:s, s:b}", "type", "TextBlock", "text", ts, "weight", "Bolder", "size",
-	    "Medium", "wrap", 1);
+	title = json_pack("{s:s, s:o, s:s, s:s, s:b}", "type", "TextBlock", "text", ts, "weight", "Bolder",
+			  "size", "Medium", "wrap", 1);
 	body = json_pack("{s:s, s:o, s:b}", "type", "TextBlock", "text", tt, "wrap", 1);
-	card = json_pack("{s:s, s:s, s:s, s:[o, o]}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
-	    "type", "AdaptiveCard", "version", "1.4", "body", title, body);
+	card = json_pack("{s:s, s:s, s:s, s:[o, o]}", "$schema",
+			 "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
+			 "version", "1.4", "body", title, body);
 	return json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments", "contentType",
-	    "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
+			 "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
 }
 
 /* The longest prefix of s at most max bytes that ends between UTF-8 characters. */
@@ -220,7 +222,8 @@ webhook_signature(const char *secret, const char *id, long long timestamp, const
 	msg = xmalloc(plen + len);
 	memcpy(msg, prefix, plen);
 	memcpy(msg + plen, body, len);
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, plen + len, md, &mdlen) != NULL) {
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, plen + len, md, &mdlen) !=
+	    NULL) {
 		b64 = mail_base64(md, mdlen);
 		xasprintf(&sig, "v1,%s", b64);
 		free(b64);
@@ -386,9 +389,9 @@ send_webhook_complete(struct transport_job *job, CURLcode result)
 }
 
 const struct transport_ops send_webhook_ops = {
-	.type = "webhook",
-	.init = send_webhook_init,
-	.send = send_webhook_send,
-	.complete = send_webhook_complete,
-	.free = NULL,
+    .type = "webhook",
+    .init = send_webhook_init,
+    .send = send_webhook_send,
+    .complete = send_webhook_complete,
+    .free = NULL,
 };

@@ -43,14 +43,14 @@ struct probe_send {
 static void probe_pump(struct probe *);
 
 /* Print usage and exit. */
-static void __attribute__((noreturn))
-probe_usage(void)
+static void __attribute__((noreturn)) probe_usage(void)
 {
-	fprintf(stderr, "usage: send_probe --type smtp|webhook|file [--url U] [--tls required|opportunistic|none]\n"
-			"  [--from F] [--user U --password P | --token T] [--ca FILE] [--insecure] [--secret S]\n"
-			"  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S]\n"
-			"  [--count N] [--id FIRST] [--key-prefix P] [--kind K] [--to R] [--subject S] [--text T]\n"
-			"  [--html H] [--attach FILE]... [--payload JSON] [--now T] [-v]\n");
+	fprintf(stderr,
+		"usage: send_probe --type smtp|webhook|file [--url U] [--tls required|opportunistic|none]\n"
+		"  [--from F] [--user U --password P | --token T] [--ca FILE] [--insecure] [--secret S]\n"
+		"  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S]\n"
+		"  [--count N] [--id FIRST] [--key-prefix P] [--kind K] [--to R] [--subject S] [--text T]\n"
+		"  [--html H] [--attach FILE]... [--payload JSON] [--now T] [-v]\n");
 	exit(64);
 }
 
@@ -83,12 +83,12 @@ probe_read_file(const char *path, size_t *len)
 static void
 probe_done_cb(void *arg, const struct send_status *st)
 {
-	static const char *const names[] = { "ok", "retry", "fail", "disable" };
+	static const char *const names[] = {"ok", "retry", "fail", "disable"};
 	struct probe_send *ps = arg;
 	struct probe *p = ps->p;
 
 	printf("notice %lld: %s %ld %ld %s\n", ps->id, names[st->result], st->code, st->retry_after,
-	    st->error[0] != '\0' ? st->error : "-");
+	       st->error[0] != '\0' ? st->error : "-");
 	fflush(stdout);
 	free(ps);
 	p->finished++;
@@ -130,20 +130,20 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "type", required_argument, NULL, 'T' }, { "url", required_argument, NULL, 'u' },
-		{ "tls", required_argument, NULL, 'L' }, { "from", required_argument, NULL, 'f' },
-		{ "user", required_argument, NULL, 'U' }, { "password", required_argument, NULL, 'P' },
-		{ "token", required_argument, NULL, 'O' }, { "ca", required_argument, NULL, 'C' },
-		{ "insecure", no_argument, NULL, 'k' }, { "secret", required_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'F' }, { "spool", required_argument, NULL, 'D' },
-		{ "domain", required_argument, NULL, 'd' }, { "concurrency", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 'w' }, { "count", required_argument, NULL, 'n' },
-		{ "id", required_argument, NULL, 'i' }, { "key-prefix", required_argument, NULL, 'K' },
-		{ "kind", required_argument, NULL, 'k' + 256 }, { "to", required_argument, NULL, 't' },
-		{ "subject", required_argument, NULL, 's' }, { "text", required_argument, NULL, 'x' },
-		{ "html", required_argument, NULL, 'h' }, { "attach", required_argument, NULL, 'a' },
-		{ "payload", required_argument, NULL, 'p' }, { "now", required_argument, NULL, 'N' },
-		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 },
+	    {"type", required_argument, NULL, 'T'},	  {"url", required_argument, NULL, 'u'},
+	    {"tls", required_argument, NULL, 'L'},	  {"from", required_argument, NULL, 'f'},
+	    {"user", required_argument, NULL, 'U'},	  {"password", required_argument, NULL, 'P'},
+	    {"token", required_argument, NULL, 'O'},	  {"ca", required_argument, NULL, 'C'},
+	    {"insecure", no_argument, NULL, 'k'},	  {"secret", required_argument, NULL, 'S'},
+	    {"format", required_argument, NULL, 'F'},	  {"spool", required_argument, NULL, 'D'},
+	    {"domain", required_argument, NULL, 'd'},	  {"concurrency", required_argument, NULL, 'c'},
+	    {"timeout", required_argument, NULL, 'w'},	  {"count", required_argument, NULL, 'n'},
+	    {"id", required_argument, NULL, 'i'},	  {"key-prefix", required_argument, NULL, 'K'},
+	    {"kind", required_argument, NULL, 'k' + 256}, {"to", required_argument, NULL, 't'},
+	    {"subject", required_argument, NULL, 's'},	  {"text", required_argument, NULL, 'x'},
+	    {"html", required_argument, NULL, 'h'},	  {"attach", required_argument, NULL, 'a'},
+	    {"payload", required_argument, NULL, 'p'},	  {"now", required_argument, NULL, 'N'},
+	    {"verbose", no_argument, NULL, 'v'},	  {NULL, 0, NULL, 0},
 	};
 	struct transport_config cfg;
 	struct attachment *atts = NULL;
@@ -168,29 +168,75 @@ main(int argc, char **argv)
 	p.proto.now = time(NULL);
 	while ((ch = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'T': cfg.type = optarg; break;
-		case 'u': cfg.url = optarg; break;
-		case 'L': cfg.tls = optarg; break;
-		case 'f': cfg.from = optarg; break;
-		case 'U': cfg.username = optarg; break;
-		case 'P': cfg.password = optarg; break;
-		case 'O': cfg.oauth_token = optarg; break;
-		case 'C': cfg.ca_file = optarg; break;
-		case 'k': cfg.verify = 0; break;
-		case 'S': cfg.secret = optarg; break;
-		case 'F': cfg.format = optarg; break;
-		case 'D': cfg.spool = optarg; break;
-		case 'd': cfg.domain = optarg; break;
-		case 'c': cfg.concurrency = atoi(optarg); break;
-		case 'w': cfg.timeout = atoi(optarg); break;
-		case 'n': p.count = atoi(optarg); break;
-		case 'i': p.first_id = atoll(optarg); break;
-		case 'K': p.key_prefix = optarg; break;
-		case 'k' + 256: p.proto.kind = optarg; break;
-		case 't': p.proto.recipient = optarg; break;
-		case 's': p.proto.subject = optarg; break;
-		case 'x': p.proto.body_text = optarg; break;
-		case 'h': p.proto.body_html = optarg; break;
+		case 'T':
+			cfg.type = optarg;
+			break;
+		case 'u':
+			cfg.url = optarg;
+			break;
+		case 'L':
+			cfg.tls = optarg;
+			break;
+		case 'f':
+			cfg.from = optarg;
+			break;
+		case 'U':
+			cfg.username = optarg;
+			break;
+		case 'P':
+			cfg.password = optarg;
+			break;
+		case 'O':
+			cfg.oauth_token = optarg;
+			break;
+		case 'C':
+			cfg.ca_file = optarg;
+			break;
+		case 'k':
+			cfg.verify = 0;
+			break;
+		case 'S':
+			cfg.secret = optarg;
+			break;
+		case 'F':
+			cfg.format = optarg;
+			break;
+		case 'D':
+			cfg.spool = optarg;
+			break;
+		case 'd':
+			cfg.domain = optarg;
+			break;
+		case 'c':
+			cfg.concurrency = atoi(optarg);
+			break;
+		case 'w':
+			cfg.timeout = atoi(optarg);
+			break;
+		case 'n':
+			p.count = atoi(optarg);
+			break;
+		case 'i':
+			p.first_id = atoll(optarg);
+			break;
+		case 'K':
+			p.key_prefix = optarg;
+			break;
+		case 'k' + 256:
+			p.proto.kind = optarg;
+			break;
+		case 't':
+			p.proto.recipient = optarg;
+			break;
+		case 's':
+			p.proto.subject = optarg;
+			break;
+		case 'x':
+			p.proto.body_text = optarg;
+			break;
+		case 'h':
+			p.proto.body_html = optarg;
+			break;
 		case 'a':
 			atts = xreallocarray(atts, natts + 1, sizeof *atts);
 			slash = strrchr(optarg, '/');
@@ -199,10 +245,17 @@ main(int argc, char **argv)
 			atts[natts].data = probe_read_file(optarg, &atts[natts].len);
 			natts++;
 			break;
-		case 'p': p.proto.payload = optarg; break;
-		case 'N': p.proto.now = (time_t)atoll(optarg); break;
-		case 'v': verbose = 1; break;
-		default: probe_usage();
+		case 'p':
+			p.proto.payload = optarg;
+			break;
+		case 'N':
+			p.proto.now = (time_t)atoll(optarg);
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			probe_usage();
 		}
 	}
 	if (cfg.type == NULL || optind != argc)

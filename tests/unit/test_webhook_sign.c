@@ -44,12 +44,13 @@ test_signature_vectors(void **state)
 	char *sig;
 
 	(void)state;
-	sig = webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
-	    "{\"test\": 2432232314}", strlen("{\"test\": 2432232314}"));
+	sig = webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
+				1614265330, "{\"test\": 2432232314}", strlen("{\"test\": 2432232314}"));
 	assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	free(sig);
 	sig = webhook_signature("council-shared-secret", "msg_dw_42_0123456789ab", 1795335223,
-	    "{\"kind\":\"escalation\",\"notice\":42}", strlen("{\"kind\":\"escalation\",\"notice\":42}"));
+				"{\"kind\":\"escalation\",\"notice\":42}",
+				strlen("{\"kind\":\"escalation\",\"notice\":42}"));
 	assert_string_equal(sig, "v1,iXaWh5R9yZfloZvRY9AE+XeTx4V1rZKQ334IVyNMKFw=");
 	free(sig);
 	/* "whsec_" followed by something that is not base64 cannot sign. */
@@ -82,8 +83,9 @@ test_json_body(void **state)
 	json_t *doc;
 
 	(void)state;
-	n.payload = "{\"reference\":\"D77\",\"level\":2,\"due\":\"2021-03-01\",\"links\":[\"https://x.example/D77\"],"
-		    "\"id\":\"forged\"}";
+	n.payload =
+	    "{\"reference\":\"D77\",\"level\":2,\"due\":\"2021-03-01\",\"links\":[\"https://x.example/D77\"],"
+	    "\"id\":\"forged\"}";
 	body = webhook_body(&n, "json", &cause);
 	assert_non_null(body);
 	doc = json_loads(body, 0, NULL);
@@ -118,15 +120,16 @@ test_teams_shape(json_t *doc, const char *subject)
 	att = json_array_get(json_object_get(doc, "attachments"), 0);
 	assert_non_null(att);
 	assert_string_equal(json_string_value(json_object_get(att, "contentType")),
-	    "application/vnd.microsoft.card.adaptive");
+			    "application/vnd.microsoft.card.adaptive");
 	card = json_object_get(att, "content");
 	assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
 	assert_string_equal(json_string_value(json_object_get(card, "version")), "1.4");
 	assert_string_equal(json_string_value(json_object_get(card, "$schema")),
-	    "http://adaptivecards.io/schemas/adaptive-card.json");
+			    "http://adaptivecards.io/schemas/adaptive-card.json");
 	blocks = json_object_get(card, "body");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "text")), subject);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "weight")), "Bolder");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "weight")),
+			    "Bolder");
 	assert_true(json_is_true(json_object_get(json_array_get(blocks, 1), "wrap")));
 	return json_string_value(json_object_get(json_array_get(blocks, 1), "text"));
 }
@@ -155,7 +158,8 @@ test_teams_body(void **state)
 		text[i] = "Stage 2 of dispute D77 — overdue. "[i % 36];
 	text[100 * 1024] = '\0';
 	/* The pattern holds a 3-byte character: make sure we end on a whole one. */
-	while (((unsigned char)text[strlen(text) - 1] & 0xc0) == 0x80 || (unsigned char)text[strlen(text) - 1] >= 0xc0)
+	while (((unsigned char)text[strlen(text) - 1] & 0xc0) == 0x80 ||
+	       (unsigned char)text[strlen(text) - 1] >= 0xc0)
 		text[strlen(text) - 1] = '\0';
 	n.body_text = text;
 	body = webhook_body(&n, "teams", &cause);
@@ -201,11 +205,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signature_vectors),
-		cmocka_unit_test(test_webhook_id_stable),
-		cmocka_unit_test(test_json_body),
-		cmocka_unit_test(test_teams_body),
-		cmocka_unit_test(test_retry_after),
+	    cmocka_unit_test(test_signature_vectors), cmocka_unit_test(test_webhook_id_stable),
+	    cmocka_unit_test(test_json_body),	      cmocka_unit_test(test_teams_body),
+	    cmocka_unit_test(test_retry_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
