@@ -1,242 +1,397 @@
 /*
- * send_webhook.c: HTTPS POST of a JSON notice (our `json` schema, or a Microsoft Teams Workflows
- * message), signed per the Standard Webhooks spec: webhook-id (the same on every attempt),
- * webhook-timestamp, and webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>".
- * 2xx sent; 410 disables the endpoint; 408/425/429/5xx and network trouble retry (Retry-After
- * honoured); any other 4xx is permanent.
+ * send_webhook.c: the webhook transport. One HTTPS POST per notice (plain http only to loopback),
+ * the body built with jansson in one of two formats: "json" (our schema, the notice's payload
+ * merged in) or "teams" (a Microsoft Teams Workflows message holding an Adaptive Card, kept under
+ * Teams' 28 KB limit). Every request is signed per the Standard Webhooks spec, with an id and a
+ * timestamp that do not change across attempts, so a receiver can verify it and drop repeats.
+ *
+ * Outcomes: 2xx sent; 410 the endpoint is gone (disable it); 408, 425, 429, 5xx, timeouts and
+ * connection errors retry, honouring Retry-After; any other 4xx fails at once (resending the same
+ * request would get the same answer).
  */
+#include <ctype.h>
 #include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "curlev.h"
 #include "log.h"
+#include "mail_message.h"
+#include "transport.h"
 #include "transport_int.h"
 #include "webhook.h"
 #include "xmalloc.h"
 
-struct send_webhook_job {
-	struct transport *t;
-	CURL *easy;
-	struct curl_slist *headers;
-	char *body;
-	long long id;
-	long retry_after;
-	transport_done_cb done;
-	void *arg;
-	char errbuf[CURL_ERROR_SIZE];
-};
+/* Longest subject a Teams card shows before we cut it. */
+#define WEBHOOK_TEAMS_SUBJECT_MAX 1024
 
-/* Check the settings once. */
+/* Set key to a string; -1 when the text is not UTF-8 (jansson refuses it). */
 static int
-send_webhook_init(struct transport *t, char **cause)
+webhook_set_string(json_t *obj, const char *key, const char *value)
 {
-	if (t->cfg.url == NULL) {
-		xasprintf(cause, "transport %s: no url", t->cfg.name);
+	json_t *s;
+
+	if ((s = json_string(value != NULL ? value : "")) == NULL)
+		return -1;
+	return json_object_set_new(obj, key, s);
+}
+
+/* Our json schema: identity, recipient label, subject, text, and the payload's members. */
+static json_t *
+webhook_json_doc(const struct notice *n, char **cause)
+{
+	json_t *doc = json_object(), *payload = NULL;
+	json_error_t jerr;
+	char *id = notice_webhook_id(n);
+
+	if (webhook_set_string(doc, "id", id) != 0 || webhook_set_string(doc, "kind", n->kind) != 0 ||
+	    json_object_set_new(doc, "notice", json_integer(n->id)) != 0 ||
+	    webhook_set_string(doc, "dedupe_key", n->dedupe_key) != 0 ||
+	    webhook_set_string(doc, "recipient", n->recipient) != 0 ||
+	    webhook_set_string(doc, "subject", n->subject) != 0 ||
+	    webhook_set_string(doc, "text", n->body_text) != 0) {
+		xasprintf(cause, "a field of the notice is not valid UTF-8");
+		goto fail;
+	}
+	if (n->payload != NULL) {
+		if ((payload = json_loads(n->payload, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+			xasprintf(cause, "payload is not JSON: line %d: %s", jerr.line, jerr.text);
+			goto fail;
+		}
+		/* Our members win: a payload cannot change the id a receiver deduplicates on. */
+		if (json_is_object(payload))
+			json_object_update_missing(doc, payload);
+		else
+			json_object_set(doc, "payload", payload);
+		json_decref(payload);
+	}
+	free(id);
+	return doc;
+
+fail:
+	free(id);
+	json_decref(doc);
+	return NULL;
+}
+
+/* A Teams Workflows message: one Adaptive Card with the subject in bold and the text. */
+static json_t *
+webhook_teams_doc(const char *subject, const char *text)
+{
+	json_t *title, *body, *card, *ts, *tt;
+
+	if ((ts = json_string(subject)) == NULL || (tt = json_string(text)) == NULL) {
+		json_decref(ts);
+		return NULL;
+	}
+	title = json_pack("{s:s, s:o, s:s, s:s, s:b}", "type", "TextBlock", "text", ts, "weight", "Bolder",
+			  "size", "Medium", "wrap", 1);
+	body = json_pack("{s:s, s:o, s:b}", "type", "TextBlock", "text", tt, "wrap", 1);
+	card = json_pack("{s:s, s:s, s:s, s:[o, o]}", "$schema",
+			 "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
+			 "version", "1.4", "body", title, body);
+	return json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments", "contentType",
+			 "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
+}
+
+/* The longest prefix of s at most max bytes that ends between UTF-8 characters. */
+static size_t
+webhook_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* The teams body, the text cut (with a note) until the whole document is under the limit. */
+static char *
+webhook_teams_body(const struct notice *n, char **cause)
+{
+	static const char note[] = "\n\n[Truncated: the full text was too long for Teams.]";
+	const char *text = n->body_text != NULL ? n->body_text : "";
+	size_t tlen = strlen(text), keep = tlen, slen = strlen(n->subject), out;
+	char *subject, *cut, *s = NULL;
+	json_t *doc;
+
+	subject = xstrndup(n->subject, webhook_utf8_cut(n->subject, slen, WEBHOOK_TEAMS_SUBJECT_MAX));
+	for (;;) {
+		if (keep == tlen)
+			cut = xstrdup(text);
+		else {
+			cut = xmalloc(keep + sizeof note);
+			memcpy(cut, text, keep);
+			memcpy(cut + keep, note, sizeof note);
+		}
+		doc = webhook_teams_doc(subject, cut);
+		free(cut);
+		if (doc == NULL) {
+			xasprintf(cause, "subject or text is not valid UTF-8");
+			break;
+		}
+		s = json_dumps(doc, JSON_COMPACT);
+		json_decref(doc);
+		if ((out = strlen(s)) < WEBHOOK_TEAMS_MAX)
+			break;
+		free(s);
+		s = NULL;
+		if (keep == 0) {
+			xasprintf(cause, "teams card is too large even without its text");
+			break;
+		}
+		/* Escaping only grows the text, so cutting the overshoot in raw bytes is enough (or more). */
+		out = out - WEBHOOK_TEAMS_MAX + 1 + (keep == tlen ? sizeof note : 0);
+		keep = out >= keep ? 0 : webhook_utf8_cut(text, tlen, keep - out);
+	}
+	free(subject);
+	return s;
+}
+
+/* The document to post; see webhook.h. */
+char *
+webhook_body(const struct notice *n, const char *format, char **cause)
+{
+	json_t *doc;
+	char *s;
+
+	if (n->subject == NULL) {
+		xasprintf(cause, "notice has no subject");
+		return NULL;
+	}
+	if (format == NULL || strcmp(format, "json") == 0) {
+		if ((doc = webhook_json_doc(n, cause)) == NULL)
+			return NULL;
+		s = json_dumps(doc, JSON_COMPACT);
+		json_decref(doc);
+		return s;
+	}
+	if (strcmp(format, "teams") == 0)
+		return webhook_teams_body(n, cause);
+	xasprintf(cause, "unknown webhook format \"%s\"", format);
+	return NULL;
+}
+
+/* The signing key: base64 after "whsec_", else the secret's own bytes. -1 if the base64 is bad. */
+static int
+webhook_key(const char *secret, unsigned char **key, size_t *keylen)
+{
+	const char *b64;
+	size_t n, pad = 0;
+	int got;
+
+	if (strncmp(secret, "whsec_", 6) != 0) {
+		*keylen = strlen(secret);
+		*key = (unsigned char *)xstrdup(secret);
+		return 0;
+	}
+	b64 = secret + 6;
+	n = strlen(b64);
+	if (n == 0 || n % 4 != 0)
+		return -1;
+	if (b64[n - 1] == '=')
+		pad++;
+	if (b64[n - 2] == '=')
+		pad++;
+	*key = xmalloc(n / 4 * 3 + 1);
+	/* EVP_DecodeBlock counts the padding as zero bytes: take them off. */
+	if ((got = EVP_DecodeBlock(*key, (const unsigned char *)b64, (int)n)) < 0 || (size_t)got < pad) {
+		free(*key);
+		*key = NULL;
 		return -1;
 	}
-	if (strncmp(t->cfg.url, "https://", 8) != 0 &&
-	    !(strncmp(t->cfg.url, "http://", 7) == 0 && transport_url_is_loopback(t->cfg.url))) {
-		xasprintf(cause, "transport %s: url must be https:// (http:// only to loopback)", t->cfg.name);
-		return -1;
-	}
-	if (t->cfg.format == NULL)
-		t->cfg.format = xstrdup("json");
+	*keylen = (size_t)got - pad;
 	return 0;
 }
 
-/* The signing key: base64 after "whsec_", or the secret's own bytes. Returns its length. */
-static size_t
-webhook_key(const char *secret, unsigned char *key, size_t max)
-{
-	size_t len;
-	int n;
-
-	if (strncmp(secret, "whsec_", 6) == 0) {
-		len = strlen(secret + 6);
-		if (len / 4 * 3 <= max && (n = EVP_DecodeBlock(key, (const unsigned char *)secret + 6, (int)len)) >= 0) {
-			/* EVP_DecodeBlock counts padding bytes as data: take them off. */
-			if (len >= 1 && secret[6 + len - 1] == '=')
-				n--;
-			if (len >= 2 && secret[6 + len - 2] == '=')
-				n--;
-			return (size_t)n;
-		}
-	}
-	len = strlen(secret);
-	if (len > max)
-		len = max;
-	memcpy(key, secret, len);
-	return len;
-}
-
-/* See webhook.h. */
+/* Sign per Standard Webhooks; see webhook.h. */
 char *
-webhook_signature(const char *secret, const char *id, long long timestamp, const char *body)
+webhook_signature(const char *secret, const char *id, long long timestamp, const char *body, size_t len)
 {
-	unsigned char key[512], mac[EVP_MAX_MD_SIZE];
-	unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-	unsigned int maclen = 0;
-	size_t keylen = webhook_key(secret, key, sizeof key);
-	char *signed_content, *sig;
+	unsigned char *key, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *prefix, *msg, *b64, *sig = NULL;
+	size_t plen, keylen;
 
-	xasprintf(&signed_content, "%s.%lld.%s", id, timestamp, body);
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)signed_content, strlen(signed_content), mac, &maclen);
-	EVP_EncodeBlock(b64, mac, (int)maclen);
-	xasprintf(&sig, "v1,%s", (const char *)b64);
-	free(signed_content);
+	if (secret == NULL || webhook_key(secret, &key, &keylen) != 0)
+		return NULL;
+	plen = (size_t)xasprintf(&prefix, "%s.%lld.", id, timestamp);
+	msg = xmalloc(plen + len);
+	memcpy(msg, prefix, plen);
+	memcpy(msg + plen, body, len);
+	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, plen + len, md, &mdlen) !=
+	    NULL) {
+		b64 = mail_base64(md, mdlen);
+		xasprintf(&sig, "v1,%s", b64);
+		free(b64);
+	}
+	explicit_bzero(key, keylen);
+	free(key), free(prefix), free(msg);
 	return sig;
 }
 
-/* See webhook.h. */
+/* Seconds from Retry-After; see webhook.h. */
 long
 webhook_parse_retry_after(const char *value, time_t now)
 {
-	struct tm tm;
+	const char *p;
 	char *end;
 	long secs;
+	time_t t;
 
-	while (*value == ' ')
+	while (*value == ' ' || *value == '\t')
 		value++;
-	secs = strtol(value, &end, 10);
-	if (end != value && (*end == '\0' || *end == '\r' || *end == '\n' || *end == ' '))
-		return secs > 0 ? secs : 0;
-	memset(&tm, 0, sizeof tm);
-	if (strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL) {
-		time_t at = timegm(&tm);
-		return at > now ? (long)(at - now) : 0;
+	if (isdigit((unsigned char)*value)) {
+		for (p = value; isdigit((unsigned char)*p); p++)
+			;
+		if (p - value > 9)
+			return 7 * 86400; /* absurdly large: a week */
+		secs = strtol(value, &end, 10);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		return *end == '\0' ? secs : 0;
 	}
-	return 0;
+	if ((t = curl_getdate(value, NULL)) == -1 || t <= now)
+		return 0;
+	return t - now > 7 * 86400 ? 7 * 86400 : (long)(t - now);
 }
 
-/* CURLOPT_HEADERFUNCTION: pick out Retry-After. */
-static size_t
-send_webhook_header_cb(char *buf, size_t size, size_t n, void *arg)
-{
-	struct send_webhook_job *job = arg;
-	size_t len = size * n;
-	char line[256];
-
-	if (len > 12 && len < sizeof line && strncasecmp(buf, "retry-after:", 12) == 0) {
-		memcpy(line, buf + 12, len - 12);
-		line[len - 12] = '\0';
-		job->retry_after = webhook_parse_retry_after(line, time(NULL));
-	}
-	return len;
-}
-
-/* Discard the response body. */
-static size_t
-send_webhook_write_cb(char *buf, size_t size, size_t n, void *arg)
-{
-	(void)buf, (void)arg;
-	return size * n;
-}
-
-/* Free a job. */
-static void
-send_webhook_job_free(struct send_webhook_job *job)
-{
-	curl_easy_cleanup(job->easy);
-	curl_slist_free_all(job->headers);
-	free(job->body);
-	free(job);
-}
-
-/* The transfer ended. */
-static void
-send_webhook_done_cb(CURL *easy, CURLcode result, void *arg)
-{
-	struct send_webhook_job *job = arg;
-	struct send_status st;
-	long code = 0;
-
-	memset(&st, 0, sizeof st);
-	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
-	if (result != CURLE_OK)
-		transport_status(&st, SEND_RETRY, code, "http: %s", job->errbuf[0] ? job->errbuf : curl_easy_strerror(result));
-	else if (code >= 200 && code < 300)
-		transport_status(&st, SEND_OK, code, "http %ld", code);
-	else if (code == 410)
-		transport_status(&st, SEND_DISABLE, code, "http 410 gone");
-	else if (code == 408 || code == 425 || code == 429 || code >= 500)
-		transport_status(&st, SEND_RETRY, code, "http %ld", code);
-	else
-		transport_status(&st, SEND_FAIL, code, "http %ld", code);
-	st.retry_after = st.result == SEND_RETRY ? job->retry_after : 0;
-	job->t->in_flight--;
-	log_debug("transport %s: notice %lld: %s", job->t->cfg.name, job->id, st.error);
-	job->done(job->arg, &st);
-	send_webhook_job_free(job);
-}
-
-/* Post one notice. */
+/* Check the config: URL scheme (http only to loopback), format, secret. */
 static int
-send_webhook_send(struct transport *t, const struct notice *n, transport_done_cb done, void *arg, char **cause)
+send_webhook_init(struct transport *t, char **cause)
 {
-	struct send_webhook_job *job = xcalloc(1, sizeof *job);
-	char *id = notice_webhook_id(n), *h, *sig;
-	CURL *e;
+	const struct transport_config *c = &t->cfg;
+	char *scheme = NULL, *sig;
+	int loop;
 
-	if ((e = job->easy = curl_easy_init()) == NULL) {
-		xasprintf(cause, "transport %s: curl_easy_init failed", t->cfg.name);
-		free(id), free(job);
-		return -1;
+	if (c->url == NULL || (scheme = transport_url_scheme(c->url)) == NULL) {
+		xasprintf(cause, "url must be https://...");
+		goto fail;
 	}
-	job->t = t;
-	job->id = (long long)n->id;
-	job->done = done;
-	job->arg = arg;
-	job->body = transport_json_body(n, t->cfg.format);
-	job->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if ((loop = transport_url_is_loopback(c->url)) < 0) {
+		xasprintf(cause, "url does not parse");
+		goto fail;
+	}
+	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && loop)) {
+		xasprintf(cause, "url must be https:// (http:// only to loopback)");
+		goto fail;
+	}
+	if (c->format != NULL && strcmp(c->format, "json") != 0 && strcmp(c->format, "teams") != 0) {
+		xasprintf(cause, "format \"%s\" is not json or teams", c->format);
+		goto fail;
+	}
+	if (c->secret != NULL) {
+		if ((sig = webhook_signature(c->secret, "x", 0, "", 0)) == NULL) {
+			xasprintf(cause, "secret starts with whsec_ but the rest is not base64");
+			goto fail;
+		}
+		free(sig);
+	}
+	if (!c->verify)
+		log_warnx("transport %s: TLS certificate verification is off", c->name);
+	free(scheme);
+	return 0;
+
+fail:
+	free(scheme);
+	return -1;
+}
+
+/* CURLOPT_HEADERFUNCTION: remember Retry-After from the final response. */
+static size_t
+send_webhook_header_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct transport_job *job = arg;
+	size_t n = size * nitems;
+	char *line;
+
+	if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0)
+		job->retry_after = 0; /* a new response (after 100 Continue) */
+	else if (n > 12 && strncasecmp(buf, "Retry-After:", 12) == 0) {
+		line = xstrndup(buf + 12, n - 12);
+		job->retry_after = webhook_parse_retry_after(line, job->now);
+		free(line);
+	}
+	return n;
+}
+
+/* Build, sign and start the POST. */
+static int
+send_webhook_send(struct transport *t, struct transport_job *job, const struct notice *n, char **cause)
+{
+	const struct transport_config *c = &t->cfg;
+	char *id, *h, *sig;
+	CURL *easy;
+
+	if ((job->data = webhook_body(n, c->format, cause)) == NULL)
+		return -1;
+	job->len = strlen(job->data);
+	id = notice_webhook_id(n);
+	log_debug("transport %s: notice %lld: %s, %zu bytes", c->name, (long long)n->id, id, job->len);
+	job->list = curl_slist_append(job->list, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip for bodies over 1 KB. */
+	job->list = curl_slist_append(job->list, "Expect:");
 	xasprintf(&h, "webhook-id: %s", id);
-	job->headers = curl_slist_append(job->headers, h);
+	job->list = curl_slist_append(job->list, h);
 	free(h);
 	xasprintf(&h, "webhook-timestamp: %lld", (long long)n->now);
-	job->headers = curl_slist_append(job->headers, h);
+	job->list = curl_slist_append(job->list, h);
 	free(h);
-	if (t->cfg.secret != NULL) {
-		sig = webhook_signature(t->cfg.secret, id, (long long)n->now, job->body);
+	if (c->secret != NULL) {
+		sig = webhook_signature(c->secret, id, (long long)n->now, job->data, job->len);
 		xasprintf(&h, "webhook-signature: %s", sig);
-		job->headers = curl_slist_append(job->headers, h);
-		free(h), free(sig);
+		job->list = curl_slist_append(job->list, h);
+		free(h);
+		free(sig);
 	}
-	job->headers = curl_slist_append(job->headers, "Expect:");
 	free(id);
-	curl_easy_setopt(e, CURLOPT_URL, t->cfg.url);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, job->body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(job->body));
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, job->headers);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, send_webhook_header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, send_webhook_write_cb);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)t->cfg.timeout);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(t->cfg.timeout < 10 ? t->cfg.timeout : 10));
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "driftwatch");
-	if (t->cfg.ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, t->cfg.ca_file);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->cfg.verify ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->cfg.verify ? 2L : 0L);
-	if (curlev_add(t->cev, e, send_webhook_done_cb, job) != 0) {
-		xasprintf(cause, "transport %s: cannot start the transfer", t->cfg.name);
-		send_webhook_job_free(job);
-		return -1;
+	if ((easy = transport_easy_new(job)) == NULL) {
+		transport_status(&job->status, SEND_RETRY, 0, "cannot make a curl handle");
+		return transport_job_defer(job, cause);
 	}
-	t->in_flight++;
-	return 0;
+	job->easy = easy;
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, job->list);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, job->data);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->len);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, send_webhook_header_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, job);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	return transport_job_start(job, cause);
+}
+
+/* Read the HTTP outcome. */
+static void
+send_webhook_complete(struct transport_job *job, CURLcode result)
+{
+	long code = 0;
+
+	if (result != CURLE_OK) {
+		transport_status(&job->status, SEND_RETRY, 0, "http: %s", transport_curl_error(job, result));
+		return;
+	}
+	curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300)
+		transport_status(&job->status, SEND_OK, code, "accepted");
+	else if (code == 410)
+		transport_status(&job->status, SEND_DISABLE, code, "http 410: the endpoint is gone");
+	else if (code == 408 || code == 425 || code == 429 || (code >= 500 && code < 600)) {
+		transport_status(&job->status, SEND_RETRY, code, "http %ld", code);
+		job->status.retry_after = job->retry_after;
+	} else if (code >= 400 && code < 500)
+		transport_status(&job->status, SEND_FAIL, code, "http %ld: refused", code);
+	else /* 1xx or 3xx: a redirect we do not follow; the endpoint's config may change */
+		transport_status(&job->status, SEND_RETRY, code, "http %ld: unexpected answer", code);
 }
 
 const struct transport_ops send_webhook_ops = {
-	"webhook",
-	send_webhook_init,
-	send_webhook_send,
-	NULL,
+    .type = "webhook",
+    .init = send_webhook_init,
+    .send = send_webhook_send,
+    .complete = send_webhook_complete,
+    .free = NULL,
 };

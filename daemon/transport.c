@@ -1,29 +1,36 @@
 /*
- * transport.c: the transport family's front: build a transport of the configured type, hand it
- * notices, and the identifiers that stay the same across every attempt of a notice (so receivers
- * can drop a repeat after a crash re-sends it).
+ * transport.c: the transport family's front. It builds a transport of the configured type, hands
+ * it notices, keeps the jobs in flight (so capacity is honest and freeing a transport cancels what
+ * it still owns), and makes the identifiers that stay the same across every attempt of a notice,
+ * so a receiver can drop the repeat a crash or a lost reply causes.
  */
+#include <sys/queue.h>
+
 #include <arpa/inet.h>
-#include <jansson.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <event2/event.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "clock.h"
 #include "curlev.h"
 #include "log.h"
 #include "transport.h"
 #include "transport_int.h"
+#include "version.h"
 #include "xmalloc.h"
 
+#define TRANSPORT_CONCURRENCY 4
+#define TRANSPORT_TIMEOUT 30
+
 static const struct transport_ops *const transport_types[] = {
-	&send_mail_ops,
-	&send_webhook_ops,
-	&send_file_ops,
-	NULL,
+    &send_mail_ops,
+    &send_webhook_ops,
+    &send_file_ops,
+    NULL,
 };
 
 /* Copy an optional string. */
@@ -33,10 +40,16 @@ transport_dup(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Free the copied config. */
+/* Free the copied config; secrets are wiped first. */
 static void
 transport_config_free(struct transport_config *c)
 {
+	if (c->password != NULL)
+		explicit_bzero(c->password, strlen(c->password));
+	if (c->oauth_token != NULL)
+		explicit_bzero(c->oauth_token, strlen(c->oauth_token));
+	if (c->secret != NULL)
+		explicit_bzero(c->secret, strlen(c->secret));
 	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
 	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
 	free(c->spool), free(c->domain);
@@ -48,24 +61,28 @@ transport_new(const struct transport_config *cfg, struct curlev *cev, char **cau
 {
 	const struct transport_ops *const *ops;
 	struct transport *t;
+	const char *at;
+	char *why = NULL;
 
 	for (ops = transport_types; *ops != NULL; ops++) {
 		if (cfg->type != NULL && strcmp((*ops)->type, cfg->type) == 0)
 			break;
 	}
 	if (*ops == NULL) {
-		xasprintf(cause, "transport %s: unknown type \"%s\"", cfg->name, cfg->type != NULL ? cfg->type : "");
+		xasprintf(cause, "transport %s: unknown type \"%s\"", cfg->name != NULL ? cfg->name : "?",
+			  cfg->type != NULL ? cfg->type : "");
 		return NULL;
 	}
 	t = xcalloc(1, sizeof *t);
 	t->ops = *ops;
 	t->cev = cev;
-	t->base = curlev_base(cev);
-	t->cfg.name = transport_dup(cfg->name);
-	t->cfg.type = transport_dup(cfg->type);
+	t->base = cev != NULL ? curlev_base(cev) : NULL;
+	TAILQ_INIT(&t->jobs);
+	t->cfg.name = xstrdup(cfg->name != NULL ? cfg->name : cfg->type);
+	t->cfg.type = xstrdup(cfg->type);
 	t->cfg.url = transport_dup(cfg->url);
-	t->cfg.tls = transport_dup(cfg->tls != NULL ? cfg->tls : "required");
-	t->cfg.from = transport_dup(cfg->from != NULL ? cfg->from : "driftwatch@localhost");
+	t->cfg.tls = transport_dup(cfg->tls);
+	t->cfg.from = transport_dup(cfg->from);
 	t->cfg.username = transport_dup(cfg->username);
 	t->cfg.password = transport_dup(cfg->password);
 	t->cfg.oauth_token = transport_dup(cfg->oauth_token);
@@ -74,189 +91,335 @@ transport_new(const struct transport_config *cfg, struct curlev *cev, char **cau
 	t->cfg.format = transport_dup(cfg->format);
 	t->cfg.secret = transport_dup(cfg->secret);
 	t->cfg.spool = transport_dup(cfg->spool);
-	t->cfg.concurrency = cfg->concurrency > 0 ? cfg->concurrency : 4;
-	t->cfg.timeout = cfg->timeout > 0 ? cfg->timeout : 30;
+	t->cfg.concurrency = cfg->concurrency > 0 ? cfg->concurrency : TRANSPORT_CONCURRENCY;
+	t->cfg.timeout = cfg->timeout > 0 ? cfg->timeout : TRANSPORT_TIMEOUT;
 	t->cfg.domain = transport_dup(cfg->domain);
-	if (t->ops->init != NULL && t->ops->init(t, cause) != 0) {
-		transport_config_free(&t->cfg);
-		free(t);
-		return NULL;
+	if (t->base == NULL) {
+		xasprintf(&why, "no event loop");
+		goto fail;
 	}
+	if (cfg->domain != NULL)
+		t->domain = xstrdup(cfg->domain);
+	else if (cfg->from != NULL && (at = strrchr(cfg->from, '@')) != NULL)
+		t->domain = xstrndup(at + 1, strcspn(at + 1, "> "));
+	else
+		t->domain = xstrdup("localhost");
+	if (t->ops->init(t, &why) != 0)
+		goto fail;
 	return t;
+
+fail:
+	xasprintf(cause, "transport %s: %s", t->cfg.name, why);
+	free(why);
+	transport_config_free(&t->cfg);
+	free(t->domain);
+	free(t);
+	return NULL;
 }
 
-/* Free a transport (nothing may be in flight). */
+/* Release a job's own resources (not the done callback: that is the caller's business). */
+static void
+transport_job_free(struct transport_job *job)
+{
+	struct transport *t = job->t;
+
+	TAILQ_REMOVE(&t->jobs, job, entry);
+	t->in_flight--;
+	event_del(&job->ev_finish);
+	if (job->easy != NULL) {
+		curlev_remove(t->cev, job->easy); /* no-op when curlev already let it go */
+		curl_easy_cleanup(job->easy);
+	}
+	curl_slist_free_all(job->list);
+	if (job->data != NULL) {
+		explicit_bzero(job->data, job->len); /* it held a case's text */
+		free(job->data);
+	}
+	free(job);
+}
+
+/* Free a transport; jobs still in flight are cancelled and their done callbacks never run. */
 void
 transport_free(struct transport *t)
 {
+	struct transport_job *job;
+
 	if (t == NULL)
 		return;
+	while ((job = TAILQ_FIRST(&t->jobs)) != NULL) {
+		log_debug("transport %s: notice %lld: abandoned in flight", t->cfg.name,
+			  (long long)job->notice_id);
+		transport_job_free(job);
+	}
 	if (t->ops->free != NULL)
 		t->ops->free(t);
 	transport_config_free(&t->cfg);
+	free(t->domain);
 	free(t);
 }
 
-/* Its name. */
+/* The configured name. */
 const char *
 transport_name(const struct transport *t)
 {
 	return t->cfg.name;
 }
 
-/* Its type. */
+/* "smtp", "webhook" or "file". */
 const char *
 transport_type(const struct transport *t)
 {
-	return t->cfg.type;
+	return t->ops->type;
 }
 
-/* Room for more notices now. */
+/* How many more notices it will take now. */
 int
 transport_capacity(const struct transport *t)
 {
-	return t->cfg.concurrency - t->in_flight;
+	int left = t->cfg.concurrency - t->in_flight;
+
+	return left > 0 ? left : 0;
 }
 
-/* Start one notice. */
+/* Tell the owner how it went; the job is gone before done runs, so done may free the transport. */
+static void
+transport_job_finish(struct transport_job *job)
+{
+	struct send_status status = job->status;
+	transport_done_cb done = job->done;
+	void *arg = job->done_arg;
+	struct transport *t = job->t;
+
+	if (status.result == SEND_OK)
+		log_debug("transport %s: notice %lld: sent (%ld)", t->cfg.name, (long long)job->notice_id,
+			  status.code);
+	else
+		log_info("transport %s: notice %lld: %s %ld: %s", t->cfg.name, (long long)job->notice_id,
+			 status.result == SEND_RETRY  ? "retry"
+			 : status.result == SEND_FAIL ? "failed"
+						      : "endpoint gone",
+			 status.code, status.error);
+	transport_job_free(job);
+	done(arg, &status);
+}
+
+/* The deferred finish fired. */
+static void
+transport_finish_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	transport_job_finish(arg);
+}
+
+/* curlev says the transfer ended: let the type read the outcome, then tell the owner. */
+static void
+transport_curl_done_cb(CURL *easy, CURLcode result, void *arg)
+{
+	struct transport_job *job = arg;
+	long connects = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+	log_debug("transport %s: notice %lld: %s connection", job->t->cfg.name, (long long)job->notice_id,
+		  connects > 0 ? "new" : "reused");
+	job->t->ops->complete(job, result);
+	transport_job_finish(job);
+}
+
+/* Finish from the loop; see transport_int.h. */
+int
+transport_job_defer(struct transport_job *job, char **cause)
+{
+	static const struct timeval now = {0, 0};
+
+	if (event_add(&job->ev_finish, &now) != 0) {
+		xasprintf(cause, "cannot schedule completion");
+		return -1;
+	}
+	return 0;
+}
+
+/* Start a curl transfer; see transport_int.h. */
+int
+transport_job_start(struct transport_job *job, char **cause)
+{
+	if (curlev_add(job->t->cev, job->easy, transport_curl_done_cb, job) == 0)
+		return 0;
+	/* Not the notice's fault: try it again later. */
+	transport_status(&job->status, SEND_RETRY, 0, "cannot start a transfer");
+	return transport_job_defer(job, cause);
+}
+
+/* Start sending; see transport.h. */
 int
 transport_send(struct transport *t, const struct notice *n, transport_done_cb done, void *arg, char **cause)
 {
-	return t->ops->send(t, n, done, arg, cause);
+	struct transport_job *job;
+	char *why = NULL;
+
+	job = xcalloc(1, sizeof *job);
+	job->t = t;
+	job->notice_id = n->id;
+	job->done = done;
+	job->done_arg = arg;
+	job->now = n->now;
+	evtimer_assign(&job->ev_finish, t->base, transport_finish_cb, job);
+	TAILQ_INSERT_TAIL(&t->jobs, job, entry);
+	t->in_flight++;
+	if (t->ops->send(t, job, n, &why) != 0) {
+		xasprintf(cause, "transport %s: notice %lld: %s", t->cfg.name, (long long)n->id, why);
+		free(why);
+		transport_job_free(job);
+		return -1;
+	}
+	return 0;
 }
 
-/* First 12 hex digits of SHA-256 of the dedupe key. */
-static void
-transport_key_hash(const char *key, char out[13])
+/* CURLOPT_WRITEFUNCTION: a reply's body is not ours to keep (curl would print it). */
+static size_t
+transport_discard_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	int i;
-
-	SHA256((const unsigned char *)key, strlen(key), md);
-	for (i = 0; i < 6; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	(void)buf, (void)arg;
+	return size * nitems;
 }
 
-/* "<dw.ID.HASH@domain>". */
-char *
-notice_message_id(const struct notice *n, const char *domain)
+/* Common easy handle options; see transport_int.h. */
+CURL *
+transport_easy_new(struct transport_job *job)
 {
-	char hash[13], *id;
+	const struct transport_config *c = &job->t->cfg;
+	CURL *easy;
 
-	transport_key_hash(n->dedupe_key != NULL ? n->dedupe_key : "", hash);
-	xasprintf(&id, "<dw.%lld.%s@%s>", (long long)n->id, hash, domain != NULL ? domain : "localhost");
-	return id;
+	if ((easy = curl_easy_init()) == NULL)
+		return NULL;
+	/* Signals belong to main.c; curl must not use SIGALRM for DNS timeouts. */
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_URL, c->url);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)c->timeout);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout < 10 ? c->timeout : 10));
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->errbuf);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, transport_discard_cb);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, c->verify ? 2L : 0L);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "driftwatch/" DRIFTWATCH_VERSION);
+	job->errbuf[0] = '\0';
+	return easy;
 }
 
-/* "msg_dw_ID_HASH". */
-char *
-notice_webhook_id(const struct notice *n)
+/* The error text for a curl result; see transport_int.h. */
+const char *
+transport_curl_error(const struct transport_job *job, CURLcode result)
 {
-	char hash[13], *id;
-
-	transport_key_hash(n->dedupe_key != NULL ? n->dedupe_key : "", hash);
-	xasprintf(&id, "msg_dw_%lld_%s", (long long)n->id, hash);
-	return id;
+	return job->errbuf[0] != '\0' ? job->errbuf : curl_easy_strerror(result);
 }
 
-/* Set a status line. */
+/* Set a status; see transport_int.h. */
 void
 transport_status(struct send_status *st, enum send_result result, long code, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	st->result = result;
 	st->code = code;
 	va_start(ap, fmt);
 	vsnprintf(st->error, sizeof st->error, fmt, ap);
 	va_end(ap);
+	/* One line, whatever a server or library put in it. */
+	for (p = st->error; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	while (p > st->error && p[-1] == ' ')
+		*--p = '\0';
 }
 
-/* Is the URL's host loopback? */
+/* The scheme of a URL; see transport_int.h. */
+char *
+transport_url_scheme(const char *url)
+{
+	size_t n, i;
+	char *s;
+
+	if (url == NULL || (n = strcspn(url, ":")) == 0 || url[n] != ':' || strncmp(url + n, "://", 3) != 0)
+		return NULL;
+	s = xstrndup(url, n);
+	for (i = 0; i < n; i++)
+		s[i] = (char)tolower((unsigned char)s[i]);
+	return s;
+}
+
+/* Is the URL's host loopback? See transport_int.h. */
 int
 transport_url_is_loopback(const char *url)
 {
-	const char *h = strstr(url, "://"), *end;
-	char host[256];
 	struct in_addr a4;
-	size_t len;
+	struct in6_addr a6;
+	CURLU *u;
+	char *host = NULL, *h;
+	size_t n;
+	int loop = 0;
 
-	if (h == NULL)
-		return 0;
-	h += 3;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (end == NULL)
-			return 0;
-		return (size_t)(end - h - 1) == 3 && strncmp(h + 1, "::1", 3) == 0;
+	if ((u = curl_url()) == NULL)
+		return -1;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		return -1;
 	}
-	len = strcspn(h, ":/?#");
-	if (len == 0 || len >= sizeof host)
-		return 0;
-	memcpy(host, h, len);
-	host[len] = '\0';
-	if (strcmp(host, "localhost") == 0)
-		return 1;
-	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+	h = host;
+	n = strlen(h);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h[n - 1] = '\0';
+		h++;
+	}
+	if (strcasecmp(h, "localhost") == 0 || strcasecmp(h, "localhost.") == 0)
+		loop = 1;
+	else if (inet_pton(AF_INET, h, &a4) == 1)
+		loop = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (inet_pton(AF_INET6, h, &a6) == 1)
+		loop = IN6_IS_ADDR_LOOPBACK(&a6);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return loop;
 }
 
-/* Cut text to at most max bytes on a UTF-8 boundary, with a note. Caller frees. */
-static char *
-transport_truncate(const char *text, size_t max)
+/* The first 12 hex digits of the SHA-256 of a notice's dedupe key. */
+static void
+notice_hash(const struct notice *n, char out[13])
 {
-	size_t len = strlen(text);
-	char *out;
+	static const char hex[] = "0123456789abcdef";
+	const char *key = n->dedupe_key != NULL ? n->dedupe_key : "";
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	int i;
 
-	if (len <= max)
-		return xstrdup(text);
-	while (max > 0 && ((unsigned char)text[max] & 0xc0) == 0x80)
-		max--;
-	xasprintf(&out, "%.*s\n\n[... shortened: the full text is in the email version]", (int)max, text);
-	return out;
+	SHA256((const unsigned char *)key, strlen(key), md);
+	for (i = 0; i < 6; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[12] = '\0';
 }
 
-/* The body a webhook posts; see transport_int.h. */
+/* "<dw.ID.HASH@domain>": the same for every attempt of one notice. */
 char *
-transport_json_body(const struct notice *n, const char *format)
+notice_message_id(const struct notice *n, const char *domain)
 {
-	json_t *doc, *payload = NULL, *card, *body, *att;
-	char *id = notice_webhook_id(n), *text, created[32], *out;
-	json_error_t err;
-	size_t limit;
+	char hash[13], *s;
 
-	if (n->payload != NULL)
-		payload = json_loads(n->payload, 0, &err);
-	if (format != NULL && strcmp(format, "teams") == 0) {
-		/* A Teams Workflows message holding one Adaptive Card; the whole post stays under 28 KB. */
-		for (limit = 24000;; limit /= 2) {
-			text = transport_truncate(n->body_text != NULL ? n->body_text : "", limit);
-			body = json_array();
-			json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:b}", "type", "TextBlock", "text",
-							     n->subject, "weight", "Bolder", "wrap", 1));
-			json_array_append_new(body, json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", text, "wrap", 1));
-			card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
-			    "type", "AdaptiveCard", "version", "1.4", "body", body);
-			att = json_pack("{s:s, s:n, s:o}", "contentType", "application/vnd.microsoft.card.adaptive",
-			    "contentUrl", "content", card);
-			doc = json_pack("{s:s, s:[o]}", "type", "message", "attachments", att);
-			free(text);
-			out = json_dumps(doc, JSON_COMPACT);
-			json_decref(doc);
-			if (strlen(out) < 28 * 1024 || limit < 256)
-				break;
-			free(out);
-		}
-	} else {
-		doc = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "id", id, "kind", n->kind != NULL ? n->kind : "notice",
-		    "notice", (json_int_t)n->id, "dedupe_key", n->dedupe_key != NULL ? n->dedupe_key : "", "recipient",
-		    n->recipient != NULL ? n->recipient : "", "subject", n->subject != NULL ? n->subject : "", "text",
-		    n->body_text != NULL ? n->body_text : "", "created_at", clock_format_utc(n->created_at, created));
-		if (json_is_object(payload))
-			json_object_update_missing(doc, payload);
-		out = json_dumps(doc, JSON_COMPACT);
-		json_decref(doc);
-	}
-	json_decref(payload);
-	free(id);
-	return out;
+	notice_hash(n, hash);
+	xasprintf(&s, "<dw.%lld.%s@%s>", (long long)n->id, hash, domain != NULL ? domain : "localhost");
+	return s;
+}
+
+/* "msg_dw_ID_HASH": the same for every attempt of one notice. */
+char *
+notice_webhook_id(const struct notice *n)
+{
+	char hash[13], *s;
+
+	notice_hash(n, hash);
+	xasprintf(&s, "msg_dw_%lld_%s", (long long)n->id, hash);
+	return s;
 }

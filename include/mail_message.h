@@ -11,15 +11,17 @@ struct notice;
 
 /*
  * Build the message. from is "Display Name <addr@domain>" or a bare address; domain is the
- * Message-ID's right-hand side (NULL: from's domain). Returns 0 and *out (NUL-terminated, CRLF
- * line ends), or -1 and *cause when a header would hold a line break or the recipient is not one
- * address.
+ * Message-ID's right-hand side (NULL: from's domain). Returns 0 and *out (NUL-terminated, CRLF line
+ * ends, *len bytes), or -1 and *cause when a header value holds a control character, the subject
+ * is not UTF-8 or the recipient is not one address.
  */
 int mail_message_build(const struct notice *n, const char *from, const char *domain, char **out, size_t *len,
-    char **cause);
+		       char **cause);
 /* The bare address inside "Name <addr>" (or the whole string). Caller frees. */
 char *mail_address_of(const char *from);
 /* Is s one plain address: local@domain, printable ASCII, no spaces, commas or brackets? */
 int mail_is_address(const char *s);
+/* Base64 of len bytes, no line breaks. Caller frees. */
+char *mail_base64(const void *data, size_t len);
 
 #endif

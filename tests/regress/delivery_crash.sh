@@ -31,7 +31,7 @@ import email, glob, sys
 from collections import Counter
 mail, n, kills, conc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 ids = Counter()
-for f in glob.glob(mail + "/*.eml"):
+for f in glob.glob(mail + "/[0-9]*.eml"):
     with open(f, "rb") as fh:
         ids[email.message_from_binary_file(fh)["Message-ID"]] += 1
 distinct = len(ids)

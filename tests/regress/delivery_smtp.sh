@@ -9,13 +9,13 @@ printf 'area,figure,value\nactions,red,3\n' >"$T/figures.csv"
 ctl outbox add lead@council.example --urgent --key esc --subject "Révision — action 3.11 overdue" \
 	--text "Action 3.11 is overdue. Case ref AB123 only." --attach "$T/figures.csv" >/dev/null || fail "outbox add"
 start_daemon
-wait_until 20 sh -c "[ \$(ls $T/mail | grep -c eml) -ge 1 ]" || fail "no mail arrived after the 451"
+wait_until 20 sh -c "[ \$(ls $T/mail | grep -c '^[0-9]*\.eml') -ge 1 ]" || fail "no mail arrived after the 451"
 grep -q "attempt 1 via mail failed" "$T/daemon.log" || fail "the first attempt was not answered 451"
 ok "a 451 is retried and the message arrives"
 
 $PY - "$T/mail" <<'PYEOF' || fail "message checks"
 import email, email.policy, glob, sys
-files = sorted(glob.glob(sys.argv[1] + "/*.eml"))
+files = sorted(glob.glob(sys.argv[1] + "/[0-9]*.eml"))
 assert len(files) == 1, files
 raw = open(files[0], "rb").read()
 m = email.message_from_bytes(raw, policy=email.policy.default)
@@ -34,19 +34,20 @@ assert len(att) == 1 and att[0].get_filename() == "figures.csv"
 assert att[0].get_content() in ("area,figure,value\nactions,red,3\n", b"area,figure,value\nactions,red,3\n"), att[0].get_content()
 body = m.get_body(preferencelist=("plain",)).get_content()
 assert "Case ref AB123" in body, body
-rcpt = open(files[0][:-4] + ".rcpt").read().split("\n")
-assert rcpt[0] == "lead@council.example" and rcpt[1].startswith("from "), rcpt
+import json
+env = json.loads(open(files[0][:-4] + ".env").read())
+assert env["rcpt_tos"] == ["lead@council.example"], env
 print("message ok:", m["Message-ID"])
 PYEOF
 ok "headers, one recipient, UTF-8 subject, multipart with attachment"
 
 # Reminders to one person, due in the same window, go out as one message listing each.
 ctl outbox add tm@council.example --batch --urgent --count 3 --key rem --subject "Reminder" --text "Action due" >/dev/null
-wait_until 10 sh -c "[ \$(ls $T/mail | grep -c eml) -ge 2 ]" || fail "no batched message"
+wait_until 10 sh -c "[ \$(ls $T/mail | grep -c '^[0-9]*\.eml') -ge 2 ]" || fail "no batched message"
 sleep 0.5
 [ "$(mail_count)" -eq 2 ] || fail "3 batchable reminders made $(mail_count) messages, want 1 more"
-grep -l "tm@council.example" "$T"/mail/*.rcpt >/dev/null || fail "batch not to tm"
-f=$(grep -l "tm@council.example" "$T"/mail/*.rcpt | sed 's/rcpt$/eml/')
+f=$(mail_files_to tm@council.example)
+[ -n "$f" ] || fail "batch not to tm"
 for i in 1 2 3; do grep -q "Action due ($i of 3)" "$f" || fail "batched message lacks item $i"; done
 grep -q "^Subject: Reminders: 3 items need your attention" "$f" || fail "batch subject"
 [ "$(ctl outbox list --state sent | grep -c reminder)" -eq 3 ] || fail "the three reminders are not all recorded sent"

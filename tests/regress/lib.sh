@@ -119,12 +119,20 @@ smtp_transport() {
 
 # Messages the SMTP fake accepted.
 mail_count() {
-	ls "$T/mail" 2>/dev/null | grep -c '\.eml$' || true
+	ls "$T/mail" 2>/dev/null | grep -c '^[0-9]*\.eml$' || true
 }
 
 # Recipients of every accepted message, one a line, sorted.
 mail_recipients() {
-	cat "$T"/mail/*.rcpt 2>/dev/null | grep -v '^from ' | sort
+	cat "$T"/mail/*.env 2>/dev/null | $PY -c 'import json, sys
+for line in sys.stdin:
+    for r in json.loads(line)["rcpt_tos"]:
+        print(r)' | sort
+}
+
+# The .eml files of messages accepted for one recipient.
+mail_files_to() {
+	grep -l "\"$1\"" "$T"/mail/*.env 2>/dev/null | sed 's/\.env$/.eml/'
 }
 
 # Start the SMTP fake on a given port (a receiver that comes back).
