@@ -5,6 +5,7 @@
  * Dedupe keys name the rule, the action, the due date it was planned from, the level and the role,
  * so a second pass or a restart sends nothing twice and a changed due date re-plans.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,25 @@
 #include "xmalloc.h"
 
 #define WATCH_ACTIONS_SHORT 90
+#define WATCH_ACTIONS_WARNED 512
+
+/* Notices already warned about (a role without email), so each pass does not repeat the warning. */
+static char *watch_actions_warned[WATCH_ACTIONS_WARNED];
+
+/* True the first time a dedupe key is seen here. */
+static bool
+watch_actions_first_warning(const char *key)
+{
+	int i;
+
+	for (i = 0; i < WATCH_ACTIONS_WARNED && watch_actions_warned[i] != NULL; i++) {
+		if (strcmp(watch_actions_warned[i], key) == 0)
+			return false;
+	}
+	if (i < WATCH_ACTIONS_WARNED)
+		watch_actions_warned[i] = xstrdup(key);
+	return true;
+}
 
 /* Escape text for HTML. */
 static char *
@@ -122,7 +142,8 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 		return 0; /* already in the outbox: a second pass is a no-op */
 	}
 	if (roles_route(s, cfg, it->recipient, &route, cause) != 0) {
-		log_warnx("actions: %s %s: %s; notice skipped", a->plan, a->ref, *cause);
+		if (watch_actions_first_warning(it->dedupe_key))
+			log_warnx("actions: %s %s: %s; notice skipped", a->plan, a->ref, *cause);
 		free(*cause);
 		*cause = NULL;
 		role_route_free(&route);
