@@ -118,6 +118,7 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
+	{ "actions", ctl_import_actions, "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
 	{ NULL, NULL, NULL },
 };
 

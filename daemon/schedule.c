@@ -9,8 +9,11 @@
 #include "store.h"
 #include "watch.h"
 
+extern const struct watcher watch_actions;
+
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
+	&watch_actions,
 	NULL,
 };
 

@@ -80,6 +80,28 @@ static const char *const store_migrations[] = {
 	"  transport TEXT PRIMARY KEY,"
 	"  disabled_at INTEGER,"
 	"  disabled_reason TEXT);",
+	/* 2: improvement actions (the action-plan watcher). Dates are 'YYYY-MM-DD' text. */
+	"CREATE TABLE actions ("
+	"  plan TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  section TEXT NOT NULL,"
+	"  section_title TEXT NOT NULL DEFAULT '',"
+	"  finding TEXT NOT NULL DEFAULT '',"
+	"  action TEXT NOT NULL,"
+	"  lead_role TEXT NOT NULL,"	/* as the plan writes it */
+	"  lead_keys TEXT NOT NULL,"	/* the role keys it matched, comma-separated */
+	"  starts_on TEXT,"
+	"  due_on TEXT,"
+	"  timescale_text TEXT NOT NULL DEFAULT '',"
+	"  kpis TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'complete', 'dropped')),"
+	"  progress_note TEXT,"
+	"  progress_on TEXT,"
+	"  completed_on TEXT,"
+	"  imported_on TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  rev INTEGER NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (plan, ref));",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -46,5 +46,11 @@ int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_outbox(struct ctl *c, int argc, char **argv);
 int ctl_test_send(struct ctl *c, int argc, char **argv);
+int ctl_explain(struct ctl *c, int argc, char **argv);
+
+/* Action plans (ctl_actions.c). */
+int ctl_actions(struct ctl *c, int argc, char **argv);
+int ctl_import_actions(struct ctl *c, int argc, char **argv);
+int ctl_explain_action(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -1,0 +1,571 @@
+/*
+ * ctl_actions.c: driftwatchctl's action-plan commands: `import actions`, `actions progress|list|
+ * summary` and `explain action`. Imports validate everything first and write in one transaction;
+ * explain prints the plan the daemon follows, with each notice sent, pending or still to come.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "audit.h"
+#include "calendar.h"
+#include "clock.h"
+#include "config.h"
+#include "ctl.h"
+#include "import.h"
+#include "plan_actions.h"
+#include "roles.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* A date for output ("" when none). */
+static const char *
+ctl_actions_date(int date, char *buf)
+{
+	if (date == DATE_NONE)
+		return strcpy(buf, "");
+	return date_format(date, buf);
+}
+
+/* Compare two optional strings. */
+static int
+ctl_actions_streq(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* Note one changed field into *changes. */
+static void
+ctl_actions_change(char **changes, const char *field, const char *from, const char *to)
+{
+	xappendf(changes, "%s%s: \"%s\" -> \"%s\"", *changes != NULL ? "; " : "", field, from != NULL ? from : "",
+	    to != NULL ? to : "");
+}
+
+/* Note a changed date. */
+static void
+ctl_actions_change_date(char **changes, const char *field, int from, int to)
+{
+	char b1[11], b2[11];
+
+	if (from != to)
+		ctl_actions_change(changes, field, ctl_actions_date(from, b1), ctl_actions_date(to, b2));
+}
+
+/*
+ * Merge a re-imported row into the stored action: the file wins for what it carries; progress kept
+ * when the file has no such columns. Returns the changes as text (NULL: unchanged).
+ */
+static char *
+ctl_actions_merge(const struct action *old, struct action *a, const bool present[ACTIONS_OPTIONAL_COLUMNS])
+{
+	char *changes = NULL, *k1, *k2;
+	int i;
+
+	a->imported_on = old->imported_on;
+	a->seq = old->seq;
+	if (!present[0])
+		a->status = old->status;
+	if (!present[1]) {
+		free(a->progress_note);
+		a->progress_note = old->progress_note != NULL ? xstrdup(old->progress_note) : NULL;
+	}
+	if (!present[2])
+		a->progress_on = old->progress_on;
+	if (!present[3]) {
+		a->completed_on = old->completed_on;
+		if (old->status == ACTION_COMPLETE && !present[0])
+			a->status = ACTION_COMPLETE;
+	}
+	if (!ctl_actions_streq(old->section, a->section))
+		ctl_actions_change(&changes, "section", old->section, a->section);
+	if (!ctl_actions_streq(old->section_title, a->section_title))
+		ctl_actions_change(&changes, "section_title", old->section_title, a->section_title);
+	if (!ctl_actions_streq(old->finding, a->finding))
+		ctl_actions_change(&changes, "finding", "...", "...");
+	if (!ctl_actions_streq(old->text, a->text))
+		ctl_actions_change(&changes, "action", "...", "...");
+	if (!ctl_actions_streq(old->lead_role, a->lead_role))
+		ctl_actions_change(&changes, "lead_role", old->lead_role, a->lead_role);
+	k1 = action_leads_joined(old), k2 = action_leads_joined(a);
+	if (strcmp(k1, k2) != 0)
+		ctl_actions_change(&changes, "lead roles", k1, k2);
+	free(k1), free(k2);
+	ctl_actions_change_date(&changes, "starts_on", old->starts_on, a->starts_on);
+	ctl_actions_change_date(&changes, "due_on", old->due_on, a->due_on);
+	if (!ctl_actions_streq(old->timescale_text, a->timescale_text))
+		ctl_actions_change(&changes, "timescale_text", old->timescale_text, a->timescale_text);
+	if (!ctl_actions_streq(old->kpis, a->kpis))
+		ctl_actions_change(&changes, "kpis", "...", "...");
+	if (old->status != a->status)
+		ctl_actions_change(&changes, "status", action_status_name(old->status), action_status_name(a->status));
+	if (!ctl_actions_streq(old->progress_note, a->progress_note))
+		ctl_actions_change(&changes, "progress_note", "...", "...");
+	ctl_actions_change_date(&changes, "progress_on", old->progress_on, a->progress_on);
+	ctl_actions_change_date(&changes, "completed_on", old->completed_on, a->completed_on);
+	(void)i;
+	return changes;
+}
+
+/* import actions FILE.csv. */
+int
+ctl_import_actions(struct ctl *c, int argc, char **argv)
+{
+	struct import_errors e = { 0 };
+	struct action *v = NULL, old;
+	bool present[ACTIONS_OPTIONAL_COLUMNS];
+	struct store *s;
+	char *cause = NULL, *summary = NULL, *changes, *subject;
+	int n = 0, i, added = 0, changed = 0, unchanged = 0, completed = 0, rc, found;
+
+	if (argc != 2)
+		return ctl_usage("import actions FILE.csv");
+	e.file = argv[1];
+	s = ctl_store(c);
+	if (import_actions_read(&e, argv[1], s, c->cfg, c->today, &v, &n, present) != 0)
+		return import_errors_report(&e);
+	if (store_begin(s, &cause) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		xasprintf(&subject, "%s", v[i].ref);
+		found = actions_get(s, v[i].plan, v[i].ref, &old) == 0;
+		if (!found) {
+			if (actions_insert(s, &v[i], &cause) != 0 ||
+			    audit_add(s, c->now, "ctl:import", "action-added", subject, v[i].plan, &cause) != 0) {
+				free(subject);
+				goto fail;
+			}
+			added++;
+			completed += v[i].status == ACTION_COMPLETE;
+		} else {
+			changes = ctl_actions_merge(&old, &v[i], present);
+			if (changes == NULL)
+				unchanged++;
+			else {
+				/* The outbox keeps every notice already sent; a new due_on gives new dedupe keys. */
+				if (actions_update(s, &v[i], &cause) != 0 ||
+				    audit_add(s, c->now, "ctl:import", "action-changed", subject, changes, &cause) != 0) {
+					free(changes), free(subject), action_free(&old);
+					goto fail;
+				}
+				changed++;
+				completed += v[i].status == ACTION_COMPLETE && old.status != ACTION_COMPLETE;
+			}
+			free(changes);
+			action_free(&old);
+		}
+		free(subject);
+	}
+	xasprintf(&summary, "%d actions: %d added, %d changed, %d unchanged, %d completed", n, added, changed, unchanged,
+	    completed);
+	if (store_import_log(s, c->now, "actions", argv[1], summary, &cause) != 0 ||
+	    audit_add(s, c->now, "ctl:import", "actions-imported", "actions", summary, &cause) != 0 ||
+	    store_commit(s, &cause) != 0)
+		goto fail;
+	printf("%s: %s\n", argv[1], summary);
+	free(summary);
+	actions_free(v, n);
+	return CTL_EX_OK;
+fail:
+	store_rollback(s);
+	fprintf(stderr, "driftwatchctl: import actions: %s; nothing imported\n", cause != NULL ? cause : "failed");
+	free(cause), free(summary);
+	actions_free(v, n);
+	rc = CTL_EX_FAIL;
+	return rc;
+}
+
+/* actions progress PLAN REF --note TEXT [--on DATE] [--complete]. */
+static int
+ctl_actions_progress(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "actions progress PLAN REF --note TEXT [--on DATE] [--complete]";
+	struct action a;
+	struct store *s;
+	const char *note = NULL;
+	int on = c->today, complete = 0, i;
+	char *cause = NULL, *detail = NULL, buf[11];
+
+	if (argc < 3)
+		return ctl_usage(usage);
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+			note = argv[++i];
+		else if (strcmp(argv[i], "--on") == 0 && i + 1 < argc) {
+			if (ctl_parse_date(c, "--on", argv[++i], &on) != 0)
+				return CTL_EX_USAGE;
+		} else if (strcmp(argv[i], "--complete") == 0)
+			complete = 1;
+		else
+			return ctl_usage(usage);
+	}
+	if (note == NULL && !complete)
+		return ctl_usage(usage);
+	s = ctl_store(c);
+	if (actions_get(s, argv[1], argv[2], &a) != 0) {
+		fprintf(stderr, "driftwatchctl: actions progress: no action %s %s\n", argv[1], argv[2]);
+		return CTL_EX_DATAERR;
+	}
+	if (note != NULL) {
+		free(a.progress_note);
+		a.progress_note = xstrdup(note);
+	}
+	a.progress_on = on;
+	if (complete) {
+		a.status = ACTION_COMPLETE;
+		a.completed_on = on;
+	}
+	xasprintf(&detail, "%s%s%s%s", date_format(on, buf), note != NULL ? ": " : "", note != NULL ? note : "",
+	    complete ? " (complete)" : "");
+	if (store_begin(s, &cause) != 0 || actions_update(s, &a, &cause) != 0 ||
+	    audit_add(s, c->now, "ctl", complete ? "action-completed" : "action-progress", a.ref, detail, &cause) != 0 ||
+	    store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: actions progress: %s\n", cause);
+		free(cause), free(detail);
+		action_free(&a);
+		return CTL_EX_FAIL;
+	}
+	printf("%s %s: progress recorded on %s%s\n", a.plan, a.ref, buf, complete ? "; complete" : "");
+	free(detail);
+	action_free(&a);
+	return CTL_EX_OK;
+}
+
+/* One action as JSON. */
+static json_t *
+ctl_actions_json(const struct action *a, const struct config *cfg, int at)
+{
+	json_t *o = json_object(), *leads = json_array();
+	char buf[11];
+	int i;
+
+	json_object_set_new(o, "plan", json_string(a->plan));
+	json_object_set_new(o, "ref", json_string(a->ref));
+	json_object_set_new(o, "section", json_string(a->section));
+	json_object_set_new(o, "action", json_string(a->text));
+	json_object_set_new(o, "lead_role", json_string(a->lead_role));
+	for (i = 0; i < a->nleads; i++)
+		json_array_append_new(leads, json_string(a->lead_keys[i]));
+	json_object_set_new(o, "leads", leads);
+	json_object_set_new(o, "starts_on", a->starts_on != DATE_NONE ? json_string(date_format(a->starts_on, buf)) : json_null());
+	json_object_set_new(o, "due_on", a->due_on != DATE_NONE ? json_string(date_format(a->due_on, buf)) : json_null());
+	json_object_set_new(o, "status", json_string(action_status_name(a->status)));
+	json_object_set_new(o, "progress_on",
+	    a->progress_on != DATE_NONE ? json_string(date_format(a->progress_on, buf)) : json_null());
+	json_object_set_new(o, "progress_note", a->progress_note != NULL ? json_string(a->progress_note) : json_null());
+	json_object_set_new(o, "completed_on",
+	    a->completed_on != DATE_NONE ? json_string(date_format(a->completed_on, buf)) : json_null());
+	json_object_set_new(o, "rag", json_string(plan_actions_rag_name(plan_actions_rag(a, cfg, cfg->calendar, at))));
+	json_object_set_new(o, "working_days_overdue", json_integer(plan_actions_overdue(a, cfg->calendar, at)));
+	json_object_set_new(o, "rev", json_integer(a->rev));
+	return o;
+}
+
+/* Does the action have this lead (key or title)? */
+static bool
+ctl_actions_has_lead(const struct action *a, const char *key)
+{
+	int i;
+
+	for (i = 0; i < a->nleads; i++) {
+		if (strcmp(a->lead_keys[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* actions list [--plan P] [--rag R] [--lead ROLE] [--at DATE] [--json]. */
+static int
+ctl_actions_list(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "actions list [--plan P] [--rag red|amber|green|blue|none|dropped] [--lead ROLE] "
+				    "[--at DATE] [--json]";
+	struct action *v = NULL;
+	const char *plan = NULL, *lead = NULL;
+	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0;
+	char *cause = NULL, *leadkey = NULL, *keys, buf[11];
+	json_t *arr;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
+			plan = argv[++i];
+		else if (strcmp(argv[i], "--rag") == 0 && i + 1 < argc) {
+			if ((rag = plan_actions_rag_parse(argv[++i])) < 0)
+				return ctl_usage(usage);
+		} else if (strcmp(argv[i], "--lead") == 0 && i + 1 < argc)
+			lead = argv[++i];
+		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
+			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+				return CTL_EX_USAGE;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return ctl_usage(usage);
+	}
+	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: actions list: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	if (lead != NULL && (leadkey = roles_match(ctl_store(c), c->cfg, lead)) == NULL)
+		leadkey = xstrdup(lead);
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		enum action_rag r = plan_actions_rag(&v[i], c->cfg, c->cfg->calendar, at);
+		if ((rag >= 0 && (int)r != rag) || (leadkey != NULL && !ctl_actions_has_lead(&v[i], leadkey)))
+			continue;
+		shown++;
+		if (json) {
+			json_array_append_new(arr, ctl_actions_json(&v[i], c->cfg, at));
+			continue;
+		}
+		keys = action_leads_joined(&v[i]);
+		printf("%-22s %-6s %-3s %-12s %-10s %s", v[i].plan, v[i].ref, v[i].section, plan_actions_rag_name(r),
+		    v[i].due_on != DATE_NONE ? date_format(v[i].due_on, buf) : "-", keys);
+		if (r == RAG_RED)
+			printf("  %d wd overdue", plan_actions_overdue(&v[i], c->cfg->calendar, at));
+		printf("\n");
+		free(keys);
+	}
+	if (json) {
+		char *out = json_dumps(arr, JSON_INDENT(2));
+		printf("%s\n", out);
+		free(out);
+	} else if (shown == 0)
+		printf("no actions\n");
+	json_decref(arr);
+	free(leadkey);
+	actions_free(v, n);
+	return CTL_EX_OK;
+}
+
+/* actions summary [--plan P] [--at DATE]: RAG by section, the overdue list, actions with no timescale. */
+static int
+ctl_actions_summary(struct ctl *c, int argc, char **argv)
+{
+	struct action *v = NULL;
+	const char *plan = NULL;
+	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched;
+	char *cause = NULL, buf[11], *keys;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
+			plan = argv[++i];
+		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
+			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+				return CTL_EX_USAGE;
+		} else
+			return ctl_usage("actions summary [--plan P] [--at DATE]");
+	}
+	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: actions summary: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	printf("RAG at %s\n%-8s %5s %5s %5s %5s %8s %7s %9s\n", date_format(at, buf), "section", "Red", "Amber", "Green",
+	    "Blue", "no date", "dropped", "on track");
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i].section, v[i - 1].section) == 0 && strcmp(v[i].plan, v[i - 1].plan) == 0)
+			continue;
+		memset(counts, 0, sizeof counts);
+		for (j = i; j < n; j++) {
+			if (strcmp(v[j].section, v[i].section) == 0 && strcmp(v[j].plan, v[i].plan) == 0)
+				counts[plan_actions_rag(&v[j], c->cfg, c->cfg->calendar, at)]++;
+		}
+		watched = n > 0 ? counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] +
+				      counts[RAG_NO_TIMESCALE]
+				: 0;
+		printf("%-8s %5d %5d %5d %5d %8d %7d %8.0f%%\n", v[i].section, counts[RAG_RED], counts[RAG_AMBER],
+		    counts[RAG_GREEN], counts[RAG_BLUE], counts[RAG_NO_TIMESCALE], counts[RAG_DROPPED],
+		    watched > 0 ? 100.0 * (counts[RAG_GREEN] + counts[RAG_BLUE]) / watched : 0.0);
+		for (j = 0; j < 6; j++)
+			total[j] += counts[j];
+	}
+	watched = total[RAG_RED] + total[RAG_AMBER] + total[RAG_GREEN] + total[RAG_BLUE] + total[RAG_NO_TIMESCALE];
+	printf("%-8s %5d %5d %5d %5d %8d %7d %8.0f%%\n", "all", total[RAG_RED], total[RAG_AMBER], total[RAG_GREEN],
+	    total[RAG_BLUE], total[RAG_NO_TIMESCALE], total[RAG_DROPPED],
+	    watched > 0 ? 100.0 * (total[RAG_GREEN] + total[RAG_BLUE]) / watched : 0.0);
+	printf("\noverdue:\n");
+	for (i = 0; i < n; i++) {
+		if (plan_actions_rag(&v[i], c->cfg, c->cfg->calendar, at) != RAG_RED)
+			continue;
+		keys = action_leads_joined(&v[i]);
+		printf("  %-6s %-30s %d wd overdue\n", v[i].ref, keys, plan_actions_overdue(&v[i], c->cfg->calendar, at));
+		free(keys);
+	}
+	printf("\nno timescale:\n");
+	for (i = 0; i < n; i++) {
+		if (plan_actions_rag(&v[i], c->cfg, c->cfg->calendar, at) != RAG_NO_TIMESCALE)
+			continue;
+		keys = action_leads_joined(&v[i]);
+		printf("  %-6s %s\n", v[i].ref, keys);
+		free(keys);
+	}
+	actions_free(v, n);
+	return CTL_EX_OK;
+}
+
+/* Every actions subcommand. */
+static const struct ctl_command ctl_actions_commands[] = {
+	{ "progress", ctl_actions_progress, "progress PLAN REF --note TEXT [--on DATE] [--complete]" },
+	{ "list", ctl_actions_list, "list [--plan P] [--rag red|amber|green|blue] [--lead ROLE] [--at DATE] [--json]" },
+	{ "summary", ctl_actions_summary, "summary [--plan P] [--at DATE]   RAG by section, overdue, no timescale" },
+	{ NULL, NULL, NULL },
+};
+
+/* actions ... */
+int
+ctl_actions(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "actions", ctl_actions_commands, argc, argv);
+}
+
+/* What became of one planned notice, as text; *state_out for JSON. */
+static void
+ctl_actions_notice_state(struct ctl *c, const struct plan_action_item *it, int at, char *out, size_t len,
+    const char **word)
+{
+	struct role_route route;
+	char *state = NULL, *cause = NULL, tbuf[32];
+	time_t when;
+
+	if (it->recipient == NULL) {
+		snprintf(out, len, "nobody to tell");
+		*word = "none";
+		return;
+	}
+	if (actions_notice_state(ctl_store(c), it->dedupe_key, &state, &when) == 0) {
+		if (strcmp(state, "sent") == 0)
+			snprintf(out, len, "sent %s", clock_format_local(when, tbuf));
+		else
+			snprintf(out, len, "%s in the outbox (since %s)", state, clock_format_local(when, tbuf));
+		*word = strcmp(state, "sent") == 0 ? "sent" : "pending";
+		free(state);
+		return;
+	}
+	if (roles_route(ctl_store(c), c->cfg, it->recipient, &route, &cause) != 0) {
+		snprintf(out, len, "cannot send: %s", cause);
+		*word = "no-email";
+		free(cause);
+		role_route_free(&route);
+		return;
+	}
+	role_route_free(&route);
+	if (it->until != DATE_NONE && it->until < it->due)
+		snprintf(out, len, "not sent (the action was completed)"), *word = "cancelled";
+	else if (it->due > at)
+		snprintf(out, len, "to come"), *word = "to-come";
+	else if (it->until != DATE_NONE && at > it->until)
+		snprintf(out, len, "not sent (superseded by a later notice)"), *word = "superseded";
+	else
+		snprintf(out, len, "due now (the daemon sends it in the send window)"), *word = "due";
+}
+
+/* explain action PLAN REF [--at DATE] [--json]. */
+int
+ctl_explain_action(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "action PLAN REF [--at DATE] [--json]";
+	struct action a;
+	struct actions_org org;
+	struct plan_action_items items;
+	struct role_route route;
+	int at = c->today, json = 0, i;
+	char *cause = NULL, buf[11], b2[11], state[256], *up, *title;
+	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
+	json_t *o = NULL, *arr = NULL, *n;
+	enum action_rag rag;
+
+	if (argc < 3)
+		return ctl_usage(usage);
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
+			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+				return CTL_EX_USAGE;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return ctl_usage(usage);
+	}
+	if (actions_get(ctl_store(c), argv[1], argv[2], &a) != 0) {
+		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[1], argv[2]);
+		return CTL_EX_DATAERR;
+	}
+	if (actions_org_open(ctl_store(c), c->cfg, &org, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: explain action: %s\n", cause);
+		free(cause);
+		action_free(&a);
+		return CTL_EX_FAIL;
+	}
+	rag = plan_actions_rag(&a, c->cfg, c->cfg->calendar, at);
+	plan_actions(&a, c->cfg, c->cfg->calendar, &org.org, at, &items);
+	if (json) {
+		o = ctl_actions_json(&a, c->cfg, at);
+		json_object_set_new(o, "at", json_string(date_format(at, buf)));
+		arr = json_array();
+	} else {
+		printf("action %s %s (section %s), rev %d\n", a.plan, a.ref, a.section, a.rev);
+		printf("  lead_role: %s\n", a.lead_role);
+		for (i = 0; i < a.nleads; i++) {
+			up = roles_reports_to(ctl_store(c), c->cfg, a.lead_keys[i]);
+			title = actions_role_title(ctl_store(c), c->cfg, a.lead_keys[i]);
+			if (roles_route(ctl_store(c), c->cfg, a.lead_keys[i], &route, &cause) != 0) {
+				free(cause);
+				cause = NULL;
+			}
+			printf("  lead officer: %s (%s) <%s>, reports to %s\n", a.lead_keys[i], title,
+			    route.email != NULL ? route.email : "no email", up != NULL ? up : "nobody");
+			role_route_free(&route);
+			free(up), free(title);
+		}
+		printf("  starts_on %s, due_on %s, status %s\n", a.starts_on != DATE_NONE ? date_format(a.starts_on, buf) : "-",
+		    a.due_on != DATE_NONE ? date_format(a.due_on, b2) : "none (no timescale: never escalated)",
+		    action_status_name(a.status));
+		printf("  progress: %s%s%s\n", a.progress_on != DATE_NONE ? date_format(a.progress_on, buf) : "none recorded",
+		    a.progress_note != NULL ? ": " : "", a.progress_note != NULL ? a.progress_note : "");
+		printf("RAG at %s: %s", date_format(at, buf), plan_actions_rag_name(rag));
+		if (rag == RAG_RED)
+			printf(" (%d working days overdue)", plan_actions_overdue(&a, c->cfg->calendar, at));
+		printf("\nnotices:\n");
+		if (items.n == 0)
+			printf("  none\n");
+	}
+	for (i = 0; i < items.n; i++) {
+		const struct plan_action_item *it = &items.v[i];
+		ctl_actions_notice_state(c, it, at, state, sizeof state, &word);
+		if (json) {
+			n = json_object();
+			json_object_set_new(n, "due", json_string(date_format(it->due, buf)));
+			json_object_set_new(n, "until", it->until != DATE_NONE ? json_string(date_format(it->until, b2)) : json_null());
+			json_object_set_new(n, "rule", json_string(rules[it->rule]));
+			json_object_set_new(n, "level", json_integer(it->level));
+			json_object_set_new(n, "to", it->recipient != NULL ? json_string(it->recipient) : json_null());
+			json_object_set_new(n, "as", json_string(it->as));
+			json_object_set_new(n, "copy", json_boolean(it->copy));
+			json_object_set_new(n, "reason", json_string(it->reason));
+			json_object_set_new(n, "dedupe_key", json_string(it->dedupe_key));
+			json_object_set_new(n, "state", json_string(word));
+			json_object_set_new(n, "detail", json_string(state));
+			json_array_append_new(arr, n);
+			continue;
+		}
+		printf("  %s  %-10s %d  to %-26s %-14s %s\n      %s\n", date_format(it->due, buf), rules[it->rule], it->level,
+		    it->recipient != NULL ? it->recipient : "-", it->as, state, it->reason);
+	}
+	if (json) {
+		char *out;
+		json_object_set_new(o, "notices", arr);
+		out = json_dumps(o, JSON_INDENT(2));
+		printf("%s\n", out);
+		free(out);
+		json_decref(o);
+	}
+	plan_action_items_free(&items);
+	actions_org_close(&org);
+	action_free(&a);
+	return CTL_EX_OK;
+}
