@@ -24,6 +24,13 @@ static int ctl_check_config(struct ctl *c, int argc, char **argv);
 static int ctl_config_keys(struct ctl *c, int argc, char **argv);
 static int ctl_audit(struct ctl *c, int argc, char **argv);
 static int ctl_version(struct ctl *c, int argc, char **argv);
+static int ctl_explain(struct ctl *c, int argc, char **argv);
+
+/* What `explain` can explain. */
+static const struct ctl_command ctl_explain_commands[] = {
+	{ "dispute", ctl_explain_dispute, "dispute ID [--at DATE]     the ladder with its dates and every notice" },
+	{ NULL, NULL, NULL },
+};
 
 /* Every command, in the order `driftwatchctl help` lists them. */
 static const struct ctl_command ctl_commands[] = {
@@ -31,6 +38,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "config-keys", ctl_config_keys, "config-keys                  every key with its type, default and help" },
 	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic" },
 	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
+	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes" },
+	{ "explain", ctl_explain, "explain dispute ID [--at DATE]   a record's plan: dates, recipients, notices" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },
@@ -130,6 +139,13 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		return ctl_usage("audit [SUBJECT]");
 	audit_print(ctl_store(c), argc == 2 ? argv[1] : NULL, stdout);
 	return CTL_EX_OK;
+}
+
+/* explain KIND ... */
+static int
+ctl_explain(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "explain", ctl_explain_commands, argc, argv);
 }
 
 /* version. */

@@ -44,5 +44,9 @@ int ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *ta
 /* Subcommand families (one ctl_*.c each). */
 int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
+int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
+int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
+int ctl_import_allocations(struct ctl *c, int argc, char **argv);
+int ctl_import_disputes(struct ctl *c, int argc, char **argv);
 
 #endif
