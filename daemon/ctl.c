@@ -32,6 +32,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic" },
 	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
 	{ "actions", ctl_actions, "actions progress|list|summary ...   improvement actions" },
+	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes" },
 	{ "explain", ctl_explain, "explain KIND ... [--at DATE] [--json]   the plan behind a record's notices" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
@@ -39,19 +40,6 @@ static const struct ctl_command ctl_commands[] = {
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },
 };
-
-/* Every kind explain knows. */
-static const struct ctl_command ctl_explain_commands[] = {
-	{ "action", ctl_explain_action, "action PLAN REF [--at DATE] [--json]" },
-	{ NULL, NULL, NULL },
-};
-
-/* explain KIND ... */
-int
-ctl_explain(struct ctl *c, int argc, char **argv)
-{
-	return ctl_dispatch(c, "explain", ctl_explain_commands, argc, argv);
-}
 
 /* Print the usage of everything. */
 static void

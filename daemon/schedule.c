@@ -10,10 +10,12 @@
 #include "watch.h"
 
 extern const struct watcher watch_actions;
+extern const struct watcher watch_disputes;
 
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
 	&watch_actions,
+	&watch_disputes,
 	NULL,
 };
 

@@ -53,4 +53,10 @@ int ctl_actions(struct ctl *c, int argc, char **argv);
 int ctl_import_actions(struct ctl *c, int argc, char **argv);
 int ctl_explain_action(struct ctl *c, int argc, char **argv);
 
+/* IRO disputes (ctl_disputes.c). */
+int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
+int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
+int ctl_import_allocations(struct ctl *c, int argc, char **argv);
+int ctl_import_disputes(struct ctl *c, int argc, char **argv);
+
 #endif
