@@ -2,7 +2,8 @@
 """smtp_server.py: a loopback SMTP server for driftwatch's tests (Debian's python3-aiosmtpd).
 
 Each accepted message is saved raw (the DATA bytes, CRLF, dots unstuffed) as OUT/NNNNNN.eml, with
-its envelope as one JSON line in OUT/NNNNNN.env and appended to OUT/envelopes.jsonl. A message
+its envelope as one JSON line in OUT/NNNNNN.env (and as plain lines in OUT/NNNNNN.rcpt: each
+recipient, then "from ADDR") and appended to OUT/envelopes.jsonl. A message
 answered 451 by --fail-first is saved as OUT/rejected-NNNNNN.eml, so a test can compare attempts.
 
   --port P            listen on 127.0.0.1:P (0: any free port, written to the ready file)
@@ -69,6 +70,9 @@ class Handler:
         self._save(f"{n:06d}.eml", envelope)
         with open(os.path.join(self.args.out, f"{n:06d}.env"), "w") as f:
             f.write(line + "\n")
+        # The same envelope as plain lines, for shell scripts: recipients, then "from ADDR".
+        with open(os.path.join(self.args.out, f"{n:06d}.rcpt"), "w") as f:
+            f.write("".join(r + "\n" for r in envelope.rcpt_tos) + "from " + str(envelope.mail_from) + "\n")
         with self.lock, open(os.path.join(self.args.out, "envelopes.jsonl"), "a") as f:
             f.write(line + "\n")
         return "250 OK queued"
