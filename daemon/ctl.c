@@ -24,6 +24,13 @@ static int ctl_check_config(struct ctl *c, int argc, char **argv);
 static int ctl_config_keys(struct ctl *c, int argc, char **argv);
 static int ctl_audit(struct ctl *c, int argc, char **argv);
 static int ctl_version(struct ctl *c, int argc, char **argv);
+static int ctl_explain(struct ctl *c, int argc, char **argv);
+
+/* What `explain` can explain. */
+static const struct ctl_command ctl_explain_commands[] = {
+	{ "dispute", ctl_explain_dispute, "dispute ID [--at DATE]     the ladder with its dates and every notice" },
+	{ NULL, NULL, NULL },
+};
 
 /* Every command, in the order `driftwatchctl help` lists them. */
 static const struct ctl_command ctl_commands[] = {
@@ -33,6 +40,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
+	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes" },
+	{ "explain", ctl_explain, "explain dispute ID [--at DATE]   a record's plan: dates, recipients, notices" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },
@@ -132,6 +141,13 @@ ctl_audit(struct ctl *c, int argc, char **argv)
 		return ctl_usage("audit [SUBJECT]");
 	audit_print(ctl_store(c), argc == 2 ? argv[1] : NULL, stdout);
 	return CTL_EX_OK;
+}
+
+/* explain KIND ... */
+static int
+ctl_explain(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "explain", ctl_explain_commands, argc, argv);
 }
 
 /* version. */

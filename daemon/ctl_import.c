@@ -118,6 +118,8 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
+	{ "allocations", ctl_import_allocations, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
+	{ "disputes", ctl_import_disputes, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
 	{ NULL, NULL, NULL },
 };
 

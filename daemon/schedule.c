@@ -10,7 +10,10 @@
 #include "watch.h"
 
 /* The watchers, in the order they run. */
+extern const struct watcher watch_disputes;
+
 const struct watcher *const schedule_watchers[] = {
+	&watch_disputes,
 	NULL,
 };
 

@@ -80,7 +80,45 @@ static const char *const store_migrations[] = {
 	"  transport TEXT PRIMARY KEY,"
 	"  disabled_at INTEGER,"
 	"  disabled_reason TEXT);",
-	/* reviews: looked-after children's periods of care, reviews held, permanence plans, and the
+	/* 2: IRO disputes: who works on each child's case, the disputes with the ladder they started
+	 * under (kept with them, so a changed ini leaves open disputes alone), and their history. */
+	"CREATE TABLE allocations ("
+	"  case_ref TEXT PRIMARY KEY,"
+	"  team TEXT NOT NULL,"
+	"  social_worker TEXT, social_worker_email TEXT,"
+	"  team_manager TEXT, team_manager_email TEXT,"
+	"  iro TEXT, iro_email TEXT);"
+	"CREATE TABLE disputes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_ref TEXT NOT NULL,"
+	"  raised_by TEXT NOT NULL,"	     /* the IRO's email */
+	"  raised_on INTEGER NOT NULL,"	     /* local dates, days since 1970-01-01 */
+	"  category TEXT NOT NULL,"
+	"  ladder TEXT NOT NULL,"	     /* JSON: [{name, responder, limit_wd}] in force when raised */
+	"  stage TEXT NOT NULL,"
+	"  stage_started_on INTEGER NOT NULL,"
+	"  stage_due_on INTEGER NOT NULL,"
+	"  responded_on INTEGER,"	     /* a response to the current stage stops its clock */
+	"  formal_started_on INTEGER,"	     /* entering the first formal stage */
+	"  note TEXT,"
+	"  outcome TEXT,"
+	"  resolved_on INTEGER,"
+	"  cafcass_on INTEGER,"
+	"  cafcass_note TEXT,"
+	"  rev INTEGER NOT NULL DEFAULT 1);"
+	"CREATE INDEX disputes_open ON disputes(resolved_on);"
+	"CREATE TABLE dispute_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dispute INTEGER NOT NULL REFERENCES disputes(id),"
+	"  on_date INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"		     /* raised, escalated, moved-up, response, resolved, cafcass, imported */
+	"  stage TEXT,"
+	"  responder TEXT,"		     /* the stage's responder key, e.g. dcs */
+	"  note TEXT,"
+	"  actor TEXT NOT NULL);"
+	"CREATE INDEX dispute_events_dispute ON dispute_events(dispute, id);",
+	/* 3: reviews: looked-after children's periods of care, reviews held, permanence plans, and the
 	 * permanence disputes the reviews watcher raised (one per period of care, never twice). */
 	"CREATE TABLE lac_periods ("
 	"  case_ref TEXT NOT NULL,"

@@ -7,6 +7,8 @@
 #ifndef DRIFTWATCH_ALLOCATIONS_H
 #define DRIFTWATCH_ALLOCATIONS_H
 
+#include <time.h>
+
 struct store;
 
 struct allocation {
@@ -20,5 +22,16 @@ struct allocation {
 /* 0 and *a filled when the case is allocated, -1 when unknown. */
 int allocation_get(struct store *s, const char *case_ref, struct allocation *a);
 void allocation_free(struct allocation *a);
+/* Store side: add or replace one case's allocation, in the caller's transaction. */
+int allocation_put(struct store *s, const struct allocation *a, char **cause);
+/* Number of allocated cases. */
+int allocation_count(struct store *s);
+
+/*
+ * `driftwatchctl import allocations FILE.csv`: validate every row (FILE:LINE:COLUMN errors on
+ * stderr), then add or replace every case in one transaction (cases not in the file are kept).
+ * Returns an exit code: 0, 65 on bad input (nothing imported), 1 on a store failure.
+ */
+int import_allocations(struct store *s, const char *path, time_t now);
 
 #endif

@@ -46,5 +46,9 @@ int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_outbox(struct ctl *c, int argc, char **argv);
 int ctl_test_send(struct ctl *c, int argc, char **argv);
+int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
+int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
+int ctl_import_allocations(struct ctl *c, int argc, char **argv);
+int ctl_import_disputes(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -1,0 +1,709 @@
+/*
+ * ctl_disputes.c: `driftwatchctl dispute ...`, `explain dispute ID` and the allocations and
+ * disputes importers' entry points. Every change is checked first (unknown dispute, stage not in
+ * its ladder, resolving twice: exit 65, nothing changed), then written with its history, audit
+ * entry and first notices in one transaction.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "audit.h"
+#include "calendar.h"
+#include "clock.h"
+#include "config.h"
+#include "ctl.h"
+#include "disputes.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define CTL_DISPUTE_OPTS_MAX 8
+
+/* Parsed "--name value" options and positional arguments. */
+struct ctl_dispute_args {
+	const char *pos[4];
+	int npos;
+	const char *names[CTL_DISPUTE_OPTS_MAX];
+	const char *values[CTL_DISPUTE_OPTS_MAX];
+	int nopts;
+};
+
+/*
+ * Parse argv (argv[0] is the subcommand). allowed: "name=" takes a value, "name" is a flag;
+ * unknown options and missing values are usage errors (-1).
+ */
+static int
+ctl_dispute_parse(int argc, char **argv, const char *const allowed[], struct ctl_dispute_args *a)
+{
+	int i, j;
+	size_t len;
+
+	memset(a, 0, sizeof *a);
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--", 2) != 0) {
+			if (a->npos >= 4)
+				return -1;
+			a->pos[a->npos++] = argv[i];
+			continue;
+		}
+		for (j = 0; allowed[j] != NULL; j++) {
+			len = strcspn(allowed[j], "=");
+			if (strlen(argv[i] + 2) == len && strncmp(argv[i] + 2, allowed[j], len) == 0)
+				break;
+		}
+		if (allowed[j] == NULL || a->nopts >= CTL_DISPUTE_OPTS_MAX) {
+			fprintf(stderr, "driftwatchctl: unknown option %s\n", argv[i]);
+			return -1;
+		}
+		a->names[a->nopts] = allowed[j];
+		if (allowed[j][len] == '=') {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "driftwatchctl: %s needs a value\n", argv[i]);
+				return -1;
+			}
+			a->values[a->nopts] = argv[++i];
+		} else
+			a->values[a->nopts] = "";
+		a->nopts++;
+	}
+	return 0;
+}
+
+/* An option's value (NULL when absent). */
+static const char *
+ctl_dispute_opt(const struct ctl_dispute_args *a, const char *name)
+{
+	int i;
+	size_t len = strlen(name);
+
+	for (i = 0; i < a->nopts; i++) {
+		if (strncmp(a->names[i], name, len) == 0 && (a->names[i][len] == '\0' || a->names[i][len] == '='))
+			return a->values[i];
+	}
+	return NULL;
+}
+
+/* A dispute id argument. */
+static int
+ctl_dispute_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v;
+
+	v = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v <= 0) {
+		fprintf(stderr, "driftwatchctl: dispute: \"%s\" is not a dispute number\n", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+/* An optional --on DATE (default today). */
+static int
+ctl_dispute_on(struct ctl *c, const struct ctl_dispute_args *a, const char *name, int *date)
+{
+	const char *v = ctl_dispute_opt(a, name);
+
+	*date = c->today;
+	if (v == NULL)
+		return 0;
+	return ctl_parse_date(c, name, v, date);
+}
+
+/* Load an existing dispute or say there is none (65). */
+static int
+ctl_dispute_load(struct ctl *c, int64_t id, struct dispute *d)
+{
+	if (disputes_load(ctl_store(c), id, d) != 0) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: no such dispute\n", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commit a change, or roll it back and say why. */
+static int
+ctl_dispute_commit(struct ctl *c, const char *what, int64_t id, char *cause)
+{
+	struct store *s = ctl_store(c);
+
+	if (cause == NULL && store_commit(s, &cause) == 0)
+		return CTL_EX_OK;
+	store_rollback(s);
+	fprintf(stderr, "driftwatchctl: dispute %lld: %s: %s; nothing changed\n", (long long)id, what,
+	    cause != NULL ? cause : "failed");
+	free(cause);
+	return CTL_EX_FAIL;
+}
+
+/* dispute raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE] */
+static int
+ctl_dispute_raise(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "iro=", "category=", "stage=", "note=", "on=", NULL };
+	static const char usage[] = "dispute raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE]";
+	struct ctl_dispute_args a;
+	struct dispute_raise r;
+	struct store *s;
+	char *cause = NULL;
+	int64_t id = 0;
+	int on;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "iro") == NULL ||
+	    ctl_dispute_opt(&a, "category") == NULL)
+		return ctl_usage(usage);
+	if (ctl_dispute_on(c, &a, "on", &on) != 0)
+		return CTL_EX_DATAERR;
+	memset(&r, 0, sizeof r);
+	r.case_ref = a.pos[0];
+	r.iro_email = ctl_dispute_opt(&a, "iro");
+	r.category = ctl_dispute_opt(&a, "category");
+	r.stage = ctl_dispute_opt(&a, "stage");
+	r.note = ctl_dispute_opt(&a, "note");
+	r.raised_on = on;
+	r.actor = "ctl";
+	s = ctl_store(c);
+	if (store_begin(s, &cause) != 0)
+		return ctl_dispute_commit(c, "raise", 0, cause);
+	if (disputes_raise(s, c->cfg, &r, c->now, &id, &cause) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: dispute raise: %s; nothing changed\n", cause);
+		free(cause);
+		/* Only bad input reaches here before any write fails. */
+		return CTL_EX_DATAERR;
+	}
+	if (ctl_dispute_commit(c, "raise", id, NULL) != CTL_EX_OK)
+		return CTL_EX_FAIL;
+	printf("dispute %lld raised\n", (long long)id);
+	return CTL_EX_OK;
+}
+
+/* Record a change of an open dispute: update, history, audit, then fire what is due. */
+static int
+ctl_dispute_change(struct ctl *c, struct dispute *d, const char *kind, int on, const char *note, const char *detail)
+{
+	struct store *s = ctl_store(c);
+	const struct dispute_stage *st = &d->rec.ladder.stages[d->rec.stage];
+	char *cause = NULL, subj[32], *what;
+
+	snprintf(subj, sizeof subj, "dispute:%lld", (long long)d->rec.id);
+	xasprintf(&what, "dispute-%s", kind);
+	if (store_begin(s, &cause) == 0 && disputes_update(s, d, &cause) == 0 &&
+	    disputes_event_add(s, d->rec.id, on, c->now, kind, st->name, st->responder, note, "ctl", &cause) == 0 &&
+	    audit_add(s, c->now, "ctl", what, subj, detail, &cause) == 0)
+		disputes_fire(s, c->cfg, d->rec.id, c->now, "ctl", NULL, &cause);
+	free(what);
+	return ctl_dispute_commit(c, kind, d->rec.id, cause);
+}
+
+/* Refuse to change a resolved dispute. */
+static int
+ctl_dispute_open(const struct dispute *d, const char *what)
+{
+	char on[11];
+
+	if (d->rec.resolved_on == DATE_NONE)
+		return 0;
+	fprintf(stderr, "driftwatchctl: dispute %lld: cannot %s: it was already resolved on %s\n", (long long)d->rec.id,
+	    what, date_format(d->rec.resolved_on, on));
+	return -1;
+}
+
+/* dispute respond ID --note TEXT [--on DATE] */
+static int
+ctl_dispute_respond(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "note=", "on=", NULL };
+	struct ctl_dispute_args a;
+	struct dispute d;
+	int64_t id;
+	int on, rc;
+	char *detail;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "note") == NULL)
+		return ctl_usage("dispute respond ID --note TEXT [--on DATE]");
+	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_open(&d, "record a response") != 0 || on < d.rec.stage_started_on) {
+		if (d.rec.resolved_on == DATE_NONE)
+			fprintf(stderr, "driftwatchctl: dispute %lld: a response cannot predate the stage's start\n",
+			    (long long)id);
+		dispute_free(&d);
+		return CTL_EX_DATAERR;
+	}
+	if (d.rec.responded_on == DATE_NONE)
+		d.rec.responded_on = on;
+	xasprintf(&detail, "response at stage %s", d.rec.ladder.stages[d.rec.stage].name);
+	rc = ctl_dispute_change(c, &d, "response", on, ctl_dispute_opt(&a, "note"), detail);
+	if (rc == CTL_EX_OK)
+		printf("dispute %lld: response recorded at stage %s; the stage clock stops\n", (long long)id,
+		    d.rec.ladder.stages[d.rec.stage].name);
+	free(detail);
+	dispute_free(&d);
+	return rc;
+}
+
+/* dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE] */
+static int
+ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "to=", "note=", "on=", NULL };
+	struct ctl_dispute_args a;
+	struct dispute d;
+	const char *to;
+	int64_t id;
+	int on, rc, stage, i;
+	char *detail, due[11];
+	bool seen = false;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
+		return ctl_usage("dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]");
+	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_open(&d, "escalate") != 0)
+		goto bad;
+	to = ctl_dispute_opt(&a, "to");
+	stage = to != NULL ? plan_dispute_stage_index(&d.rec.ladder, to) : d.rec.stage + 1;
+	if (to != NULL && stage < 0) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: stage \"%s\" is not in its ladder (", (long long)id, to);
+		for (i = 0; i < d.rec.ladder.n; i++)
+			fprintf(stderr, "%s%s", i > 0 ? ", " : "", d.rec.ladder.stages[i].name);
+		fprintf(stderr, ")\n");
+		goto bad;
+	}
+	if (stage >= d.rec.ladder.n) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: already at the last stage (%s)\n", (long long)id,
+		    d.rec.ladder.stages[d.rec.stage].name);
+		goto bad;
+	}
+	if (stage <= d.rec.stage) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: stage %s is not above the current stage %s\n", (long long)id,
+		    d.rec.ladder.stages[stage].name, d.rec.ladder.stages[d.rec.stage].name);
+		goto bad;
+	}
+	xasprintf(&detail, "stage %s -> %s (by the IRO)", d.rec.ladder.stages[d.rec.stage].name, d.rec.ladder.stages[stage].name);
+	d.rec.stage = stage;
+	d.rec.stage_started_on = on;
+	d.rec.stage_due_on = plan_dispute_stage_due(c->cfg->calendar, &d.rec.ladder, stage, on);
+	d.rec.responded_on = DATE_NONE;
+	if (d.rec.formal_started_on == DATE_NONE && plan_dispute_stage_formal(&d.rec.ladder.stages[stage]))
+		d.rec.formal_started_on = on;
+	for (i = 0; i < d.rec.nvisited; i++)
+		seen = seen || d.rec.visited[i] == stage;
+	(void)seen;
+	rc = ctl_dispute_change(c, &d, "escalated", on, ctl_dispute_opt(&a, "note"), detail);
+	if (rc == CTL_EX_OK)
+		printf("dispute %lld: escalated to stage %s; the %s must respond by %s\n", (long long)id,
+		    d.rec.ladder.stages[stage].name, d.rec.ladder.stages[stage].responder, date_format(d.rec.stage_due_on, due));
+	free(detail);
+	dispute_free(&d);
+	return rc;
+bad:
+	dispute_free(&d);
+	return CTL_EX_DATAERR;
+}
+
+/* dispute resolve ID --outcome TEXT [--on DATE] */
+static int
+ctl_dispute_resolve(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "outcome=", "on=", NULL };
+	struct ctl_dispute_args a;
+	struct dispute d;
+	int64_t id;
+	int on, rc;
+	char *detail;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "outcome") == NULL)
+		return ctl_usage("dispute resolve ID --outcome TEXT [--on DATE]");
+	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_open(&d, "resolve") != 0 || on < d.rec.raised_on) {
+		if (d.rec.resolved_on == DATE_NONE)
+			fprintf(stderr, "driftwatchctl: dispute %lld: cannot be resolved before it was raised\n", (long long)id);
+		dispute_free(&d);
+		return CTL_EX_DATAERR;
+	}
+	free(d.outcome);
+	d.outcome = xstrdup(ctl_dispute_opt(&a, "outcome"));
+	d.rec.resolved_on = on;
+	xasprintf(&detail, "resolved at stage %s", d.rec.ladder.stages[d.rec.stage].name);
+	rc = ctl_dispute_change(c, &d, "resolved", on, d.outcome, detail);
+	if (rc == CTL_EX_OK)
+		printf("dispute %lld: resolved\n", (long long)id);
+	free(detail);
+	dispute_free(&d);
+	return rc;
+}
+
+/* dispute cafcass ID --on DATE --note TEXT */
+static int
+ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "on=", "note=", NULL };
+	struct ctl_dispute_args a;
+	struct dispute d;
+	int64_t id;
+	int on, rc;
+	char day[11];
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "on") == NULL ||
+	    ctl_dispute_opt(&a, "note") == NULL)
+		return ctl_usage("dispute cafcass ID --on DATE --note TEXT");
+	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	if (d.cafcass_on != DATE_NONE) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: already referred to Cafcass on %s\n", (long long)id,
+		    date_format(d.cafcass_on, day));
+		dispute_free(&d);
+		return CTL_EX_DATAERR;
+	}
+	d.cafcass_on = on;
+	free(d.cafcass_note);
+	d.cafcass_note = xstrdup(ctl_dispute_opt(&a, "note"));
+	rc = ctl_dispute_change(c, &d, "cafcass", on, d.cafcass_note, "referred to Cafcass");
+	if (rc == CTL_EX_OK)
+		printf("dispute %lld: Cafcass referral recorded on %s\n", (long long)id, date_format(on, day));
+	dispute_free(&d);
+	return rc;
+}
+
+/* A date or "-" into buf. */
+static const char *
+ctl_dispute_date(int date, char *buf)
+{
+	if (date == DATE_NONE)
+		return strcpy(buf, "-");
+	return date_format(date, buf);
+}
+
+/* A dispute as JSON. */
+static json_t *
+ctl_dispute_json(const struct dispute *d)
+{
+	char a[11], b[11], e[11], f[11], g[11];
+	json_t *o = json_object(), *h = json_array();
+	int i;
+
+	json_object_set_new(o, "id", json_integer(d->rec.id));
+	json_object_set_new(o, "case_ref", json_string(d->case_ref));
+	json_object_set_new(o, "raised_by", json_string(d->raised_by));
+	json_object_set_new(o, "category", json_string(d->category));
+	json_object_set_new(o, "raised_on", json_string(date_format(d->rec.raised_on, a)));
+	json_object_set_new(o, "stage", json_string(d->rec.ladder.stages[d->rec.stage].name));
+	json_object_set_new(o, "responder", json_string(d->rec.ladder.stages[d->rec.stage].responder));
+	json_object_set_new(o, "stage_started_on", json_string(date_format(d->rec.stage_started_on, b)));
+	json_object_set_new(o, "stage_due_on", json_string(date_format(d->rec.stage_due_on, e)));
+	json_object_set_new(o, "responded_on", d->rec.responded_on == DATE_NONE ? json_null() :
+									    json_string(date_format(d->rec.responded_on, f)));
+	json_object_set_new(o, "resolved_on", d->rec.resolved_on == DATE_NONE ? json_null() :
+									  json_string(date_format(d->rec.resolved_on, g)));
+	json_object_set_new(o, "outcome", d->outcome != NULL ? json_string(d->outcome) : json_null());
+	json_object_set_new(o, "cafcass_on", d->cafcass_on == DATE_NONE ? json_null() : json_string(date_format(d->cafcass_on, a)));
+	for (i = 0; i < d->nevents; i++)
+		json_array_append_new(h, json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "on", date_format(d->events[i].on_date, b),
+					     "kind", d->events[i].kind, "stage", d->events[i].stage, "responder",
+					     d->events[i].responder, "note", d->events[i].note));
+	json_object_set_new(o, "history", h);
+	return o;
+}
+
+/* One list line. */
+static void
+ctl_dispute_list_cb(const struct dispute *d, void *arg)
+{
+	json_t *all = arg;
+	char a[11], b[11];
+
+	if (all != NULL) {
+		json_array_append_new(all, ctl_dispute_json(d));
+		return;
+	}
+	printf("%-5lld %-12s %-16s %-9s %-19s %-10s %-10s %s\n", (long long)d->rec.id, d->case_ref, d->category,
+	    d->rec.ladder.stages[d->rec.stage].name, d->rec.ladder.stages[d->rec.stage].responder,
+	    date_format(d->rec.raised_on, a), ctl_dispute_date(d->rec.stage_due_on, b),
+	    d->rec.resolved_on != DATE_NONE ? "resolved" : d->rec.responded_on != DATE_NONE ? "answered" : "open");
+}
+
+/* dispute list [--open] [--stage S] [--json] */
+static int
+ctl_dispute_list(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "open", "stage=", "json", NULL };
+	struct ctl_dispute_args a;
+	json_t *all = NULL;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 0)
+		return ctl_usage("dispute list [--open] [--stage S] [--json]");
+	if (ctl_dispute_opt(&a, "json") != NULL)
+		all = json_array();
+	else
+		printf("%-5s %-12s %-16s %-9s %-19s %-10s %-10s %s\n", "ID", "CASE", "CATEGORY", "STAGE", "RESPONDER",
+		    "RAISED", "DUE", "STATE");
+	disputes_list(ctl_store(c), ctl_dispute_opt(&a, "open") != NULL, ctl_dispute_opt(&a, "stage"), ctl_dispute_list_cb,
+	    all);
+	if (all != NULL) {
+		json_dumpf(all, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(all);
+	}
+	return CTL_EX_OK;
+}
+
+/* dispute show ID */
+static int
+ctl_dispute_show(struct ctl *c, int argc, char **argv)
+{
+	struct dispute d;
+	int64_t id;
+	int i;
+	char a[11], b[11];
+
+	if (argc != 2)
+		return ctl_usage("dispute show ID");
+	if (ctl_dispute_id(argv[1], &id) != 0 || ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	printf("dispute %lld\n  case:        %s\n  raised by:   %s on %s\n  category:    %s\n", (long long)id, d.case_ref,
+	    d.raised_by, date_format(d.rec.raised_on, a), d.category);
+	printf("  stage:       %s (%s), started %s, response due by %s\n", d.rec.ladder.stages[d.rec.stage].name,
+	    d.rec.ladder.stages[d.rec.stage].responder, date_format(d.rec.stage_started_on, a),
+	    date_format(d.rec.stage_due_on, b));
+	printf("  responded:   %s\n  formal since: %s\n", ctl_dispute_date(d.rec.responded_on, a),
+	    ctl_dispute_date(d.rec.formal_started_on, b));
+	printf("  resolved:    %s%s%s\n", ctl_dispute_date(d.rec.resolved_on, a), d.outcome != NULL ? ": " : "",
+	    d.outcome != NULL ? d.outcome : "");
+	if (d.cafcass_on != DATE_NONE)
+		printf("  Cafcass:     %s: %s\n", date_format(d.cafcass_on, a), d.cafcass_note != NULL ? d.cafcass_note : "");
+	if (d.note != NULL)
+		printf("  note:        %s\n", d.note);
+	printf("  ladder:     ");
+	for (i = 0; i < d.rec.ladder.n; i++)
+		printf(" %s%s (%s, %dwd)", i > 0 ? "->" : "", d.rec.ladder.stages[i].name, d.rec.ladder.stages[i].responder,
+		    d.rec.ladder.stages[i].limit_wd);
+	printf("\nhistory:\n");
+	for (i = 0; i < d.nevents; i++)
+		printf("  %s  %-9s %-9s %-19s %s\n", date_format(d.events[i].on_date, a), d.events[i].kind,
+		    d.events[i].stage != NULL ? d.events[i].stage : "", d.events[i].responder != NULL ? d.events[i].responder : "",
+		    d.events[i].note != NULL ? d.events[i].note : "");
+	dispute_free(&d);
+	return CTL_EX_OK;
+}
+
+/* A figure or "-" when it has no value. */
+static void
+ctl_dispute_print_num(const char *label, double v, const char *unit)
+{
+	if (isnan(v))
+		printf("  %-34s -\n", label);
+	else
+		printf("  %-34s %.1f%s\n", label, v, unit);
+}
+
+/* dispute stats [--from DATE] [--to DATE] [--json] */
+static int
+ctl_dispute_stats(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "from=", "to=", "json", NULL };
+	struct ctl_dispute_args a;
+	struct dispute_stats st;
+	int from, to, y, m, d, i;
+	char *cause = NULL, f[11], t[11];
+	json_t *o, *stages, *cats;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 0)
+		return ctl_usage("dispute stats [--from DATE] [--to DATE] [--json]");
+	date_to_ymd(c->today, &y, &m, &d);
+	from = date_from_ymd(y, m, 1);
+	to = c->today;
+	if ((ctl_dispute_opt(&a, "from") != NULL && ctl_parse_date(c, "--from", ctl_dispute_opt(&a, "from"), &from) != 0) ||
+	    (ctl_dispute_opt(&a, "to") != NULL && ctl_parse_date(c, "--to", ctl_dispute_opt(&a, "to"), &to) != 0))
+		return CTL_EX_DATAERR;
+	if (to < from) {
+		fprintf(stderr, "driftwatchctl: dispute stats: --to is before --from\n");
+		return CTL_EX_DATAERR;
+	}
+	if (disputes_stats(ctl_store(c), c->cfg, from, to, &st, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: dispute stats: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	date_format(from, f);
+	date_format(to, t);
+	if (ctl_dispute_opt(&a, "json") != NULL) {
+		stages = json_object();
+		for (i = 0; i < st.nstages; i++)
+			json_object_set_new(stages, st.stage_names[i], json_integer(st.stage_counts[i]));
+		cats = json_object();
+		for (i = 0; plan_dispute_categories[i] != NULL; i++)
+			json_object_set_new(cats, plan_dispute_categories[i], json_integer(st.by_category[i]));
+		o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i}", "from", f, "to", t, "opened",
+		    st.opened, "resolved", st.resolved, "open_at_end", st.open_at_end, "open_by_stage", stages,
+		    "median_wd_to_resolve", isnan(st.median_wd) ? json_null() : json_real(st.median_wd),
+		    "p90_wd_to_resolve", isnan(st.p90_wd) ? json_null() : json_real(st.p90_wd), "by_category", cats,
+		    "drift_and_delay_percent", isnan(st.drift_share) ? json_null() : json_real(st.drift_share),
+		    "reached_dcs", st.reached_dcs, "reached_dcs_year", st.reached_dcs_year, "cafcass", st.cafcass);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(o);
+		return CTL_EX_OK;
+	}
+	printf("IRO disputes %s to %s\n", f, t);
+	printf("  %-34s %d\n  %-34s %d\n  %-34s %d\n", "opened", st.opened, "resolved", st.resolved, "open at the end",
+	    st.open_at_end);
+	for (i = 0; i < st.nstages; i++)
+		printf("    %-32s %d\n", st.stage_names[i], st.stage_counts[i]);
+	ctl_dispute_print_num("median working days to resolve", st.median_wd, " wd");
+	ctl_dispute_print_num("90th percentile working days", st.p90_wd, " wd");
+	ctl_dispute_print_num("about drift and delay", st.drift_share, "%");
+	for (i = 0; plan_dispute_categories[i] != NULL; i++) {
+		if (st.by_category[i] > 0)
+			printf("    %-32s %d\n", plan_dispute_categories[i], st.by_category[i]);
+	}
+	printf("  %-34s %d\n  %-34s %d\n  %-34s %d\n", "reached the DCS", st.reached_dcs, "reached the DCS this year",
+	    st.reached_dcs_year, "referred to Cafcass", st.cafcass);
+	return CTL_EX_OK;
+}
+
+/* One outbox row of the dispute (explain). */
+static void
+ctl_explain_notice_cb(const struct dispute_notice *n, void *arg)
+{
+	char a[32], b[32];
+
+	(void)arg;
+	printf("  %-7s %s  %-32s %s%s%s\n", n->state, clock_format_local(n->created, a), n->recipient, n->subject,
+	    n->sent > 0 ? "  sent " : "", n->sent > 0 ? clock_format_local(n->sent, b) : "");
+}
+
+/* explain dispute ID [--at DATE] */
+int
+ctl_explain_dispute(struct ctl *c, int argc, char **argv)
+{
+	static const char *const opts[] = { "at=", NULL };
+	struct ctl_dispute_args a;
+	struct dispute d;
+	struct dispute_rules rules;
+	struct dispute_item items[DISPUTE_ITEMS_MAX];
+	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], at, n, i, j;
+	int64_t id;
+	char x[11], y[11], when[32], *address, *transport, *why, *key, *state;
+	time_t created, sent;
+	struct store *s;
+
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
+		return ctl_usage("explain dispute ID [--at DATE]");
+	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "at", &at) != 0)
+		return CTL_EX_DATAERR;
+	if (ctl_dispute_load(c, id, &d) != 0)
+		return CTL_EX_DATAERR;
+	s = ctl_store(c);
+	printf("dispute %lld, case %s, %s, raised on %s by %s; as at %s\n", (long long)id, d.case_ref, d.category,
+	    date_format(d.rec.raised_on, x), d.raised_by, date_format(at, y));
+	printf("ladder (recorded when raised):\n");
+	plan_dispute_projection(&d.rec, c->cfg->calendar, starts, dues);
+	for (i = 0; i < d.rec.ladder.n; i++) {
+		const struct dispute_stage *st = &d.rec.ladder.stages[i];
+		int entered = DATE_NONE;
+		for (j = 0; j < d.nevents; j++) {
+			if (d.events[j].stage != NULL && strcmp(d.events[j].stage, st->name) == 0 &&
+			    (strcmp(d.events[j].kind, "raised") == 0 || strcmp(d.events[j].kind, "moved-up") == 0 ||
+				strcmp(d.events[j].kind, "escalated") == 0 || strcmp(d.events[j].kind, "imported") == 0))
+				entered = d.events[j].on_date;
+		}
+		printf("  %-9s %-19s %2dwd  ", st->name, st->responder, st->limit_wd);
+		if (i == d.rec.stage)
+			printf("current: started %s, due %s%s\n", date_format(d.rec.stage_started_on, x),
+			    date_format(d.rec.stage_due_on, y),
+			    d.rec.resolved_on != DATE_NONE ? " (resolved)" : d.rec.responded_on != DATE_NONE ? " (answered: clock stopped)" : "");
+		else if (entered != DATE_NONE && i < d.rec.stage)
+			printf("entered %s, due %s\n", date_format(entered, x),
+			    date_format(plan_dispute_stage_due(c->cfg->calendar, &d.rec.ladder, i, entered), y));
+		else if (i < d.rec.stage)
+			printf("bypassed\n");
+		else if (starts[i] != DATE_NONE)
+			printf("if no response: from %s, due %s\n", date_format(starts[i], x), date_format(dues[i], y));
+		else
+			printf("-\n");
+	}
+	printf("notices already queued or sent:\n");
+	if (disputes_notices(s, id, ctl_explain_notice_cb, NULL) == 0)
+		printf("  (none)\n");
+	printf("planned now:\n");
+	rules.remind_before = c->cfg->disputes_remind_before;
+	rules.iro_reminder_after = c->cfg->disputes_iro_reminder_after;
+	rules.total_limit = c->cfg->disputes_total_limit;
+	n = plan_dispute(&d.rec, &rules, c->cfg->calendar, items, DISPUTE_ITEMS_MAX);
+	for (i = 0; i < n; i++) {
+		printf("  %s  %-11s %-19s ", date_format(items[i].due, x), plan_dispute_rule_name(items[i].rule),
+		    items[i].recipient);
+		if (items[i].rule == DISPUTE_RULE_ADVANCE)
+			printf("%s: %s\n", items[i].due <= at ? "due (the daemon moves it up)" : "to come", items[i].reason);
+		else if (disputes_recipient(s, c->cfg, &d, items[i].recipient, &address, &transport, &why) != 0) {
+			printf("NOT SENT: %s (%s)\n", why, items[i].reason);
+			free(why);
+		} else {
+			key = disputes_dedupe_key(&d, &items[i], address);
+			if (disputes_notice_state(s, key, &state, &created, &sent) == 0)
+				printf("%s %s %s: %s\n", address, state, sent > 0 ? clock_format_local(sent, when) :
+										  clock_format_local(created, when), items[i].reason);
+			else if (items[i].until != DATE_NONE && at > items[i].until)
+				printf("%s lapsed (not sent after %s): %s\n", address, date_format(items[i].until, y), items[i].reason);
+			else
+				printf("%s %s: %s\n", address, items[i].due <= at ? "due" : "to come", items[i].reason);
+			free(state), free(key), free(address), free(transport);
+		}
+	}
+	dispute_free(&d);
+	return CTL_EX_OK;
+}
+
+/* import allocations FILE.csv */
+int
+ctl_import_allocations(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return ctl_usage("import allocations FILE.csv");
+	return import_allocations(ctl_store(c), argv[1], c->now);
+}
+
+/* import disputes FILE.csv */
+int
+ctl_import_disputes(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return ctl_usage("import disputes FILE.csv");
+	return import_disputes(ctl_store(c), c->cfg, argv[1], c->now);
+}
+
+/* Every dispute subcommand. */
+static const struct ctl_command ctl_dispute_commands[] = {
+	{ "raise", ctl_dispute_raise, "raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE]" },
+	{ "respond", ctl_dispute_respond, "respond ID --note TEXT [--on DATE]" },
+	{ "escalate", ctl_dispute_escalate, "escalate ID [--to STAGE] [--note TEXT] [--on DATE]" },
+	{ "resolve", ctl_dispute_resolve, "resolve ID --outcome TEXT [--on DATE]" },
+	{ "cafcass", ctl_dispute_cafcass, "cafcass ID --on DATE --note TEXT" },
+	{ "list", ctl_dispute_list, "list [--open] [--stage S] [--json]" },
+	{ "show", ctl_dispute_show, "show ID" },
+	{ "stats", ctl_dispute_stats, "stats [--from DATE] [--to DATE] [--json]" },
+	{ NULL, NULL, NULL },
+};
+
+/* dispute SUBCOMMAND ... */
+int
+ctl_dispute(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "dispute", ctl_dispute_commands, argc, argv);
+}

@@ -1,0 +1,114 @@
+/*
+ * import_allocations.c: `driftwatchctl import allocations FILE.csv` — who works on each child's
+ * case (case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro,
+ * iro_email). Every row is checked first; only a clean file is written, in one transaction.
+ * Cases in the file are added or replaced; cases not in it are kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "audit.h"
+#include "csv.h"
+#include "import.h"
+#include "plan_disputes.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define ALLOC_NCOLS 8
+
+/* A case reference: letters, digits and - / _ . only (never a name with spaces). */
+static int
+import_case_ref_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 40)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/_.") == strlen(s);
+}
+
+/* See allocations.h. */
+int
+import_allocations(struct store *s, const char *path, time_t now)
+{
+	static const char *const names[] = { "case_ref", "team", "social_worker", "social_worker_email", "team_manager",
+		"team_manager_email", "iro", "iro_email", NULL };
+	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+	static const int emails[] = { 3, 5, 7 };
+	struct import_errors e = { 0 };
+	struct csv_reader *r;
+	struct csv_row row = { 0 };
+	struct allocation *rows = NULL;
+	int index[ALLOC_NCOLS], ncol, n = 0, i, j, bad, rc, *lines = NULL;
+	char *cause = NULL, *summary;
+
+	e.file = path;
+	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+		return import_errors_report(&e);
+	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+		const struct csv_field *f[ALLOC_NCOLS];
+		int errs = e.n;
+		if (bad)
+			continue;
+		for (i = 0; i < ALLOC_NCOLS; i++)
+			f[i] = import_field(&row, index, i);
+		if (import_required(&e, f[0], "case_ref") == 0 && !import_case_ref_ok(f[0]->value))
+			import_error(&e, f[0]->line, f[0]->column,
+			    "case_ref: \"%s\" is not a case reference (letters, digits, - / _ . only)", f[0]->value);
+		import_required(&e, f[1], "team");
+		for (i = 0; i < 3; i++) {
+			const struct csv_field *m = f[emails[i]];
+			if (m->len > 0 && !plan_dispute_address_ok(m->value))
+				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address", names[emails[i]],
+				    m->value);
+		}
+		for (j = 0; j < n && e.n == errs; j++) {
+			if (strcmp(rows[j].case_ref, f[0]->value) == 0)
+				import_error(&e, f[0]->line, f[0]->column, "case_ref: %s is already allocated on line %d",
+				    f[0]->value, lines[j]);
+		}
+		if (e.n != errs)
+			continue;
+		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
+		lines = xreallocarray(lines, (size_t)n + 1, sizeof *lines);
+		rows[n].case_ref = xstrdup(f[0]->value);
+		rows[n].team = xstrdup(f[1]->value);
+		rows[n].social_worker = xstrdup(f[2]->value);
+		rows[n].social_worker_email = xstrdup(f[3]->value);
+		rows[n].team_manager = xstrdup(f[4]->value);
+		rows[n].team_manager_email = xstrdup(f[5]->value);
+		rows[n].iro = xstrdup(f[6]->value);
+		rows[n].iro_email = xstrdup(f[7]->value);
+		lines[n] = row.line;
+		n++;
+	}
+	csv_row_clear(&row);
+	csv_close(r);
+	rc = import_errors_report(&e);
+	if (rc == 0) {
+		xasprintf(&summary, "%d cases", n);
+		if (store_begin(s, &cause) != 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			if (allocation_put(s, &rows[i], &cause) != 0)
+				goto fail;
+		}
+		if (store_import_log(s, now, "allocations", path, summary, &cause) != 0 ||
+		    audit_add(s, now, "ctl:import", "allocations-imported", "allocations", summary, &cause) != 0 ||
+		    store_commit(s, &cause) != 0)
+			goto fail;
+		printf("%s: %s imported\n", path, summary);
+		goto done;
+	fail:
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: import allocations: %s; nothing imported\n", cause);
+		free(cause);
+		rc = 1;
+	done:
+		free(summary);
+	}
+	for (i = 0; i < n; i++)
+		allocation_free(&rows[i]);
+	free(rows), free(lines);
+	return rc;
+}

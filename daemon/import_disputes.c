@@ -1,0 +1,158 @@
+/*
+ * import_disputes.c: `driftwatchctl import disputes FILE.csv` — a council's existing dispute
+ * tracker (id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on,
+ * outcome). Every row is checked first; only a clean file is written, in one transaction, under
+ * the ladder in the ini (recorded with each dispute). Imported disputes get no first notices: the
+ * people already know; reminders and moves up follow from the stage dates.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "audit.h"
+#include "config.h"
+#include "csv.h"
+#include "disputes.h"
+#include "import.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define DISPUTE_NCOLS 9
+
+/* See disputes.h. */
+int
+import_disputes(struct store *s, const struct config *cfg, const char *path, time_t now)
+{
+	static const char *const names[] = { "id", "case_ref", "iro_email", "category", "raised_on", "stage",
+		"stage_started_on", "resolved_on", "outcome", NULL };
+	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct import_errors e = { 0 };
+	struct csv_reader *r;
+	struct csv_row row = { 0 };
+	struct dispute *rows = NULL;
+	struct dispute_ladder ladder;
+	struct allocation al;
+	int64_t *ids = NULL;
+	int *lines = NULL, index[DISPUTE_NCOLS], ncol, n = 0, i, j, bad, rc, raised, started, resolved, stage, first_formal;
+	char *cause = NULL, *summary, *end, subj[32];
+	long long id;
+
+	plan_dispute_ladder_from_config(cfg, &ladder);
+	for (first_formal = 0; first_formal < ladder.n && !plan_dispute_stage_formal(&ladder.stages[first_formal]);
+	     first_formal++)
+		;
+	e.file = path;
+	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+		return import_errors_report(&e);
+	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+		const struct csv_field *f[DISPUTE_NCOLS];
+		int errs = e.n;
+		if (bad)
+			continue;
+		for (i = 0; i < DISPUTE_NCOLS; i++)
+			f[i] = import_field(&row, index, i);
+		id = strtoll(f[0]->value, &end, 10);
+		if (f[0]->len == 0 || *end != '\0' || id <= 0)
+			import_error(&e, f[0]->line, f[0]->column, "id: \"%s\" is not a dispute number (a whole number above 0)",
+			    f[0]->value);
+		else {
+			for (j = 0; j < n; j++) {
+				if (ids[j] == id)
+					import_error(&e, f[0]->line, f[0]->column, "id: %lld is already on line %d", id, lines[j]);
+			}
+			if (disputes_exists(s, id))
+				import_error(&e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
+		}
+		import_required(&e, f[1], "case_ref");
+		if (!plan_dispute_address_ok(f[2]->value))
+			import_error(&e, f[2]->line, f[2]->column, "iro_email: \"%s\" is not an email address", f[2]->value);
+		if (!plan_dispute_category_ok(f[3]->value))
+			import_error(&e, f[3]->line, f[3]->column,
+			    "category: unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
+			    "contact, health, education, legal-status, other)",
+			    f[3]->value);
+		import_date(&e, f[4], "raised_on", false, &raised);
+		if ((stage = plan_dispute_stage_index(&ladder, f[5]->value)) < 0)
+			import_error(&e, f[5]->line, f[5]->column, "stage: \"%s\" is not in the ladder", f[5]->value);
+		import_date(&e, f[6], "stage_started_on", false, &started);
+		import_date(&e, f[7], "resolved_on", true, &resolved);
+		if (raised != DATE_NONE && started != DATE_NONE && started < raised)
+			import_error(&e, f[6]->line, f[6]->column, "stage_started_on: before raised_on");
+		if (raised != DATE_NONE && resolved != DATE_NONE && resolved < raised)
+			import_error(&e, f[7]->line, f[7]->column, "resolved_on: before raised_on");
+		if (resolved != DATE_NONE && f[8]->len == 0)
+			import_error(&e, f[8]->line, f[8]->column, "outcome: missing (a resolved dispute records its outcome)");
+		if (resolved == DATE_NONE && f[8]->len > 0)
+			import_error(&e, f[8]->line, f[8]->column, "outcome: given, but resolved_on is empty");
+		/* Open disputes need the child's allocation: the team manager answers the first stages. */
+		if (resolved == DATE_NONE && f[1]->len > 0) {
+			if (allocation_get(s, f[1]->value, &al) != 0)
+				import_error(&e, f[1]->line, f[1]->column,
+				    "case_ref: unknown case \"%s\" (not in the allocations: import allocations first)", f[1]->value);
+			else
+				allocation_free(&al);
+		}
+		if (e.n != errs)
+			continue;
+		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
+		ids = xreallocarray(ids, (size_t)n + 1, sizeof *ids);
+		lines = xreallocarray(lines, (size_t)n + 1, sizeof *lines);
+		memset(&rows[n], 0, sizeof rows[n]);
+		rows[n].rec.ladder = ladder;
+		rows[n].case_ref = xstrdup(f[1]->value);
+		rows[n].raised_by = xstrdup(f[2]->value);
+		rows[n].category = xstrdup(f[3]->value);
+		rows[n].outcome = f[8]->len > 0 ? xstrdup(f[8]->value) : NULL;
+		rows[n].cafcass_on = DATE_NONE;
+		rows[n].rec.raised_on = raised;
+		rows[n].rec.stage = stage;
+		rows[n].rec.stage_started_on = started;
+		rows[n].rec.stage_due_on = plan_dispute_stage_due(cfg->calendar, &ladder, stage, started);
+		rows[n].rec.responded_on = DATE_NONE;
+		rows[n].rec.resolved_on = resolved;
+		/* When the formal process began is not in the tracker: the stage's start if it is the first
+		 * formal one, else the day it was raised (the earlier, so the total limit is not missed). */
+		rows[n].rec.formal_started_on = !plan_dispute_stage_formal(&ladder.stages[stage]) ? DATE_NONE :
+		    stage == first_formal								 ? started :
+													   raised;
+		ids[n] = id;
+		lines[n] = row.line;
+		n++;
+	}
+	csv_row_clear(&row);
+	csv_close(r);
+	rc = import_errors_report(&e);
+	if (rc == 0) {
+		xasprintf(&summary, "%d disputes", n);
+		if (store_begin(s, &cause) != 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			const struct dispute_stage *st = &rows[i].rec.ladder.stages[rows[i].rec.stage];
+			snprintf(subj, sizeof subj, "dispute:%lld", (long long)ids[i]);
+			if (disputes_insert_id(s, &rows[i], ids[i], &cause) != 0 ||
+			    disputes_event_add(s, ids[i], rows[i].rec.stage_started_on, now, "imported", st->name, st->responder,
+				path, "ctl:import", &cause) != 0 ||
+			    (rows[i].rec.resolved_on != DATE_NONE &&
+				disputes_event_add(s, ids[i], rows[i].rec.resolved_on, now, "resolved", st->name, st->responder,
+				    rows[i].outcome, "ctl:import", &cause) != 0) ||
+			    audit_add(s, now, "ctl:import", "dispute-imported", subj, path, &cause) != 0)
+				goto fail;
+		}
+		if (store_import_log(s, now, "disputes", path, summary, &cause) != 0 || store_commit(s, &cause) != 0)
+			goto fail;
+		printf("%s: %s imported\n", path, summary);
+		goto done;
+	fail:
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: import disputes: %s; nothing imported\n", cause);
+		free(cause);
+		rc = 1;
+	done:
+		free(summary);
+	}
+	for (i = 0; i < n; i++)
+		dispute_free(&rows[i]);
+	free(rows), free(ids), free(lines);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * store_allocations.c: who works on each child's case (team, social worker, team manager, IRO),
+ * as the council's allocations CSV says. Part of the store family.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+/* One case's allocation; see allocations.h. */
+int
+allocation_get(struct store *s, const char *case_ref, struct allocation *a)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
+					    "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
+	int rc = -1;
+
+	memset(a, 0, sizeof *a);
+	store_bind_text(st, 1, case_ref);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a->case_ref = store_column_strdup(st, 0);
+		a->team = store_column_strdup(st, 1);
+		a->social_worker = store_column_strdup(st, 2);
+		a->social_worker_email = store_column_strdup(st, 3);
+		a->team_manager = store_column_strdup(st, 4);
+		a->team_manager_email = store_column_strdup(st, 5);
+		a->iro = store_column_strdup(st, 6);
+		a->iro_email = store_column_strdup(st, 7);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Free what allocation_get filled. */
+void
+allocation_free(struct allocation *a)
+{
+	free(a->case_ref), free(a->team), free(a->social_worker), free(a->social_worker_email);
+	free(a->team_manager), free(a->team_manager_email), free(a->iro), free(a->iro_email);
+	memset(a, 0, sizeof *a);
+}
+
+/* Empty strings are stored as NULL: "nobody given". */
+static void
+allocation_bind(sqlite3_stmt *st, int i, const char *v)
+{
+	store_bind_text(st, i, v != NULL && *v != '\0' ? v : NULL);
+}
+
+/* Add or replace one allocation. */
+int
+allocation_put(struct store *s, const struct allocation *a, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "INSERT OR REPLACE INTO allocations (case_ref, team, social_worker, "
+					    "social_worker_email, team_manager, team_manager_email, iro, iro_email) "
+					    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	int rc = 0;
+
+	store_bind_text(st, 1, a->case_ref);
+	store_bind_text(st, 2, a->team);
+	allocation_bind(st, 3, a->social_worker);
+	allocation_bind(st, 4, a->social_worker_email);
+	allocation_bind(st, 5, a->team_manager);
+	allocation_bind(st, 6, a->team_manager_email);
+	allocation_bind(st, 7, a->iro);
+	allocation_bind(st, 8, a->iro_email);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "allocations");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* How many cases are allocated. */
+int
+allocation_count(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM allocations");
+	int n = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
