@@ -29,6 +29,7 @@ static int ctl_explain(struct ctl *c, int argc, char **argv);
 /* What `explain` can explain. */
 static const struct ctl_command ctl_explain_commands[] = {
 	{ "dispute", ctl_explain_dispute, "dispute ID [--at DATE]     the ladder with its dates and every notice" },
+	{ "child", ctl_explain_child, "child CASE [--at DATE]     the review schedule with its dates and every notice" },
 	{ NULL, NULL, NULL },
 };
 
@@ -41,7 +42,10 @@ static const struct ctl_command ctl_commands[] = {
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
 	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes" },
-	{ "explain", ctl_explain, "explain dispute ID [--at DATE]   a record's plan: dates, recipients, notices" },
+	{ "review", ctl_review, "review record CASE DATE [--brought-forward]   a looked-after review held" },
+	{ "permanence", ctl_permanence, "permanence record CASE PLAN DATE   a permanence plan agreed" },
+	{ "children", ctl_children, "children list [--overdue] [--no-permanence] [--json]   looked-after children" },
+	{ "explain", ctl_explain, "explain dispute ID|child CASE [--at DATE]   a record's plan: dates, recipients, notices" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },

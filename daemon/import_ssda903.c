@@ -66,7 +66,8 @@ struct ssda903_child {
 
 struct ssda903 {
 	int today;
-	struct import_errors errors; /* contradictions: they refuse (strict) or skip (--no-strict) */
+	char **msgs;		     /* contradictions, "FILE:LINE:COLUMN: ...": they refuse (strict) or skip */
+	int nmsgs;
 	int fatal;		     /* problems that refuse in any mode (files, headers, syntax) */
 	char *fatal_text;
 	struct ssda903_child *children; /* from header.csv, sorted */
@@ -93,8 +94,9 @@ ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, c
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	x->errors.file = t->file;
-	import_error(&x->errors, line, column, "%s", msg);
+	if ((x->nmsgs & (x->nmsgs - 1)) == 0) /* grow by doubling */
+		x->msgs = xreallocarray(x->msgs, (size_t)x->nmsgs * 2 + 1, sizeof *x->msgs);
+	xasprintf(&x->msgs[x->nmsgs++], "%s:%d:%d: %s", t->file, line, column, msg);
 	free(msg);
 	ssda903_count(t, reason);
 }
@@ -236,7 +238,8 @@ ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t
 			ssda903_skip(x, t, f->line, f->column, "CHILD missing", "CHILD: missing");
 			continue;
 		}
-		x->children = xreallocarray(x->children, (size_t)x->nchildren + 1, sizeof *x->children);
+		if ((x->nchildren & (x->nchildren - 1)) == 0) /* grow by doubling */
+			x->children = xreallocarray(x->children, (size_t)x->nchildren * 2 + 1, sizeof *x->children);
 		memset(&x->children[x->nchildren], 0, sizeof *x->children);
 		x->children[x->nchildren].child = xstrdup(f->value);
 		x->children[x->nchildren].line = f->line;
@@ -270,8 +273,11 @@ ssda903_sort_errors(struct ssda903 *x, struct import_errors *fe)
 	for (line = strtok_r(fe->text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, ": extra field: ") == NULL && strstr(line, ": missing fields: ") == NULL)
 			ssda903_fatal(x, line);
-		else
-			import_errors_add(&x->errors, line);
+		else {
+			if ((x->nmsgs & (x->nmsgs - 1)) == 0)
+				x->msgs = xreallocarray(x->msgs, (size_t)x->nmsgs * 2 + 1, sizeof *x->msgs);
+			x->msgs[x->nmsgs++] = xstrdup(line);
+		}
 	}
 	import_errors_free(fe);
 }
@@ -353,7 +359,8 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 		e.line = row.line;
 		e.col_decom = decom->column;
 		e.col_rne = rne->column;
-		x->episodes = xreallocarray(x->episodes, (size_t)x->nepisodes + 1, sizeof *x->episodes);
+		if ((x->nepisodes & (x->nepisodes - 1)) == 0) /* grow by doubling */
+			x->episodes = xreallocarray(x->episodes, (size_t)x->nepisodes * 2 + 1, sizeof *x->episodes);
 		x->episodes[x->nepisodes++] = e;
 	}
 	csv_row_clear(&row);
@@ -472,7 +479,8 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 		v.child = xstrdup(child->value);
 		v.line = row.line;
 		v.col = review->column;
-		x->reviews = xreallocarray(x->reviews, (size_t)x->nreviews + 1, sizeof *x->reviews);
+		if ((x->nreviews & (x->nreviews - 1)) == 0) /* grow by doubling */
+			x->reviews = xreallocarray(x->reviews, (size_t)x->nreviews * 2 + 1, sizeof *x->reviews);
 		x->reviews[x->nreviews++] = v;
 	}
 	csv_row_clear(&row);
@@ -619,10 +627,10 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 	}
 	if (x.fatal > 0) {
 		fprintf(err, "%s\n", x.fatal_text);
-		if (x.errors.text != NULL)
-			fprintf(err, "%s\n", x.errors.text);
-		fprintf(err, "driftwatchctl: import ssda903: %d problem%s; nothing imported\n", x.fatal + x.errors.n,
-		    x.fatal + x.errors.n == 1 ? "" : "s");
+		for (i = 0; i < x.nmsgs; i++)
+			fprintf(err, "%s\n", x.msgs[i]);
+		fprintf(err, "driftwatchctl: import ssda903: %d problem%s; nothing imported\n", x.fatal + x.nmsgs,
+		    x.fatal + x.nmsgs == 1 ? "" : "s");
 		rc = 65;
 		goto done;
 	}
@@ -631,20 +639,18 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 	ssda903_tally_print(&summary, &tr, "");
 	if (others != NULL)
 		xappendf(&summary, "not read: %s (driftwatch needs header.csv, episodes.csv and reviews.csv only)\n", others);
-	if (x.errors.n > 0 && strict) {
-		fprintf(err, "%s\n", x.errors.text);
+	if (x.nmsgs > 0 && strict) {
+		for (i = 0; i < x.nmsgs; i++)
+			fprintf(err, "%s\n", x.msgs[i]);
 		fprintf(err, "%s", summary);
 		fprintf(err, "driftwatchctl: import ssda903: %d row%s contradict%s the rest (strict); nothing imported "
-			     "(--no-strict imports the rest and skips these)\n", x.errors.n, x.errors.n == 1 ? "" : "s",
-		    x.errors.n == 1 ? "s" : "");
+			     "(--no-strict imports the rest and skips these)\n", x.nmsgs, x.nmsgs == 1 ? "" : "s",
+		    x.nmsgs == 1 ? "s" : "");
 		rc = 65;
 		goto done;
 	}
-	if (x.errors.n > 0) {
-		char *line, *save = NULL;
-		for (line = strtok_r(x.errors.text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
-			fprintf(err, "%s (row skipped)\n", line);
-	}
+	for (i = 0; i < x.nmsgs; i++)
+		fprintf(err, "%s (row skipped)\n", x.msgs[i]);
 
 	/* Everything checked: write it all in one transaction, or nothing. */
 	if (store_begin(s, &cause) != 0)
@@ -696,7 +702,9 @@ done:
 	for (i = 0; i < x.nreviews; i++)
 		free(x.reviews[i].child);
 	free(x.reviews);
-	import_errors_free(&x.errors);
+	for (i = 0; i < x.nmsgs; i++)
+		free(x.msgs[i]);
+	free(x.msgs);
 	free(x.fatal_text);
 	for (k = 0; k < 3; k++)
 		free(files[k]);

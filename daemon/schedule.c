@@ -11,9 +11,11 @@
 
 /* The watchers, in the order they run. */
 extern const struct watcher watch_disputes;
+extern const struct watcher watch_reviews;
 
 const struct watcher *const schedule_watchers[] = {
 	&watch_disputes,
+	&watch_reviews,
 	NULL,
 };
 

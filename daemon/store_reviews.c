@@ -61,7 +61,8 @@ reviews_load(struct store *s, const char *case_ref, struct reviews_child **child
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *ref = (const char *)sqlite3_column_text(st, 0);
 		if (nout == 0 || strcmp(out[nout - 1].case_ref, ref) != 0) {
-			out = xreallocarray(out, (size_t)nout + 1, sizeof *out);
+			if ((nout & (nout - 1)) == 0) /* grow by doubling */
+				out = xreallocarray(out, (size_t)nout * 2 + 1, sizeof *out);
 			memset(&out[nout], 0, sizeof *out);
 			out[nout++].case_ref = xstrdup(ref);
 		}

@@ -13,6 +13,7 @@
 
 #include "plan_reviews.h"
 
+struct allocation;
 struct config;
 struct digest;
 struct digest_period;
@@ -79,6 +80,17 @@ int import_ssda903(struct store *s, char *const *paths, int npaths, bool strict,
 int import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE *err);
 /* An SSDA903 date: dd/mm/yyyy, dd/mm/yy (the century within the 100 years before today) or YYYY-MM-DD. */
 int ssda903_date(const char *s, int today, int *date);
+
+/* Notices (watch_reviews.c): "social worker", "team manager", "IRO", "head of service". */
+const char *reviews_who(int bit);
+/*
+ * Where a notice to one REVIEW_TO_* recipient of a case goes: the allocation's emails, and for the
+ * head of service the [team] override or the role head-of-service. -1 with *why when nobody can be told.
+ */
+int reviews_recipient(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a, int bit,
+    char **address, char **transport, char **why);
+/* "reviews:CASE:RULE:PERIOD-START:DUE:LEVEL:ADDRESS". Caller frees. */
+char *reviews_dedupe_key(const char *case_ref, const struct review_item *it, const char *address);
 
 /* The watcher (watch_reviews.c). */
 extern const struct watcher watch_reviews;
