@@ -648,7 +648,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	n = plan_dispute(&d.rec, &rules, c->cfg->calendar, items, DISPUTE_ITEMS_MAX);
 	for (i = 0; i < n; i++) {
 		printf("  %s  %-11s %-19s ", date_format(items[i].due, x), plan_dispute_rule_name(items[i].rule),
-		    items[i].recipient);
+		    items[i].rule == DISPUTE_RULE_ADVANCE ? "-" : items[i].recipient);
 		if (items[i].rule == DISPUTE_RULE_ADVANCE)
 			printf("%s: %s\n", items[i].due <= at ? "due (the daemon moves it up)" : "to come", items[i].reason);
 		else if (disputes_recipient(s, c->cfg, &d, items[i].recipient, &address, &transport, &why) != 0) {
