@@ -238,7 +238,7 @@ reviews_raise_dispute(struct store *s, const struct config *cfg, const char *cas
 
 	if (reviews_dispute_get(s, case_ref, it->period_start, NULL, NULL))
 		return 0;
-	if (a == NULL || a->iro_email == NULL || strchr(a->iro_email, '@') == NULL) {
+	if (a->iro_email == NULL || strchr(a->iro_email, '@') == NULL) {
 		log_warnx("reviews: case %s: second review held on %s with no permanence plan, but the case has no IRO "
 			  "email in the allocations; the dispute will be raised once it has",
 		    case_ref, date_format(it->due_on, held));
@@ -301,13 +301,13 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 				continue;
 			if (have < 0)
 				have = allocation_get(s, c.case_ref, &a) == 0;
-			if (!have && it->kind != REVIEW_ITEM_PERMANENCE_DISPUTE) {
+			if (!have) { /* planned and listed, but nobody to tell: one summary line a pass */
 				unallocated++;
 				example = example != NULL ? example : c.case_ref;
 				continue;
 			}
 			if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE)
-				rc = reviews_raise_dispute(s, cfg, c.case_ref, have ? &a : NULL, it, today, now, cause);
+				rc = reviews_raise_dispute(s, cfg, c.case_ref, &a, it, today, now, cause);
 			else
 				rc = reviews_fire_item(s, cfg, c.case_ref, &a, it, today, now, &sent, cause);
 		}
@@ -316,8 +316,9 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 		review_plan_free(&p);
 	}
 	if (unallocated > 0)
-		log_warnx("reviews: %d notice%s due for children with no allocation (e.g. case %s) skipped: import allocations",
-		    unallocated, unallocated == 1 ? "" : "s", example);
+		log_warnx("reviews: %d notice%s or dispute%s due for children with no allocation (e.g. case %s) skipped: "
+			  "import allocations",
+		    unallocated, unallocated == 1 ? "" : "s", unallocated == 1 ? "" : "s", example);
 	if (sent > 0)
 		log_info("reviews: %d notice%s queued", sent, sent == 1 ? "" : "s");
 	reviews_children_free(children, n);
