@@ -11,11 +11,13 @@
 
 extern const struct watcher watch_actions;
 extern const struct watcher watch_disputes;
+extern const struct watcher watch_reviews;
 
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
 	&watch_actions,
 	&watch_disputes,
+	&watch_reviews,
 	NULL,
 };
 

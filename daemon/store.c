@@ -140,6 +140,35 @@ static const char *const store_migrations[] = {
 	"  note TEXT,"
 	"  actor TEXT NOT NULL);"
 	"CREATE INDEX dispute_events_dispute ON dispute_events(dispute, id);",
+	/* 4: reviews: looked-after children's periods of care, reviews held, permanence plans, and the
+	 * permanence disputes the reviews watcher raised (one per period of care, never twice). */
+	"CREATE TABLE lac_periods ("
+	"  case_ref TEXT NOT NULL,"
+	"  started_on INTEGER NOT NULL,"
+	"  start_known INTEGER NOT NULL,"
+	"  ended_on INTEGER,"
+	"  PRIMARY KEY (case_ref, started_on));"
+	"CREATE TABLE lac_reviews ("
+	"  case_ref TEXT NOT NULL,"
+	"  held_on INTEGER NOT NULL,"
+	"  brought_forward INTEGER NOT NULL DEFAULT 0,"
+	"  source TEXT NOT NULL,"
+	"  recorded_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_ref, held_on));"
+	"CREATE TABLE lac_permanence ("
+	"  case_ref TEXT NOT NULL,"
+	"  plan TEXT NOT NULL,"
+	"  agreed_on INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  recorded_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_ref, agreed_on, plan));"
+	"CREATE TABLE lac_disputes ("
+	"  case_ref TEXT NOT NULL,"
+	"  period_start INTEGER NOT NULL,"
+	"  second_review_on INTEGER NOT NULL,"
+	"  dispute_id INTEGER,"
+	"  raised_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (case_ref, period_start));",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

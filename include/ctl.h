@@ -59,4 +59,12 @@ int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain disput
 int ctl_import_allocations(struct ctl *c, int argc, char **argv);
 int ctl_import_disputes(struct ctl *c, int argc, char **argv);
 
+/* Looked-after reviews and permanence (ctl_reviews.c). */
+int ctl_review(struct ctl *c, int argc, char **argv);
+int ctl_permanence(struct ctl *c, int argc, char **argv);
+int ctl_children(struct ctl *c, int argc, char **argv);
+int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CASE */
+int ctl_import_ssda903(struct ctl *c, int argc, char **argv);
+int ctl_import_permanence(struct ctl *c, int argc, char **argv);
+
 #endif

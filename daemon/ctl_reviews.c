@@ -1,0 +1,473 @@
+/*
+ * ctl_reviews.c: driftwatchctl for looked-after reviews: `import ssda903`, `import permanence`,
+ * `review record`, `permanence record`, `children list` and `explain child`.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "audit.h"
+#include "calendar.h"
+#include "clock.h"
+#include "config.h"
+#include "ctl.h"
+#include "plan_reviews.h"
+#include "reviews.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* import ssda903 [--strict|--no-strict] DIR_OR_FILES... */
+int
+ctl_import_ssda903(struct ctl *c, int argc, char **argv)
+{
+	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
+	bool strict = true;
+	int i, n = 0, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			strict = true;
+		else if (strcmp(argv[i], "--no-strict") == 0)
+			strict = false;
+		else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			free(paths);
+			return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
+		} else
+			paths[n++] = argv[i];
+	}
+	if (n == 0) {
+		free(paths);
+		return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
+	}
+	rc = import_ssda903(ctl_store(c), paths, n, strict, c->now, stdout, stderr);
+	free(paths);
+	return rc;
+}
+
+/* import permanence FILE.csv */
+int
+ctl_import_permanence(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return ctl_usage("import permanence FILE.csv");
+	return import_permanence(ctl_store(c), argv[1], c->now, stdout, stderr);
+}
+
+/* Load one child, or say why not. */
+static int
+ctl_reviews_child(struct ctl *c, const char *case_ref, struct reviews_child **rc, int *n)
+{
+	char *cause = NULL;
+
+	if (reviews_load(ctl_store(c), case_ref, rc, n, &cause) != 0 || *n == 0) {
+		fprintf(stderr, "driftwatchctl: case %s: no period of care (import the SSDA903 extract first)\n", case_ref);
+		free(cause);
+		if (*n == 0)
+			reviews_children_free(*rc, *n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commit one change with its audit entry. */
+static int
+ctl_reviews_commit(struct store *s, int rc, char **cause)
+{
+	if (rc != 0 || store_commit(s, cause) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: %s; nothing recorded\n", *cause != NULL ? *cause : "failed");
+		free(*cause);
+		return CTL_EX_FAIL;
+	}
+	return CTL_EX_OK;
+}
+
+/* review record CASE DATE [--brought-forward] */
+static int
+ctl_review_record(struct ctl *c, int argc, char **argv)
+{
+	static const char *usage = "review record CASE DATE [--brought-forward]";
+	struct reviews_child *rc = NULL;
+	struct review_child child;
+	struct review_plan p;
+	struct review_rules rules;
+	struct store *s;
+	bool bf = false;
+	char *cause = NULL, *detail, when[11], due[11];
+	int date, n = 0, added = 0, i, r;
+
+	if (argc == 4 && strcmp(argv[3], "--brought-forward") == 0)
+		bf = true;
+	else if (argc != 3)
+		return ctl_usage(usage);
+	if (ctl_parse_date(c, "DATE", argv[2], &date) != 0)
+		return CTL_EX_USAGE;
+	if (date > c->today) {
+		fprintf(stderr, "driftwatchctl: review record: %s is after today: record a review once it has been held\n",
+		    argv[2]);
+		return CTL_EX_DATAERR;
+	}
+	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
+		return CTL_EX_DATAERR;
+	if (plan_reviews_period_of(rc->periods, rc->nperiods, date) < 0) {
+		fprintf(stderr, "driftwatchctl: review record: case %s was not looked after on %s\n", argv[1],
+		    date_format(date, when));
+		reviews_children_free(rc, n);
+		return CTL_EX_DATAERR;
+	}
+	s = ctl_store(c);
+	if (store_begin(s, &cause) != 0) {
+		reviews_children_free(rc, n);
+		return ctl_reviews_commit(s, -1, &cause);
+	}
+	r = reviews_add_review(s, argv[1], date, bf, "ctl", c->now, &added, &cause);
+	if (r == 0 && added) {
+		xasprintf(&detail, "held on %s%s", date_format(date, when), bf ? " (brought forward)" : "");
+		r = audit_add(s, c->now, "ctl", "review-recorded", argv[1], detail, &cause);
+		free(detail);
+	}
+	if ((r = ctl_reviews_commit(s, r, &cause)) != CTL_EX_OK) {
+		reviews_children_free(rc, n);
+		return r;
+	}
+	reviews_children_free(rc, n);
+	if (!added) {
+		printf("case %s: a review on %s was already recorded\n", argv[1], date_format(date, when));
+		return CTL_EX_OK;
+	}
+	/* Say what it means for the schedule. */
+	ctl_reviews_child(c, argv[1], &rc, &n);
+	reviews_child_view(rc, &child);
+	plan_reviews_rules(c->cfg, &rules);
+	plan_reviews(&child, &rules, c->cfg->calendar, c->today, &p);
+	printf("case %s: review held on %s recorded%s", argv[1], date_format(date, when), bf ? " (brought forward)" : "");
+	for (i = 0; i < p.nperiods; i++) {
+		const struct review_period_plan *pp = &p.periods[i];
+		if (pp->next_due != DATE_NONE)
+			printf("; next review%s%.0d due %s", pp->next_ordinal > 0 ? " " : "", pp->next_ordinal,
+			    date_format(pp->next_due, due));
+	}
+	printf("\n");
+	review_plan_free(&p);
+	reviews_children_free(rc, n);
+	return CTL_EX_OK;
+}
+
+/* permanence record CASE PLAN DATE */
+static int
+ctl_permanence_record(struct ctl *c, int argc, char **argv)
+{
+	struct store *s;
+	char *cause = NULL, *detail, when[11];
+	int date, added = 0, r, i;
+
+	if (argc != 4)
+		return ctl_usage("permanence record CASE PLAN DATE");
+	if (!reviews_plan_valid(argv[2])) {
+		fprintf(stderr, "driftwatchctl: permanence record: \"%s\" is not a plan (", argv[2]);
+		for (i = 0; reviews_plan_types[i] != NULL; i++)
+			fprintf(stderr, "%s%s", i > 0 ? ", " : "", reviews_plan_types[i]);
+		fprintf(stderr, ")\n");
+		return CTL_EX_DATAERR;
+	}
+	if (ctl_parse_date(c, "DATE", argv[3], &date) != 0)
+		return CTL_EX_USAGE;
+	if (date > c->today) {
+		fprintf(stderr, "driftwatchctl: permanence record: %s is after today\n", argv[3]);
+		return CTL_EX_DATAERR;
+	}
+	s = ctl_store(c);
+	if (!reviews_child_known(s, argv[1])) {
+		fprintf(stderr, "driftwatchctl: case %s: no period of care (import the SSDA903 extract first)\n", argv[1]);
+		return CTL_EX_DATAERR;
+	}
+	if (store_begin(s, &cause) != 0)
+		return ctl_reviews_commit(s, -1, &cause);
+	r = reviews_add_plan(s, argv[1], argv[2], date, "ctl", c->now, &added, &cause);
+	if (r == 0 && added) {
+		xasprintf(&detail, "%s agreed on %s", argv[2], date_format(date, when));
+		r = audit_add(s, c->now, "ctl", "permanence-recorded", argv[1], detail, &cause);
+		free(detail);
+	}
+	if ((r = ctl_reviews_commit(s, r, &cause)) != CTL_EX_OK)
+		return r;
+	printf("case %s: permanence plan %s agreed on %s %s\n", argv[1], argv[2], date_format(date, when),
+	    added ? "recorded" : "was already recorded");
+	return CTL_EX_OK;
+}
+
+static const struct ctl_command ctl_review_commands[] = {
+	{ "record", ctl_review_record, "record CASE DATE [--brought-forward]   a looked-after review held" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct ctl_command ctl_permanence_commands[] = {
+	{ "record", ctl_permanence_record, "record CASE PLAN DATE   a permanence plan agreed" },
+	{ NULL, NULL, NULL },
+};
+
+/* review record ... */
+int
+ctl_review(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "review", ctl_review_commands, argc, argv);
+}
+
+/* permanence record ... */
+int
+ctl_permanence(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "permanence", ctl_permanence_commands, argc, argv);
+}
+
+/* children list [--overdue] [--no-permanence] [--json] */
+static int
+ctl_children_list(struct ctl *c, int argc, char **argv)
+{
+	static const char *usage = "children list [--overdue] [--no-permanence] [--json]";
+	struct reviews_child *children = NULL;
+	struct review_rules rules;
+	struct store *s;
+	bool overdue = false, noplan = false, json = false;
+	json_t *arr = NULL;
+	char *cause = NULL, a[11], b[11], next[24];
+	int i, n = 0, shown = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--overdue") == 0)
+			overdue = true;
+		else if (strcmp(argv[i], "--no-permanence") == 0)
+			noplan = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else
+			return ctl_usage(usage);
+	}
+	s = ctl_store(c);
+	if (reviews_load(s, NULL, &children, &n, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	plan_reviews_rules(c->cfg, &rules);
+	if (json)
+		arr = json_array();
+	else
+		printf("%-12s %-22s %-12s %-16s %-8s %-32s %s\n", "CASE", "LOOKED AFTER", "LEFT CARE", "NEXT REVIEW", "OVERDUE",
+		    "PERMANENCE PLAN", "ALLOCATED");
+	for (i = 0; i < n; i++) {
+		struct review_child child;
+		struct review_plan p;
+		struct allocation al;
+		const struct review_period_plan *pp;
+		bool is_open, is_overdue, lacks_plan, allocated;
+		int days;
+
+		reviews_child_view(&children[i], &child);
+		plan_reviews(&child, &rules, c->cfg->calendar, c->today, &p);
+		if (p.nperiods == 0) {
+			review_plan_free(&p);
+			continue;
+		}
+		pp = &p.periods[p.nperiods - 1];
+		is_open = pp->next_due != DATE_NONE;
+		days = is_open ? c->today - pp->next_due : 0;
+		is_overdue = is_open && days > 0;
+		lacks_plan = is_open && pp->plan == NULL;
+		if ((overdue && !is_overdue) || (noplan && !lacks_plan)) {
+			review_plan_free(&p);
+			continue;
+		}
+		allocated = allocation_get(s, child.case_ref, &al) == 0;
+		if (allocated)
+			allocation_free(&al);
+		shown++;
+		if (json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "case_ref", json_string(child.case_ref));
+			json_object_set_new(o, "looked_after_since", json_string(date_format(pp->period.started_on, a)));
+			json_object_set_new(o, "start_known", json_boolean(pp->period.start_known));
+			json_object_set_new(o, "left_care_on",
+			    pp->period.ended_on != DATE_NONE ? json_string(date_format(pp->period.ended_on, b)) : json_null());
+			json_object_set_new(o, "reviews_held", json_integer(pp->nslots - (is_open ? 1 : 0)));
+			json_object_set_new(o, "next_review", is_open && pp->next_ordinal > 0 ? json_integer(pp->next_ordinal) : json_null());
+			json_object_set_new(o, "next_review_due", is_open ? json_string(date_format(pp->next_due, a)) : json_null());
+			json_object_set_new(o, "days_overdue", json_integer(is_overdue ? days : 0));
+			json_object_set_new(o, "permanence_plan", pp->plan != NULL ? json_string(pp->plan) : json_null());
+			json_object_set_new(o, "permanence_agreed_on",
+			    pp->plan != NULL ? json_string(date_format(pp->plan_agreed_on, b)) : json_null());
+			json_object_set_new(o, "permanence_at_second_review",
+			    pp->plan_by_second < 0 ? json_null() : json_boolean(pp->plan_by_second == 1));
+			json_object_set_new(o, "allocated", json_boolean(allocated));
+			json_array_append_new(arr, o);
+		} else {
+			char since[24], plan[48];
+			snprintf(since, sizeof since, "%s%s", pp->period.start_known ? "" : "before ",
+			    date_format(pp->period.started_on, a));
+			if (is_open && pp->next_ordinal > 0)
+				snprintf(next, sizeof next, "%d: %s", pp->next_ordinal, date_format(pp->next_due, b));
+			else if (is_open)
+				snprintf(next, sizeof next, "%s", date_format(pp->next_due, b));
+			else
+				snprintf(next, sizeof next, "-");
+			if (pp->plan != NULL)
+				snprintf(plan, sizeof plan, "%s (%s)", pp->plan, date_format(pp->plan_agreed_on, b));
+			else
+				snprintf(plan, sizeof plan, "%s", pp->plan_by_second == 0 ? "none (none at 2nd review)" : "none");
+			printf("%-12s %-22s %-12s %-16s %-8s %-32s %s\n", child.case_ref, since,
+			    pp->period.ended_on != DATE_NONE ? date_format(pp->period.ended_on, a) : "-", next,
+			    is_overdue ? (snprintf(b, sizeof b, "%dd", days), b) : "-", plan, allocated ? "yes" : "no");
+		}
+		review_plan_free(&p);
+	}
+	if (json) {
+		char *text = json_dumps(arr, JSON_INDENT(2));
+		printf("%s\n", text);
+		free(text);
+		json_decref(arr);
+	} else
+		printf("%d child%s\n", shown, shown == 1 ? "" : "ren");
+	reviews_children_free(children, n);
+	return CTL_EX_OK;
+}
+
+static const struct ctl_command ctl_children_commands[] = {
+	{ "list", ctl_children_list, "list [--overdue] [--no-permanence] [--json]   looked-after children and their reviews" },
+	{ NULL, NULL, NULL },
+};
+
+/* children list ... */
+int
+ctl_children(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, "children", ctl_children_commands, argc, argv);
+}
+
+/* One outbox row of the child (explain). */
+static void
+ctl_explain_child_notice_cb(const char *key, const char *recipient, const char *state, time_t created, time_t sent,
+    void *arg)
+{
+	char a[32], b[32];
+	const char *rule = key + strlen((const char *)arg);
+
+	printf("  %-7s %s  %-30s %s%s%s\n", state, clock_format_local(created, a), recipient, rule,
+	    sent > 0 ? "  sent " : "", sent > 0 ? clock_format_local(sent, b) : "");
+}
+
+/* explain child CASE [--at DATE] */
+int
+ctl_explain_child(struct ctl *c, int argc, char **argv)
+{
+	static const char *usage = "explain child CASE [--at DATE]";
+	struct reviews_child *rc = NULL;
+	struct review_child child;
+	struct review_rules rules;
+	struct review_plan p;
+	struct allocation al;
+	struct store *s;
+	char x[11], y[11], when[32], *prefix, *address, *transport, *why, *key, *state;
+	time_t sent, raised_at;
+	int64_t dispute_id;
+	int at = c->today, n = 0, i, j, bit, have;
+
+	if (argc == 4 && strcmp(argv[2], "--at") == 0) {
+		if (ctl_parse_date(c, "--at", argv[3], &at) != 0)
+			return CTL_EX_USAGE;
+	} else if (argc != 2)
+		return ctl_usage(usage);
+	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
+		return CTL_EX_DATAERR;
+	s = ctl_store(c);
+	reviews_child_view(rc, &child);
+	plan_reviews_rules(c->cfg, &rules);
+	plan_reviews(&child, &rules, c->cfg->calendar, at, &p);
+	have = allocation_get(s, child.case_ref, &al) == 0;
+	printf("case %s as at %s\n", child.case_ref, date_format(at, x));
+	if (have)
+		printf("allocation: team %s; social worker %s; team manager %s; IRO %s\n", al.team != NULL ? al.team : "-",
+		    al.social_worker_email != NULL ? al.social_worker_email : "(no email)",
+		    al.team_manager_email != NULL ? al.team_manager_email : "(no email)",
+		    al.iro_email != NULL ? al.iro_email : "(no email)");
+	else
+		printf("allocation: none: every notice below is skipped until `driftwatchctl import allocations` names "
+		       "the social worker, team manager and IRO\n");
+	for (i = 0; i < p.nperiods; i++) {
+		const struct review_period_plan *pp = &p.periods[i];
+		printf("period of care %d: %s %s, %s\n", i + 1, pp->period.start_known ? "from" : "looked after before",
+		    date_format(pp->period.started_on, x),
+		    pp->period.ended_on != DATE_NONE && pp->period.ended_on <= at ?
+			(snprintf(when, sizeof when, "ended %s", date_format(pp->period.ended_on, y)), when) :
+			"looked after");
+		if (!pp->period.start_known)
+			printf("  (the extract does not show when care began: reviews are counted at the longest interval, %dm, "
+			       "and the permanence rules do not apply)\n", rules.later.n);
+		for (j = 0; j < pp->nslots; j++) {
+			const struct review_slot *sl = &pp->slots[j];
+			if (sl->ordinal > 0)
+				printf("  review %d: due %s, ", sl->ordinal, date_format(sl->due_on, x));
+			else
+				printf("  review: due by %s at the latest, ", date_format(sl->due_on, x));
+			if (sl->held_on != DATE_NONE)
+				printf("held %s (%s%s)\n", date_format(sl->held_on, y), sl->on_time ? "on time" : "late",
+				    sl->brought_forward ? ", brought forward" : "");
+			else
+				printf("not held yet%s\n", sl->due_on < at ? " (OVERDUE)" : "");
+		}
+		if (pp->plan != NULL)
+			printf("  permanence plan: %s, agreed %s\n", pp->plan, date_format(pp->plan_agreed_on, x));
+		else if (pp->period.start_known)
+			printf("  permanence plan: none recorded\n");
+		if (pp->plan_by_second >= 0)
+			printf("  at the second review (%s): %s\n", date_format(pp->second_held_on, x),
+			    pp->plan_by_second ? "a permanence plan was agreed" : "NO permanence plan");
+		if (reviews_dispute_get(s, child.case_ref, pp->period.started_on, &dispute_id, &raised_at))
+			printf("  permanence dispute %lld raised %s (driftwatchctl explain dispute %lld)\n", (long long)dispute_id,
+			    clock_format_local(raised_at, when), (long long)dispute_id);
+	}
+	printf("notices planned as at %s:\n", date_format(at, x));
+	if (p.nitems == 0)
+		printf("  (none)\n");
+	for (i = 0; i < p.nitems; i++) {
+		const struct review_item *it = &p.items[i];
+		bool past = it->until < at, due = it->fire_on <= at;
+		if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE) {
+			printf("  %s  %-19s %s -> %s\n", date_format(it->fire_on, x), it->rule, it->reason,
+			    reviews_dispute_get(s, child.case_ref, it->period_start, NULL, NULL) ? "raised" :
+			    have && al.iro_email != NULL ? "to be raised by the daemon" : "NOT RAISED: no IRO email in the allocations");
+			continue;
+		}
+		printf("  %s  %-19s %-9s %s\n", date_format(it->fire_on, x), it->rule, it->level, it->reason);
+		for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
+			if ((it->recipients & bit) == 0)
+				continue;
+			if (reviews_recipient(s, c->cfg, child.case_ref, have ? &al : NULL, bit, &address, &transport, &why) != 0) {
+				printf("      %-16s NOT SENT: %s\n", reviews_who(bit), why);
+				free(why);
+				continue;
+			}
+			key = reviews_dedupe_key(child.case_ref, it, address);
+			if (reviews_notice_state(s, key, &state, &sent) == 0) {
+				printf("      %-16s %-30s %s%s%s\n", reviews_who(bit), address, state, sent > 0 ? " " : "",
+				    sent > 0 ? clock_format_local(sent, when) : "");
+				free(state);
+			} else
+				printf("      %-16s %-30s %s\n", reviews_who(bit), address,
+				    past ? "not sent (past its last useful date)" : due ? "due now (the daemon sends it)" : "to come");
+			free(key), free(address), free(transport);
+		}
+	}
+	printf("notices already queued or sent:\n");
+	prefix = reviews_key_prefix(child.case_ref);
+	if (reviews_notices(s, prefix, ctl_explain_child_notice_cb, prefix) == 0)
+		printf("  (none)\n");
+	free(prefix);
+	if (have)
+		allocation_free(&al);
+	review_plan_free(&p);
+	reviews_children_free(rc, n);
+	return CTL_EX_OK;
+}

@@ -1,0 +1,111 @@
+/*
+ * import_permanence.c: the council's permanence plans (case_ref, plan, agreed_on) for looked-after
+ * children already known from an SSDA903 extract. Every row is checked first; a clean file is
+ * written in one transaction, and a plan already recorded is left as it is.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "calendar.h"
+#include "csv.h"
+#include "import.h"
+#include "reviews.h"
+#include "store.h"
+#include "xmalloc.h"
+
+struct permanence_row {
+	char *case_ref, *plan;
+	int agreed_on;
+};
+
+/* See reviews.h. */
+int
+import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE *err)
+{
+	static const char *const names[] = { "case_ref", "plan", "agreed_on", NULL };
+	static const int required[] = { 1, 1, 1 };
+	struct import_errors e = { path, NULL, 0 };
+	struct csv_reader *r;
+	struct csv_row row = { 0 };
+	struct permanence_row *rows = NULL;
+	int index[3], ncol, bad, rc, n = 0, i, added, nadded = 0, today = calendar_local_date(now);
+	char *cause = NULL, *summary = NULL, *detail, when[11];
+
+	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+		goto report;
+	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+		const struct csv_field *ref = import_field(&row, index, 0), *plan = import_field(&row, index, 1);
+		const struct csv_field *agreed = import_field(&row, index, 2);
+		int date;
+		if (bad || import_required(&e, ref, "case_ref") != 0 || import_required(&e, plan, "plan") != 0 ||
+		    import_date(&e, agreed, "agreed_on", false, &date) != 0)
+			continue;
+		if (!reviews_plan_valid(plan->value)) {
+			import_error(&e, plan->line, plan->column,
+			    "plan: \"%s\" is not a plan (adoption, special-guardianship, long-term-fostering, return-home, "
+			    "child-arrangements-order, kinship, other)", plan->value);
+			continue;
+		}
+		if (date > today) {
+			import_error(&e, agreed->line, agreed->column, "agreed_on: %s is after today", agreed->value);
+			continue;
+		}
+		if (!reviews_child_known(s, ref->value)) {
+			import_error(&e, ref->line, ref->column,
+			    "case_ref: \"%s\" has no period of care (import the SSDA903 extract first)", ref->value);
+			continue;
+		}
+		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
+		rows[n].case_ref = xstrdup(ref->value);
+		rows[n].plan = xstrdup(plan->value);
+		rows[n].agreed_on = date;
+		n++;
+	}
+	csv_row_clear(&row);
+	csv_close(r);
+report:
+	if (e.n > 0) {
+		fprintf(err, "%s\n%s: %d problem%s; nothing imported\n", e.text, path, e.n, e.n == 1 ? "" : "s");
+		rc = 65;
+		goto done;
+	}
+	if (store_begin(s, &cause) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (reviews_add_plan(s, rows[i].case_ref, rows[i].plan, rows[i].agreed_on, "import", now, &added, &cause) != 0)
+			goto fail_rollback;
+		if (added) {
+			nadded++;
+			xasprintf(&detail, "%s agreed on %s", rows[i].plan, date_format(rows[i].agreed_on, when));
+			rc = audit_add(s, now, "ctl:import", "permanence-recorded", rows[i].case_ref, detail, &cause);
+			free(detail);
+			if (rc != 0)
+				goto fail_rollback;
+		}
+	}
+	xasprintf(&summary, "%d permanence plans: %d new, %d already recorded", n, nadded, n - nadded);
+	if (store_import_log(s, now, "permanence", path, summary, &cause) != 0 || store_commit(s, &cause) != 0)
+		goto fail_rollback;
+	fprintf(out, "%s: %s\n", path, summary);
+	rc = 0;
+	goto done;
+
+fail_rollback:
+	store_rollback(s);
+fail:
+	fprintf(err, "driftwatchctl: import permanence: %s; nothing imported\n", cause != NULL ? cause : "failed");
+	free(cause);
+	rc = 1;
+done:
+	for (i = 0; i < n; i++) {
+		free(rows[i].case_ref);
+		free(rows[i].plan);
+	}
+	free(rows);
+	free(summary);
+	import_errors_free(&e);
+	return rc;
+}

@@ -1,0 +1,333 @@
+/*
+ * watch_reviews.c: the looked-after reviews watcher. Each pass plans every child at now and fires
+ * what has come due: reminders to the social worker, team manager and IRO before a review is due,
+ * weekly overdue notices to the team manager and head of service, the permanence reminder before
+ * the second review, and, when a second review was held without a permanence plan, an IRO dispute
+ * raised on the IRO's behalf (recorded, so it is raised once per period of care). Notices carry
+ * dedupe keys naming the rule, case, period, due date, level and recipient, so a second pass or a
+ * restart sends nothing twice and a changed due date plans afresh.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "audit.h"
+#include "calendar.h"
+#include "config.h"
+#include "disputes.h"
+#include "log.h"
+#include "outbox.h"
+#include "plan_reviews.h"
+#include "reviews.h"
+#include "roles.h"
+#include "store.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+/* Who a bit names, for messages and explain. */
+const char *
+reviews_who(int bit)
+{
+	switch (bit) {
+	case REVIEW_TO_SOCIAL_WORKER:
+		return "social worker";
+	case REVIEW_TO_TEAM_MANAGER:
+		return "team manager";
+	case REVIEW_TO_IRO:
+		return "IRO";
+	case REVIEW_TO_HEAD_OF_SERVICE:
+		return "head of service";
+	}
+	return "?";
+}
+
+/* See reviews.h. */
+int
+reviews_recipient(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a, int bit,
+    char **address, char **transport, char **why)
+{
+	const struct config_team *team;
+	struct role_route route;
+	const char *email = NULL, *key = "head-of-service";
+
+	*address = *transport = *why = NULL;
+	if (a == NULL) {
+		xasprintf(why, "case %s has no allocation (driftwatchctl import allocations)", case_ref);
+		return -1;
+	}
+	if (bit != REVIEW_TO_HEAD_OF_SERVICE) {
+		email = bit == REVIEW_TO_SOCIAL_WORKER ? a->social_worker_email :
+		    bit == REVIEW_TO_TEAM_MANAGER    ? a->team_manager_email :
+						       a->iro_email;
+		if (email == NULL || *email == '\0' || strchr(email, '@') == NULL) {
+			xasprintf(why, "case %s has no %s email in the allocations", case_ref, reviews_who(bit));
+			return -1;
+		}
+		*address = xstrdup(email);
+		*transport = xstrdup(outbox_transport_for(cfg, NULL));
+		return 0;
+	}
+	/* A team may name its own head of service; otherwise the role head-of-service. */
+	if (a->team != NULL && (team = config_team(cfg, a->team)) != NULL && team->head_of_service != NULL &&
+	    *team->head_of_service != '\0')
+		key = team->head_of_service;
+	if (roles_route(s, cfg, key, &route, why) != 0) {
+		role_route_free(&route);
+		return -1;
+	}
+	if (route.email == NULL) {
+		xasprintf(why, "role %s has no email", key);
+		role_route_free(&route);
+		return -1;
+	}
+	*address = route.email;
+	*transport = route.transport;
+	route.email = route.transport = NULL;
+	role_route_free(&route);
+	return 0;
+}
+
+/* See reviews.h. */
+char *
+reviews_dedupe_key(const char *case_ref, const struct review_item *it, const char *address)
+{
+	char start[11], due[11], *key;
+
+	xasprintf(&key, "reviews:%s:%s:%s:%s:%s:%s", case_ref, it->rule, date_format(it->period_start, start),
+	    date_format(it->due_on, due), it->level, address);
+	return key;
+}
+
+/* Append text to html with &, <, >, " escaped. */
+static void
+reviews_html_escape(char **html, const char *text)
+{
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			xappendf(html, "&amp;");
+			break;
+		case '<':
+			xappendf(html, "&lt;");
+			break;
+		case '>':
+			xappendf(html, "&gt;");
+			break;
+		case '"':
+			xappendf(html, "&quot;");
+			break;
+		case '\n':
+			xappendf(html, "<br>\n");
+			break;
+		default:
+			xappendf(html, "%c", *p);
+		}
+	}
+}
+
+/* A simple HTML page for a text body. */
+static char *
+reviews_html(const char *text)
+{
+	char *html = NULL;
+
+	xappendf(&html, "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<p>");
+	reviews_html_escape(&html, text);
+	xappendf(&html, "</p>\n</body></html>\n");
+	return html;
+}
+
+/* Subject, body and batch line of one notice. Case reference only. */
+static void
+reviews_compose(const char *case_ref, const struct review_item *it, int bit, int today, char **subject, char **body,
+    char **batch)
+{
+	char due[11];
+	const char *action;
+
+	date_format(it->due_on, due);
+	*batch = NULL;
+	switch (it->kind) {
+	case REVIEW_ITEM_REMINDER:
+		xasprintf(subject, "Looked-after review due on %s (case %s)", due, case_ref);
+		action = "Please make sure the review is arranged with the IRO and held by that date "
+			 "(Care Planning Regulations 2010, reg 33).";
+		xasprintf(batch, "%s", it->reason);
+		break;
+	case REVIEW_ITEM_OVERDUE:
+		xasprintf(subject, "Overdue looked-after review (case %s, due %s)", case_ref, due);
+		action = bit == REVIEW_TO_HEAD_OF_SERVICE ?
+		    "You are told as head of service because the review is overdue. You will be told again each week "
+		    "while it stays overdue." :
+		    "Please arrange the review now and record it when it has been held. You and the head of service "
+		    "will be told again each week while it stays overdue.";
+		break;
+	case REVIEW_ITEM_PERMANENCE:
+		xasprintf(subject, "Permanence plan needed before the second review (case %s)", case_ref);
+		action = "The care plan must contain a plan for permanence by the second review. If none is agreed "
+			 "by then, the IRO will raise a dispute under the escalation protocol.";
+		xasprintf(batch, "%s", it->reason);
+		break;
+	default:
+		xasprintf(subject, "Looked-after review (case %s)", case_ref);
+		action = "";
+		break;
+	}
+	xasprintf(body, "%s\n\n%s\n\nYou receive this as the child's %s. Today is %s.\n\n"
+			"-- driftwatch (automatic notice; children are named by case reference only)\n",
+	    it->reason, action, reviews_who(bit), date_format(today, due));
+}
+
+/* Enqueue one item's notices to each of its recipients. */
+static int
+reviews_fire_item(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a,
+    const struct review_item *it, int today, time_t now, int *sent, char **cause)
+{
+	struct outbox_item o;
+	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html;
+	int bit, added, rc = 0;
+
+	for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
+		if ((it->recipients & bit) == 0)
+			continue;
+		if (reviews_recipient(s, cfg, case_ref, a, bit, &address, &transport, &why) != 0) {
+			log_warnx("reviews: case %s: %s to the %s: %s; skipped", case_ref, it->rule, reviews_who(bit), why);
+			free(why);
+			continue;
+		}
+		key = reviews_dedupe_key(case_ref, it, address);
+		reviews_compose(case_ref, it, bit, today, &subject, &body, &batch);
+		html = reviews_html(body);
+		batch_html = batch != NULL ? reviews_html(batch) : NULL;
+		memset(&o, 0, sizeof o);
+		o.dedupe_key = key;
+		o.kind = it->kind == REVIEW_ITEM_OVERDUE ? "escalation" : "reminder";
+		o.transport = transport;
+		o.recipient = address;
+		o.subject = subject;
+		o.body_text = body;
+		o.body_html = html;
+		o.batch_text = batch;
+		o.batch_html = batch_html;
+		o.urgency = today - it->due_on;
+		rc = outbox_enqueue(s, cfg, &o, now, &added, cause);
+		if (rc == 0 && added) {
+			(*sent)++;
+			rc = audit_add(s, now, "daemon", "notice-queued", case_ref, key, cause);
+		}
+		free(address), free(transport), free(key), free(subject), free(body), free(batch), free(html), free(batch_html);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Raise the permanence dispute of a period once, on the IRO's behalf. */
+static int
+reviews_raise_dispute(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a,
+    const struct review_item *it, int today, time_t now, char **cause)
+{
+	struct dispute_raise r;
+	char held[11], *note, *detail;
+	int64_t id = 0;
+	int rc;
+
+	if (reviews_dispute_get(s, case_ref, it->period_start, NULL, NULL))
+		return 0;
+	if (a->iro_email == NULL || strchr(a->iro_email, '@') == NULL) {
+		log_warnx("reviews: case %s: second review held on %s with no permanence plan, but the case has no IRO "
+			  "email in the allocations; the dispute will be raised once it has",
+		    case_ref, date_format(it->due_on, held));
+		return 0;
+	}
+	xasprintf(&note, "Raised automatically by driftwatch: the second looked-after review was held on %s with no "
+			 "permanence plan agreed (IRO escalation protocol).", date_format(it->due_on, held));
+	memset(&r, 0, sizeof r);
+	r.case_ref = case_ref;
+	r.iro_email = a->iro_email;
+	r.category = "permanence";
+	r.note = note;
+	r.raised_on = today;
+	r.actor = "daemon";
+	rc = disputes_raise(s, cfg, &r, now, &id, cause);
+	free(note);
+	if (rc != 0)
+		return -1;
+	if (reviews_dispute_put(s, case_ref, it->period_start, it->due_on, id, now, cause) != 0)
+		return -1;
+	xasprintf(&detail, "dispute %lld: second review %s, no permanence plan", (long long)id, held);
+	rc = audit_add(s, now, "daemon", "permanence-dispute-raised", case_ref, detail, cause);
+	free(detail);
+	if (rc == 0)
+		log_info("reviews: case %s: permanence dispute %lld raised (second review %s, no plan)", case_ref, (long long)id,
+		    held);
+	return rc;
+}
+
+/* The watcher's pass; see watch.h. */
+static int
+watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t *next, char **cause)
+{
+	struct reviews_child *children = NULL;
+	struct review_rules rules;
+	int today = calendar_local_date(now), n = 0, i, j, sent = 0, unallocated = 0, rc = 0;
+	const char *example = NULL;
+	time_t wake = 0;
+
+	plan_reviews_rules(cfg, &rules);
+	if (reviews_load(s, NULL, &children, &n, cause) != 0)
+		return -1;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct review_child c;
+		struct review_plan p;
+		struct allocation a;
+		int have = -1; /* -1 not looked up yet */
+
+		reviews_child_view(&children[i], &c);
+		plan_reviews(&c, &rules, cfg->calendar, today, &p);
+		for (j = 0; j < p.nitems && rc == 0; j++) {
+			const struct review_item *it = &p.items[j];
+			time_t at = calendar_local_time(it->fire_on, cfg->send_window.open);
+			if (at > now) {
+				if (wake == 0 || at < wake)
+					wake = at;
+				continue;
+			}
+			if (it->until < today)
+				continue;
+			if (have < 0)
+				have = allocation_get(s, c.case_ref, &a) == 0;
+			if (!have) { /* planned and listed, but nobody to tell: one summary line a pass */
+				unallocated++;
+				example = example != NULL ? example : c.case_ref;
+				continue;
+			}
+			if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE)
+				rc = reviews_raise_dispute(s, cfg, c.case_ref, &a, it, today, now, cause);
+			else
+				rc = reviews_fire_item(s, cfg, c.case_ref, &a, it, today, now, &sent, cause);
+		}
+		if (have > 0)
+			allocation_free(&a);
+		review_plan_free(&p);
+	}
+	if (unallocated > 0)
+		log_warnx("reviews: %d notice%s or dispute%s due for children with no allocation (e.g. case %s) skipped: "
+			  "import allocations",
+		    unallocated, unallocated == 1 ? "" : "s", unallocated == 1 ? "" : "s", example);
+	if (sent > 0)
+		log_info("reviews: %d notice%s queued", sent, sent == 1 ? "" : "s");
+	reviews_children_free(children, n);
+	if (rc == 0 && wake != 0)
+		*next = wake;
+	return rc;
+}
+
+const struct watcher watch_reviews = {
+	"reviews",
+	watch_reviews_fire,
+};
