@@ -24,6 +24,7 @@ static int ctl_check_config(struct ctl *c, int argc, char **argv);
 static int ctl_config_keys(struct ctl *c, int argc, char **argv);
 static int ctl_audit(struct ctl *c, int argc, char **argv);
 static int ctl_version(struct ctl *c, int argc, char **argv);
+static int ctl_explain(struct ctl *c, int argc, char **argv);
 
 /* Every command, in the order `driftwatchctl help` lists them. */
 static const struct ctl_command ctl_commands[] = {
@@ -33,6 +34,9 @@ static const struct ctl_command ctl_commands[] = {
 	{ "import", ctl_import, "import KIND FILE...          roles (more kinds: see `driftwatchctl import`)" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
+	{ "asye", ctl_asye, "asye time|supervision|review|pause|list ...   ASYE records and where each stands" },
+	{ "caseloads", ctl_caseloads, "caseloads [--over] [--json]  caseloads against the caps" },
+	{ "explain", ctl_explain, "explain worker PERSON [--at DATE]   the plan, recipients and what was sent" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },
@@ -103,6 +107,18 @@ ctl_parse_date(struct ctl *c, const char *what, const char *s, int *date)
 		return -1;
 	}
 	return 0;
+}
+
+/* explain KIND ...: why a notice goes out, to whom, and whether it was sent. */
+static int
+ctl_explain(struct ctl *c, int argc, char **argv)
+{
+	static const struct ctl_command kinds[] = {
+		{ "worker", ctl_explain_worker, "worker PERSON [--at DATE]" },
+		{ NULL, NULL, NULL },
+	};
+
+	return ctl_dispatch(c, "explain", kinds, argc, argv);
 }
 
 /* check-config: the config was loaded before dispatch; say so. */

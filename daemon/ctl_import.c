@@ -118,6 +118,9 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
+	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
+	{ "protected-time", ctl_import_protected_time, "protected-time FILE.csv     person_id, week_of, hours" },
+	{ "supervisions", ctl_import_supervisions, "supervisions FILE.csv       person_id, held_on" },
 	{ NULL, NULL, NULL },
 };
 

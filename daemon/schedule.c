@@ -11,6 +11,7 @@
 
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
+	&watch_asye,
 	NULL,
 };
 
