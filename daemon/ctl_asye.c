@@ -362,7 +362,10 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ctl_usage("explain worker PERSON [--at DATE]");
-	if ((w = ctl_asye_worker(c, "explain", argv[optind], &r)) == NULL) {
+	/* Everyone: the head of service may come from the workforce. */
+	asye_roster_load(ctl_store(c), NULL, &r, NULL);
+	if ((w = asye_roster_find(&r, argv[optind])) == NULL) {
+		fprintf(stderr, "driftwatchctl: explain worker: unknown person \"%s\" (import the workforce first)\n", argv[optind]);
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
@@ -402,7 +405,7 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 		else if (date > no->until)
 			printf(": not sent (its time passed)\n");
 		else
-			printf(": due now (the daemon sends it on its next pass)\n");
+			printf(": due now (queued on the daemon's next pass, sent in the send window)\n");
 		free(state);
 	}
 	asye_notices_free(notices, n);

@@ -90,10 +90,8 @@ asye_import_finish(struct store *s, struct import_errors *e, time_t now, const c
 	char *cause = NULL;
 	int rc = import_errors_report(e);
 
-	if (rc != 0) {
-		fprintf(stderr, "%s: nothing imported\n", path);
+	if (rc != 0)
 		return rc;
-	}
 	if (store_begin(s, &cause) != 0 || write(s, arg, &cause) != 0 ||
 	    store_import_log(s, now, kind, path, summary, &cause) != 0 ||
 	    audit_add(s, now, "ctl:import", kind, "asye", summary, &cause) != 0 || store_commit(s, &cause) != 0) {
@@ -137,8 +135,8 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	struct asye_import_workers wi = { 0 };
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
-	int index[9], ncol, bad, rc, i, j, *lines = NULL;
-	char *summary, *why = NULL, *end;
+	int index[9], ncol, bad, rc, i, j, *lines = NULL, nseen = 0;
+	char *summary, *why = NULL, *end, **seen = NULL;
 	long caseload;
 
 	e.file = path;
@@ -181,12 +179,17 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 			import_error(&e, f[8]->line, f[8]->column, "caseload: \"%s\" is not a count of cases", f[8]->value);
 			ok = 0;
 		}
-		for (j = 0; ok && j < wi.n; j++) {
-			if (strcmp(wi.rows[j].person_id, f[0]->value) == 0) {
+		for (j = 0; j < nseen; j++) {
+			if (f[0]->len > 0 && strcmp(seen[j], f[0]->value) == 0) {
 				import_error(&e, f[0]->line, f[0]->column, "person_id: %s already on line %d", f[0]->value, lines[j]);
 				ok = 0;
+				break;
 			}
 		}
+		seen = xreallocarray(seen, (size_t)nseen + 1, sizeof *seen);
+		lines = xreallocarray(lines, (size_t)nseen + 1, sizeof *lines);
+		lines[nseen] = f[0]->line;
+		seen[nseen++] = xstrdup(f[0]->value);
 		if (!ok)
 			continue;
 		w.person_id = xstrdup(f[0]->value);
@@ -199,8 +202,6 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 		w.contracted_hours = hours;
 		w.caseload = (int)caseload;
 		wi.rows = xreallocarray(wi.rows, (size_t)wi.n + 1, sizeof *wi.rows);
-		lines = xreallocarray(lines, (size_t)wi.n + 1, sizeof *lines);
-		lines[wi.n] = f[0]->line;
 		wi.rows[wi.n++] = w;
 	}
 	csv_row_clear(&row);
@@ -214,7 +215,9 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 		free((void *)(uintptr_t)w->role), free((void *)(uintptr_t)w->team);
 		free((void *)(uintptr_t)w->manager_email);
 	}
-	free(wi.rows), free(lines);
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(wi.rows), free(lines), free(seen);
 	return rc;
 }
 
