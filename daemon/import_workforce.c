@@ -45,8 +45,8 @@ asye_check_date(const struct asye_worker *w, int date, int today, const char *wh
 		return -1;
 	}
 	if (date < w->asye_started_on) {
-		xasprintf(why, "%s %s is before %s's ASYE started (%s)", what, date_format(date, a), w->person_id,
-		    date_format(w->asye_started_on, b));
+		xasprintf(why, "%s %s is before %s's ASYE started (%s)", what, date_format(date, a),
+			  w->person_id, date_format(w->asye_started_on, b));
 		return -1;
 	}
 	if (date > today) {
@@ -67,8 +67,8 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 		return -1;
 	}
 	if (asye_monday(week_of) + 6 < w->asye_started_on) {
-		xasprintf(why, "week of %s is before %s's ASYE started (%s)", date_format(week_of, a), w->person_id,
-		    date_format(w->asye_started_on, b));
+		xasprintf(why, "week of %s is before %s's ASYE started (%s)", date_format(week_of, a),
+			  w->person_id, date_format(w->asye_started_on, b));
 		return -1;
 	}
 	if (asye_monday(week_of) > today) {
@@ -76,7 +76,8 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 		return -1;
 	}
 	if (hours > w->contracted_hours + 1e-9) {
-		xasprintf(why, "%g hours is more than %s's contracted %g hours a week", hours, w->person_id, w->contracted_hours);
+		xasprintf(why, "%g hours is more than %s's contracted %g hours a week", hours, w->person_id,
+			  w->contracted_hours);
 		return -1;
 	}
 	return 0;
@@ -85,7 +86,7 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 /* Write everything or nothing, log the run and audit it; print the outcome. */
 static int
 asye_import_finish(struct store *s, struct import_errors *e, time_t now, const char *kind, const char *path,
-    const char *summary, int (*write)(struct store *, void *, char **), void *arg)
+		   const char *summary, int (*write)(struct store *, void *, char **), void *arg)
 {
 	char *cause = NULL;
 	int rc = import_errors_report(e);
@@ -94,7 +95,8 @@ asye_import_finish(struct store *s, struct import_errors *e, time_t now, const c
 		return rc;
 	if (store_begin(s, &cause) != 0 || write(s, arg, &cause) != 0 ||
 	    store_import_log(s, now, kind, path, summary, &cause) != 0 ||
-	    audit_add(s, now, "ctl:import", kind, "asye", summary, &cause) != 0 || store_commit(s, &cause) != 0) {
+	    audit_add(s, now, "ctl:import", kind, "asye", summary, &cause) != 0 ||
+	    store_commit(s, &cause) != 0) {
 		store_rollback(s);
 		fprintf(stderr, "driftwatchctl: import %s: %s; nothing imported\n", kind, cause);
 		free(cause);
@@ -128,13 +130,14 @@ asye_import_workers_write(struct store *s, void *arg, char **cause)
 int
 import_workforce(struct store *s, const char *path, time_t now, int today)
 {
-	static const char *const names[] = { "person_id", "name", "email", "role", "team", "manager_email",
-		"asye_started_on", "contracted_hours", "caseload", NULL };
-	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-	struct import_errors e = { 0 };
-	struct asye_import_workers wi = { 0 };
+	static const char *const names[] = {
+	    "person_id",	"name",	    "email", "role", "team", "manager_email", "asye_started_on",
+	    "contracted_hours", "caseload", NULL};
+	static const int required[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+	struct import_errors e = {0};
+	struct asye_import_workers wi = {0};
 	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct csv_row row = {0};
 	int index[9], ncol, bad, rc, i, j, *lines = NULL, nseen = 0;
 	char *summary, *why = NULL, *end, **seen = NULL;
 	long caseload;
@@ -145,7 +148,7 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 		return import_errors_report(&e);
 	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
 		const struct csv_field *f[9];
-		struct asye_worker w = { 0 };
+		struct asye_worker w = {0};
 		int ok = 1, start;
 		double hours = 0;
 
@@ -157,8 +160,10 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 		ok &= import_required(&e, f[1], "name") == 0;
 		ok &= import_required(&e, f[3], "role") == 0;
 		for (i = 2; i <= 5; i += 3) {
-			if (f[i]->len > 0 && (strchr(f[i]->value, '@') == NULL || strcspn(f[i]->value, " \t\r\n,;<>") != f[i]->len)) {
-				import_error(&e, f[i]->line, f[i]->column, "%s: \"%s\" is not an email address", names[i], f[i]->value);
+			if (f[i]->len > 0 && (strchr(f[i]->value, '@') == NULL ||
+					      strcspn(f[i]->value, " \t\r\n,;<>") != f[i]->len)) {
+				import_error(&e, f[i]->line, f[i]->column,
+					     "%s: \"%s\" is not an email address", names[i], f[i]->value);
 				ok = 0;
 			}
 		}
@@ -169,19 +174,22 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 			ok = 0;
 		}
 		if (asye_parse_hours(f[7]->value, &hours, &why) != 0 || hours == 0 || hours > 168) {
-			import_error(&e, f[7]->line, f[7]->column, "contracted_hours: %s", why != NULL ? why : "want more than 0 and at most 168 hours a week");
+			import_error(&e, f[7]->line, f[7]->column, "contracted_hours: %s",
+				     why != NULL ? why : "want more than 0 and at most 168 hours a week");
 			free(why);
 			why = NULL;
 			ok = 0;
 		}
 		caseload = f[8]->len == 0 ? 0 : strtol(f[8]->value, &end, 10);
 		if (f[8]->len > 0 && (*end != '\0' || caseload < 0 || caseload > 10000)) {
-			import_error(&e, f[8]->line, f[8]->column, "caseload: \"%s\" is not a count of cases", f[8]->value);
+			import_error(&e, f[8]->line, f[8]->column, "caseload: \"%s\" is not a count of cases",
+				     f[8]->value);
 			ok = 0;
 		}
 		for (j = 0; j < nseen; j++) {
 			if (f[0]->len > 0 && strcmp(seen[j], f[0]->value) == 0) {
-				import_error(&e, f[0]->line, f[0]->column, "person_id: %s already on line %d", f[0]->value, lines[j]);
+				import_error(&e, f[0]->line, f[0]->column, "person_id: %s already on line %d",
+					     f[0]->value, lines[j]);
 				ok = 0;
 				break;
 			}
@@ -211,7 +219,8 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	free(summary);
 	for (i = 0; i < wi.n; i++) {
 		struct asye_worker *w = &wi.rows[i];
-		free((void *)(uintptr_t)w->person_id), free((void *)(uintptr_t)w->name), free((void *)(uintptr_t)w->email);
+		free((void *)(uintptr_t)w->person_id), free((void *)(uintptr_t)w->name),
+		    free((void *)(uintptr_t)w->email);
 		free((void *)(uintptr_t)w->role), free((void *)(uintptr_t)w->team);
 		free((void *)(uintptr_t)w->manager_email);
 	}
@@ -241,8 +250,10 @@ asye_import_dated_write(struct store *s, void *arg, char **cause)
 	int i;
 
 	for (i = 0; i < di->n; i++) {
-		if (di->time ? asye_store_time(s, di->rows[i].person_id, asye_monday(di->rows[i].date), di->rows[i].hours, cause)
-			     : asye_store_supervision(s, di->rows[i].person_id, di->rows[i].date, NULL, cause))
+		if (di->time
+			? asye_store_time(s, di->rows[i].person_id, asye_monday(di->rows[i].date),
+					  di->rows[i].hours, cause)
+			: asye_store_supervision(s, di->rows[i].person_id, di->rows[i].date, NULL, cause))
 			return -1;
 	}
 	return 0;
@@ -252,14 +263,14 @@ asye_import_dated_write(struct store *s, void *arg, char **cause)
 static int
 asye_import_dated(struct store *s, const char *path, time_t now, int today, int time)
 {
-	static const char *const tnames[] = { "person_id", "week_of", "hours", NULL };
-	static const char *const snames[] = { "person_id", "held_on", NULL };
-	static const int required[] = { 1, 1, 1 };
-	struct import_errors e = { 0 };
-	struct asye_import_dated di = { 0 };
+	static const char *const tnames[] = {"person_id", "week_of", "hours", NULL};
+	static const char *const snames[] = {"person_id", "held_on", NULL};
+	static const int required[] = {1, 1, 1};
+	struct import_errors e = {0};
+	struct asye_import_dated di = {0};
 	struct asye_roster roster;
 	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct csv_row row = {0};
 	int index[3], ncol, bad, rc, i;
 	char *summary, *why = NULL;
 
@@ -278,7 +289,9 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 		if (bad || import_required(&e, pf, "person_id") != 0)
 			continue;
 		if ((w = asye_roster_find(&roster, pf->value)) == NULL) {
-			import_error(&e, pf->line, pf->column, "person_id: unknown person \"%s\" (import the workforce first)", pf->value);
+			import_error(&e, pf->line, pf->column,
+				     "person_id: unknown person \"%s\" (import the workforce first)",
+				     pf->value);
 			continue;
 		}
 		if (import_date(&e, df, time ? "week_of" : "held_on", false, &date) != 0)
@@ -289,9 +302,14 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 			why = NULL;
 			continue;
 		}
-		if ((time ? asye_check_time(w, date, hours, today, &why) : asye_check_date(w, date, today, "held_on", &why)) != 0) {
+		if ((time ? asye_check_time(w, date, hours, today, &why)
+			  : asye_check_date(w, date, today, "held_on", &why)) != 0) {
 			const struct csv_field *at = time && strstr(why, "contracted") != NULL ? hf : df;
-			import_error(&e, at->line, at->column, "%s: %s", at == hf ? "hours" : time ? "week_of" : "held_on", why);
+			import_error(&e, at->line, at->column, "%s: %s",
+				     at == hf ? "hours"
+				     : time   ? "week_of"
+					      : "held_on",
+				     why);
 			free(why);
 			why = NULL;
 			continue;
@@ -306,7 +324,8 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 	csv_close(r);
 	asye_roster_free(&roster);
 	xasprintf(&summary, time ? "%d weeks of protected time" : "%d supervisions", di.n);
-	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, summary, asye_import_dated_write, &di);
+	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, summary,
+				asye_import_dated_write, &di);
 	free(summary);
 	for (i = 0; i < di.n; i++)
 		free(di.rows[i].person_id);

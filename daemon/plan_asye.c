@@ -105,7 +105,8 @@ asye_expected_week(const struct asye_worker *w, const struct config *cfg, int mo
 		return 0;
 	end = asye_programme_date(w, cfg, &cfg->asye_length);
 	for (d = monday; d < monday + 5; d++) {
-		if (d >= w->asye_started_on && d < end && calendar_is_working_day(cfg->calendar, d) && !asye_paused(w, d))
+		if (d >= w->asye_started_on && d < end && calendar_is_working_day(cfg->calendar, d) &&
+		    !asye_paused(w, d))
 			days++;
 	}
 	return cfg->asye_protected_share / 100.0 * w->contracted_hours * days / 5.0;
@@ -179,8 +180,8 @@ asye_status(const struct asye_worker *w, const struct config *cfg, int date, str
 		if (w->supervisions[i] <= date)
 			st->last_supervision = w->supervisions[i];
 	}
-	st->next_supervision = asye_next_supervision(w, cfg,
-	    st->last_supervision != DATE_NONE ? st->last_supervision : st->start);
+	st->next_supervision = asye_next_supervision(
+	    w, cfg, st->last_supervision != DATE_NONE ? st->last_supervision : st->start);
 	if (st->next_supervision != DATE_NONE && st->next_supervision >= st->end)
 		st->next_supervision = DATE_NONE;
 	st->supervision_overdue = st->next_supervision != DATE_NONE && st->next_supervision < date;
@@ -224,14 +225,15 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 	if (st.over_cap) {
 		/* Told once a week while it lasts, the manager and the head of service alike. */
 		for (i = 0; i < 2; i++) {
-			if ((it = asye_add(items, &n, max, ASYE_CASELOAD_OVER, i == 0 ? ASYE_TO_MANAGER : ASYE_TO_HEAD_OF_SERVICE)) == NULL)
+			if ((it = asye_add(items, &n, max, ASYE_CASELOAD_OVER,
+					   i == 0 ? ASYE_TO_MANAGER : ASYE_TO_HEAD_OF_SERVICE)) == NULL)
 				break;
 			it->due = first_wd;
 			it->until = sunday;
 			it->occurrence = it->week = monday;
 			it->urgency = w->caseload - st.cap;
-			snprintf(it->reason, sizeof it->reason, "caseload %d is above the %s of %d", w->caseload,
-			    st.in_programme ? "ASYE cap" : "alert level", st.cap);
+			snprintf(it->reason, sizeof it->reason, "caseload %d is above the %s of %d",
+				 w->caseload, st.in_programme ? "ASYE cap" : "alert level", st.cap);
 		}
 	}
 	if (!st.in_programme)
@@ -242,11 +244,13 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 		it->until = sunday;
 		it->occurrence = it->week = monday;
 		it->urgency = (int)(st.expected - st.actual + 0.5);
-		snprintf(it->reason, sizeof it->reason, "protected time %.1f h of %.1f h expected over the %d weeks to %s",
-		    st.actual, st.expected, asye_window_weeks(&cfg->asye_window), date_format(st.window_to, a));
+		snprintf(it->reason, sizeof it->reason,
+			 "protected time %.1f h of %.1f h expected over the %d weeks to %s", st.actual,
+			 st.expected, asye_window_weeks(&cfg->asye_window), date_format(st.window_to, a));
 	}
 
-	if (st.next_supervision != DATE_NONE && (it = asye_add(items, &n, max, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER)) != NULL) {
+	if (st.next_supervision != DATE_NONE &&
+	    (it = asye_add(items, &n, max, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER)) != NULL) {
 		/* Overdue from the working day after its date; repeated each week until one is held. */
 		due = calendar_add_working_days(cal, st.next_supervision, 1);
 		it->occurrence = st.next_supervision;
@@ -260,7 +264,8 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 		it->until = it->week + 6;
 		it->urgency = date - st.next_supervision;
 		snprintf(it->reason, sizeof it->reason, "supervision was due by %s (last held %s)",
-		    date_format(st.next_supervision, a), st.last_supervision != DATE_NONE ? date_format(st.last_supervision, b) : "never");
+			 date_format(st.next_supervision, a),
+			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, b) : "never");
 	}
 
 	/* Every point not held: a reminder before it, an escalation once it has passed. */
@@ -273,7 +278,7 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 			it->until = point;
 			it->occurrence = point;
 			snprintf(it->reason, sizeof it->reason, "review point %d (%s) is due on %s", i + 1,
-			    duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
+				 duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
 			break; /* later points are reminded when their turn comes */
 		}
 		if ((it = asye_add(items, &n, max, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE)) == NULL)
@@ -282,8 +287,9 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 		it->until = date_add_months(st.end, 1);
 		it->occurrence = point;
 		it->urgency = 100 + date - point;
-		snprintf(it->reason, sizeof it->reason, "review point %d (%s) passed on %s with no review recorded", i + 1,
-		    duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
+		snprintf(it->reason, sizeof it->reason,
+			 "review point %d (%s) passed on %s with no review recorded", i + 1,
+			 duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
 	}
 	return n;
 }

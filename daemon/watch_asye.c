@@ -20,8 +20,9 @@
 #include "watch.h"
 #include "xmalloc.h"
 
-static const char *const asye_month_names[] = { "January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December" };
+static const char *const asye_month_names[] = {"January",   "February", "March",    "April",
+					       "May",	    "June",	"July",	    "August",
+					       "September", "October",	"November", "December"};
 
 /* Escape text for HTML. */
 static char *
@@ -54,10 +55,11 @@ asye_html(const char *s)
 /* Who holds a role for a team: [team] override, the role's email, the workforce (same team, then anyone). */
 static int
 asye_route_role(struct store *s, const struct config *cfg, const struct asye_roster *r, const char *team,
-    const char *role, char **email, char **desc, char **missing)
+		const char *role, char **email, char **desc, char **missing)
 {
 	const struct config_team *t = team != NULL ? config_team(cfg, team) : NULL;
-	const char *key = role, *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
+	const char *key = role,
+		   *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
 	struct role_route route;
 	char *cause = NULL;
 	int i, pass;
@@ -107,7 +109,8 @@ asye_advice(enum asye_rule rule)
 	case ASYE_REVIEW_DUE:
 		return "Please arrange the review and record it when held (driftwatchctl asye review).";
 	case ASYE_REVIEW_MISSED:
-		return "The review point has passed with no review recorded. Please make sure it is held and recorded "
+		return "The review point has passed with no review recorded. Please make sure it is held and "
+		       "recorded "
 		       "(driftwatchctl asye review).";
 	case ASYE_CASELOAD_OVER:
 		return "Please agree a plan to bring the caseload back within the cap.";
@@ -149,7 +152,7 @@ asye_notice_new(struct asye_notice **out, int *n)
 /* The notices of one worker's planned items. */
 static void
 asye_worker_notices(struct store *s, const struct config *cfg, const struct asye_roster *r,
-    const struct asye_worker *w, int date, struct asye_notice **out, int *n)
+		    const struct asye_worker *w, int date, struct asye_notice **out, int *n)
 {
 	struct asye_item items[ASYE_ITEMS_MAX];
 	char occ[11], wk[11], *who, *line, *eline, *eadv;
@@ -172,29 +175,37 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 				no->recipient = xstrdup(w->manager_email);
 				xasprintf(&no->to_desc, "team manager %s", w->manager_email);
 			} else {
-				xasprintf(&no->missing, "worker %s has no manager_email (set it in the workforce import)", w->person_id);
+				xasprintf(&no->missing,
+					  "worker %s has no manager_email (set it in the workforce import)",
+					  w->person_id);
 				xasprintf(&no->to_desc, "team manager: no manager_email");
 			}
 		} else
-			asye_route_role(s, cfg, r, w->team, "head-of-service", &no->recipient, &no->to_desc, &no->missing);
+			asye_route_role(s, cfg, r, w->team, "head-of-service", &no->recipient, &no->to_desc,
+					&no->missing);
 
 		if (it->week != 0)
-			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s:%s", no->rule, w->person_id, date_format(it->occurrence, occ),
-			    date_format(it->week, wk), no->recipient != NULL ? no->recipient : "-");
+			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s:%s", no->rule, w->person_id,
+				  date_format(it->occurrence, occ), date_format(it->week, wk),
+				  no->recipient != NULL ? no->recipient : "-");
 		else
-			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s", no->rule, w->person_id, date_format(it->occurrence, occ),
-			    no->recipient != NULL ? no->recipient : "-");
+			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s", no->rule, w->person_id,
+				  date_format(it->occurrence, occ),
+				  no->recipient != NULL ? no->recipient : "-");
 
 		/* Staff are named to their own managers; children never appear here. */
-		xasprintf(&who, "%s %s (%s%s%s)", w->person_id, w->name, w->team[0] != '\0' ? w->team : "no team",
-		    w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
-		    w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
+		xasprintf(&who, "%s %s (%s%s%s)", w->person_id, w->name,
+			  w->team[0] != '\0' ? w->team : "no team",
+			  w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
+			  w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
 		xasprintf(&line, "%s: %s.", who, it->reason);
 		xasprintf(&no->subject, "%s", asye_subject(it->rule));
-		xasprintf(&no->text, "%s\n\n%s\n\n-- \nSent by driftwatch (rule %s).\n", line, asye_advice(it->rule), no->rule);
+		xasprintf(&no->text, "%s\n\n%s\n\n-- \nSent by driftwatch (rule %s).\n", line,
+			  asye_advice(it->rule), no->rule);
 		eline = asye_html(line);
 		eadv = asye_html(asye_advice(it->rule));
-		xasprintf(&no->html,
+		xasprintf(
+		    &no->html,
 		    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>%s</p><p>%s</p>"
 		    "<p style=\"color:#555\">Sent by driftwatch.</p></body></html>",
 		    eline, eadv);
@@ -209,7 +220,7 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 /* The assistant directors' compliance lists for date's month: one per recipient. */
 static void
 asye_month_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
-    struct asye_notice **out, int *n)
+		   struct asye_notice **out, int *n)
 {
 	struct asye_status st;
 	char a[11], b[11], c[11], *email, *desc, *missing, *line, *e;
@@ -230,7 +241,8 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 		for (j = 0; j < *n; j++) {
 			if (strcmp((*out)[j].rule, "compliance-list") == 0 &&
 			    ((email == NULL && (*out)[j].recipient == NULL) ||
-				(email != NULL && (*out)[j].recipient != NULL && strcmp(email, (*out)[j].recipient) == 0)))
+			     (email != NULL && (*out)[j].recipient != NULL &&
+			      strcmp(email, (*out)[j].recipient) == 0)))
 				no = &(*out)[j];
 		}
 		first = no == NULL;
@@ -243,53 +255,70 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			no->recipient = email;
 			no->to_desc = desc;
 			no->missing = missing;
-			xasprintf(&no->reason, "monthly ASYE compliance list for %s %d", asye_month_names[m - 1], y);
-			xasprintf(&no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m, email != NULL ? email : "-");
+			xasprintf(&no->reason, "monthly ASYE compliance list for %s %d",
+				  asye_month_names[m - 1], y);
+			xasprintf(&no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m,
+				  email != NULL ? email : "-");
 			xasprintf(&no->subject, "ASYE compliance: %s %d", asye_month_names[m - 1], y);
-			xasprintf(&no->text, "ASYE compliance list for %s %d: each newly qualified social worker's protected "
-					     "time over the last %d weeks, last supervision, next review point and caseload.\n\n",
+			xasprintf(
+			    &no->text,
+			    "ASYE compliance list for %s %d: each newly qualified social worker's protected "
+			    "time over the last %d weeks, last supervision, next review point and "
+			    "caseload.\n\n",
 			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
-			xasprintf(&no->html, "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>ASYE "
-					     "compliance list for %s %d.</p><table border=\"1\" cellpadding=\"4\" "
-					     "style=\"border-collapse:collapse\"><tr><th>Worker</th><th>Team</th><th>Protected time "
-					     "(last %d weeks)</th><th>Last supervision</th><th>Next review point</th><th>Caseload</th></tr>",
-			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
+			xasprintf(&no->html,
+				  "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>ASYE "
+				  "compliance list for %s %d.</p><table border=\"1\" cellpadding=\"4\" "
+				  "style=\"border-collapse:collapse\"><tr><th>Worker</th><th>Team</"
+				  "th><th>Protected time "
+				  "(last %d weeks)</th><th>Last supervision</th><th>Next review "
+				  "point</th><th>Caseload</th></tr>",
+				  asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
 		} else
 			free(email), free(desc), free(missing);
 		if (cfg->asye_anonymise)
 			xasprintf(&line, "%s", w->person_id);
 		else
 			xasprintf(&line, "%s %s", w->person_id, w->name);
-		xappendf(&no->text, "- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review point %s; "
-				    "caseload %d (cap %d)%s\n",
-		    line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected, st.behind ? " (behind)" : "",
-		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
-		    st.supervision_overdue ? " (overdue)" : "", st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none",
-		    w->caseload, st.cap, st.over_cap ? " (over)" : "");
+		xappendf(&no->text,
+			 "- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
+			 "point %s; "
+			 "caseload %d (cap %d)%s\n",
+			 line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
+			 st.behind ? " (behind)" : "",
+			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
+			 st.supervision_overdue ? " (overdue)" : "",
+			 st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", w->caseload,
+			 st.cap, st.over_cap ? " (over)" : "");
 		e = asye_html(line);
 		xappendf(&no->html, "<tr><td>%s</td>", e);
 		free(e);
 		e = asye_html(w->team);
-		xappendf(&no->html, "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td><td>%d of %d%s</td></tr>", e,
+		xappendf(
+		    &no->html,
+		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td><td>%d of %d%s</td></tr>", e,
 		    st.actual, st.expected, st.behind ? " (behind)" : "",
 		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
-		    st.supervision_overdue ? " (overdue)" : "", st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none",
-		    w->caseload, st.cap, st.over_cap ? " (over)" : "");
+		    st.supervision_overdue ? " (overdue)" : "",
+		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", w->caseload,
+		    st.cap, st.over_cap ? " (over)" : "");
 		free(e);
 		free(line);
 	}
 	for (j = 0; j < *n; j++) {
 		if (strcmp((*out)[j].rule, "compliance-list") == 0) {
-			xappendf(&(*out)[j].text, "\n-- \nSent by driftwatch on the first working day of the month.\n");
-			xappendf(&(*out)[j].html, "</table><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
+			xappendf(&(*out)[j].text,
+				 "\n-- \nSent by driftwatch on the first working day of the month.\n");
+			xappendf(&(*out)[j].html,
+				 "</table><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
 		}
 	}
 }
 
 /* See asye.h. */
 int
-asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date, const char *person_id,
-    struct asye_notice **out, int *n, char **cause)
+asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
+	     const char *person_id, struct asye_notice **out, int *n, char **cause)
 {
 	int i;
 
@@ -313,7 +342,8 @@ asye_notices_free(struct asye_notice *notices, int n)
 
 	for (i = 0; i < n; i++) {
 		struct asye_notice *no = &notices[i];
-		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc), free(no->missing);
+		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc),
+		    free(no->missing);
 		free(no->dedupe_key), free(no->subject), free(no->text), free(no->html), free(no->batch_text);
 		free(no->batch_html), free(no->reason);
 	}
@@ -354,8 +384,8 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 		if (date > no->until)
 			continue;
 		if (no->recipient == NULL) {
-			log_warnx("asye: %s %s: nobody to tell: %s", no->rule, no->person_id != NULL ? no->person_id : "list",
-			    no->missing);
+			log_warnx("asye: %s %s: nobody to tell: %s", no->rule,
+				  no->person_id != NULL ? no->person_id : "list", no->missing);
 			continue;
 		}
 		memset(&item, 0, sizeof item);
@@ -371,10 +401,11 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 		if (outbox_enqueue(s, cfg, &item, now, &added, cause) != 0)
 			goto out;
 		if (added) {
-			log_info("asye: %s %s: notice to %s", no->rule, no->person_id != NULL ? no->person_id : "list", no->recipient);
+			log_info("asye: %s %s: notice to %s", no->rule,
+				 no->person_id != NULL ? no->person_id : "list", no->recipient);
 			xasprintf(&detail, "%s to %s: %s", no->rule, no->recipient, no->reason);
-			if (audit_add(s, now, "daemon", "asye-notice", no->person_id != NULL ? no->person_id : "asye", detail,
-				cause) != 0) {
+			if (audit_add(s, now, "daemon", "asye-notice",
+				      no->person_id != NULL ? no->person_id : "asye", detail, cause) != 0) {
 				free(detail);
 				goto out;
 			}
@@ -383,12 +414,15 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 	}
 	/* Positions change with each new week and month: plan again then. */
 	watch_asye_next(next,
-	    calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7), cfg->send_window.open), now);
+			calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7),
+					    cfg->send_window.open),
+			now);
 	date_to_ymd(date, &y, &m, &d);
 	watch_asye_next(next,
-	    calendar_local_time(calendar_next_working_day(cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
-		cfg->send_window.open),
-	    now);
+			calendar_local_time(calendar_next_working_day(
+						cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
+					    cfg->send_window.open),
+			now);
 	rc = 0;
 out:
 	asye_notices_free(notices, n);
@@ -396,4 +430,4 @@ out:
 	return rc;
 }
 
-const struct watcher watch_asye = { "asye", watch_asye_fire };
+const struct watcher watch_asye = {"asye", watch_asye_fire};

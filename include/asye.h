@@ -51,8 +51,8 @@ int import_supervisions(struct store *s, const char *path, time_t now, int today
 
 /* One notice the watcher would send. */
 struct asye_notice {
-	char *rule;	  /* "time-behind" ..., "compliance-list" */
-	char *person_id;  /* NULL for the monthly list */
+	char *rule;	 /* "time-behind" ..., "compliance-list" */
+	char *person_id; /* NULL for the monthly list */
 	int due, until;
 	time_t fire_at;	  /* the send window's opening on the due date */
 	char *recipient;  /* NULL when nobody has an email for it */
@@ -70,7 +70,7 @@ struct asye_notice {
  * the assistant directors' monthly compliance lists. 0, or -1 with *cause.
  */
 int asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
-    const char *person_id, struct asye_notice **out, int *n, char **cause);
+		 const char *person_id, struct asye_notice **out, int *n, char **cause);
 void asye_notices_free(struct asye_notice *notices, int n);
 
 #endif

@@ -20,7 +20,8 @@ struct asye_week {
 	double hours;
 };
 
-/* A pause in the programme (long leave), local dates inclusive: later programme dates move on by its length. */
+/* A pause in the programme (long leave), local dates inclusive: later programme dates move on by its length.
+ */
 struct asye_pause {
 	int from, to;
 };
@@ -41,11 +42,11 @@ struct asye_worker {
 };
 
 enum asye_rule {
-	ASYE_TIME_BEHIND,	   /* protected time short over the rolling window */
-	ASYE_SUPERVISION_OVERDUE,  /* the next supervision's date has passed */
-	ASYE_REVIEW_DUE,	   /* a review point is coming */
-	ASYE_REVIEW_MISSED,	   /* a review point passed unrecorded: escalation */
-	ASYE_CASELOAD_OVER,	   /* caseload above the cap (ASYE) or the alert level (others) */
+	ASYE_TIME_BEHIND,	  /* protected time short over the rolling window */
+	ASYE_SUPERVISION_OVERDUE, /* the next supervision's date has passed */
+	ASYE_REVIEW_DUE,	  /* a review point is coming */
+	ASYE_REVIEW_MISSED,	  /* a review point passed unrecorded: escalation */
+	ASYE_CASELOAD_OVER,	  /* caseload above the cap (ASYE) or the alert level (others) */
 };
 
 enum asye_to {
@@ -67,8 +68,8 @@ struct asye_item {
 
 /* Where a worker stands at a date. */
 struct asye_status {
-	bool in_programme; /* an ASYE, started and not finished at date */
-	int start, end;	   /* programme dates, pauses added (DATE_NONE when not an ASYE) */
+	bool in_programme;	    /* an ASYE, started and not finished at date */
+	int start, end;		    /* programme dates, pauses added (DATE_NONE when not an ASYE) */
 	int window_from, window_to; /* the complete weeks measured: first Monday, last Sunday */
 	double expected, actual;    /* protected hours over the window */
 	bool behind;
@@ -104,7 +105,8 @@ void asye_status(const struct asye_worker *w, const struct config *cfg, int date
  * The notices for this worker that are live at date (due on or before, until on or after) or still
  * to come; at most max. Returns how many.
  */
-int asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items, int max);
+int asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items,
+	      int max);
 /* The assistant director's monthly list for date's month: its due date (the first working day) and until. */
 void asye_month_list_dates(const struct config *cfg, int date, int *due, int *until);
 

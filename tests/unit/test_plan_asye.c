@@ -42,8 +42,9 @@ setup(void **state)
 		return -1;
 	xasprintf(&path, "%s/dw.ini", tmpdir);
 	f = fopen(path, "w");
-	fprintf(f, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n",
-	    top != NULL ? top : ".", tmpdir);
+	fprintf(f,
+		"[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n",
+		top != NULL ? top : ".", tmpdir);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	free(path);
@@ -104,8 +105,8 @@ static void
 test_part_time_pro_rata(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 22.5);
-	struct asye_week weeks[] = { { D(2023, 2, 6), 2.25 }, { D(2023, 2, 13), 2.25 }, { D(2023, 2, 20), 2.25 },
-		{ D(2023, 2, 27), 2.25 } };
+	struct asye_week weeks[] = {
+	    {D(2023, 2, 6), 2.25}, {D(2023, 2, 13), 2.25}, {D(2023, 2, 20), 2.25}, {D(2023, 2, 27), 2.25}};
 	struct asye_status st;
 
 	(void)state;
@@ -134,8 +135,8 @@ static void
 test_bank_holiday_week(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_week weeks[] = { { D(2023, 3, 20), 3.7 }, { D(2023, 3, 27), 3.7 }, { D(2023, 4, 3), 2.96 },
-		{ D(2023, 4, 10), 2.96 } };
+	struct asye_week weeks[] = {
+	    {D(2023, 3, 20), 3.7}, {D(2023, 3, 27), 3.7}, {D(2023, 4, 3), 2.96}, {D(2023, 4, 10), 2.96}};
 	struct asye_status st;
 
 	(void)state;
@@ -160,15 +161,15 @@ static void
 test_window_not_single_week(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_week weeks[] = { { D(2023, 2, 6), 0 }, { D(2023, 2, 13), 7.4 }, { D(2023, 2, 20), 3.7 },
-		{ D(2023, 2, 27), 3.7 } };
+	struct asye_week weeks[] = {
+	    {D(2023, 2, 6), 0}, {D(2023, 2, 13), 7.4}, {D(2023, 2, 20), 3.7}, {D(2023, 2, 27), 3.7}};
 	struct asye_item items[ASYE_ITEMS_MAX];
 	struct asye_status st;
 	int n;
 
 	(void)state;
 	w.weeks = weeks, w.nweeks = 4;
-	w.supervisions = (const int[]){ D(2023, 3, 1) }, w.nsupervisions = 1;
+	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
 	asye_status(&w, cfg, D(2023, 3, 6), &st);
 	assert_false(st.behind);
 	n = asye_plan(&w, cfg, D(2023, 3, 6), items, ASYE_ITEMS_MAX);
@@ -236,7 +237,7 @@ static void
 test_supervision_overdue(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int held[] = { D(2023, 3, 3) }; /* Friday: fortnightly, so due Friday 17 March */
+	int held[] = {D(2023, 3, 3)}; /* Friday: fortnightly, so due Friday 17 March */
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	struct asye_status st;
@@ -272,7 +273,7 @@ static void
 test_review_points(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int held[] = { D(2023, 4, 6) };
+	int held[] = {D(2023, 4, 6)};
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	int n;
@@ -304,7 +305,7 @@ static void
 test_pause_extends(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_pause pause[] = { { D(2023, 3, 1), D(2023, 3, 31) } }; /* 31 days */
+	struct asye_pause pause[] = {{D(2023, 3, 1), D(2023, 3, 31)}}; /* 31 days */
 	struct asye_status st;
 
 	(void)state;
@@ -342,7 +343,7 @@ test_caseload_caps(void **state)
 	int n;
 
 	(void)state;
-	w.supervisions = (const int[]){ D(2023, 3, 1) }, w.nsupervisions = 1;
+	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
 	w.caseload = 18;
 	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
@@ -399,7 +400,7 @@ struct digest {
 
 void
 digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-    const char *target, enum digest_better better)
+		  const char *target, enum digest_better better)
 {
 	(void)area, (void)unit, (void)target, (void)better;
 	snprintf(d->figures[d->nfigures], sizeof d->figures[0], "%s", name);
@@ -416,8 +417,9 @@ digest_add_list_item(struct digest *d, const char *area, const char *list, const
 static void
 test_digest(void **state)
 {
-	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37), c = worker(DATE_NONE, 37);
-	struct digest_period p = { D(2023, 3, 1), D(2023, 3, 31), 0, 0 };
+	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37),
+			   c = worker(DATE_NONE, 37);
+	struct digest_period p = {D(2023, 3, 1), D(2023, 3, 31), 0, 0};
 	struct digest d;
 	struct store *s;
 	char *path, *cause = NULL;
@@ -462,17 +464,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_part_time_pro_rata),
-		cmocka_unit_test(test_bank_holiday_week),
-		cmocka_unit_test(test_window_not_single_week),
-		cmocka_unit_test(test_weeks_before_start),
-		cmocka_unit_test(test_supervision_cadence),
-		cmocka_unit_test(test_supervision_overdue),
-		cmocka_unit_test(test_review_points),
-		cmocka_unit_test(test_pause_extends),
-		cmocka_unit_test(test_caseload_caps),
-		cmocka_unit_test(test_month_list_dates),
-		cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_part_time_pro_rata),
+	    cmocka_unit_test(test_bank_holiday_week),
+	    cmocka_unit_test(test_window_not_single_week),
+	    cmocka_unit_test(test_weeks_before_start),
+	    cmocka_unit_test(test_supervision_cadence),
+	    cmocka_unit_test(test_supervision_overdue),
+	    cmocka_unit_test(test_review_points),
+	    cmocka_unit_test(test_pause_extends),
+	    cmocka_unit_test(test_caseload_caps),
+	    cmocka_unit_test(test_month_list_dates),
+	    cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
