@@ -39,6 +39,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "explain", ctl_explain, "explain KIND ... [--at DATE] [--json]   the plan behind a record's notices" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
+	{ "asye", ctl_asye, "asye time|supervision|review|pause|list ...   ASYE records and where each stands" },
+	{ "caseloads", ctl_caseloads, "caseloads [--over] [--json]  caseloads against the caps" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },
 	{ NULL, NULL, NULL },

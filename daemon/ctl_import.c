@@ -123,6 +123,9 @@ static const struct ctl_command ctl_import_commands[] = {
 	{ "ssda903", ctl_import_ssda903, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv (SSDA903)" },
 	{ "permanence", ctl_import_permanence, "permanence FILE.csv         case_ref, plan, agreed_on" },
 	{ "disputes", ctl_import_disputes, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
+	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
+	{ "protected-time", ctl_import_protected_time, "protected-time FILE.csv     person_id, week_of, hours" },
+	{ "supervisions", ctl_import_supervisions, "supervisions FILE.csv       person_id, held_on" },
 	{ NULL, NULL, NULL },
 };
 

@@ -12,12 +12,14 @@
 extern const struct watcher watch_actions;
 extern const struct watcher watch_disputes;
 extern const struct watcher watch_reviews;
+extern const struct watcher watch_asye;
 
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
 	&watch_actions,
 	&watch_disputes,
 	&watch_reviews,
+	&watch_asye,
 	NULL,
 };
 

@@ -169,6 +169,41 @@ static const char *const store_migrations[] = {
 	"  dispute_id INTEGER,"
 	"  raised_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (case_ref, period_start));",
+	/* 5: ASYE and caseloads: the workforce, protected time, supervisions, review points, pauses. */
+	"CREATE TABLE workers ("
+	"  person_id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT,"
+	"  role TEXT NOT NULL,"
+	"  team TEXT NOT NULL DEFAULT '',"
+	"  manager_email TEXT,"
+	"  asye_started_on INTEGER,"	/* local date (days since 1970-01-01); NULL unless an ASYE */
+	"  contracted_hours REAL NOT NULL,"
+	"  caseload INTEGER NOT NULL DEFAULT 0,"
+	"  rev INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE worker_caseloads ("	/* caseload as recorded on a date, for the digest's history */
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  recorded_on INTEGER NOT NULL,"
+	"  caseload INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, recorded_on));"
+	"CREATE TABLE asye_protected_time ("
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  week_of INTEGER NOT NULL,"	/* the Monday */
+	"  hours REAL NOT NULL,"
+	"  PRIMARY KEY (person_id, week_of));"
+	"CREATE TABLE asye_supervisions ("
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  held_on INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, held_on));"
+	"CREATE TABLE asye_reviews ("
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  held_on INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, held_on));"
+	"CREATE TABLE asye_pauses ("
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  from_on INTEGER NOT NULL,"
+	"  to_on INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, from_on));",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

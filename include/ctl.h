@@ -44,6 +44,12 @@ int ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *ta
 /* Subcommand families (one ctl_*.c each). */
 int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
+int ctl_asye(struct ctl *c, int argc, char **argv);
+int ctl_caseloads(struct ctl *c, int argc, char **argv);
+int ctl_explain_worker(struct ctl *c, int argc, char **argv);
+int ctl_import_workforce(struct ctl *c, int argc, char **argv);
+int ctl_import_protected_time(struct ctl *c, int argc, char **argv);
+int ctl_import_supervisions(struct ctl *c, int argc, char **argv);
 int ctl_outbox(struct ctl *c, int argc, char **argv);
 int ctl_test_send(struct ctl *c, int argc, char **argv);
 int ctl_explain(struct ctl *c, int argc, char **argv);

@@ -24,6 +24,8 @@ struct watcher {
 
 /* Run every watcher at now, each in its own transaction; *next = the earliest next wake (0: none). */
 int schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next);
+/* Each watcher (watch_*.c). */
+
 /* The watchers, NULL-terminated. */
 extern const struct watcher *const schedule_watchers[];
 

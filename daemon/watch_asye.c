@@ -1,0 +1,433 @@
+/*
+ * watch_asye.c: the ASYE and caseload watcher. Plans every worker at now (plan_asye.c), turns
+ * the items into notices with their recipients and dedupe keys, and enqueues those whose day has
+ * come: team managers' reminders carry batch_text so one manager gets one message per send window
+ * for all their ASYEs; a review point passed unrecorded goes alone to the head of service; the
+ * assistant director gets the compliance list on the first working day of each month.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asye.h"
+#include "audit.h"
+#include "calendar.h"
+#include "config.h"
+#include "log.h"
+#include "outbox.h"
+#include "roles.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+static const char *const asye_month_names[] = {"January",   "February", "March",    "April",
+					       "May",	    "June",	"July",	    "August",
+					       "September", "October",	"November", "December"};
+
+/* Escape text for HTML. */
+static char *
+asye_html(const char *s)
+{
+	char *out = NULL;
+
+	xappendf(&out, "%s", "");
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '<':
+			xappendf(&out, "&lt;");
+			break;
+		case '>':
+			xappendf(&out, "&gt;");
+			break;
+		case '&':
+			xappendf(&out, "&amp;");
+			break;
+		case '"':
+			xappendf(&out, "&quot;");
+			break;
+		default:
+			xappendf(&out, "%c", *s);
+		}
+	}
+	return out;
+}
+
+/* Who holds a role for a team: [team] override, the role's email, the workforce (same team, then anyone). */
+static int
+asye_route_role(struct store *s, const struct config *cfg, const struct asye_roster *r, const char *team,
+		const char *role, char **email, char **desc, char **missing)
+{
+	const struct config_team *t = team != NULL ? config_team(cfg, team) : NULL;
+	const char *key = role,
+		   *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
+	struct role_route route;
+	char *cause = NULL;
+	int i, pass;
+
+	if (t != NULL && strcmp(role, "head-of-service") == 0 && t->head_of_service != NULL)
+		key = t->head_of_service;
+	if (t != NULL && strcmp(role, "assistant-director") == 0 && t->assistant_director != NULL)
+		key = t->assistant_director;
+	if (roles_route(s, cfg, key, &route, &cause) == 0) {
+		*email = xstrdup(route.email);
+		xasprintf(desc, "%s (role %s) %s", what, key, route.email);
+		role_route_free(&route);
+		return 0;
+	}
+	role_route_free(&route);
+	if (key == role) {
+		for (pass = 0; pass < 2; pass++) {
+			for (i = 0; i < r->n; i++) {
+				const struct asye_worker *w = &r->workers[i];
+				if (strcmp(w->role, role) != 0 || w->email == NULL ||
+				    (pass == 0 && (team == NULL || strcmp(w->team, team) != 0)))
+					continue;
+				*email = xstrdup(w->email);
+				xasprintf(desc, "%s %s (%s) %s", what, w->person_id, w->team, w->email);
+				free(cause);
+				return 0;
+			}
+		}
+	}
+	xasprintf(missing, "%s; nor is there a %s with an email in the workforce", cause, role);
+	xasprintf(desc, "%s (role %s): no email", what, key);
+	free(cause);
+	*email = NULL;
+	return -1;
+}
+
+/* What the team manager is asked to do about each rule. */
+static const char *
+asye_advice(enum asye_rule rule)
+{
+	switch (rule) {
+	case ASYE_TIME_BEHIND:
+		return "Please agree when the protected development time will be taken, and record it "
+		       "(driftwatchctl asye time).";
+	case ASYE_SUPERVISION_OVERDUE:
+		return "Please hold the supervision and record it (driftwatchctl asye supervision).";
+	case ASYE_REVIEW_DUE:
+		return "Please arrange the review and record it when held (driftwatchctl asye review).";
+	case ASYE_REVIEW_MISSED:
+		return "The review point has passed with no review recorded. Please make sure it is held and "
+		       "recorded "
+		       "(driftwatchctl asye review).";
+	case ASYE_CASELOAD_OVER:
+		return "Please agree a plan to bring the caseload back within the cap.";
+	}
+	return "";
+}
+
+/* A short subject for each rule: nothing identifying. */
+static const char *
+asye_subject(enum asye_rule rule)
+{
+	switch (rule) {
+	case ASYE_TIME_BEHIND:
+		return "ASYE: protected time behind";
+	case ASYE_SUPERVISION_OVERDUE:
+		return "ASYE: supervision overdue";
+	case ASYE_REVIEW_DUE:
+		return "ASYE: review point coming";
+	case ASYE_REVIEW_MISSED:
+		return "ASYE: review point passed unrecorded";
+	case ASYE_CASELOAD_OVER:
+		return "Caseload above the cap";
+	}
+	return "ASYE";
+}
+
+/* Append one notice slot. */
+static struct asye_notice *
+asye_notice_new(struct asye_notice **out, int *n)
+{
+	struct asye_notice *no;
+
+	*out = xreallocarray(*out, (size_t)*n + 1, sizeof **out);
+	no = &(*out)[(*n)++];
+	memset(no, 0, sizeof *no);
+	return no;
+}
+
+/* The notices of one worker's planned items. */
+static void
+asye_worker_notices(struct store *s, const struct config *cfg, const struct asye_roster *r,
+		    const struct asye_worker *w, int date, struct asye_notice **out, int *n)
+{
+	struct asye_item items[ASYE_ITEMS_MAX];
+	char occ[11], wk[11], *who, *line, *eline, *eadv;
+	int i, k = asye_plan(w, cfg, date, items, ASYE_ITEMS_MAX);
+
+	for (i = 0; i < k; i++) {
+		const struct asye_item *it = &items[i];
+		struct asye_notice *no = asye_notice_new(out, n);
+
+		no->rule = xstrdup(asye_rule_name(it->rule));
+		no->person_id = xstrdup(w->person_id);
+		no->due = it->due;
+		no->until = it->until;
+		no->fire_at = calendar_local_time(it->due, cfg->send_window.open);
+		no->escalation = it->escalation;
+		no->urgency = it->urgency;
+		no->reason = xstrdup(it->reason);
+		if (it->to == ASYE_TO_MANAGER) {
+			if (w->manager_email != NULL && *w->manager_email != '\0') {
+				no->recipient = xstrdup(w->manager_email);
+				xasprintf(&no->to_desc, "team manager %s", w->manager_email);
+			} else {
+				xasprintf(&no->missing,
+					  "worker %s has no manager_email (set it in the workforce import)",
+					  w->person_id);
+				xasprintf(&no->to_desc, "team manager: no manager_email");
+			}
+		} else
+			asye_route_role(s, cfg, r, w->team, "head-of-service", &no->recipient, &no->to_desc,
+					&no->missing);
+
+		if (it->week != 0)
+			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s:%s", no->rule, w->person_id,
+				  date_format(it->occurrence, occ), date_format(it->week, wk),
+				  no->recipient != NULL ? no->recipient : "-");
+		else
+			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s", no->rule, w->person_id,
+				  date_format(it->occurrence, occ),
+				  no->recipient != NULL ? no->recipient : "-");
+
+		/* Staff are named to their own managers; children never appear here. */
+		xasprintf(&who, "%s %s (%s%s%s)", w->person_id, w->name,
+			  w->team[0] != '\0' ? w->team : "no team",
+			  w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
+			  w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
+		xasprintf(&line, "%s: %s.", who, it->reason);
+		xasprintf(&no->subject, "%s", asye_subject(it->rule));
+		xasprintf(&no->text, "%s\n\n%s\n\n-- \nSent by driftwatch (rule %s).\n", line,
+			  asye_advice(it->rule), no->rule);
+		eline = asye_html(line);
+		eadv = asye_html(asye_advice(it->rule));
+		xasprintf(
+		    &no->html,
+		    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>%s</p><p>%s</p>"
+		    "<p style=\"color:#555\">Sent by driftwatch.</p></body></html>",
+		    eline, eadv);
+		if (!it->escalation) {
+			xasprintf(&no->batch_text, "%s\n   %s", line, asye_advice(it->rule));
+			xasprintf(&no->batch_html, "%s<br>%s", eline, eadv);
+		}
+		free(who), free(line), free(eline), free(eadv);
+	}
+}
+
+/* The assistant directors' compliance lists for date's month: one per recipient. */
+static void
+asye_month_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
+		   struct asye_notice **out, int *n)
+{
+	struct asye_status st;
+	char a[11], b[11], c[11], *email, *desc, *missing, *line, *e;
+	int due, until, y, m, d, i, j, first;
+
+	asye_month_list_dates(cfg, date, &due, &until);
+	date_to_ymd(date, &y, &m, &d);
+	for (i = 0; i < r->n; i++) {
+		const struct asye_worker *w = &r->workers[i];
+		struct asye_notice *no = NULL;
+
+		asye_status(w, cfg, date, &st);
+		if (!st.in_programme)
+			continue;
+		email = desc = missing = NULL;
+		asye_route_role(s, cfg, r, w->team, "assistant-director", &email, &desc, &missing);
+		/* The list this worker belongs to: the one already started for the same recipient. */
+		for (j = 0; j < *n; j++) {
+			if (strcmp((*out)[j].rule, "compliance-list") == 0 &&
+			    ((email == NULL && (*out)[j].recipient == NULL) ||
+			     (email != NULL && (*out)[j].recipient != NULL &&
+			      strcmp(email, (*out)[j].recipient) == 0)))
+				no = &(*out)[j];
+		}
+		first = no == NULL;
+		if (first) {
+			no = asye_notice_new(out, n);
+			no->rule = xstrdup("compliance-list");
+			no->due = due;
+			no->until = until;
+			no->fire_at = calendar_local_time(due, cfg->send_window.open);
+			no->recipient = email;
+			no->to_desc = desc;
+			no->missing = missing;
+			xasprintf(&no->reason, "monthly ASYE compliance list for %s %d",
+				  asye_month_names[m - 1], y);
+			xasprintf(&no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m,
+				  email != NULL ? email : "-");
+			xasprintf(&no->subject, "ASYE compliance: %s %d", asye_month_names[m - 1], y);
+			xasprintf(
+			    &no->text,
+			    "ASYE compliance list for %s %d: each newly qualified social worker's protected "
+			    "time over the last %d weeks, last supervision, next review point and "
+			    "caseload.\n\n",
+			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
+			xasprintf(&no->html,
+				  "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>ASYE "
+				  "compliance list for %s %d.</p><table border=\"1\" cellpadding=\"4\" "
+				  "style=\"border-collapse:collapse\"><tr><th>Worker</th><th>Team</"
+				  "th><th>Protected time "
+				  "(last %d weeks)</th><th>Last supervision</th><th>Next review "
+				  "point</th><th>Caseload</th></tr>",
+				  asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
+		} else
+			free(email), free(desc), free(missing);
+		if (cfg->asye_anonymise)
+			xasprintf(&line, "%s", w->person_id);
+		else
+			xasprintf(&line, "%s %s", w->person_id, w->name);
+		xappendf(&no->text,
+			 "- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
+			 "point %s; "
+			 "caseload %d (cap %d)%s\n",
+			 line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
+			 st.behind ? " (behind)" : "",
+			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
+			 st.supervision_overdue ? " (overdue)" : "",
+			 st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", w->caseload,
+			 st.cap, st.over_cap ? " (over)" : "");
+		e = asye_html(line);
+		xappendf(&no->html, "<tr><td>%s</td>", e);
+		free(e);
+		e = asye_html(w->team);
+		xappendf(
+		    &no->html,
+		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td><td>%d of %d%s</td></tr>", e,
+		    st.actual, st.expected, st.behind ? " (behind)" : "",
+		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
+		    st.supervision_overdue ? " (overdue)" : "",
+		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", w->caseload,
+		    st.cap, st.over_cap ? " (over)" : "");
+		free(e);
+		free(line);
+	}
+	for (j = 0; j < *n; j++) {
+		if (strcmp((*out)[j].rule, "compliance-list") == 0) {
+			xappendf(&(*out)[j].text,
+				 "\n-- \nSent by driftwatch on the first working day of the month.\n");
+			xappendf(&(*out)[j].html,
+				 "</table><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
+		}
+	}
+}
+
+/* See asye.h. */
+int
+asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
+	     const char *person_id, struct asye_notice **out, int *n, char **cause)
+{
+	int i;
+
+	(void)cause;
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < r->n; i++) {
+		if (person_id == NULL || strcmp(person_id, r->workers[i].person_id) == 0)
+			asye_worker_notices(s, cfg, r, &r->workers[i], date, out, n);
+	}
+	if (person_id == NULL)
+		asye_month_notices(s, cfg, r, date, out, n);
+	return 0;
+}
+
+/* See asye.h. */
+void
+asye_notices_free(struct asye_notice *notices, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct asye_notice *no = &notices[i];
+		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc),
+		    free(no->missing);
+		free(no->dedupe_key), free(no->subject), free(no->text), free(no->html), free(no->batch_text);
+		free(no->batch_html), free(no->reason);
+	}
+	free(notices);
+}
+
+/* Keep the earliest future instant. */
+static void
+watch_asye_next(time_t *next, time_t t, time_t now)
+{
+	if (t > now && (*next == 0 || t < *next))
+		*next = t;
+}
+
+/* Fire what is due; see watch.h. */
+static int
+watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *next, char **cause)
+{
+	struct asye_roster r;
+	struct asye_notice *notices;
+	struct outbox_item item;
+	int date = calendar_local_date(now), n, i, added, y, m, d, rc = -1;
+	char *detail;
+
+	if (asye_roster_load(s, NULL, &r, cause) != 0)
+		return -1;
+	if (asye_notices(s, cfg, &r, date, NULL, &notices, &n, cause) != 0) {
+		asye_roster_free(&r);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct asye_notice *no = &notices[i];
+
+		if (no->fire_at > now) {
+			watch_asye_next(next, no->fire_at, now);
+			continue;
+		}
+		if (date > no->until)
+			continue;
+		if (no->recipient == NULL) {
+			log_warnx("asye: %s %s: nobody to tell: %s", no->rule,
+				  no->person_id != NULL ? no->person_id : "list", no->missing);
+			continue;
+		}
+		memset(&item, 0, sizeof item);
+		item.dedupe_key = no->dedupe_key;
+		item.kind = no->escalation ? "escalation" : no->person_id == NULL ? "digest" : "reminder";
+		item.recipient = no->recipient;
+		item.subject = no->subject;
+		item.body_text = no->text;
+		item.body_html = no->html;
+		item.batch_text = no->batch_text;
+		item.batch_html = no->batch_html;
+		item.urgency = no->urgency;
+		if (outbox_enqueue(s, cfg, &item, now, &added, cause) != 0)
+			goto out;
+		if (added) {
+			log_info("asye: %s %s: notice to %s", no->rule,
+				 no->person_id != NULL ? no->person_id : "list", no->recipient);
+			xasprintf(&detail, "%s to %s: %s", no->rule, no->recipient, no->reason);
+			if (audit_add(s, now, "daemon", "asye-notice",
+				      no->person_id != NULL ? no->person_id : "asye", detail, cause) != 0) {
+				free(detail);
+				goto out;
+			}
+			free(detail);
+		}
+	}
+	/* Positions change with each new week and month: plan again then. */
+	watch_asye_next(next,
+			calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7),
+					    cfg->send_window.open),
+			now);
+	date_to_ymd(date, &y, &m, &d);
+	watch_asye_next(next,
+			calendar_local_time(calendar_next_working_day(
+						cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
+					    cfg->send_window.open),
+			now);
+	rc = 0;
+out:
+	asye_notices_free(notices, n);
+	asye_roster_free(&r);
+	return rc;
+}
+
+const struct watcher watch_asye = {"asye", watch_asye_fire};

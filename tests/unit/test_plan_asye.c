@@ -1,0 +1,481 @@
+/*
+ * test_plan_asye.c: the ASYE and caseload planner across weekends and bank holidays (the real
+ * England and Wales file): protected time pro rata for part-time hours and bank holiday weeks,
+ * measured over the rolling window; the supervision cadence changing at 6 weeks and 6 months; a
+ * pause moving the programme dates; review reminders and escalations; caseload caps; the monthly
+ * list's date; and the digest figures from a real store.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "asye.h"
+#include "config.h"
+#include "digest.h"
+#include "plan_asye.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static char tmpdir[] = "/tmp/dwasyeXXXXXX";
+static struct config *cfg;
+
+#define D(y, m, d) date_from_ymd(y, m, d)
+
+/* Load the default rules with the real bank holidays. */
+static int
+setup(void **state)
+{
+	const char *top = getenv("DRIFTWATCH_TOP");
+	char *path, *cause = NULL;
+	FILE *f;
+
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	xasprintf(&path, "%s/dw.ini", tmpdir);
+	f = fopen(path, "w");
+	fprintf(f,
+		"[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n",
+		top != NULL ? top : ".", tmpdir);
+	fclose(f);
+	cfg = config_load(path, &cause);
+	free(path);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char *cmd;
+
+	(void)state;
+	config_free(cfg);
+	xasprintf(&cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return -1;
+	free(cmd);
+	return 0;
+}
+
+/* A full-time ASYE starting on a Monday, with nothing recorded. */
+static struct asye_worker
+worker(int start, double hours)
+{
+	struct asye_worker w;
+
+	memset(&w, 0, sizeof w);
+	w.person_id = "P001";
+	w.name = "Alex Example";
+	w.role = "asye";
+	w.team = "North";
+	w.manager_email = "tm@council.example";
+	w.asye_started_on = start;
+	w.contracted_hours = hours;
+	w.caseload = 10;
+	return w;
+}
+
+/* Find an item by rule and recipient (NULL when absent). */
+static const struct asye_item *
+find(const struct asye_item *items, int n, enum asye_rule rule, enum asye_to to)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].rule == rule && items[i].to == to)
+			return &items[i];
+	}
+	return NULL;
+}
+
+/* Part-time: 10% of 22.5 hours is 2.25 a week; 4 weeks expect 9.0. */
+static void
+test_part_time_pro_rata(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 22.5);
+	struct asye_week weeks[] = {
+	    {D(2023, 2, 6), 2.25}, {D(2023, 2, 13), 2.25}, {D(2023, 2, 20), 2.25}, {D(2023, 2, 27), 2.25}};
+	struct asye_status st;
+
+	(void)state;
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 2, 6)) - 2.25) < 1e-9);
+	w.weeks = weeks, w.nweeks = 4;
+	asye_status(&w, cfg, D(2023, 3, 6), &st);
+	assert_true(fabs(st.expected - 9.0) < 1e-9);
+	assert_true(fabs(st.actual - 9.0) < 1e-9);
+	assert_false(st.behind);
+	weeks[3].hours = 2.0;
+	asye_status(&w, cfg, D(2023, 3, 6), &st);
+	assert_true(st.behind);
+	/* The same hours are plenty for a 20-hour contract (2.0 a week). */
+	w.contracted_hours = 20;
+	weeks[3].hours = 2.0;
+	weeks[0].hours = weeks[1].hours = weeks[2].hours = 2.0;
+	asye_status(&w, cfg, D(2023, 3, 6), &st);
+	assert_false(st.behind);
+}
+
+/*
+ * A bank holiday week expects working days / 5 of the week's share: Easter 2023 (Good Friday
+ * 7 April, Easter Monday 10 April) gives two 4-day weeks of 2.96 h each for a 37-hour contract.
+ */
+static void
+test_bank_holiday_week(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_week weeks[] = {
+	    {D(2023, 3, 20), 3.7}, {D(2023, 3, 27), 3.7}, {D(2023, 4, 3), 2.96}, {D(2023, 4, 10), 2.96}};
+	struct asye_status st;
+
+	(void)state;
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 3, 27)) - 3.7) < 1e-9);
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 4, 3)) - 2.96) < 1e-9);
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 4, 10)) - 2.96) < 1e-9);
+	/* Christmas 2022 week: Monday 26 and Tuesday 27 December are bank holidays: 3/5. */
+	w.asye_started_on = D(2022, 12, 1);
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2022, 12, 26)) - 2.22) < 1e-9);
+	w.asye_started_on = D(2023, 1, 9);
+	w.weeks = weeks, w.nweeks = 4;
+	/* Measured on Monday 17 April (itself a working day): the 4 weeks to Sunday 16 April. */
+	asye_status(&w, cfg, D(2023, 4, 17), &st);
+	assert_int_equal(st.window_from, D(2023, 3, 20));
+	assert_int_equal(st.window_to, D(2023, 4, 16));
+	assert_true(fabs(st.expected - 13.32) < 1e-9);
+	assert_false(st.behind);
+}
+
+/* A single short week is made up within the window; only a shortfall over the window counts. */
+static void
+test_window_not_single_week(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_week weeks[] = {
+	    {D(2023, 2, 6), 0}, {D(2023, 2, 13), 7.4}, {D(2023, 2, 20), 3.7}, {D(2023, 2, 27), 3.7}};
+	struct asye_item items[ASYE_ITEMS_MAX];
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	w.weeks = weeks, w.nweeks = 4;
+	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
+	asye_status(&w, cfg, D(2023, 3, 6), &st);
+	assert_false(st.behind);
+	n = asye_plan(&w, cfg, D(2023, 3, 6), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
+	/* Only complete weeks count: on Wednesday 8 March the week of 6 March is not measured yet. */
+	asye_status(&w, cfg, D(2023, 3, 8), &st);
+	assert_int_equal(st.window_to, D(2023, 3, 5));
+	/* A week later the extra week still covers the new empty week (7.4 + 3.7 + 3.7 + 0). */
+	asye_status(&w, cfg, D(2023, 3, 13), &st);
+	assert_false(st.behind);
+	/* Two weeks later the double week has left the window: 7.4 of 14.8, behind. */
+	asye_status(&w, cfg, D(2023, 3, 20), &st);
+	assert_true(st.behind);
+	assert_true(fabs(st.actual - 7.4) < 1e-9);
+	n = asye_plan(&w, cfg, D(2023, 3, 22), items, ASYE_ITEMS_MAX);
+	assert_non_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
+	assert_int_equal(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER)->due, D(2023, 3, 20));
+	assert_int_equal(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER)->until, D(2023, 3, 26));
+}
+
+/* Weeks before the start do not count; a start on a Wednesday expects 3/5 of that week. */
+static void
+test_weeks_before_start(void **state)
+{
+	struct asye_worker w = worker(D(2023, 3, 8), 37);
+	struct asye_status st;
+
+	(void)state;
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 2, 27))) < 1e-9);
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 3, 6)) - 2.22) < 1e-9);
+	asye_status(&w, cfg, D(2023, 3, 13), &st);
+	assert_true(fabs(st.expected - 2.22) < 1e-9);
+	assert_true(st.behind);
+	/* In the first (incomplete) week nothing is measured, so nothing is behind. */
+	asye_status(&w, cfg, D(2023, 3, 10), &st);
+	assert_false(st.behind);
+	/* Before the start: not in the programme. */
+	asye_status(&w, cfg, D(2023, 3, 7), &st);
+	assert_false(st.in_programme);
+}
+
+/* Weekly until week 6, fortnightly until month 6, monthly after. */
+static void
+test_supervision_cadence(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+
+	(void)state;
+	/* None held: the first is due a week after the start. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 1, 9)), D(2023, 1, 16));
+	/* Week 5 (13 Feb, 5 weeks in): still weekly. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 2, 13)), D(2023, 2, 20));
+	/* Week 6 reached (20 Feb = start + 6w): fortnightly. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 2, 20)), D(2023, 3, 6));
+	/* The day before 6 months (9 July): fortnightly. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 7, 8)), D(2023, 7, 22));
+	/* 6 months reached (9 July): monthly. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 7, 9)), D(2023, 8, 9));
+	/* Monthly over month ends: 31 Aug + 1 month = 30 Sep. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 8, 31)), D(2023, 9, 30));
+}
+
+/* Supervision overdue: reminded the working day after, and again each week while it lasts. */
+static void
+test_supervision_overdue(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	int held[] = {D(2023, 3, 3)}; /* Friday: fortnightly, so due Friday 17 March */
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *it;
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	w.supervisions = held, w.nsupervisions = 1;
+	asye_status(&w, cfg, D(2023, 3, 17), &st);
+	assert_false(st.supervision_overdue);
+	n = asye_plan(&w, cfg, D(2023, 3, 17), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	/* The working day after a Friday is Monday. */
+	assert_int_equal(it->due, D(2023, 3, 20));
+	assert_int_equal(it->occurrence, D(2023, 3, 17));
+	/* Saturday: overdue, the reminder still waits for Monday. */
+	asye_status(&w, cfg, D(2023, 3, 18), &st);
+	assert_true(st.supervision_overdue);
+	/* The week after, a fresh reminder for that week. */
+	n = asye_plan(&w, cfg, D(2023, 3, 28), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
+	assert_int_equal(it->due, D(2023, 3, 27));
+	assert_int_equal(it->week, D(2023, 3, 27));
+	assert_int_equal(it->occurrence, D(2023, 3, 17));
+	/* Over Easter: the week of 10 April starts on Tuesday 11th (Easter Monday). */
+	n = asye_plan(&w, cfg, D(2023, 4, 12), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
+	assert_int_equal(it->due, D(2023, 4, 11));
+}
+
+/* Review points: reminded 10 working days before, escalated to the head of service after. */
+static void
+test_review_points(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	int held[] = {D(2023, 4, 6)};
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *it;
+	int n;
+
+	(void)state;
+	/* Point 1 on 9 April (a Sunday); 10 working days before, across Good Friday: 24 March. */
+	n = asye_plan(&w, cfg, D(2023, 3, 20), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	assert_int_equal(it->occurrence, D(2023, 4, 9));
+	assert_int_equal(it->due, D(2023, 3, 24));
+	assert_int_equal(it->until, D(2023, 4, 9));
+	/* Passed unrecorded: escalation the working day after (Easter Monday skipped: 11 April). */
+	n = asye_plan(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(it);
+	assert_true(it->escalation);
+	assert_int_equal(it->due, D(2023, 4, 11));
+	/* Recorded: no escalation, and the next reminder is for 6 months. */
+	w.reviews = held, w.nreviews = 1;
+	n = asye_plan(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	it = find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER);
+	assert_int_equal(it->occurrence, D(2023, 7, 9));
+}
+
+/* A pause (long leave) moves the programme dates on by its length and expects no time in it. */
+static void
+test_pause_extends(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_pause pause[] = {{D(2023, 3, 1), D(2023, 3, 31)}}; /* 31 days */
+	struct asye_status st;
+
+	(void)state;
+	asye_status(&w, cfg, D(2023, 2, 1), &st);
+	assert_int_equal(st.end, D(2024, 1, 9));
+	assert_int_equal(st.next_review, D(2023, 4, 9));
+	w.pauses = pause, w.npauses = 1;
+	asye_status(&w, cfg, D(2023, 2, 1), &st);
+	assert_int_equal(st.end, D(2024, 2, 9));
+	assert_int_equal(st.next_review, D(2023, 5, 10));
+	/* No protected time is expected while paused. */
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 3, 13))) < 1e-9);
+	/* The week the pause ends on a Friday expects nothing; the week it starts (Wednesday) 2/5. */
+	assert_true(fabs(asye_expected_week(&w, cfg, D(2023, 2, 27)) - 1.48) < 1e-9);
+	/* A supervision due inside the pause (13 March) moves on by the pause's 31 days. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 2, 27)), D(2023, 4, 13));
+	/* The 6-week boundary is unaffected (before the pause), the 6-month one moves on. */
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 7, 20)), D(2023, 8, 3));
+	assert_int_equal(asye_next_supervision(&w, cfg, D(2023, 8, 9)), D(2023, 9, 9));
+	/* A two-year programme: length 24m. */
+	w.npauses = 0;
+	cfg->asye_length.n = 24;
+	asye_status(&w, cfg, D(2023, 2, 1), &st);
+	assert_int_equal(st.end, D(2025, 1, 9));
+	cfg->asye_length.n = 12;
+}
+
+/* Caseloads: an ASYE above 18, an experienced social worker above 22. */
+static void
+test_caseload_caps(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *m, *h;
+	int n;
+
+	(void)state;
+	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
+	w.caseload = 18;
+	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
+	w.caseload = 19;
+	/* Saturday 4 March: the week's notice was due on Monday 27 Feb, still sendable until Sunday. */
+	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	m = find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER);
+	h = find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(m);
+	assert_non_null(h);
+	assert_int_equal(m->due, D(2023, 2, 27));
+	assert_int_equal(m->until, D(2023, 3, 5));
+	assert_int_equal(m->week, D(2023, 2, 27));
+	assert_false(h->escalation);
+	/* After the programme: the experienced alert level applies. */
+	n = asye_plan(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
+	w.caseload = 23;
+	n = asye_plan(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
+	assert_non_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
+	assert_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
+	/* Never an ASYE. */
+	w.asye_started_on = DATE_NONE;
+	w.role = "social-worker";
+	w.caseload = 22;
+	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	assert_int_equal(n, 0);
+}
+
+/* The assistant director's list: the first working day of the month. */
+static void
+test_month_list_dates(void **state)
+{
+	int due, until;
+
+	(void)state;
+	asye_month_list_dates(cfg, D(2023, 5, 17), &due, &until);
+	assert_int_equal(due, D(2023, 5, 2)); /* 1 May 2023 was the early May bank holiday */
+	asye_month_list_dates(cfg, D(2022, 1, 20), &due, &until);
+	assert_int_equal(due, D(2022, 1, 4)); /* Saturday 1st, Monday 3rd substitute day */
+	assert_int_equal(until, D(2022, 1, 11));
+	asye_month_list_dates(cfg, D(2023, 7, 3), &due, &until);
+	assert_int_equal(due, D(2023, 7, 3)); /* 1 July 2023 was a Saturday */
+}
+
+/* The digest's figures, with stand-ins for digest.c's collectors. */
+struct digest {
+	char figures[8][128];
+	double values[8];
+	int nfigures;
+	char items[8][128];
+	int nitems;
+};
+
+void
+digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
+		  const char *target, enum digest_better better)
+{
+	(void)area, (void)unit, (void)target, (void)better;
+	snprintf(d->figures[d->nfigures], sizeof d->figures[0], "%s", name);
+	d->values[d->nfigures++] = value;
+}
+
+void
+digest_add_list_item(struct digest *d, const char *area, const char *list, const char *line)
+{
+	(void)area, (void)list;
+	snprintf(d->items[d->nitems++], sizeof d->items[0], "%s", line);
+}
+
+static void
+test_digest(void **state)
+{
+	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37),
+			   c = worker(DATE_NONE, 37);
+	struct digest_period p = {D(2023, 3, 1), D(2023, 3, 31), 0, 0};
+	struct digest d;
+	struct store *s;
+	char *path, *cause = NULL;
+	int changed, wk;
+
+	(void)state;
+	xasprintf(&path, "%s/digest.db", tmpdir);
+	s = store_open(path, &cause);
+	assert_non_null(s);
+	b.person_id = "P002", b.caseload = 19;
+	c.person_id = "P003", c.role = "social-worker", c.team = "South", c.caseload = 23;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(asye_store_worker(s, &a, D(2023, 3, 1), &changed, &cause), 0);
+	assert_int_equal(asye_store_worker(s, &b, D(2023, 3, 1), &changed, &cause), 0);
+	assert_int_equal(asye_store_worker(s, &c, D(2023, 3, 1), &changed, &cause), 0);
+	/* P001 has all their time and a supervision on 30 March; P002 neither. As at the month's end
+	 * (Friday 31 March) the complete weeks are those of 27 Feb to 20 March. */
+	for (wk = D(2023, 2, 27); wk <= D(2023, 3, 27); wk += 7)
+		assert_int_equal(asye_store_time(s, "P001", wk, 3.7, &cause), 0);
+	assert_int_equal(asye_store_supervision(s, "P001", D(2023, 3, 30), NULL, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(asye_digest(s, cfg, &p, &d, &cause), 0);
+	assert_int_equal(d.nfigures, 3);
+	assert_true(fabs(d.values[0] - 50) < 1e-9);
+	assert_true(fabs(d.values[1] - 50) < 1e-9);
+	assert_true(fabs(d.values[2] - 2) < 1e-9);
+	assert_int_equal(d.nitems, 2);
+	assert_string_equal(d.items[0], "North: 1 of 2 above cap (50%)");
+	assert_string_equal(d.items[1], "South: 1 of 1 above cap (100%)");
+	/* February: nobody was in the workforce yet (caseloads are recorded from 1 March). */
+	p.first = D(2023, 2, 1), p.last = D(2023, 2, 28);
+	memset(&d, 0, sizeof d);
+	assert_int_equal(asye_digest(s, cfg, &p, &d, &cause), 0);
+	assert_true(isnan(d.values[0]));
+	assert_true(fabs(d.values[2]) < 1e-9);
+	store_close(s);
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_part_time_pro_rata),
+	    cmocka_unit_test(test_bank_holiday_week),
+	    cmocka_unit_test(test_window_not_single_week),
+	    cmocka_unit_test(test_weeks_before_start),
+	    cmocka_unit_test(test_supervision_cadence),
+	    cmocka_unit_test(test_supervision_overdue),
+	    cmocka_unit_test(test_review_points),
+	    cmocka_unit_test(test_pause_extends),
+	    cmocka_unit_test(test_caseload_caps),
+	    cmocka_unit_test(test_month_list_dates),
+	    cmocka_unit_test(test_digest),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
