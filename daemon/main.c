@@ -211,11 +211,29 @@ main_stopcheck_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(m->base);
 }
 
+/*
+ * The hard bound of a graceful stop: if closing connections hangs after the loop ended (a silent
+ * SMTP server being sent QUIT), leave anyway. Only async-signal-safe calls here; rows left
+ * 'sending' go out again at the next start.
+ */
+static void
+main_sigalrm_handler(int sig)
+{
+	static const char msg[] = "<4>main: stop took too long; exiting now\n";
+	ssize_t n;
+
+	(void)sig;
+	n = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)n;
+	_exit(0);
+}
+
 /* SIGTERM/SIGINT: first one stops gracefully, a second one exits at once. */
 static void
 main_sigterm_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct main_state *m = arg;
+	struct sigaction sa;
 
 	(void)what;
 	if (m->stopping) {
@@ -233,6 +251,10 @@ main_sigterm_cb(evutil_socket_t fd, short what, void *arg)
 		dispatcher_stop(m->dispatcher);
 	main_timer_add(&m->ev_stop, MAIN_STOP_SECONDS * 1000);
 	main_timer_add(&m->ev_stopcheck, 50);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = main_sigalrm_handler;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(MAIN_STOP_SECONDS);
 }
 
 /* Set the process's time zone from the config. */

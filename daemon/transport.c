@@ -296,6 +296,12 @@ transport_easy_new(struct transport_job *job)
 	curl_easy_setopt(easy, CURLOPT_URL, c->url);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, (long)c->timeout);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, (long)(c->timeout < 10 ? c->timeout : 10));
+	/*
+	 * SMTP sends QUIT when a connection closes and waits for the answer, by default for 120 s,
+	 * blocking the loop (and a graceful stop) on a server that went silent. curl copies this
+	 * bound to the handle that closes cached connections, so it holds at shutdown too.
+	 */
+	curl_easy_setopt(easy, CURLOPT_SERVER_RESPONSE_TIMEOUT, (long)c->timeout);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->errbuf);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, transport_discard_cb);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, c->verify ? 1L : 0L);
