@@ -107,13 +107,7 @@ finish() {
 
 # Start the SMTP fake on a free port: $SMTP_PORT, messages in $T/mail. Extra options pass through.
 start_smtp() {
-	SMTP_PORT=$(free_port)
-	rm -f "$T/smtp.ready"
-	$PY "$TOP/tests/fakes/smtp_server.py" --port "$SMTP_PORT" --out "$T/mail" --ready-file "$T/smtp.ready" "$@" \
-		>>"$T/smtp.log" 2>&1 &
-	SMTP_PID=$!
-	FAKE_PIDS="$FAKE_PIDS $SMTP_PID"
-	wait_until 10 test -f "$T/smtp.ready" || fail "SMTP fake did not start"
+	start_smtp_on "$(free_port)" "$@"
 }
 
 # An smtp transport section for the fake (plain, loopback), as the default transport.
