@@ -54,4 +54,25 @@ grep -q "^Subject: Reminders: 3 items need your attention" "$f" || fail "batch s
 ok "three reminders to one person arrive as one message, all recorded sent"
 
 stop_daemon || fail "daemon exit status"
+
+# test-send: a real message through the named transport, its result printed.
+out=$(ctl test-send mail check@council.example) || fail "test-send failed: $out"
+echo "$out" | grep -q "^mail: ok" || fail "test-send printed: $out"
+f=$(mail_files_to check@council.example)
+[ -n "$f" ] && grep -q "^Subject: driftwatch test message" $f || fail "the test message did not arrive"
+ok "test-send: $out"
+
+# A permanent refusal (550) makes the notice dead at once and the admin is told, by the file
+# transport since the mail one is failing.
+kill "$SMTP_PID"; wait "$SMTP_PID" 2>/dev/null
+start_smtp_on "$SMTP_PORT" --reject 550
+printf '[transport "spool"]\ntype = file\nspool = %s/spool\n' "$T" >>"$T/dw.ini"
+ctl outbox add nobody@council.example --urgent --key refused --subject "Refused" >/dev/null
+start_daemon
+wait_until 15 sh -c "ls $T/spool 2>/dev/null | grep -q alert" || fail "the admin was not told of a dead notice"
+[ "$(ctl outbox list --state dead | grep -c nobody@council.example)" -eq 1 ] || fail "the refused notice is not dead"
+grep -q "could not be delivered" "$T"/spool/*alert* || fail "admin alert subject"
+grep -q "admin@council.example" "$T"/spool/*alert* || fail "admin alert recipient"
+ok "a 550 is dead at once; the admin is told through the other transport"
+stop_daemon || fail "daemon exit status"
 finish
