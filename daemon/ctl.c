@@ -202,7 +202,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "driftwatchctl: %s\n", cause);
 		return CTL_EX_CONFIG;
 	}
-	if (clock_injected() != NULL && debug)
+	if (clock_injected() != NULL)
 		log_warnx("driftwatchctl: DRIFTWATCH_NOW=%s: the clock is injected", clock_injected());
 	c.now = clock_now();
 	c.today = calendar_local_date(c.now);

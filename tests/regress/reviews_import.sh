@@ -29,7 +29,7 @@ for name, rows in want.items():
     assert reasons == skipped, line
 assert "not read: placed_for_adoption.csv, previous_permanence.csv, sw_episodes.csv" in text
 PYEOF
-[ "$(grep -c '(row skipped)$' "$T/err")" -eq "$(($(wc -l <"$T/err")))" ] || fail "stderr holds more than skipped rows"
+[ "$(grep -c '(row skipped)$' "$T/err")" -eq "$(grep -vc 'DRIFTWATCH_NOW=' "$T/err")" ] || fail "stderr holds more than skipped rows"
 grep -q "episodes.csv:47:35: REC E4B ends the period of care but DEC is empty (row skipped)" "$T/err" || fail "a skipped row is not named"
 ok "--no-strict imports the fake extract, every row of each file accounted for"
 
