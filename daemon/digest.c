@@ -34,6 +34,7 @@ struct digest_item {
 struct digest {
 	char *name;
 	int year, month;
+	int as_at; /* the last day the figures cover: the month's last, or today in a month not over */
 	bool previous_phase; /* adding last month's figures: fill .previous, drop list items */
 	char *sections[CONFIG_LIST_MAX];
 	int nsections;
@@ -286,7 +287,7 @@ digest_area(struct store *s, const struct config *cfg, const char *area, const s
 /* See digest.h. */
 int
 digest_build(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
-    struct digest **out, char **cause)
+    int today, struct digest **out, char **cause)
 {
 	struct digest_period cur, prev;
 	struct digest *d;
@@ -301,6 +302,11 @@ digest_build(struct store *s, const struct config *cfg, const struct config_dige
 			d->sections[d->nsections++] = xstrdup(digest_all_sections[i]);
 	}
 	digest_period_of(year, month, &cur);
+	if (today >= cur.first && today < cur.last) {
+		cur.last = today; /* month to date */
+		cur.to = calendar_local_time(today + 1, 0);
+	}
+	d->as_at = cur.last;
 	date_to_ymd(cur.first - 1, &py, &pm, &dd);
 	digest_period_of(py, pm, &prev);
 	for (i = 0; i < d->nsections; i++) {
@@ -334,6 +340,21 @@ digest_previous_label(const struct digest *d, char *buf, size_t len)
 	int y = d->month == 1 ? d->year - 1 : d->year, m = d->month == 1 ? 12 : d->month - 1;
 
 	digest_month_label(y, m, buf, len);
+}
+
+/* Is the digest's month not over (figures as at a day before its end)? The day into buf (11 bytes). */
+static int
+digest_month_to_date(const struct digest *d, char *buf, size_t len)
+{
+	int y, m, dd;
+
+	if (len < 11 || d->as_at == 0)
+		return 0;
+	date_to_ymd(d->as_at + 1, &y, &m, &dd);
+	if (dd == 1)
+		return 0;
+	date_format(d->as_at, buf);
+	return 1;
 }
 
 /* See digest.h. */
@@ -416,19 +437,26 @@ digest_change(const struct digest_figure *f)
 	return f->value > f->previous ? CHANGE_UP : CHANGE_DOWN;
 }
 
-/* The change as words with an arrow (UTF-8 in text; html gives entities). */
+/* The change as an arrow for the direction the figure moved and a word for whether that is good. */
 static const char *
-digest_change_word(enum digest_change c, int html)
+digest_change_word(const struct digest_figure *f, int html)
 {
+	enum digest_change c = digest_change(f);
+	int up = !isnan(f->value) && !isnan(f->previous) && f->value > f->previous;
+
 	switch (c) {
 	case CHANGE_NONE:
 		return html ? "&ndash;" : "-";
 	case CHANGE_SAME:
 		return html ? "&#9654; same" : "\xe2\x86\x92 same";
 	case CHANGE_BETTER:
-		return html ? "&#9650; better" : "\xe2\x86\x91 better";
+		if (html)
+			return up ? "&#9650; better" : "&#9660; better";
+		return up ? "\xe2\x86\x91 better" : "\xe2\x86\x93 better";
 	case CHANGE_WORSE:
-		return html ? "&#9660; worse" : "\xe2\x86\x93 worse";
+		if (html)
+			return up ? "&#9650; worse" : "&#9660; worse";
+		return up ? "\xe2\x86\x91 worse" : "\xe2\x86\x93 worse";
 	case CHANGE_UP:
 		return html ? "&#9650; up" : "\xe2\x86\x91 up";
 	case CHANGE_DOWN:
@@ -486,17 +514,19 @@ digest_target_label(const struct digest_figure *f, char *buf, size_t len)
 char *
 digest_text(const struct digest *d)
 {
-	char month[32], prev[32], v[32], p[32], t[32], *out = NULL, *subject = digest_subject(d);
+	char month[32], prev[32], v[32], p[32], t[32], asat[11], *out = NULL, *subject = digest_subject(d);
 	const char *last_list;
 	int i, k, met;
 
 	digest_month_label(d->year, d->month, month, sizeof month);
 	digest_previous_label(d, prev, sizeof prev);
 	xappendf(&out, "%s\n\n", subject);
-	xappendf(&out,
-	    "Each figure is as at the end of %s, beside %s's and its target.\n"
-	    "Children are named by case reference only.\n",
-	    month, prev);
+	if (digest_month_to_date(d, asat, sizeof asat))
+		xappendf(&out, "%s is not over: each figure is as at %s, month to date, beside %s's and its target.\n",
+		    month, asat, prev);
+	else
+		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month, prev);
+	xappendf(&out, "Children are named by case reference only.\n");
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
 
@@ -514,7 +544,7 @@ digest_text(const struct digest *d)
 			met = digest_on_target(f);
 			xappendf(&out, "- %s: %s (last month %s; %s%s%s) %s\n", f->name, v, p,
 			    *t != '\0' ? "target " : "no target", t,
-			    met == 1 ? ", met" : met == 0 ? ", not met" : "", digest_change_word(digest_change(f), 0));
+			    met == 1 ? ", met" : met == 0 ? ", not met" : "", digest_change_word(f, 0));
 		}
 		last_list = NULL;
 		for (k = 0; k < d->nitems; k++) {
@@ -616,7 +646,7 @@ digest_html(const struct digest *d)
 {
 	static const char *const this_colour[] = { "#2471a3" };
 	static const char *const last_colour[] = { "#a9cce3" };
-	char month[32], prev[32], v[32], p[32], t[32], *out = NULL, *subject = digest_subject(d);
+	char month[32], prev[32], v[32], p[32], t[32], asat[11], *out = NULL, *subject = digest_subject(d);
 	const char *last_list, *colour;
 	double share;
 	int i, k, met;
@@ -632,9 +662,12 @@ digest_html(const struct digest *d)
 		       "style=\"max-width:680px;font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;\">"
 		       "<tr><td style=\"padding:12px;\">\n<h1 style=\"font-size:20px;margin:0 0 8px 0;\">");
 	digest_html_escape(&out, subject);
-	xappendf(&out, "</h1>\n<p style=\"font-size:14px;margin:0 0 12px 0;\">Each figure is as at the end of %s, "
-		       "beside %s&#39;s and its target. Children are named by case reference only.</p>\n",
-	    month, prev);
+	xappendf(&out, "</h1>\n<p style=\"font-size:14px;margin:0 0 12px 0;\">");
+	if (digest_month_to_date(d, asat, sizeof asat))
+		xappendf(&out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
+	else
+		xappendf(&out, "Each figure is as at the end of %s, ", month);
+	xappendf(&out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n", prev);
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
 
@@ -668,7 +701,7 @@ digest_html(const struct digest *d)
 			    met == 1 ? " style=\"color:#1e8449;\"" : met == 0 ? " style=\"color:#c0392b;\"" : "");
 			digest_html_escape(&out, *t != '\0' ? t : "none");
 			xappendf(&out, "%s</td><td style=\"color:%s;\">%s</td></tr>\n",
-			    met == 1 ? " (met)" : met == 0 ? " (not met)" : "", colour, digest_change_word(c, 1));
+			    met == 1 ? " (met)" : met == 0 ? " (not met)" : "", colour, digest_change_word(f, 1));
 			/* Percentages get a bar for this month over one for last month. */
 			if (strcmp(f->unit, "%") == 0 && !isnan(f->value)) {
 				xappendf(&out, "<tr><td colspan=\"5\" style=\"padding:0 4px 6px 4px;\">");
@@ -769,7 +802,7 @@ digest_summary(const struct digest *d)
 		digest_value(f->previous, f->unit, p, sizeof p);
 		digest_target_label(f, t, sizeof t);
 		xappendf(&out, "- %s: %s (last month %s; target %s) %s\n", f->name, v, p, t,
-		    digest_change_word(digest_change(f), 0));
+		    digest_change_word(f, 0));
 	}
 	xappendf(&out, "The full digest with every figure goes by email.\n");
 	free(subject);

@@ -6,6 +6,7 @@
 #ifndef DRIFTWATCH_DIGEST_H
 #define DRIFTWATCH_DIGEST_H
 
+#include <stdbool.h>
 #include <time.h>
 
 struct config;
@@ -58,10 +59,11 @@ struct digest *digest_new(const char *name, int year, int month);
 void digest_free(struct digest *d);
 /*
  * Build the digest of (year, month) for dc's sections (dc NULL: every section): each area for
- * the month and again for the month before. 0, or -1 with *cause.
+ * the month and again for the month before. A month not over by today is reported month to
+ * date, as at today. 0, or -1 with *cause.
  */
 int digest_build(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
-    struct digest **out, char **cause);
+    int today, struct digest **out, char **cause);
 /* The renderings; caller frees. Subject: "Children's services timescales — February 2021". */
 char *digest_subject(const struct digest *d);
 char *digest_text(const struct digest *d);
@@ -79,6 +81,22 @@ int digest_figure_count(const struct digest *d);
 /* A list's items in the order added; digest_list_item returns NULL past the end. */
 int digest_list_count(const struct digest *d, const char *area, const char *list);
 const char *digest_list_item(const struct digest *d, const char *area, const char *list, int i);
+
+/*
+ * Sending (watch_digest.c): enqueue dc's digest of (year, month) to each of its recipients, one
+ * notice each keyed "digest:NAME:YYYY-MM:RECIPIENT" (with again: a key of its own, so an admin can
+ * send it once more). Call inside a transaction. A recipient without an email is logged, counted
+ * in *skipped and left out. *added counts new notices, *already those sent or queued before.
+ */
+struct digest_send {
+	bool urgent; /* send now, outside the send window */
+	bool again;  /* send even when already sent */
+	int added, already, skipped;
+};
+int digest_enqueue(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
+    time_t now, struct digest_send *ds, char **cause);
+/* The outbox state of a notice by dedupe key: 0 found (state, sent_at or created_at), 1 not. */
+int digest_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *at);
 
 /* Each area's contribution (the watchers implement these). 0, or -1 with *cause. */
 int actions_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
