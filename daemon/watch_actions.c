@@ -20,6 +20,7 @@
 #include "plan_actions.h"
 #include "roles.h"
 #include "watch.h"
+#include "render.h"
 #include "xmalloc.h"
 
 #define WATCH_ACTIONS_SHORT 90
@@ -43,34 +44,11 @@ watch_actions_first_warning(const char *key)
 	return true;
 }
 
-/* Escape text for HTML. */
+/* Escape text for HTML, newlines as line breaks. */
 static char *
 watch_actions_html(const char *s)
 {
-	char *out = xstrdup("");
-
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			xappendf(&out, "&lt;");
-			break;
-		case '>':
-			xappendf(&out, "&gt;");
-			break;
-		case '&':
-			xappendf(&out, "&amp;");
-			break;
-		case '"':
-			xappendf(&out, "&quot;");
-			break;
-		case '\n':
-			xappendf(&out, "<br>");
-			break;
-		default:
-			xappendf(&out, "%c", *s);
-		}
-	}
-	return out;
+	return render_html_escape(s, strlen(s), 1);
 }
 
 /* The action text cut to about n characters at a word boundary (UTF-8 safe), with "...". */

@@ -18,6 +18,7 @@
 #include "outbox.h"
 #include "roles.h"
 #include "watch.h"
+#include "render.h"
 #include "xmalloc.h"
 
 static const char *const asye_month_names[] = {"January",   "February", "March",    "April",
@@ -28,28 +29,7 @@ static const char *const asye_month_names[] = {"January",   "February", "March",
 static char *
 asye_html(const char *s)
 {
-	char *out = NULL;
-
-	xappendf(&out, "%s", "");
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			xappendf(&out, "&lt;");
-			break;
-		case '>':
-			xappendf(&out, "&gt;");
-			break;
-		case '&':
-			xappendf(&out, "&amp;");
-			break;
-		case '"':
-			xappendf(&out, "&quot;");
-			break;
-		default:
-			xappendf(&out, "%c", *s);
-		}
-	}
-	return out;
+	return render_html_escape(s, strlen(s), 0);
 }
 
 /* Who holds a role for a team: [team] override, the role's email, the workforce (same team, then anyone). */

@@ -20,6 +20,7 @@
 #include "roles.h"
 #include "store.h"
 #include "watch.h"
+#include "render.h"
 #include "xmalloc.h"
 
 /* Resolved disputes are watched this many days on, for their outcome notices. */
@@ -124,26 +125,10 @@ disputes_cat(char **buf, const char *fmt, ...)
 static void
 disputes_cat_html(char **buf, const char *line, size_t len)
 {
-	size_t i;
+	char *esc = render_html_escape(line, len, 0);
 
-	for (i = 0; i < len; i++) {
-		switch (line[i]) {
-		case '&':
-			disputes_cat(buf, "&amp;");
-			break;
-		case '<':
-			disputes_cat(buf, "&lt;");
-			break;
-		case '>':
-			disputes_cat(buf, "&gt;");
-			break;
-		case '"':
-			disputes_cat(buf, "&quot;");
-			break;
-		default:
-			disputes_cat(buf, "%c", line[i]);
-		}
-	}
+	disputes_cat(buf, "%s", esc);
+	free(esc);
 }
 
 /* A simple HTML body from the text: escaped, one line a line. */

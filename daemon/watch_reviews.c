@@ -24,6 +24,7 @@
 #include "roles.h"
 #include "store.h"
 #include "watch.h"
+#include "render.h"
 #include "xmalloc.h"
 
 /* Who a bit names, for messages and explain. */
@@ -104,29 +105,10 @@ reviews_dedupe_key(const char *case_ref, const struct review_item *it, const cha
 static void
 reviews_html_escape(char **html, const char *text)
 {
-	const char *p;
+	char *esc = render_html_escape(text, strlen(text), 1);
 
-	for (p = text; *p != '\0'; p++) {
-		switch (*p) {
-		case '&':
-			xappendf(html, "&amp;");
-			break;
-		case '<':
-			xappendf(html, "&lt;");
-			break;
-		case '>':
-			xappendf(html, "&gt;");
-			break;
-		case '"':
-			xappendf(html, "&quot;");
-			break;
-		case '\n':
-			xappendf(html, "<br>\n");
-			break;
-		default:
-			xappendf(html, "%c", *p);
-		}
-	}
+	xappendf(html, "%s", esc);
+	free(esc);
 }
 
 /* A simple HTML page for a text body. */

@@ -74,6 +74,15 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _record(self, verified, body, code):
+        with LOCK:
+            STATS["status"][str(code)] = STATS["status"].get(str(code), 0) + 1
+            if ARGS.out:
+                rec = {"id": self.headers.get("webhook-id"), "timestamp": self.headers.get("webhook-timestamp"),
+                       "body": body.decode("utf-8", "replace"), "verified": verified, "status": code}
+                with open(ARGS.out, "a") as f:
+                    f.write(json.dumps(rec) + "\n")
+
     def do_GET(self):
         with LOCK:
             STATS["requests"] += 1
@@ -106,7 +115,12 @@ class Handler(BaseHTTPRequestHandler):
         elif ARGS.mode == "410":
             code = 410
         elif ARGS.mode == "slow":
+            # The receiver has taken the notice (recorded now), but answers late: a sender killed
+            # meanwhile never learns it was accepted, and must re-send it with the same id.
+            self._record(verified, body, 200)
             time.sleep(ARGS.delay)
+            self._answer(200)
+            return
         elif ARGS.fail_first:
             if index <= ARGS.fail_first:
                 code = ARGS.status or 503
@@ -114,13 +128,7 @@ class Handler(BaseHTTPRequestHandler):
             code = ARGS.status
         if ARGS.retry_after and not 200 <= code < 300:
             extra["Retry-After"] = ARGS.retry_after
-        with LOCK:
-            STATS["status"][str(code)] = STATS["status"].get(str(code), 0) + 1
-            if ARGS.out:
-                rec = {"id": self.headers.get("webhook-id"), "timestamp": self.headers.get("webhook-timestamp"),
-                       "body": body.decode("utf-8", "replace"), "verified": verified, "status": code}
-                with open(ARGS.out, "a") as f:
-                    f.write(json.dumps(rec) + "\n")
+        self._record(verified, body, code)
         self._answer(code, b"" if 200 <= code < 300 else json.dumps({"status": code}).encode(), extra)
 
 

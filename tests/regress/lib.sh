@@ -51,33 +51,36 @@ ctl() {
 	"$DWC" -f "$T/dw.ini" "$@"
 }
 
-# Start the daemon in the background; its log goes to $T/daemon.log (appended).
+# Start the daemon in the background; its log goes to $T/daemon.log (appended). wait_log looks
+# only at what this daemon wrote.
 start_daemon() {
+	LOG_MARK=0
+	[ -f "$T/daemon.log" ] && LOG_MARK=$(wc -c <"$T/daemon.log")
 	"$DWD" -d -f "$T/dw.ini" >>"$T/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_log "started" 10 || fail "daemon did not start"
 }
 
-# Wait until the daemon log holds a line matching a pattern (at most N seconds, polling).
+# Wait until the current daemon's log holds a line matching a pattern (at most N seconds, polling).
 wait_log() {
 	pat=$1
-	n=$(($2 * 20))
-	while [ "$n" -gt 0 ]; do
-		grep -q -- "$pat" "$T/daemon.log" 2>/dev/null && return 0
+	_n=$(($2 * 20))
+	while [ "$_n" -gt 0 ]; do
+		tail -c +$((${LOG_MARK:-0} + 1)) "$T/daemon.log" 2>/dev/null | grep -q -- "$pat" && return 0
 		sleep 0.05
-		n=$((n - 1))
+		_n=$((_n - 1))
 	done
 	return 1
 }
 
 # Wait until a command succeeds (at most N seconds).
 wait_until() {
-	n=$(($1 * 20))
+	_n=$(($1 * 20))
 	shift
-	while [ "$n" -gt 0 ]; do
+	while [ "$_n" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.05
-		n=$((n - 1))
+		_n=$((_n - 1))
 	done
 	return 1
 }
@@ -88,6 +91,7 @@ stop_daemon() {
 	wait "$DAEMON_PID"
 	rc=$?
 	DAEMON_PID=
+	[ $rc -eq 0 ] || echo "daemon exit status $rc"
 	return $rc
 }
 
@@ -103,13 +107,7 @@ finish() {
 
 # Start the SMTP fake on a free port: $SMTP_PORT, messages in $T/mail. Extra options pass through.
 start_smtp() {
-	SMTP_PORT=$(free_port)
-	rm -f "$T/smtp.ready"
-	$PY "$TOP/tests/fakes/smtp_server.py" --port "$SMTP_PORT" --out "$T/mail" --ready-file "$T/smtp.ready" "$@" \
-		>>"$T/smtp.log" 2>&1 &
-	SMTP_PID=$!
-	FAKE_PIDS="$FAKE_PIDS $SMTP_PID"
-	wait_until 10 test -f "$T/smtp.ready" || fail "SMTP fake did not start"
+	start_smtp_on "$(free_port)" "$@"
 }
 
 # An smtp transport section for the fake (plain, loopback), as the default transport.
@@ -145,4 +143,20 @@ start_smtp_on() {
 	SMTP_PID=$!
 	FAKE_PIDS="$FAKE_PIDS $SMTP_PID"
 	wait_until 10 test -f "$T/smtp.ready" || fail "SMTP fake did not start"
+}
+
+# Start the webhook sink on a free port: $HOOK_PORT, requests in $T/hook.jsonl. Options pass through.
+start_sink() {
+	HOOK_PORT=$(free_port)
+	rm -f "$T/hook.ready"
+	$PY "$TOP/tests/fakes/webhook_sink.py" --port "$HOOK_PORT" --out "$T/hook.jsonl" --ready-file "$T/hook.ready" "$@" \
+		>>"$T/hook.log" 2>&1 &
+	HOOK_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $HOOK_PID"
+	wait_until 10 test -f "$T/hook.ready" || fail "webhook sink did not start"
+}
+
+# Requests the sink has recorded.
+hook_count() {
+	[ -f "$T/hook.jsonl" ] && wc -l <"$T/hook.jsonl" || echo 0
 }
