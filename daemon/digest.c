@@ -18,6 +18,7 @@
 #include "config.h"
 #include "digest.h"
 #include "outbox.h"
+#include "render.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -568,24 +569,10 @@ digest_text(const struct digest *d)
 static void
 digest_html_escape(char **out, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '<':
-			xappendf(out, "&lt;");
-			break;
-		case '>':
-			xappendf(out, "&gt;");
-			break;
-		case '&':
-			xappendf(out, "&amp;");
-			break;
-		case '"':
-			xappendf(out, "&quot;");
-			break;
-		default:
-			xappendf(out, "%c", *s);
-		}
-	}
+	char *e = render_html_escape(s, strlen(s), 0);
+
+	xappendf(out, "%s", e);
+	free(e);
 }
 
 /* A bar: a table of coloured cells, widths in percent (Outlook honours td width, not CSS). */

@@ -337,7 +337,7 @@ test_render(void **state)
 			fail_msg("text lacks \"%s\"", want);
 	}
 	assert_int_equal(rows, 1 + digest_figure_count(d));
-	assert_non_null(strstr(html, "<title>Children's services timescales \xe2\x80\x94 February 2021</title>"));
+	assert_non_null(strstr(html, "<title>Children&#39;s services timescales \xe2\x80\x94 February 2021</title>"));
 	assert_null(strstr(html, "http"));
 	assert_null(strstr(html, "<img"));
 	assert_null(strstr(html, "<script"));
