@@ -45,10 +45,11 @@ struct digest {
 	int nitems;
 };
 
-static const char *const digest_month_names[] = { "January", "February", "March", "April", "May", "June", "July",
-	"August", "September", "October", "November", "December" };
+static const char *const digest_month_names[] = {"January",   "February", "March",    "April",
+						 "May",	      "June",	  "July",     "August",
+						 "September", "October",  "November", "December"};
 
-static const char *const digest_all_sections[] = { "actions", "disputes", "reviews", "asye", "delivery" };
+static const char *const digest_all_sections[] = {"actions", "disputes", "reviews", "asye", "delivery"};
 
 /* The heading of an area. */
 static const char *
@@ -99,8 +100,8 @@ digest_parse_month(const char *s, int *year, int *month)
 {
 	char tail;
 
-	if (strlen(s) != 7 || s[4] != '-' || sscanf(s, "%4d-%2d%c", year, month, &tail) != 2 || *year < 1900 ||
-	    *month < 1 || *month > 12)
+	if (strlen(s) != 7 || s[4] != '-' || sscanf(s, "%4d-%2d%c", year, month, &tail) != 2 ||
+	    *year < 1900 || *month < 1 || *month > 12)
 		return -1;
 	return 0;
 }
@@ -155,7 +156,7 @@ digest_find(const struct digest *d, const char *area, const char *name)
 /* See digest.h. */
 void
 digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-    const char *target, enum digest_better better)
+		  const char *target, enum digest_better better)
 {
 	struct digest_figure *f;
 
@@ -258,16 +259,18 @@ digest_delivery(struct store *s, const struct digest_period *p, struct digest *d
 
 	outbox_counts(s, p->from, p->to, &sent, &retried, &dead, &pending);
 	digest_add_figure(d, "delivery", "Notices sent", sent, "", NULL, DIGEST_NEUTRAL);
-	digest_add_figure(d, "delivery", "Notices sent after a retry", retried, "", NULL, DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "delivery", "Notices that could not be delivered", dead, "", "0", DIGEST_LOWER_BETTER);
+	digest_add_figure(d, "delivery", "Notices sent after a retry", retried, "", NULL,
+			  DIGEST_LOWER_BETTER);
+	digest_add_figure(d, "delivery", "Notices that could not be delivered", dead, "", "0",
+			  DIGEST_LOWER_BETTER);
 	digest_add_figure(d, "delivery", "Imports run", store_import_count(s, p->from, p->to), "", NULL,
-	    DIGEST_NEUTRAL);
+			  DIGEST_NEUTRAL);
 }
 
 /* One area for one period. */
 static int
 digest_area(struct store *s, const struct config *cfg, const char *area, const struct digest_period *p,
-    struct digest *d, char **cause)
+	    struct digest *d, char **cause)
 {
 	if (strcmp(area, "actions") == 0)
 		return actions_digest(s, cfg, p, d, cause);
@@ -288,7 +291,7 @@ digest_area(struct store *s, const struct config *cfg, const char *area, const s
 /* See digest.h. */
 int
 digest_build(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
-    int today, struct digest **out, char **cause)
+	     int today, struct digest **out, char **cause)
 {
 	struct digest_period cur, prev;
 	struct digest *d;
@@ -507,8 +510,11 @@ digest_target_label(const struct digest_figure *f, char *buf, size_t len)
 	else if (strcmp(f->target, "falling") == 0 || strcmp(f->target, "rising") == 0)
 		snprintf(buf, len, "%s", f->target);
 	else
-		snprintf(buf, len, "%s%s%s", f->target, strcmp(f->unit, "%") == 0 ? "%" : *f->unit ? " " : "",
-		    strcmp(f->unit, "%") == 0 ? "" : f->unit);
+		snprintf(buf, len, "%s%s%s", f->target,
+			 strcmp(f->unit, "%") == 0 ? "%"
+			 : *f->unit		   ? " "
+						   : "",
+			 strcmp(f->unit, "%") == 0 ? "" : f->unit);
 }
 
 /* See digest.h. */
@@ -523,10 +529,13 @@ digest_text(const struct digest *d)
 	digest_previous_label(d, prev, sizeof prev);
 	xappendf(&out, "%s\n\n", subject);
 	if (digest_month_to_date(d, asat, sizeof asat))
-		xappendf(&out, "%s is not over: each figure is as at %s, month to date, beside %s's and its target.\n",
+		xappendf(
+		    &out,
+		    "%s is not over: each figure is as at %s, month to date, beside %s's and its target.\n",
 		    month, asat, prev);
 	else
-		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month, prev);
+		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month,
+			 prev);
 	xappendf(&out, "Children are named by case reference only.\n");
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
@@ -544,8 +553,11 @@ digest_text(const struct digest *d)
 			digest_target_label(f, t, sizeof t);
 			met = digest_on_target(f);
 			xappendf(&out, "- %s: %s (last month %s; %s%s%s) %s\n", f->name, v, p,
-			    *t != '\0' ? "target " : "no target", t,
-			    met == 1 ? ", met" : met == 0 ? ", not met" : "", digest_change_word(f, 0));
+				 *t != '\0' ? "target " : "no target", t,
+				 met == 1   ? ", met"
+				 : met == 0 ? ", not met"
+					    : "",
+				 digest_change_word(f, 0));
 		}
 		last_list = NULL;
 		for (k = 0; k < d->nitems; k++) {
@@ -553,14 +565,17 @@ digest_text(const struct digest *d)
 			if (strcmp(it->area, area) != 0)
 				continue;
 			if (last_list == NULL || strcmp(last_list, it->list) != 0) {
-				xappendf(&out, "\n%s (%d):\n", it->list, digest_list_count(d, area, it->list));
+				xappendf(&out, "\n%s (%d):\n", it->list,
+					 digest_list_count(d, area, it->list));
 				last_list = it->list;
 			}
 			xappendf(&out, "    %s\n", it->line);
 		}
 	}
-	xappendf(&out, "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
-		       "-- \nSent by driftwatch on the first working day of the month.\n");
+	xappendf(
+	    &out,
+	    "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
+	    "-- \nSent by driftwatch on the first working day of the month.\n");
 	free(subject);
 	return out;
 }
@@ -590,14 +605,16 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 		if (used + w > 100)
 			w = 100 - used;
 		used += w;
-		xappendf(out, "<td width=\"%d%%\" height=\"10\" bgcolor=\"%s\" style=\"background:%s;height:10px;"
-			      "font-size:1px;line-height:1px;\">&nbsp;</td>",
-		    w, colours[i], colours[i]);
+		xappendf(out,
+			 "<td width=\"%d%%\" height=\"10\" bgcolor=\"%s\" style=\"background:%s;height:10px;"
+			 "font-size:1px;line-height:1px;\">&nbsp;</td>",
+			 w, colours[i], colours[i]);
 	}
 	if (used < 100)
-		xappendf(out, "<td width=\"%d%%\" height=\"10\" bgcolor=\"#e6e6e6\" style=\"background:#e6e6e6;"
-			      "height:10px;font-size:1px;line-height:1px;\">&nbsp;</td>",
-		    100 - used);
+		xappendf(out,
+			 "<td width=\"%d%%\" height=\"10\" bgcolor=\"#e6e6e6\" style=\"background:#e6e6e6;"
+			 "height:10px;font-size:1px;line-height:1px;\">&nbsp;</td>",
+			 100 - used);
 	xappendf(out, "</tr></table>");
 }
 
@@ -605,9 +622,9 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 static void
 digest_html_rag(char **out, const struct digest *d)
 {
-	static const char *const names[] = { "Red actions", "Amber actions", "Green actions", "Blue (complete) actions",
-		"Actions with no timescale" };
-	static const char *const colours[] = { "#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d" };
+	static const char *const names[] = {"Red actions", "Amber actions", "Green actions",
+					    "Blue (complete) actions", "Actions with no timescale"};
+	static const char *const colours[] = {"#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d"};
 	double v[5], total = 0;
 	int i;
 
@@ -620,10 +637,12 @@ digest_html_rag(char **out, const struct digest *d)
 		return;
 	for (i = 0; i < 5; i++)
 		v[i] = 100.0 * v[i] / total;
-	xappendf(out, "<p style=\"margin:8px 0 2px 0;font-size:13px;\">All actions by RAG: "
-		      "<span style=\"color:#c0392b;\">red</span>, <span style=\"color:#e67e22;\">amber</span>, "
-		      "<span style=\"color:#27ae60;\">green</span>, <span style=\"color:#2471a3;\">blue (complete)</span>, "
-		      "<span style=\"color:#7f8c8d;\">no timescale</span></p>");
+	xappendf(out,
+		 "<p style=\"margin:8px 0 2px 0;font-size:13px;\">All actions by RAG: "
+		 "<span style=\"color:#c0392b;\">red</span>, <span style=\"color:#e67e22;\">amber</span>, "
+		 "<span style=\"color:#27ae60;\">green</span>, <span style=\"color:#2471a3;\">blue "
+		 "(complete)</span>, "
+		 "<span style=\"color:#7f8c8d;\">no timescale</span></p>");
 	digest_html_bar(out, v, colours, 5);
 }
 
@@ -631,8 +650,8 @@ digest_html_rag(char **out, const struct digest *d)
 char *
 digest_html(const struct digest *d)
 {
-	static const char *const this_colour[] = { "#2471a3" };
-	static const char *const last_colour[] = { "#a9cce3" };
+	static const char *const this_colour[] = {"#2471a3"};
+	static const char *const last_colour[] = {"#a9cce3"};
 	char month[32], prev[32], v[32], p[32], t[32], asat[11], *out = NULL, *subject = digest_subject(d);
 	const char *last_list, *colour;
 	double share;
@@ -654,20 +673,26 @@ digest_html(const struct digest *d)
 		xappendf(&out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
 	else
 		xappendf(&out, "Each figure is as at the end of %s, ", month);
-	xappendf(&out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n", prev);
+	xappendf(&out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n",
+		 prev);
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
 
-		xappendf(&out, "<h2 style=\"font-size:17px;margin:18px 0 6px 0;border-bottom:2px solid #2471a3;\">");
+		xappendf(
+		    &out,
+		    "<h2 style=\"font-size:17px;margin:18px 0 6px 0;border-bottom:2px solid #2471a3;\">");
 		digest_html_escape(&out, digest_area_title(area));
 		xappendf(&out, "</h2>\n");
 		if (strcmp(area, "actions") == 0)
 			digest_html_rag(&out, d);
-		xappendf(&out, "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
-			       "style=\"border-collapse:collapse;font-size:14px;\">\n"
-			       "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th align=\"right\">%s</th>"
-			       "<th align=\"right\">%s</th><th align=\"right\">Target</th><th align=\"left\">Change</th></tr>\n",
-		    month, prev);
+		xappendf(&out,
+			 "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
+			 "style=\"border-collapse:collapse;font-size:14px;\">\n"
+			 "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th "
+			 "align=\"right\">%s</th>"
+			 "<th align=\"right\">%s</th><th align=\"right\">Target</th><th "
+			 "align=\"left\">Change</th></tr>\n",
+			 month, prev);
 		for (k = 0; k < d->nfigures; k++) {
 			const struct digest_figure *f = &d->figures[k];
 			if (strcmp(f->area, area) != 0)
@@ -685,10 +710,15 @@ digest_html(const struct digest *d)
 			xappendf(&out, "</b></td><td align=\"right\">");
 			digest_html_escape(&out, p);
 			xappendf(&out, "</td><td align=\"right\"%s>",
-			    met == 1 ? " style=\"color:#1e8449;\"" : met == 0 ? " style=\"color:#c0392b;\"" : "");
+				 met == 1   ? " style=\"color:#1e8449;\""
+				 : met == 0 ? " style=\"color:#c0392b;\""
+					    : "");
 			digest_html_escape(&out, *t != '\0' ? t : "none");
 			xappendf(&out, "%s</td><td style=\"color:%s;\">%s</td></tr>\n",
-			    met == 1 ? " (met)" : met == 0 ? " (not met)" : "", colour, digest_change_word(f, 1));
+				 met == 1   ? " (met)"
+				 : met == 0 ? " (not met)"
+					    : "",
+				 colour, digest_change_word(f, 1));
 			/* Percentages get a bar for this month over one for last month. */
 			if (strcmp(f->unit, "%") == 0 && !isnan(f->value)) {
 				xappendf(&out, "<tr><td colspan=\"5\" style=\"padding:0 4px 6px 4px;\">");
@@ -712,9 +742,11 @@ digest_html(const struct digest *d)
 					xappendf(&out, "</table>\n");
 				xappendf(&out, "<p style=\"font-size:14px;margin:10px 0 2px 0;\"><b>");
 				digest_html_escape(&out, it->list);
-				xappendf(&out, "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" cellspacing=\"0\" "
-					       "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
-				    digest_list_count(d, area, it->list));
+				xappendf(&out,
+					 "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" "
+					 "cellspacing=\"0\" "
+					 "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
+					 digest_list_count(d, area, it->list));
 				last_list = it->list;
 			}
 			xappendf(&out, "<tr><td>");
@@ -724,9 +756,10 @@ digest_html(const struct digest *d)
 		if (last_list != NULL)
 			xappendf(&out, "</table>\n");
 	}
-	xappendf(&out, "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
-		       "attached CSV. Sent by driftwatch on the first working day of the month.</p>\n"
-		       "</td></tr></table>\n</body></html>\n");
+	xappendf(&out,
+		 "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
+		 "attached CSV. Sent by driftwatch on the first working day of the month.</p>\n"
+		 "</td></tr></table>\n</body></html>\n");
 	free(subject);
 	return out;
 }
@@ -789,7 +822,7 @@ digest_summary(const struct digest *d)
 		digest_value(f->previous, f->unit, p, sizeof p);
 		digest_target_label(f, t, sizeof t);
 		xappendf(&out, "- %s: %s (last month %s; target %s) %s\n", f->name, v, p, t,
-		    digest_change_word(f, 0));
+			 digest_change_word(f, 0));
 	}
 	xappendf(&out, "The full digest with every figure goes by email.\n");
 	free(subject);
@@ -807,7 +840,7 @@ digest_json_number(double v)
 char *
 digest_payload(const struct digest *d)
 {
-	static const char *const change_names[] = { "none", "same", "better", "worse", "up", "down" };
+	static const char *const change_names[] = {"none", "same", "better", "worse", "up", "down"};
 	json_t *doc = json_object(), *figures = json_array(), *f;
 	char month[8], *subject = digest_subject(d), *s;
 	int k;

@@ -11,7 +11,8 @@
 int
 digest_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, COALESCE(sent_at, created_at) FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st =
+	    store_prepare(s, "SELECT state, COALESCE(sent_at, created_at) FROM outbox WHERE dedupe_key = ?");
 	int rc = 1;
 
 	store_bind_text(st, 1, dedupe_key);
