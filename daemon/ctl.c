@@ -40,6 +40,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
 	{ "asye", ctl_asye, "asye time|supervision|review|pause|list ...   ASYE records and where each stands" },
+	{ "digest", ctl_digest, "digest preview|send ...       the monthly digest (print it, or send it now)" },
 	{ "caseloads", ctl_caseloads, "caseloads [--over] [--json]  caseloads against the caps" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "version", ctl_version, "version" },

@@ -13,6 +13,7 @@ extern const struct watcher watch_actions;
 extern const struct watcher watch_disputes;
 extern const struct watcher watch_reviews;
 extern const struct watcher watch_asye;
+extern const struct watcher watch_digest;
 
 /* The watchers, in the order they run. */
 const struct watcher *const schedule_watchers[] = {
@@ -20,6 +21,7 @@ const struct watcher *const schedule_watchers[] = {
 	&watch_disputes,
 	&watch_reviews,
 	&watch_asye,
+	&watch_digest,
 	NULL,
 };
 

@@ -28,29 +28,15 @@
 static char tmpdir[] = "/tmp/dwssda903XXXXXX";
 static int ncase;
 
-/* Test-only stand-ins for digest.c: remember what was added. */
-static char digest_seen[4096];
-void
-digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-    const char *target, enum digest_better better)
+/* A reviews figure of the digest, read back through digest.c. */
+static double
+digest_value(const struct digest *d, const char *name)
 {
-	size_t len = strlen(digest_seen);
+	double v;
 
-	(void)d, (void)better;
-	if (isnan(value))
-		snprintf(digest_seen + len, sizeof digest_seen - len, "%s|%s|-|%s|%s\n", area, name, unit, target ? target : "");
-	else
-		snprintf(digest_seen + len, sizeof digest_seen - len, "%s|%s|%.1f|%s|%s\n", area, name, value, unit,
-		    target ? target : "");
-}
-
-void
-digest_add_list_item(struct digest *d, const char *area, const char *list, const char *line)
-{
-	size_t len = strlen(digest_seen);
-
-	(void)d;
-	snprintf(digest_seen + len, sizeof digest_seen - len, "%s|%s|%s\n", area, list, line);
+	if (digest_figure_value(d, "reviews", name, &v) != 0)
+		fail_msg("no figure %s", name);
+	return v;
 }
 
 static int
@@ -394,6 +380,7 @@ test_digest(void **state)
 	char *cause = NULL, *cfgpath, *p;
 	struct config *cfg;
 	struct digest_period per;
+	struct digest *d;
 	struct run r;
 	int added;
 	FILE *f;
@@ -415,21 +402,25 @@ test_digest(void **state)
 		fail_msg("%s", cause);
 	per.first = date_from_ymd(2022, 9, 1);
 	per.last = date_from_ymd(2022, 9, 30);
-	digest_seen[0] = '\0';
-	assert_int_equal(reviews_digest(s, cfg, &per, NULL, &cause), 0);
+	d = digest_new(NULL, 2022, 9);
+	assert_int_equal(reviews_digest(s, cfg, &per, d, &cause), 0);
 	/* September: D1's and D2's second reviews, both on time (due 30 Sep and 20 Oct); D3's second
 	 * is due 30 September and not held: overdue only after the month's end. */
-	assert_non_null(strstr(digest_seen, "reviews|Reviews held on time|100.0|%|\n"));
-	assert_non_null(strstr(digest_seen, "reviews|Permanence plan at the second review|50.0|%|>80\n"));
-	assert_non_null(strstr(digest_seen, "reviews|Second review without a permanence plan|D2  second review 2022-09-28"));
-	assert_non_null(strstr(digest_seen, "reviews|Reviews overdue at month end|0.0||\n"));
+	assert_true(digest_value(d, "Reviews held on time") == 100.0);
+	assert_true(digest_value(d, "Permanence plan at the second review") == 50.0);
+	assert_int_equal(digest_list_count(d, "reviews", "Second review without a permanence plan"), 1);
+	assert_string_equal(digest_list_item(d, "reviews", "Second review without a permanence plan", 0),
+	    "D2  second review 2022-09-28 with no permanence plan");
+	assert_true(digest_value(d, "Reviews overdue at month end") == 0.0);
+	digest_free(d);
 	/* October as at its end: D3 overdue, nothing held. */
 	per.first = date_from_ymd(2022, 10, 1);
 	per.last = date_from_ymd(2022, 10, 31);
-	digest_seen[0] = '\0';
-	assert_int_equal(reviews_digest(s, cfg, &per, NULL, &cause), 0);
-	assert_non_null(strstr(digest_seen, "reviews|Reviews held on time|-|%|\n"));
-	assert_non_null(strstr(digest_seen, "reviews|Reviews overdue at month end|1.0||\n"));
+	d = digest_new(NULL, 2022, 10);
+	assert_int_equal(reviews_digest(s, cfg, &per, d, &cause), 0);
+	assert_true(isnan(digest_value(d, "Reviews held on time")));
+	assert_true(digest_value(d, "Reviews overdue at month end") == 1.0);
+	digest_free(d);
 	config_free(cfg);
 	free(cfgpath), free(p), free(dir);
 	store_close(s);

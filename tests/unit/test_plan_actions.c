@@ -318,32 +318,30 @@ test_undated_and_nudges(void **state)
 	action_free(&a);
 }
 
-/* A stub digest collector: the real digest.c is elsewhere. */
-struct digest {
-	char text[8192];
-};
-
-void
-digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-    const char *target, enum digest_better better)
+/* An actions figure of the digest, read back through digest.c. */
+static void
+assert_figure(const struct digest *d, const char *name, double want)
 {
-	char line[256];
+	double v;
 
-	(void)better, (void)target;
-	if (isnan(value))
-		snprintf(line, sizeof line, "%s|%s=-%s\n", area, name, unit);
-	else
-		snprintf(line, sizeof line, "%s|%s=%.0f%s\n", area, name, value, unit);
-	strncat(d->text, line, sizeof d->text - strlen(d->text) - 1);
+	if (digest_figure_value(d, "actions", name, &v) != 0)
+		fail_msg("no figure %s", name);
+	if (fabs(v - want) > 1e-9)
+		fail_msg("%s: %g, want %g", name, v, want);
 }
 
-void
-digest_add_list_item(struct digest *d, const char *area, const char *list, const char *line)
+/* Is line in one of the actions lists? */
+static void
+assert_item(const struct digest *d, const char *list, const char *line)
 {
-	char buf[512];
+	const char *it;
+	int i;
 
-	snprintf(buf, sizeof buf, "%s|%s: %s\n", area, list, line);
-	strncat(d->text, buf, sizeof d->text - strlen(d->text) - 1);
+	for (i = 0; (it = digest_list_item(d, "actions", list, i)) != NULL; i++) {
+		if (strcmp(it, line) == 0)
+			return;
+	}
+	fail_msg("%s: no \"%s\"", list, line);
 }
 
 /* actions_digest over a store: RAG by section as at the month's end, overdue and undated lists. */
@@ -352,7 +350,7 @@ test_digest(void **state)
 {
 	struct store *s;
 	struct action a;
-	struct digest d;
+	struct digest *d;
 	struct digest_period p;
 	char *cause = NULL, *path;
 
@@ -381,29 +379,31 @@ test_digest(void **state)
 	action_free(&a);
 	assert_int_equal(store_commit(s, &cause), 0);
 
-	memset(&d, 0, sizeof d);
+	d = digest_new(NULL, 2021, 2);
 	p.first = D("2021-02-01");
 	p.last = D("2021-02-28");
 	p.from = p.to = 0;
-	assert_int_equal(actions_digest(s, cfg, &p, &d, &cause), 0);
-	assert_non_null(strstr(d.text, "actions|Red actions=1\n"));
-	assert_non_null(strstr(d.text, "actions|Amber actions=1\n"));
-	assert_non_null(strstr(d.text, "actions|Blue (complete) actions=1\n"));
-	assert_non_null(strstr(d.text, "actions|Actions with no timescale=1\n"));
-	assert_non_null(strstr(d.text, "actions|Actions on track=25%\n"));
-	assert_non_null(strstr(d.text, "RAG by section: p section 1: Red 1, Amber 1, Green 0, Blue 0, no timescale 0; 0% on track"));
-	assert_non_null(strstr(d.text, "RAG by section: p section 2: Red 0, Amber 0, Green 0, Blue 1, no timescale 1; 50% on track"));
-	assert_non_null(strstr(d.text, "Overdue actions: p 1.2  sad  10 wd overdue\n"));
-	assert_non_null(strstr(d.text, "Actions with no timescale: p 2.2  ad-csc\n"));
+	assert_int_equal(actions_digest(s, cfg, &p, d, &cause), 0);
+	assert_figure(d, "Red actions", 1);
+	assert_figure(d, "Amber actions", 1);
+	assert_figure(d, "Blue (complete) actions", 1);
+	assert_figure(d, "Actions with no timescale", 1);
+	assert_figure(d, "Actions on track", 25);
+	assert_item(d, "RAG by section", "p section 1: Red 1, Amber 1, Green 0, Blue 0, no timescale 0; 0% on track");
+	assert_item(d, "RAG by section", "p section 2: Red 0, Amber 0, Green 0, Blue 1, no timescale 1; 50% on track");
+	assert_item(d, "Overdue actions", "p 1.2  sad  10 wd overdue");
+	assert_item(d, "Actions with no timescale", "p 2.2  ad-csc");
 
 	/* The previous month computed the same way: as at 31 January. */
-	memset(&d, 0, sizeof d);
+	digest_free(d);
+	d = digest_new(NULL, 2021, 1);
 	p.first = D("2021-01-01");
 	p.last = D("2021-01-31");
-	assert_int_equal(actions_digest(s, cfg, &p, &d, &cause), 0);
-	assert_non_null(strstr(d.text, "actions|Red actions=1\n")); /* 2.1, due 29 Jan, not yet complete */
+	assert_int_equal(actions_digest(s, cfg, &p, d, &cause), 0);
+	assert_figure(d, "Red actions", 1); /* 2.1, due 29 Jan, not yet complete */
 	/* Red from the day after due_on; a Sunday month end after a Friday due date is 0 working days. */
-	assert_non_null(strstr(d.text, "Overdue actions: p 2.1  ad-csc  0 wd overdue\n"));
+	assert_item(d, "Overdue actions", "p 2.1  ad-csc  0 wd overdue");
+	digest_free(d);
 	store_close(s);
 	free(path);
 }

@@ -389,29 +389,15 @@ test_month_list_dates(void **state)
 	assert_int_equal(due, D(2023, 7, 3)); /* 1 July 2023 was a Saturday */
 }
 
-/* The digest's figures, with stand-ins for digest.c's collectors. */
-struct digest {
-	char figures[8][128];
-	double values[8];
-	int nfigures;
-	char items[8][128];
-	int nitems;
-};
-
-void
-digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-		  const char *target, enum digest_better better)
+/* An ASYE figure of the digest, read back through digest.c. */
+static double
+digest_value(const struct digest *d, const char *name)
 {
-	(void)area, (void)unit, (void)target, (void)better;
-	snprintf(d->figures[d->nfigures], sizeof d->figures[0], "%s", name);
-	d->values[d->nfigures++] = value;
-}
+	double v;
 
-void
-digest_add_list_item(struct digest *d, const char *area, const char *list, const char *line)
-{
-	(void)area, (void)list;
-	snprintf(d->items[d->nitems++], sizeof d->items[0], "%s", line);
+	if (digest_figure_value(d, "asye", name, &v) != 0)
+		fail_msg("no figure %s", name);
+	return v;
 }
 
 static void
@@ -420,7 +406,7 @@ test_digest(void **state)
 	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37),
 			   c = worker(DATE_NONE, 37);
 	struct digest_period p = {D(2023, 3, 1), D(2023, 3, 31), 0, 0};
-	struct digest d;
+	struct digest *d;
 	struct store *s;
 	char *path, *cause = NULL;
 	int changed, wk;
@@ -441,21 +427,25 @@ test_digest(void **state)
 		assert_int_equal(asye_store_time(s, "P001", wk, 3.7, &cause), 0);
 	assert_int_equal(asye_store_supervision(s, "P001", D(2023, 3, 30), NULL, &cause), 0);
 	assert_int_equal(store_commit(s, &cause), 0);
-	memset(&d, 0, sizeof d);
-	assert_int_equal(asye_digest(s, cfg, &p, &d, &cause), 0);
-	assert_int_equal(d.nfigures, 3);
-	assert_true(fabs(d.values[0] - 50) < 1e-9);
-	assert_true(fabs(d.values[1] - 50) < 1e-9);
-	assert_true(fabs(d.values[2] - 2) < 1e-9);
-	assert_int_equal(d.nitems, 2);
-	assert_string_equal(d.items[0], "North: 1 of 2 above cap (50%)");
-	assert_string_equal(d.items[1], "South: 1 of 1 above cap (100%)");
+	d = digest_new(NULL, 2023, 3);
+	assert_int_equal(asye_digest(s, cfg, &p, d, &cause), 0);
+	assert_int_equal(digest_figure_count(d), 3);
+	assert_true(fabs(digest_value(d, "ASYEs receiving their protected time") - 50) < 1e-9);
+	assert_true(fabs(digest_value(d, "ASYE supervision on schedule") - 50) < 1e-9);
+	assert_true(fabs(digest_value(d, "Social workers above their caseload cap") - 2) < 1e-9);
+	assert_int_equal(digest_list_count(d, "asye", "Social workers above cap by team"), 2);
+	assert_string_equal(digest_list_item(d, "asye", "Social workers above cap by team", 0),
+			    "North: 1 of 2 above cap (50%)");
+	assert_string_equal(digest_list_item(d, "asye", "Social workers above cap by team", 1),
+			    "South: 1 of 1 above cap (100%)");
+	digest_free(d);
 	/* February: nobody was in the workforce yet (caseloads are recorded from 1 March). */
 	p.first = D(2023, 2, 1), p.last = D(2023, 2, 28);
-	memset(&d, 0, sizeof d);
-	assert_int_equal(asye_digest(s, cfg, &p, &d, &cause), 0);
-	assert_true(isnan(d.values[0]));
-	assert_true(fabs(d.values[2]) < 1e-9);
+	d = digest_new(NULL, 2023, 2);
+	assert_int_equal(asye_digest(s, cfg, &p, d, &cause), 0);
+	assert_true(isnan(digest_value(d, "ASYEs receiving their protected time")));
+	assert_true(fabs(digest_value(d, "Social workers above their caseload cap")) < 1e-9);
+	digest_free(d);
 	store_close(s);
 	free(path);
 }
