@@ -131,7 +131,7 @@ setup(void **state)
 			 0);
 	/* Four cases for the disputes. */
 	for (i = 1; i <= 4; i++) {
-		char ref[8];
+		char ref[16];
 		snprintf(ref, sizeof ref, "CR-%d", i);
 		a.case_ref = ref;
 		a.team = (char *)(uintptr_t) "North";
