@@ -1147,69 +1147,55 @@ config_unreloadable_changes(const struct config *old, const struct config *fresh
 	return out;
 }
 
+/* The element of an array of n structs of the given size whose name (a char * at name_off) is name. */
+static const void *
+config_find(const void *array, int n, size_t size, size_t name_off, const char *name)
+{
+	const char *p = array;
+	int i;
+
+	for (i = 0; name != NULL && i < n; i++, p += size) {
+		if (strcmp(*(char *const *)(const void *)(p + name_off), name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 /* A [role] by key. */
 const struct config_role *
 config_role(const struct config *cfg, const char *key)
 {
-	int i;
-
-	for (i = 0; key != NULL && i < cfg->nroles; i++) {
-		if (strcmp(cfg->roles[i].key, key) == 0)
-			return &cfg->roles[i];
-	}
-	return NULL;
+	return config_find(cfg->roles, cfg->nroles, sizeof *cfg->roles, offsetof(struct config_role, key), key);
 }
 
 /* A [team] by name. */
 const struct config_team *
 config_team(const struct config *cfg, const char *name)
 {
-	int i;
-
-	for (i = 0; name != NULL && i < cfg->nteams; i++) {
-		if (strcmp(cfg->teams[i].name, name) == 0)
-			return &cfg->teams[i];
-	}
-	return NULL;
+	return config_find(cfg->teams, cfg->nteams, sizeof *cfg->teams, offsetof(struct config_team, name), name);
 }
 
 /* A [transport] by name. */
 const struct config_transport *
 config_transport(const struct config *cfg, const char *name)
 {
-	int i;
-
-	for (i = 0; name != NULL && i < cfg->ntransports; i++) {
-		if (strcmp(cfg->transports[i].t.name, name) == 0)
-			return &cfg->transports[i];
-	}
-	return NULL;
+	return config_find(cfg->transports, cfg->ntransports, sizeof *cfg->transports,
+	    offsetof(struct config_transport, t.name), name);
 }
 
 /* A [digest] by name. */
 const struct config_digest *
 config_digest(const struct config *cfg, const char *name)
 {
-	int i;
-
-	for (i = 0; name != NULL && i < cfg->ndigests; i++) {
-		if (strcmp(cfg->digests[i].name, name) == 0)
-			return &cfg->digests[i];
-	}
-	return NULL;
+	return config_find(cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
 }
 
 /* A disputes stage by name. */
 const struct config_stage *
 config_stage(const struct config *cfg, const char *name)
 {
-	int i;
-
-	for (i = 0; name != NULL && i < cfg->disputes_nstages; i++) {
-		if (strcmp(cfg->disputes_stages[i].name, name) == 0)
-			return &cfg->disputes_stages[i];
-	}
-	return NULL;
+	return config_find(cfg->disputes_stages, cfg->disputes_nstages, sizeof *cfg->disputes_stages,
+	    offsetof(struct config_stage, name), name);
 }
 
 static const char *const config_type_names[] = {
