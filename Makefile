@@ -94,12 +94,12 @@ test-deps:
 
 # Everything: the suite built normally, then again under ASan+UBSan; one summary line at the end.
 check: test-deps
-	$(MAKE) tests
-	$(MAKE) BUILD=build/asan SAN=1 tests
+	$(MAKE) -j2 tests
+	$(MAKE) -j2 BUILD=build/asan SAN=1 tests
 	scripts/run-tests $(BUILD) build/asan
 
 asan: test-deps
-	$(MAKE) BUILD=build/asan SAN=1 tests
+	$(MAKE) -j2 BUILD=build/asan SAN=1 tests
 	scripts/run-tests build/asan
 
 demo:
