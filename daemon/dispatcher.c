@@ -72,6 +72,8 @@ struct dispatcher {
 	int neps;
 	struct dispatch_endpoint *retired;
 	struct dispatch_outcome *unrecorded;
+	struct outbox_sent *sent; /* accepted, recorded together at the start of the next pass */
+	int nsent, sent_cap;
 	int in_flight;
 	int stopping;
 	struct event ev_timer;
@@ -79,6 +81,7 @@ struct dispatcher {
 };
 
 static void dispatcher_pass(struct dispatcher *d);
+static int dispatcher_flush_sent(struct dispatcher *d);
 
 /* Free an endpoint. */
 static void
@@ -201,6 +204,9 @@ dispatcher_free(struct dispatcher *d)
 		return;
 	event_del(&d->ev_timer);
 	event_del(&d->ev_kick);
+	if (dispatcher_flush_sent(d) != 0)
+		log_warnx("outbox: %d sent notices could not be recorded; they will be sent again", d->nsent);
+	free(d->sent);
 	for (o = d->unrecorded; o != NULL; o = onext) {
 		onext = o->next;
 		log_warnx("outbox: %d notices' outcome could not be recorded; they will be sent again", o->n);
@@ -260,6 +266,7 @@ dispatcher_stop(struct dispatcher *d)
 {
 	d->stopping = 1;
 	event_del(&d->ev_timer);
+	dispatcher_flush_sent(d);
 }
 
 /* Record an outcome, or keep it for a later pass when the database refuses. */
@@ -295,6 +302,47 @@ dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const i
 	o->error = error != NULL ? xstrdup(error) : NULL;
 	o->next = d->unrecorded;
 	d->unrecorded = o;
+}
+
+/*
+ * Record every message accepted since the last pass in one transaction: one commit (one fsync)
+ * a pass instead of one a message. A crash before this re-sends them, as a crash before any
+ * commit would. Returns 0 when all are recorded; on failure they stay for the next pass.
+ */
+static int
+dispatcher_flush_sent(struct dispatcher *d)
+{
+	char *cause = NULL;
+
+	if (d->nsent == 0)
+		return 0;
+	if (outbox_mark_sent_rows(d->store, d->sent, d->nsent, &cause) != 0) {
+		log_warnx("outbox: %d sent notices: cannot record the outcome yet: %s (will try again)", d->nsent, cause);
+		free(cause);
+		return -1;
+	}
+	d->nsent = 0;
+	return 0;
+}
+
+/* A message was accepted: keep its rows for the next flush. */
+static void
+dispatcher_sent(struct dispatcher *d, const int64_t *ids, int n, time_t at)
+{
+	int i;
+
+	if (d->nsent + n > d->sent_cap) {
+		d->sent_cap = d->nsent + n > 2 * d->sent_cap ? d->nsent + n : 2 * d->sent_cap;
+		d->sent = xreallocarray(d->sent, (size_t)d->sent_cap, sizeof *d->sent);
+	}
+	for (i = 0; i < n; i++) {
+		d->sent[d->nsent].id = ids[i];
+		d->sent[d->nsent].leader = n > 1 ? ids[0] : 0;
+		d->sent[d->nsent].at = at;
+		d->nsent++;
+	}
+	if (d->stopping)
+		dispatcher_flush_sent(d); /* no more passes: record it now */
 }
 
 /* Try again to record outcomes the database refused earlier. Returns 0 when all are recorded. */
@@ -416,7 +464,7 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 	ep->in_flight--;
 	switch (st->result) {
 	case SEND_OK:
-		dispatcher_record(d, OUTCOME_SENT, msg->ids, msg->n, now, NULL);
+		dispatcher_sent(d, msg->ids, msg->n, now);
 		log_debug("outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
 		if (ep->failures > 0 || ep->half_open)
 			log_info("outbox: transport %s: delivering again", ep->name);
@@ -595,7 +643,7 @@ dispatcher_pass_endpoint(struct dispatcher *d, struct dispatch_endpoint *ep, tim
 		cap = ep->in_flight == 0 ? 1 : 0; /* probe: one message at a time */
 	if (cap <= 0)
 		goto out;
-	n = outbox_due(d->store, ep->name, now, limit, ids, recipients, batchable);
+	n = outbox_due(d->store, ep->name, now, limit, cap, ids, recipients, batchable);
 	/* Group: each batchable row joins the first earlier batchable row to the same recipient. */
 	for (i = 0; i < n; i++) {
 		group[i] = i;
@@ -663,7 +711,7 @@ dispatcher_pass(struct dispatcher *d)
 
 	if (d->stopping)
 		return;
-	if (dispatcher_flush_unrecorded(d) != 0) {
+	if (dispatcher_flush_sent(d) != 0 || dispatcher_flush_unrecorded(d) != 0) {
 		wake = now + 1; /* the database still refuses: try again shortly, claim nothing new */
 		goto arm;
 	}
