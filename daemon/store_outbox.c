@@ -255,15 +255,15 @@ outbox_due(struct store *s, const char *transport, time_t now, int limit, int me
 	return n;
 }
 
-/* Apply one update statement (with ?1 = id) to each id, in one transaction. */
+/* Apply one update statement (with ?1 = id) to each id, in one transaction (the caller's if one is open). */
 static int
 outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, void (*bind)(sqlite3_stmt *, void *),
     void *arg, char **cause)
 {
 	sqlite3_stmt *st;
-	int i;
+	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
 
-	if (store_begin(s, cause) != 0)
+	if (own && store_begin(s, cause) != 0)
 		return -1;
 	st = store_cached(s, sql);
 	for (i = 0; i < n; i++) {
@@ -274,12 +274,13 @@ outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, v
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			store_fail(s, cause, "outbox update");
 			store_release(s, st);
-			store_rollback(s);
+			if (own)
+				store_rollback(s);
 			return -1;
 		}
 	}
 	store_release(s, st);
-	return store_commit(s, cause);
+	return own ? store_commit(s, cause) : 0;
 }
 
 /* Mark claimed rows as being sent; one more attempt each. */
@@ -326,9 +327,9 @@ int
 outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, char **cause)
 {
 	sqlite3_stmt *st;
-	int i;
+	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
 
-	if (store_begin(s, cause) != 0)
+	if (own && store_begin(s, cause) != 0)
 		return -1;
 	st = store_cached(s, "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, batch_id = ?3 WHERE id = ?1");
 	for (i = 0; i < n; i++) {
@@ -342,12 +343,13 @@ outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, ch
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			store_fail(s, cause, "outbox update");
 			store_release(s, st);
-			store_rollback(s);
+			if (own)
+				store_rollback(s);
 			return -1;
 		}
 	}
 	store_release(s, st);
-	return store_commit(s, cause);
+	return own ? store_commit(s, cause) : 0;
 }
 
 /* Try again at next. */

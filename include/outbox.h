@@ -70,7 +70,8 @@ int outbox_due(struct store *s, const char *transport, time_t now, int limit, in
     char **recipients, int *batchable);
 int outbox_mark_sending(struct store *s, const int64_t *ids, int n, char **cause);
 int outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **cause);
-/* Many accepted messages' rows marked sent in one transaction (one commit, one fsync). */
+/* Many accepted messages' rows marked sent in one transaction (one commit, one fsync). The mark_*
+ * functions join the caller's transaction when one is open, else run their own. */
 struct outbox_sent {
 	int64_t id;
 	int64_t leader; /* the row whose message carried this one when batched; 0: sent alone */
