@@ -63,6 +63,13 @@ struct dispatch_message {
 	struct notice notice;
 };
 
+/* A message claimed in a pass: started once the claim is committed. */
+struct dispatch_claim {
+	struct dispatch_endpoint *ep;
+	int64_t *ids;
+	int n;
+};
+
 struct dispatcher {
 	struct event_base *base;
 	struct store *store;
@@ -72,6 +79,8 @@ struct dispatcher {
 	int neps;
 	struct dispatch_endpoint *retired;
 	struct dispatch_outcome *unrecorded;
+	struct outbox_sent *sent; /* accepted, recorded together at the start of the next pass */
+	int nsent, sent_cap;
 	int in_flight;
 	int stopping;
 	struct event ev_timer;
@@ -79,6 +88,7 @@ struct dispatcher {
 };
 
 static void dispatcher_pass(struct dispatcher *d);
+static int dispatcher_flush_sent(struct dispatcher *d);
 
 /* Free an endpoint. */
 static void
@@ -201,6 +211,9 @@ dispatcher_free(struct dispatcher *d)
 		return;
 	event_del(&d->ev_timer);
 	event_del(&d->ev_kick);
+	if (dispatcher_flush_sent(d) != 0)
+		log_warnx("outbox: %d sent notices could not be recorded; they will be sent again", d->nsent);
+	free(d->sent);
 	for (o = d->unrecorded; o != NULL; o = onext) {
 		onext = o->next;
 		log_warnx("outbox: %d notices' outcome could not be recorded; they will be sent again", o->n);
@@ -260,6 +273,7 @@ dispatcher_stop(struct dispatcher *d)
 {
 	d->stopping = 1;
 	event_del(&d->ev_timer);
+	dispatcher_flush_sent(d);
 }
 
 /* Record an outcome, or keep it for a later pass when the database refuses. */
@@ -295,6 +309,47 @@ dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const i
 	o->error = error != NULL ? xstrdup(error) : NULL;
 	o->next = d->unrecorded;
 	d->unrecorded = o;
+}
+
+/*
+ * Record every message accepted since the last pass in one transaction: one commit (one fsync)
+ * a pass instead of one a message. A crash before this re-sends them, as a crash before any
+ * commit would. Returns 0 when all are recorded; on failure they stay for the next pass.
+ */
+static int
+dispatcher_flush_sent(struct dispatcher *d)
+{
+	char *cause = NULL;
+
+	if (d->nsent == 0)
+		return 0;
+	if (outbox_mark_sent_rows(d->store, d->sent, d->nsent, &cause) != 0) {
+		log_warnx("outbox: %d sent notices: cannot record the outcome yet: %s (will try again)", d->nsent, cause);
+		free(cause);
+		return -1;
+	}
+	d->nsent = 0;
+	return 0;
+}
+
+/* A message was accepted: keep its rows for the next flush. */
+static void
+dispatcher_sent(struct dispatcher *d, const int64_t *ids, int n, time_t at)
+{
+	int i;
+
+	if (d->nsent + n > d->sent_cap) {
+		d->sent_cap = d->nsent + n > 2 * d->sent_cap ? d->nsent + n : 2 * d->sent_cap;
+		d->sent = xreallocarray(d->sent, (size_t)d->sent_cap, sizeof *d->sent);
+	}
+	for (i = 0; i < n; i++) {
+		d->sent[d->nsent].id = ids[i];
+		d->sent[d->nsent].leader = n > 1 ? ids[0] : 0;
+		d->sent[d->nsent].at = at;
+		d->nsent++;
+	}
+	if (d->stopping)
+		dispatcher_flush_sent(d); /* no more passes: record it now */
 }
 
 /* Try again to record outcomes the database refused earlier. Returns 0 when all are recorded. */
@@ -416,7 +471,7 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 	ep->in_flight--;
 	switch (st->result) {
 	case SEND_OK:
-		dispatcher_record(d, OUTCOME_SENT, msg->ids, msg->n, now, NULL);
+		dispatcher_sent(d, msg->ids, msg->n, now);
 		log_debug("outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
 		if (ep->failures > 0 || ep->half_open)
 			log_info("outbox: transport %s: delivering again", ep->name);
@@ -577,16 +632,16 @@ dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *id
 	}
 }
 
-/* Claim and start what one endpoint can take now. Returns the messages started. */
-static int
-dispatcher_pass_endpoint(struct dispatcher *d, struct dispatch_endpoint *ep, time_t now)
+/* Pick what one endpoint can take now: appends a claim per message to *claims (not yet committed). */
+static void
+dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, time_t now, struct dispatch_claim **claims,
+    int *nclaims, int *claims_cap)
 {
-	int limit = d->cfg->outbox_batch, cap, n, i, j, started = 0, nmsg = 0, total = 0;
-	int64_t *ids = xcalloc((size_t)limit, sizeof *ids), *claimed;
+	int limit = d->cfg->outbox_batch, cap, n, i, j, nmsg = 0;
+	int64_t *ids = xcalloc((size_t)limit, sizeof *ids);
 	char **recipients = xcalloc((size_t)limit, sizeof *recipients);
 	int *batchable = xcalloc((size_t)limit, sizeof *batchable), *group = xcalloc((size_t)limit, sizeof *group);
 	int *take = xcalloc((size_t)limit, sizeof *take);
-	char *cause = NULL;
 
 	if (ep->paused_until > now || outbox_endpoint_disabled(d->store, ep->name))
 		goto out;
@@ -595,7 +650,7 @@ dispatcher_pass_endpoint(struct dispatcher *d, struct dispatch_endpoint *ep, tim
 		cap = ep->in_flight == 0 ? 1 : 0; /* probe: one message at a time */
 	if (cap <= 0)
 		goto out;
-	n = outbox_due(d->store, ep->name, now, limit, ids, recipients, batchable);
+	n = outbox_due(d->store, ep->name, now, limit, cap, ids, recipients, batchable);
 	/* Group: each batchable row joins the first earlier batchable row to the same recipient. */
 	for (i = 0; i < n; i++) {
 		group[i] = i;
@@ -615,42 +670,56 @@ dispatcher_pass_endpoint(struct dispatcher *d, struct dispatch_endpoint *ep, tim
 		else
 			take[i] = take[group[i]];
 	}
-	claimed = xcalloc((size_t)n + 1, sizeof *claimed);
 	for (i = 0; i < n; i++) {
-		if (take[i])
-			claimed[total++] = ids[i];
-	}
-	if (total == 0) {
-		free(claimed);
-		goto out;
-	}
-	/* Commit 'sending' before anything leaves: a crash now re-sends rather than loses. */
-	if (outbox_mark_sending(d->store, claimed, total, &cause) != 0) {
-		log_warnx("outbox: transport %s: cannot claim notices: %s (will try again)", ep->name, cause);
-		free(cause);
-		free(claimed);
-		goto out;
-	}
-	free(claimed);
-	for (i = 0; i < n; i++) {
-		int64_t *members;
+		struct dispatch_claim *c;
 		int m = 0;
 
 		if (group[i] != i || !take[i])
 			continue;
-		members = xcalloc((size_t)n, sizeof *members);
+		if (*nclaims == *claims_cap) {
+			*claims_cap = *claims_cap > 0 ? 2 * *claims_cap : 64;
+			*claims = xreallocarray(*claims, (size_t)*claims_cap, sizeof **claims);
+		}
+		c = &(*claims)[(*nclaims)++];
+		c->ep = ep;
+		c->ids = xcalloc((size_t)n, sizeof *c->ids);
 		for (j = i; j < n; j++) {
 			if (group[j] == i)
-				members[m++] = ids[j];
+				c->ids[m++] = ids[j];
 		}
-		dispatcher_start(d, ep, members, m);
-		started++;
+		c->n = m;
 	}
 out:
 	for (i = 0; i < limit; i++)
 		free(recipients[i]);
 	free(ids), free(recipients), free(batchable), free(group), free(take);
-	return started;
+}
+
+/*
+ * One transaction a pass: the notices accepted since the last pass become sent and the new claims
+ * become sending (one more attempt each), so a pass costs one commit, one fsync, however much it
+ * moves. The claims are committed before anything leaves: a crash re-sends rather than loses.
+ */
+static int
+dispatcher_commit_pass(struct dispatcher *d, const struct dispatch_claim *claims, int nclaims, char **cause)
+{
+	int i;
+
+	if (store_begin(d->store, cause) != 0)
+		return -1;
+	if (d->nsent > 0 && outbox_mark_sent_rows(d->store, d->sent, d->nsent, cause) != 0)
+		goto fail;
+	for (i = 0; i < nclaims; i++) {
+		if (outbox_mark_sending(d->store, claims[i].ids, claims[i].n, cause) != 0)
+			goto fail;
+	}
+	if (store_commit(d->store, cause) != 0)
+		return -1;
+	d->nsent = 0;
+	return 0;
+fail:
+	store_rollback(d->store);
+	return -1;
 }
 
 /* One pass over every endpoint, then arm the timer for the next due row or breaker probe. */
@@ -658,8 +727,10 @@ static void
 dispatcher_pass(struct dispatcher *d)
 {
 	time_t now = clock_now(), next, wake = 0;
+	struct dispatch_claim *claims = NULL;
+	int i, nclaims = 0, claims_cap = 0;
+	char *cause = NULL;
 	long ms;
-	int i;
 
 	if (d->stopping)
 		return;
@@ -668,7 +739,19 @@ dispatcher_pass(struct dispatcher *d)
 		goto arm;
 	}
 	for (i = 0; i < d->neps; i++)
-		dispatcher_pass_endpoint(d, d->eps[i], now);
+		dispatcher_pick(d, d->eps[i], now, &claims, &nclaims, &claims_cap);
+	if ((d->nsent > 0 || nclaims > 0) && dispatcher_commit_pass(d, claims, nclaims, &cause) != 0) {
+		log_warnx("outbox: cannot record deliveries or claim notices: %s (will try again)", cause);
+		free(cause);
+		for (i = 0; i < nclaims; i++)
+			free(claims[i].ids);
+		free(claims);
+		wake = now + 1; /* the database refuses: try again shortly, claim nothing new */
+		goto arm;
+	}
+	for (i = 0; i < nclaims; i++)
+		dispatcher_start(d, claims[i].ep, claims[i].ids, claims[i].n); /* takes the ids */
+	free(claims);
 	next = outbox_next_due(d->store);
 	if (next > now)
 		wake = next;

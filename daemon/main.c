@@ -96,7 +96,9 @@ main_plan(struct main_state *m)
 	if (m->dispatcher != NULL) {
 		dispatcher_kick(m->dispatcher);
 		wake = dispatcher_next_due(m->dispatcher);
-		if (wake > 0 && (next == 0 || wake < next))
+		/* Due now is the dispatcher's business (kicked above, its own timer after): waking the
+		 * planner at once for it would re-plan in a loop for as long as a backlog drains. */
+		if (wake > now && (next == 0 || wake < next))
 			next = wake;
 	}
 	evtimer_del(&m->ev_wake);

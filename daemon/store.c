@@ -204,6 +204,10 @@ static const char *const store_migrations[] = {
 	"  from_on INTEGER NOT NULL,"
 	"  to_on INTEGER NOT NULL,"
 	"  PRIMARY KEY (person_id, from_on));",
+	/* 6: the dispatcher's claim (urgent first, then oldest due) as a range scan of this partial
+	 * index instead of a sort of every waiting row on each pass (20,000 queued: 10 ms a pass). */
+	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) "
+	"WHERE state IN ('pending', 'retry');",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -217,6 +221,61 @@ store_prepare(struct store *s, const char *sql)
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		fatalx("store: prepare: %s: %s", sqlite3_errmsg(s->db), sql);
 	return st;
+}
+
+/* See store_int.h. */
+sqlite3_stmt *
+store_cached(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < STORE_NCACHED && s->cached[i].sql != NULL; i++) {
+		if (s->cached[i].sql == sql) {
+			sqlite3_reset(s->cached[i].st);
+			sqlite3_clear_bindings(s->cached[i].st);
+			return s->cached[i].st;
+		}
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+		fatalx("store: prepare: %s: %s", sqlite3_errmsg(s->db), sql);
+	if (i < STORE_NCACHED) {
+		s->cached[i].sql = sql;
+		s->cached[i].st = st;
+	}
+	return st;
+}
+
+/* See store_int.h. */
+void
+store_release(struct store *s, sqlite3_stmt *st)
+{
+	int i;
+
+	for (i = 0; i < STORE_NCACHED && s->cached[i].sql != NULL; i++) {
+		if (s->cached[i].st == st) {
+			sqlite3_reset(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Run one cached statement without results (BEGIN, COMMIT); 0 or -1 with *cause. */
+static int
+store_exec_cached(struct store *s, const char *sql, char **cause)
+{
+	sqlite3_stmt *st = store_cached(s, sql);
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		if (cause != NULL)
+			xasprintf(cause, "%s: %s", s->path, sqlite3_errmsg(s->db));
+		store_release(s, st);
+		return -1;
+	}
+	store_release(s, st);
+	return 0;
 }
 
 /* Turn the last SQLite error into a cause. */
@@ -318,7 +377,7 @@ store_migrate(struct store *s, char **cause)
 			return -1;
 		}
 		free(sql);
-		if (store_exec(s, "COMMIT", cause) != 0) {
+		if (store_exec_cached(s, "COMMIT", cause) != 0) {
 			store_exec(s, "ROLLBACK", NULL);
 			return -1;
 		}
@@ -358,8 +417,12 @@ fail:
 void
 store_close(struct store *s)
 {
+	int i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < STORE_NCACHED; i++)
+		sqlite3_finalize(s->cached[i].st); /* NULL is harmless */
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -376,14 +439,14 @@ store_path(const struct store *s)
 int
 store_begin(struct store *s, char **cause)
 {
-	return store_exec(s, "BEGIN IMMEDIATE", cause);
+	return store_exec_cached(s, "BEGIN IMMEDIATE", cause);
 }
 
 /* Commit; on failure the transaction is rolled back. */
 int
 store_commit(struct store *s, char **cause)
 {
-	if (store_exec(s, "COMMIT", cause) != 0) {
+	if (store_exec_cached(s, "COMMIT", cause) != 0) {
 		store_rollback(s);
 		return -1;
 	}

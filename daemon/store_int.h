@@ -9,13 +9,29 @@
 
 #include "store.h"
 
+/* Statements kept prepared for the delivery path's hot SQL (see store_cached). */
+#define STORE_NCACHED 16
+
 struct store {
 	sqlite3 *db;
 	char *path;
+	struct {
+		const char *sql; /* the caller's string constant: looked up by address */
+		sqlite3_stmt *st;
+	} cached[STORE_NCACHED];
 };
 
 /* Prepare or die: our own SQL failing to prepare is a programming error. */
 sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+/*
+ * A statement kept prepared across calls, for SQL run per notice or per pass: sql must be a string
+ * constant (it is looked up by address). Returned reset with no bindings; the caller resets it
+ * with sqlite3_reset when done (so it holds no read transaction) and never finalizes it. Falls
+ * back to store_prepare semantics (finalize it) if the cache is full: see store_release.
+ */
+sqlite3_stmt *store_cached(struct store *s, const char *sql);
+/* Done with a statement from store_cached: reset it (or finalize it if it was not cached). */
+void store_release(struct store *s, sqlite3_stmt *st);
 /* Set *cause from the connection's last error with a prefix; returns -1. */
 int store_fail(struct store *s, char **cause, const char *what);
 /* Execute SQL without results; 0 or -1 with *cause. */

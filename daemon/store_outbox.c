@@ -184,7 +184,7 @@ outbox_row_free(struct outbox_row *r)
 int
 outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
 	int rc = -1;
 
 	sqlite3_bind_int64(st, 1, id);
@@ -192,10 +192,10 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 		outbox_row_read(st, r);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc != 0)
 		return rc;
-	st = store_prepare(s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
+	st = store_cached(s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct attachment *a;
@@ -212,7 +212,7 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 		a->data = data;
 		a->len = len;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return 0;
 }
 
@@ -225,40 +225,47 @@ outbox_recover(struct store *s, char **cause)
 	return sqlite3_changes(s->db);
 }
 
-/* Due rows of one transport; see outbox.h. */
+/* Due rows of one transport; see outbox.h. Urgent rows first, then the rest, each oldest due first:
+ * two range scans of the partial index outbox_claim, so a pass costs what it claims, not what waits. */
 int
-outbox_due(struct store *s, const char *transport, time_t now, int limit, int64_t *ids, char **recipients,
-    int *batchable)
+outbox_due(struct store *s, const char *transport, time_t now, int limit, int messages, int64_t *ids,
+    char **recipients, int *batchable)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, recipient, batch_text IS NOT NULL FROM outbox "
-					    "WHERE transport = ? AND state IN ('pending', 'retry') AND next_attempt_at <= ? "
-					    "ORDER BY urgent DESC, next_attempt_at, id LIMIT ?");
-	int n = 0;
+	sqlite3_stmt *st = store_cached(s, "SELECT id, recipient, batch_text IS NOT NULL FROM outbox "
+					    "WHERE transport = ?1 AND state IN ('pending', 'retry') AND urgent = ?2 "
+					    "AND next_attempt_at <= ?3 ORDER BY next_attempt_at, id LIMIT ?4");
+	int n = 0, urgent, batches = 0;
 
-	store_bind_text(st, 1, transport);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, limit);
-	while (sqlite3_step(st) == SQLITE_ROW && n < limit) {
-		ids[n] = sqlite3_column_int64(st, 0);
-		recipients[n] = store_column_strdup(st, 1);
-		batchable[n] = sqlite3_column_int(st, 2);
-		n++;
+	for (urgent = 1; urgent >= 0 && n < limit && (n < messages || batches > 0); urgent--) {
+		sqlite3_reset(st);
+		store_bind_text(st, 1, transport);
+		sqlite3_bind_int(st, 2, urgent);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int(st, 4, limit - n);
+		/* Once there are enough messages, read on only if a later row may join a batch. */
+		while (n < limit && (n < messages || batches > 0) && sqlite3_step(st) == SQLITE_ROW) {
+			ids[n] = sqlite3_column_int64(st, 0);
+			recipients[n] = store_column_strdup(st, 1);
+			batchable[n] = sqlite3_column_int(st, 2);
+			batches += batchable[n];
+			n++;
+		}
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return n;
 }
 
-/* Apply one update statement (with ?1 = id) to each id, in one transaction. */
+/* Apply one update statement (with ?1 = id) to each id, in one transaction (the caller's if one is open). */
 static int
 outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, void (*bind)(sqlite3_stmt *, void *),
     void *arg, char **cause)
 {
 	sqlite3_stmt *st;
-	int i;
+	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
 
-	if (store_begin(s, cause) != 0)
+	if (own && store_begin(s, cause) != 0)
 		return -1;
-	st = store_prepare(s, sql);
+	st = store_cached(s, sql);
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, ids[i]);
@@ -266,13 +273,14 @@ outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, v
 			bind(st, arg);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			store_fail(s, cause, "outbox update");
-			sqlite3_finalize(st);
-			store_rollback(s);
+			store_release(s, st);
+			if (own)
+				store_rollback(s);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	return store_commit(s, cause);
+	store_release(s, st);
+	return own ? store_commit(s, cause) : 0;
 }
 
 /* Mark claimed rows as being sent; one more attempt each. */
@@ -314,6 +322,36 @@ outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **
 	    outbox_bind_update, &a, cause);
 }
 
+/* See outbox.h. */
+int
+outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, char **cause)
+{
+	sqlite3_stmt *st;
+	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
+
+	if (own && store_begin(s, cause) != 0)
+		return -1;
+	st = store_cached(s, "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, batch_id = ?3 WHERE id = ?1");
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, rows[i].id);
+		sqlite3_bind_int64(st, 2, rows[i].at);
+		if (rows[i].leader != 0)
+			sqlite3_bind_int64(st, 3, rows[i].leader);
+		else
+			sqlite3_bind_null(st, 3);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			store_fail(s, cause, "outbox update");
+			store_release(s, st);
+			if (own)
+				store_rollback(s);
+			return -1;
+		}
+	}
+	store_release(s, st);
+	return own ? store_commit(s, cause) : 0;
+}
+
 /* Try again at next. */
 int
 outbox_mark_retry(struct store *s, const int64_t *ids, int n, time_t next, const char *error, char **cause)
@@ -340,13 +378,13 @@ outbox_mark_dead(struct store *s, const int64_t *ids, int n, time_t now, const c
 time_t
 outbox_next_due(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') "
+	sqlite3_stmt *st = store_cached(s, "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') "
 					    "AND transport NOT IN (SELECT transport FROM endpoints WHERE disabled_at IS NOT NULL)");
 	time_t t = 0;
 
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		t = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return t;
 }
 
@@ -388,12 +426,12 @@ outbox_endpoint_enable(struct store *s, const char *transport, char **cause)
 bool
 outbox_endpoint_disabled(struct store *s, const char *transport)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT 1 FROM endpoints WHERE transport = ? AND disabled_at IS NOT NULL");
+	sqlite3_stmt *st = store_cached(s, "SELECT 1 FROM endpoints WHERE transport = ? AND disabled_at IS NOT NULL");
 	bool disabled;
 
 	store_bind_text(st, 1, transport);
 	disabled = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return disabled;
 }
 

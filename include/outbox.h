@@ -64,11 +64,20 @@ struct outbox_row {
 void outbox_row_free(struct outbox_row *r);
 int outbox_load(struct store *s, int64_t id, struct outbox_row *r);	  /* 0 found, -1 not */
 int outbox_recover(struct store *s, char **cause);			  /* sending -> pending; count */
-/* Due rows of one transport, oldest and most urgent first: ids, recipients and batchability. */
-int outbox_due(struct store *s, const char *transport, time_t now, int limit, int64_t *ids, char **recipients,
-    int *batchable);
+/* Due rows of one transport, most urgent then oldest first: ids, recipients and batchability. At
+ * most limit rows; stops at `messages` rows unless one is batchable (later rows may join it). */
+int outbox_due(struct store *s, const char *transport, time_t now, int limit, int messages, int64_t *ids,
+    char **recipients, int *batchable);
 int outbox_mark_sending(struct store *s, const int64_t *ids, int n, char **cause);
 int outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **cause);
+/* Many accepted messages' rows marked sent in one transaction (one commit, one fsync). The mark_*
+ * functions join the caller's transaction when one is open, else run their own. */
+struct outbox_sent {
+	int64_t id;
+	int64_t leader; /* the row whose message carried this one when batched; 0: sent alone */
+	time_t at;
+};
+int outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, char **cause);
 int outbox_mark_retry(struct store *s, const int64_t *ids, int n, time_t next, const char *error, char **cause);
 int outbox_mark_dead(struct store *s, const int64_t *ids, int n, time_t now, const char *error, char **cause);
 /* The earliest next_attempt_at of pending/retry rows on enabled transports (0: none). */
