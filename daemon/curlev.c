@@ -22,7 +22,7 @@
 #include "xmalloc.h"
 
 /* Connections kept open in the cache, across every transport. */
-#define CURLEV_MAXCONNECTS 32
+#define CURLEV_MAXCONNECTS 256 /* at least every transport's concurrency, so connections are kept, not churned */
 
 /* One socket curl asked us to watch. */
 struct curlev_socket {

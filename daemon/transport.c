@@ -128,7 +128,12 @@ transport_job_free(struct transport_job *job)
 	event_del(&job->ev_finish);
 	if (job->easy != NULL) {
 		curlev_remove(t->cev, job->easy); /* no-op when curlev already let it go */
-		curl_easy_cleanup(job->easy);
+		/* Keep the handle for the next transfer: making one costs more than resetting it. */
+		if (t->nidle < TRANSPORT_IDLE_MAX) {
+			curl_easy_reset(job->easy);
+			t->idle[t->nidle++] = job->easy;
+		} else
+			curl_easy_cleanup(job->easy);
 	}
 	curl_slist_free_all(job->list);
 	if (job->data != NULL) {
@@ -151,6 +156,8 @@ transport_free(struct transport *t)
 			  (long long)job->notice_id);
 		transport_job_free(job);
 	}
+	while (t->nidle > 0)
+		curl_easy_cleanup(t->idle[--t->nidle]);
 	if (t->ops->free != NULL)
 		t->ops->free(t);
 	transport_config_free(&t->cfg);
@@ -289,7 +296,9 @@ transport_easy_new(struct transport_job *job)
 	const struct transport_config *c = &job->t->cfg;
 	CURL *easy;
 
-	if ((easy = curl_easy_init()) == NULL)
+	if (job->t->nidle > 0)
+		easy = job->t->idle[--job->t->nidle];
+	else if ((easy = curl_easy_init()) == NULL)
 		return NULL;
 	/* Signals belong to main.c; curl must not use SIGALRM for DNS timeouts. */
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);

@@ -45,6 +45,8 @@ struct transport_ops {
 	void (*free)(struct transport *t);
 };
 
+#define TRANSPORT_IDLE_MAX 64
+
 struct transport {
 	const struct transport_ops *ops;
 	struct transport_config cfg; /* a deep copy: reloads free the config this came from */
@@ -54,6 +56,8 @@ struct transport {
 	int in_flight;
 	void *priv;
 	TAILQ_HEAD(, transport_job) jobs;
+	CURL *idle[TRANSPORT_IDLE_MAX]; /* finished easy handles, reset, kept for the next transfers */
+	int nidle;
 };
 
 extern const struct transport_ops send_mail_ops;
