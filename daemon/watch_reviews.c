@@ -123,9 +123,12 @@ reviews_html(const char *text)
 	return html;
 }
 
-/* Subject, body and batch line of one notice. Case reference only. */
+/*
+ * Subject, body and batch line of one notice. The case reference goes in the body only: subjects
+ * travel in plain text and are shown in every list, so they identify no child at all.
+ */
 static void
-reviews_compose(const char *case_ref, const struct review_item *it, int bit, int today, char **subject, char **body,
+reviews_compose(const struct review_item *it, int bit, int today, char **subject, char **body,
     char **batch)
 {
 	char due[11];
@@ -135,13 +138,13 @@ reviews_compose(const char *case_ref, const struct review_item *it, int bit, int
 	*batch = NULL;
 	switch (it->kind) {
 	case REVIEW_ITEM_REMINDER:
-		xasprintf(subject, "Looked-after review due on %s (case %s)", due, case_ref);
+		xasprintf(subject, "Looked-after review due on %s", due);
 		action = "Please make sure the review is arranged with the IRO and held by that date "
 			 "(Care Planning Regulations 2010, reg 33).";
 		xasprintf(batch, "%s", it->reason);
 		break;
 	case REVIEW_ITEM_OVERDUE:
-		xasprintf(subject, "Overdue looked-after review (case %s, due %s)", case_ref, due);
+		xasprintf(subject, "Overdue looked-after review (due %s)", due);
 		action = bit == REVIEW_TO_HEAD_OF_SERVICE ?
 		    "You are told as head of service because the review is overdue. You will be told again each week "
 		    "while it stays overdue." :
@@ -149,13 +152,13 @@ reviews_compose(const char *case_ref, const struct review_item *it, int bit, int
 		    "will be told again each week while it stays overdue.";
 		break;
 	case REVIEW_ITEM_PERMANENCE:
-		xasprintf(subject, "Permanence plan needed before the second review (case %s)", case_ref);
+		xasprintf(subject, "Permanence plan needed before the second review (due %s)", due);
 		action = "The care plan must contain a plan for permanence by the second review. If none is agreed "
 			 "by then, the IRO will raise a dispute under the escalation protocol.";
 		xasprintf(batch, "%s", it->reason);
 		break;
 	default:
-		xasprintf(subject, "Looked-after review (case %s)", case_ref);
+		xasprintf(subject, "Looked-after review");
 		action = "";
 		break;
 	}
@@ -182,7 +185,7 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
 			continue;
 		}
 		key = reviews_dedupe_key(case_ref, it, address);
-		reviews_compose(case_ref, it, bit, today, &subject, &body, &batch);
+		reviews_compose(it, bit, today, &subject, &body, &batch);
 		html = reviews_html(body);
 		batch_html = batch != NULL ? reviews_html(batch) : NULL;
 		memset(&o, 0, sizeof o);

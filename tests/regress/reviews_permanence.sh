@@ -113,7 +113,7 @@ wait_until 20 sh -c "grep -l 'Overdue looked-after review' $T/mail/*.eml 2>/dev/
 	fail "overdue notices: $(mails | grep Overdue)"
 sleep 1
 stop_daemon
-mails | grep "Overdue looked-after review (case R1, due 2023-03-28)" | cut -d'|' -f1 | sort | tr '\n' ' ' >"$T/over"
+mails | grep "|Overdue looked-after review (due 2023-03-28)|.* for case R1 was due on 2023-03-28" | cut -d"|" -f1 | sort | tr "\n" " " >"$T/over"
 [ "$(cat "$T/over")" = "hos@council.example tm@council.example " ] || fail "overdue recipients: $(cat "$T/over")"
 ctl children list --overdue | grep -q "^R1 " || fail "children list --overdue: $(ctl children list --overdue)"
 ok "an overdue review escalates to the team manager and head of service"
