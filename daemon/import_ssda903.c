@@ -186,6 +186,22 @@ ssda903_child(struct ssda903 *x, const char *child)
 	return bsearch(&key, x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
 }
 
+/* A row's CHILD is present and in header.csv; otherwise the row is skipped with the reason. */
+static int
+ssda903_known_child(struct ssda903 *x, struct ssda903_tally *t, const struct csv_field *child)
+{
+	if (child->len == 0) {
+		ssda903_skip(x, t, child->line, child->column, "CHILD missing", "CHILD: missing");
+		return -1;
+	}
+	if (ssda903_child(x, child->value) == NULL) {
+		ssda903_skip(x, t, child->line, child->column, "CHILD not in header.csv", "CHILD %s: not in header.csv",
+		    child->value);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 ssda903_cmp_episode(const void *a, const void *b)
 {
@@ -307,15 +323,8 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 			ssda903_count(t, "wrong number of fields");
 			continue;
 		}
-		if (child->len == 0) {
-			ssda903_skip(x, t, child->line, child->column, "CHILD missing", "CHILD: missing");
+		if (ssda903_known_child(x, t, child) != 0)
 			continue;
-		}
-		if (ssda903_child(x, child->value) == NULL) {
-			ssda903_skip(x, t, child->line, child->column, "CHILD not in header.csv", "CHILD %s: not in header.csv",
-			    child->value);
-			continue;
-		}
 		if (decom->len == 0 || ssda903_date(decom->value, x->today, &e.decom) != 0) {
 			ssda903_skip(x, t, decom->line, decom->column, "DECOM not a date",
 			    "DECOM: \"%s\" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)", decom->value);
@@ -457,15 +466,8 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 			ssda903_count(t, "wrong number of fields");
 			continue;
 		}
-		if (child->len == 0) {
-			ssda903_skip(x, t, child->line, child->column, "CHILD missing", "CHILD: missing");
+		if (ssda903_known_child(x, t, child) != 0)
 			continue;
-		}
-		if (ssda903_child(x, child->value) == NULL) {
-			ssda903_skip(x, t, child->line, child->column, "CHILD not in header.csv", "CHILD %s: not in header.csv",
-			    child->value);
-			continue;
-		}
 		if (review->len == 0 || ssda903_date(review->value, x->today, &v.held_on) != 0) {
 			ssda903_skip(x, t, review->line, review->column, "REVIEW not a date",
 			    "REVIEW: \"%s\" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)", review->value);
