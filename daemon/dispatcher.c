@@ -588,13 +588,15 @@ dispatcher_compose_batch(struct dispatcher *d, struct dispatch_message *msg)
 	free(rows);
 }
 
-/* Hand one claimed message to its transport. */
-static void
-dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n)
+/*
+ * Load and compose one claimed message, inside the pass's transaction after its claim (one lock for
+ * the whole pass, and the row as claimed: 'sending', this attempt counted). Takes the ids. NULL when its first row vanished (deleted by an admin since it was picked).
+ */
+static struct dispatch_message *
+dispatcher_prepare(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n)
 {
 	struct dispatch_message *msg = xcalloc(1, sizeof *msg);
 	struct notice *no = &msg->notice;
-	char *cause = NULL;
 
 	msg->d = d;
 	msg->ep = ep;
@@ -603,7 +605,7 @@ dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *id
 	if (outbox_load(d->store, ids[0], &msg->row) != 0) {
 		log_warnx("outbox: notice %lld vanished before it was sent", (long long)ids[0]);
 		dispatcher_message_free(msg);
-		return;
+		return NULL;
 	}
 	if (n > 1)
 		dispatcher_compose_batch(d, msg);
@@ -618,12 +620,22 @@ dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *id
 	no->attachments = msg->row.attachments;
 	no->nattachments = msg->row.nattachments;
 	no->created_at = msg->row.created_at;
-	no->now = clock_now();
-	no->attempts = msg->row.attempts;
+	no->attempts = msg->row.attempts; /* loaded after the claim: this attempt counted */
 	no->urgent = msg->row.urgent;
+	return msg;
+}
+
+/* Hand one prepared message to its transport (its claim is committed). */
+static void
+dispatcher_start(struct dispatcher *d, struct dispatch_message *msg)
+{
+	struct dispatch_endpoint *ep = msg->ep;
+	char *cause = NULL;
+
+	msg->notice.now = clock_now();
 	d->in_flight++;
 	ep->in_flight++;
-	if (transport_send(ep->transport, no, dispatcher_done_cb, msg, &cause) != 0) {
+	if (transport_send(ep->transport, &msg->notice, dispatcher_done_cb, msg, &cause) != 0) {
 		d->in_flight--;
 		ep->in_flight--;
 		dispatcher_dead(d, msg, cause);
@@ -632,23 +644,36 @@ dispatcher_start(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *id
 	}
 }
 
-/* Pick what one endpoint can take now: appends a claim per message to *claims (not yet committed). */
+/*
+ * How many messages an endpoint should take in this pass (0: none). A pass costs a commit and an
+ * fsync, so a busy endpoint is refilled only once a quarter of its concurrency is free: one commit
+ * then records a quarter's worth of deliveries and claims as many, instead of one each. A paused
+ * endpoint takes nothing; a half-open one, one probe at a time.
+ */
+static int
+dispatcher_wants(const struct dispatch_endpoint *ep, time_t now)
+{
+	int cap = transport_capacity(ep->transport), refill = transport_concurrency(ep->transport) / 2;
+
+	if (ep->paused_until > now)
+		return 0;
+	if (ep->half_open)
+		return ep->in_flight == 0 ? 1 : 0;
+	return cap >= (refill > 1 ? refill : 1) ? cap : 0;
+}
+
+/* Pick what one endpoint takes now (at most cap messages): appends a claim per message to *claims. */
 static void
-dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, time_t now, struct dispatch_claim **claims,
+dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, int cap, time_t now, struct dispatch_claim **claims,
     int *nclaims, int *claims_cap)
 {
-	int limit = d->cfg->outbox_batch, cap, n, i, j, nmsg = 0;
+	int limit = d->cfg->outbox_batch, n = 0, i, j, nmsg = 0;
 	int64_t *ids = xcalloc((size_t)limit, sizeof *ids);
 	char **recipients = xcalloc((size_t)limit, sizeof *recipients);
 	int *batchable = xcalloc((size_t)limit, sizeof *batchable), *group = xcalloc((size_t)limit, sizeof *group);
 	int *take = xcalloc((size_t)limit, sizeof *take);
 
-	if (ep->paused_until > now || outbox_endpoint_disabled(d->store, ep->name))
-		goto out;
-	cap = transport_capacity(ep->transport);
-	if (ep->half_open)
-		cap = ep->in_flight == 0 ? 1 : 0; /* probe: one message at a time */
-	if (cap <= 0)
+	if (outbox_endpoint_disabled(d->store, ep->name))
 		goto out;
 	n = outbox_due(d->store, ep->name, now, limit, cap, ids, recipients, batchable);
 	/* Group: each batchable row joins the first earlier batchable row to the same recipient. */
@@ -690,35 +715,74 @@ dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, time_t now, 
 		c->n = m;
 	}
 out:
-	for (i = 0; i < limit; i++)
+	for (i = 0; i < n; i++)
 		free(recipients[i]);
 	free(ids), free(recipients), free(batchable), free(group), free(take);
 }
 
-/*
- * One transaction a pass: the notices accepted since the last pass become sent and the new claims
- * become sending (one more attempt each), so a pass costs one commit, one fsync, however much it
- * moves. The claims are committed before anything leaves: a crash re-sends rather than loses.
- */
-static int
-dispatcher_commit_pass(struct dispatcher *d, const struct dispatch_claim *claims, int nclaims, char **cause)
+/* Free claims not (or no longer) needed. */
+static void
+dispatcher_claims_free(struct dispatch_claim *claims, int nclaims)
 {
 	int i;
 
+	for (i = 0; i < nclaims; i++)
+		free(claims[i].ids);
+	free(claims);
+}
+
+/*
+ * One transaction a pass: pick what is due, record the notices accepted since the last commit as
+ * sent, mark the new claims sending (one more attempt each) and load them, so a pass costs one
+ * lock and one commit (one fsync) however much it moves. The claims are committed before anything
+ * leaves: a crash re-sends rather than loses. Accepted notices wait in memory for a pass that
+ * claims, or until as many as the transports' concurrency have gathered, or until nothing is in
+ * flight: a crash re-sends at most those (the receiver drops them by their ids).
+ * Returns the number of prepared messages in *msgs, or -1 when the database refused (nothing changed).
+ */
+static int
+dispatcher_claim(struct dispatcher *d, time_t now, const int *wants, struct dispatch_message ***msgs, char **cause)
+{
+	struct dispatch_claim *claims = NULL;
+	struct dispatch_message *msg;
+	int i, n = 0, nclaims = 0, claims_cap = 0, concurrency = 0, flush;
+
+	*msgs = NULL;
 	if (store_begin(d->store, cause) != 0)
 		return -1;
-	if (d->nsent > 0 && outbox_mark_sent_rows(d->store, d->sent, d->nsent, cause) != 0)
+	for (i = 0; i < d->neps; i++) {
+		concurrency += transport_concurrency(d->eps[i]->transport);
+		if (wants[i] > 0)
+			dispatcher_pick(d, d->eps[i], wants[i], now, &claims, &nclaims, &claims_cap);
+	}
+	flush = d->nsent > 0 && (nclaims > 0 || d->nsent >= concurrency || d->in_flight == 0);
+	if (flush && outbox_mark_sent_rows(d->store, d->sent, d->nsent, cause) != 0)
 		goto fail;
 	for (i = 0; i < nclaims; i++) {
 		if (outbox_mark_sending(d->store, claims[i].ids, claims[i].n, cause) != 0)
 			goto fail;
 	}
-	if (store_commit(d->store, cause) != 0)
+	if (nclaims > 0)
+		*msgs = xreallocarray(NULL, (size_t)nclaims, sizeof **msgs);
+	for (i = 0; i < nclaims; i++) {
+		if ((msg = dispatcher_prepare(d, claims[i].ep, claims[i].ids, claims[i].n)) != NULL)
+			(*msgs)[n++] = msg;
+		claims[i].ids = NULL; /* the message has them */
+	}
+	free(claims);
+	if (store_commit(d->store, cause) != 0) {
+		for (i = 0; i < n; i++)
+			dispatcher_message_free((*msgs)[i]);
+		free(*msgs);
+		*msgs = NULL;
 		return -1;
-	d->nsent = 0;
-	return 0;
+	}
+	if (flush)
+		d->nsent = 0;
+	return n;
 fail:
 	store_rollback(d->store);
+	dispatcher_claims_free(claims, nclaims);
 	return -1;
 }
 
@@ -727,8 +791,8 @@ static void
 dispatcher_pass(struct dispatcher *d)
 {
 	time_t now = clock_now(), next, wake = 0;
-	struct dispatch_claim *claims = NULL;
-	int i, nclaims = 0, claims_cap = 0;
+	struct dispatch_message **msgs = NULL;
+	int i, n, *wants, any = d->in_flight == 0 && d->nsent > 0;
 	char *cause = NULL;
 	long ms;
 
@@ -738,25 +802,27 @@ dispatcher_pass(struct dispatcher *d)
 		wake = now + 1; /* the database still refuses: try again shortly, claim nothing new */
 		goto arm;
 	}
+	wants = xcalloc((size_t)d->neps + 1, sizeof *wants);
 	for (i = 0; i < d->neps; i++)
-		dispatcher_pick(d, d->eps[i], now, &claims, &nclaims, &claims_cap);
-	if ((d->nsent > 0 || nclaims > 0) && dispatcher_commit_pass(d, claims, nclaims, &cause) != 0) {
+		any |= (wants[i] = dispatcher_wants(d->eps[i], now)) > 0;
+	n = any ? dispatcher_claim(d, now, wants, &msgs, &cause) : 0;
+	free(wants);
+	if (n < 0) {
 		log_warnx("outbox: cannot record deliveries or claim notices: %s (will try again)", cause);
 		free(cause);
-		for (i = 0; i < nclaims; i++)
-			free(claims[i].ids);
-		free(claims);
 		wake = now + 1; /* the database refuses: try again shortly, claim nothing new */
 		goto arm;
 	}
-	for (i = 0; i < nclaims; i++)
-		dispatcher_start(d, claims[i].ep, claims[i].ids, claims[i].n); /* takes the ids */
-	free(claims);
+	for (i = 0; i < n; i++)
+		dispatcher_start(d, msgs[i]);
+	free(msgs);
+	if (d->in_flight > 0)
+		return; /* busy: a finishing transfer kicks the next pass, which arms the timer when all is quiet */
 	next = outbox_next_due(d->store);
 	if (next > now)
 		wake = next;
 	else if (next != 0)
-		wake = now + 1; /* due but no room: a finishing transfer kicks us sooner */
+		wake = now + 1; /* due, yet nothing claimed: a paused endpoint (below) or the database */
 	for (i = 0; i < d->neps; i++) {
 		if (d->eps[i]->paused_until > now && (wake == 0 || d->eps[i]->paused_until < wake))
 			wake = d->eps[i]->paused_until;

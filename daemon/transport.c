@@ -188,6 +188,13 @@ transport_capacity(const struct transport *t)
 	return left > 0 ? left : 0;
 }
 
+/* The configured concurrency. */
+int
+transport_concurrency(const struct transport *t)
+{
+	return t->cfg.concurrency;
+}
+
 /* Tell the owner how it went; the job is gone before done runs, so done may free the transport. */
 static void
 transport_job_finish(struct transport_job *job)

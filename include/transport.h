@@ -85,6 +85,7 @@ const char *transport_name(const struct transport *t);
 const char *transport_type(const struct transport *t);
 /* How many more notices it will take now (concurrency minus in flight). */
 int transport_capacity(const struct transport *t);
+int transport_concurrency(const struct transport *t); /* in flight at most */
 /*
  * Start sending. done is called exactly once, later (never from inside transport_send), with the
  * outcome. Returns -1 (and calls nothing) only when the notice cannot be rendered: *cause says why;
