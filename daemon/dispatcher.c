@@ -653,7 +653,7 @@ dispatcher_start(struct dispatcher *d, struct dispatch_message *msg)
 static int
 dispatcher_wants(const struct dispatch_endpoint *ep, time_t now)
 {
-	int cap = transport_capacity(ep->transport), refill = transport_concurrency(ep->transport) / 2;
+	int cap = transport_capacity(ep->transport), refill = transport_concurrency(ep->transport) / 4;
 
 	if (ep->paused_until > now)
 		return 0;

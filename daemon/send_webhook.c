@@ -13,7 +13,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,11 +44,10 @@ webhook_set_string(json_t *obj, const char *key, const char *value)
 
 /* Our json schema: identity, recipient label, subject, text, and the payload's members. */
 static json_t *
-webhook_json_doc(const struct notice *n, char **cause)
+webhook_json_doc(const struct notice *n, const char *id, char **cause)
 {
 	json_t *doc = json_object(), *payload = NULL;
 	json_error_t jerr;
-	char *id = notice_webhook_id(n);
 
 	if (webhook_set_string(doc, "id", id) != 0 || webhook_set_string(doc, "kind", n->kind) != 0 ||
 	    json_object_set_new(doc, "notice", json_integer(n->id)) != 0 ||
@@ -68,11 +70,9 @@ webhook_json_doc(const struct notice *n, char **cause)
 			json_object_set(doc, "payload", payload);
 		json_decref(payload);
 	}
-	free(id);
 	return doc;
 
 fail:
-	free(id);
 	json_decref(doc);
 	return NULL;
 }
@@ -151,9 +151,9 @@ webhook_teams_body(const struct notice *n, char **cause)
 	return s;
 }
 
-/* The document to post; see webhook.h. */
-char *
-webhook_body(const struct notice *n, const char *format, char **cause)
+/* The document to post, for the notice's webhook id. */
+static char *
+webhook_body_id(const struct notice *n, const char *format, const char *id, char **cause)
 {
 	json_t *doc;
 	char *s;
@@ -163,7 +163,7 @@ webhook_body(const struct notice *n, const char *format, char **cause)
 		return NULL;
 	}
 	if (format == NULL || strcmp(format, "json") == 0) {
-		if ((doc = webhook_json_doc(n, cause)) == NULL)
+		if ((doc = webhook_json_doc(n, id, cause)) == NULL)
 			return NULL;
 		s = json_dumps(doc, JSON_COMPACT);
 		json_decref(doc);
@@ -173,6 +173,17 @@ webhook_body(const struct notice *n, const char *format, char **cause)
 		return webhook_teams_body(n, cause);
 	xasprintf(cause, "unknown webhook format \"%s\"", format);
 	return NULL;
+}
+
+/* The document to post; see webhook.h. */
+char *
+webhook_body(const struct notice *n, const char *format, char **cause)
+{
+	char *id = notice_webhook_id(n), *s;
+
+	s = webhook_body_id(n, format, id, cause);
+	free(id);
+	return s;
 }
 
 /* The signing key: base64 after "whsec_", else the secret's own bytes. -1 if the base64 is bad. */
@@ -207,29 +218,88 @@ webhook_key(const char *secret, unsigned char **key, size_t *keylen)
 	return 0;
 }
 
-/* Sign per Standard Webhooks; see webhook.h. */
-char *
-webhook_signature(const char *secret, const char *id, long long timestamp, const char *body, size_t len)
+/* The HMAC-SHA256 of a secret, keyed once, copied for each message (keying costs two hash blocks). */
+struct webhook_signer {
+	EVP_MAC_CTX *keyed;
+};
+
+/* A signer for a secret; NULL when the secret is unusable (whsec_ with bad base64). */
+static struct webhook_signer *
+webhook_signer_new(const char *secret)
 {
-	unsigned char *key, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char *prefix, *msg, *b64, *sig = NULL;
-	size_t plen, keylen;
+	static EVP_MAC *hmac;
+	struct webhook_signer *sg;
+	OSSL_PARAM params[2];
+	unsigned char *key;
+	size_t keylen;
 
 	if (secret == NULL || webhook_key(secret, &key, &keylen) != 0)
 		return NULL;
-	plen = (size_t)xasprintf(&prefix, "%s.%lld.", id, timestamp);
-	msg = xmalloc(plen + len);
-	memcpy(msg, prefix, plen);
-	memcpy(msg + plen, body, len);
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, plen + len, md, &mdlen) !=
-	    NULL) {
+	/* Fetched once: an implicit fetch on every message costs more than the HMAC itself. */
+	if (hmac == NULL && (hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		goto fail;
+	sg = xcalloc(1, sizeof *sg);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((sg->keyed = EVP_MAC_CTX_new(hmac)) == NULL || EVP_MAC_init(sg->keyed, key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(sg->keyed);
+		free(sg);
+		goto fail;
+	}
+	explicit_bzero(key, keylen);
+	free(key);
+	return sg;
+
+fail:
+	explicit_bzero(key, keylen);
+	free(key);
+	return NULL;
+}
+
+/* Free a signer (NULL is fine). */
+static void
+webhook_signer_free(struct webhook_signer *sg)
+{
+	if (sg == NULL)
+		return;
+	EVP_MAC_CTX_free(sg->keyed);
+	free(sg);
+}
+
+/* "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; NULL if OpenSSL fails. */
+static char *
+webhook_sign(const struct webhook_signer *sg, const char *id, long long timestamp, const char *body, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char prefix[128], *b64, *sig = NULL;
+	EVP_MAC_CTX *c;
+	size_t mdlen = 0;
+	int plen;
+
+	plen = snprintf(prefix, sizeof prefix, "%s.%lld.", id, timestamp);
+	if (plen < 0 || (size_t)plen >= sizeof prefix || (c = EVP_MAC_CTX_dup(sg->keyed)) == NULL)
+		return NULL;
+	if (EVP_MAC_update(c, (const unsigned char *)prefix, (size_t)plen) == 1 &&
+	    EVP_MAC_update(c, (const unsigned char *)body, len) == 1 && EVP_MAC_final(c, md, &mdlen, sizeof md) == 1) {
 		b64 = mail_base64(md, mdlen);
 		xasprintf(&sig, "v1,%s", b64);
 		free(b64);
 	}
-	explicit_bzero(key, keylen);
-	free(key), free(prefix), free(msg);
+	EVP_MAC_CTX_free(c);
+	return sig;
+}
+
+/* Sign per Standard Webhooks; see webhook.h. */
+char *
+webhook_signature(const char *secret, const char *id, long long timestamp, const char *body, size_t len)
+{
+	struct webhook_signer *sg;
+	char *sig;
+
+	if ((sg = webhook_signer_new(secret)) == NULL)
+		return NULL;
+	sig = webhook_sign(sg, id, timestamp, body, len);
+	webhook_signer_free(sg);
 	return sig;
 }
 
@@ -264,7 +334,7 @@ static int
 send_webhook_init(struct transport *t, char **cause)
 {
 	const struct transport_config *c = &t->cfg;
-	char *scheme = NULL, *sig;
+	char *scheme = NULL;
 	int loop;
 
 	if (c->url == NULL || (scheme = transport_url_scheme(c->url)) == NULL) {
@@ -283,12 +353,9 @@ send_webhook_init(struct transport *t, char **cause)
 		xasprintf(cause, "format \"%s\" is not json or teams", c->format);
 		goto fail;
 	}
-	if (c->secret != NULL) {
-		if ((sig = webhook_signature(c->secret, "x", 0, "", 0)) == NULL) {
-			xasprintf(cause, "secret starts with whsec_ but the rest is not base64");
-			goto fail;
-		}
-		free(sig);
+	if (c->secret != NULL && (t->priv = webhook_signer_new(c->secret)) == NULL) {
+		xasprintf(cause, "secret starts with whsec_ but the rest is not base64");
+		goto fail;
 	}
 	if (!c->verify)
 		log_warnx("transport %s: TLS certificate verification is off", c->name);
@@ -326,10 +393,12 @@ send_webhook_send(struct transport *t, struct transport_job *job, const struct n
 	char *id, *h, *sig;
 	CURL *easy;
 
-	if ((job->data = webhook_body(n, c->format, cause)) == NULL)
-		return -1;
-	job->len = strlen(job->data);
 	id = notice_webhook_id(n);
+	if ((job->data = webhook_body_id(n, c->format, id, cause)) == NULL) {
+		free(id);
+		return -1;
+	}
+	job->len = strlen(job->data);
 	log_debug("transport %s: notice %lld: %s, %zu bytes", c->name, (long long)n->id, id, job->len);
 	job->list = curl_slist_append(job->list, "Content-Type: application/json");
 	/* No "Expect: 100-continue" round trip for bodies over 1 KB. */
@@ -340,8 +409,12 @@ send_webhook_send(struct transport *t, struct transport_job *job, const struct n
 	xasprintf(&h, "webhook-timestamp: %lld", (long long)n->now);
 	job->list = curl_slist_append(job->list, h);
 	free(h);
-	if (c->secret != NULL) {
-		sig = webhook_signature(c->secret, id, (long long)n->now, job->data, job->len);
+	if (t->priv != NULL) {
+		if ((sig = webhook_sign(t->priv, id, (long long)n->now, job->data, job->len)) == NULL) {
+			free(id); /* OpenSSL failed: not the notice's fault */
+			transport_status(&job->status, SEND_RETRY, 0, "cannot sign the request");
+			return transport_job_defer(job, cause);
+		}
 		xasprintf(&h, "webhook-signature: %s", sig);
 		job->list = curl_slist_append(job->list, h);
 		free(h);
@@ -388,10 +461,18 @@ send_webhook_complete(struct transport_job *job, CURLcode result)
 		transport_status(&job->status, SEND_RETRY, code, "http %ld: unexpected answer", code);
 }
 
+/* Free the signer. */
+static void
+send_webhook_free(struct transport *t)
+{
+	webhook_signer_free(t->priv);
+	t->priv = NULL;
+}
+
 const struct transport_ops send_webhook_ops = {
     .type = "webhook",
     .init = send_webhook_init,
     .send = send_webhook_send,
     .complete = send_webhook_complete,
-    .free = NULL,
+    .free = send_webhook_free,
 };

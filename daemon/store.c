@@ -208,6 +208,45 @@ static const char *const store_migrations[] = {
 	 * index instead of a sort of every waiting row on each pass (20,000 queued: 10 ms a pass). */
 	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) "
 	"WHERE state IN ('pending', 'retry');",
+	/*
+	 * 7: every notice changes state twice on its way out, and each change paid for two things it
+	 * did not need: the CHECK's IN list, which SQLite evaluates by building a temporary table on
+	 * every UPDATE (the same rule written with OR does not), and an index over every row's state
+	 * that moved twice per notice and grew with years of sent rows. The table is rebuilt with the
+	 * OR form (foreign keys are off while migrating, so dropping the old table cascades nothing;
+	 * outbox_attachments' reference names "outbox" and finds the new table); only the states
+	 * looked up by state keep an index (sending: recovery at start; dead: retry --dead).
+	 */
+	"CREATE TABLE outbox_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dedupe_key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_text TEXT NOT NULL,"
+	"  body_html TEXT,"
+	"  payload TEXT,"
+	"  batch_text TEXT,"
+	"  batch_html TEXT,"
+	"  urgency INTEGER NOT NULL DEFAULT 0,"
+	"  urgent INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state = 'pending' OR state = 'sending' OR state = 'sent' OR state = 'retry' OR state = 'dead'),"
+	"  sent_at INTEGER,"
+	"  dead_at INTEGER,"
+	"  batch_id INTEGER);"
+	"INSERT INTO outbox_new SELECT id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, "
+	"  payload, batch_text, batch_html, urgency, urgent, created_at, next_attempt_at, attempts, last_error, state, "
+	"  sent_at, dead_at, batch_id FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_new RENAME TO outbox;"
+	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) WHERE state IN ('pending', 'retry');"
+	"CREATE INDEX outbox_unsettled ON outbox(state) WHERE state IN ('sending', 'dead');",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -402,10 +441,10 @@ store_open(const char *path, char **cause)
 	/* Wait for driftwatchctl's short transactions rather than failing at once. */
 	sqlite3_busy_timeout(s->db, 5000);
 	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
-	    store_exec(s, "PRAGMA synchronous = FULL", cause) != 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", cause) != 0)
+	    store_exec(s, "PRAGMA synchronous = FULL", cause) != 0)
 		goto fail;
-	if (store_migrate(s, cause) != 0)
+	/* Foreign keys on only after migrating: a migration that rebuilds a table must not cascade. */
+	if (store_migrate(s, cause) != 0 || store_exec(s, "PRAGMA foreign_keys = ON", cause) != 0)
 		goto fail;
 	return s;
 fail:

@@ -216,11 +216,12 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 	return 0;
 }
 
-/* Rows a crash left 'sending' go back to pending: at-least-once. */
+/* Rows a crash left 'sending' go back to pending: at-least-once. (The IN term lets SQLite use the
+ * partial index outbox_unsettled: it matches an index's WHERE by its terms, not by implication.) */
 int
 outbox_recover(struct store *s, char **cause)
 {
-	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state = 'sending'", cause) != 0)
+	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state IN ('sending', 'dead') AND state = 'sending'", cause) != 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -468,7 +469,7 @@ outbox_requeue(struct store *s, int64_t id, time_t now, char **cause)
 				      "WHERE id = ?1 AND state IN ('dead', 'retry', 'pending')");
 	else
 		st = store_prepare(s, "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
-				      "WHERE state = 'dead' AND ?1 = 0");
+				      "WHERE state IN ('sending', 'dead') AND state = 'dead' AND ?1 = 0");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {

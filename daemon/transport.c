@@ -10,7 +10,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,10 +413,15 @@ notice_hash(const struct notice *n, char out[13])
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *key = n->dedupe_key != NULL ? n->dedupe_key : "";
-	unsigned char md[SHA256_DIGEST_LENGTH];
+	static EVP_MD *sha256;
+	unsigned char md[EVP_MAX_MD_SIZE];
 	int i;
 
-	SHA256((const unsigned char *)key, strlen(key), md);
+	/* Fetched once: SHA256() fetches the digest again on every call, which costs more than hashing. */
+	if (sha256 == NULL)
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (sha256 == NULL || EVP_Digest(key, strlen(key), md, NULL, sha256, NULL) != 1)
+		memset(md, 0, sizeof md); /* OpenSSL cannot hash: the id stays unique by the notice id */
 	for (i = 0; i < 6; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];

@@ -257,6 +257,107 @@ test_outbox_recover(void **state)
 	free(path);
 }
 
+/* Path of a repository file: from DRIFTWATCH_TOP when set, else the current directory. */
+static char *
+repo_path(const char *rel)
+{
+	const char *top = getenv("DRIFTWATCH_TOP");
+	char *p;
+
+	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
+	return p;
+}
+
+/* Run sql on its own connection with foreign keys on, as the daemon's are; SQLite's result code. */
+static int
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Does EXPLAIN of sql on path hold an opcode? */
+static int
+raw_has_opcode(const char *path, const char *sql, const char *opcode)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *explain;
+	int found = 0;
+
+	xasprintf(&explain, "EXPLAIN %s", sql);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		found |= strcmp((const char *)sqlite3_column_text(st, 1), opcode) == 0;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(explain);
+	return found;
+}
+
+/*
+ * Migration 7 rebuilds the outbox of a schema-6 database: every row and attachment kept, the
+ * attachments' foreign key follows the new table, the state rule still holds, and a state change
+ * no longer builds a temporary table (the CHECK's IN list did, on every UPDATE).
+ */
+static void
+test_migrate_outbox_rebuild(void **state)
+{
+	char *path = db_path("v6.db"), *fixture = repo_path("tests/unit/data/schema-v6.sql"), *sql, *cause = NULL;
+	const char *update = "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = 2";
+	struct outbox_row row;
+	struct store *s;
+	sqlite3 *db;
+	FILE *f;
+	long len;
+
+	(void)state;
+	assert_non_null(f = fopen(fixture, "r"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	sql = xmalloc((size_t)len + 1);
+	assert_int_equal(fread(sql, 1, (size_t)len, f), (size_t)len);
+	sql[len] = '\0';
+	fclose(f);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(raw_scalar(path, "PRAGMA user_version"), 6);
+	assert_true(raw_has_opcode(path, update, "OpenEphemeral"));
+
+	assert_non_null(s = store_open(path, &cause));
+	assert_int_equal(store_schema_version(s), store_latest_version());
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox"), 3);
+	assert_int_equal(raw_scalar(path, "SELECT sent_at FROM outbox WHERE id = 1 AND state = 'sent'"), 1700000000);
+	assert_int_equal(raw_scalar(path, "SELECT dead_at FROM outbox WHERE id = 3 AND state = 'dead'"), 1700000001);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox_due', 'outbox_new')"), 0);
+	assert_int_equal(outbox_load(s, 2, &row), 0);
+	assert_int_equal(row.nattachments, 1);
+	assert_string_equal(row.attachments[0].filename, "digest.csv");
+	assert_int_equal(row.attachments[0].len, 9);
+	outbox_row_free(&row);
+	assert_false(raw_has_opcode(path, update, "OpenEphemeral"));
+	/* The state rule holds; a sending row is found for recovery through the new index. */
+	assert_int_equal(raw_exec(path, "UPDATE outbox SET state = 'lost' WHERE id = 2"), SQLITE_CONSTRAINT);
+	assert_int_equal(raw_exec(path, update), SQLITE_OK);
+	assert_int_equal(outbox_recover(s, &cause), 1);
+	/* The attachments' foreign key points at the rebuilt table: deleting a notice cascades. */
+	assert_int_equal(raw_exec(path, "DELETE FROM outbox WHERE id = 2"), SQLITE_OK);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox_attachments"), 0);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	store_close(s);
+	free(sql), free(fixture), free(path);
+}
+
 int
 main(void)
 {
@@ -266,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_outbox_enqueue),
 		cmocka_unit_test(test_outbox_recover),
+		cmocka_unit_test(test_migrate_outbox_rebuild),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
