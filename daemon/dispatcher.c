@@ -758,8 +758,20 @@ dispatcher_claim(struct dispatcher *d, time_t now, const int *wants, struct disp
 	flush = d->nsent > 0 && (nclaims > 0 || d->nsent >= concurrency || d->in_flight == 0);
 	if (flush && outbox_mark_sent_rows(d->store, d->sent, d->nsent, cause) != 0)
 		goto fail;
-	for (i = 0; i < nclaims; i++) {
-		if (outbox_mark_sending(d->store, claims[i].ids, claims[i].n, cause) != 0)
+	if (nclaims > 0) {
+		int64_t *all;
+		int nall = 0, j, rc;
+
+		for (i = 0; i < nclaims; i++)
+			nall += claims[i].n;
+		all = xreallocarray(NULL, (size_t)nall, sizeof *all);
+		for (nall = 0, i = 0; i < nclaims; i++) {
+			for (j = 0; j < claims[i].n; j++)
+				all[nall++] = claims[i].ids[j];
+		}
+		rc = outbox_mark_sending(d->store, all, nall, cause); /* one statement for the whole pass */
+		free(all);
+		if (rc != 0)
 			goto fail;
 	}
 	if (nclaims > 0)

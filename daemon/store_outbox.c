@@ -4,6 +4,7 @@
  */
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,31 +257,53 @@ outbox_due(struct store *s, const char *transport, time_t now, int limit, int me
 	return n;
 }
 
-/* Apply one update statement (with ?1 = id) to each id, in one transaction (the caller's if one is open). */
+/* The ids as a JSON array, for json_each(?1): one statement updates them all. */
+static char *
+outbox_id_list(const int64_t *ids, int n)
+{
+	size_t cap = (size_t)n * 21 + 3, len = 0;
+	char *s = xmalloc(cap);
+	int i;
+
+	s[len++] = '[';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%lld", i > 0 ? "," : "", (long long)ids[i]);
+	s[len++] = ']';
+	s[len] = '\0';
+	return s;
+}
+
+/*
+ * Apply one update statement to every id (?1 is their JSON array; bind fills ?2 on), as one
+ * statement: the per-statement work (locks, cursors, checks) is paid once, not once a row. In
+ * the caller's transaction when one is open, else in its own.
+ */
 static int
 outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, void (*bind)(sqlite3_stmt *, void *),
     void *arg, char **cause)
 {
 	sqlite3_stmt *st;
-	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
+	char *list;
+	int rc = 0, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
 
+	if (n == 0)
+		return 0;
 	if (own && store_begin(s, cause) != 0)
 		return -1;
+	list = outbox_id_list(ids, n);
 	st = store_cached(s, sql);
-	for (i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, ids[i]);
-		if (bind != NULL)
-			bind(st, arg);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			store_fail(s, cause, "outbox update");
-			store_release(s, st);
-			if (own)
-				store_rollback(s);
-			return -1;
-		}
-	}
+	sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+	if (bind != NULL)
+		bind(st, arg);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "outbox update");
 	store_release(s, st);
+	free(list);
+	if (rc != 0) {
+		if (own)
+			store_rollback(s);
+		return -1;
+	}
 	return own ? store_commit(s, cause) : 0;
 }
 
@@ -288,7 +311,7 @@ outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, v
 int
 outbox_mark_sending(struct store *s, const int64_t *ids, int n, char **cause)
 {
-	return outbox_update_ids(s, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1", ids,
+	return outbox_update_ids(s, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?1))", ids,
 	    n, NULL, NULL, cause);
 }
 
@@ -319,37 +342,34 @@ outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **
 	struct outbox_bind_args a = { now, NULL, n > 1 ? ids[0] : 0 };
 
 	return outbox_update_ids(s,
-	    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1", ids, n,
+	    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 WHERE id IN (SELECT value FROM json_each(?1))", ids, n,
 	    outbox_bind_update, &a, cause);
 }
 
-/* See outbox.h. */
+/* See outbox.h. Rows accepted in the same second by the same message kind share one statement. */
 int
 outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, char **cause)
 {
-	sqlite3_stmt *st;
-	int i, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
+	int64_t *ids;
+	int i, j, own = sqlite3_get_autocommit(s->db); /* else inside the caller's transaction */
 
 	if (own && store_begin(s, cause) != 0)
 		return -1;
-	st = store_cached(s, "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL, batch_id = ?3 WHERE id = ?1");
-	for (i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rows[i].id);
-		sqlite3_bind_int64(st, 2, rows[i].at);
-		if (rows[i].leader != 0)
-			sqlite3_bind_int64(st, 3, rows[i].leader);
-		else
-			sqlite3_bind_null(st, 3);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			store_fail(s, cause, "outbox update");
-			store_release(s, st);
+	ids = xreallocarray(NULL, (size_t)(n > 0 ? n : 1), sizeof *ids);
+	for (i = 0; i < n; i = j) {
+		struct outbox_bind_args a = { rows[i].at, NULL, rows[i].leader };
+		for (j = i; j < n && rows[j].at == rows[i].at && rows[j].leader == rows[i].leader; j++)
+			ids[j - i] = rows[j].id;
+		if (outbox_update_ids(s, "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 "
+					 "WHERE id IN (SELECT value FROM json_each(?1))",
+			ids, j - i, outbox_bind_update, &a, cause) != 0) {
+			free(ids);
 			if (own)
 				store_rollback(s);
 			return -1;
 		}
 	}
-	store_release(s, st);
+	free(ids);
 	return own ? store_commit(s, cause) : 0;
 }
 
@@ -360,7 +380,8 @@ outbox_mark_retry(struct store *s, const int64_t *ids, int n, time_t next, const
 	struct outbox_bind_args a = { next, error, 0 };
 
 	return outbox_update_ids(s,
-	    "UPDATE outbox SET state = 'retry', next_attempt_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1",
+	    "UPDATE outbox SET state = 'retry', next_attempt_at = ?2, last_error = ?3, batch_id = ?4 "
+	    "WHERE id IN (SELECT value FROM json_each(?1))",
 	    ids, n, outbox_bind_update, &a, cause);
 }
 
@@ -371,7 +392,8 @@ outbox_mark_dead(struct store *s, const int64_t *ids, int n, time_t now, const c
 	struct outbox_bind_args a = { now, error, 0 };
 
 	return outbox_update_ids(s,
-	    "UPDATE outbox SET state = 'dead', dead_at = ?2, last_error = ?3, batch_id = ?4 WHERE id = ?1", ids, n,
+	    "UPDATE outbox SET state = 'dead', dead_at = ?2, last_error = ?3, batch_id = ?4 "
+	    "WHERE id IN (SELECT value FROM json_each(?1))", ids, n,
 	    outbox_bind_update, &a, cause);
 }
 
