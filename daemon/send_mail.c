@@ -170,9 +170,16 @@ send_mail_complete(struct transport_job *job, CURLcode result)
 	if (code >= 400 && code < 500)
 		transport_status(&job->status, SEND_RETRY, code, "smtp %ld: %s", code, err);
 	else if (code == 530 || code == 534 || code == 535 || code == 538 || result == CURLE_LOGIN_DENIED) {
-		/* Our credentials, not this notice: retry so an admin's fix delivers it. */
-		transport_status(&job->status, SEND_RETRY, code, "smtp %ld: authentication refused: %s", code,
-				 err);
+		/*
+		 * Our credentials, not this notice: retry so an admin's fix delivers it. A refused
+		 * XOAUTH2 token may end on the server's 334 error challenge, which leaves no code.
+		 */
+		if (code != 0)
+			transport_status(&job->status, SEND_RETRY, code,
+					 "smtp %ld: authentication refused: %s", code, err);
+		else
+			transport_status(&job->status, SEND_RETRY, 0, "smtp: authentication refused: %s",
+					 err);
 	} else if (code >= 500 && code < 600)
 		transport_status(&job->status, SEND_FAIL, code, "smtp %ld: %s", code, err);
 	else if (result == CURLE_USE_SSL_FAILED)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # transport_live.sh: the transports against real peers on loopback: aiosmtpd (plain, STARTTLS with a
-# throw-away certificate, AUTH, 451, 550) and the webhook sink (signatures, json and teams, 410, 429
-# with Retry-After, 5xx, timeouts, connection reuse), and the file spool. Messages are read back with
-# Python's email parser, as a recipient's mail client would. Sends go through build/fakes/send_probe.
+# throw-away certificate, smtps://, AUTH PLAIN/LOGIN and XOAUTH2, 451, 550) and the webhook sink
+# (signatures, json and teams, 410, 429 with Retry-After, 5xx, timeouts, connection reuse), and the
+# file spool. Messages are read back with Python's email parser, as a recipient's mail client would.
+# Sends go through build/fakes/send_probe.
 . "$(dirname "$0")/lib.sh"
 
 PROBE=$BUILD/fakes/send_probe
@@ -142,6 +143,88 @@ probe --type smtp --url "smtp://localhost:$port" --tls opportunistic --ca "$T/ce
 expect_lines 1 'notice 1: ok 250 '
 ok "smtp: tls = opportunistic upgrades when offered"
 [ "$(wc -l <"$T/mailtls/envelopes.jsonl")" -eq 3 ] || fail "expected 3 messages over TLS"
+stop_fake
+
+# --- smtps:// (implicit TLS), the same throw-away certificate ----------------------------------
+start_fake smtps "$FAKES/smtp_server.py" --out "$T/mailsmtps" --smtps "$T/cert.pem" "$T/key.pem"
+port=$PORT
+probe --type smtp --url "smtps://localhost:$port" --ca "$T/cert.pem" --from "$FROM" --to officer@council.example \
+	--subject "$SUBJECT" --text "The visit for C123 is due." --now $NOW --id 51
+expect_lines 1 'notice 51: ok 250 '
+$PY - "$T/mailsmtps/000001.eml" "$T/mailsmtps/000001.env" "$SUBJECT" <<'EOF' || fail "smtps message"
+import email, email.policy, json, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+env = json.load(open(sys.argv[2]))
+def check(cond, what):
+    if not cond:
+        sys.exit(f"  not true: {what} (envelope {env})")
+check(env["tls"] is True, "the server saw TLS")
+check(env["rcpt_tos"] == ["officer@council.example"] and env["mail_from"] == "driftwatch@council.example", "envelope")
+check(str(m["Subject"]) == sys.argv[3] and m["To"] == "officer@council.example", "Subject, To")
+check(m["X-Driftwatch-Notice"] == "reminder 51", "X-Driftwatch-Notice")
+check(m.get_content().strip() == "The visit for C123 is due.", "body")
+EOF
+ok "smtps: implicit TLS, certificate verified against ca_file; the message parses and the server saw TLS"
+probe --type smtp --url "smtps://localhost:$port" --from "$FROM" --id 52
+expect_lines 1 'notice 52: retry 0 0 smtp: SSL certificate problem: self.signed certificate'
+probe --type smtp --url "smtps://localhost:$port" --ca "$T/other.pem" --from "$FROM" --id 53
+expect_lines 1 'notice 53: retry 0 0 smtp: SSL certificate problem'
+[ "$(wc -l <"$T/mailsmtps/envelopes.jsonl")" -eq 1 ] || fail "a message crossed an unverified smtps connection"
+ok "smtps: without ca_file (system CAs) or with another CA the certificate is refused: retry, nothing sent"
+stop_fake
+
+# --- XOAUTH2 (Microsoft 365, Gmail): bearer token over STARTTLS and over smtps -----------------
+# The fake also offers PLAIN and LOGIN, so the recorded mechanism shows the token went by XOAUTH2.
+TOKEN=EwBwA8l6BAAUbDba3x2OMJElkF7gJ4z
+start_fake xoauth2 "$FAKES/smtp_server.py" --out "$T/mailxo" --starttls "$T/cert.pem" "$T/key.pem" \
+	--auth dw@council.example:s3cret --xoauth2 "dw@council.example:$TOKEN"
+port=$PORT
+probe --type smtp --url "smtp://localhost:$port" --ca "$T/cert.pem" --user dw@council.example --token "$TOKEN" \
+	--from "$FROM" --subject "$SUBJECT" --id 61 --count 2
+expect_lines 2 ': ok 250 '
+$PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==2 and all(x["tls"] and x["auth"] and x["auth_mechanism"]=="XOAUTH2" for x in e) else e)' \
+	"$T/mailxo/envelopes.jsonl" || fail "server did not see XOAUTH2 over TLS"
+ok "xoauth2: STARTTLS, then AUTH XOAUTH2 with the bearer token (PLAIN and LOGIN also offered); accepted"
+probe --type smtp --url "smtp://localhost:$port" --ca "$T/cert.pem" --user dw@council.example --token wrong-token \
+	--from "$FROM" --id 62
+expect_lines 1 'notice 62: retry 0 0 smtp: authentication refused: '
+probe --type smtp --url "smtp://localhost:$port" --ca "$T/cert.pem" --user someone@council.example --token "$TOKEN" \
+	--from "$FROM" --id 63
+expect_lines 1 'notice 63: retry 0 0 smtp: authentication refused: '
+[ "$(wc -l <"$T/mailxo/envelopes.jsonl")" -eq 2 ] || fail "a message was accepted with a wrong token or user"
+ok "xoauth2: a wrong token or user (334 error challenge) -> retry (our credentials, not the notice), nothing sent"
+stop_fake
+start_fake xoauth2s "$FAKES/smtp_server.py" --out "$T/mailxos" --smtps "$T/cert.pem" "$T/key.pem" \
+	--xoauth2 "dw@council.example:$TOKEN" --xoauth2-no-challenge
+port=$PORT
+probe --type smtp --url "smtps://localhost:$port" --ca "$T/cert.pem" --user dw@council.example --token "$TOKEN" \
+	--from "$FROM" --id 64
+expect_lines 1 'notice 64: ok 250 '
+probe --type smtp --url "smtps://localhost:$port" --ca "$T/cert.pem" --user dw@council.example --token wrong-token \
+	--from "$FROM" --id 65
+expect_lines 1 'notice 65: retry 535 0 smtp 535: authentication refused: '
+$PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==1 and e[0]["tls"] and e[0]["auth_mechanism"]=="XOAUTH2" else e)' \
+	"$T/mailxos/envelopes.jsonl" || fail "smtps + XOAUTH2: expected one message, over TLS, by XOAUTH2"
+ok "xoauth2: over smtps accepted; a wrong token answered 535 at once -> retry 535, nothing sent"
+# The daemon's own configuration: username, token_file (as an admin writes it, with a newline), ca_file.
+printf '%s\n' "$TOKEN" >"$T/m365.token"
+chmod 600 "$T/m365.token"
+printf '[transport "m365"]\ntype = smtp\nurl = smtps://localhost:%s\nca_file = %s\nusername = dw@council.example\ntoken_file = %s\nfrom = %s\n' \
+	"$port" "$T/cert.pem" "$T/m365.token" "$FROM" | write_config
+out=$(ctl test-send m365 check@council.example 2>&1) || fail "test-send through token_file: $out"
+echo "$out" | grep -q '^m365: ok' || fail "test-send printed: $out"
+$PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==2 and e[1]["tls"] and e[1]["auth_mechanism"]=="XOAUTH2" and e[1]["rcpt_tos"]==["check@council.example"] else e)' \
+	"$T/mailxos/envelopes.jsonl" || fail "test-send: expected a second message, over TLS, by XOAUTH2"
+ok "xoauth2: driftwatchctl test-send with username + token_file + ca_file over smtps is accepted by XOAUTH2"
+stop_fake
+start_fake noxoauth2 "$FAKES/smtp_server.py" --out "$T/mailnoxo" --starttls "$T/cert.pem" "$T/key.pem" \
+	--auth dw@council.example:s3cret
+port=$PORT
+probe --type smtp --url "smtp://localhost:$port" --ca "$T/cert.pem" --user dw@council.example --token "$TOKEN" \
+	--from "$FROM" --id 66
+expect_lines 1 'notice 66: retry 0 0 smtp: authentication refused: '
+[ ! -e "$T/mailnoxo/envelopes.jsonl" ] || fail "a message was accepted without XOAUTH2"
+ok "xoauth2: a server that offers only PLAIN and LOGIN -> retry (login refused), nothing sent"
 stop_fake
 "$PROBE" --type smtp --url smtp://relay.council.example:25 --tls none --from "$FROM" >"$T/out" 2>&1
 [ $? -eq 2 ] && grep -q 'only to a relay on loopback' "$T/out" || fail "tls = none to a remote host was accepted"
