@@ -590,7 +590,8 @@ dispatcher_compose_batch(struct dispatcher *d, struct dispatch_message *msg)
 
 /*
  * Load and compose one claimed message, inside the pass's transaction after its claim (one lock for
- * the whole pass, and the row as claimed: 'sending', this attempt counted). Takes the ids. NULL when its first row vanished (deleted by an admin since it was picked).
+ * the whole pass, and the row as claimed: 'sending', this attempt counted). Takes the ids. NULL
+ * when its first row vanished (deleted by an admin since it was picked).
  */
 static struct dispatch_message *
 dispatcher_prepare(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n)
