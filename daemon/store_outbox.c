@@ -222,7 +222,8 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 int
 outbox_recover(struct store *s, char **cause)
 {
-	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state IN ('sending', 'dead') AND state = 'sending'", cause) != 0)
+	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state IN ('sending', 'dead') AND state = 'sending'",
+		cause) != 0)
 		return -1;
 	return sqlite3_changes(s->db);
 }
@@ -311,8 +312,9 @@ outbox_update_ids(struct store *s, const char *sql, const int64_t *ids, int n, v
 int
 outbox_mark_sending(struct store *s, const int64_t *ids, int n, char **cause)
 {
-	return outbox_update_ids(s, "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?1))", ids,
-	    n, NULL, NULL, cause);
+	return outbox_update_ids(s,
+	    "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id IN (SELECT value FROM json_each(?1))",
+	    ids, n, NULL, NULL, cause);
 }
 
 struct outbox_bind_args {
@@ -342,8 +344,9 @@ outbox_mark_sent(struct store *s, const int64_t *ids, int n, time_t now, char **
 	struct outbox_bind_args a = { now, NULL, n > 1 ? ids[0] : 0 };
 
 	return outbox_update_ids(s,
-	    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 WHERE id IN (SELECT value FROM json_each(?1))", ids, n,
-	    outbox_bind_update, &a, cause);
+	    "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 "
+	    "WHERE id IN (SELECT value FROM json_each(?1))",
+	    ids, n, outbox_bind_update, &a, cause);
 }
 
 /* See outbox.h. Rows accepted in the same second by the same message kind share one statement. */
