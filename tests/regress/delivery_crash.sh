@@ -19,7 +19,11 @@ while [ $kills -lt $KILLS ]; do
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
 	kills=$((kills + 1))
-	echo "kill $kills: $(mail_count) messages received so far"
+	# What the restart sends again: rows left 'sending'. Accepted notices are recorded a refill at
+	# a time, yet never more than the transport's concurrency may be unsettled at once.
+	unsettled=$(ctl outbox list --state sending --limit 0 | grep -c ' sending ')
+	echo "kill $kills: $(mail_count) messages received so far, $unsettled left sending"
+	[ "$unsettled" -le $CONC ] || fail "kill $kills: $unsettled notices left sending, more than concurrency $CONC"
 done
 start_daemon
 wait_until 120 sh -c "[ \"\$($DWC -f $T/dw.ini outbox list --state sent --limit 0 | grep -c ' sent ')\" -ge $N ]" ||
