@@ -16,23 +16,13 @@
 #include <cmocka.h>
 
 #include "calendar.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 #define HOLIDAYS "etc/bank-holidays-england-and-wales.txt"
 
 static struct calendar *cal;
 static char tmpdir[] = "/tmp/dwcalXXXXXX";
-
-/* Path of a repository file: from DRIFTWATCH_TOP when set, else the current directory. */
-static char *
-top_path(const char *rel)
-{
-	const char *top = getenv("DRIFTWATCH_TOP");
-	char *p;
-
-	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
-	return p;
-}
 
 /* A date from "YYYY-MM-DD", failing the test if it does not parse. */
 static int

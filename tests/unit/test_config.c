@@ -15,21 +15,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static char tmpdir[] = "/tmp/dwcfgXXXXXX";
 static char holidays[512];
-
-/* Path of a repository file. */
-static char *
-top_path(const char *rel)
-{
-	const char *top = getenv("DRIFTWATCH_TOP");
-	char *p;
-
-	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
-	return p;
-}
 
 /* Write an ini into the temp dir: the bank holidays line first, then the body. */
 static char *
@@ -434,26 +424,6 @@ test_bank_holidays_errors(void **state)
 	assert_null(config_load(path, &cause));
 	assert_non_null(strstr(cause, "missing.txt"));
 	free(cause), free(path), free(body), free(bh);
-}
-
-/* Read a whole file. */
-static char *
-slurp(const char *rel)
-{
-	char *path = top_path(rel), *buf;
-	FILE *f = fopen(path, "r");
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)n + 1);
-	buf[fread(buf, 1, (size_t)n, f)] = '\0';
-	fclose(f);
-	free(path);
-	return buf;
 }
 
 /* Every key in the table is documented in etc/driftwatch.ini, in table order, and in the README. */

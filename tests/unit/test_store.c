@@ -19,6 +19,7 @@
 #include "config.h"
 #include "outbox.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static char tmpdir[] = "/tmp/dwstoreXXXXXX";
@@ -257,17 +258,6 @@ test_outbox_recover(void **state)
 	free(path);
 }
 
-/* Path of a repository file: from DRIFTWATCH_TOP when set, else the current directory. */
-static char *
-repo_path(const char *rel)
-{
-	const char *top = getenv("DRIFTWATCH_TOP");
-	char *p;
-
-	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
-	return p;
-}
-
 /* Run sql on its own connection with foreign keys on, as the daemon's are; SQLite's result code. */
 static int
 raw_exec(const char *path, const char *sql)
@@ -311,23 +301,13 @@ raw_has_opcode(const char *path, const char *sql, const char *opcode)
 static void
 test_migrate_outbox_rebuild(void **state)
 {
-	char *path = db_path("v6.db"), *fixture = repo_path("tests/unit/data/schema-v6.sql"), *sql, *cause = NULL;
+	char *path = db_path("v6.db"), *sql = slurp("tests/unit/data/schema-v6.sql"), *cause = NULL;
 	const char *update = "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = 2";
 	struct outbox_row row;
 	struct store *s;
 	sqlite3 *db;
-	FILE *f;
-	long len;
 
 	(void)state;
-	assert_non_null(f = fopen(fixture, "r"));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	rewind(f);
-	sql = xmalloc((size_t)len + 1);
-	assert_int_equal(fread(sql, 1, (size_t)len, f), (size_t)len);
-	sql[len] = '\0';
-	fclose(f);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -355,7 +335,7 @@ test_migrate_outbox_rebuild(void **state)
 	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox_attachments"), 0);
 	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	store_close(s);
-	free(sql), free(fixture), free(path);
+	free(sql), free(path);
 }
 
 int

@@ -1,0 +1,43 @@
+/*
+ * test_util.h: helpers the unit tests share. Include after <cmocka.h> (and its prerequisites).
+ */
+#ifndef DRIFTWATCH_TEST_UTIL_H
+#define DRIFTWATCH_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xmalloc.h"
+
+/* Path of a repository file: from DRIFTWATCH_TOP when set, else the current directory. */
+static inline char *
+top_path(const char *rel)
+{
+	const char *top = getenv("DRIFTWATCH_TOP");
+	char *p;
+
+	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
+	return p;
+}
+
+/* Read a whole repository file; the test fails if it cannot be opened. */
+static inline char *
+slurp(const char *rel)
+{
+	char *path = top_path(rel), *buf;
+	FILE *f = fopen(path, "r");
+	long n;
+
+	if (f == NULL)
+		fail_msg("cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = xmalloc((size_t)n + 1);
+	buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	free(path);
+	return buf;
+}
+
+#endif
