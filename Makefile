@@ -47,8 +47,9 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH     := $(BUILD)/bench/http-ceiling
 
-.PHONY: all check asan demo install clean deps tests test-deps fuzz
+.PHONY: all check asan demo install clean deps tests test-deps fuzz bench
 
 all: $(BUILD)/driftwatchd $(BUILD)/driftwatchctl
 
@@ -80,11 +81,18 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver.o $(BUILD)/l
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The benchmark's yardstick (scripts/bench-delivery): any client's ceiling against the sink.
+$(BUILD)/bench/http-ceiling: $(BUILD)/scripts/bench/http-ceiling.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BENCH)
+
 $(BUILD)/tests/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests: all $(TESTS) $(FAKES) $(filter-out $(BUILD)/fuzz/driver,$(FUZZERS))
+tests: all $(BENCH) $(TESTS) $(FAKES) $(filter-out $(BUILD)/fuzz/driver,$(FUZZERS))
 
 deps:
 	scripts/install-deps test
