@@ -1,7 +1,8 @@
 #!/bin/sh
-# The digest's IRO disputes figures on a history small enough to count by hand: eleven disputes
+# The digest's IRO disputes figures on a history small enough to count by hand: twelve disputes
 # from December 2022 to May 2023, each change recorded with driftwatchctl on its own day (--on, and
-# DRIFTWATCH_NOW that day so nothing else falls due). `digest preview` for May 2023 (April beside
+# DRIFTWATCH_NOW that day so nothing else falls due), and one moved up to the DCS by the daemon when
+# its deadline passed unanswered. `digest preview` for May 2023 (April beside
 # it), April (March beside it), February (January) and January (December 2022) must give exactly
 # the counts below: opened, resolved, open at month end and by stage (from the history, as at the
 # month's end), median and 90th percentile working days to resolve (bank holidays skipped),
@@ -17,7 +18,7 @@
 
 {
 	echo case_ref,team,social_worker,social_worker_email,team_manager,team_manager_email,iro,iro_email
-	for n in 01 02 03 04 05 06 07 08 09 10 11; do
+	for n in 01 02 03 04 05 06 07 08 09 10 11 12; do
 		echo "CR-20$n,North,Sam Worker,sam@council.example,Tess Manager,tess@council.example,Ian Reviewer,ian@council.example"
 	done
 } >"$T/alloc.csv"
@@ -40,7 +41,7 @@ raise() {
 
 # The history. Default ladder: informal, 1, 2, 3, 4; team manager, team manager, head of service,
 # assistant director, DCS; 5 working days each. Every stage that stays open past its deadline has a
-# response recorded first (the clock stops), so the daemon would move nothing up either.
+# response recorded first (the clock stops), so the daemon moves nothing up but D12.
 # Bank holidays in range: 26, 27 Dec 2022; 2 Jan, 7, 10 Apr, 1, 8, 29 May 2023.
 
 # D1 (last year): raised at stage 3 on Thu 1 Dec 2022, escalated to 4 (the DCS) on Mon 5 Dec,
@@ -100,19 +101,34 @@ raise 10 CR-2010 drift-and-delay informal 2023-05-22
 on 2023-05-22 dispute resolve 10 --outcome "resolved in conversation"
 # D11: assessment, stage 2 Wed 24 May, due Thu 1 June: open at the end of May at stage 2.
 raise 11 CR-2011 assessment 2 2023-05-24
+# D12: drift and delay, raised at stage 3 on Wed 17 May, due Wed 24 May (18, 19, 22, 23, 24), never
+# answered: the daemon moves it up to 4 (the DCS) on Thu 25 May by itself. Every other open
+# dispute is answered or not yet due, so that is all it changes.
+raise 12 CR-2012 drift-and-delay 3 2023-05-17
+DRIFTWATCH_NOW=2023-05-25T09:00 start_daemon
+wait_log "dispute 12: stage 3 -> 4 on 2023-05-25" 10 || fail "the daemon did not move dispute 12 up"
+stop_daemon || fail "daemon exit status"
+# An escalation recorded late with a date before the stage began is refused: D3 entered stage 1 on
+# 2 May, so "escalated on 28 April" would put stage 2 before stage 1 in its history (and the digest
+# would count it at stage 2 at the end of April and back at stage 1 at the end of May).
+DRIFTWATCH_NOW=2023-05-31T10:00 ctl dispute escalate 3 --on 2023-04-28 >/dev/null 2>"$T/err"
+[ $? -eq 65 ] || fail "an escalation dated before the stage began was accepted"
+grep -q "dispute 3: an escalation cannot predate the stage's start (2023-05-02)" "$T/err" ||
+	fail "late escalation message: $(cat "$T/err")"
+ok "the daemon moved D12 up to the DCS on 25 May; an escalation dated before its stage began is refused"
 
 export DRIFTWATCH_NOW=2023-06-05T09:00
 ctl dispute list --json >"$T/list.json" 2>/dev/null || fail "dispute list"
 $PY - "$T/list.json" <<'PYEOF' || fail "the history is not the one counted below"
 import json, sys
 ds = {d["id"]: d for d in json.load(open(sys.argv[1]))}
-assert sorted(ds) == list(range(1, 12)), sorted(ds)
+assert sorted(ds) == list(range(1, 13)), sorted(ds)
 for d in ds.values():
-    kinds = [h["kind"] for h in d["history"]]
-    assert "moved-up" not in kinds, (d["id"], kinds)
+    moves = [(h["on"], h["stage"]) for h in d["history"] if h["kind"] == "moved-up"]
+    assert moves == ([("2023-05-25", "4")] if d["id"] == 12 else []), (d["id"], moves)
 want = {1: ("4", "2022-12-09"), 2: ("4", None), 3: ("1", None), 4: ("1", "2023-05-03"), 5: ("2", "2023-04-26"),
         6: ("1", "2023-05-04"), 7: ("1", "2023-05-12"), 8: ("1", "2023-05-31"), 9: ("4", None),
-        10: ("informal", "2023-05-22"), 11: ("2", None)}
+        10: ("informal", "2023-05-22"), 11: ("2", None), 12: ("4", None)}
 for i, (stage, resolved) in want.items():
     assert (ds[i]["stage"], ds[i]["resolved_on"]) == (stage, resolved), (i, ds[i]["stage"], ds[i]["resolved_on"])
 PYEOF
@@ -121,7 +137,7 @@ for span in "2022-12-01 2022-12-09 6" "2023-04-12 2023-05-03 14" "2023-04-20 202
 	set -- $span
 	[ "$(ctl calendar between "$1" "$2" 2>/dev/null)" = "$3" ] || fail "calendar between $1 $2: not $3"
 done
-ok "the history as counted: stages and resolutions as recorded, nothing moved up by itself; working days as counted"
+ok "the history as counted: stages and resolutions as recorded, only D12 moved up by itself; working days as counted"
 
 # digest MONTH: the disputes rows of that month's CSV (no CR) in $T/MONTH.csv, the text in $T/MONTH.txt.
 digest() {
@@ -146,27 +162,28 @@ $(cat "$T/diff")"
 }
 
 # May 2023 (April beside it).
-# Opened in May: D6-D11 = 6; in April: D3, D4, D5 = 3.
+# Opened in May: D6-D12 = 7; in April: D3, D4, D5 = 3.
 # Resolved in May: D4 (14), D6 (2), D7 (7), D8 (19), D10 (0) = 5; sorted 0, 2, 7, 14, 19: the median
 #   is the middle one, 7; the 90th percentile is the nearest rank ceil(0.9 * 5) = 5th, 19.
 #   In April: D5 (4) alone: median 4, 90th percentile 4.
-# Open at the end of May: D2 (stage 4), D3 (1), D9 (4), D11 (2) = 4;
+# Open at the end of May: D2 (stage 4), D3 (1), D9 (4), D11 (2), D12 (4) = 5;
 #   at the end of April: D2 (4), D3 (informal), D4 (1) = 3.
-# Drift and delay: May D6, D9, D10 of 6 = 50%; April D3, D5 of 3 = 66.7%.
-# Reaching the DCS in May: D9 (17 May) = 1; D2's answer at stage 4 on 10 May enters no stage.
-#   In April: none. This year to 31 May: D2 (Feb), D9 (May) = 2; to 30 April: D2 = 1
+# Drift and delay: May D6, D9, D10, D12 of 7 = 57.1%; April D3, D5 of 3 = 66.7%.
+# Reaching the DCS in May: D9 (escalated 17 May), D12 (moved up 25 May) = 2; D2's answer at
+#   stage 4 on 10 May enters no stage. In April: none. This year to 31 May: D2 (Feb), D9, D12
+#   (May) = 3; to 30 April: D2 = 1
 #   (D1 reached it in December 2022, last year).
 # Cafcass: May D9 = 1; April none (D2's was in February).
 digest 2023-05
 expect_figures 2023-05 <<'EOF'
-2023-05,disputes,Disputes opened,6,3,
+2023-05,disputes,Disputes opened,7,3,
 2023-05,disputes,Disputes resolved,5,1,
-2023-05,disputes,Disputes open at month end,4,3,
+2023-05,disputes,Disputes open at month end,5,3,
 2023-05,disputes,Median working days to resolve,7,4,<=20 wd
 2023-05,disputes,90th percentile working days to resolve,19,4,<=20 wd
-2023-05,disputes,Disputes about drift and delay,50,66.7,falling
-2023-05,disputes,Disputes reaching the DCS this month,1,0,falling
-2023-05,disputes,Disputes reaching the DCS this year,2,1,falling
+2023-05,disputes,Disputes about drift and delay,57.1,66.7,falling
+2023-05,disputes,Disputes reaching the DCS this month,2,0,falling
+2023-05,disputes,Disputes reaching the DCS this year,3,1,falling
 2023-05,disputes,Cafcass referrals,1,0,
 EOF
 expect_stages 2023-05 <<'EOF'
@@ -175,9 +192,9 @@ Open disputes by stage (5):
     Stage 1: 1 open
     Stage 2: 1 open
     Stage 3: 0 open
-    Stage 4: 2 open
+    Stage 4: 3 open
 EOF
-ok "May 2023: opened 6, resolved 5, open 4 (1: 1, 2: 1, 4: 2), median 7 wd, 90th 19 wd, 50% drift, DCS 1 this month and 2 this year, Cafcass 1; April beside it"
+ok "May 2023: opened 7, resolved 5, open 5 (1: 1, 2: 1, 4: 3), median 7 wd, 90th 19 wd, 57.1% drift, DCS 2 this month (one moved up by itself) and 3 this year, Cafcass 1; April beside it"
 
 # April 2023 (March beside it). April as above; by stage at the end of April: D3 informal, D4 1,
 # D2 4. March: nothing opened or resolved (no median, percentile or share), D2 open at stage 4,
