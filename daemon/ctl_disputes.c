@@ -271,6 +271,12 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_open(&d, "escalate") != 0)
 		goto bad;
+	/* Dated before the current stage began, the history would put the stages out of order. */
+	if (on < d.rec.stage_started_on) {
+		fprintf(stderr, "driftwatchctl: dispute %lld: an escalation cannot predate the stage's start (%s)\n",
+		    (long long)id, date_format(d.rec.stage_started_on, due));
+		goto bad;
+	}
 	to = ctl_dispute_opt(&a, "to");
 	stage = to != NULL ? plan_dispute_stage_index(&d.rec.ladder, to) : d.rec.stage + 1;
 	if (to != NULL && stage < 0) {
