@@ -95,7 +95,7 @@ ceiling_raw(int port, int count, int conc, const char *body)
 	struct ceiling_conn *conns;
 	char *req;
 	size_t reqlen = 0, i;
-	int ep, sent = 0, done = 0, k, n, one = 1;
+	int ep, sent = 0, done = 0, nconns = 0, k, n, one = 1;
 	double t0;
 
 	if ((req = malloc(8192)) == NULL)
@@ -119,7 +119,7 @@ ceiling_raw(int port, int count, int conc, const char *body)
 		return -1;
 	}
 	t0 = ceiling_now();
-	for (k = 0; k < conc && sent < count; k++) {
+	for (k = 0; k < conc && sent < count; k++, nconns++) {
 		if ((conns[k].fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
 		    setsockopt(conns[k].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
 		    connect(conns[k].fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
@@ -171,7 +171,7 @@ ceiling_raw(int port, int count, int conc, const char *body)
 		}
 	}
 	t0 = ceiling_now() - t0;
-	for (k = 0; k < conc; k++)
+	for (k = 0; k < nconns; k++)
 		close(conns[k].fd);
 	close(ep);
 	free(conns), free(req);
