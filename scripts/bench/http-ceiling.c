@@ -6,7 +6,9 @@
  *   http-ceiling curl PORT COUNT CONCURRENCY BODY_BYTES
  *
  * Sends COUNT POSTs shaped like driftwatch's (the same headers, a JSON body of BODY_BYTES) to
- * http://127.0.0.1:PORT/ over CONCURRENCY keep-alive connections, and prints "COUNT SECONDS".
+ * http://127.0.0.1:PORT/ over CONCURRENCY keep-alive connections, and prints "COUNT SECONDS CPU":
+ * the wall-clock seconds from the first request to the last answer, and the CPU seconds (user and
+ * system) the whole process used.
  * Nothing is rendered, signed or recorded: every request is built once before the clock starts.
  *   raw:  plain sockets and epoll, one write and one read a request: the sink's own ceiling.
  *   curl: libcurl's multi interface, one reused easy handle a connection: the cost of the HTTP
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,6 +249,17 @@ ceiling_curl(int port, int count, int conc, const char *body)
 	return t0;
 }
 
+/* CPU seconds this process has used, user and system. */
+static double
+ceiling_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,6 +290,6 @@ main(int argc, char **argv)
 	free(body);
 	if (secs < 0)
 		return 1;
-	printf("%d %.3f\n", count, secs);
+	printf("%d %.3f %.3f\n", count, secs, ceiling_cpu());
 	return 0;
 }
