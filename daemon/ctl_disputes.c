@@ -261,7 +261,6 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 	int64_t id;
 	int on, rc, stage, i;
 	char *detail, due[11];
-	bool seen = false;
 
 	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
 		return ctl_usage("dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]");
@@ -303,9 +302,6 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 	d.rec.responded_on = DATE_NONE;
 	if (d.rec.formal_started_on == DATE_NONE && plan_dispute_stage_formal(&d.rec.ladder.stages[stage]))
 		d.rec.formal_started_on = on;
-	for (i = 0; i < d.rec.nvisited; i++)
-		seen = seen || d.rec.visited[i] == stage;
-	(void)seen;
 	rc = ctl_dispute_change(c, &d, "escalated", on, ctl_dispute_opt(&a, "note"), detail);
 	if (rc == CTL_EX_OK)
 		printf("dispute %lld: escalated to stage %s; the %s must respond by %s\n", (long long)id,
@@ -371,9 +367,13 @@ ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_load(c, id, &d) != 0)
 		return CTL_EX_DATAERR;
-	if (d.cafcass_on != DATE_NONE) {
-		fprintf(stderr, "driftwatchctl: dispute %lld: already referred to Cafcass on %s\n", (long long)id,
-		    date_format(d.cafcass_on, day));
+	if (d.cafcass_on != DATE_NONE || on < d.rec.raised_on) {
+		if (d.cafcass_on != DATE_NONE)
+			fprintf(stderr, "driftwatchctl: dispute %lld: already referred to Cafcass on %s\n", (long long)id,
+			    date_format(d.cafcass_on, day));
+		else /* the digest counts a referral in the month of its date */
+			fprintf(stderr, "driftwatchctl: dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)\n",
+			    (long long)id, date_format(d.rec.raised_on, day));
 		dispute_free(&d);
 		return CTL_EX_DATAERR;
 	}

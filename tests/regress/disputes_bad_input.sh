@@ -70,6 +70,7 @@ r raise CR-1 --category permanence; expect 64 'usage: driftwatchctl dispute rais
 r escalate 11 --to 9; expect 65 'stage "9" is not in its ladder'
 r escalate 11 --to 1; expect 65 'stage 1 is not above the current stage 2'
 r escalate 11 --on 2022-05-09; expect 65 "an escalation cannot predate the stage's start (2022-05-10)"
+r cafcass 11 --on 2022-05-02 --note early; expect 65 "a Cafcass referral cannot predate the dispute (raised 2022-05-03)"
 r respond 99 --note x; expect 65 'dispute 99: no such dispute'
 r resolve 12 --outcome again; expect 65 'already resolved on 2022-04-20'
 r escalate 12; expect 65 'cannot escalate: it was already resolved'
