@@ -372,7 +372,8 @@ ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 			fprintf(stderr, "driftwatchctl: dispute %lld: already referred to Cafcass on %s\n", (long long)id,
 			    date_format(d.cafcass_on, day));
 		else /* the digest counts a referral in the month of its date */
-			fprintf(stderr, "driftwatchctl: dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)\n",
+			fprintf(stderr,
+			    "driftwatchctl: dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)\n",
 			    (long long)id, date_format(d.rec.raised_on, day));
 		dispute_free(&d);
 		return CTL_EX_DATAERR;

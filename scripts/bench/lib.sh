@@ -47,7 +47,7 @@ stop_pid() {
 }
 
 # start_sink DIR COUNT: the webhook sink on a fresh port ($SINK_PORT, $SINK_PID); it writes
-# DIR/sink.out ("COUNT SPAN") when COUNT requests have arrived.
+# DIR/sink.out ("COUNT SPAN CPU": span and its own CPU in seconds) when COUNT requests have arrived.
 start_sink() {
 	SINK_PORT=$(free_port)
 	$PY "$SINK" --port "$SINK_PORT" --expect "$2" --out "$1/sink.out" >"$1/sink.log" 2>&1 &
