@@ -26,6 +26,7 @@
 #include "outbox.h"
 #include "roles.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static char tmpdir[] = "/tmp/dwdigestXXXXXX";
@@ -88,7 +89,7 @@ load_roles(const char *top)
 static int
 setup(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP") != NULL ? getenv("DRIFTWATCH_TOP") : ".";
+	const char *top = top_dir();
 	char *path, *ini, *cause = NULL, *csv;
 	struct import_errors e;
 	struct action *v = NULL;

@@ -23,6 +23,7 @@
 #include "digest.h"
 #include "reviews.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static char tmpdir[] = "/tmp/dwssda903XXXXXX";
@@ -146,13 +147,13 @@ count_sql_children(struct store *s)
 static void
 test_fake_extract(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *dir;
 	struct store *s = fresh_store();
 	struct run r;
 
 	(void)state;
-	xasprintf(&dir, "%s/etc/samples/ssda903-fake", top != NULL ? top : ".");
+	xasprintf(&dir, "%s/etc/samples/ssda903-fake", top);
 	run_import(s, &dir, 1, true, "2018-06-01T10:00", &r);
 	assert_int_equal(r.rc, 65);
 	assert_non_null(strstr(r.err, "nothing imported"));
@@ -393,7 +394,7 @@ test_digest(void **state)
 	assert_int_equal(reviews_add_plan(s, "D1", "adoption", date_from_ymd(2022, 9, 1), "test", 0, &added, &cause), 0);
 	assert_int_equal(store_commit(s, &cause), 0);
 	xasprintf(&cfgpath, "%s/dw.ini", tmpdir);
-	xasprintf(&p, "%s/etc/bank-holidays-england-and-wales.txt", getenv("DRIFTWATCH_TOP") ? getenv("DRIFTWATCH_TOP") : ".");
+	xasprintf(&p, "%s/etc/bank-holidays-england-and-wales.txt", top_dir());
 	assert_non_null(f = fopen(cfgpath, "w"));
 	fprintf(f, "[daemon]\nbank_holidays = %s\n", p);
 	fclose(f);

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "plan_actions.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static struct config *cfg;
@@ -50,7 +51,7 @@ D(const char *s)
 static int
 setup(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *path, *cause = NULL;
 	FILE *f;
 
@@ -61,7 +62,7 @@ setup(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fprintf(f, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n", tmpdir,
-	    top != NULL ? top : ".");
+	    top);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "plan_asye.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static char tmpdir[] = "/tmp/dwasyeXXXXXX";
@@ -33,7 +34,7 @@ static struct config *cfg;
 static int
 setup(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *path, *cause = NULL;
 	FILE *f;
 
@@ -44,7 +45,7 @@ setup(void **state)
 	f = fopen(path, "w");
 	fprintf(f,
 		"[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n",
-		top != NULL ? top : ".", tmpdir);
+		top, tmpdir);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	free(path);

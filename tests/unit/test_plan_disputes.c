@@ -23,6 +23,7 @@
 #include "disputes.h"
 #include "plan_disputes.h"
 #include "store.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static struct calendar *cal;
@@ -51,12 +52,12 @@ D(const char *s)
 static int
 setup(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *path, *cause = NULL;
 
 	(void)state;
 	setenv("TZ", "Europe/London", 1);
-	xasprintf(&path, "%s/etc/bank-holidays-england-and-wales.txt", top != NULL ? top : ".");
+	xasprintf(&path, "%s/etc/bank-holidays-england-and-wales.txt", top);
 	cal = calendar_load(path, &cause);
 	if (cal == NULL)
 		fail_msg("%s", cause);
@@ -369,7 +370,7 @@ test_percentile(void **state)
 static struct config *
 load_config(const char *name, const char *stages)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *path, *cause = NULL;
 	struct config *cfg;
 	FILE *f;
@@ -379,7 +380,7 @@ load_config(const char *name, const char *stages)
 	fprintf(f, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
 		   "admin_email = admin@council.example\n[role \"dcs\"]\nemail = dcs@council.example\n"
 		   "[disputes]\n%s",
-	    tmpdir, top != NULL ? top : ".", stages);
+	    tmpdir, top, stages);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)

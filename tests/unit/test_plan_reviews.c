@@ -16,6 +16,7 @@
 
 #include "calendar.h"
 #include "plan_reviews.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 static struct calendar *cal;
@@ -34,11 +35,11 @@ D(const char *s)
 static int
 setup(void **state)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
 	char *path, *cause = NULL;
 
 	(void)state;
-	xasprintf(&path, "%s/etc/bank-holidays-england-and-wales.txt", top != NULL ? top : ".");
+	xasprintf(&path, "%s/etc/bank-holidays-england-and-wales.txt", top);
 	cal = calendar_load(path, &cause);
 	if (cal == NULL)
 		fail_msg("%s", cause);

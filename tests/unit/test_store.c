@@ -148,13 +148,14 @@ test_audit_append_only(void **state)
 static struct config *
 test_config(void)
 {
-	char *path, *cause = NULL, *top = getenv("DRIFTWATCH_TOP");
+	const char *top = top_dir();
+	char *path, *cause = NULL;
 	struct config *cfg;
 	FILE *f;
 
 	xasprintf(&path, "%s/t.ini", tmpdir);
 	f = fopen(path, "w");
-	fprintf(f, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n", top != NULL ? top : ".");
+	fprintf(f, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n", top);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)

@@ -9,14 +9,22 @@
 
 #include "xmalloc.h"
 
-/* Path of a repository file: from DRIFTWATCH_TOP when set, else the current directory. */
+/* The repository's top folder: DRIFTWATCH_TOP when set, else the current directory. */
+static inline const char *
+top_dir(void)
+{
+	const char *top = getenv("DRIFTWATCH_TOP");
+
+	return top != NULL ? top : ".";
+}
+
+/* Path of a repository file (below top_dir()). */
 static inline char *
 top_path(const char *rel)
 {
-	const char *top = getenv("DRIFTWATCH_TOP");
 	char *p;
 
-	xasprintf(&p, "%s/%s", top != NULL ? top : ".", rel);
+	xasprintf(&p, "%s/%s", top_dir(), rel);
 	return p;
 }
 
