@@ -40,6 +40,7 @@ enum key_type {
 	T_STAGE,
 	T_CADENCE,
 	T_WHEN,
+	T_PROXY,
 };
 
 /* Which struct a key writes into. */
@@ -183,6 +184,8 @@ static const struct config_key config_keys[] = {
 	    "smtp and file: the From header", TR(t.from) },
 	{ "transport", "password_file", T_PATH, "", 0, 0, NULL, true,
 	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
+	{ "transport", "proxy", T_PROXY, "", 0, 0, NULL, true,
+	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)", TR(t.proxy) },
 	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
 	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
 	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
@@ -329,6 +332,27 @@ config_valid_email(const char *s)
 	return true;
 }
 
+/* A proxy address as libcurl takes it: SCHEME://[user:password@]host[:port][/], nothing else. */
+static bool
+config_valid_proxy(const char *s)
+{
+	static const char *const schemes[] = { "http://", "https://", "socks4://", "socks4a://", "socks5://",
+		"socks5h://", NULL };
+	const char *const *sc, *host = NULL, *c;
+
+	for (sc = schemes; *sc != NULL && host == NULL; sc++) {
+		if (strncmp(s, *sc, strlen(*sc)) == 0)
+			host = s + strlen(*sc);
+	}
+	if (host == NULL || *host == '\0' || *host == '/' || *host == ':')
+		return false;
+	for (c = host; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f || (*c == '/' && c[1] != '\0'))
+			return false;
+	}
+	return true;
+}
+
 /* "60s", "5min", "1h": seconds. */
 static int
 config_parse_interval(const char *s, long long *out)
@@ -412,6 +436,16 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 	case T_PATH:
 		if (strchr(value, '\n') != NULL) {
 			config_error(p, p->line, "%s: one line only", k->name);
+			goto out;
+		}
+		free(*(char **)slot);
+		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
+		break;
+	case T_PROXY:
+		if (*value != '\0' && strcmp(value, "none") != 0 && !config_valid_proxy(value)) {
+			config_error(p, p->line,
+			    "%s: \"%s\" is neither none nor a proxy address (http://host:port, https://, socks5h://)",
+			    k->name, value);
 			goto out;
 		}
 		free(*(char **)slot);
@@ -966,6 +1000,9 @@ config_validate(struct config_parse *p)
 		}
 		if (strcmp(t->t.type, "file") != 0 && t->t.url == NULL && t->url_file == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
+		if (strcmp(t->t.type, "file") == 0 && t->t.proxy != NULL)
+			config_error(p, t->line, "[transport \"%s\"]: proxy: a file transport sends nothing over the network",
+			    t->t.name);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: webhook needs format = json or teams", t->t.name);
 	}
@@ -1087,7 +1124,7 @@ config_free_transport(struct config_transport *t)
 
 	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
 	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
-	free(c->spool), free(c->domain);
+	free(c->spool), free(c->domain), free(c->proxy);
 	free(t->password_file), free(t->token_file), free(t->secret_file), free(t->url_file);
 }
 

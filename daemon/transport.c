@@ -52,7 +52,7 @@ transport_config_free(struct transport_config *c)
 		explicit_bzero(c->secret, strlen(c->secret));
 	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
 	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
-	free(c->spool), free(c->domain);
+	free(c->spool), free(c->domain), free(c->proxy);
 }
 
 /* Build a transport; see transport.h. */
@@ -94,6 +94,7 @@ transport_new(const struct transport_config *cfg, struct curlev *cev, char **cau
 	t->cfg.concurrency = cfg->concurrency > 0 ? cfg->concurrency : TRANSPORT_CONCURRENCY;
 	t->cfg.timeout = cfg->timeout > 0 ? cfg->timeout : TRANSPORT_TIMEOUT;
 	t->cfg.domain = transport_dup(cfg->domain);
+	t->cfg.proxy = transport_dup(cfg->proxy);
 	if (t->base == NULL) {
 		xasprintf(&why, "no event loop");
 		goto fail;
@@ -325,6 +326,20 @@ transport_easy_new(struct transport_job *job)
 	if (c->ca_file != NULL)
 		curl_easy_setopt(easy, CURLOPT_CAINFO, c->ca_file);
 	curl_easy_setopt(easy, CURLOPT_USERAGENT, "driftwatch/" DRIFTWATCH_VERSION);
+	/* Unset, libcurl reads https_proxy, no_proxy and the rest from the environment. */
+	if (c->proxy != NULL && strcmp(c->proxy, "none") == 0)
+		curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	else if (c->proxy != NULL) {
+		curl_easy_setopt(easy, CURLOPT_PROXY, c->proxy);
+		/* An https:// proxy's certificate is checked as the server's is. */
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, c->verify ? 1L : 0L);
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, c->verify ? 2L : 0L);
+		if (c->ca_file != NULL)
+			curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, c->ca_file);
+	}
+	/* Through an HTTP proxy, SMTP needs a CONNECT tunnel (HTTPS gets one anyway). */
+	if (strcmp(c->type, "smtp") == 0)
+		curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
 	job->errbuf[0] = '\0';
 	return easy;
 }

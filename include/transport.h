@@ -71,6 +71,8 @@ struct transport_config {
 	char *secret;	    /* Standard Webhooks secret ("whsec_" + base64, or raw bytes) */
 	/* file */
 	char *spool;	    /* spool folder */
+	/* smtp and webhook */
+	char *proxy;	    /* NULL: as the environment says (https_proxy, no_proxy...); "none": direct; else its URL */
 	/* all */
 	int concurrency;    /* in-flight requests at most (default 4) */
 	int timeout;	    /* seconds per attempt (default 30) */

@@ -15,6 +15,7 @@ GET /stats returns the counts as JSON.
   --mode M          storm: 503 always; 429: 429 with Retry-After (default 120); 410: 410 always;
                     slow: wait --delay seconds (default 5) before answering 200
   --ready-file F    written (with the port) once listening
+  --tls CERT KEY    HTTPS with this certificate and key instead of plain HTTP
 """
 import argparse
 import base64
@@ -23,6 +24,7 @@ import hmac
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -144,11 +146,16 @@ def main():
     ap.add_argument("--mode", choices=["storm", "429", "410", "slow"])
     ap.add_argument("--delay", type=float, default=5.0)
     ap.add_argument("--ready-file")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ARGS = ap.parse_args()
 
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.request_queue_size = 1024
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    if ARGS.tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(ARGS.tls[0], ARGS.tls[1])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     if ARGS.ready_file:
         with open(ARGS.ready_file + ".tmp", "w") as f:

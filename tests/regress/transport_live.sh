@@ -319,6 +319,54 @@ ok "webhook: receiver down -> retry"
 [ $? -eq 2 ] || fail "http:// to a non-loopback host was accepted"
 ok "webhook: http:// to a non-loopback host is refused at set-up"
 
+# --- through an outbound proxy (CONNECT), as most council networks require ----------------------
+# An HTTPS webhook receiver (the throw-away certificate) and an SMTP server with STARTTLS, reached
+# through tests/fakes/http_proxy.py, which records every CONNECT. TLS runs end to end inside the
+# tunnel, so the certificate is still checked against ca_file.
+start_fake sinktls "$FAKES/webhook_sink.py" --secret "$SECRET" --out "$T/hooks-tls.jsonl" --tls "$T/cert.pem" "$T/key.pem"
+hport=$PORT
+start_fake proxy "$FAKES/http_proxy.py" --out "$T/proxy.log"
+pport=$PORT
+probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
+	--proxy "http://127.0.0.1:$pport" --id 71 --count 2
+expect_lines 2 ': ok 200 '
+[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/proxy.log")" -ge 1 ] || fail "proxy log: $(cat "$T/proxy.log")"
+$PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(r)==2 and all(x["verified"] for x in r) else r)' \
+	"$T/hooks-tls.jsonl" || fail "https webhook through the proxy: expected 2 verified posts"
+ok "proxy: an https webhook goes through the proxy (CONNECT localhost:$hport), TLS checked against ca_file"
+: >"$T/proxy.log"
+https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
+	--secret "$SECRET" --id 72
+expect_lines 1 'notice 72: ok 200 '
+[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/proxy.log")" -eq 1 ] || fail "env proxy not used: $(cat "$T/proxy.log")"
+ok "proxy: unset, the environment's https_proxy is used (as systemd's Environment= would set it)"
+: >"$T/proxy.log"
+https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
+	--secret "$SECRET" --proxy none --id 73
+expect_lines 1 'notice 73: ok 200 '
+[ ! -s "$T/proxy.log" ] || fail "proxy = none still went through the proxy: $(cat "$T/proxy.log")"
+ok "proxy: none goes direct, whatever the environment says"
+start_fake smtpproxy "$FAKES/smtp_server.py" --out "$T/mailproxy" --starttls "$T/cert.pem" "$T/key.pem" --auth dw:s3cret
+sport=$PORT
+probe --type smtp --url "smtp://localhost:$sport" --ca "$T/cert.pem" --user dw --password s3cret --from "$FROM" \
+	--proxy "http://127.0.0.1:$pport" --id 74
+expect_lines 1 'notice 74: ok 250 '
+grep -q "^CONNECT localhost:$sport 200$" "$T/proxy.log" || fail "smtp did not go through the proxy: $(cat "$T/proxy.log")"
+$PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==1 and e[0]["tls"] and e[0]["auth"] else e)' \
+	"$T/mailproxy/envelopes.jsonl" || fail "smtp through the proxy: expected one message over STARTTLS with AUTH"
+ok "proxy: smtp:// with STARTTLS and AUTH tunnels through the proxy (CONNECT localhost:$sport)"
+stop_fake
+stop_fake
+start_fake proxyrefuse "$FAKES/http_proxy.py" --out "$T/proxy-refuse.log" --refuse
+probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
+	--proxy "http://127.0.0.1:$PORT" --id 75
+expect_lines 1 'notice 75: retry 0 0 http: .*403'
+grep -q "^CONNECT localhost:$hport 403$" "$T/proxy-refuse.log" || fail "refusing proxy: $(cat "$T/proxy-refuse.log")"
+[ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 4 ] || fail "a post got past a refusing proxy"
+ok "proxy: a proxy that refuses the destination (403) -> retry with the proxy's answer, nothing sent"
+stop_fake
+stop_fake
+
 # --- file spool: atomic, stable names, mode 0700 ------------------------------------------------
 probe --type file --spool "$T/spool2" --count 3 --id 5 --subject "$SUBJECT" --now $NOW
 expect_lines 3 ': ok 0 '

@@ -186,8 +186,9 @@ test_every_key(void **state)
 	    "[caseloads]\nalert_above = 24\nasye_cap = 16\ntarget = 19\n"
 	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\nfrom = A <a@b.example>\n"
 	    "username = u\npassword_file = %s\nca_file = /etc/ssl/certs/ca-certificates.crt\nverify = no\n"
-	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\n"
+	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\nproxy = none\n"
 	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl_file = %s\nsecret_file = %s\n"
+	    "proxy = http://proxy.council.example:8080\n"
 	    "[transport \"spool\"]\ntype = file\nspool = /tmp/spool\nformat = json\n"
 	    "[role \"hos\"]\ntitle = Head of Service\ntitle = Head of Service, Fostering\nemail = hos@council.example\n"
 	    "reports_to = dcs\ntransport = hook\n"
@@ -260,6 +261,9 @@ test_every_key(void **state)
 	assert_string_equal(h->t.format, "teams");
 	assert_string_equal(h->t.secret, "s3cret");
 	assert_string_equal(h->t.url, "s3cret");
+	assert_string_equal(h->t.proxy, "http://proxy.council.example:8080");
+	assert_string_equal(m->t.proxy, "none");
+	assert_null(config_transport(cfg, "spool")->t.proxy);
 	assert_string_equal(config_transport(cfg, "spool")->t.spool, "/tmp/spool");
 	const struct config_role *r = config_role(cfg, "hos");
 	assert_int_equal(r->ntitles, 2);
@@ -334,6 +338,17 @@ test_errors_with_lines(void **state)
 	free(c);
 	c = load_fail("[transport \"mail\"]\ntype = pigeon\n");
 	assert_error(c, 4, "is not one of smtp|webhook|file");
+	free(c);
+	c = load_fail("[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+		      "proxy = proxy.council.example:8080\n");
+	assert_error(c, 7, "proxy: \"proxy.council.example:8080\" is neither none nor a proxy address");
+	free(c);
+	c = load_fail("[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+		      "proxy = http://proxy.council.example:8080/path\n");
+	assert_error(c, 7, "is neither none nor a proxy address");
+	free(c);
+	c = load_fail("[transport \"spool\"]\ntype = file\nproxy = http://proxy.council.example:8080\n");
+	assert_error(c, 3, "proxy: a file transport sends nothing over the network");
 	free(c);
 	c = load_fail("[transport]\ntype = file\n");
 	assert_error(c, 3, "needs a name");
