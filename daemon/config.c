@@ -40,7 +40,7 @@ enum key_type {
 	T_STAGE,
 	T_CADENCE,
 	T_WHEN,
-	T_PROXY,
+	T_PROXY, /* the last: config_type_names checks its size against it */
 };
 
 /* Which struct a key writes into. */
@@ -1239,8 +1239,10 @@ static const char *const config_type_names[] = {
 	[T_STRING] = "string", [T_PATH] = "path", [T_EMAIL] = "email", [T_BOOL] = "yes/no", [T_INT] = "integer",
 	[T_DURATION] = "duration", [T_DURATIONS] = "durations", [T_INTERVAL] = "interval", [T_PERCENT] = "percent",
 	[T_WINDOW] = "window", [T_LIST] = "list", [T_ENUM] = "choice", [T_ESCALATE] = "ladder", [T_STAGE] = "stage",
-	[T_CADENCE] = "cadence", [T_WHEN] = "when",
+	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy",
 };
+/* Every type has a name up to the last one. */
+_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_PROXY + 1, "config_type_names");
 
 /* Number of keys in the table. */
 int
