@@ -355,6 +355,16 @@ grep -q "^CONNECT localhost:$sport 200$" "$T/proxy.log" || fail "smtp did not go
 $PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==1 and e[0]["tls"] and e[0]["auth"] else e)' \
 	"$T/mailproxy/envelopes.jsonl" || fail "smtp through the proxy: expected one message over STARTTLS with AUTH"
 ok "proxy: smtp:// with STARTTLS and AUTH tunnels through the proxy (CONNECT localhost:$sport)"
+# The daemon's own configuration: proxy in the rules file, through driftwatchctl test-send.
+: >"$T/proxy.log"
+printf '%s\n' "$SECRET" >"$T/hook.secret"
+chmod 600 "$T/hook.secret"
+printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\n' \
+	"$hport" "$T/cert.pem" "$T/hook.secret" "$pport" | write_config
+out=$(https_proxy= ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy: $out"
+echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
+grep -q "^CONNECT localhost:$hport 200$" "$T/proxy.log" || fail "test-send did not go through the proxy: $(cat "$T/proxy.log")"
+ok "proxy: driftwatchctl test-send with proxy = in the rules file goes through it"
 stop_fake
 stop_fake
 start_fake proxyrefuse "$FAKES/http_proxy.py" --out "$T/proxy-refuse.log" --refuse
@@ -362,7 +372,7 @@ probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --
 	--proxy "http://127.0.0.1:$PORT" --id 75
 expect_lines 1 'notice 75: retry 0 0 http: .*403'
 grep -q "^CONNECT localhost:$hport 403$" "$T/proxy-refuse.log" || fail "refusing proxy: $(cat "$T/proxy-refuse.log")"
-[ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 4 ] || fail "a post got past a refusing proxy"
+[ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 5 ] || fail "a post got past a refusing proxy"
 ok "proxy: a proxy that refuses the destination (403) -> retry with the proxy's answer, nothing sent"
 stop_fake
 stop_fake
