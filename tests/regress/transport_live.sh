@@ -325,45 +325,45 @@ ok "webhook: http:// to a non-loopback host is refused at set-up"
 # tunnel, so the certificate is still checked against ca_file.
 start_fake sinktls "$FAKES/webhook_sink.py" --secret "$SECRET" --out "$T/hooks-tls.jsonl" --tls "$T/cert.pem" "$T/key.pem"
 hport=$PORT
-start_fake proxy "$FAKES/http_proxy.py" --out "$T/proxy.log"
+start_fake proxy "$FAKES/http_proxy.py" --out "$T/connects.log"
 pport=$PORT
 probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
 	--proxy "http://127.0.0.1:$pport" --id 71 --count 2
 expect_lines 2 ': ok 200 '
-[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/proxy.log")" -ge 1 ] || fail "proxy log: $(cat "$T/proxy.log")"
+[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects.log")" -ge 1 ] || fail "proxy log: $(cat "$T/connects.log")"
 $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(r)==2 and all(x["verified"] for x in r) else r)' \
 	"$T/hooks-tls.jsonl" || fail "https webhook through the proxy: expected 2 verified posts"
 ok "proxy: an https webhook goes through the proxy (CONNECT localhost:$hport), TLS checked against ca_file"
-: >"$T/proxy.log"
+: >"$T/connects.log"
 https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
 	--secret "$SECRET" --id 72
 expect_lines 1 'notice 72: ok 200 '
-[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/proxy.log")" -eq 1 ] || fail "env proxy not used: $(cat "$T/proxy.log")"
+[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects.log")" -eq 1 ] || fail "env proxy not used: $(cat "$T/connects.log")"
 ok "proxy: unset, the environment's https_proxy is used (as systemd's Environment= would set it)"
-: >"$T/proxy.log"
+: >"$T/connects.log"
 https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
 	--secret "$SECRET" --proxy none --id 73
 expect_lines 1 'notice 73: ok 200 '
-[ ! -s "$T/proxy.log" ] || fail "proxy = none still went through the proxy: $(cat "$T/proxy.log")"
+[ ! -s "$T/connects.log" ] || fail "proxy = none still went through the proxy: $(cat "$T/connects.log")"
 ok "proxy: none goes direct, whatever the environment says"
 start_fake smtpproxy "$FAKES/smtp_server.py" --out "$T/mailproxy" --starttls "$T/cert.pem" "$T/key.pem" --auth dw:s3cret
 sport=$PORT
 probe --type smtp --url "smtp://localhost:$sport" --ca "$T/cert.pem" --user dw --password s3cret --from "$FROM" \
 	--proxy "http://127.0.0.1:$pport" --id 74
 expect_lines 1 'notice 74: ok 250 '
-grep -q "^CONNECT localhost:$sport 200$" "$T/proxy.log" || fail "smtp did not go through the proxy: $(cat "$T/proxy.log")"
+grep -q "^CONNECT localhost:$sport 200$" "$T/connects.log" || fail "smtp did not go through the proxy: $(cat "$T/connects.log")"
 $PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(e)==1 and e[0]["tls"] and e[0]["auth"] else e)' \
 	"$T/mailproxy/envelopes.jsonl" || fail "smtp through the proxy: expected one message over STARTTLS with AUTH"
 ok "proxy: smtp:// with STARTTLS and AUTH tunnels through the proxy (CONNECT localhost:$sport)"
 # The daemon's own configuration: proxy in the rules file, through driftwatchctl test-send.
-: >"$T/proxy.log"
+: >"$T/connects.log"
 printf '%s\n' "$SECRET" >"$T/hook.secret"
 chmod 600 "$T/hook.secret"
 printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\n' \
 	"$hport" "$T/cert.pem" "$T/hook.secret" "$pport" | write_config
 out=$(https_proxy= ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy: $out"
 echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
-grep -q "^CONNECT localhost:$hport 200$" "$T/proxy.log" || fail "test-send did not go through the proxy: $(cat "$T/proxy.log")"
+grep -q "^CONNECT localhost:$hport 200$" "$T/connects.log" || fail "test-send did not go through the proxy: $(cat "$T/connects.log")"
 ok "proxy: driftwatchctl test-send with proxy = in the rules file goes through it"
 stop_fake
 stop_fake
