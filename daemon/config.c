@@ -186,6 +186,9 @@ static const struct config_key config_keys[] = {
 	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
 	{ "transport", "proxy", T_PROXY, "", 0, 0, NULL, true,
 	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)", TR(t.proxy) },
+	{ "transport", "proxy_login_file", T_PATH, "", 0, 0, NULL, true,
+	    "file holding the proxy's user:password (not readable by others), or credential:NAME",
+	    TR(proxy_login_file) },
 	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
 	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
 	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
@@ -991,6 +994,14 @@ config_validate(struct config_parse *p)
 			t->t.oauth_token = config_read_secret(p, t->line, "token_file", t->token_file);
 		if (t->secret_file != NULL)
 			t->t.secret = config_read_secret(p, t->line, "secret_file", t->secret_file);
+		if (t->proxy_login_file != NULL &&
+		    (t->t.proxy_login = config_read_secret(p, t->line, "proxy_login_file", t->proxy_login_file)) != NULL &&
+		    (strchr(t->t.proxy_login, ':') == NULL || strchr(t->t.proxy_login, '\n') != NULL))
+			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file: want user:password on one line",
+			    t->t.name);
+		if (t->proxy_login_file != NULL && t->t.proxy != NULL && strcmp(t->t.proxy, "none") == 0)
+			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file with proxy = none: no proxy to log in to",
+			    t->t.name);
 		if (strcmp(t->t.type, "file") == 0 && t->t.spool == NULL) {
 			const char *slash = strrchr(cfg->database, '/');
 			if (slash == NULL)
@@ -1000,7 +1011,7 @@ config_validate(struct config_parse *p)
 		}
 		if (strcmp(t->t.type, "file") != 0 && t->t.url == NULL && t->url_file == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
-		if (strcmp(t->t.type, "file") == 0 && t->t.proxy != NULL)
+		if (strcmp(t->t.type, "file") == 0 && (t->t.proxy != NULL || t->proxy_login_file != NULL))
 			config_error(p, t->line, "[transport \"%s\"]: proxy: a file transport sends nothing over the network",
 			    t->t.name);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
@@ -1124,8 +1135,8 @@ config_free_transport(struct config_transport *t)
 
 	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
 	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
-	free(c->spool), free(c->domain), free(c->proxy);
-	free(t->password_file), free(t->token_file), free(t->secret_file), free(t->url_file);
+	free(c->spool), free(c->domain), free(c->proxy), free(c->proxy_login);
+	free(t->password_file), free(t->token_file), free(t->secret_file), free(t->url_file), free(t->proxy_login_file);
 }
 
 /* Free a config and all it owns. */

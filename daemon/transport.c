@@ -50,9 +50,11 @@ transport_config_free(struct transport_config *c)
 		explicit_bzero(c->oauth_token, strlen(c->oauth_token));
 	if (c->secret != NULL)
 		explicit_bzero(c->secret, strlen(c->secret));
+	if (c->proxy_login != NULL)
+		explicit_bzero(c->proxy_login, strlen(c->proxy_login));
 	free(c->name), free(c->type), free(c->url), free(c->tls), free(c->from), free(c->username);
 	free(c->password), free(c->oauth_token), free(c->ca_file), free(c->format), free(c->secret);
-	free(c->spool), free(c->domain), free(c->proxy);
+	free(c->spool), free(c->domain), free(c->proxy), free(c->proxy_login);
 }
 
 /* Build a transport; see transport.h. */
@@ -95,6 +97,7 @@ transport_new(const struct transport_config *cfg, struct curlev *cev, char **cau
 	t->cfg.timeout = cfg->timeout > 0 ? cfg->timeout : TRANSPORT_TIMEOUT;
 	t->cfg.domain = transport_dup(cfg->domain);
 	t->cfg.proxy = transport_dup(cfg->proxy);
+	t->cfg.proxy_login = transport_dup(cfg->proxy_login);
 	if (t->base == NULL) {
 		xasprintf(&why, "no event loop");
 		goto fail;
@@ -336,6 +339,11 @@ transport_easy_new(struct transport_job *job)
 		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, c->verify ? 2L : 0L);
 		if (c->ca_file != NULL)
 			curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, c->ca_file);
+	}
+	/* Whatever the proxy asks for: Basic, Digest, NTLM or Negotiate, as libcurl was built with. */
+	if (c->proxy_login != NULL) {
+		curl_easy_setopt(easy, CURLOPT_PROXYUSERPWD, c->proxy_login);
+		curl_easy_setopt(easy, CURLOPT_PROXYAUTH, CURLAUTH_ANY);
 	}
 	/* Through an HTTP proxy, SMTP needs a CONNECT tunnel (HTTPS gets one anyway). */
 	if (strcmp(c->type, "smtp") == 0)

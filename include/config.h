@@ -68,6 +68,7 @@ struct config_transport {
 	char *token_file;
 	char *secret_file;
 	char *url_file;
+	char *proxy_login_file;
 	int line;
 };
 

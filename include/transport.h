@@ -73,6 +73,7 @@ struct transport_config {
 	char *spool;	    /* spool folder */
 	/* smtp and webhook */
 	char *proxy;	    /* NULL: as the environment says (https_proxy, no_proxy...); "none": direct; else its URL */
+	char *proxy_login;  /* "user:password" for the proxy, from proxy_login_file */
 	/* all */
 	int concurrency;    /* in-flight requests at most (default 4) */
 	int timeout;	    /* seconds per attempt (default 30) */

@@ -9,9 +9,11 @@ method gets 405. Standard library only.
   --port P          listen on 127.0.0.1:P (0: any free port, written to the ready file)
   --out FILE        one line per CONNECT
   --refuse          answer 403 to every CONNECT (a proxy that does not allow the destination)
+  --auth USER:PASS  require Basic proxy authentication: 407 without it (recorded with status 407)
   --ready-file F    written (with the port) once listening
 """
 import argparse
+import base64
 import os
 import select
 import signal
@@ -60,6 +62,16 @@ def handle(conn):
             record(f"{parts[0] if parts else '?'} {parts[1] if len(parts) > 1 else '?'} 405")
             return
         target = parts[1]
+        if ARGS.auth:
+            want = "Basic " + base64.b64encode(ARGS.auth.encode()).decode()
+            got = [l.split(b":", 1)[1].strip().decode("latin1") for l in head.split(b"\r\n")[1:]
+                   if l.lower().startswith(b"proxy-authorization:")]
+            if got != [want]:
+                conn.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                             b"Proxy-Authenticate: Basic realm=\"council\"\r\n"
+                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                record(f"CONNECT {target} 407")
+                return
         if ARGS.refuse:
             conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             record(f"CONNECT {target} 403")
@@ -88,6 +100,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--out", required=True)
     ap.add_argument("--refuse", action="store_true")
+    ap.add_argument("--auth")
     ap.add_argument("--ready-file")
     ARGS = ap.parse_args()
 

@@ -48,7 +48,8 @@ static void __attribute__((noreturn)) probe_usage(void)
 	fprintf(stderr,
 		"usage: send_probe --type smtp|webhook|file [--url U] [--tls required|opportunistic|none]\n"
 		"  [--from F] [--user U --password P | --token T] [--ca FILE] [--insecure] [--secret S]\n"
-		"  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S] [--proxy P|none]\n"
+		"  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S]\n"
+		"  [--proxy P|none] [--proxy-login USER:PASSWORD]\n"
 		"  [--count N] [--id FIRST] [--key-prefix P] [--kind K] [--to R] [--subject S] [--text T]\n"
 		"  [--html H] [--attach FILE]... [--payload JSON] [--now T] [-v]\n");
 	exit(64);
@@ -144,7 +145,7 @@ main(int argc, char **argv)
 	    {"html", required_argument, NULL, 'h'},	  {"attach", required_argument, NULL, 'a'},
 	    {"payload", required_argument, NULL, 'p'},	  {"now", required_argument, NULL, 'N'},
 	    {"verbose", no_argument, NULL, 'v'},	  {"proxy", required_argument, NULL, 'X'},
-	    {NULL, 0, NULL, 0},
+	    {"proxy-login", required_argument, NULL, 'Y'}, {NULL, 0, NULL, 0},
 	};
 	struct transport_config cfg;
 	struct attachment *atts = NULL;
@@ -198,6 +199,9 @@ main(int argc, char **argv)
 			break;
 		case 'X':
 			cfg.proxy = optarg;
+			break;
+		case 'Y':
+			cfg.proxy_login = optarg;
 			break;
 		case 'S':
 			cfg.secret = optarg;

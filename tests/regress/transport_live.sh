@@ -375,6 +375,29 @@ grep -q "^CONNECT localhost:$hport 403$" "$T/proxy-refuse.log" || fail "refusing
 [ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 5 ] || fail "a post got past a refusing proxy"
 ok "proxy: a proxy that refuses the destination (403) -> retry with the proxy's answer, nothing sent"
 stop_fake
+start_fake proxyauth "$FAKES/http_proxy.py" --out "$T/connects-auth.log" --auth 'COUNCIL\svc-dw:pr0xy'
+aport=$PORT
+probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
+	--proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:pr0xy' --id 76
+expect_lines 1 'notice 76: ok 200 '
+probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
+	--proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:wrong' --id 77
+expect_lines 1 'notice 77: retry 0 0 http: .*407'
+probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
+	--proxy "http://127.0.0.1:$aport" --id 78
+expect_lines 1 'notice 78: retry 0 0 http: .*407'
+grep -q "^CONNECT localhost:$hport 200$" "$T/connects-auth.log" || fail "no authenticated CONNECT: $(cat "$T/connects-auth.log")"
+[ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 6 ] || fail "a post got past the proxy without its login"
+ok "proxy: a proxy that asks for a login: with proxy_login (user:password) through; wrong or none -> retry 407"
+printf 'COUNCIL\\svc-dw:pr0xy\n' >"$T/proxy.login"
+chmod 600 "$T/proxy.login"
+printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\nproxy_login_file = %s\n' \
+	"$hport" "$T/cert.pem" "$T/hook.secret" "$aport" "$T/proxy.login" | write_config
+out=$(ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy with its login: $out"
+echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
+[ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects-auth.log")" -eq 2 ] || fail "test-send: $(cat "$T/connects-auth.log")"
+ok "proxy: driftwatchctl test-send with proxy_login_file in the rules file logs in to the proxy"
+stop_fake
 stop_fake
 
 # --- file spool: atomic, stable names, mode 0700 ------------------------------------------------

@@ -153,7 +153,7 @@ test_defaults(void **state)
 static void
 test_every_key(void **state)
 {
-	char *secret, *path, *cause = NULL;
+	char *secret, *login, *path, *cause = NULL;
 	struct config *cfg;
 	FILE *f;
 
@@ -163,6 +163,11 @@ test_every_key(void **state)
 	fputs("s3cret\n", f);
 	fclose(f);
 	chmod(secret, 0600);
+	xasprintf(&login, "%s/proxy-login", tmpdir);
+	f = fopen(login, "w");
+	fputs("COUNCIL\\svc-dw:pr0xy\n", f);
+	fclose(f);
+	chmod(login, 0600);
 	char *body;
 	xasprintf(&body,
 	    "admin_email = admin@council.example\n"
@@ -188,7 +193,7 @@ test_every_key(void **state)
 	    "username = u\npassword_file = %s\nca_file = /etc/ssl/certs/ca-certificates.crt\nverify = no\n"
 	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\nproxy = none\n"
 	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl_file = %s\nsecret_file = %s\n"
-	    "proxy = http://proxy.council.example:8080\n"
+	    "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n"
 	    "[transport \"spool\"]\ntype = file\nspool = /tmp/spool\nformat = json\n"
 	    "[role \"hos\"]\ntitle = Head of Service\ntitle = Head of Service, Fostering\nemail = hos@council.example\n"
 	    "reports_to = dcs\ntransport = hook\n"
@@ -196,7 +201,7 @@ test_every_key(void **state)
 	    "[team \"Permanence\"]\nhead_of_service = hos\nassistant_director = dcs\n"
 	    "[digest \"board\"]\nto = role:dcs, chair@council.example\nwhen = first working day 07:30\n"
 	    "sections = actions, disputes\ntransport = mail\n",
-	    secret, secret, secret, secret);
+	    secret, secret, secret, secret, login);
 	path = write_ini("every.ini", body, 1);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -262,6 +267,7 @@ test_every_key(void **state)
 	assert_string_equal(h->t.secret, "s3cret");
 	assert_string_equal(h->t.url, "s3cret");
 	assert_string_equal(h->t.proxy, "http://proxy.council.example:8080");
+	assert_string_equal(h->t.proxy_login, "COUNCIL\\svc-dw:pr0xy");
 	assert_string_equal(m->t.proxy, "none");
 	assert_null(config_transport(cfg, "spool")->t.proxy);
 	assert_string_equal(config_transport(cfg, "spool")->t.spool, "/tmp/spool");
@@ -279,7 +285,7 @@ test_every_key(void **state)
 	assert_int_equal(d->nsections, 2);
 	assert_string_equal(d->transport, "mail");
 	config_free(cfg);
-	free(body), free(path), free(secret);
+	free(body), free(path), free(secret), free(login);
 }
 
 /* Each kind of error names its file and line. */
@@ -378,6 +384,34 @@ test_errors_with_lines(void **state)
 	assert_error(c, 5, "out of bounds");
 	assert_error(c, 6, "unknown key \"also_bogus\"");
 	free(c);
+}
+
+/* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
+static void
+test_proxy_login(void **state)
+{
+	char *login, *body, *c;
+	FILE *f;
+
+	(void)state;
+	xasprintf(&login, "%s/bad-login", tmpdir);
+	f = fopen(login, "w");
+	fputs("svc-dw\n", f);
+	fclose(f);
+	chmod(login, 0600);
+	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+			 "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n", login);
+	c = load_fail(body);
+	assert_error(c, 3, "proxy_login_file: want user:password on one line");
+	free(c), free(body);
+	f = fopen(login, "w");
+	fputs("svc-dw:pr0xy\n", f);
+	fclose(f);
+	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+			 "proxy = none\nproxy_login_file = %s\n", login);
+	c = load_fail(body);
+	assert_error(c, 3, "proxy_login_file with proxy = none: no proxy to log in to");
+	free(c), free(body), free(login);
 }
 
 /* A secret readable by others is refused; a missing one names its path. */
@@ -512,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_bank_holidays_errors),
 		cmocka_unit_test(test_documented),
 		cmocka_unit_test(test_sample_ini_valid),
+		cmocka_unit_test(test_proxy_login),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
