@@ -1,8 +1,9 @@
 #!/bin/sh
 # transport_live.sh: the transports against real peers on loopback: aiosmtpd (plain, STARTTLS with a
 # throw-away certificate, smtps://, AUTH PLAIN/LOGIN and XOAUTH2, 451, 550) and the webhook sink
-# (signatures, json and teams, 410, 429 with Retry-After, 5xx, timeouts, connection reuse), and the
-# file spool. Messages are read back with Python's email parser, as a recipient's mail client would.
+# (signatures, json and teams, 410, 429 with Retry-After, 5xx, timeouts, connection reuse), both
+# through an outbound proxy (tests/fakes/http_proxy.py: CONNECT, a refusal, a login), and the file
+# spool. Messages are read back with Python's email parser, as a recipient's mail client would.
 # Sends go through build/fakes/send_probe.
 . "$(dirname "$0")/lib.sh"
 
