@@ -326,24 +326,35 @@ ok "webhook: http:// to a non-loopback host is refused at set-up"
 # tunnel, so the certificate is still checked against ca_file.
 start_fake sinktls "$FAKES/webhook_sink.py" --secret "$SECRET" --out "$T/hooks-tls.jsonl" --tls "$T/cert.pem" "$T/key.pem"
 hport=$PORT
+# probe_tls_hook ARGS...: the probe against the HTTPS sink, with its CA and the secret.
+probe_tls_hook() {
+	probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" "$@"
+}
+# test_send_tls_hook PROXY_PORT [INI_LINE]: driftwatchctl test-send to the HTTPS sink through the
+# rules file's [transport "hook"] with proxy = that port (and INI_LINE), the environment's proxy off.
+printf '%s\n' "$SECRET" >"$T/hook.secret"
+chmod 600 "$T/hook.secret"
+test_send_tls_hook() {
+	printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\n%s\n' \
+		"$hport" "$T/cert.pem" "$T/hook.secret" "$1" "${2:-}" | write_config
+	out=$(https_proxy= ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy: $out"
+	echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
+}
 start_fake proxy "$FAKES/http_proxy.py" --out "$T/connects.log"
 pport=$PORT
-probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
-	--proxy "http://127.0.0.1:$pport" --id 71 --count 2
+probe_tls_hook --proxy "http://127.0.0.1:$pport" --id 71 --count 2
 expect_lines 2 ': ok 200 '
 [ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects.log")" -ge 1 ] || fail "proxy log: $(cat "$T/connects.log")"
 $PY -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if len(r)==2 and all(x["verified"] for x in r) else r)' \
 	"$T/hooks-tls.jsonl" || fail "https webhook through the proxy: expected 2 verified posts"
 ok "proxy: an https webhook goes through the proxy (CONNECT localhost:$hport), TLS checked against ca_file"
 : >"$T/connects.log"
-https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
-	--secret "$SECRET" --id 72
+https_proxy=http://127.0.0.1:$pport probe_tls_hook --id 72
 expect_lines 1 'notice 72: ok 200 '
 [ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects.log")" -eq 1 ] || fail "env proxy not used: $(cat "$T/connects.log")"
 ok "proxy: unset, the environment's https_proxy is used (as systemd's Environment= would set it)"
 : >"$T/connects.log"
-https_proxy=http://127.0.0.1:$pport probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" \
-	--secret "$SECRET" --proxy none --id 73
+https_proxy=http://127.0.0.1:$pport probe_tls_hook --proxy none --id 73
 expect_lines 1 'notice 73: ok 200 '
 [ ! -s "$T/connects.log" ] || fail "proxy = none still went through the proxy: $(cat "$T/connects.log")"
 ok "proxy: none goes direct, whatever the environment says"
@@ -358,19 +369,13 @@ $PY -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(
 ok "proxy: smtp:// with STARTTLS and AUTH tunnels through the proxy (CONNECT localhost:$sport)"
 # The daemon's own configuration: proxy in the rules file, through driftwatchctl test-send.
 : >"$T/connects.log"
-printf '%s\n' "$SECRET" >"$T/hook.secret"
-chmod 600 "$T/hook.secret"
-printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\n' \
-	"$hport" "$T/cert.pem" "$T/hook.secret" "$pport" | write_config
-out=$(https_proxy= ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy: $out"
-echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
+test_send_tls_hook "$pport"
 grep -q "^CONNECT localhost:$hport 200$" "$T/connects.log" || fail "test-send did not go through the proxy: $(cat "$T/connects.log")"
 ok "proxy: driftwatchctl test-send with proxy = in the rules file goes through it"
 stop_fake
 stop_fake
 start_fake proxyrefuse "$FAKES/http_proxy.py" --out "$T/proxy-refuse.log" --refuse
-probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
-	--proxy "http://127.0.0.1:$PORT" --id 75
+probe_tls_hook --proxy "http://127.0.0.1:$PORT" --id 75
 expect_lines 1 'notice 75: retry 0 0 http: .*403'
 grep -q "^CONNECT localhost:$hport 403$" "$T/proxy-refuse.log" || fail "refusing proxy: $(cat "$T/proxy-refuse.log")"
 [ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 5 ] || fail "a post got past a refusing proxy"
@@ -378,24 +383,18 @@ ok "proxy: a proxy that refuses the destination (403) -> retry with the proxy's 
 stop_fake
 start_fake proxyauth "$FAKES/http_proxy.py" --out "$T/connects-auth.log" --auth 'COUNCIL\svc-dw:pr0xy'
 aport=$PORT
-probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
-	--proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:pr0xy' --id 76
+probe_tls_hook --proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:pr0xy' --id 76
 expect_lines 1 'notice 76: ok 200 '
-probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
-	--proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:wrong' --id 77
+probe_tls_hook --proxy "http://127.0.0.1:$aport" --proxy-login 'COUNCIL\svc-dw:wrong' --id 77
 expect_lines 1 'notice 77: retry 0 0 http: .*407'
-probe --type webhook --url "https://localhost:$hport/hook" --ca "$T/cert.pem" --secret "$SECRET" \
-	--proxy "http://127.0.0.1:$aport" --id 78
+probe_tls_hook --proxy "http://127.0.0.1:$aport" --id 78
 expect_lines 1 'notice 78: retry 0 0 http: .*407'
 grep -q "^CONNECT localhost:$hport 200$" "$T/connects-auth.log" || fail "no authenticated CONNECT: $(cat "$T/connects-auth.log")"
 [ "$(wc -l <"$T/hooks-tls.jsonl")" -eq 6 ] || fail "a post got past the proxy without its login"
 ok "proxy: a proxy that asks for a login: with proxy_login (user:password) through; wrong or none -> retry 407"
 printf 'COUNCIL\\svc-dw:pr0xy\n' >"$T/proxy.login"
 chmod 600 "$T/proxy.login"
-printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = https://localhost:%s/hook\nca_file = %s\nsecret_file = %s\nproxy = http://127.0.0.1:%s\nproxy_login_file = %s\n' \
-	"$hport" "$T/cert.pem" "$T/hook.secret" "$aport" "$T/proxy.login" | write_config
-out=$(ctl test-send hook check@council.example 2>&1) || fail "test-send through the proxy with its login: $out"
-echo "$out" | grep -q '^hook: ok' || fail "test-send printed: $out"
+test_send_tls_hook "$aport" "proxy_login_file = $T/proxy.login"
 [ "$(grep -c "^CONNECT localhost:$hport 200$" "$T/connects-auth.log")" -eq 2 ] || fail "test-send: $(cat "$T/connects-auth.log")"
 ok "proxy: driftwatchctl test-send with proxy_login_file in the rules file logs in to the proxy"
 stop_fake

@@ -38,6 +38,22 @@ write_ini(const char *name, const char *body, int with_daemon)
 	return path;
 }
 
+/* Write a file into the temp dir with this content and mode; returns its path (caller frees). */
+static char *
+write_file(const char *name, const char *content, mode_t mode)
+{
+	char *path;
+	FILE *f;
+
+	xasprintf(&path, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
 /* Load and expect failure; return the cause (caller frees). */
 static char *
 load_fail(const char *body)
@@ -155,19 +171,10 @@ test_every_key(void **state)
 {
 	char *secret, *login, *path, *cause = NULL;
 	struct config *cfg;
-	FILE *f;
 
 	(void)state;
-	xasprintf(&secret, "%s/secret", tmpdir);
-	f = fopen(secret, "w");
-	fputs("s3cret\n", f);
-	fclose(f);
-	chmod(secret, 0600);
-	xasprintf(&login, "%s/proxy-login", tmpdir);
-	f = fopen(login, "w");
-	fputs("COUNCIL\\svc-dw:pr0xy\n", f);
-	fclose(f);
-	chmod(login, 0600);
+	secret = write_file("secret", "s3cret\n", 0600);
+	login = write_file("proxy-login", "COUNCIL\\svc-dw:pr0xy\n", 0600);
 	char *body;
 	xasprintf(&body,
 	    "admin_email = admin@council.example\n"
@@ -391,22 +398,15 @@ static void
 test_proxy_login(void **state)
 {
 	char *login, *body, *c;
-	FILE *f;
 
 	(void)state;
-	xasprintf(&login, "%s/bad-login", tmpdir);
-	f = fopen(login, "w");
-	fputs("svc-dw\n", f);
-	fclose(f);
-	chmod(login, 0600);
+	login = write_file("bad-login", "svc-dw\n", 0600);
 	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
 			 "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n", login);
 	c = load_fail(body);
 	assert_error(c, 3, "proxy_login_file: want user:password on one line");
-	free(c), free(body);
-	f = fopen(login, "w");
-	fputs("svc-dw:pr0xy\n", f);
-	fclose(f);
+	free(c), free(body), free(login);
+	login = write_file("login", "svc-dw:pr0xy\n", 0600);
 	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
 			 "proxy = none\nproxy_login_file = %s\n", login);
 	c = load_fail(body);
@@ -419,14 +419,9 @@ static void
 test_secret_mode(void **state)
 {
 	char *secret, *body, *c;
-	FILE *f;
 
 	(void)state;
-	xasprintf(&secret, "%s/open-secret", tmpdir);
-	f = fopen(secret, "w");
-	fputs("hunter2\n", f);
-	fclose(f);
-	chmod(secret, 0644);
+	secret = write_file("open-secret", "hunter2\n", 0644);
 	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
 	c = load_fail(body);
 	assert_error(c, 3, "readable or writable by others");
@@ -452,13 +447,9 @@ static void
 test_bank_holidays_errors(void **state)
 {
 	char *bh, *path, *cause = NULL, *body;
-	FILE *f;
 
 	(void)state;
-	xasprintf(&bh, "%s/bh.txt", tmpdir);
-	f = fopen(bh, "w");
-	fputs("# comment\n2021-01-01  New Year\n2021-13-01  Nonsense\n", f);
-	fclose(f);
+	bh = write_file("bh.txt", "# comment\n2021-01-01  New Year\n2021-13-01  Nonsense\n", 0644);
 	xasprintf(&body, "[daemon]\nbank_holidays = %s\n", bh);
 	path = write_ini("bh.ini", body, 0);
 	assert_null(config_load(path, &cause));
