@@ -62,26 +62,11 @@ assert_instant(time_t got, time_t want)
 	fail_msg("got %lld (%s), want %lld (%s)", (long long)got, g, (long long)want, w);
 }
 
-/* Write a temp file; returns its path (caller frees). */
-static char *
-write_file(const char *name, const char *body)
-{
-	char *path;
-	FILE *f;
-
-	xasprintf(&path, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(body, f);
-	fclose(f);
-	return path;
-}
-
 /* Load body as a holiday file and expect failure with "PATH:" then text; frees all. */
 static void
 assert_load_fails(const char *body, const char *text)
 {
-	char *path = write_file("bad.txt", body), *cause = NULL, *want;
+	char *path = write_temp_file(tmpdir, "bad.txt", body, 0644), *cause = NULL, *want;
 
 	assert_null(calendar_load(path, &cause));
 	assert_non_null(cause);
@@ -546,7 +531,8 @@ test_load(void **state)
 	free(path);
 
 	/* CRLF, tabs, out of order, no title: all load, sorted. */
-	path = write_file("ok.txt", "# c\r\n\r\n2022-06-03\tJubilee\r\n2022-06-02  Spring\r\n2021-12-27\n");
+	path = write_temp_file(tmpdir, "ok.txt", "# c\r\n\r\n2022-06-03\tJubilee\r\n2022-06-02  Spring\r\n2021-12-27\n",
+	    0644);
 	cause = NULL;
 	c = calendar_load(path, &cause);
 	assert_non_null(c);
@@ -561,7 +547,7 @@ test_load(void **state)
 	free(path);
 
 	/* An empty file is an empty calendar. */
-	path = write_file("empty.txt", "# nothing yet\n");
+	path = write_temp_file(tmpdir, "empty.txt", "# nothing yet\n", 0644);
 	c = calendar_load(path, &cause);
 	assert_non_null(c);
 	assert_int_equal(calendar_count(c), 0);

@@ -25,32 +25,14 @@ static char holidays[512];
 static char *
 write_ini(const char *name, const char *body, int with_daemon)
 {
-	char *path;
-	FILE *f;
+	char *text, *path;
 
-	xasprintf(&path, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
 	if (with_daemon)
-		fprintf(f, "[daemon]\nbank_holidays = %s\n", holidays);
-	fputs(body, f);
-	fclose(f);
-	return path;
-}
-
-/* Write a file into the temp dir with this content and mode; returns its path (caller frees). */
-static char *
-write_file(const char *name, const char *content, mode_t mode)
-{
-	char *path;
-	FILE *f;
-
-	xasprintf(&path, "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-	assert_int_equal(chmod(path, mode), 0);
+		xasprintf(&text, "[daemon]\nbank_holidays = %s\n%s", holidays, body);
+	else
+		text = xstrdup(body);
+	path = write_temp_file(tmpdir, name, text, 0644);
+	free(text);
 	return path;
 }
 
@@ -173,8 +155,8 @@ test_every_key(void **state)
 	struct config *cfg;
 
 	(void)state;
-	secret = write_file("secret", "s3cret\n", 0600);
-	login = write_file("proxy-login", "COUNCIL\\svc-dw:pr0xy\n", 0600);
+	secret = write_temp_file(tmpdir, "secret", "s3cret\n", 0600);
+	login = write_temp_file(tmpdir, "proxy-login", "COUNCIL\\svc-dw:pr0xy\n", 0600);
 	char *body;
 	xasprintf(&body,
 	    "admin_email = admin@council.example\n"
@@ -400,13 +382,13 @@ test_proxy_login(void **state)
 	char *login, *body, *c;
 
 	(void)state;
-	login = write_file("bad-login", "svc-dw\n", 0600);
+	login = write_temp_file(tmpdir, "bad-login", "svc-dw\n", 0600);
 	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
 			 "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n", login);
 	c = load_fail(body);
 	assert_error(c, 3, "proxy_login_file: want user:password on one line");
 	free(c), free(body), free(login);
-	login = write_file("login", "svc-dw:pr0xy\n", 0600);
+	login = write_temp_file(tmpdir, "login", "svc-dw:pr0xy\n", 0600);
 	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
 			 "proxy = none\nproxy_login_file = %s\n", login);
 	c = load_fail(body);
@@ -421,7 +403,7 @@ test_secret_mode(void **state)
 	char *secret, *body, *c;
 
 	(void)state;
-	secret = write_file("open-secret", "hunter2\n", 0644);
+	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0644);
 	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
 	c = load_fail(body);
 	assert_error(c, 3, "readable or writable by others");
@@ -449,7 +431,7 @@ test_bank_holidays_errors(void **state)
 	char *bh, *path, *cause = NULL, *body;
 
 	(void)state;
-	bh = write_file("bh.txt", "# comment\n2021-01-01  New Year\n2021-13-01  Nonsense\n", 0644);
+	bh = write_temp_file(tmpdir, "bh.txt", "# comment\n2021-01-01  New Year\n2021-13-01  Nonsense\n", 0644);
 	xasprintf(&body, "[daemon]\nbank_holidays = %s\n", bh);
 	path = write_ini("bh.ini", body, 0);
 	assert_null(config_load(path, &cause));

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "xmalloc.h"
 
@@ -26,6 +27,24 @@ top_path(const char *rel)
 
 	xasprintf(&p, "%s/%s", top_dir(), rel);
 	return p;
+}
+
+/* Write content to DIR/NAME with this mode; returns the path (caller frees). The test fails if it cannot. */
+static inline char *
+write_temp_file(const char *dir, const char *name, const char *content, mode_t mode)
+{
+	char *path;
+	FILE *f;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		fail_msg("cannot write %s", path);
+	fputs(content, f);
+	fclose(f);
+	if (chmod(path, mode) != 0)
+		fail_msg("cannot chmod %s", path);
+	return path;
 }
 
 /* Read a whole repository file; the test fails if it cannot be opened. */
