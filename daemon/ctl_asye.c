@@ -238,7 +238,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	struct asye_roster r;
 	struct asye_status st;
 	json_t *array = json_array();
-	char a[11], b[11], d[11], e[11];
+	char a[11], b[11], d[11], e[11], f[11];
 	int json, behind, date, i, shown = 0;
 
 	if (ctl_asye_options(c, argc, argv, "behind", &json, &behind, &date) != 0) {
@@ -269,7 +269,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 				"next_supervision",
 				st.next_supervision != DATE_NONE ? date_format(st.next_supervision, e) : NULL,
 				"supervision_overdue", st.supervision_overdue, "next_review",
-				st.next_review != DATE_NONE ? date_format(st.next_review, a) : NULL,
+				st.next_review != DATE_NONE ? date_format(st.next_review, f) : NULL,
 				"caseload", w->caseload, "cap", st.cap, "over_cap", st.over_cap));
 			continue;
 		}

@@ -106,6 +106,11 @@ ctl explain worker P001 | grep -q "next 2023-05-10" || fail "pause did not move 
 ctl audit P001 | grep -q "asye-pause" || fail "the pause is not audited"
 ok "a pause moves the programme dates on, and is audited"
 
+# asye list --json gives the same next review point as explain (each date in its own buffer).
+[ "$(ctl asye list --json | $PY -c 'import json,sys; print([r["next_review"] for r in json.load(sys.stdin) if r["person_id"] == "P001"][0])')" = 2023-05-10 ] ||
+	fail "asye list --json next_review: $(ctl asye list --json)"
+ok "asye list --json gives the next review point, as explain does"
+
 ctl explain worker P002 --at 2023-04-11 >"$T/explain"
 grep -q "review-missed (escalation): review point 1 (3m) passed on 2023-04-09" "$T/explain" || fail "explain: $(cat "$T/explain")"
 grep -q "to head of service (role head-of-service): no email" "$T/explain" || fail "explain lacks the missing email: $(cat "$T/explain")"
