@@ -37,7 +37,7 @@ static int
 asye_route_role(struct store *s, const struct config *cfg, const struct asye_roster *r, const char *team,
 		const char *role, char **email, char **desc, char **missing)
 {
-	const struct config_team *t = team != NULL ? config_team(cfg, team) : NULL;
+	const struct config_team *t = team[0] != '\0' ? config_team(cfg, team) : NULL;
 	const char *key = role,
 		   *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
 	struct role_route route;

@@ -27,7 +27,8 @@ struct asye_pause {
 };
 
 struct asye_worker {
-	const char *person_id, *name, *email, *role, *team, *manager_email;
+	const char *person_id, *name, *email, *role, *manager_email;
+	const char *team; /* never NULL: "" for no team (the column is NOT NULL DEFAULT '') */
 	int asye_started_on; /* DATE_NONE: not (or no longer recorded as) an ASYE */
 	double contracted_hours;
 	int caseload;
