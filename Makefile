@@ -49,7 +49,7 @@ FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH     := $(BUILD)/bench/http-ceiling
 
-.PHONY: all check asan demo install clean deps tests test-deps fuzz bench
+.PHONY: all check asan demo install clean deps tests test-deps fuzz bench man
 
 all: $(BUILD)/driftwatchd $(BUILD)/driftwatchctl
 
@@ -88,11 +88,25 @@ $(BUILD)/bench/http-ceiling: $(BUILD)/scripts/bench/http-ceiling.o
 
 bench: all $(BENCH)
 
+# The manual: driftwatchd(8) and driftwatchctl(8) as written; driftwatch.ini(5) from its template
+# and the key table (docs/man/mkman.c), so it lists exactly the keys the daemon accepts.
+MAN_PAGES := docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(BUILD)/man/driftwatch.ini.5
+MANDIR  ?= $(PREFIX)/share/man
+
+$(BUILD)/man/mkman: $(BUILD)/docs/man/mkman.o $(BUILD)/libdriftwatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/man/driftwatch.ini.5: docs/man/driftwatch.ini.5.in $(BUILD)/man/mkman
+	$(BUILD)/man/mkman <$< >$@.tmp && mv $@.tmp $@
+
+man: $(MAN_PAGES)
+
 $(BUILD)/tests/fuzz/driver.o: tests/fuzz/driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests: all $(BENCH) $(TESTS) $(FAKES) $(filter-out $(BUILD)/fuzz/driver,$(FUZZERS))
+tests: all man $(BENCH) $(TESTS) $(FAKES) $(filter-out $(BUILD)/fuzz/driver,$(FUZZERS))
 
 deps:
 	scripts/install-deps test
@@ -124,8 +138,11 @@ fuzz:
 			$$f $(LIB_SRCS) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS) -lm || exit 1; \
 	done
 
-install: all
+install: all man
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/driftwatch $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/driftwatch.ini.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0755 $(BUILD)/driftwatchd $(DESTDIR)$(SBINDIR)/driftwatchd
 	install -m 0755 $(BUILD)/driftwatchctl $(DESTDIR)$(BINDIR)/driftwatchctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/driftwatch/driftwatch.ini || \
