@@ -178,3 +178,69 @@ import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, 
 	}
 	return 1;
 }
+
+/* FNV-1a: spreads case references and refs well enough for a table at most half full. */
+static size_t
+import_seen_hash(const char *key)
+{
+	size_t h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+/* Put key (owned) at its slot in a table of cap slots. */
+static void
+import_seen_place(char **keys, int *lines, size_t cap, char *key, int line)
+{
+	size_t i = import_seen_hash(key) & (cap - 1);
+
+	while (keys[i] != NULL)
+		i = (i + 1) & (cap - 1);
+	keys[i] = key;
+	lines[i] = line;
+}
+
+/* See import.h. */
+int
+import_seen_add(struct import_seen *seen, const char *key, int line)
+{
+	size_t i, cap;
+	char **keys;
+	int *lines;
+
+	if (seen->cap > 0) {
+		for (i = import_seen_hash(key) & (seen->cap - 1); seen->keys[i] != NULL; i = (i + 1) & (seen->cap - 1)) {
+			if (strcmp(seen->keys[i], key) == 0)
+				return seen->lines[i];
+		}
+	}
+	if (2 * (seen->n + 1) > seen->cap) {
+		/* Grow (doubling) at half full, so probes stay short and the whole file costs linear time. */
+		cap = seen->cap > 0 ? 2 * seen->cap : 64;
+		keys = xcalloc(cap, sizeof *keys);
+		lines = xcalloc(cap, sizeof *lines);
+		for (i = 0; i < seen->cap; i++) {
+			if (seen->keys[i] != NULL)
+				import_seen_place(keys, lines, cap, seen->keys[i], seen->lines[i]);
+		}
+		free(seen->keys), free(seen->lines);
+		seen->keys = keys, seen->lines = lines, seen->cap = cap;
+	}
+	import_seen_place(seen->keys, seen->lines, seen->cap, xstrdup(key), line);
+	seen->n++;
+	return 0;
+}
+
+/* See import.h. */
+void
+import_seen_free(struct import_seen *seen)
+{
+	size_t i;
+
+	for (i = 0; i < seen->cap; i++)
+		free(seen->keys[i]);
+	free(seen->keys), free(seen->lines);
+	memset(seen, 0, sizeof *seen);
+}

@@ -39,7 +39,9 @@ import_allocations(struct store *s, const char *path, time_t now)
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
 	struct allocation *rows = NULL;
-	int index[ALLOC_NCOLS], ncol, n = 0, i, j, bad, rc, *lines = NULL;
+	struct import_seen seen = { 0 };
+	size_t cap = 0;
+	int index[ALLOC_NCOLS], ncol, n = 0, i, bad, rc, first;
 	char *cause = NULL, *summary;
 
 	e.file = path;
@@ -62,15 +64,15 @@ import_allocations(struct store *s, const char *path, time_t now)
 				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address", names[emails[i]],
 				    m->value);
 		}
-		for (j = 0; j < n && e.n == errs; j++) {
-			if (strcmp(rows[j].case_ref, f[0]->value) == 0)
-				import_error(&e, f[0]->line, f[0]->column, "case_ref: %s is already allocated on line %d",
-				    f[0]->value, lines[j]);
-		}
+		if (e.n == errs && (first = import_seen_add(&seen, f[0]->value, row.line)) != 0)
+			import_error(&e, f[0]->line, f[0]->column, "case_ref: %s is already allocated on line %d",
+			    f[0]->value, first);
 		if (e.n != errs)
 			continue;
-		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
-		lines = xreallocarray(lines, (size_t)n + 1, sizeof *lines);
+		if ((size_t)n == cap) {
+			cap = cap > 0 ? 2 * cap : 256;
+			rows = xreallocarray(rows, cap, sizeof *rows);
+		}
 		rows[n].case_ref = xstrdup(f[0]->value);
 		rows[n].team = xstrdup(f[1]->value);
 		rows[n].social_worker = xstrdup(f[2]->value);
@@ -79,7 +81,6 @@ import_allocations(struct store *s, const char *path, time_t now)
 		rows[n].team_manager_email = xstrdup(f[5]->value);
 		rows[n].iro = xstrdup(f[6]->value);
 		rows[n].iro_email = xstrdup(f[7]->value);
-		lines[n] = row.line;
 		n++;
 	}
 	csv_row_clear(&row);
@@ -109,6 +110,7 @@ import_allocations(struct store *s, const char *path, time_t now)
 	}
 	for (i = 0; i < n; i++)
 		allocation_free(&rows[i]);
-	free(rows), free(lines);
+	free(rows);
+	import_seen_free(&seen);
 	return rc;
 }

@@ -33,8 +33,9 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	struct dispute *rows = NULL;
 	struct dispute_ladder ladder;
 	struct allocation al;
+	struct import_seen seen = { 0 };
 	int64_t *ids = NULL;
-	int *lines = NULL, index[DISPUTE_NCOLS], ncol, n = 0, i, j, bad, rc, raised, started, resolved, stage, first_formal;
+	int index[DISPUTE_NCOLS], ncol, n = 0, i, bad, rc, raised, started, resolved, stage, first_formal, first;
 	char *cause = NULL, *summary, *end, subj[32];
 	long long id;
 
@@ -57,10 +58,9 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 			import_error(&e, f[0]->line, f[0]->column, "id: \"%s\" is not a dispute number (a whole number above 0)",
 			    f[0]->value);
 		else {
-			for (j = 0; j < n; j++) {
-				if (ids[j] == id)
-					import_error(&e, f[0]->line, f[0]->column, "id: %lld is already on line %d", id, lines[j]);
-			}
+			snprintf(subj, sizeof subj, "%lld", id);
+			if ((first = import_seen_add(&seen, subj, row.line)) != 0)
+				import_error(&e, f[0]->line, f[0]->column, "id: %lld is already on line %d", id, first);
 			if (disputes_exists(s, id))
 				import_error(&e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
 		}
@@ -97,7 +97,6 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 			continue;
 		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
 		ids = xreallocarray(ids, (size_t)n + 1, sizeof *ids);
-		lines = xreallocarray(lines, (size_t)n + 1, sizeof *lines);
 		memset(&rows[n], 0, sizeof rows[n]);
 		rows[n].rec.ladder = ladder;
 		rows[n].case_ref = xstrdup(f[1]->value);
@@ -117,7 +116,6 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 		    stage == first_formal								 ? started :
 													   raised;
 		ids[n] = id;
-		lines[n] = row.line;
 		n++;
 	}
 	csv_row_clear(&row);
@@ -153,6 +151,7 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	}
 	for (i = 0; i < n; i++)
 		dispute_free(&rows[i]);
-	free(rows), free(ids), free(lines);
+	free(rows), free(ids);
+	import_seen_free(&seen);
 	return rc;
 }

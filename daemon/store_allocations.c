@@ -55,9 +55,10 @@ allocation_bind(sqlite3_stmt *st, int i, const char *v)
 int
 allocation_put(struct store *s, const struct allocation *a, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT OR REPLACE INTO allocations (case_ref, team, social_worker, "
-					    "social_worker_email, team_manager, team_manager_email, iro, iro_email) "
-					    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	/* Cached: an import puts one row per case, 80,000 at a national scale. */
+	sqlite3_stmt *st = store_cached(s, "INSERT OR REPLACE INTO allocations (case_ref, team, social_worker, "
+					   "social_worker_email, team_manager, team_manager_email, iro, iro_email) "
+					   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	store_bind_text(st, 1, a->case_ref);
@@ -70,7 +71,7 @@ allocation_put(struct store *s, const struct allocation *a, char **cause)
 	allocation_bind(st, 8, a->iro_email);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "allocations");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

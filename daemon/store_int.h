@@ -10,7 +10,7 @@
 #include "store.h"
 
 /* Statements kept prepared for the delivery path's hot SQL (see store_cached). */
-#define STORE_NCACHED 16
+#define STORE_NCACHED 48
 
 struct store {
 	sqlite3 *db;

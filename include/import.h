@@ -38,4 +38,14 @@ struct csv_reader *import_open(struct import_errors *e, const char *path, const 
  * from the header's are reported (extra or missing fields) and returned with *bad = 1. */
 int import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, int nheader, int *bad);
 
+/* The keys of one file's rows (a case reference, "plan\tref"), for "already on line N" in linear time. */
+struct import_seen {
+	char **keys; /* open addressing, at most half full */
+	int *lines;
+	size_t cap, n;
+};
+/* The line key was first seen on; else 0, after remembering it as seen on line (> 0). */
+int import_seen_add(struct import_seen *seen, const char *key, int line);
+void import_seen_free(struct import_seen *seen);
+
 #endif
