@@ -154,6 +154,8 @@ static const struct config_key config_keys[] = {
 	    "length of the programme", G(asye_length) },
 	{ "asye", "protected_share", T_PERCENT, "10%", 0, 100, NULL, true,
 	    "protected development time as a share of contracted hours", G(asye_protected_share) },
+	{ "asye", "reflections", T_DURATIONS, "6m, 12m", 0, 1000, NULL, true,
+	    "critical reflections after the ASYE start, reminded review_remind_before ahead (empty: none)", GL(asye_reflections, asye_nreflections) },
 	{ "asye", "review_remind_before", T_DURATION, "10wd", 0, 1000, NULL, true,
 	    "remind the team manager this long before a review point", G(asye_review_remind_before) },
 	{ "asye", "reviews", T_DURATIONS, "3m, 6m, 9m, 12m", 0, 1000, NULL, true,

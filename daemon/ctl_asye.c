@@ -1,7 +1,8 @@
 /*
  * ctl_asye.c: `driftwatchctl asye ...`, `caseloads` and `explain worker`: record protected time,
- * supervisions, review points and pauses by hand (checked as the imports check them), list where
- * each ASYE stands, list caseloads against their caps, and explain a worker's notices.
+ * supervisions, review points, critical reflections and pauses by hand (checked as the imports
+ * check them), list where each ASYE stands, list caseloads against their caps, and explain a
+ * worker's notices.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -158,6 +159,46 @@ ctl_asye_review(struct ctl *c, int argc, char **argv)
 	return ctl_asye_held(c, argc, argv, 1);
 }
 
+/*
+ * asye reflection PERSON DATE: a critical reflection held (the k-th held stands for the k-th point).
+ * Checked as a review point is; the write and its audit entry commit together or not at all.
+ */
+static int
+ctl_asye_reflection(struct ctl *c, int argc, char **argv)
+{
+	struct store *s = ctl_store(c);
+	struct asye_roster r;
+	const struct asye_worker *w;
+	char *why = NULL, *cause = NULL, *detail = NULL, d[11];
+	int date, added = 0, rc = CTL_EX_DATAERR;
+
+	if (argc != 3)
+		return ctl_usage("asye reflection PERSON DATE");
+	if (ctl_parse_date(c, "asye reflection", argv[2], &date) != 0)
+		return CTL_EX_DATAERR;
+	if ((w = ctl_asye_worker(c, "reflection", argv[1], &r)) == NULL)
+		goto out;
+	if (asye_check_date(w, date, c->today, "critical reflection", &why) != 0) {
+		fprintf(stderr, "driftwatchctl: asye reflection: %s; nothing changed\n", why);
+		goto out;
+	}
+	xasprintf(&detail, "critical reflection held on %s", date_format(date, d));
+	if (store_begin(s, &cause) != 0 || asye_store_reflection(s, argv[1], date, &added, &cause) != 0 ||
+	    (added && audit_add(s, c->now, "ctl", "asye-reflection", argv[1], detail, &cause) != 0) ||
+	    store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: asye reflection: %s; nothing changed\n", cause);
+		rc = CTL_EX_FAIL;
+		goto out;
+	}
+	printf("%s: %s%s\n", argv[1], detail, added ? "" : " (already recorded)");
+	rc = CTL_EX_OK;
+out:
+	free(why), free(cause), free(detail);
+	asye_roster_free(&r);
+	return rc;
+}
+
 /* asye pause PERSON FROM TO */
 static int
 ctl_asye_pause(struct ctl *c, int argc, char **argv)
@@ -238,7 +279,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	struct asye_roster r;
 	struct asye_status st;
 	json_t *array = json_array();
-	char a[11], b[11], d[11], e[11], f[11];
+	char a[11], b[11], d[11], e[11], f[11], g[11];
 	int json, behind, date, i, shown = 0;
 
 	if (ctl_asye_options(c, argc, argv, "behind", &json, &behind, &date) != 0) {
@@ -247,8 +288,8 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	}
 	asye_roster_load(ctl_store(c), NULL, &r, NULL);
 	if (!json)
-		printf("%-10s %-16s %-10s %-14s %-11s %-11s %-11s %s\n", "PERSON", "TEAM", "STARTED",
-		       "PROTECTED (h)", "LAST SUPV", "NEXT SUPV", "NEXT REVIEW", "CASELOAD");
+		printf("%-10s %-16s %-10s %-14s %-11s %-11s %-11s %-11s %s\n", "PERSON", "TEAM", "STARTED",
+		       "PROTECTED (h)", "LAST SUPV", "NEXT SUPV", "NEXT REVIEW", "NEXT REFL", "CASELOAD");
 	for (i = 0; i < r.n; i++) {
 		const struct asye_worker *w = &r.workers[i];
 		asye_status(w, c->cfg, date, &st);
@@ -259,8 +300,8 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 			json_array_append_new(
 			    array,
 			    json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b, s:s?, s:s?, s:b, s:s?, s:i, s:i, "
-				"s:b}",
+				"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b, s:s?, s:s?, s:b, s:s?, s:s?, s:i, "
+				"s:i, s:b}",
 				"person_id", w->person_id, "name", w->name, "team", w->team, "started_on",
 				date_format(st.start, a), "ends_on", date_format(st.end, b),
 				"protected_hours", st.actual, "expected_hours", st.expected, "behind",
@@ -270,13 +311,16 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 				st.next_supervision != DATE_NONE ? date_format(st.next_supervision, e) : NULL,
 				"supervision_overdue", st.supervision_overdue, "next_review",
 				st.next_review != DATE_NONE ? date_format(st.next_review, f) : NULL,
+				"next_reflection",
+				st.next_reflection != DATE_NONE ? date_format(st.next_reflection, g) : NULL,
 				"caseload", w->caseload, "cap", st.cap, "over_cap", st.over_cap));
 			continue;
 		}
-		printf("%-10s %-16s %-10s %5.1f/%-5.1f%-3s %-11s %-11s%-1s %-11s %d/%d%s\n", w->person_id,
-		       w->team, date_format(st.start, a), st.actual, st.expected, st.behind ? " !" : "",
-		       ctl_asye_date(st.last_supervision, b), ctl_asye_date(st.next_supervision, d),
-		       st.supervision_overdue ? "!" : "", ctl_asye_date(st.next_review, e), w->caseload,
+		printf("%-10s %-16s %-10s %5.1f/%-5.1f%-3s %-11s %-11s%-1s %-11s %-11s %d/%d%s\n",
+		       w->person_id, w->team, date_format(st.start, a), st.actual, st.expected,
+		       st.behind ? " !" : "", ctl_asye_date(st.last_supervision, b),
+		       ctl_asye_date(st.next_supervision, d), st.supervision_overdue ? "!" : "",
+		       ctl_asye_date(st.next_review, e), ctl_asye_date(st.next_reflection, f), w->caseload,
 		       st.cap, st.over_cap ? " over" : "");
 	}
 	if (json) {
@@ -295,6 +339,7 @@ static const struct ctl_command ctl_asye_commands[] = {
     {"time", ctl_asye_time, "time PERSON WEEK_OF HOURS        protected development time taken that week"},
     {"supervision", ctl_asye_supervision, "supervision PERSON DATE          a supervision held"},
     {"review", ctl_asye_review, "review PERSON DATE               a review point held"},
+    {"reflection", ctl_asye_reflection, "reflection PERSON DATE           a critical reflection held"},
     {"pause", ctl_asye_pause,
      "pause PERSON FROM TO             the programme paused (long leave): its dates move on"},
     {"list", ctl_asye_list, "list [--behind] [--json] [--at DATE]   where each ASYE stands"},
@@ -405,6 +450,11 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 			       st.supervision_overdue ? " (overdue)" : "");
 			printf("  review points held %d of %d; next %s\n", w->nreviews, c->cfg->asye_nreviews,
 			       ctl_asye_date(st.next_review, a));
+			if (c->cfg->asye_nreflections > 0)
+				printf("  critical reflections held %d of %d; next %s\n", w->nreflections,
+				       c->cfg->asye_nreflections, ctl_asye_date(st.next_reflection, a));
+			else
+				printf("  critical reflections not tracked (reflections is empty)\n");
 		}
 	}
 	printf("caseload %d, limit %d%s\n", w->caseload, st.cap, st.over_cap ? " (over)" : "");

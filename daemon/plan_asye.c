@@ -2,7 +2,8 @@
  * plan_asye.c: the ASYE and caseload rules as pure functions. From a worker's record, the rules
  * and a date: the programme dates (pauses push them on), protected time over the rolling window
  * (pro rata for part-time hours and for bank holiday weeks), the supervision due next under the
- * cadence in force, the review points, the caseload cap, and the notices due.
+ * cadence in force, the review points and critical reflections, the caseload cap, and the notices
+ * due.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,10 @@ asye_rule_name(enum asye_rule rule)
 		return "review-due";
 	case ASYE_REVIEW_MISSED:
 		return "review-missed";
+	case ASYE_REFLECTION_DUE:
+		return "reflection-due";
+	case ASYE_REFLECTION_MISSED:
+		return "reflection-missed";
 	case ASYE_CASELOAD_OVER:
 		return "caseload-over";
 	}
@@ -144,6 +149,18 @@ asye_next_supervision(const struct asye_worker *w, const struct config *cfg, int
 	return asye_extend(w, base, next);
 }
 
+/* The first of n programme points (after the start) not covered by the held ones, and its index. */
+static int
+asye_next_point(const struct asye_worker *w, const struct config *cfg, const struct duration *after, int n,
+		int held, int *index)
+{
+	*index = 0;
+	if (held >= n)
+		return DATE_NONE;
+	*index = held;
+	return asye_programme_date(w, cfg, &after[held]);
+}
+
 /* See plan_asye.h. */
 void
 asye_status(const struct asye_worker *w, const struct config *cfg, int date, struct asye_status *st)
@@ -152,7 +169,7 @@ asye_status(const struct asye_worker *w, const struct config *cfg, int date, str
 
 	memset(st, 0, sizeof *st);
 	st->start = st->end = DATE_NONE;
-	st->last_supervision = st->next_supervision = st->next_review = DATE_NONE;
+	st->last_supervision = st->next_supervision = st->next_review = st->next_reflection = DATE_NONE;
 	st->window_from = st->window_to = DATE_NONE;
 	if (w->asye_started_on != DATE_NONE) {
 		st->start = w->asye_started_on;
@@ -186,11 +203,11 @@ asye_status(const struct asye_worker *w, const struct config *cfg, int date, str
 		st->next_supervision = DATE_NONE;
 	st->supervision_overdue = st->next_supervision != DATE_NONE && st->next_supervision < date;
 
-	/* Review points: the k-th one held stands for the k-th point. */
-	if (w->nreviews < cfg->asye_nreviews) {
-		st->next_review_index = w->nreviews;
-		st->next_review = asye_programme_date(w, cfg, &cfg->asye_reviews[w->nreviews]);
-	}
+	/* Review points and critical reflections: the k-th one held stands for the k-th point. */
+	st->next_review = asye_next_point(w, cfg, cfg->asye_reviews, cfg->asye_nreviews, w->nreviews,
+					  &st->next_review_index);
+	st->next_reflection = asye_next_point(w, cfg, cfg->asye_reflections, cfg->asye_nreflections,
+					      w->nreflections, &st->next_reflection_index);
 }
 
 /* Append an item when there is room. */
@@ -205,8 +222,52 @@ asye_add(struct asye_item *items, int *n, int max, enum asye_rule rule, enum asy
 	memset(it, 0, sizeof *it);
 	it->rule = rule;
 	it->to = to;
-	it->escalation = rule == ASYE_REVIEW_MISSED;
+	it->escalation = rule == ASYE_REVIEW_MISSED || rule == ASYE_REFLECTION_MISSED;
 	return it;
+}
+
+/* One kind of programme point (review points, critical reflections) and its two rules. */
+struct asye_points {
+	const struct duration *after; /* the points, after the start */
+	int n;
+	int held; /* how many held: the k-th held stands for the k-th point */
+	enum asye_rule due, missed;
+	const char *what;   /* "review point" */
+	const char *record; /* what was not recorded: "review" */
+};
+
+/* Every point not held: a reminder before the next one to come, an escalation for each one passed. */
+static void
+asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date, int end,
+		 const struct asye_points *p, struct asye_item *items, int *n, int max)
+{
+	struct asye_item *it;
+	char a[11], b[11];
+	int i, point;
+
+	for (i = p->held; i < p->n; i++) {
+		point = asye_programme_date(w, cfg, &p->after[i]);
+		if (point >= date) {
+			if (date >= end) /* the programme is over: nothing more to remind */
+				return;
+			if ((it = asye_add(items, n, max, p->due, ASYE_TO_MANAGER)) == NULL)
+				return;
+			it->due = calendar_sub(cfg->calendar, point, &cfg->asye_review_remind_before);
+			it->until = point;
+			it->occurrence = point;
+			snprintf(it->reason, sizeof it->reason, "%s %d (%s) is due on %s", p->what, i + 1,
+				 duration_format(&p->after[i], a), date_format(point, b));
+			return; /* later points are reminded when their turn comes */
+		}
+		if ((it = asye_add(items, n, max, p->missed, ASYE_TO_HEAD_OF_SERVICE)) == NULL)
+			return;
+		it->due = calendar_add_working_days(cfg->calendar, point, 1);
+		it->until = date_add_months(end, 1);
+		it->occurrence = point;
+		it->urgency = 100 + date - point;
+		snprintf(it->reason, sizeof it->reason, "%s %d (%s) passed on %s with no %s recorded",
+			 p->what, i + 1, duration_format(&p->after[i], a), date_format(point, b), p->record);
+	}
 }
 
 /* See plan_asye.h. */
@@ -215,9 +276,27 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 {
 	const struct calendar *cal = cfg->calendar;
 	struct asye_status st;
+	const struct asye_points reviews = {
+	    .after = cfg->asye_reviews,
+	    .n = cfg->asye_nreviews,
+	    .held = w->nreviews,
+	    .due = ASYE_REVIEW_DUE,
+	    .missed = ASYE_REVIEW_MISSED,
+	    .what = "review point",
+	    .record = "review",
+	};
+	const struct asye_points reflections = {
+	    .after = cfg->asye_reflections,
+	    .n = cfg->asye_nreflections,
+	    .held = w->nreflections,
+	    .due = ASYE_REFLECTION_DUE,
+	    .missed = ASYE_REFLECTION_MISSED,
+	    .what = "critical reflection",
+	    .record = "critical reflection",
+	};
 	struct asye_item *it;
 	char a[11], b[11];
-	int n = 0, i, monday = asye_monday(date), sunday = monday + 6, first_wd, point, due;
+	int n = 0, i, monday = asye_monday(date), sunday = monday + 6, first_wd, due;
 
 	asye_status(w, cfg, date, &st);
 	first_wd = calendar_next_working_day(cal, monday);
@@ -236,8 +315,17 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 				 w->caseload, st.in_programme ? "ASYE cap" : "alert level", st.cap);
 		}
 	}
-	if (!st.in_programme)
+	if (!st.in_programme) {
+		/*
+		 * The last points fall on the programme's end (12m of a 12m programme), so one passed
+		 * unrecorded is escalated after it: planned for the month its notice stays sendable.
+		 */
+		if (st.end != DATE_NONE && date >= st.end && date <= date_add_months(st.end, 1)) {
+			asye_plan_points(w, cfg, date, st.end, &reviews, items, &n, max);
+			asye_plan_points(w, cfg, date, st.end, &reflections, items, &n, max);
+		}
 		return n;
+	}
 
 	if (st.behind && (it = asye_add(items, &n, max, ASYE_TIME_BEHIND, ASYE_TO_MANAGER)) != NULL) {
 		it->due = first_wd;
@@ -268,29 +356,9 @@ asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struc
 			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, b) : "never");
 	}
 
-	/* Every point not held: a reminder before it, an escalation once it has passed. */
-	for (i = w->nreviews; i < cfg->asye_nreviews; i++) {
-		point = asye_programme_date(w, cfg, &cfg->asye_reviews[i]);
-		if (point >= date) {
-			if ((it = asye_add(items, &n, max, ASYE_REVIEW_DUE, ASYE_TO_MANAGER)) == NULL)
-				break;
-			it->due = calendar_sub(cal, point, &cfg->asye_review_remind_before);
-			it->until = point;
-			it->occurrence = point;
-			snprintf(it->reason, sizeof it->reason, "review point %d (%s) is due on %s", i + 1,
-				 duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
-			break; /* later points are reminded when their turn comes */
-		}
-		if ((it = asye_add(items, &n, max, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE)) == NULL)
-			break;
-		it->due = calendar_add_working_days(cal, point, 1);
-		it->until = date_add_months(st.end, 1);
-		it->occurrence = point;
-		it->urgency = 100 + date - point;
-		snprintf(it->reason, sizeof it->reason,
-			 "review point %d (%s) passed on %s with no review recorded", i + 1,
-			 duration_format(&cfg->asye_reviews[i], a), date_format(point, b));
-	}
+	/* Review points and critical reflections alike, each with its own rules and dedupe keys. */
+	asye_plan_points(w, cfg, date, st.end, &reviews, items, &n, max);
+	asye_plan_points(w, cfg, date, st.end, &reflections, items, &n, max);
 	return n;
 }
 

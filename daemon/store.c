@@ -247,6 +247,11 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE outbox_new RENAME TO outbox;"
 	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) WHERE state IN ('pending', 'retry');"
 	"CREATE INDEX outbox_unsettled ON outbox(state) WHERE state IN ('sending', 'dead');",
+	/* 8: ASYE critical reflections held, kept like review points (the k-th held for the k-th point). */
+	"CREATE TABLE asye_reflections ("
+	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
+	"  held_on INTEGER NOT NULL,"
+	"  PRIMARY KEY (person_id, held_on));",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))

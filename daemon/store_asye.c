@@ -1,6 +1,7 @@
 /*
- * store_asye.c: the workforce, protected time, supervisions, review points and pauses in SQLite
- * (the only SQL of the ASYE watcher). Dates are local dates as integers (days since 1970-01-01).
+ * store_asye.c: the workforce, protected time, supervisions, review points, critical reflections
+ * and pauses in SQLite (the only SQL of the ASYE watcher). Dates are local dates as integers (days
+ * since 1970-01-01).
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -104,6 +105,12 @@ asye_roster_load(struct store *s, const char *person_id, struct asye_roster *r, 
 		asye_roster_dates(s, "SELECT held_on FROM asye_reviews WHERE person_id = ? ORDER BY held_on",
 				  w->person_id, &dates, NULL, NULL, &n);
 		w->reviews = dates, w->nreviews = n;
+		asye_roster_keep(r, (char *)dates);
+
+		asye_roster_dates(s,
+				  "SELECT held_on FROM asye_reflections WHERE person_id = ? ORDER BY held_on",
+				  w->person_id, &dates, NULL, NULL, &n);
+		w->reflections = dates, w->nreflections = n;
 		asye_roster_keep(r, (char *)dates);
 
 		ends = NULL;
@@ -251,6 +258,15 @@ asye_store_review(struct store *s, const char *person_id, int held_on, int *adde
 	return asye_store_write(
 	    s, "INSERT INTO asye_reviews (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    person_id, held_on, 0, -1, added, cause, "reviews");
+}
+
+/* See asye.h. */
+int
+asye_store_reflection(struct store *s, const char *person_id, int held_on, int *added, char **cause)
+{
+	return asye_store_write(
+	    s, "INSERT INTO asye_reflections (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+	    person_id, held_on, 0, -1, added, cause, "reflections");
 }
 
 /* See asye.h. */

@@ -2,8 +2,9 @@
  * watch_asye.c: the ASYE and caseload watcher. Plans every worker at now (plan_asye.c), turns
  * the items into notices with their recipients and dedupe keys, and enqueues those whose day has
  * come: team managers' reminders carry batch_text so one manager gets one message per send window
- * for all their ASYEs; a review point passed unrecorded goes alone to the head of service; the
- * assistant director gets the compliance list on the first working day of each month.
+ * for all their ASYEs; a review point or critical reflection passed unrecorded goes alone to the
+ * head of service; the assistant director gets the compliance list on the first working day of
+ * each month.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -92,6 +93,12 @@ asye_advice(enum asye_rule rule)
 		return "The review point has passed with no review recorded. Please make sure it is held and "
 		       "recorded "
 		       "(driftwatchctl asye review).";
+	case ASYE_REFLECTION_DUE:
+		return "Please make sure the critical reflection is written and discussed, and record it "
+		       "(driftwatchctl asye reflection).";
+	case ASYE_REFLECTION_MISSED:
+		return "The critical reflection's date has passed with none recorded. Please make sure it is "
+		       "written, discussed and recorded (driftwatchctl asye reflection).";
 	case ASYE_CASELOAD_OVER:
 		return "Please agree a plan to bring the caseload back within the cap.";
 	}
@@ -111,6 +118,10 @@ asye_subject(enum asye_rule rule)
 		return "ASYE: review point coming";
 	case ASYE_REVIEW_MISSED:
 		return "ASYE: review point passed unrecorded";
+	case ASYE_REFLECTION_DUE:
+		return "ASYE: critical reflection coming";
+	case ASYE_REFLECTION_MISSED:
+		return "ASYE: critical reflection passed unrecorded";
 	case ASYE_CASELOAD_OVER:
 		return "Caseload above the cap";
 	}
@@ -203,8 +214,10 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 		   struct asye_notice **out, int *n)
 {
 	struct asye_status st;
-	char a[11], b[11], c[11], *email, *desc, *missing, *line, *e;
+	char a[11], b[11], c[11], *email, *desc, *missing, *line, *e, refl_text[48], refl_html[32];
 	int due, until, y, m, d, i, j, first;
+	/* Critical reflections are listed only where they are tracked (an empty `reflections =`: not). */
+	const bool refl = cfg->asye_nreflections > 0;
 
 	asye_month_list_dates(cfg, date, &due, &until);
 	date_to_ymd(date, &y, &m, &d);
@@ -243,45 +256,54 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			xasprintf(
 			    &no->text,
 			    "ASYE compliance list for %s %d: each newly qualified social worker's protected "
-			    "time over the last %d weeks, last supervision, next review point and "
+			    "time over the last %d weeks, last supervision, next review point%s and "
 			    "caseload.\n\n",
-			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
+			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window),
+			    refl ? ", next critical reflection" : "");
 			xasprintf(&no->html,
 				  "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>ASYE "
 				  "compliance list for %s %d.</p><table border=\"1\" cellpadding=\"4\" "
 				  "style=\"border-collapse:collapse\"><tr><th>Worker</th><th>Team</"
 				  "th><th>Protected time "
 				  "(last %d weeks)</th><th>Last supervision</th><th>Next review "
-				  "point</th><th>Caseload</th></tr>",
-				  asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window));
+				  "point</th>%s<th>Caseload</th></tr>",
+				  asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window),
+				  refl ? "<th>Next critical reflection</th>" : "");
 		} else
 			free(email), free(desc), free(missing);
+		refl_text[0] = refl_html[0] = '\0';
+		if (refl) {
+			const char *next =
+			    st.next_reflection != DATE_NONE ? date_format(st.next_reflection, a) : "none";
+			snprintf(refl_text, sizeof refl_text, "; next critical reflection %s", next);
+			snprintf(refl_html, sizeof refl_html, "<td>%s</td>", next);
+		}
 		if (cfg->asye_anonymise)
 			xasprintf(&line, "%s", w->person_id);
 		else
 			xasprintf(&line, "%s %s", w->person_id, w->name);
 		xappendf(&no->text,
 			 "- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
-			 "point %s; "
+			 "point %s%s; "
 			 "caseload %d (cap %d)%s\n",
 			 line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
 			 st.behind ? " (behind)" : "",
 			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
 			 st.supervision_overdue ? " (overdue)" : "",
-			 st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", w->caseload,
-			 st.cap, st.over_cap ? " (over)" : "");
+			 st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", refl_text,
+			 w->caseload, st.cap, st.over_cap ? " (over)" : "");
 		e = asye_html(line);
 		xappendf(&no->html, "<tr><td>%s</td>", e);
 		free(e);
 		e = asye_html(w->team);
 		xappendf(
 		    &no->html,
-		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td><td>%d of %d%s</td></tr>", e,
-		    st.actual, st.expected, st.behind ? " (behind)" : "",
+		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td>%s<td>%d of %d%s</td></tr>",
+		    e, st.actual, st.expected, st.behind ? " (behind)" : "",
 		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
 		    st.supervision_overdue ? " (overdue)" : "",
-		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", w->caseload,
-		    st.cap, st.over_cap ? " (over)" : "");
+		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", refl_html,
+		    w->caseload, st.cap, st.over_cap ? " (over)" : "");
 		free(e);
 		free(line);
 	}

@@ -32,6 +32,7 @@ int asye_store_worker(struct store *s, const struct asye_worker *w, int today, i
 int asye_store_time(struct store *s, const char *person_id, int week_of, double hours, char **cause);
 int asye_store_supervision(struct store *s, const char *person_id, int held_on, int *added, char **cause);
 int asye_store_review(struct store *s, const char *person_id, int held_on, int *added, char **cause);
+int asye_store_reflection(struct store *s, const char *person_id, int held_on, int *added, char **cause);
 int asye_store_pause(struct store *s, const char *person_id, int from, int to, char **cause);
 /* A worker's caseload as last recorded on or before date (-1: none recorded). */
 int asye_store_caseload_at(struct store *s, const char *person_id, int date);

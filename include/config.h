@@ -123,6 +123,8 @@ struct config {
 	bool asye_anonymise;
 	struct duration asye_length;
 	int asye_protected_share; /* percent */
+	struct duration asye_reflections[CONFIG_LIST_MAX];
+	int asye_nreflections;
 	struct duration asye_review_remind_before;
 	struct duration asye_reviews[CONFIG_LIST_MAX];
 	int asye_nreviews;

@@ -1,7 +1,8 @@
 /*
  * plan_asye.h: the ASYE and caseload planner. Pure functions: a worker's record (protected time,
- * supervisions, review points held, pauses), the rules in struct config and its calendar, and a
- * local date give the worker's position and the notices due. No I/O, no globals.
+ * supervisions, review points and critical reflections held, pauses), the rules in struct config
+ * and its calendar, and a local date give the worker's position and the notices due. No I/O, no
+ * globals.
  */
 #ifndef DRIFTWATCH_PLAN_ASYE_H
 #define DRIFTWATCH_PLAN_ASYE_H
@@ -12,7 +13,8 @@
 
 struct config;
 
-#define ASYE_ITEMS_MAX 32
+/* Items for one worker: caseload (2), time, supervision, every review point and reflection (16 each). */
+#define ASYE_ITEMS_MAX 40
 
 /* Protected time recorded for one week (week_of is that week's Monday). */
 struct asye_week {
@@ -38,6 +40,8 @@ struct asye_worker {
 	int nsupervisions;
 	const int *reviews; /* review points held, sorted: the k-th held stands for the k-th point */
 	int nreviews;
+	const int *reflections; /* critical reflections held, sorted: the k-th held stands for the k-th point */
+	int nreflections;
 	const struct asye_pause *pauses; /* sorted by from */
 	int npauses;
 };
@@ -47,6 +51,8 @@ enum asye_rule {
 	ASYE_SUPERVISION_OVERDUE, /* the next supervision's date has passed */
 	ASYE_REVIEW_DUE,	  /* a review point is coming */
 	ASYE_REVIEW_MISSED,	  /* a review point passed unrecorded: escalation */
+	ASYE_REFLECTION_DUE,	  /* a critical reflection is coming */
+	ASYE_REFLECTION_MISSED,	  /* a critical reflection passed unrecorded: escalation */
 	ASYE_CASELOAD_OVER,	  /* caseload above the cap (ASYE) or the alert level (others) */
 };
 
@@ -60,7 +66,7 @@ struct asye_item {
 	enum asye_to to;
 	int due;	/* local date the notice becomes due */
 	int until;	/* last local date still worth sending */
-	int occurrence; /* the date naming this occurrence (week, due date, review point) */
+	int occurrence; /* the date naming this occurrence (week, due date, review or reflection point) */
 	int week;	/* Monday of the week it repeats in (0 when it does not repeat) */
 	bool escalation;
 	int urgency;
@@ -79,6 +85,8 @@ struct asye_status {
 	bool supervision_overdue;
 	int next_review;       /* the first point not held (DATE_NONE: all held) */
 	int next_review_index; /* 0-based */
+	int next_reflection;	   /* the first critical reflection not held (DATE_NONE: all held, or none) */
+	int next_reflection_index; /* 0-based */
 	int cap;	       /* the caseload limit that applies */
 	bool over_cap;
 };

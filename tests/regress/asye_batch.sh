@@ -3,8 +3,18 @@
 # ONE batched email; a restart sends nothing twice; on the first working day of May (1 May 2023
 # was a bank holiday, so Tuesday 2 May) the assistant director gets the monthly compliance list
 # (anonymised), the head of service gets each missed review point singly, and the manager one
-# message again.
+# message again. Then critical reflection 1 (6 months, Sunday 9 July 2023): the team manager is
+# reminded on Monday 26 June (not before), the head of service told on Monday 10 July of the one
+# still unrecorded, and `asye reflection` stops both.
 . "$(dirname "$0")/lib.sh"
+
+# Everything queued has gone out: at least N messages and nothing waiting in the outbox.
+settled() { # N
+	[ "$(mail_count)" -ge "$1" ] || return 1
+	for st in pending sending retry; do
+		[ "$(ctl outbox list --state $st --json)" = "[]" ] || return 1
+	done
+}
 
 start_smtp
 {
@@ -108,4 +118,72 @@ assert b.count("supervision was due by 2023-03-24") == 3 and b.count("protected 
 PYEOF
 ok "on 2 May the AD gets one anonymised list, the head of service each missed review singly, the manager one batch"
 stop_daemon || fail "daemon exit status"
+
+# Critical reflection 1 falls on Sunday 9 July 2023 for all three. P002 records it early.
+DRIFTWATCH_NOW=2023-06-20T09:00 ctl asye reflection P002 2023-06-20 >"$T/out" || fail "asye reflection P002"
+grep -q "P002: critical reflection held on 2023-06-20" "$T/out" || fail "asye reflection said: $(cat "$T/out")"
+
+# Friday 23 June: the week's reminders go, but no reflection reminder yet (it is due on 26 June).
+DRIFTWATCH_NOW=2023-06-23T09:00 start_daemon
+wait_until 15 settled 7 || fail "23 June's mail did not settle ($(mail_count))"
+stop_daemon || fail "daemon exit status"
+[ "$(mail_count)" -eq 7 ] || fail "$(mail_count) messages in all on 23 June, want 7 (one more batch)"
+last=$(ls "$T"/mail/*.eml | sort -V | tail -n 1)
+grep -q "critical reflection" "$last" && fail "the reflection reminder went before its day: $(cat "$last")"
+ok "before 26 June no reflection reminder is sent"
+
+# Monday 26 June, 10 working days before: the manager's batch names P001 and P003, not P002.
+DRIFTWATCH_NOW=2023-06-26T09:00 start_daemon
+wait_until 15 settled 8 || fail "26 June's mail did not settle ($(mail_count))"
+stop_daemon || fail "daemon exit status"
+[ "$(mail_count)" -eq 8 ] || fail "$(mail_count) messages in all on 26 June, want 8"
+$PY - "$(ls "$T"/mail/*.eml | sort -V | tail -n 1)" <<'PYEOF' || fail "26 June batch content"
+import email, email.policy, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+rcpt = open(sys.argv[1][:-4] + ".rcpt").read().split("\n")[0]
+assert rcpt == "tm@council.example", rcpt
+assert m["Subject"] == "Reminders: 11 items need your attention", m["Subject"]
+body = m.get_body(preferencelist=("plain",)).get_content()
+lines = [l for l in body.splitlines() if "critical reflection 1 (6m) is due on 2023-07-09" in l]
+assert len(lines) == 2 and "P001" in lines[0] + lines[1] and "P003" in lines[0] + lines[1], body
+assert "driftwatchctl asye reflection" in body, body
+assert not any("P002" in l for l in lines), body
+assert body.count("review point 2 (6m) is due on 2023-07-09") == 3, body
+PYEOF
+[ "$(ctl outbox list --state sent | grep -c reminder)" -gt 0 ] || fail "no reminders recorded sent"
+ctl explain worker P003 --at 2023-06-27 | grep -A2 "reflection-due" | grep -q ": sent 2023-06-26" ||
+	fail "explain does not show the reflection reminder sent: $(ctl explain worker P003 --at 2023-06-27)"
+ok "on 26 June the team manager's batch reminds P001's and P003's reflections; P002's is recorded"
+
+# P003 records it after the reminder; on Monday 10 July only P001's reaches the head of service.
+DRIFTWATCH_NOW=2023-07-07T09:00 ctl asye reflection P003 2023-07-07 >/dev/null || fail "asye reflection P003"
+DRIFTWATCH_NOW=2023-07-10T09:00 start_daemon
+wait_until 15 settled 14 || fail "10 July's mail did not settle ($(mail_count))"
+stop_daemon || fail "daemon exit status"
+[ "$(mail_count)" -eq 14 ] || fail "$(mail_count) messages in all on 10 July, want 14 (batch, 3 + 1 escalations, list)"
+$PY - "$T/mail" <<'PYEOF' || fail "10 July message content"
+import email, email.policy, glob, sys
+msgs = []
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml"), key=lambda f: int(f.split("/")[-1][:-4]))[8:]:
+    m = email.message_from_bytes(open(f, "rb").read(), policy=email.policy.default)
+    msgs.append((open(f[:-4] + ".rcpt").read().split("\n")[0], m))
+hos = [m for r, m in msgs if r == "hos@council.example"]
+refl = [m for m in hos if m["Subject"] == "ASYE: critical reflection passed unrecorded"]
+assert len(refl) == 1, [m["Subject"] for m in hos]
+b = refl[0].get_body(preferencelist=("plain",)).get_content()
+assert "P001" in b and "critical reflection 1 (6m) passed on 2023-07-09 with no critical reflection recorded" in b, b
+assert "P002" not in b and "P003" not in b, b
+assert len([m for m in hos if m["Subject"] == "ASYE: review point passed unrecorded"]) == 3, [m["Subject"] for m in hos]
+tm = [m for r, m in msgs if r == "tm@council.example"]
+assert len(tm) == 1 and "critical reflection" not in tm[0].get_body(preferencelist=("plain",)).get_content()
+ad = [m for r, m in msgs if r == "ad@council.example"]
+assert len(ad) == 1 and ad[0]["Subject"] == "ASYE compliance: July 2023", [m["Subject"] for m in ad]
+body = ad[0].get_body(preferencelist=("plain",)).get_content()
+for p, nxt in (("P001", "2023-07-09"), ("P002", "2024-01-09"), ("P003", "2024-01-09")):
+    line = [l for l in body.splitlines() if l.startswith("- " + p)]
+    assert line and "next critical reflection " + nxt in line[0], (p, body)
+PYEOF
+[ "$(ctl outbox list --state sent --json | $PY -c 'import json,sys; print(sum(r["kind"] == "escalation" for r in json.load(sys.stdin)))')" -eq 7 ] ||
+	fail "want 7 escalations sent in all (3 in May, 4 on 10 July)"
+ok "on 10 July the head of service hears of P001's unrecorded reflection alone; the AD's list shows the next ones"
 finish

@@ -1,6 +1,6 @@
 #!/bin/sh
 # ASYE records: the workforce, protected time and supervisions imports, and `asye time|supervision|
-# review|pause` by hand. Bad input (unknown person, negative hours, more hours than contracted, a
+# review|reflection|pause` by hand. Bad input (unknown person, negative hours, more hours than contracted, a
 # date before the ASYE started) is refused with FILE:LINE:COLUMN, exit 65, nothing changed.
 # Also: asye list, caseloads --over --json, and a pause moving the programme dates.
 . "$(dirname "$0")/lib.sh"
@@ -78,8 +78,15 @@ bad_ctl "supervision 2023-01-02 is before P001's ASYE started" supervision P001 
 bad_ctl "review 2023-01-02 is before P001's ASYE started" review P001 2023-01-02
 bad_ctl "the pause starts before the ASYE started" pause P001 2023-01-02 2023-02-01
 bad_ctl 'unknown person "P999"' supervision P999 2023-02-06
+bad_ctl 'asye reflection: unknown person "P999"' reflection P999 2023-02-06
+bad_ctl "critical reflection 2023-01-02 is before P001's ASYE started (2023-01-09); nothing changed" reflection P001 2023-01-02
+bad_ctl "critical reflection 2023-03-14 is in the future; nothing changed" reflection P001 2023-03-14
+bad_ctl "P003 is not an ASYE (no asye_started_on in the workforce); nothing changed" reflection P003 2023-02-06
+bad_ctl '"13/03/2023" is not a date' reflection P001 13/03/2023
 [ "$(ctl audit P001 | grep -c asye-)" -eq 0 ] || fail "a refused command left an audit entry"
-ok "asye time|supervision|review|pause refuse bad input with a clear message, exit 65"
+ctl explain worker P001 | grep -q "critical reflections held 0 of 2; next 2023-07-09" ||
+	fail "a refused reflection changed something: $(ctl explain worker P001)"
+ok "asye time|supervision|review|reflection|pause refuse bad input with a clear message, exit 65"
 
 printf 'person_id,week_of,hours\nP001,2023-02-13,3.7\nP001,2023-02-22,3.7\nP001,2023-02-27,3.7\nP002,2023-02-13,2.25\n' >"$T/time.csv"
 ctl import protected-time "$T/time.csv" | grep -q "4 weeks of protected time imported" || fail "import protected-time"
@@ -110,6 +117,23 @@ ok "a pause moves the programme dates on, and is audited"
 [ "$(ctl asye list --json | $PY -c 'import json,sys; print([r["next_review"] for r in json.load(sys.stdin) if r["person_id"] == "P001"][0])')" = 2023-05-10 ] ||
 	fail "asye list --json next_review: $(ctl asye list --json)"
 ok "asye list --json gives the next review point, as explain does"
+
+# Critical reflections: the pause moved reflection 1 (9 July) to 9 August; one recorded covers it,
+# and the next is reflection 2 (9 January 2024 + 31 days); audited. A review does not stand for one.
+next_reflection() {
+	ctl asye list --json | $PY -c 'import json,sys; print([r["next_reflection"] for r in json.load(sys.stdin) if r["person_id"] == "P001"][0])'
+}
+[ "$(next_reflection)" = 2023-08-09 ] || fail "next_reflection after the pause: $(ctl asye list --json)"
+ctl asye review P001 2023-03-10 >/dev/null || fail "asye review"
+[ "$(next_reflection)" = 2023-08-09 ] || fail "a review counted as a reflection"
+ctl asye reflection P001 2023-03-10 | grep -q "P001: critical reflection held on 2023-03-10" || fail "asye reflection"
+[ "$(next_reflection)" = 2024-02-09 ] || fail "next_reflection after one held: $(ctl asye list --json)"
+ctl explain worker P001 | grep -q "critical reflections held 1 of 2; next 2024-02-09" || fail "explain: $(ctl explain worker P001)"
+ctl asye list | grep "^P001" | grep -q "2024-02-09" || fail "asye list lacks the next reflection: $(ctl asye list)"
+ctl audit P001 | grep -q "asye-reflection.*critical reflection held on 2023-03-10" || fail "the reflection is not audited"
+ctl asye reflection P001 2023-03-10 | grep -q "(already recorded)" || fail "a repeat does not say it is already recorded"
+[ "$(ctl audit P001 | grep -c asye-reflection)" -eq 1 ] || fail "a repeat that changed nothing was audited"
+ok "asye reflection records one (the k-th for the k-th point), shown in asye list and explain, audited once"
 
 ctl explain worker P002 --at 2023-04-11 >"$T/explain"
 grep -q "review-missed (escalation): review point 1 (3m) passed on 2023-04-09" "$T/explain" || fail "explain: $(cat "$T/explain")"

@@ -2,8 +2,9 @@
  * test_plan_asye.c: the ASYE and caseload planner across weekends and bank holidays (the real
  * England and Wales file): protected time pro rata for part-time hours and bank holiday weeks,
  * measured over the rolling window; the supervision cadence changing at 6 weeks and 6 months; a
- * pause moving the programme dates; review reminders and escalations; caseload caps; the monthly
- * list's date; and the digest figures from a real store.
+ * pause moving the programme dates; review reminders and escalations; critical reflections as
+ * their own kind of point (reminded, escalated, moved by pauses, tracked or not); caseload caps;
+ * the monthly list's date; the notices and dedupe keys from a real store; and the digest figures.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -86,6 +87,17 @@ worker(int start, double hours)
 	w.contracted_hours = hours;
 	w.caseload = 10;
 	return w;
+}
+
+/* How many items carry this rule. */
+static int
+items_count(const struct asye_item *items, int n, enum asye_rule rule)
+{
+	int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += items[i].rule == rule;
+	return k;
 }
 
 /* Find an item by rule and recipient (NULL when absent). */
@@ -334,6 +346,230 @@ test_pause_extends(void **state)
 	cfg->asye_length.n = 12;
 }
 
+/* The default rules with extra ini text appended (the caller frees with config_free). */
+static struct config *
+config_with(const char *extra)
+{
+	char *text, *path, *cause = NULL;
+	struct config *c;
+
+	xasprintf(&text, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n%s",
+		  top_dir(), extra);
+	path = write_temp_file(tmpdir, "extra.ini", text, 0600);
+	if ((c = config_load(path, &cause)) == NULL)
+		fail_msg("%s", cause);
+	free(text), free(path);
+	return c;
+}
+
+/*
+ * Critical reflections at 6 and 12 months (the default): the team manager is reminded
+ * review_remind_before (10 working days) ahead; a reflection passed unrecorded goes to the head of
+ * service the working day after, as an escalation, and the next one is reminded in its turn.
+ */
+static void
+test_reflection_due_and_missed(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *it;
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	assert_int_equal(cfg->asye_nreflections, 2);
+	assert_string_equal(asye_rule_name(ASYE_REFLECTION_DUE), "reflection-due");
+	assert_string_equal(asye_rule_name(ASYE_REFLECTION_MISSED), "reflection-missed");
+	asye_status(&w, cfg, D(2023, 6, 20), &st);
+	assert_int_equal(st.next_reflection, D(2023, 7, 9));
+	assert_int_equal(st.next_reflection_index, 0);
+	/* Reflection 1 on Sunday 9 July 2023; 10 working days before it: Monday 26 June. */
+	n = asye_plan(&w, cfg, D(2023, 6, 20), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	assert_false(it->escalation);
+	assert_int_equal(it->occurrence, D(2023, 7, 9));
+	assert_int_equal(it->due, D(2023, 6, 26));
+	assert_int_equal(it->until, D(2023, 7, 9));
+	assert_int_equal(it->week, 0);
+	assert_string_equal(it->reason, "critical reflection 1 (6m) is due on 2023-07-09");
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	/* The review point on the same day is its own item. */
+	assert_int_equal(find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER)->occurrence, D(2023, 7, 9));
+	/* On the day itself the reminder is still sendable; no escalation yet. */
+	n = asye_plan(&w, cfg, D(2023, 7, 9), items, ASYE_ITEMS_MAX);
+	assert_non_null(find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER));
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	/* Monday 10 July: escalated to the head of service, singly (no week: it does not repeat). */
+	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(it);
+	assert_true(it->escalation);
+	assert_int_equal(it->due, D(2023, 7, 10));
+	assert_int_equal(it->occurrence, D(2023, 7, 9));
+	assert_int_equal(it->week, 0);
+	assert_int_equal(it->until, D(2024, 2, 9)); /* a month after the programme ends */
+	assert_string_equal(
+	    it->reason,
+	    "critical reflection 1 (6m) passed on 2023-07-09 with no critical reflection recorded");
+	/* Reflection 2 on Tuesday 9 January 2024, reminded across Christmas and New Year: 21 December. */
+	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	assert_int_equal(it->occurrence, D(2024, 1, 9));
+	assert_int_equal(it->due, D(2023, 12, 21));
+	/* A review point recorded does not stand for a reflection. */
+	w.reviews = (const int[]){D(2023, 4, 6), D(2023, 7, 6)}, w.nreviews = 2;
+	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	assert_non_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+}
+
+/* The k-th reflection held stands for the k-th point, whenever it was held; reviews are apart. */
+static void
+test_reflection_kth_held(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	int held[] = {D(2023, 6, 30), D(2023, 12, 20)};
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *it;
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	/* One held (early, before its point): point 1 is covered, no escalation; point 2 comes next. */
+	w.reflections = held, w.nreflections = 1;
+	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	assert_int_equal(it->occurrence, D(2024, 1, 9));
+	assert_string_equal(it->reason, "critical reflection 2 (12m) is due on 2024-01-09");
+	asye_status(&w, cfg, D(2023, 7, 10), &st);
+	assert_int_equal(st.next_reflection, D(2024, 1, 9));
+	assert_int_equal(st.next_reflection_index, 1);
+	/* The reviews are not covered by it: review point 1 (9 April) was still missed. */
+	assert_non_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	/* One held, reflection 2 passed: escalated for point 2, not point 1. */
+	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(it);
+	assert_int_equal(it->occurrence, D(2024, 1, 9));
+	/* None held at all: both points escalated, each with its own occurrence. */
+	w.nreflections = 0;
+	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 2);
+	/* Both held: nothing more for reflections. */
+	w.nreflections = 2;
+	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 0);
+	assert_int_equal(items_count(items, n, ASYE_REFLECTION_DUE), 0);
+	asye_status(&w, cfg, D(2023, 12, 21), &st);
+	assert_int_equal(st.next_reflection, DATE_NONE);
+}
+
+/* A pause moves the reflections on, their reminders and escalations with them. */
+static void
+test_reflection_pause(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_pause pause[] = {{D(2023, 3, 1), D(2023, 3, 31)}}; /* 31 days */
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *it;
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	w.pauses = pause, w.npauses = 1;
+	asye_status(&w, cfg, D(2023, 6, 1), &st);
+	assert_int_equal(st.next_reflection, D(2023, 8, 9));
+	/* 10 July: not missed yet; the reminder is for Wednesday 9 August, 10 working days before. */
+	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
+	assert_non_null(it);
+	assert_int_equal(it->occurrence, D(2023, 8, 9));
+	assert_int_equal(it->due, D(2023, 7, 26));
+	/* Escalated the working day after the moved date. */
+	n = asye_plan(&w, cfg, D(2023, 8, 10), items, ASYE_ITEMS_MAX);
+	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(it);
+	assert_int_equal(it->due, D(2023, 8, 10));
+	/* Once reflection 1 is held, the next is reflection 2: 9 January 2024 + 31 days = 9 February. */
+	w.reflections = (const int[]){D(2023, 8, 14)}, w.nreflections = 1;
+	asye_status(&w, cfg, D(2023, 8, 14), &st);
+	assert_int_equal(st.next_reflection, D(2024, 2, 9));
+	n = asye_plan(&w, cfg, D(2023, 8, 14), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	assert_int_equal(find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER)->occurrence, D(2024, 2, 9));
+}
+
+/*
+ * The last review point and reflection fall on the programme's end (12 months, Tuesday 9 January
+ * 2024): passed unrecorded, they are escalated the working day after, though the programme is over,
+ * and for the month their notice can still go; nothing is reminded after the end.
+ */
+static void
+test_points_at_the_end(void **state)
+{
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	int reviews[] = {D(2023, 4, 6), D(2023, 7, 6), D(2023, 10, 6)}, reflection[] = {D(2023, 7, 6)};
+	struct asye_item items[ASYE_ITEMS_MAX];
+	const struct asye_item *r, *c;
+	int n;
+
+	(void)state;
+	w.reviews = reviews, w.nreviews = 3;
+	w.reflections = reflection, w.nreflections = 1;
+	n = asye_plan(&w, cfg, D(2024, 1, 9), items, ASYE_ITEMS_MAX);
+	assert_int_equal(n, 0);
+	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	r = find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	c = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
+	assert_non_null(r);
+	assert_non_null(c);
+	assert_int_equal(r->occurrence, D(2024, 1, 9));
+	assert_int_equal(r->due, D(2024, 1, 10));
+	assert_int_equal(c->occurrence, D(2024, 1, 9));
+	assert_int_equal(c->due, D(2024, 1, 10));
+	assert_int_equal(c->until, D(2024, 2, 9));
+	assert_int_equal(n, 2); /* only the escalations (the caseload of 10 is within the limit) */
+	/* Recorded late (after the end, within the month): no escalation. */
+	w.reflections = (const int[]){D(2023, 7, 6), D(2024, 1, 12)}, w.nreflections = 2;
+	n = asye_plan(&w, cfg, D(2024, 1, 15), items, ASYE_ITEMS_MAX);
+	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	assert_non_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
+	/* A month after the end nothing more is planned. */
+	n = asye_plan(&w, cfg, D(2024, 2, 10), items, ASYE_ITEMS_MAX);
+	assert_int_equal(n, 0);
+}
+
+/* An empty `reflections =` tracks none: no status, no reminders, no escalations; reviews go on. */
+static void
+test_reflections_empty(void **state)
+{
+	struct config *none = config_with("[asye]\nreflections =\n");
+	struct asye_worker w = worker(D(2023, 1, 9), 37);
+	struct asye_item items[ASYE_ITEMS_MAX];
+	struct asye_status st;
+	int n;
+
+	(void)state;
+	assert_int_equal(none->asye_nreflections, 0);
+	asye_status(&w, none, D(2023, 6, 20), &st);
+	assert_int_equal(st.next_reflection, DATE_NONE);
+	assert_int_equal(st.next_review, D(2023, 4, 9));
+	n = asye_plan(&w, none, D(2024, 1, 8), items, ASYE_ITEMS_MAX);
+	assert_int_equal(items_count(items, n, ASYE_REFLECTION_DUE), 0);
+	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 0);
+	assert_int_equal(items_count(items, n, ASYE_REVIEW_MISSED), 3);
+	config_free(none);
+	/* Other points can be set: one reflection at 9 months. */
+	none = config_with("[asye]\nreflections = 9m\n");
+	asye_status(&w, none, D(2023, 6, 20), &st);
+	assert_int_equal(st.next_reflection, D(2023, 10, 9));
+	config_free(none);
+}
+
 /* Caseloads: an ASYE above 18, an experienced social worker above 22. */
 static void
 test_caseload_caps(void **state)
@@ -388,6 +624,110 @@ test_month_list_dates(void **state)
 	assert_int_equal(until, D(2022, 1, 11));
 	asye_month_list_dates(cfg, D(2023, 7, 3), &due, &until);
 	assert_int_equal(due, D(2023, 7, 3)); /* 1 July 2023 was a Saturday */
+}
+
+/* The notice for a rule among the watcher's (NULL when absent). */
+static const struct asye_notice *
+notice(const struct asye_notice *notices, int n, const char *rule)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(notices[i].rule, rule) == 0)
+			return &notices[i];
+	}
+	return NULL;
+}
+
+/*
+ * Reflections through a real store and the watcher's notices: held ones load with the worker (a
+ * repeat adds nothing); the reminder goes to the team manager in the batch, the escalation to the
+ * head of service alone, each keyed as the review ones are; the compliance list shows the next one.
+ */
+static void
+test_reflection_notices(void **state)
+{
+	struct asye_worker a = worker(D(2023, 1, 9), 37), h = worker(DATE_NONE, 37);
+	struct asye_roster r;
+	struct asye_notice *notices;
+	const struct asye_notice *no;
+	struct config *none;
+	struct store *s;
+	char *path, *cause = NULL;
+	int changed, added, n;
+
+	(void)state;
+	xasprintf(&path, "%s/reflect.db", tmpdir);
+	assert_non_null(s = store_open(path, &cause));
+	h.person_id = "HOS1", h.role = "head-of-service", h.email = "hos@council.example", h.caseload = 0;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(asye_store_worker(s, &a, D(2023, 1, 9), &changed, &cause), 0);
+	assert_int_equal(asye_store_worker(s, &h, D(2023, 1, 9), &changed, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+
+	assert_int_equal(asye_roster_load(s, NULL, &r, &cause), 0);
+	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 6, 26), "P001", &notices, &n, &cause), 0);
+	assert_non_null(no = notice(notices, n, "reflection-due"));
+	assert_string_equal(no->dedupe_key, "asye:reflection-due:P001:2023-07-09:tm@council.example");
+	assert_string_equal(no->recipient, "tm@council.example");
+	assert_string_equal(no->subject, "ASYE: critical reflection coming");
+	assert_false(no->escalation);
+	assert_non_null(no->batch_text);
+	assert_non_null(strstr(no->batch_text, "critical reflection 1 (6m) is due on 2023-07-09"));
+	assert_non_null(strstr(no->text, "driftwatchctl asye reflection"));
+	assert_string_equal(notice(notices, n, "review-due")->dedupe_key,
+			    "asye:review-due:P001:2023-07-09:tm@council.example");
+	asye_notices_free(notices, n);
+
+	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 10), "P001", &notices, &n, &cause), 0);
+	assert_non_null(no = notice(notices, n, "reflection-missed"));
+	assert_string_equal(no->dedupe_key, "asye:reflection-missed:P001:2023-07-09:hos@council.example");
+	assert_string_equal(no->subject, "ASYE: critical reflection passed unrecorded");
+	assert_true(no->escalation);
+	assert_null(no->batch_text);
+	asye_notices_free(notices, n);
+
+	/* The AD's list for July (Monday 3 July): the next reflection beside the next review point. */
+	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 3), NULL, &notices, &n, &cause), 0);
+	assert_non_null(no = notice(notices, n, "compliance-list"));
+	assert_non_null(
+	    strstr(no->text, "next review point 2023-04-09; next critical reflection 2023-07-09;"));
+	assert_non_null(strstr(no->html, "<th>Next critical reflection</th>"));
+	asye_notices_free(notices, n);
+	/* Not tracked: no reflection column, and no reflection notices. */
+	none = config_with("[asye]\nreflections =\n");
+	assert_int_equal(asye_notices(s, none, &r, D(2023, 7, 3), NULL, &notices, &n, &cause), 0);
+	assert_non_null(no = notice(notices, n, "compliance-list"));
+	assert_non_null(strstr(no->text, "next review point 2023-04-09; caseload 10"));
+	assert_null(strstr(no->text, "reflection"));
+	assert_null(strstr(no->html, "reflection"));
+	assert_null(notice(notices, n, "reflection-due"));
+	asye_notices_free(notices, n);
+	config_free(none);
+	asye_roster_free(&r);
+
+	/* Recorded (twice: the second adds nothing): loaded with the worker, and no escalation. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(asye_store_reflection(s, "P001", D(2023, 7, 7), &added, &cause), 0);
+	assert_true(added);
+	assert_int_equal(asye_store_reflection(s, "P001", D(2023, 7, 7), &added, &cause), 0);
+	assert_false(added);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(asye_roster_load(s, "P001", &r, &cause), 0);
+	assert_int_equal(r.workers[0].nreflections, 1);
+	assert_int_equal(r.workers[0].reflections[0], D(2023, 7, 7));
+	assert_int_equal(r.workers[0].nreviews, 0);
+	asye_roster_free(&r);
+	assert_int_equal(asye_roster_load(s, NULL, &r, &cause), 0);
+	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 10), "P001", &notices, &n, &cause), 0);
+	assert_null(notice(notices, n, "reflection-missed"));
+	assert_non_null(notice(notices, n, "review-missed"));
+	assert_string_equal(notice(notices, n, "reflection-due")->dedupe_key,
+			    "asye:reflection-due:P001:2024-01-09:tm@council.example");
+	asye_notices_free(notices, n);
+	asye_roster_free(&r);
+	store_close(s);
+	free(path);
 }
 
 /* An ASYE figure of the digest, read back through digest.c. */
@@ -463,6 +803,12 @@ main(void)
 	    cmocka_unit_test(test_supervision_overdue),
 	    cmocka_unit_test(test_review_points),
 	    cmocka_unit_test(test_pause_extends),
+	    cmocka_unit_test(test_reflection_due_and_missed),
+	    cmocka_unit_test(test_reflection_kth_held),
+	    cmocka_unit_test(test_reflection_pause),
+	    cmocka_unit_test(test_points_at_the_end),
+	    cmocka_unit_test(test_reflections_empty),
+	    cmocka_unit_test(test_reflection_notices),
 	    cmocka_unit_test(test_caseload_caps),
 	    cmocka_unit_test(test_month_list_dates),
 	    cmocka_unit_test(test_digest),
