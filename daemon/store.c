@@ -391,9 +391,15 @@ store_latest_version(void)
 static int
 store_migrate(struct store *s, char **cause)
 {
-	int version = store_schema_version(s), v;
+	int version = store_schema_version(s), v, now;
 	char *sql;
 
+	/* -1 is also what a failed read returns: either way no migration can be indexed by it. */
+	if (version < 0) {
+		xasprintf(cause, "%s: cannot read a schema version (%d): not a driftwatch database, or unreadable",
+		    s->path, version);
+		return -1;
+	}
 	if (version > NMIGRATIONS) {
 		xasprintf(cause,
 		    "%s: the database is at schema version %d but this driftwatch knows only up to %d: "
@@ -405,7 +411,12 @@ store_migrate(struct store *s, char **cause)
 		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
 			return -1;
 		/* Re-read inside the lock: another process may have migrated meanwhile. */
-		if (store_schema_version(s) > v) {
+		if ((now = store_schema_version(s)) < 0) {
+			store_exec(s, "ROLLBACK", NULL);
+			xasprintf(cause, "%s: cannot read the schema version while migrating", s->path);
+			return -1;
+		}
+		if (now > v) {
 			store_exec(s, "ROLLBACK", NULL);
 			continue;
 		}

@@ -1,6 +1,6 @@
 /*
- * test_store.c: migrations from empty and re-run, a newer database refused, the audit trail
- * append-only, and the outbox's dedupe key holding across enqueues.
+ * test_store.c: migrations from empty and re-run, a newer or negative-version database refused,
+ * the audit trail append-only, and the outbox's dedupe key holding across enqueues.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +117,33 @@ test_newer_database_refused(void **state)
 	assert_null(s);
 	assert_non_null(strstr(cause, "newer driftwatch"));
 	free(cause);
+	free(path);
+}
+
+/*
+ * A file whose schema version reads as negative (another tool's user_version, or a failed read,
+ * which store_scalar also reports as -1) is refused with a cause: migrating from it would index
+ * before the first migration.
+ */
+static void
+test_negative_schema_version_refused(void **state)
+{
+	char *path = db_path("negative.db"), *cause = NULL;
+	struct store *s;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE other (x); PRAGMA user_version = -1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = store_open(path, &cause);
+	assert_null(s);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "cannot read a schema version (-1)"));
+	free(cause);
+	/* Nothing was migrated into it. */
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'outbox'"), 0);
+	assert_int_equal(raw_scalar(path, "PRAGMA user_version"), -1);
 	free(path);
 }
 
@@ -345,6 +372,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_from_empty_and_rerun),
 		cmocka_unit_test(test_newer_database_refused),
+		cmocka_unit_test(test_negative_schema_version_refused),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_outbox_enqueue),
 		cmocka_unit_test(test_outbox_recover),
