@@ -73,6 +73,8 @@ int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CA
 int ctl_import_ssda903(struct ctl *c, int argc, char **argv);
 int ctl_import_permanence(struct ctl *c, int argc, char **argv);
 
+int ctl_status(struct ctl *c, int argc, char **argv);
+
 /* The monthly digest (ctl_digest.c). */
 int ctl_digest(struct ctl *c, int argc, char **argv);
 
