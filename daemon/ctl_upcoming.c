@@ -5,7 +5,8 @@
  * of the database in memory, from now to the horizon, waking when they say they next have work
  * (and at least hourly, as the daemon's backstop would): a dispute that moves up on Tuesday
  * produces Wednesday's notices to the next responder, as it will for the daemon. The copy is
- * thrown away: nothing is enqueued or written. Notices already waiting in the outbox are listed too.
+ * thrown away: nothing is enqueued or written. Notices already waiting in the outbox are listed too,
+ * and on a database the daemon never ran on, what its first start would hold is marked held.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
@@ -33,6 +35,7 @@ struct upcoming_entry {
 	time_t at;	  /* when the daemon sends it: its next attempt */
 	bool batched;
 	bool queued; /* already in the outbox (pending or retry) */
+	bool held;   /* the first-start hold would keep it until released */
 };
 
 struct upcoming_list {
@@ -52,7 +55,7 @@ ctl_upcoming_collect(const struct upcoming_notice *no, void *arg)
 
 	if (no->next_attempt_at > l->horizon)
 		return;
-	if (strcmp(no->state, "pending") != 0 && strcmp(no->state, "retry") != 0)
+	if (strcmp(no->state, "pending") != 0 && strcmp(no->state, "retry") != 0 && strcmp(no->state, "held") != 0)
 		return;
 	if (l->to != NULL && strcasecmp(no->recipient, l->to) != 0)
 		return;
@@ -66,6 +69,7 @@ ctl_upcoming_collect(const struct upcoming_notice *no, void *arg)
 	e->at = no->next_attempt_at;
 	e->batched = no->batched;
 	e->queued = l->queued;
+	e->held = strcmp(no->state, "held") == 0;
 }
 
 /* Per recipient, then in sending order. */
@@ -88,7 +92,7 @@ ctl_upcoming_cmp(const void *a, const void *b)
  * notices they "enqueue") would read as if sent: they are silenced while it runs.
  */
 static int
-ctl_upcoming_simulate(struct store *copy, const struct config *cfg, time_t now, time_t horizon, char **cause)
+ctl_upcoming_simulate(struct store *copy, const struct config *cfg, time_t now, time_t horizon, bool first, char **cause)
 {
 	const struct watcher *const *w;
 	time_t t = now, next, wake;
@@ -114,6 +118,13 @@ ctl_upcoming_simulate(struct store *copy, const struct config *cfg, time_t now, 
 				goto out;
 			if (wake > t && (next == 0 || wake < next))
 				next = wake;
+		}
+		/* A first start's first pass holds its escalations as the daemon's would (schedule.c). */
+		if (first && passes == 0) {
+			outbox_hold_escalations(copy, false);
+			if (outbox_held_count(copy) <= cfg->first_start_hold &&
+			    outbox_release(copy, NULL, 0, t, calendar_next_window_open(cfg->calendar, &cfg->send_window, t), cause) < 0)
+				goto out;
 		}
 		if (next == 0 || next > t + UPCOMING_STEP)
 			next = t + UPCOMING_STEP;
@@ -148,7 +159,8 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 	const char *who = NULL;
 	json_t *o, *arr;
 	long days = 7;
-	int ch, i, json = 0, people = 0;
+	int ch, i, json = 0, people = 0, held = 0;
+	bool first;
 	int64_t mark;
 
 	memset(&l, 0, sizeof l);
@@ -186,7 +198,10 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 	l.queued = true;
 	outbox_rows_after(copy, 0, NULL, ctl_upcoming_collect, &l);
 	mark = outbox_last_id(copy);
-	if (ctl_upcoming_simulate(copy, c->cfg, c->now, l.horizon, &cause) != 0) {
+	/* The daemon has never run here: its first start would hold a late plan's escalations. */
+	if ((first = c->cfg->first_start_hold > 0 && outbox_never_used(copy)))
+		outbox_hold_escalations(copy, true);
+	if (ctl_upcoming_simulate(copy, c->cfg, c->now, l.horizon, first, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: upcoming: %s\n", cause);
 		free(cause);
 		store_close(copy);
@@ -203,18 +218,21 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 		    "days", (int)days);
 		arr = json_array();
 		for (i = 0; i < l.n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "recipient",
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "recipient",
 						       l.v[i].recipient, "at", clock_format_utc(l.v[i].at, b1), "kind", l.v[i].kind,
 						       "subject", l.v[i].subject, "dedupe_key", l.v[i].dedupe_key, "transport",
-						       l.v[i].transport, "batched", l.v[i].batched, "queued", l.v[i].queued));
+						       l.v[i].transport, "batched", l.v[i].batched, "queued", l.v[i].queued, "held",
+						       l.v[i].held));
 		json_object_set_new(o, "notices", arr);
 		end = json_dumps(o, JSON_INDENT(2));
 		printf("%s\n", end);
 		free(end);
 		json_decref(o);
 	} else {
-		for (i = 0; i < l.n; i++)
+		for (i = 0; i < l.n; i++) {
 			people += i == 0 || strcmp(l.v[i].recipient, l.v[i - 1].recipient) != 0;
+			held += l.v[i].held;
+		}
 		printf("%d notice%s to %d recipient%s from %s to %s:\n", l.n, l.n == 1 ? "" : "s", people, people == 1 ? "" : "s",
 		    clock_format_local(c->now, b1), clock_format_local(l.horizon, b2));
 		for (i = 0; i < l.n; i++) {
@@ -224,8 +242,12 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 			}
 			printf("  %s  %-10s %s%s%s\n      %s\n", clock_format_local(l.v[i].at, b1), l.v[i].kind, l.v[i].subject,
 			    l.v[i].batched ? " (batched with their other reminders)" : "",
-			    l.v[i].queued ? " [already queued]" : "", l.v[i].dedupe_key);
+			    l.v[i].held ? " [held: first start]" : l.v[i].queued ? " [already queued]" : "", l.v[i].dedupe_key);
 		}
+		if (held > 0)
+			printf("\n%d of them held by the first-start hold (more than first_start_hold = %d overdue escalations on "
+			       "a first start): sent only after `driftwatchctl outbox release`\n",
+			    held, c->cfg->first_start_hold);
 	}
 	for (i = 0; i < l.n; i++) {
 		free(l.v[i].recipient), free(l.v[i].kind), free(l.v[i].subject);

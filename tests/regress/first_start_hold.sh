@@ -3,7 +3,8 @@
 # has every action years overdue. The first start holds its overdue escalations (more than
 # first_start_hold = 50): none delivered, the count logged, the admin told once with the count and
 # the command; a reminder before a due date still goes out; `outbox list` and `status` show them
-# held; a restart keeps them held; `outbox release --rule` and `--all` send each one exactly once.
+# held (and upcoming says so before the start); a restart keeps them held; `outbox release --rule`
+# and `--all` send each one exactly once.
 # With first_start_hold = 0 a first start sends the same escalations at once.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +20,15 @@ printf '%s\n' 'st-helens-ilacs-2020,9.9,9,Late additions,A new finding,Publish t
 ctl import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null || fail "import roles"
 ctl import actions "$T/plan.csv" >/dev/null || fail "import actions"
 
+# Before the first start, upcoming says what the hold will keep (and writes nothing).
+ctl upcoming --days 1 --json 2>/dev/null >"$T/up.json" || fail "upcoming"
+up_held=$($PY -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+held = [n for n in d["notices"] if n["held"]]
+assert all(n["kind"] == "escalation" for n in held), held
+assert [n["subject"] for n in d["notices"] if not n["held"]] == ["Improvement action st-helens-ilacs-2020 9.9 due 2026-12-17"], d
+print(len(held))' "$T/up.json") || fail "upcoming before the first start: $(head -c 600 "$T/up.json")"
+
 start_daemon
 wait_log "overdue escalations held" 20 || fail "the first start did not hold its escalations"
 held=$(ctl outbox list --state held 2>/dev/null | tail -n +2 | wc -l)
@@ -27,7 +37,8 @@ grep -q "first start: $held overdue escalations held, more than first_start_hold
 	fail "the log does not give the count ($held)"
 [ "$(ctl outbox list --state held 2>/dev/null | tail -n +2 | awk '$3 != "escalation"' | wc -l)" -eq 0 ] ||
 	fail "something other than an escalation is held"
-ok "first start: $held overdue escalations held, the count in the log"
+[ "$up_held" -eq "$held" ] || fail "upcoming said $up_held would be held, the daemon held $held"
+ok "first start: $held overdue escalations held, the count in the log, as upcoming said beforehand"
 
 # The admin alert and the 9.9 reminder are delivered; nothing else is even claimable.
 wait_until 20 sh -c "[ \$(ls $T/mail | grep -c '\.eml$') -ge 2 ]" || fail "want the alert and the reminder, got $(mail_count)"
