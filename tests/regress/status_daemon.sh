@@ -1,8 +1,8 @@
 #!/bin/sh
 # driftwatchctl status, text and JSON, against a real daemon: never started; running with its pid,
-# version, rules file and load time, every watcher's last pass, the outbox by state with its oldest
-# waiting notice, the last import of each kind; transports ok, paused by the breaker (and ok again
-# when a probe gets through) and disabled by a 410; "not running (last seen ...)" once the daemon
+# version, rules file and load time (moved on by a reload), every watcher's last pass, the outbox
+# by state with its oldest waiting notice, the last import of each kind; transports ok, paused by
+# the breaker (and ok again when a probe gets through) and disabled by a 410; "not running (last seen ...)" once the daemon
 # is killed (its pid checked, not just read back), and "stopped" after a clean stop.
 . "$(dirname "$0")/lib.sh"
 
@@ -78,6 +78,16 @@ assert [i["kind"] for i in d["imports"]] == ["roles"], d["imports"]
 assert d["next_due"] is not None, d
 ' "$DAEMON_PID" "$T/dw.ini" || fail "status --json"
 ok "status --json says the same"
+
+# A reload is recorded: the rules' load time moves on (the breaker's 2s pause has passed since the start).
+kill -HUP "$DAEMON_PID"
+wait_log "main: reloaded" 10 || fail "no reload"
+ctl status --json 2>/dev/null | $PY -c '
+import json, sys
+d = json.load(sys.stdin)["daemon"]
+assert d["rules_loaded_at"] > d["started_at"] == "2026-12-07T19:00:00Z", d
+' || fail "the reload is not in status --json"
+ok "a reload moves the rules' load time on"
 
 # Killed: the recorded pid is gone, so not running, with when it was last seen.
 kill -9 "$DAEMON_PID"
