@@ -2,8 +2,9 @@
 # driftwatchctl status, text and JSON, against a real daemon: never started; running with its pid,
 # version, rules file and load time (moved on by a reload), every watcher's last pass, the outbox
 # by state with its oldest waiting notice, the last import of each kind; transports ok, paused by
-# the breaker (and ok again when a probe gets through) and disabled by a 410; "not running (last seen ...)" once the daemon
-# is killed (its pid checked, not just read back), and "stopped" after a clean stop.
+# the breaker (and ok again when a probe gets through) and disabled by a 410; "not running (last
+# seen ...)" once the daemon is killed (its pid checked, not just read back), and "stopped" after
+# a clean stop.
 . "$(dirname "$0")/lib.sh"
 
 export DRIFTWATCH_NOW=2026-12-07T19:00
