@@ -102,7 +102,8 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	sqlite3_bind_int64(st, 13, now);
 	sqlite3_bind_int64(st, 14, due);
 	/* The first-start hold (store_daemon.c): escalations wait for an admin's release. */
-	store_bind_text(st, 15, s->hold_escalations && strcmp(item->kind, "escalation") == 0 ? "held" : "pending");
+	store_bind_text(st, 15,
+	    s->hold_escalations && item->kind != NULL && strcmp(item->kind, "escalation") == 0 ? "held" : "pending");
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, cause, "outbox enqueue");
 		goto out;
