@@ -106,6 +106,8 @@ static const struct config_key config_keys[] = {
 	    "consecutive failures that pause an endpoint (circuit breaker)", G(breaker_failures) },
 	{ "outbox", "breaker_pause", T_INTERVAL, "60s", 1, 86400, NULL, true,
 	    "how long a paused endpoint waits before one probe", G(breaker_pause) },
+	{ "outbox", "first_start_hold", T_INT, "50", 0, 1000000, NULL, true,
+	    "a first start with more overdue escalations than this holds them until `outbox release` (0: never)", G(first_start_hold) },
 	{ "outbox", "give_up_after", T_INTERVAL, "72h", 60, 30 * 86400, NULL, true,
 	    "a notice still failing this long after it was created is dead and the admin is told", G(give_up_after) },
 	{ "outbox", "retry_first", T_INTERVAL, "60s", 1, 86400, NULL, true,

@@ -37,6 +37,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "permanence", ctl_permanence, "permanence record CASE PLAN DATE   a permanence plan agreed" },
 	{ "children", ctl_children, "children list [--overdue] [--no-permanence] [--json]   looked-after children" },
 	{ "explain", ctl_explain, "explain KIND ... [--at DATE] [--json]   the plan behind a record's notices" },
+	{ "status", ctl_status, "status [--json]              the daemon, its watchers, the outbox, transports, imports" },
+	{ "upcoming", ctl_upcoming, "upcoming [--days N] [--to EMAIL] [--json]   notices the next N days bring, per recipient" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|enable|add ...   the durable outbox" },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed" },
 	{ "asye", ctl_asye, "asye time|supervision|review|pause|list ...   ASYE records and where each stands" },

@@ -1,7 +1,8 @@
 /*
  * ctl_outbox.c: `driftwatchctl outbox ...` and `test-send`: look into the outbox, put notices back
- * for another try, enable an endpoint a 410 disabled, queue a notice by hand, and send a real test
- * message through a transport, printing what the server said.
+ * for another try, release what the first-start hold kept, enable an endpoint a 410 disabled,
+ * queue a notice by hand, and send a real test message through a transport, printing what the
+ * server said.
  */
 #include <event2/event.h>
 #include <getopt.h>
@@ -10,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "curlev.h"
 #include "outbox.h"
+#include "status.h"
 #include "store.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -67,8 +70,8 @@ ctl_outbox_list(struct ctl *c, int argc, char **argv)
 		case 's':
 			state = optarg;
 			if (strcmp(state, "pending") != 0 && strcmp(state, "sending") != 0 && strcmp(state, "sent") != 0 &&
-			    strcmp(state, "retry") != 0 && strcmp(state, "dead") != 0) {
-				fprintf(stderr, "driftwatchctl: --state: one of pending, sending, sent, retry, dead\n");
+			    strcmp(state, "retry") != 0 && strcmp(state, "dead") != 0 && strcmp(state, "held") != 0) {
+				fprintf(stderr, "driftwatchctl: --state: one of pending, sending, sent, retry, dead, held\n");
 				return CTL_EX_USAGE;
 			}
 			break;
@@ -153,6 +156,47 @@ ctl_outbox_retry(struct ctl *c, int argc, char **argv)
 		return CTL_EX_DATAERR;
 	}
 	printf("%d notice%s queued again\n", n, n == 1 ? "" : "s");
+	return CTL_EX_OK;
+}
+
+/*
+ * outbox release --all | --rule RULE | ID: held notices (the first-start hold) to pending. RULE is
+ * a dedupe key's leading fields: "actions", "actions:escalate", "dispute:12", "reviews:CR-1001".
+ */
+static int
+ctl_outbox_release(struct ctl *c, int argc, char **argv)
+{
+	static const char usage[] = "outbox release --all | --rule RULE | ID";
+	const char *rule = NULL;
+	char *cause = NULL, *end;
+	int64_t id = 0;
+	int n, left;
+
+	if (argc == 2 && strcmp(argv[1], "--all") == 0)
+		;
+	else if (argc == 3 && strcmp(argv[1], "--rule") == 0 && argv[2][0] != '\0')
+		rule = argv[2];
+	else if (argc == 2 && argv[1][0] != '-') {
+		id = strtoll(argv[1], &end, 10);
+		if (*end != '\0' || id <= 0)
+			return ctl_usage(usage);
+	} else
+		return ctl_usage(usage);
+	/* Held notices wait for the send window like any other non-urgent notice. */
+	n = outbox_release(ctl_store(c), rule, id, c->now,
+	    calendar_next_window_open(c->cfg->calendar, &c->cfg->send_window, c->now), &cause);
+	if (n < 0) {
+		fprintf(stderr, "driftwatchctl: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	if (n == 0 && (rule != NULL || id != 0)) {
+		fprintf(stderr, "driftwatchctl: outbox release: no held notice %s%s\n", rule != NULL ? "matches " : "",
+		    rule != NULL ? rule : argv[1]);
+		return CTL_EX_DATAERR;
+	}
+	left = outbox_held_count(ctl_store(c));
+	printf("%d notice%s released (sent once each by the daemon); %d still held\n", n, n == 1 ? "" : "s", left);
 	return CTL_EX_OK;
 }
 
@@ -367,9 +411,10 @@ ctl_test_send(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_command ctl_outbox_commands[] = {
-	{ "list", ctl_outbox_list, "list [--state pending|sending|sent|retry|dead] [--limit N] [--json]" },
+	{ "list", ctl_outbox_list, "list [--state pending|sending|sent|retry|dead|held] [--limit N] [--json]" },
 	{ "show", ctl_outbox_show, "show ID" },
 	{ "retry", ctl_outbox_retry, "retry ID | --dead          queue a dead (or retrying) notice again now" },
+	{ "release", ctl_outbox_release, "release --all | --rule RULE | ID   send notices the first-start hold kept" },
 	{ "enable", ctl_outbox_enable, "enable TRANSPORT           after a 410 disabled it, once the address is fixed" },
 	{ "add", ctl_outbox_add, "add RECIPIENT --subject S [--text T] [--transport NAME] [--urgent] [--batch] [--count N] [--key K] [--attach FILE]" },
 	{ NULL, NULL, NULL },

@@ -26,6 +26,7 @@
 #include "dispatcher.h"
 #include "log.h"
 #include "outbox.h"
+#include "status.h"
 #include "store.h"
 #include "transport.h"
 #include "xmalloc.h"
@@ -475,6 +476,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 		log_debug("outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
 		if (ep->failures > 0 || ep->half_open)
 			log_info("outbox: transport %s: delivering again", ep->name);
+		if (ep->half_open && status_record_breaker(d->store, ep->name, 0, now, 0, NULL) != 0)
+			log_debug("outbox: transport %s: cannot record for status that it delivers again", ep->name);
 		ep->failures = 0;
 		ep->paused_until = 0;
 		ep->half_open = 0;
@@ -488,6 +491,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 				    ep->failures, cfg->breaker_pause);
 			ep->paused_until = now + cfg->breaker_pause;
 			ep->half_open = 1;
+			if (status_record_breaker(d->store, ep->name, ep->failures, now, ep->paused_until, NULL) != 0)
+				log_debug("outbox: transport %s: cannot record for status that it is paused", ep->name);
 		}
 		next = now + dispatcher_backoff(cfg, msg->row.attempts);
 		if (st->retry_after > 0 && now + st->retry_after > next)

@@ -186,6 +186,7 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 	config_free(m->cfg);
 	m->cfg = fresh;
 	log_info("main: reloaded");
+	schedule_reloaded(m->store, clock_now());
 	sd_notify(0, "READY=1");
 	main_plan(m);
 }
@@ -381,12 +382,14 @@ main(int argc, char **argv)
 
 	log_info("main: driftwatchd %s started; database %s, schema %d", DRIFTWATCH_VERSION, m.cfg->database,
 	    store_schema_version(m.store));
+	schedule_start(m.store, m.cfg, path, clock_now()); /* for status; arms the first-start hold */
 	main_plan(&m);
 	sd_notify(0, "READY=1");
 
 	event_base_dispatch(m.base);
 
 	log_info("main: stopped");
+	schedule_stopped(m.store, clock_now());
 	dispatcher_free(m.dispatcher);
 	event_del(&m.ev_hup), event_del(&m.ev_term), event_del(&m.ev_int);
 	event_del(&m.ev_wake), event_del(&m.ev_watch), event_del(&m.ev_backstop);

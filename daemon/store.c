@@ -252,6 +252,63 @@ static const char *const store_migrations[] = {
 	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
 	"  held_on INTEGER NOT NULL,"
 	"  PRIMARY KEY (person_id, held_on));",
+	/*
+	 * 9: what `driftwatchctl status` cannot see for itself: the daemon's run (written on start,
+	 * reload and stop), each watcher's last pass (one UPSERT a pass), the breakers open in the
+	 * dispatcher's memory; and the first-start hold's 'held' state (the table rebuilt as in 7, the
+	 * CHECK in its OR form; held rows are never claimed, and their own small index finds them).
+	 */
+	"CREATE TABLE daemon_run ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  pid INTEGER NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  rules TEXT,"			/* the ini file; NULL: the embedded defaults */
+	"  started_at INTEGER NOT NULL,"
+	"  loaded_at INTEGER NOT NULL,"	/* the rules in force were loaded then */
+	"  stopped_at INTEGER);"
+	"CREATE TABLE daemon_watchers ("
+	"  name TEXT PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"		/* the last pass */
+	"  ms INTEGER NOT NULL,"		/* how long it took */
+	"  next_at INTEGER,"		/* its next wake (NULL: nothing scheduled) */
+	"  error TEXT);"			/* NULL: the pass committed */
+	"CREATE TABLE daemon_breakers ("
+	"  transport TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  paused_at INTEGER NOT NULL,"
+	"  paused_until INTEGER NOT NULL);"
+	"CREATE TABLE outbox_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dedupe_key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body_text TEXT NOT NULL,"
+	"  body_html TEXT,"
+	"  payload TEXT,"
+	"  batch_text TEXT,"
+	"  batch_html TEXT,"
+	"  urgency INTEGER NOT NULL DEFAULT 0,"
+	"  urgent INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_attempt_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state = 'pending' OR state = 'sending' OR state = 'sent' OR state = 'retry' OR state = 'dead'"
+	"      OR state = 'held'),"
+	"  sent_at INTEGER,"
+	"  dead_at INTEGER,"
+	"  batch_id INTEGER);"
+	"INSERT INTO outbox_new SELECT id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, "
+	"  payload, batch_text, batch_html, urgency, urgent, created_at, next_attempt_at, attempts, last_error, state, "
+	"  sent_at, dead_at, batch_id FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_new RENAME TO outbox;"
+	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) WHERE state IN ('pending', 'retry');"
+	"CREATE INDEX outbox_unsettled ON outbox(state) WHERE state IN ('sending', 'dead');"
+	"CREATE INDEX outbox_held ON outbox(id) WHERE state = 'held';",
 };
 
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
@@ -396,9 +453,15 @@ store_latest_version(void)
 static int
 store_migrate(struct store *s, char **cause)
 {
-	int version = store_schema_version(s), v;
+	int version = store_schema_version(s), v, now;
 	char *sql;
 
+	/* -1 is also what a failed read returns: either way no migration can be indexed by it. */
+	if (version < 0) {
+		xasprintf(cause, "%s: cannot read a schema version (%d): not a driftwatch database, or unreadable",
+		    s->path, version);
+		return -1;
+	}
 	if (version > NMIGRATIONS) {
 		xasprintf(cause,
 		    "%s: the database is at schema version %d but this driftwatch knows only up to %d: "
@@ -410,7 +473,12 @@ store_migrate(struct store *s, char **cause)
 		if (store_exec(s, "BEGIN IMMEDIATE", cause) != 0)
 			return -1;
 		/* Re-read inside the lock: another process may have migrated meanwhile. */
-		if (store_schema_version(s) > v) {
+		if ((now = store_schema_version(s)) < 0) {
+			store_exec(s, "ROLLBACK", NULL);
+			xasprintf(cause, "%s: cannot read the schema version while migrating", s->path);
+			return -1;
+		}
+		if (now > v) {
 			store_exec(s, "ROLLBACK", NULL);
 			continue;
 		}

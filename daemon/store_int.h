@@ -6,6 +6,7 @@
 #define DRIFTWATCH_STORE_INT_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store.h"
 
@@ -15,6 +16,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	bool hold_escalations; /* the first-start hold: escalations enqueued 'held' (store_daemon.c) */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;

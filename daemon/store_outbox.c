@@ -85,8 +85,8 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 
 	st = store_prepare(s,
 	    "INSERT INTO outbox (dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, "
-	    "batch_text, batch_html, urgency, urgent, created_at, next_attempt_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING");
+	    "batch_text, batch_html, urgency, urgent, created_at, next_attempt_at, state) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING");
 	store_bind_text(st, 1, item->dedupe_key);
 	store_bind_text(st, 2, item->kind);
 	store_bind_text(st, 3, transport);
@@ -101,6 +101,9 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	sqlite3_bind_int(st, 12, item->urgent);
 	sqlite3_bind_int64(st, 13, now);
 	sqlite3_bind_int64(st, 14, due);
+	/* The first-start hold (store_daemon.c): escalations wait for an admin's release. */
+	store_bind_text(st, 15,
+	    s->hold_escalations && item->kind != NULL && strcmp(item->kind, "escalation") == 0 ? "held" : "pending");
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, cause, "outbox enqueue");
 		goto out;

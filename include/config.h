@@ -94,6 +94,7 @@ struct config {
 	int retry_first;    /* seconds */
 	int retry_max;	    /* seconds */
 	bool batch_reminders;
+	int first_start_hold; /* a first start holds its overdue escalations when more than this (0: never) */
 
 	/* [actions] */
 	struct duration actions_amber_within;

@@ -73,6 +73,10 @@ int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CA
 int ctl_import_ssda903(struct ctl *c, int argc, char **argv);
 int ctl_import_permanence(struct ctl *c, int argc, char **argv);
 
+/* The daemon's status (ctl_status.c) and the notices to come (ctl_upcoming.c). */
+int ctl_status(struct ctl *c, int argc, char **argv);
+int ctl_upcoming(struct ctl *c, int argc, char **argv);
+
 /* The monthly digest (ctl_digest.c). */
 int ctl_digest(struct ctl *c, int argc, char **argv);
 

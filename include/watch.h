@@ -22,7 +22,17 @@ struct watcher {
 	int (*fire)(struct store *s, const struct config *cfg, time_t now, time_t *next, char **cause);
 };
 
-/* Run every watcher at now, each in its own transaction; *next = the earliest next wake (0: none). */
+/*
+ * The daemon started (rules: its ini, NULL for the embedded defaults): recorded for status, and
+ * on an outbox that never held a notice (and first_start_hold > 0) the first pass holds its
+ * escalations, keeping them held when there are more than first_start_hold (the admin is told).
+ */
+void schedule_start(struct store *s, const struct config *cfg, const char *rules, time_t now);
+/* The rules were reloaded / the daemon stopped cleanly: recorded for status. */
+void schedule_reloaded(struct store *s, time_t now);
+void schedule_stopped(struct store *s, time_t now);
+/* Run every watcher at now, each in its own transaction; *next = the earliest next wake (0: none).
+ * Each watcher's pass is then recorded for status (best effort). */
 int schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next);
 /* Each watcher (watch_*.c). */
 

@@ -1,6 +1,6 @@
 /*
- * test_store.c: migrations from empty and re-run, a newer database refused, the audit trail
- * append-only, and the outbox's dedupe key holding across enqueues.
+ * test_store.c: migrations from empty and re-run, a newer or negative-version database refused,
+ * the audit trail append-only, and the outbox's dedupe key holding across enqueues.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,9 @@
 #include "calendar.h"
 #include "config.h"
 #include "outbox.h"
+#include "status.h"
 #include "store.h"
+#include "watch.h"
 #include "test_util.h"
 #include "xmalloc.h"
 
@@ -117,6 +119,33 @@ test_newer_database_refused(void **state)
 	assert_null(s);
 	assert_non_null(strstr(cause, "newer driftwatch"));
 	free(cause);
+	free(path);
+}
+
+/*
+ * A file whose schema version reads as negative (another tool's user_version, or a failed read,
+ * which store_scalar also reports as -1) is refused with a cause: migrating from it would index
+ * before the first migration.
+ */
+static void
+test_negative_schema_version_refused(void **state)
+{
+	char *path = db_path("negative.db"), *cause = NULL;
+	struct store *s;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE other (x); PRAGMA user_version = -1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = store_open(path, &cause);
+	assert_null(s);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "cannot read a schema version (-1)"));
+	free(cause);
+	/* Nothing was migrated into it. */
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name = 'outbox'"), 0);
+	assert_int_equal(raw_scalar(path, "PRAGMA user_version"), -1);
 	free(path);
 }
 
@@ -339,15 +368,121 @@ test_migrate_outbox_rebuild(void **state)
 	free(sql), free(path);
 }
 
+/* Enqueue one notice of a kind under a key (inside its own transaction). */
+static void
+enqueue_one(struct store *s, const struct config *cfg, const char *key, const char *kind, bool urgent, time_t now)
+{
+	struct outbox_item item;
+	char *cause = NULL;
+
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = key;
+	item.kind = kind;
+	item.recipient = "manager@council.example";
+	item.subject = "Overdue";
+	item.body_text = "text";
+	item.urgent = urgent;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(outbox_enqueue(s, cfg, &item, now, NULL, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+}
+
+/*
+ * The first-start hold: while on, escalations (only) are enqueued held, never claimable; release
+ * by rule matches whole leading fields of the key (":" boundaries), by id, or all; released rows
+ * are due at the window (urgent: now) with their give-up clock restarted.
+ */
+static void
+test_outbox_hold_release(void **state)
+{
+	char *path = db_path("hold.db"), *cause = NULL, *recipients[8];
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	int64_t ids[8];
+	int batchable[8], i, n;
+	time_t saturday = 1615032000, later = saturday + 86400, monday = 1615190400;
+
+	(void)state;
+	assert_true(outbox_never_used(s));
+	outbox_hold_escalations(s, true);
+	enqueue_one(s, cfg, "actions:escalate:p:1.1:due=2021-02-28:L1:dcs", "escalation", false, saturday);
+	enqueue_one(s, cfg, "actions:escalate:p:1.10:due=2021-02-28:L1:dcs", "escalation", false, saturday);
+	enqueue_one(s, cfg, "dispute:7:moved:2:iro", "escalation", true, saturday);
+	enqueue_one(s, cfg, "actions:remind:p:1.1:due=2021-03-31:10wd:lead", "reminder", false, saturday);
+	outbox_hold_escalations(s, false);
+	enqueue_one(s, cfg, "actions:escalate:p:2.1:due=2021-02-28:L1:dcs", "escalation", false, saturday);
+	assert_false(outbox_never_used(s));
+	assert_int_equal(outbox_held_count(s), 3);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox WHERE state = 'pending'"), 2);
+	/* Held rows are never due. */
+	n = outbox_due(s, "file", later + 7 * 86400, 8, 8, ids, recipients, batchable);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		free(recipients[i]);
+
+	/* "actions:escalate:p:1.1" is that action only, not 1.10. */
+	assert_int_equal(outbox_release(s, "actions:escalate:p:1.1", 0, later, monday, &cause), 1);
+	assert_int_equal(raw_scalar(path, "SELECT state = 'held' FROM outbox WHERE id = 2"), 1);
+	assert_int_equal(outbox_release(s, "actions:escalate:p:1.10:due=2021-02-28:L1:dcs", 0, later, monday, &cause), 1);
+	assert_int_equal(outbox_release(s, "actions:escalate:p", 0, later, monday, &cause), 0);
+	assert_int_equal(outbox_held_count(s), 1);
+	assert_int_equal(raw_scalar(path, "SELECT created_at FROM outbox WHERE id = 1"), later);
+	assert_int_equal(raw_scalar(path, "SELECT next_attempt_at FROM outbox WHERE id = 1"), monday);
+	/* By id: only a held row; the urgent one is due at once. */
+	assert_int_equal(outbox_release(s, NULL, 4, later, monday, &cause), 0);
+	assert_int_equal(outbox_release(s, NULL, 3, later, monday, &cause), 1);
+	assert_int_equal(raw_scalar(path, "SELECT next_attempt_at FROM outbox WHERE id = 3"), later);
+	assert_int_equal(outbox_release(s, NULL, 0, later, monday, &cause), 0);
+	assert_int_equal(outbox_held_count(s), 0);
+	/* The state rule takes 'held' and still refuses anything else. */
+	assert_int_equal(raw_exec(path, "UPDATE outbox SET state = 'held' WHERE id = 5"), SQLITE_OK);
+	assert_int_equal(raw_exec(path, "UPDATE outbox SET state = 'kept' WHERE id = 5"), SQLITE_CONSTRAINT);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
+/*
+ * Each pass records every watcher in one statement; a status write that fails (its table gone,
+ * as a full disk would refuse it) does not fail the pass.
+ */
+static void
+test_status_pass_best_effort(void **state)
+{
+	char *path = db_path("status.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct status st;
+	time_t next, monday = 1615190400;
+
+	(void)state;
+	assert_int_equal(schedule_run(s, cfg, monday, &next), 0);
+	assert_int_equal(schedule_run(s, cfg, monday + 60, &next), 0);
+	assert_int_equal(status_read(s, &st, &cause), 0);
+	assert_int_equal(st.nwatchers, 5);
+	assert_string_equal(st.watchers[0].name, "actions");
+	assert_int_equal(st.watchers[0].at, monday + 60);
+	assert_null(st.watchers[0].error);
+	status_free(&st);
+	assert_int_equal(raw_exec(path, "DROP TABLE daemon_watchers"), SQLITE_OK);
+	assert_int_equal(schedule_run(s, cfg, monday + 120, &next), 0);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_from_empty_and_rerun),
 		cmocka_unit_test(test_newer_database_refused),
+		cmocka_unit_test(test_negative_schema_version_refused),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_outbox_enqueue),
 		cmocka_unit_test(test_outbox_recover),
+		cmocka_unit_test(test_outbox_hold_release),
+		cmocka_unit_test(test_status_pass_best_effort),
 		cmocka_unit_test(test_migrate_outbox_rebuild),
 	};
 
