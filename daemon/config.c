@@ -434,6 +434,14 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 	long long n;
 	int i, nitems, rc = -1;
 
+	/*
+	 * "key =" means the default only where the default is empty (none, or "work it out"); any
+	 * other key needs a value, so nothing downstream ever meets a NULL it did not plan for.
+	 */
+	if (*value == '\0' && (k->def == NULL || *k->def != '\0')) {
+		config_error(p, p->line, "%s: must not be empty", k->name);
+		goto out;
+	}
 	switch (k->type) {
 	case T_STRING:
 	case T_PATH:

@@ -375,6 +375,78 @@ test_errors_with_lines(void **state)
 	free(c);
 }
 
+/*
+ * "key =" for every key in the table: a key whose default is empty (none) takes its default; any
+ * other is refused as "FILE:LINE: KEY: must not be empty", never a NULL for later code to trip on.
+ */
+static void
+test_empty_values(void **state)
+{
+	char *body, *path, *cause, *want;
+	struct config *cfg;
+	int i, line, refused = 0, allowed = 0;
+
+	(void)state;
+	for (i = 0; i < config_key_count(); i++) {
+		const struct config_key_info *k = config_key_at(i);
+		const char *head;
+
+		if (strcmp(k->section, "transport") == 0)
+			head = "[transport \"t\"]\ntype = file\n";
+		else if (strcmp(k->section, "role") == 0)
+			head = "[role \"r\"]\n";
+		else if (strcmp(k->section, "team") == 0)
+			head = "[team \"x\"]\n";
+		else if (strcmp(k->section, "digest") == 0)
+			head = "[digest \"d\"]\nto = chair@council.example\n";
+		else if (strcmp(k->section, "daemon") == 0)
+			head = "";
+		else
+			head = NULL;
+		if (head != NULL)
+			xasprintf(&body, "[daemon]\nbank_holidays = %s\n%s%s =\n", holidays, head, k->name);
+		else
+			xasprintf(&body, "[daemon]\nbank_holidays = %s\n[%s]\n%s =\n", holidays, k->section, k->name);
+		for (line = 1, want = body; (want = strchr(want, '\n')) != NULL && want[1] != '\0'; want++)
+			line++;
+		path = write_ini("bad.ini", body, 0);
+		cause = NULL;
+		cfg = config_load(path, &cause);
+		if (k->def != NULL && *k->def == '\0') {
+			if (cfg == NULL)
+				fail_msg("%s.%s: an empty value should mean the default, got:\n%s", k->section, k->name, cause);
+			config_free(cfg);
+			allowed++;
+		} else {
+			if (cfg != NULL)
+				fail_msg("%s.%s: an empty value was accepted", k->section, k->name);
+			xasprintf(&want, "%s: must not be empty", k->name);
+			assert_error(cause, line, want);
+			free(want), free(cause);
+			refused++;
+		}
+		free(path), free(body);
+	}
+	/* Both kinds exist: the loop saw the table, not an empty one. */
+	assert_true(refused > 20);
+	assert_true(allowed > 10);
+}
+
+/* The crash that led to the audit: an empty database on its own, as check-config and a reload read it. */
+static void
+test_empty_database(void **state)
+{
+	char *c;
+
+	(void)state;
+	c = load_fail("database =\n");
+	assert_error(c, 3, "database: must not be empty");
+	free(c);
+	c = load_fail("database = \t \n[transport \"spool\"]\ntype = file\n");
+	assert_error(c, 3, "database: must not be empty");
+	free(c);
+}
+
 /* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
 static void
 test_proxy_login(void **state)
@@ -520,6 +592,8 @@ main(void)
 		cmocka_unit_test(test_documented),
 		cmocka_unit_test(test_sample_ini_valid),
 		cmocka_unit_test(test_proxy_login),
+		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_empty_database),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
