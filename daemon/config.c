@@ -64,16 +64,19 @@ struct config_key {
 	enum key_scope scope;
 	size_t offset;
 	size_t count_offset; /* lists: where the count lives; 0 when not a list */
+	size_t line_offset;  /* where the line that set it is kept (an int); 0 when not kept */
 };
 
-#define G(f) S_GLOBAL, offsetof(struct config, f), 0
-#define GL(f, c) S_GLOBAL, offsetof(struct config, f), offsetof(struct config, c)
-#define TR(f) S_TRANSPORT, offsetof(struct config_transport, f), 0
-#define RO(f) S_ROLE, offsetof(struct config_role, f), 0
-#define RL(f, c) S_ROLE, offsetof(struct config_role, f), offsetof(struct config_role, c)
-#define TE(f) S_TEAM, offsetof(struct config_team, f), 0
-#define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0
-#define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c)
+#define G(f) S_GLOBAL, offsetof(struct config, f), 0, 0
+#define GL(f, c) S_GLOBAL, offsetof(struct config, f), offsetof(struct config, c), 0
+#define TR(f) S_TRANSPORT, offsetof(struct config_transport, f), 0, 0
+/* A transport's secret file: its line is kept, so an error about the file names where it was set. */
+#define TRS(f) S_TRANSPORT, offsetof(struct config_transport, f), 0, offsetof(struct config_transport, f##_line)
+#define RO(f) S_ROLE, offsetof(struct config_role, f), 0, 0
+#define RL(f, c) S_ROLE, offsetof(struct config_role, f), offsetof(struct config_role, c), 0
+#define TE(f) S_TEAM, offsetof(struct config_team, f), 0, 0
+#define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0, 0
+#define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c), 0
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -183,14 +186,14 @@ static const struct config_key config_keys[] = {
 	{ "transport", "from", T_STRING, "Children's Services Timescales <driftwatch@localhost>", 0, 0, NULL, true,
 	    "smtp and file: the From header", TR(t.from) },
 	{ "transport", "password_file", T_PATH, "", 0, 0, NULL, true,
-	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
+	    "smtp: file holding the AUTH password (mode 0600 or stricter), or credential:NAME", TRS(password_file) },
 	{ "transport", "proxy", T_PROXY, "", 0, 0, NULL, true,
 	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)", TR(t.proxy) },
 	{ "transport", "proxy_login_file", T_PATH, "", 0, 0, NULL, true,
-	    "file holding the proxy's user:password (not readable by others), or credential:NAME",
-	    TR(proxy_login_file) },
+	    "file holding the proxy's user:password (mode 0600 or stricter), or credential:NAME",
+	    TRS(proxy_login_file) },
 	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
-	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
+	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TRS(secret_file) },
 	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
 	    "file: folder the notices are written to; empty = spool/ beside the database", TR(t.spool) },
 	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true,
@@ -198,13 +201,13 @@ static const struct config_key config_keys[] = {
 	{ "transport", "tls", T_ENUM, "required", 0, 0, "required|opportunistic|none", true,
 	    "smtp: STARTTLS required, opportunistic, or none (loopback only)", TR(t.tls) },
 	{ "transport", "token_file", T_PATH, "", 0, 0, NULL, true,
-	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TR(token_file) },
+	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TRS(token_file) },
 	{ "transport", "type", T_ENUM, NULL, 0, 0, "smtp|webhook|file", true,
 	    "smtp, webhook or file (required)", TR(t.type) },
 	{ "transport", "url", T_STRING, "", 0, 0, NULL, true,
 	    "smtp://host:587, smtps://host:465, or the webhook's https:// address", TR(t.url) },
 	{ "transport", "url_file", T_PATH, "", 0, 0, NULL, true,
-	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TR(url_file) },
+	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TRS(url_file) },
 	{ "transport", "username", T_STRING, "", 0, 0, NULL, true,
 	    "smtp: AUTH user", TR(t.username) },
 	{ "transport", "verify", T_BOOL, "yes", 0, 0, NULL, true,
@@ -889,7 +892,8 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		return 1;
 	}
 	base = p->scope == S_GLOBAL ? (void *)p->cfg : p->element;
-	config_set(p, k, base, value, !p->seen[index]);
+	if (config_set(p, k, base, value, !p->seen[index]) == 0 && k->line_offset != 0)
+		*(int *)(void *)((char *)base + k->line_offset) = p->line;
 	p->seen[index] = true;
 	return 1;
 }
@@ -923,9 +927,13 @@ config_read_secret(struct config_parse *p, int line, const char *what, const cha
 		config_error(p, line, "%s: %s: not a regular file", what, full);
 		goto out;
 	}
-	if (!is_cred && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
-		config_error(p, line, "%s: %s is readable or writable by others (mode %04o): chmod 600 it", what, full,
-		    (unsigned)(st.st_mode & 07777));
+	/*
+	 * 0600 or stricter: a group that can read the password can send as us. A systemd credential
+	 * is exempt: systemd made the copy, readable by the service alone whatever its mode says.
+	 */
+	if (!is_cred && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		config_error(p, line, "%s: mode %04o is too open: %s wants 0600 or stricter (chmod 600 it)", full,
+		    (unsigned)(st.st_mode & 07777), what);
 		goto out;
 	}
 	size = st.st_size;
@@ -994,16 +1002,17 @@ config_validate(struct config_parse *p)
 		}
 		if (t->url_file != NULL) {
 			free(t->t.url);
-			t->t.url = config_read_secret(p, t->line, "url_file", t->url_file);
+			t->t.url = config_read_secret(p, t->url_file_line, "url_file", t->url_file);
 		}
 		if (t->password_file != NULL)
-			t->t.password = config_read_secret(p, t->line, "password_file", t->password_file);
+			t->t.password = config_read_secret(p, t->password_file_line, "password_file", t->password_file);
 		if (t->token_file != NULL)
-			t->t.oauth_token = config_read_secret(p, t->line, "token_file", t->token_file);
+			t->t.oauth_token = config_read_secret(p, t->token_file_line, "token_file", t->token_file);
 		if (t->secret_file != NULL)
-			t->t.secret = config_read_secret(p, t->line, "secret_file", t->secret_file);
+			t->t.secret = config_read_secret(p, t->secret_file_line, "secret_file", t->secret_file);
 		if (t->proxy_login_file != NULL &&
-		    (t->t.proxy_login = config_read_secret(p, t->line, "proxy_login_file", t->proxy_login_file)) != NULL &&
+		    (t->t.proxy_login = config_read_secret(p, t->proxy_login_file_line, "proxy_login_file",
+			 t->proxy_login_file)) != NULL &&
 		    (strchr(t->t.proxy_login, ':') == NULL || strchr(t->t.proxy_login, '\n') != NULL))
 			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file: want user:password on one line",
 			    t->t.name);

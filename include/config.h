@@ -70,6 +70,12 @@ struct config_transport {
 	char *url_file;
 	char *proxy_login_file;
 	int line;
+	/* where each secret file was named, for errors about the file */
+	int password_file_line;
+	int token_file_line;
+	int secret_file_line;
+	int url_file_line;
+	int proxy_login_file_line;
 };
 
 struct config {

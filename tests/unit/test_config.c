@@ -468,28 +468,61 @@ test_proxy_login(void **state)
 	free(c), free(body), free(login);
 }
 
-/* A secret readable by others is refused; a missing one names its path. */
+/* Load a transport whose password_file (line 6) has this mode; NULL and the cause, or the config. */
+static struct config *
+load_secret_mode(mode_t mode, char **cause)
+{
+	char *secret, *body, *path;
+	struct config *cfg;
+
+	secret = write_temp_file(tmpdir, "mode-secret", "hunter2\n", mode);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
+	path = write_ini("bad.ini", body, 1);
+	*cause = NULL;
+	cfg = config_load(path, cause);
+	free(secret), free(body), free(path);
+	return cfg;
+}
+
+/*
+ * A secret file must be 0600 or stricter (README): group or world access of any kind is refused,
+ * naming the file, its mode and the line that named it; a missing one names its path.
+ */
 static void
 test_secret_mode(void **state)
 {
-	char *secret, *body, *c;
+	static const mode_t open_modes[] = { 0640, 0644, 0604, 0620, 0660, 0610, 0602, 0601 };
+	static const mode_t fine_modes[] = { 0600, 0400, 0700 };
+	char *body, *c, *want, *secret;
+	struct config *cfg;
+	size_t i;
 
 	(void)state;
-	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0644);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
-	c = load_fail(body);
-	assert_error(c, 3, "readable or writable by others");
-	free(c), free(body);
+	for (i = 0; i < sizeof open_modes / sizeof open_modes[0]; i++) {
+		assert_null(load_secret_mode(open_modes[i], &c));
+		xasprintf(&want, "%s/mode-secret: mode %04o is too open: password_file wants 0600 or stricter", tmpdir,
+		    (unsigned)open_modes[i]);
+		assert_error(c, 6, want);
+		free(want), free(c);
+	}
+	for (i = 0; i < sizeof fine_modes / sizeof fine_modes[0]; i++) {
+		if ((cfg = load_secret_mode(fine_modes[i], &c)) == NULL)
+			fail_msg("mode %04o refused: %s", (unsigned)fine_modes[i], c);
+		assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
+		config_free(cfg);
+	}
 	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s/none\n", tmpdir);
 	c = load_fail(body);
-	assert_error(c, 3, "No such file");
+	assert_error(c, 6, "No such file");
 	free(c), free(body);
-	/* A systemd credential is read from $CREDENTIALS_DIRECTORY. */
+	/* A systemd credential is read from $CREDENTIALS_DIRECTORY, whatever its mode. */
+	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0640);
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
 	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n");
 	char *path = write_ini("cred.ini", body, 1), *cause = NULL;
-	struct config *cfg = config_load(path, &cause);
-	assert_non_null(cfg);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
 	assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
 	config_free(cfg);
 	unsetenv("CREDENTIALS_DIRECTORY");
