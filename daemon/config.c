@@ -261,7 +261,11 @@ struct config_parse {
 	const char *section_kind;
 	bool seen[NKEYS];	   /* lists: first occurrence in this section replaces the default */
 	int section_line;
+	int plain_line[8];	   /* where each of config_plain_sections began; 0 = not yet */
 };
+/* Every plain section has its slot in plain_line. */
+_Static_assert(sizeof config_plain_sections / sizeof config_plain_sections[0] <=
+	sizeof ((struct config_parse *)0)->plain_line / sizeof(int), "config_parse.plain_line");
 
 static void config_error(struct config_parse *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -815,11 +819,17 @@ config_section_line(struct config_parse *p, char *line)
 	q1 = strchr(inner, '"');
 	if (q1 == NULL) {
 		for (i = 0; config_plain_sections[i] != NULL; i++) {
-			if (strcmp(inner, config_plain_sections[i]) == 0) {
-				p->section_kind = config_plain_sections[i];
-				p->section_ok = 1;
+			if (strcmp(inner, config_plain_sections[i]) != 0)
+				continue;
+			/* Two [actions] would each look complete: refuse the second, as a repeated [role "X"] is. */
+			if (p->plain_line[i] != 0) {
+				config_error(p, p->line, "[%s] repeats the section begun at line %d", inner, p->plain_line[i]);
 				return;
 			}
+			p->plain_line[i] = p->line;
+			p->section_kind = config_plain_sections[i];
+			p->section_ok = 1;
+			return;
 		}
 		for (i = 0; config_named_sections[i] != NULL; i++) {
 			if (strcmp(inner, config_named_sections[i]) == 0) {

@@ -447,6 +447,40 @@ test_empty_database(void **state)
 	free(c);
 }
 
+/* A single section given twice is refused with both lines, as a repeated [role "X"] is; named ones differ by name. */
+static void
+test_repeated_section(void **state)
+{
+	static const char *const plain[] = { "outbox", "actions", "disputes", "reviews", "asye", "caseloads" };
+	char *body, *c, *want, *path, *cause = NULL;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	c = load_fail("[outbox]\nbatch = 5\n[daemon]\ntick = 2min\n");
+	assert_error(c, 5, "[daemon] repeats the section begun at line 1");
+	free(c);
+	for (i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		xasprintf(&body, "[%s]\n[role \"dcs\"]\nemail = dcs@council.example\n[%s]\n", plain[i], plain[i]);
+		c = load_fail(body);
+		xasprintf(&want, "[%s] repeats the section begun at line 3", plain[i]);
+		assert_error(c, 6, want);
+		free(want), free(c), free(body);
+	}
+	/* The README's example: the error carries the file, the repeat's line and the first's. */
+	c = load_fail("[actions]\namber_within = 15wd\n[outbox]\nbatch = 5\n[actions]\nstale_after = 6w\n");
+	assert_error(c, 7, "[actions] repeats the section begun at line 3");
+	free(c);
+	/* Different names are different sections. */
+	path = write_ini("two-roles.ini", "[role \"a\"]\nemail = a@council.example\n[role \"b\"]\nreports_to = a\n", 1);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->nroles, 2);
+	config_free(cfg);
+	free(path);
+}
+
 /* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
 static void
 test_proxy_login(void **state)
@@ -627,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_proxy_login),
 		cmocka_unit_test(test_empty_values),
 		cmocka_unit_test(test_empty_database),
+		cmocka_unit_test(test_repeated_section),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
