@@ -251,7 +251,9 @@ static const char *const config_digest_sections[] = { "actions", "disputes", "re
 struct config_parse {
 	struct config *cfg;
 	const char *file;
-	FILE *fp;
+	const char *text; /* the whole file, read by one reader whether it came from disk or memory */
+	size_t len, off;
+	int flags;	  /* CONFIG_NO_FILES ... */
 	int line;
 	char *errors;
 	int nerrors;
@@ -860,16 +862,38 @@ config_section_line(struct config_parse *p, char *line)
 	config_error(p, p->line, "unknown section [%s \"%s\"]", inner, q1 + 1);
 }
 
-/* inih reader: fgets that counts lines and sees section headers first. */
+/*
+ * inih reader: the next line of the text, counted, with section headers seen first. A line too long
+ * for inih's buffer, or holding a NUL byte, is reported here and handed on blank: cut in pieces,
+ * inih would take its tail for a line of its own, and a NUL would silently shorten a value.
+ */
 static char *
 config_reader(char *buf, int size, void *stream)
 {
 	struct config_parse *p = stream;
+	const char *start = p->text + p->off, *nl;
+	size_t n, keep;
 	char *s, *line;
 
-	if (fgets(buf, size, p->fp) == NULL)
+	if (p->off >= p->len || size < 2)
 		return NULL;
+	nl = memchr(start, '\n', p->len - p->off);
+	n = nl != NULL ? (size_t)(nl - start) + 1 : p->len - p->off;
+	p->off += n;
 	p->line++;
+	keep = n > 0 && start[n - 1] == '\n' ? n - 1 : n;
+	if (keep > 0 && start[keep - 1] == '\r')
+		keep--;
+	if (memchr(start, '\0', n) != NULL) {
+		config_error(p, p->line, "a NUL byte in the line");
+		keep = 0;
+	} else if (keep > (size_t)size - 2) {
+		config_error(p, p->line, "line longer than %d characters", size - 2);
+		keep = 0;
+	}
+	memcpy(buf, start, keep);
+	buf[keep] = '\n';
+	buf[keep + 1] = '\0';
 	line = xstrdup(buf);
 	s = config_trim(line);
 	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -919,6 +943,8 @@ config_read_secret(struct config_parse *p, int line, const char *what, const cha
 	long size;
 	int is_cred = 0;
 
+	if (p->flags & CONFIG_NO_FILES)
+		return NULL; /* asked not to: the fuzzer names any path, /dev/tty and FIFOs among them */
 	if (strncmp(path, "credential:", 11) == 0) {
 		if ((cred = getenv("CREDENTIALS_DIRECTORY")) == NULL) {
 			config_error(p, line, "%s: %s: $CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)",
@@ -1099,7 +1125,7 @@ config_validate(struct config_parse *p)
 	if (cfg->retry_first > cfg->retry_max)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
-	if (cfg->bank_holidays != NULL && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
+	if (cfg->bank_holidays != NULL && !(p->flags & CONFIG_NO_FILES) && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
 		xappendf(&p->errors, "%s%s", p->errors != NULL ? "\n" : "", cause);
 		p->nerrors++;
 		free(cause);
@@ -1120,28 +1146,51 @@ config_add_builtin_transport(struct config_parse *p)
 	t->line = 0;
 }
 
-/* Load, parse and validate; see config.h. */
-struct config *
-config_load(const char *path, char **cause)
+/* Has an error already been recorded for this line? */
+static bool
+config_line_reported(const struct config_parse *p, int line)
+{
+	char *want;
+	bool found;
+
+	if (p->errors == NULL)
+		return false;
+	xasprintf(&want, "%s:%d: ", p->file, line);
+	found = strncmp(p->errors, want, strlen(want)) == 0;
+	free(want);
+	xasprintf(&want, "\n%s:%d: ", p->file, line);
+	found = found || strstr(p->errors, want) != NULL;
+	free(want);
+	return found;
+}
+
+/*
+ * The one way a config is built: defaults, then the text (when there is one) through inih, then
+ * validation. path is what cfg->path keeps (NULL for the defaults or a buffer); name is what
+ * errors say.
+ */
+static struct config *
+config_build(const char *path, const char *name, const char *text, size_t len, int flags, char **cause)
 {
 	struct config_parse p;
 	struct config *cfg = xcalloc(1, sizeof *cfg);
+	int rc;
 
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
-	p.file = path != NULL ? path : "(defaults)";
+	p.file = name;
+	p.flags = flags;
 	cfg->path = path != NULL ? xstrdup(path) : NULL;
 	config_apply_defaults(&p, S_GLOBAL, NULL, cfg);
 
-	if (path != NULL) {
-		if ((p.fp = fopen(path, "r")) == NULL) {
-			xasprintf(cause, "%s: %s", path, strerror(errno));
-			config_free(cfg);
-			return NULL;
-		}
-		if (ini_parse_stream(config_reader, &p, config_handler, &p) != 0 && p.nerrors == 0)
-			config_error(&p, p.line, "syntax error (want key = value or [section])");
-		fclose(p.fp);
+	if (text != NULL) {
+		p.text = text;
+		p.len = len;
+		/* inih stops at nothing: rc is the first line it could not read; ours came first. */
+		if ((rc = ini_parse_stream(config_reader, &p, config_handler, &p)) > 0 && !config_line_reported(&p, rc))
+			config_error(&p, rc, "syntax error (want key = value or [section])");
+		else if (rc < 0)
+			config_error(&p, 0, "cannot parse (out of memory)");
 	}
 	config_add_builtin_transport(&p);
 	p.line = 0;
@@ -1152,6 +1201,58 @@ config_load(const char *path, char **cause)
 		return NULL;
 	}
 	return cfg;
+}
+
+/* Load, parse and validate a file (NULL: the defaults); see config.h. */
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config *cfg;
+	struct stat st;
+	char *text;
+	size_t len = 0, got;
+	FILE *f;
+
+	if (path == NULL)
+		return config_build(NULL, "(defaults)", NULL, 0, 0, cause);
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		xasprintf(cause, "%s: larger than %d KiB", path, CONFIG_FILE_MAX / 1024);
+		fclose(f);
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size && (got = fread(text + len, 1, (size_t)st.st_size - len, f)) > 0)
+		len += got;
+	if (ferror(f)) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	cfg = config_build(path, path, text, len, 0, cause);
+	free(text);
+	return cfg;
+}
+
+/* Parse and validate a config held in memory; see config.h. */
+struct config *
+config_load_buffer(const char *name, const char *text, size_t len, int flags, char **cause)
+{
+	if (len > CONFIG_FILE_MAX) {
+		xasprintf(cause, "%s: larger than %d KiB", name, CONFIG_FILE_MAX / 1024);
+		return NULL;
+	}
+	return config_build(NULL, name, text, len, flags, cause);
 }
 
 /* Free a transport section. */

@@ -481,6 +481,68 @@ test_repeated_section(void **state)
 	free(path);
 }
 
+/*
+ * The reader hands inih whole lines: one too long for inih's buffer, or holding a NUL byte, is an
+ * error at its own line, and the lines after it keep their numbers.
+ */
+static void
+test_long_and_nul_lines(void **state)
+{
+	char *body, *c, *cause = NULL, title[401];
+	static const char nul[] = "[daemon]\ntick = 60s\0junk\n[outbox]\nbatch = none\n";
+	struct config *cfg;
+
+	(void)state;
+	memset(title, 'T', 400);
+	title[400] = '\0';
+	xasprintf(&body, "[role \"r\"]\ntitle = %s\nemail = not-an-address\n", title);
+	c = load_fail(body);
+	assert_error(c, 4, "line longer than");
+	assert_error(c, 5, "email: \"not-an-address\" is not an email address");
+	assert_null(strstr(c, "bad.ini:6:"));
+	free(c), free(body);
+	/* Loaded from memory, as the fuzzer does: the same reader, the same errors. */
+	cfg = config_load_buffer("bad.ini", nul, sizeof nul - 1, 0, &cause);
+	assert_null(cfg);
+	assert_error(cause, 2, "a NUL byte in the line");
+	assert_error(cause, 4, "batch: \"none\" is not a whole number");
+	free(cause);
+}
+
+/* config_load_buffer: errors name the buffer; CONFIG_NO_FILES opens none of the files the text names. */
+static void
+test_load_buffer(void **state)
+{
+	static const char text[] = "[daemon]\nbank_holidays = /nonexistent/bh.txt\ntick = 2min\n"
+				   "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n"
+				   "password_file = /nonexistent/secret\nusername = u\n";
+	struct config *cfg;
+	char *cause = NULL;
+
+	(void)state;
+	cfg = config_load_buffer("mem.ini", text, sizeof text - 1, CONFIG_NO_FILES, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->tick, 120);
+	assert_null(cfg->path);
+	assert_null(cfg->calendar);
+	assert_null(config_transport(cfg, "mail")->t.password);
+	config_free(cfg);
+	/* Without the flag the files are read, and missing ones are errors with their lines. */
+	assert_null(config_load_buffer("mem.ini", text, sizeof text - 1, 0, &cause));
+	if (strstr(cause, "mem.ini:8: password_file: /nonexistent/secret") == NULL ||
+	    strstr(cause, "/nonexistent/bh.txt") == NULL)
+		fail_msg("%s", cause);
+	free(cause);
+	/* Not NUL-terminated: only len bytes are read. */
+	cause = NULL;
+	cfg = config_load_buffer("mem.ini", "[outbox]\nbatch = 5x", 18, CONFIG_NO_FILES, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->outbox_batch, 5);
+	config_free(cfg);
+}
+
 /* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
 static void
 test_proxy_login(void **state)
@@ -662,6 +724,8 @@ main(void)
 		cmocka_unit_test(test_empty_values),
 		cmocka_unit_test(test_empty_database),
 		cmocka_unit_test(test_repeated_section),
+		cmocka_unit_test(test_long_and_nul_lines),
+		cmocka_unit_test(test_load_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
