@@ -241,6 +241,8 @@ static const struct config_key config_keys[] = {
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
+/* Errors listed in full; a file with more is not the rules file, and the rest are counted. */
+#define CONFIG_ERRORS_MAX 50
 
 static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
@@ -256,7 +258,8 @@ struct config_parse {
 	int flags;	  /* CONFIG_NO_FILES ... */
 	int line;
 	char *errors;
-	int nerrors;
+	size_t errors_len, errors_size;
+	int nerrors; /* all of them, including those past CONFIG_ERRORS_MAX that are not in errors */
 	int section_ok;		   /* the current section header was valid */
 	enum key_scope scope;
 	void *element;		   /* the named section's struct */
@@ -272,21 +275,40 @@ _Static_assert(sizeof config_plain_sections / sizeof config_plain_sections[0] <=
 static void config_error(struct config_parse *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Record one "FILE:LINE: what" error. */
+/* Add one line to the error text; the buffer doubles, so a long list costs no more than its length. */
+static void
+config_append_error(struct config_parse *p, const char *text)
+{
+	size_t n = strlen(text), need = p->errors_len + n + 2;
+
+	if (need > p->errors_size) {
+		p->errors_size = need > 2 * p->errors_size ? need : 2 * p->errors_size;
+		p->errors = xreallocarray(p->errors, p->errors_size, 1);
+	}
+	if (p->errors_len > 0)
+		p->errors[p->errors_len++] = '\n';
+	memcpy(p->errors + p->errors_len, text, n + 1);
+	p->errors_len += n;
+}
+
+/* Record one "FILE:LINE: what" error; past CONFIG_ERRORS_MAX they are only counted. */
 static void
 config_error(struct config_parse *p, int line, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
+	char *msg, *text;
 
+	if (p->nerrors++ >= CONFIG_ERRORS_MAX)
+		return;
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		xappendf(&p->errors, "%s%s:%d: %s", p->errors != NULL ? "\n" : "", p->file, line, msg);
+		xasprintf(&text, "%s:%d: %s", p->file, line, msg);
 	else
-		xappendf(&p->errors, "%s%s: %s", p->errors != NULL ? "\n" : "", p->file, msg);
-	p->nerrors++;
+		xasprintf(&text, "%s: %s", p->file, msg);
+	config_append_error(p, text);
+	free(text);
 	free(msg);
 }
 
@@ -1069,6 +1091,12 @@ config_validate(struct config_parse *p)
 			    t->t.name);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: webhook needs format = json or teams", t->t.name);
+		/* What the start would refuse (transport_new runs the same checks), refused here first. */
+		if (strcmp(t->t.type, "file") != 0 && t->t.url != NULL && transport_check(&t->t, &cause) != 0) {
+			config_error(p, t->line, "[transport \"%s\"]: %s", t->t.name, cause);
+			free(cause);
+			cause = NULL;
+		}
 	}
 	for (i = 0; i < cfg->nroles; i++) {
 		struct config_role *r = &cfg->roles[i];
@@ -1126,8 +1154,8 @@ config_validate(struct config_parse *p)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
 	if (cfg->bank_holidays != NULL && !(p->flags & CONFIG_NO_FILES) && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
-		xappendf(&p->errors, "%s%s", p->errors != NULL ? "\n" : "", cause);
-		p->nerrors++;
+		if (p->nerrors++ < CONFIG_ERRORS_MAX)
+			config_append_error(p, cause);
 		free(cause);
 	}
 }
@@ -1195,6 +1223,12 @@ config_build(const char *path, const char *name, const char *text, size_t len, i
 	config_add_builtin_transport(&p);
 	p.line = 0;
 	config_validate(&p);
+	if (p.nerrors > CONFIG_ERRORS_MAX) {
+		char *more;
+		xasprintf(&more, "%s: and %d more errors", p.file, p.nerrors - CONFIG_ERRORS_MAX);
+		config_append_error(&p, more);
+		free(more);
+	}
 	if (p.nerrors > 0) {
 		*cause = p.errors;
 		config_free(cfg);

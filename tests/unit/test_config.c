@@ -151,11 +151,12 @@ test_defaults(void **state)
 static void
 test_every_key(void **state)
 {
-	char *secret, *login, *path, *cause = NULL;
+	char *secret, *login, *hook_url, *path, *cause = NULL;
 	struct config *cfg;
 
 	(void)state;
 	secret = write_temp_file(tmpdir, "secret", "s3cret\n", 0600);
+	hook_url = write_temp_file(tmpdir, "hook-url", "https://council.webhook.office.example/workflows/1\n", 0600);
 	login = write_temp_file(tmpdir, "proxy-login", "COUNCIL\\svc-dw:pr0xy\n", 0600);
 	char *body;
 	xasprintf(&body,
@@ -180,7 +181,9 @@ test_every_key(void **state)
 	    "[caseloads]\nalert_above = 24\nasye_cap = 16\ntarget = 19\n"
 	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\nfrom = A <a@b.example>\n"
 	    "username = u\npassword_file = %s\nca_file = /etc/ssl/certs/ca-certificates.crt\nverify = no\n"
-	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\nproxy = none\n"
+	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\nproxy = none\n"
+	    "[transport \"m365\"]\ntype = smtp\nurl = smtps://smtp.office365.example:465\nusername = svc@b.example\n"
+	    "token_file = %s\n"
 	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl_file = %s\nsecret_file = %s\n"
 	    "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n"
 	    "[transport \"spool\"]\ntype = file\nspool = /tmp/spool\nformat = json\n"
@@ -190,7 +193,7 @@ test_every_key(void **state)
 	    "[team \"Permanence\"]\nhead_of_service = hos\nassistant_director = dcs\n"
 	    "[digest \"board\"]\nto = role:dcs, chair@council.example\nwhen = first working day 07:30\n"
 	    "sections = actions, disputes\ntransport = mail\n",
-	    secret, secret, secret, secret, login);
+	    secret, secret, hook_url, secret, login);
 	path = write_ini("every.ini", body, 1);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -239,11 +242,11 @@ test_every_key(void **state)
 	assert_int_equal(cfg->caseload_alert_above, 24);
 	assert_int_equal(cfg->caseload_asye_cap, 16);
 	assert_int_equal(cfg->caseload_target, 19);
-	assert_int_equal(cfg->ntransports, 3);
+	assert_int_equal(cfg->ntransports, 4);
 	const struct config_transport *m = config_transport(cfg, "mail");
 	assert_non_null(m);
 	assert_string_equal(m->t.password, "s3cret");
-	assert_string_equal(m->t.oauth_token, "s3cret");
+	assert_string_equal(config_transport(cfg, "m365")->t.oauth_token, "s3cret");
 	assert_string_equal(m->t.tls, "none");
 	assert_int_equal(m->t.verify, 0);
 	assert_int_equal(m->t.concurrency, 8);
@@ -254,7 +257,7 @@ test_every_key(void **state)
 	const struct config_transport *h = config_transport(cfg, "hook");
 	assert_string_equal(h->t.format, "teams");
 	assert_string_equal(h->t.secret, "s3cret");
-	assert_string_equal(h->t.url, "s3cret");
+	assert_string_equal(h->t.url, "https://council.webhook.office.example/workflows/1");
 	assert_string_equal(h->t.proxy, "http://proxy.council.example:8080");
 	assert_string_equal(h->t.proxy_login, "COUNCIL\\svc-dw:pr0xy");
 	assert_string_equal(m->t.proxy, "none");
@@ -274,7 +277,7 @@ test_every_key(void **state)
 	assert_int_equal(d->nsections, 2);
 	assert_string_equal(d->transport, "mail");
 	config_free(cfg);
-	free(body), free(path), free(secret), free(login);
+	free(body), free(path), free(secret), free(login), free(hook_url);
 }
 
 /* Each kind of error names its file and line. */
@@ -543,6 +546,91 @@ test_load_buffer(void **state)
 	config_free(cfg);
 }
 
+/*
+ * Transport settings the start would refuse are refused by config loading, with the section's line:
+ * the same checks transport_new runs (transport_check), so check-config and the start agree.
+ */
+static void
+test_transport_checks(void **state)
+{
+	static const struct {
+		const char *section; /* after [transport "t"] at line 3 */
+		const char *error;   /* NULL: accepted */
+	} cases[] = {
+		{ "type = webhook\nformat = json\nurl = http://hooks.council.example/dw\n",
+		    "url must be https:// (http:// only to loopback)" },
+		{ "type = webhook\nformat = json\nurl = http://127.0.0.1:8080/\n", NULL },
+		{ "type = webhook\nformat = json\nurl = http://[::1]:8080/\n", NULL },
+		{ "type = webhook\nformat = teams\nurl = http://localhost/hook\n", NULL },
+		{ "type = webhook\nformat = json\nurl = https://hooks.council.example/dw\n", NULL },
+		{ "type = webhook\nformat = json\nurl = gopher://hooks.council.example/\n", "[transport \"t\"]: url " },
+		{ "type = webhook\nformat = json\nurl = file:///etc/passwd\n", "[transport \"t\"]: url " },
+		{ "type = webhook\nformat = json\nurl = https://[::1\n", "url does not parse" },
+		{ "type = webhook\nformat = json\nurl = hooks.council.example/dw\n", "url must be https://" },
+		{ "type = smtp\nurl = smtp://relay.council.example:25\ntls = none\n",
+		    "tls = none is allowed only to a relay on loopback" },
+		{ "type = smtp\nurl = smtp://127.0.0.1:25\ntls = none\n", NULL },
+		{ "type = smtp\nurl = smtp://relay.council.example:587\n", NULL },
+		{ "type = smtp\nurl = smtps://smtp.council.example:465\n", NULL },
+		{ "type = smtp\nurl = file:///var/mail/dw\n", "url scheme \"file\" is not smtp or smtps" },
+		{ "type = smtp\nurl = https://smtp.council.example/\n", "url scheme \"https\" is not smtp or smtps" },
+		{ "type = smtp\nurl = smtp://[::1\n", "url does not parse" },
+		{ "type = smtp\nurl = smtps://127.0.0.1:465\ntls = none\n", "tls = none contradicts smtps://" },
+	};
+	char *body, *c, *want, *path, *cause, *url;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		xasprintf(&body, "[transport \"t\"]\n%s", cases[i].section);
+		if (cases[i].error != NULL) {
+			c = load_fail(body);
+			xasprintf(&want, "[transport \"t\"]: %s", cases[i].error);
+			if (strstr(cases[i].error, "[transport") == cases[i].error)
+				free(want), want = xstrdup(cases[i].error);
+			assert_error(c, 3, want);
+			free(want), free(c);
+		} else {
+			path = write_ini("good.ini", body, 1);
+			cause = NULL;
+			if ((cfg = config_load(path, &cause)) == NULL)
+				fail_msg("case %zu refused: %s", i, cause);
+			config_free(cfg);
+			free(path);
+		}
+		free(body);
+	}
+	/* The address from url_file (a Teams workflow URL) is checked once read. */
+	url = write_temp_file(tmpdir, "plain-url", "http://prod-12.uksouth.logic.azure.example/workflows/1\n", 0600);
+	xasprintf(&body, "[transport \"teams\"]\ntype = webhook\nformat = teams\nurl_file = %s\n", url);
+	c = load_fail(body);
+	assert_error(c, 3, "[transport \"teams\"]: url must be https:// (http:// only to loopback)");
+	free(c), free(body), free(url);
+}
+
+/* A file of nothing but errors lists the first CONFIG_ERRORS_MAX (50) with their lines and counts the rest. */
+static void
+test_error_cap(void **state)
+{
+	char *body = NULL, *c, *want;
+	int i, lines = 0;
+
+	(void)state;
+	for (i = 0; i < 60; i++)
+		xappendf(&body, "bogus%d = 1\n", i);
+	c = load_fail(body);
+	assert_error(c, 3, "unknown key \"bogus0\"");
+	assert_error(c, 52, "unknown key \"bogus49\"");
+	assert_null(strstr(c, "bogus50"));
+	xasprintf(&want, "%s/bad.ini: and 10 more errors", tmpdir);
+	assert_non_null(strstr(c, want));
+	for (i = 0; c[i] != '\0'; i++)
+		lines += c[i] == '\n';
+	assert_int_equal(lines, 50);
+	free(want), free(c), free(body);
+}
+
 /* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
 static void
 test_proxy_login(void **state)
@@ -572,7 +660,8 @@ load_secret_mode(mode_t mode, char **cause)
 	struct config *cfg;
 
 	secret = write_temp_file(tmpdir, "mode-secret", "hunter2\n", mode);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\nusername = u\n",
+	    secret);
 	path = write_ini("bad.ini", body, 1);
 	*cause = NULL;
 	cfg = config_load(path, cause);
@@ -614,7 +703,8 @@ test_secret_mode(void **state)
 	/* A systemd credential is read from $CREDENTIALS_DIRECTORY, whatever its mode. */
 	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0640);
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n");
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n"
+			 "username = u\n");
 	char *path = write_ini("cred.ini", body, 1), *cause = NULL;
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -726,6 +816,8 @@ main(void)
 		cmocka_unit_test(test_repeated_section),
 		cmocka_unit_test(test_long_and_nul_lines),
 		cmocka_unit_test(test_load_buffer),
+		cmocka_unit_test(test_transport_checks),
+		cmocka_unit_test(test_error_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
