@@ -130,6 +130,7 @@ demo:
 	scripts/demo
 
 fuzz:
+	scripts/install-deps fuzz
 	@for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
 		echo "clang -fsanitize=fuzzer,address $$f -> $(BUILD)/libfuzzer/$$n"; \

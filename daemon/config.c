@@ -64,16 +64,19 @@ struct config_key {
 	enum key_scope scope;
 	size_t offset;
 	size_t count_offset; /* lists: where the count lives; 0 when not a list */
+	size_t line_offset;  /* where the line that set it is kept (an int); 0 when not kept */
 };
 
-#define G(f) S_GLOBAL, offsetof(struct config, f), 0
-#define GL(f, c) S_GLOBAL, offsetof(struct config, f), offsetof(struct config, c)
-#define TR(f) S_TRANSPORT, offsetof(struct config_transport, f), 0
-#define RO(f) S_ROLE, offsetof(struct config_role, f), 0
-#define RL(f, c) S_ROLE, offsetof(struct config_role, f), offsetof(struct config_role, c)
-#define TE(f) S_TEAM, offsetof(struct config_team, f), 0
-#define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0
-#define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c)
+#define G(f) S_GLOBAL, offsetof(struct config, f), 0, 0
+#define GL(f, c) S_GLOBAL, offsetof(struct config, f), offsetof(struct config, c), 0
+#define TR(f) S_TRANSPORT, offsetof(struct config_transport, f), 0, 0
+/* A transport's secret file: its line is kept, so an error about the file names where it was set. */
+#define TRS(f) S_TRANSPORT, offsetof(struct config_transport, f), 0, offsetof(struct config_transport, f##_line)
+#define RO(f) S_ROLE, offsetof(struct config_role, f), 0, 0
+#define RL(f, c) S_ROLE, offsetof(struct config_role, f), offsetof(struct config_role, c), 0
+#define TE(f) S_TEAM, offsetof(struct config_team, f), 0, 0
+#define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0, 0
+#define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c), 0
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -187,14 +190,14 @@ static const struct config_key config_keys[] = {
 	{ "transport", "from", T_STRING, "Children's Services Timescales <driftwatch@localhost>", 0, 0, NULL, true,
 	    "smtp and file: the From header", TR(t.from) },
 	{ "transport", "password_file", T_PATH, "", 0, 0, NULL, true,
-	    "smtp: file holding the AUTH password (not readable by others), or credential:NAME", TR(password_file) },
+	    "smtp: file holding the AUTH password (mode 0600 or stricter), or credential:NAME", TRS(password_file) },
 	{ "transport", "proxy", T_PROXY, "", 0, 0, NULL, true,
 	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)", TR(t.proxy) },
 	{ "transport", "proxy_login_file", T_PATH, "", 0, 0, NULL, true,
-	    "file holding the proxy's user:password (not readable by others), or credential:NAME",
-	    TR(proxy_login_file) },
+	    "file holding the proxy's user:password (mode 0600 or stricter), or credential:NAME",
+	    TRS(proxy_login_file) },
 	{ "transport", "secret_file", T_PATH, "", 0, 0, NULL, true,
-	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TR(secret_file) },
+	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TRS(secret_file) },
 	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
 	    "file: folder the notices are written to; empty = spool/ beside the database", TR(t.spool) },
 	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true,
@@ -202,13 +205,13 @@ static const struct config_key config_keys[] = {
 	{ "transport", "tls", T_ENUM, "required", 0, 0, "required|opportunistic|none", true,
 	    "smtp: STARTTLS required, opportunistic, or none (loopback only)", TR(t.tls) },
 	{ "transport", "token_file", T_PATH, "", 0, 0, NULL, true,
-	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TR(token_file) },
+	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TRS(token_file) },
 	{ "transport", "type", T_ENUM, NULL, 0, 0, "smtp|webhook|file", true,
 	    "smtp, webhook or file (required)", TR(t.type) },
 	{ "transport", "url", T_STRING, "", 0, 0, NULL, true,
 	    "smtp://host:587, smtps://host:465, or the webhook's https:// address", TR(t.url) },
 	{ "transport", "url_file", T_PATH, "", 0, 0, NULL, true,
-	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TR(url_file) },
+	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TRS(url_file) },
 	{ "transport", "username", T_STRING, "", 0, 0, NULL, true,
 	    "smtp: AUTH user", TR(t.username) },
 	{ "transport", "verify", T_BOOL, "yes", 0, 0, NULL, true,
@@ -242,6 +245,8 @@ static const struct config_key config_keys[] = {
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
+/* Errors listed in full; a file with more is not the rules file, and the rest are counted. */
+#define CONFIG_ERRORS_MAX 50
 
 static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
@@ -252,36 +257,62 @@ static const char *const config_digest_sections[] = { "actions", "disputes", "re
 struct config_parse {
 	struct config *cfg;
 	const char *file;
-	FILE *fp;
+	const char *text; /* the whole file, read by one reader whether it came from disk or memory */
+	size_t len, off;
+	int flags;	  /* CONFIG_NO_FILES ... */
 	int line;
 	char *errors;
-	int nerrors;
+	size_t errors_len, errors_size;
+	int nerrors; /* all of them, including those past CONFIG_ERRORS_MAX that are not in errors */
 	int section_ok;		   /* the current section header was valid */
 	enum key_scope scope;
 	void *element;		   /* the named section's struct */
 	const char *section_kind;
 	bool seen[NKEYS];	   /* lists: first occurrence in this section replaces the default */
 	int section_line;
+	int plain_line[8];	   /* where each of config_plain_sections began; 0 = not yet */
 };
+/* Every plain section has its slot in plain_line. */
+_Static_assert(sizeof config_plain_sections / sizeof config_plain_sections[0] <=
+	sizeof ((struct config_parse *)0)->plain_line / sizeof(int), "config_parse.plain_line");
 
 static void config_error(struct config_parse *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Record one "FILE:LINE: what" error. */
+/* Add one line to the error text; the buffer doubles, so a long list costs no more than its length. */
+static void
+config_append_error(struct config_parse *p, const char *text)
+{
+	size_t n = strlen(text), need = p->errors_len + n + 2;
+
+	if (need > p->errors_size) {
+		p->errors_size = need > 2 * p->errors_size ? need : 2 * p->errors_size;
+		p->errors = xreallocarray(p->errors, p->errors_size, 1);
+	}
+	if (p->errors_len > 0)
+		p->errors[p->errors_len++] = '\n';
+	memcpy(p->errors + p->errors_len, text, n + 1);
+	p->errors_len += n;
+}
+
+/* Record one "FILE:LINE: what" error; past CONFIG_ERRORS_MAX they are only counted. */
 static void
 config_error(struct config_parse *p, int line, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
+	char *msg, *text;
 
+	if (p->nerrors++ >= CONFIG_ERRORS_MAX)
+		return;
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		xappendf(&p->errors, "%s%s:%d: %s", p->errors != NULL ? "\n" : "", p->file, line, msg);
+		xasprintf(&text, "%s:%d: %s", p->file, line, msg);
 	else
-		xappendf(&p->errors, "%s%s: %s", p->errors != NULL ? "\n" : "", p->file, msg);
-	p->nerrors++;
+		xasprintf(&text, "%s: %s", p->file, msg);
+	config_append_error(p, text);
+	free(text);
 	free(msg);
 }
 
@@ -438,6 +469,14 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 	long long n;
 	int i, nitems, rc = -1;
 
+	/*
+	 * "key =" means the default only where the default is empty (none, or "work it out"); any
+	 * other key needs a value, so nothing downstream ever meets a NULL it did not plan for.
+	 */
+	if (*value == '\0' && (k->def == NULL || *k->def != '\0')) {
+		config_error(p, p->line, "%s: must not be empty", k->name);
+		goto out;
+	}
 	switch (k->type) {
 	case T_STRING:
 	case T_PATH:
@@ -808,11 +847,17 @@ config_section_line(struct config_parse *p, char *line)
 	q1 = strchr(inner, '"');
 	if (q1 == NULL) {
 		for (i = 0; config_plain_sections[i] != NULL; i++) {
-			if (strcmp(inner, config_plain_sections[i]) == 0) {
-				p->section_kind = config_plain_sections[i];
-				p->section_ok = 1;
+			if (strcmp(inner, config_plain_sections[i]) != 0)
+				continue;
+			/* Two [actions] would each look complete: refuse the second, as a repeated [role "X"] is. */
+			if (p->plain_line[i] != 0) {
+				config_error(p, p->line, "[%s] repeats the section begun at line %d", inner, p->plain_line[i]);
 				return;
 			}
+			p->plain_line[i] = p->line;
+			p->section_kind = config_plain_sections[i];
+			p->section_ok = 1;
+			return;
 		}
 		for (i = 0; config_named_sections[i] != NULL; i++) {
 			if (strcmp(inner, config_named_sections[i]) == 0) {
@@ -843,16 +888,38 @@ config_section_line(struct config_parse *p, char *line)
 	config_error(p, p->line, "unknown section [%s \"%s\"]", inner, q1 + 1);
 }
 
-/* inih reader: fgets that counts lines and sees section headers first. */
+/*
+ * inih reader: the next line of the text, counted, with section headers seen first. A line too long
+ * for inih's buffer, or holding a NUL byte, is reported here and handed on blank: cut in pieces,
+ * inih would take its tail for a line of its own, and a NUL would silently shorten a value.
+ */
 static char *
 config_reader(char *buf, int size, void *stream)
 {
 	struct config_parse *p = stream;
+	const char *start = p->text + p->off, *nl;
+	size_t n, keep;
 	char *s, *line;
 
-	if (fgets(buf, size, p->fp) == NULL)
+	if (p->off >= p->len || size < 2)
 		return NULL;
+	nl = memchr(start, '\n', p->len - p->off);
+	n = nl != NULL ? (size_t)(nl - start) + 1 : p->len - p->off;
+	p->off += n;
 	p->line++;
+	keep = n > 0 && start[n - 1] == '\n' ? n - 1 : n;
+	if (keep > 0 && start[keep - 1] == '\r')
+		keep--;
+	if (memchr(start, '\0', n) != NULL) {
+		config_error(p, p->line, "a NUL byte in the line");
+		keep = 0;
+	} else if (keep > (size_t)size - 2) {
+		config_error(p, p->line, "line longer than %d characters", size - 2);
+		keep = 0;
+	}
+	memcpy(buf, start, keep);
+	buf[keep] = '\n';
+	buf[keep + 1] = '\0';
 	line = xstrdup(buf);
 	s = config_trim(line);
 	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -885,7 +952,8 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		return 1;
 	}
 	base = p->scope == S_GLOBAL ? (void *)p->cfg : p->element;
-	config_set(p, k, base, value, !p->seen[index]);
+	if (config_set(p, k, base, value, !p->seen[index]) == 0 && k->line_offset != 0)
+		*(int *)(void *)((char *)base + k->line_offset) = p->line;
 	p->seen[index] = true;
 	return 1;
 }
@@ -901,6 +969,8 @@ config_read_secret(struct config_parse *p, int line, const char *what, const cha
 	long size;
 	int is_cred = 0;
 
+	if (p->flags & CONFIG_NO_FILES)
+		return NULL; /* asked not to: the fuzzer names any path, /dev/tty and FIFOs among them */
 	if (strncmp(path, "credential:", 11) == 0) {
 		if ((cred = getenv("CREDENTIALS_DIRECTORY")) == NULL) {
 			config_error(p, line, "%s: %s: $CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)",
@@ -919,9 +989,13 @@ config_read_secret(struct config_parse *p, int line, const char *what, const cha
 		config_error(p, line, "%s: %s: not a regular file", what, full);
 		goto out;
 	}
-	if (!is_cred && (st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
-		config_error(p, line, "%s: %s is readable or writable by others (mode %04o): chmod 600 it", what, full,
-		    (unsigned)(st.st_mode & 07777));
+	/*
+	 * 0600 or stricter: a group that can read the password can send as us. A systemd credential
+	 * is exempt: systemd made the copy, readable by the service alone whatever its mode says.
+	 */
+	if (!is_cred && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		config_error(p, line, "%s: mode %04o is too open: %s wants 0600 or stricter (chmod 600 it)", full,
+		    (unsigned)(st.st_mode & 07777), what);
 		goto out;
 	}
 	size = st.st_size;
@@ -990,16 +1064,17 @@ config_validate(struct config_parse *p)
 		}
 		if (t->url_file != NULL) {
 			free(t->t.url);
-			t->t.url = config_read_secret(p, t->line, "url_file", t->url_file);
+			t->t.url = config_read_secret(p, t->url_file_line, "url_file", t->url_file);
 		}
 		if (t->password_file != NULL)
-			t->t.password = config_read_secret(p, t->line, "password_file", t->password_file);
+			t->t.password = config_read_secret(p, t->password_file_line, "password_file", t->password_file);
 		if (t->token_file != NULL)
-			t->t.oauth_token = config_read_secret(p, t->line, "token_file", t->token_file);
+			t->t.oauth_token = config_read_secret(p, t->token_file_line, "token_file", t->token_file);
 		if (t->secret_file != NULL)
-			t->t.secret = config_read_secret(p, t->line, "secret_file", t->secret_file);
+			t->t.secret = config_read_secret(p, t->secret_file_line, "secret_file", t->secret_file);
 		if (t->proxy_login_file != NULL &&
-		    (t->t.proxy_login = config_read_secret(p, t->line, "proxy_login_file", t->proxy_login_file)) != NULL &&
+		    (t->t.proxy_login = config_read_secret(p, t->proxy_login_file_line, "proxy_login_file",
+			 t->proxy_login_file)) != NULL &&
 		    (strchr(t->t.proxy_login, ':') == NULL || strchr(t->t.proxy_login, '\n') != NULL))
 			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file: want user:password on one line",
 			    t->t.name);
@@ -1020,6 +1095,12 @@ config_validate(struct config_parse *p)
 			    t->t.name);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: webhook needs format = json or teams", t->t.name);
+		/* What the start would refuse (transport_new runs the same checks), refused here first. */
+		if (strcmp(t->t.type, "file") != 0 && t->t.url != NULL && transport_check(&t->t, &cause) != 0) {
+			config_error(p, t->line, "[transport \"%s\"]: %s", t->t.name, cause);
+			free(cause);
+			cause = NULL;
+		}
 	}
 	for (i = 0; i < cfg->nroles; i++) {
 		struct config_role *r = &cfg->roles[i];
@@ -1076,9 +1157,9 @@ config_validate(struct config_parse *p)
 	if (cfg->retry_first > cfg->retry_max)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
-	if (cfg->bank_holidays != NULL && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
-		xappendf(&p->errors, "%s%s", p->errors != NULL ? "\n" : "", cause);
-		p->nerrors++;
+	if (cfg->bank_holidays != NULL && !(p->flags & CONFIG_NO_FILES) && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
+		if (p->nerrors++ < CONFIG_ERRORS_MAX)
+			config_append_error(p, cause);
 		free(cause);
 	}
 }
@@ -1097,38 +1178,119 @@ config_add_builtin_transport(struct config_parse *p)
 	t->line = 0;
 }
 
-/* Load, parse and validate; see config.h. */
-struct config *
-config_load(const char *path, char **cause)
+/* Has an error already been recorded for this line? */
+static bool
+config_line_reported(const struct config_parse *p, int line)
+{
+	char *want;
+	bool found;
+
+	if (p->errors == NULL)
+		return false;
+	xasprintf(&want, "%s:%d: ", p->file, line);
+	found = strncmp(p->errors, want, strlen(want)) == 0;
+	free(want);
+	xasprintf(&want, "\n%s:%d: ", p->file, line);
+	found = found || strstr(p->errors, want) != NULL;
+	free(want);
+	return found;
+}
+
+/*
+ * The one way a config is built: defaults, then the text (when there is one) through inih, then
+ * validation. path is what cfg->path keeps (NULL for the defaults or a buffer); name is what
+ * errors say.
+ */
+static struct config *
+config_build(const char *path, const char *name, const char *text, size_t len, int flags, char **cause)
 {
 	struct config_parse p;
 	struct config *cfg = xcalloc(1, sizeof *cfg);
+	int rc;
 
 	memset(&p, 0, sizeof p);
 	p.cfg = cfg;
-	p.file = path != NULL ? path : "(defaults)";
+	p.file = name;
+	p.flags = flags;
 	cfg->path = path != NULL ? xstrdup(path) : NULL;
 	config_apply_defaults(&p, S_GLOBAL, NULL, cfg);
 
-	if (path != NULL) {
-		if ((p.fp = fopen(path, "r")) == NULL) {
-			xasprintf(cause, "%s: %s", path, strerror(errno));
-			config_free(cfg);
-			return NULL;
-		}
-		if (ini_parse_stream(config_reader, &p, config_handler, &p) != 0 && p.nerrors == 0)
-			config_error(&p, p.line, "syntax error (want key = value or [section])");
-		fclose(p.fp);
+	if (text != NULL) {
+		p.text = text;
+		p.len = len;
+		/* inih stops at nothing: rc is the first line it could not read; ours came first. */
+		if ((rc = ini_parse_stream(config_reader, &p, config_handler, &p)) > 0 && !config_line_reported(&p, rc))
+			config_error(&p, rc, "syntax error (want key = value or [section])");
+		else if (rc < 0)
+			config_error(&p, 0, "cannot parse (out of memory)");
 	}
 	config_add_builtin_transport(&p);
 	p.line = 0;
 	config_validate(&p);
+	if (p.nerrors > CONFIG_ERRORS_MAX) {
+		char *more;
+		xasprintf(&more, "%s: and %d more errors", p.file, p.nerrors - CONFIG_ERRORS_MAX);
+		config_append_error(&p, more);
+		free(more);
+	}
 	if (p.nerrors > 0) {
 		*cause = p.errors;
 		config_free(cfg);
 		return NULL;
 	}
 	return cfg;
+}
+
+/* Load, parse and validate a file (NULL: the defaults); see config.h. */
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config *cfg;
+	struct stat st;
+	char *text;
+	size_t len = 0, got;
+	FILE *f;
+
+	if (path == NULL)
+		return config_build(NULL, "(defaults)", NULL, 0, 0, cause);
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		xasprintf(cause, "%s: larger than %d KiB", path, CONFIG_FILE_MAX / 1024);
+		fclose(f);
+		return NULL;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size && (got = fread(text + len, 1, (size_t)st.st_size - len, f)) > 0)
+		len += got;
+	if (ferror(f)) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	cfg = config_build(path, path, text, len, 0, cause);
+	free(text);
+	return cfg;
+}
+
+/* Parse and validate a config held in memory; see config.h. */
+struct config *
+config_load_buffer(const char *name, const char *text, size_t len, int flags, char **cause)
+{
+	if (len > CONFIG_FILE_MAX) {
+		xasprintf(cause, "%s: larger than %d KiB", name, CONFIG_FILE_MAX / 1024);
+		return NULL;
+	}
+	return config_build(NULL, name, text, len, flags, cause);
 }
 
 /* Free a transport section. */

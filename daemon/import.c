@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "csv.h"
 #include "import.h"
+#include "reviews.h"
 #include "xmalloc.h"
 
 /* Add one message. */
@@ -65,22 +66,46 @@ import_errors_free(struct import_errors *e)
 	e->n = 0;
 }
 
-/* A date field. */
-int
-import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date)
+/*
+ * A date field, ISO only or (dmy) as the SSDA903 import reads dates: the one parser for both,
+ * ssda903_date, so a plan saved from Excel reads as the national return does.
+ */
+static int
+import_date_as(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, bool dmy,
+    int today, int *date)
 {
+	const char *want = dmy ? "dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD" : "YYYY-MM-DD";
+	int rc;
+
 	*date = DATE_NONE;
 	if (f->len == 0) {
 		if (optional)
 			return 0;
-		import_error(e, f->line, f->column, "%s: missing (want a date, YYYY-MM-DD)", column);
+		import_error(e, f->line, f->column, "%s: missing (want a date, %s)", column, want);
 		return -1;
 	}
-	if (date_parse(f->value, date) != 0) {
-		import_error(e, f->line, f->column, "%s: \"%s\" is not a date (want YYYY-MM-DD)", column, f->value);
+	rc = dmy ? ssda903_date(f->value, today, date) : date_parse(f->value, date);
+	if (rc != 0) {
+		*date = DATE_NONE;
+		import_error(e, f->line, f->column, "%s: \"%s\" is not a date (want %s)", column, f->value, want);
 		return -1;
 	}
 	return 0;
+}
+
+/* A YYYY-MM-DD field; see import.h. */
+int
+import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date)
+{
+	return import_date_as(e, f, column, optional, false, 0, date);
+}
+
+/* A date field as a spreadsheet saves it; see import.h. */
+int
+import_date_dmy(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today,
+    int *date)
+{
+	return import_date_as(e, f, column, optional, true, today, date);
 }
 
 /* A required field. */

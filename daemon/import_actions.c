@@ -1,8 +1,8 @@
 /*
  * import_actions.c: read an improvement plan CSV (plan, ref, section, section_title, finding,
  * action, lead_role, starts_on, due_on, timescale_text, kpis; optional status, progress_note,
- * progress_on, completed_on) and validate every row: dates, due before start, the lead officer's
- * role, duplicates. Nothing is written here; the caller writes a clean file in one transaction.
+ * progress_on, completed_on) and validate every row: dates (YYYY-MM-DD, or dd/mm/yyyy as Excel saves
+ * them), due before start, the lead officer's role, duplicates. Nothing is written here; the caller writes a clean file in one transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,10 +116,10 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 		for (i = 0; i < 5; i++)
 			ok &= import_required(e, import_field(&row, index, must_col[i]), must[i]) == 0;
 		memset(&a, 0, sizeof a);
-		ok &= import_date(e, import_field(&row, index, COL_STARTS_ON), "starts_on", true, &a.starts_on) == 0;
-		ok &= import_date(e, import_field(&row, index, COL_DUE_ON), "due_on", true, &a.due_on) == 0;
-		ok &= import_date(e, import_field(&row, index, COL_PROGRESS_ON), "progress_on", true, &a.progress_on) == 0;
-		ok &= import_date(e, import_field(&row, index, COL_COMPLETED_ON), "completed_on", true, &a.completed_on) == 0;
+		ok &= import_date_dmy(e, import_field(&row, index, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
+		ok &= import_date_dmy(e, import_field(&row, index, COL_DUE_ON), "due_on", true, today, &a.due_on) == 0;
+		ok &= import_date_dmy(e, import_field(&row, index, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
+		ok &= import_date_dmy(e, import_field(&row, index, COL_COMPLETED_ON), "completed_on", true, today, &a.completed_on) == 0;
 		if (a.starts_on != DATE_NONE && a.due_on != DATE_NONE && a.due_on < a.starts_on) {
 			char b1[11], b2[11];
 			f = import_field(&row, index, COL_DUE_ON);

@@ -121,6 +121,44 @@ fail:
 	return NULL;
 }
 
+/*
+ * Would transport_new take this config? The type's own init, on a scratch transport with no loop,
+ * so config validation refuses what the start would, with the very same checks; see transport.h.
+ */
+int
+transport_check(const struct transport_config *cfg, char **cause)
+{
+	const struct transport_ops *const *ops;
+	struct transport t;
+	char *why = NULL;
+	int rc;
+
+	for (ops = transport_types; *ops != NULL; ops++) {
+		if (cfg->type != NULL && strcmp((*ops)->type, cfg->type) == 0)
+			break;
+	}
+	if (*ops == NULL) {
+		xasprintf(cause, "unknown type \"%s\"", cfg->type != NULL ? cfg->type : "");
+		return -1;
+	}
+	/* The file type's init makes its spool folder: that belongs to the start, not to a check. */
+	if (strcmp((*ops)->type, "file") == 0)
+		return 0;
+	memset(&t, 0, sizeof t);
+	t.ops = *ops;
+	t.cfg = *cfg; /* borrowed: init reads it and keeps nothing of it */
+	t.cfg.verify = 1; /* verify only decides init's warning: leave that to the start */
+	TAILQ_INIT(&t.jobs);
+	rc = t.ops->init(&t, &why);
+	if (t.ops->free != NULL)
+		t.ops->free(&t);
+	if (rc != 0) {
+		*cause = why;
+		return -1;
+	}
+	return 0;
+}
+
 /* Release a job's own resources (not the done callback: that is the caller's business). */
 static void
 transport_job_free(struct transport_job *job)

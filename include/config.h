@@ -70,6 +70,12 @@ struct config_transport {
 	char *url_file;
 	char *proxy_login_file;
 	int line;
+	/* where each secret file was named, for errors about the file */
+	int password_file_line;
+	int token_file_line;
+	int secret_file_line;
+	int url_file_line;
+	int proxy_login_file_line;
 };
 
 struct config {
@@ -156,6 +162,15 @@ struct config {
  * (one or more "FILE:LINE: what is wrong" lines, '\n'-separated) when anything is wrong.
  */
 struct config *config_load(const char *path, char **cause);
+/* A config file larger than this is refused (ours is a few KiB). */
+#define CONFIG_FILE_MAX (1024 * 1024)
+/* config_load_buffer: open no file the text names (secrets, bank holidays); they stay unread. */
+#define CONFIG_NO_FILES 0x1
+/*
+ * The same from memory: name is what errors say ("name:LINE: ..."). The text need not be
+ * NUL-terminated and may hold any bytes. For tests and the fuzzer.
+ */
+struct config *config_load_buffer(const char *name, const char *text, size_t len, int flags, char **cause);
 void config_free(struct config *cfg);
 /* Keys that differ and cannot change without a restart, as "section.key" lines; NULL when none. */
 char *config_unreloadable_changes(const struct config *old, const struct config *fresh);

@@ -27,6 +27,13 @@ void import_errors_free(struct import_errors *e);
 
 /* A "YYYY-MM-DD" field (empty allowed when optional: *date = DATE_NONE). 0, or -1 after an error. */
 int import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date);
+/*
+ * The same for a file saved from a spreadsheet: dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD, read as the
+ * SSDA903 import reads them (ssda903_date: a two-digit year is the one within the 100 years before
+ * today). The error names the column: "FILE:LINE:COLUMN: due_on: \"31/02/2021\" is not a date ...".
+ */
+int import_date_dmy(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today,
+    int *date);
 /* A required non-empty field. */
 int import_required(struct import_errors *e, const struct csv_field *f, const char *column);
 /* A field's value by header index, or an empty static field when the column is absent. */

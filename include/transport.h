@@ -83,6 +83,12 @@ struct transport_config {
 struct transport; /* private */
 
 struct transport *transport_new(const struct transport_config *cfg, struct curlev *cev, char **cause);
+/*
+ * Would transport_new accept cfg? The same checks (URL scheme, http only to loopback, tls = none
+ * only to loopback, from, credentials), made without a loop or any side effect; config validation
+ * calls it so check-config refuses what the start would. 0, or -1 and *cause (caller frees).
+ */
+int transport_check(const struct transport_config *cfg, char **cause);
 void transport_free(struct transport *t);
 const char *transport_name(const struct transport *t);
 const char *transport_type(const struct transport *t);

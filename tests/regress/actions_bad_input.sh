@@ -1,6 +1,7 @@
 #!/bin/sh
 # Bad action-plan files: one file per kind of error, each reported as FILE:LINE:COLUMN with exit 65,
-# and nothing imported (not even the good rows of the same file).
+# and nothing imported (not even the good rows of the same file). Dates as Excel saves them
+# (dd/mm/yyyy) are not bad input: the St Helens plan so saved gives the same actions as the ISO file.
 . "$(dirname "$0")/lib.sh"
 
 write_config </dev/null
@@ -22,7 +23,13 @@ bad() {
 }
 
 printf '%s\n%s\np,1.2,1,T,F,Do it,dcs,2020-03-01,2021-02-31,x,k\n' "$H" "$GOOD" >"$T/bad-date.csv"
-bad bad-date.csv '3:34: due_on: "2021-02-31" is not a date (want YYYY-MM-DD)'
+bad bad-date.csv '3:34: due_on: "2021-02-31" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)'
+
+printf '%s\n%s\np,1.2,1,T,F,Do it,dcs,01/03/2020,31/02/2021,x,k\n' "$H" "$GOOD" >"$T/bad-dmy-date.csv"
+bad bad-dmy-date.csv '3:34: due_on: "31/02/2021" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)'
+
+printf '%s\n%s\np,1.2,1,T,F,Do it,dcs,01/03/2020,28.02.2021,x,k\n' "$H" "$GOOD" >"$T/dotted-date.csv"
+bad dotted-date.csv '3:34: due_on: "28.02.2021" is not a date'
 
 printf '%s\n%s\np,1.2,1,T,F,Do it,dcs,2021-03-01,2021-02-28,x,k\n' "$H" "$GOOD" >"$T/due-before-start.csv"
 bad due-before-start.csv '3:34: due_on: 2021-02-28 is before starts_on 2021-03-01'
@@ -70,4 +77,46 @@ assert a[0]["leads"] == ["ad-csc", "dcs"], a[0]["leads"]
 assert a[0]["rag"] == "no timescale" and a[0]["due_on"] is None, a[0]
 PYEOF
 ok "BOM, CRLF, quoted newlines, doubled and curly quotes; a shared lead matched part by part"
+
+# The St Helens plan as Excel saves it (dd/mm/yyyy, CRLF) gives the same actions, with the same
+# due dates, as the ISO file; each into its own database, compared field by field.
+$PY - "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" "$T/st-helens-dmy.csv" <<'PYEOF' || fail "rewrite the plan"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+cols = [rows[0].index(c) for c in ("starts_on", "due_on")]
+n = 0
+for r in rows[1:]:
+    for c in cols:
+        if r[c]:
+            y, m, d = r[c].split("-")
+            r[c] = f"{d}/{m}/{y}"
+            n += 1
+assert n == 88, n  # 58 actions: 55 due dates, 33 start dates
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as f:
+    csv.writer(f, lineterminator="\r\n").writerows(rows)
+PYEOF
+grep -q '28/02/2021' "$T/st-helens-dmy.csv" || fail "the rewritten plan has no dd/mm/yyyy dates"
+export DRIFTWATCH_NOW=2021-02-01T09:00
+for form in iso dmy; do
+	sed "s|^database = .*|database = $T/$form.db|" "$T/dw.ini" >"$T/$form.ini"
+	"$DWC" -f "$T/$form.ini" import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null 2>&1 || fail "$form: import roles"
+done
+"$DWC" -f "$T/iso.ini" import actions "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" >"$T/out" 2>&1 ||
+	fail "the ISO plan: $(cat "$T/out")"
+"$DWC" -f "$T/dmy.ini" import actions "$T/st-helens-dmy.csv" >"$T/out" 2>&1 || fail "the dd/mm/yyyy plan: $(cat "$T/out")"
+grep -q "58 actions: 58 added" "$T/out" || fail "the dd/mm/yyyy plan: $(cat "$T/out")"
+"$DWC" -f "$T/iso.ini" actions list --json >"$T/iso.json" 2>/dev/null || fail "actions list (ISO)"
+"$DWC" -f "$T/dmy.ini" actions list --json >"$T/dmy.json" 2>/dev/null || fail "actions list (dd/mm/yyyy)"
+$PY - "$T/iso.json" "$T/dmy.json" <<'PYEOF' || fail "the dd/mm/yyyy plan differs from the ISO one"
+import json, sys
+iso, dmy = (json.load(open(p)) for p in sys.argv[1:3])
+assert len(iso) == 58 and len(dmy) == 58, (len(iso), len(dmy))
+assert sum(1 for a in iso if a["due_on"] is not None) == 55, "want 55 dated actions"
+key = lambda a: (a["plan"], a["ref"])
+for a, b in zip(sorted(iso, key=key), sorted(dmy, key=key)):
+    assert a == b, (a, b)
+assert {a["due_on"] for a in dmy if a["ref"] == "1.1a"} == {"2021-02-28"}
+PYEOF
+unset DRIFTWATCH_NOW
+ok "the St Helens plan saved with dd/mm/yyyy dates gives the same 58 actions and due dates as the ISO file"
 finish

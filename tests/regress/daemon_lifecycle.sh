@@ -1,6 +1,6 @@
 #!/bin/sh
-# The daemon's life: check-config exit codes, SIGHUP with a broken ini keeps the old rules and logs
-# the line, SIGTERM exits 0 within the bound, DRIFTWATCH_NOW honoured by both programs.
+# The daemon's life: check-config exit codes, SIGHUP with a broken ini (a bad value, an empty database)
+# keeps the old rules and logs the line, SIGTERM exits 0 within the bound, DRIFTWATCH_NOW honoured by both.
 . "$(dirname "$0")/lib.sh"
 
 write_config </dev/null
@@ -40,6 +40,31 @@ wait_log "reload failed" 5 || fail "no 'reload failed' after a broken SIGHUP"
 grep -q "dw.ini:[0-9]*: batch: \"lots\" is not a whole number" "$T/daemon.log" || fail "reload error lacks FILE:LINE"
 kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died on a broken reload"
 ok "SIGHUP with a broken ini keeps running and logs the line"
+
+# An empty database (it used to crash the loader, and with it the running service): refused with its
+# line, the daemon stays up on the rules in force and still delivers through their transport.
+cp "$T/good.ini" "$T/dw.ini"
+printf '[daemon]\ndatabase =\n' >"$T/empty.ini"
+"$DWD" --check-config -f "$T/empty.ini" 2>"$T/err"
+rc=$?
+[ $rc -eq 78 ] || fail "driftwatchd --check-config with an empty database exited $rc, want 78"
+grep -q "empty.ini:2: database: must not be empty" "$T/err" || fail "empty database: $(cat "$T/err")"
+"$DWC" -f "$T/empty.ini" check-config 2>"$T/err"
+rc=$?
+[ $rc -eq 78 ] || fail "driftwatchctl check-config with an empty database exited $rc, want 78"
+ok "check-config refuses an empty database with its line (exit 78)"
+sed 's|^database = .*|database =|' "$T/good.ini" >"$T/dw.ini"
+LOG_MARK=$(wc -c <"$T/daemon.log")
+kill -HUP "$DAEMON_PID"
+wait_log "reload failed" 5 || fail "no 'reload failed' after a SIGHUP with an empty database"
+wait_log "dw.ini:2: database: must not be empty" 1 || fail "reload error lacks dw.ini:2: database"
+kill -0 "$DAEMON_PID" 2>/dev/null || fail "daemon died on a reload with an empty database"
+DRIFTWATCH_NOW=2021-03-08T09:00 "$DWC" -f "$T/good.ini" outbox add someone@council.example --subject "after the refused reload" --urgent \
+	>/dev/null 2>&1 ||
+	fail "outbox add failed"
+wait_until 10 sh -c "grep -l 'after the refused reload' '$T'/spool/* >/dev/null 2>&1" ||
+	fail "the daemon did not deliver through the rules in force after the refused reload"
+ok "SIGHUP with an empty database keeps running on the old rules and logs the line"
 
 cp "$T/good.ini" "$T/dw.ini"
 kill -HUP "$DAEMON_PID"

@@ -12,10 +12,11 @@ chmod 600 "$T/secret"
 # hook_config [OPTIONS]: the webhook transport first, a file transport for admin alerts.
 hook_config() {
 	{
+		# Still in write_config's [daemon]: a second [daemon] would be refused.
+		printf 'default_transport = hook\nadmin_transport = spool\n'
 		printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = http://127.0.0.1:%s/\nsecret_file = %s\n' "$HOOK_PORT" "$T/secret"
 		printf 'concurrency = 4\ntimeout = 10s\n'
 		printf '[transport "spool"]\ntype = file\nspool = %s/spool\n' "$T"
-		printf '[daemon]\ndefault_transport = hook\nadmin_transport = spool\n'
 		printf '[outbox]\nretry_first = 1s\nretry_max = 2s\nbreaker_failures = 5\nbreaker_pause = 1h\n'
 	} | write_config
 }

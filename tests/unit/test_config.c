@@ -151,11 +151,12 @@ test_defaults(void **state)
 static void
 test_every_key(void **state)
 {
-	char *secret, *login, *path, *cause = NULL;
+	char *secret, *login, *hook_url, *path, *cause = NULL;
 	struct config *cfg;
 
 	(void)state;
 	secret = write_temp_file(tmpdir, "secret", "s3cret\n", 0600);
+	hook_url = write_temp_file(tmpdir, "hook-url", "https://council.webhook.office.example/workflows/1\n", 0600);
 	login = write_temp_file(tmpdir, "proxy-login", "COUNCIL\\svc-dw:pr0xy\n", 0600);
 	char *body;
 	xasprintf(&body,
@@ -180,7 +181,9 @@ test_every_key(void **state)
 	    "[caseloads]\nalert_above = 24\nasye_cap = 16\ntarget = 19\n"
 	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\nfrom = A <a@b.example>\n"
 	    "username = u\npassword_file = %s\nca_file = /etc/ssl/certs/ca-certificates.crt\nverify = no\n"
-	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\ntoken_file = %s\nproxy = none\n"
+	    "concurrency = 8\ntimeout = 10s\ndomain = b.example\nproxy = none\n"
+	    "[transport \"m365\"]\ntype = smtp\nurl = smtps://smtp.office365.example:465\nusername = svc@b.example\n"
+	    "token_file = %s\n"
 	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl_file = %s\nsecret_file = %s\n"
 	    "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n"
 	    "[transport \"spool\"]\ntype = file\nspool = /tmp/spool\nformat = json\n"
@@ -190,7 +193,7 @@ test_every_key(void **state)
 	    "[team \"Permanence\"]\nhead_of_service = hos\nassistant_director = dcs\n"
 	    "[digest \"board\"]\nto = role:dcs, chair@council.example\nwhen = first working day 07:30\n"
 	    "sections = actions, disputes\ntransport = mail\n",
-	    secret, secret, secret, secret, login);
+	    secret, secret, hook_url, secret, login);
 	path = write_ini("every.ini", body, 1);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -239,11 +242,11 @@ test_every_key(void **state)
 	assert_int_equal(cfg->caseload_alert_above, 24);
 	assert_int_equal(cfg->caseload_asye_cap, 16);
 	assert_int_equal(cfg->caseload_target, 19);
-	assert_int_equal(cfg->ntransports, 3);
+	assert_int_equal(cfg->ntransports, 4);
 	const struct config_transport *m = config_transport(cfg, "mail");
 	assert_non_null(m);
 	assert_string_equal(m->t.password, "s3cret");
-	assert_string_equal(m->t.oauth_token, "s3cret");
+	assert_string_equal(config_transport(cfg, "m365")->t.oauth_token, "s3cret");
 	assert_string_equal(m->t.tls, "none");
 	assert_int_equal(m->t.verify, 0);
 	assert_int_equal(m->t.concurrency, 8);
@@ -254,7 +257,7 @@ test_every_key(void **state)
 	const struct config_transport *h = config_transport(cfg, "hook");
 	assert_string_equal(h->t.format, "teams");
 	assert_string_equal(h->t.secret, "s3cret");
-	assert_string_equal(h->t.url, "s3cret");
+	assert_string_equal(h->t.url, "https://council.webhook.office.example/workflows/1");
 	assert_string_equal(h->t.proxy, "http://proxy.council.example:8080");
 	assert_string_equal(h->t.proxy_login, "COUNCIL\\svc-dw:pr0xy");
 	assert_string_equal(m->t.proxy, "none");
@@ -274,7 +277,7 @@ test_every_key(void **state)
 	assert_int_equal(d->nsections, 2);
 	assert_string_equal(d->transport, "mail");
 	config_free(cfg);
-	free(body), free(path), free(secret), free(login);
+	free(body), free(path), free(secret), free(login), free(hook_url);
 }
 
 /* Each kind of error names its file and line. */
@@ -375,6 +378,259 @@ test_errors_with_lines(void **state)
 	free(c);
 }
 
+/*
+ * "key =" for every key in the table: a key whose default is empty (none) takes its default; any
+ * other is refused as "FILE:LINE: KEY: must not be empty", never a NULL for later code to trip on.
+ */
+static void
+test_empty_values(void **state)
+{
+	char *body, *path, *cause, *want;
+	struct config *cfg;
+	int i, line, refused = 0, allowed = 0;
+
+	(void)state;
+	for (i = 0; i < config_key_count(); i++) {
+		const struct config_key_info *k = config_key_at(i);
+		const char *head;
+
+		if (strcmp(k->section, "transport") == 0)
+			head = "[transport \"t\"]\ntype = file\n";
+		else if (strcmp(k->section, "role") == 0)
+			head = "[role \"r\"]\n";
+		else if (strcmp(k->section, "team") == 0)
+			head = "[team \"x\"]\n";
+		else if (strcmp(k->section, "digest") == 0)
+			head = "[digest \"d\"]\nto = chair@council.example\n";
+		else if (strcmp(k->section, "daemon") == 0)
+			head = "";
+		else
+			head = NULL;
+		if (head != NULL)
+			xasprintf(&body, "[daemon]\nbank_holidays = %s\n%s%s =\n", holidays, head, k->name);
+		else
+			xasprintf(&body, "[daemon]\nbank_holidays = %s\n[%s]\n%s =\n", holidays, k->section, k->name);
+		for (line = 1, want = body; (want = strchr(want, '\n')) != NULL && want[1] != '\0'; want++)
+			line++;
+		path = write_ini("bad.ini", body, 0);
+		cause = NULL;
+		cfg = config_load(path, &cause);
+		if (k->def != NULL && *k->def == '\0') {
+			if (cfg == NULL)
+				fail_msg("%s.%s: an empty value should mean the default, got:\n%s", k->section, k->name, cause);
+			config_free(cfg);
+			allowed++;
+		} else {
+			if (cfg != NULL)
+				fail_msg("%s.%s: an empty value was accepted", k->section, k->name);
+			xasprintf(&want, "%s: must not be empty", k->name);
+			assert_error(cause, line, want);
+			free(want), free(cause);
+			refused++;
+		}
+		free(path), free(body);
+	}
+	/* Both kinds exist: the loop saw the table, not an empty one. */
+	assert_true(refused > 20);
+	assert_true(allowed > 10);
+}
+
+/* The crash that led to the audit: an empty database on its own, as check-config and a reload read it. */
+static void
+test_empty_database(void **state)
+{
+	char *c;
+
+	(void)state;
+	c = load_fail("database =\n");
+	assert_error(c, 3, "database: must not be empty");
+	free(c);
+	c = load_fail("database = \t \n[transport \"spool\"]\ntype = file\n");
+	assert_error(c, 3, "database: must not be empty");
+	free(c);
+}
+
+/* A single section given twice is refused with both lines, as a repeated [role "X"] is; named ones differ by name. */
+static void
+test_repeated_section(void **state)
+{
+	static const char *const plain[] = { "outbox", "actions", "disputes", "reviews", "asye", "caseloads" };
+	char *body, *c, *want, *path, *cause = NULL;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	c = load_fail("[outbox]\nbatch = 5\n[daemon]\ntick = 2min\n");
+	assert_error(c, 5, "[daemon] repeats the section begun at line 1");
+	free(c);
+	for (i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+		xasprintf(&body, "[%s]\n[role \"dcs\"]\nemail = dcs@council.example\n[%s]\n", plain[i], plain[i]);
+		c = load_fail(body);
+		xasprintf(&want, "[%s] repeats the section begun at line 3", plain[i]);
+		assert_error(c, 6, want);
+		free(want), free(c), free(body);
+	}
+	/* The README's example: the error carries the file, the repeat's line and the first's. */
+	c = load_fail("[actions]\namber_within = 15wd\n[outbox]\nbatch = 5\n[actions]\nstale_after = 6w\n");
+	assert_error(c, 7, "[actions] repeats the section begun at line 3");
+	free(c);
+	/* Different names are different sections. */
+	path = write_ini("two-roles.ini", "[role \"a\"]\nemail = a@council.example\n[role \"b\"]\nreports_to = a\n", 1);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->nroles, 2);
+	config_free(cfg);
+	free(path);
+}
+
+/*
+ * The reader hands inih whole lines: one too long for inih's buffer, or holding a NUL byte, is an
+ * error at its own line, and the lines after it keep their numbers.
+ */
+static void
+test_long_and_nul_lines(void **state)
+{
+	char *body, *c, *cause = NULL, title[401];
+	static const char nul[] = "[daemon]\ntick = 60s\0junk\n[outbox]\nbatch = none\n";
+	struct config *cfg;
+
+	(void)state;
+	memset(title, 'T', 400);
+	title[400] = '\0';
+	xasprintf(&body, "[role \"r\"]\ntitle = %s\nemail = not-an-address\n", title);
+	c = load_fail(body);
+	assert_error(c, 4, "line longer than");
+	assert_error(c, 5, "email: \"not-an-address\" is not an email address");
+	assert_null(strstr(c, "bad.ini:6:"));
+	free(c), free(body);
+	/* Loaded from memory, as the fuzzer does: the same reader, the same errors. */
+	cfg = config_load_buffer("bad.ini", nul, sizeof nul - 1, 0, &cause);
+	assert_null(cfg);
+	assert_error(cause, 2, "a NUL byte in the line");
+	assert_error(cause, 4, "batch: \"none\" is not a whole number");
+	free(cause);
+}
+
+/* config_load_buffer: errors name the buffer; CONFIG_NO_FILES opens none of the files the text names. */
+static void
+test_load_buffer(void **state)
+{
+	static const char text[] = "[daemon]\nbank_holidays = /nonexistent/bh.txt\ntick = 2min\n"
+				   "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n"
+				   "password_file = /nonexistent/secret\nusername = u\n";
+	struct config *cfg;
+	char *cause = NULL;
+
+	(void)state;
+	cfg = config_load_buffer("mem.ini", text, sizeof text - 1, CONFIG_NO_FILES, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->tick, 120);
+	assert_null(cfg->path);
+	assert_null(cfg->calendar);
+	assert_null(config_transport(cfg, "mail")->t.password);
+	config_free(cfg);
+	/* Without the flag the files are read, and missing ones are errors with their lines. */
+	assert_null(config_load_buffer("mem.ini", text, sizeof text - 1, 0, &cause));
+	if (strstr(cause, "mem.ini:8: password_file: /nonexistent/secret") == NULL ||
+	    strstr(cause, "/nonexistent/bh.txt") == NULL)
+		fail_msg("%s", cause);
+	free(cause);
+	/* Not NUL-terminated: only len bytes are read. */
+	cause = NULL;
+	cfg = config_load_buffer("mem.ini", "[outbox]\nbatch = 5x", 18, CONFIG_NO_FILES, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->outbox_batch, 5);
+	config_free(cfg);
+}
+
+/*
+ * Transport settings the start would refuse are refused by config loading, with the section's line:
+ * the same checks transport_new runs (transport_check), so check-config and the start agree.
+ */
+static void
+test_transport_checks(void **state)
+{
+	static const struct {
+		const char *section; /* after [transport "t"] at line 3 */
+		const char *error;   /* NULL: accepted */
+	} cases[] = {
+		{ "type = webhook\nformat = json\nurl = http://hooks.council.example/dw\n",
+		    "url must be https:// (http:// only to loopback)" },
+		{ "type = webhook\nformat = json\nurl = http://127.0.0.1:8080/\n", NULL },
+		{ "type = webhook\nformat = json\nurl = http://[::1]:8080/\n", NULL },
+		{ "type = webhook\nformat = teams\nurl = http://localhost/hook\n", NULL },
+		{ "type = webhook\nformat = json\nurl = https://hooks.council.example/dw\n", NULL },
+		{ "type = webhook\nformat = json\nurl = gopher://hooks.council.example/\n", "[transport \"t\"]: url " },
+		{ "type = webhook\nformat = json\nurl = file:///etc/passwd\n", "[transport \"t\"]: url " },
+		{ "type = webhook\nformat = json\nurl = https://[::1\n", "url does not parse" },
+		{ "type = webhook\nformat = json\nurl = hooks.council.example/dw\n", "url must be https://" },
+		{ "type = smtp\nurl = smtp://relay.council.example:25\ntls = none\n",
+		    "tls = none is allowed only to a relay on loopback" },
+		{ "type = smtp\nurl = smtp://127.0.0.1:25\ntls = none\n", NULL },
+		{ "type = smtp\nurl = smtp://relay.council.example:587\n", NULL },
+		{ "type = smtp\nurl = smtps://smtp.council.example:465\n", NULL },
+		{ "type = smtp\nurl = file:///var/mail/dw\n", "url scheme \"file\" is not smtp or smtps" },
+		{ "type = smtp\nurl = https://smtp.council.example/\n", "url scheme \"https\" is not smtp or smtps" },
+		{ "type = smtp\nurl = smtp://[::1\n", "url does not parse" },
+		{ "type = smtp\nurl = smtps://127.0.0.1:465\ntls = none\n", "tls = none contradicts smtps://" },
+	};
+	char *body, *c, *want, *path, *cause, *url;
+	struct config *cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		xasprintf(&body, "[transport \"t\"]\n%s", cases[i].section);
+		if (cases[i].error != NULL) {
+			c = load_fail(body);
+			xasprintf(&want, "[transport \"t\"]: %s", cases[i].error);
+			if (strstr(cases[i].error, "[transport") == cases[i].error)
+				free(want), want = xstrdup(cases[i].error);
+			assert_error(c, 3, want);
+			free(want), free(c);
+		} else {
+			path = write_ini("good.ini", body, 1);
+			cause = NULL;
+			if ((cfg = config_load(path, &cause)) == NULL)
+				fail_msg("case %zu refused: %s", i, cause);
+			config_free(cfg);
+			free(path);
+		}
+		free(body);
+	}
+	/* The address from url_file (a Teams workflow URL) is checked once read. */
+	url = write_temp_file(tmpdir, "plain-url", "http://prod-12.uksouth.logic.azure.example/workflows/1\n", 0600);
+	xasprintf(&body, "[transport \"teams\"]\ntype = webhook\nformat = teams\nurl_file = %s\n", url);
+	c = load_fail(body);
+	assert_error(c, 3, "[transport \"teams\"]: url must be https:// (http:// only to loopback)");
+	free(c), free(body), free(url);
+}
+
+/* A file of nothing but errors lists the first CONFIG_ERRORS_MAX (50) with their lines and counts the rest. */
+static void
+test_error_cap(void **state)
+{
+	char *body = NULL, *c, *want;
+	int i, lines = 0;
+
+	(void)state;
+	for (i = 0; i < 60; i++)
+		xappendf(&body, "bogus%d = 1\n", i);
+	c = load_fail(body);
+	assert_error(c, 3, "unknown key \"bogus0\"");
+	assert_error(c, 52, "unknown key \"bogus49\"");
+	assert_null(strstr(c, "bogus50"));
+	xasprintf(&want, "%s/bad.ini: and 10 more errors", tmpdir);
+	assert_non_null(strstr(c, want));
+	for (i = 0; c[i] != '\0'; i++)
+		lines += c[i] == '\n';
+	assert_int_equal(lines, 50);
+	free(want), free(c), free(body);
+}
+
 /* proxy_login_file: user:password on one line, and only where there is a proxy to log in to. */
 static void
 test_proxy_login(void **state)
@@ -396,28 +652,63 @@ test_proxy_login(void **state)
 	free(c), free(body), free(login);
 }
 
-/* A secret readable by others is refused; a missing one names its path. */
+/* Load a transport whose password_file (line 6) has this mode; NULL and the cause, or the config. */
+static struct config *
+load_secret_mode(mode_t mode, char **cause)
+{
+	char *secret, *body, *path;
+	struct config *cfg;
+
+	secret = write_temp_file(tmpdir, "mode-secret", "hunter2\n", mode);
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\nusername = u\n",
+	    secret);
+	path = write_ini("bad.ini", body, 1);
+	*cause = NULL;
+	cfg = config_load(path, cause);
+	free(secret), free(body), free(path);
+	return cfg;
+}
+
+/*
+ * A secret file must be 0600 or stricter (README): group or world access of any kind is refused,
+ * naming the file, its mode and the line that named it; a missing one names its path.
+ */
 static void
 test_secret_mode(void **state)
 {
-	char *secret, *body, *c;
+	static const mode_t open_modes[] = { 0640, 0644, 0604, 0620, 0660, 0610, 0602, 0601 };
+	static const mode_t fine_modes[] = { 0600, 0400, 0700 };
+	char *body, *c, *want, *secret;
+	struct config *cfg;
+	size_t i;
 
 	(void)state;
-	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0644);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\n", secret);
-	c = load_fail(body);
-	assert_error(c, 3, "readable or writable by others");
-	free(c), free(body);
+	for (i = 0; i < sizeof open_modes / sizeof open_modes[0]; i++) {
+		assert_null(load_secret_mode(open_modes[i], &c));
+		xasprintf(&want, "%s/mode-secret: mode %04o is too open: password_file wants 0600 or stricter", tmpdir,
+		    (unsigned)open_modes[i]);
+		assert_error(c, 6, want);
+		free(want), free(c);
+	}
+	for (i = 0; i < sizeof fine_modes / sizeof fine_modes[0]; i++) {
+		if ((cfg = load_secret_mode(fine_modes[i], &c)) == NULL)
+			fail_msg("mode %04o refused: %s", (unsigned)fine_modes[i], c);
+		assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
+		config_free(cfg);
+	}
 	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s/none\n", tmpdir);
 	c = load_fail(body);
-	assert_error(c, 3, "No such file");
+	assert_error(c, 6, "No such file");
 	free(c), free(body);
-	/* A systemd credential is read from $CREDENTIALS_DIRECTORY. */
+	/* A systemd credential is read from $CREDENTIALS_DIRECTORY, whatever its mode. */
+	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0640);
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n");
+	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n"
+			 "username = u\n");
 	char *path = write_ini("cred.ini", body, 1), *cause = NULL;
-	struct config *cfg = config_load(path, &cause);
-	assert_non_null(cfg);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
 	assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
 	config_free(cfg);
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -520,6 +811,13 @@ main(void)
 		cmocka_unit_test(test_documented),
 		cmocka_unit_test(test_sample_ini_valid),
 		cmocka_unit_test(test_proxy_login),
+		cmocka_unit_test(test_empty_values),
+		cmocka_unit_test(test_empty_database),
+		cmocka_unit_test(test_repeated_section),
+		cmocka_unit_test(test_long_and_nul_lines),
+		cmocka_unit_test(test_load_buffer),
+		cmocka_unit_test(test_transport_checks),
+		cmocka_unit_test(test_error_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
