@@ -633,7 +633,10 @@ dispatcher_start(struct dispatcher *d, struct dispatch_message *msg)
 	struct dispatch_endpoint *ep = msg->ep;
 	char *cause = NULL;
 
-	msg->notice.now = clock_now();
+	/* The real time, not the injected clock: the Date header and webhook-timestamp are read by the
+	 * receiver against its own clock (Standard Webhooks refuses a timestamp 5 minutes off). The
+	 * injected clock is in the bodies, rendered when the notice was queued. */
+	msg->notice.now = time(NULL);
 	d->in_flight++;
 	ep->in_flight++;
 	if (transport_send(ep->transport, &msg->notice, dispatcher_done_cb, msg, &cause) != 0) {
