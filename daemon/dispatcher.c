@@ -83,6 +83,7 @@ struct dispatcher {
 	int nsent, sent_cap;
 	int in_flight;
 	int stopping;
+	int wrote; /* committed since the last checkpoint */
 	struct event ev_timer;
 	struct event ev_kick;
 };
@@ -296,8 +297,10 @@ dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const i
 		rc = outbox_mark_dead(d->store, ids, n, at, error, &cause);
 		break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		d->wrote = 1;
 		return;
+	}
 	log_warnx("outbox: notice %lld: cannot record the outcome yet: %s (will try again)", (long long)ids[0], cause);
 	free(cause);
 	o = xcalloc(1, sizeof *o);
@@ -795,6 +798,7 @@ dispatcher_claim(struct dispatcher *d, time_t now, const int *wants, struct disp
 	}
 	if (flush)
 		d->nsent = 0;
+	d->wrote |= flush || nclaims > 0;
 	return n;
 fail:
 	store_rollback(d->store);
@@ -834,6 +838,10 @@ dispatcher_pass(struct dispatcher *d)
 	free(msgs);
 	if (d->in_flight > 0)
 		return; /* busy: a finishing transfer kicks the next pass, which arms the timer when all is quiet */
+	/* Quiet: give the WAL back. SQLite's own checkpoint waits for 4 MB of WAL, which a small disk
+	 * may not have; a burst's WAL is copied and truncated once it is over (one fsync a burst). */
+	if (d->wrote && store_checkpoint(d->store) == 0)
+		d->wrote = 0;
 	next = outbox_next_due(d->store);
 	if (next > now)
 		wake = next;

@@ -15,6 +15,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int full; /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;
