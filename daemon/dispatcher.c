@@ -7,8 +7,8 @@
  * transport. The outcome is recorded only after the server answered: sent, retry with capped
  * exponential backoff and jitter (a receiver's Retry-After, cut to retry_after_max, replaces the
  * backoff but never makes a notice dead; the send window respected), or dead by our own policy
- * with the admin told once per endpoint and failing episode. If the database refuses to record an outcome (full, locked), the outcome
- * is kept in memory and recorded on a later pass.
+ * with the admin told once per endpoint and failing episode. If the database refuses to record
+ * an outcome (full, locked), the outcome is kept in memory and recorded on a later pass.
  *
  * A circuit breaker per transport: after breaker_failures consecutive failures the endpoint is
  * paused for breaker_pause (or the receiver's Retry-After), then probed with one message at a time
@@ -507,7 +507,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 	case SEND_RETRY:
 		ep->failures++;
 		dispatcher_episode(ep, now);
-		/* A receiver's Retry-After, cut to retry_after_max: an hour's wait is a receiver's to ask, 83 not. */
+		/* A receiver's Retry-After, cut to retry_after_max: its word on when, not a licence to hold
+		 * notices for days (a misconfigured one says 300000). */
 		wait = st->retry_after < cfg->retry_after_max ? st->retry_after : cfg->retry_after_max;
 		if (ep->failures >= cfg->breaker_failures || ep->half_open) {
 			/*
@@ -881,8 +882,8 @@ dispatcher_pass(struct dispatcher *d)
 	free(msgs);
 	if (d->in_flight > 0)
 		return; /* busy: a finishing transfer kicks the next pass, which arms the timer when all is quiet */
-	/* Quiet: give the WAL back. SQLite's own checkpoint waits for 4 MB of WAL, which a small disk
-	 * may not have; a burst's WAL is copied and truncated once it is over (one fsync a burst). */
+	/* Quiet: give the WAL back. The automatic checkpoint leaves up to 1 MB of it on disk (see
+	 * store_open); a burst's WAL is copied and truncated once it is over (one fsync a burst). */
 	if (d->wrote && store_checkpoint(d->store) == 0)
 		d->wrote = 0;
 	next = outbox_next_due(d->store);
