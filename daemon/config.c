@@ -113,6 +113,8 @@ static const struct config_key config_keys[] = {
 	    "a first start with more overdue escalations than this holds them until `outbox release` (0: never)", G(first_start_hold) },
 	{ "outbox", "give_up_after", T_INTERVAL, "72h", 60, 30 * 86400, NULL, true,
 	    "a notice still failing this long after it was created is dead and the admin is told", G(give_up_after) },
+	{ "outbox", "retry_after_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true,
+	    "longest wait a receiver's Retry-After can ask for (longer is cut to this)", G(retry_after_max) },
 	{ "outbox", "retry_first", T_INTERVAL, "60s", 1, 86400, NULL, true,
 	    "first retry delay; doubles each attempt, with jitter", G(retry_first) },
 	{ "outbox", "retry_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true,

@@ -5,12 +5,14 @@
  * batchable reminders to one recipient into one message, marks the rows 'sending' (committed
  * before anything leaves, so a crash re-sends rather than loses) and hands each message to its
  * transport. The outcome is recorded only after the server answered: sent, retry with capped
- * exponential backoff and jitter (Retry-After honoured, the send window respected), or dead
- * with the admin told. If the database refuses to record an outcome (full, locked), the outcome
- * is kept in memory and recorded on a later pass.
+ * exponential backoff and jitter (a receiver's Retry-After, cut to retry_after_max, replaces the
+ * backoff but never makes a notice dead; the send window respected), or dead by our own policy
+ * with the admin told once per endpoint and failing episode. If the database refuses to record
+ * an outcome (full, locked), the outcome is kept in memory and recorded on a later pass.
  *
  * A circuit breaker per transport: after breaker_failures consecutive failures the endpoint is
- * paused for breaker_pause, then probed with one message at a time until one succeeds.
+ * paused for breaker_pause (or the receiver's Retry-After), then probed with one message at a time
+ * until one succeeds.
  */
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -38,6 +40,7 @@ struct dispatch_endpoint {
 	time_t paused_until; /* breaker open until then; after it, half-open */
 	int half_open;	     /* probing: one message at a time */
 	int in_flight;
+	time_t episode;	     /* when its current run of failures began (0: delivering); keys its admin alerts */
 	int retired;	     /* replaced by a reload: free when drained */
 	struct dispatch_endpoint *next_retired;
 };
@@ -84,6 +87,7 @@ struct dispatcher {
 	int nsent, sent_cap;
 	int in_flight;
 	int stopping;
+	int wrote; /* committed since the last checkpoint */
 	struct event ev_timer;
 	struct event ev_kick;
 };
@@ -125,6 +129,7 @@ dispatcher_build(struct dispatcher *d, const struct config *cfg, struct dispatch
 				eps[i]->failures = d->eps[j]->failures;
 				eps[i]->paused_until = d->eps[j]->paused_until;
 				eps[i]->half_open = d->eps[j]->half_open;
+				eps[i]->episode = d->eps[j]->episode;
 			}
 		}
 	}
@@ -297,8 +302,10 @@ dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const i
 		rc = outbox_mark_dead(d->store, ids, n, at, error, &cause);
 		break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		d->wrote = 1;
 		return;
+	}
 	log_warnx("outbox: notice %lld: cannot record the outcome yet: %s (will try again)", (long long)ids[0], cause);
 	free(cause);
 	o = xcalloc(1, sizeof *o);
@@ -411,23 +418,39 @@ dispatcher_alert(struct dispatcher *d, const char *failing, const char *key, con
 	}
 }
 
-/* A notice is dead: record it and tell the admin (unless it was itself an alert). */
+/* The endpoint's current failing episode, begun now if it was delivering. */
+static time_t
+dispatcher_episode(struct dispatch_endpoint *ep, time_t now)
+{
+	if (ep->episode == 0)
+		ep->episode = now;
+	return ep->episode;
+}
+
+/*
+ * A notice is dead: record it and tell the admin (unless it was itself an alert). One alert per
+ * endpoint and failing episode, not one per notice: a receiver that refuses 500 notices is one
+ * problem for the admin, and the alert says where to list the rest.
+ */
 static void
 dispatcher_dead(struct dispatcher *d, struct dispatch_message *msg, const char *why)
 {
 	char *key, *subject, *text;
+	time_t now = clock_now();
 
-	dispatcher_record(d, OUTCOME_DEAD, msg->ids, msg->n, clock_now(), why);
+	dispatcher_record(d, OUTCOME_DEAD, msg->ids, msg->n, now, why);
 	log_error("outbox: notice %lld (%s via %s): dead: %s", (long long)msg->row.id, msg->row.kind, msg->ep->name, why);
 	if (strcmp(msg->row.kind, "alert") == 0)
 		return;
-	xasprintf(&key, "alert:dead:%lld", (long long)msg->row.id);
-	xasprintf(&subject, "driftwatch: a %s could not be delivered", msg->row.kind);
+	xasprintf(&key, "alert:dead:%s:%lld", msg->ep->name, (long long)dispatcher_episode(msg->ep, now));
+	xasprintf(&subject, "driftwatch: notices through %s could not be delivered", msg->ep->name);
 	xasprintf(&text,
 	    "driftwatch gave up on notice %lld (%s, %d in this message) to %s through transport \"%s\".\n\n"
 	    "Last error: %s\n\n"
-	    "It is marked dead and will not be sent again unless you ask:\n"
-	    "  driftwatchctl outbox show %lld\n  driftwatchctl outbox retry %lld\n",
+	    "It is marked dead and will not be sent again unless you ask. Other notices that die through\n"
+	    "this transport before it delivers again are not told one by one; list them all with\n"
+	    "  driftwatchctl outbox list --state dead\n"
+	    "  driftwatchctl outbox show %lld\n  driftwatchctl outbox retry %lld   (or retry --dead)\n",
 	    (long long)msg->row.id, msg->row.kind, msg->n, msg->row.recipient, msg->ep->name, why,
 	    (long long)msg->row.id, (long long)msg->row.id);
 	dispatcher_alert(d, msg->ep->name, key, subject, text);
@@ -465,8 +488,9 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 	struct dispatcher *d = msg->d;
 	struct dispatch_endpoint *ep = msg->ep;
 	const struct config *cfg = d->cfg;
-	time_t now = clock_now(), next;
+	time_t now = clock_now(), next, own, deadline;
 	char *key, *subject, *text;
+	long wait;
 
 	d->in_flight--;
 	ep->in_flight--;
@@ -481,25 +505,48 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 		ep->failures = 0;
 		ep->paused_until = 0;
 		ep->half_open = 0;
+		ep->episode = 0;
 		break;
 	case SEND_RETRY:
 		ep->failures++;
+		dispatcher_episode(ep, now);
+		/* A receiver's Retry-After, cut to retry_after_max: its word on when, not a licence to hold
+		 * notices for days (a misconfigured one says 300000). */
+		wait = st->retry_after < cfg->retry_after_max ? st->retry_after : cfg->retry_after_max;
 		if (ep->failures >= cfg->breaker_failures || ep->half_open) {
-			/* Stop hammering it: pause, then probe with one message at a time. */
+			/*
+			 * Stop hammering it: pause, then probe with one message at a time. The receiver's
+			 * Retry-After sets the pause when it gave one, shorter or longer than breaker_pause:
+			 * it is the endpoint saying when it takes work again, where breaker_pause is our
+			 * guess. The breaker still protects it, since after the pause it is probed with one
+			 * message at a time: honouring "retry in 5 s" costs it one request every 5 s.
+			 */
+			long pause = wait > 0 ? wait : cfg->breaker_pause;
+
 			if (ep->paused_until <= now)
-				log_warnx("outbox: transport %s: %d failures in a row; pausing %ds before one probe", ep->name,
-				    ep->failures, cfg->breaker_pause);
-			ep->paused_until = now + cfg->breaker_pause;
+				log_warnx("outbox: transport %s: %d failures in a row; pausing %lds before one probe%s", ep->name,
+				    ep->failures, pause, wait > 0 ? " (its Retry-After)" : "");
+			ep->paused_until = now + pause;
 			ep->half_open = 1;
 			if (status_record_breaker(d->store, ep->name, ep->failures, now, ep->paused_until, NULL) != 0)
 				log_debug("outbox: transport %s: cannot record for status that it is paused", ep->name);
 		}
-		next = now + dispatcher_backoff(cfg, msg->row.attempts);
-		if (st->retry_after > 0 && now + st->retry_after > next)
-			next = now + st->retry_after;
+		/* Our own policy alone decides that a notice is dead: the backoff would pass give_up_after. */
+		deadline = msg->row.created_at + cfg->give_up_after;
+		own = now + dispatcher_backoff(cfg, msg->row.attempts);
 		if (!msg->row.urgent)
-			next = calendar_next_window_open(cfg->calendar, &cfg->send_window, next);
-		if (next > msg->row.created_at + cfg->give_up_after) {
+			own = calendar_next_window_open(cfg->calendar, &cfg->send_window, own);
+		/* The receiver's wait replaces the backoff (it knows better), but never past the give-up
+		 * time: a notice it pushes there gets its last attempt then, outside the window if need be. */
+		next = own;
+		if (wait > 0) {
+			next = now + wait;
+			if (!msg->row.urgent)
+				next = calendar_next_window_open(cfg->calendar, &cfg->send_window, next);
+			if (next > deadline)
+				next = deadline > now ? deadline : now;
+		}
+		if (own > deadline) {
 			char *why;
 			xasprintf(&why, "gave up after %d attempts: %s", msg->row.attempts, st->error);
 			dispatcher_dead(d, msg, why);
@@ -521,7 +568,7 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 		log_error("outbox: transport %s: the receiver says it is gone (%s); disabled until an admin runs "
 			  "`driftwatchctl outbox enable %s`",
 		    ep->name, st->error, ep->name);
-		xasprintf(&key, "alert:disabled:%s:%lld", ep->name, (long long)now);
+		xasprintf(&key, "alert:disabled:%s:%lld", ep->name, (long long)dispatcher_episode(ep, now));
 		xasprintf(&subject, "driftwatch: transport %s disabled", ep->name);
 		xasprintf(&text,
 		    "The receiver behind transport \"%s\" answered %ld (gone). driftwatch has stopped sending to it; "
@@ -638,7 +685,10 @@ dispatcher_start(struct dispatcher *d, struct dispatch_message *msg)
 	struct dispatch_endpoint *ep = msg->ep;
 	char *cause = NULL;
 
-	msg->notice.now = clock_now();
+	/* The real time, not the injected clock: the Date header and webhook-timestamp are read by the
+	 * receiver against its own clock (Standard Webhooks refuses a timestamp 5 minutes off). The
+	 * injected clock is in the bodies, rendered when the notice was queued. */
+	msg->notice.now = time(NULL);
 	d->in_flight++;
 	ep->in_flight++;
 	if (transport_send(ep->transport, &msg->notice, dispatcher_done_cb, msg, &cause) != 0) {
@@ -797,6 +847,7 @@ dispatcher_claim(struct dispatcher *d, time_t now, const int *wants, struct disp
 	}
 	if (flush)
 		d->nsent = 0;
+	d->wrote |= flush || nclaims > 0;
 	return n;
 fail:
 	store_rollback(d->store);
@@ -836,6 +887,10 @@ dispatcher_pass(struct dispatcher *d)
 	free(msgs);
 	if (d->in_flight > 0)
 		return; /* busy: a finishing transfer kicks the next pass, which arms the timer when all is quiet */
+	/* Quiet: give the WAL back. The automatic checkpoint leaves up to 1 MB of it on disk (see
+	 * store_open); a burst's WAL is copied and truncated once it is over (one fsync a burst). */
+	if (d->wrote && store_checkpoint(d->store) == 0)
+		d->wrote = 0;
 	next = outbox_next_due(d->store);
 	if (next > now)
 		wake = next;

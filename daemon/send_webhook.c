@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 #include "mail_message.h"
@@ -393,6 +394,10 @@ send_webhook_send(struct transport *t, struct transport_job *job, const struct n
 	char *id, *h, *sig;
 	CURL *easy;
 
+	/* Signed with the real time of this attempt whatever the caller's clock (DRIFTWATCH_NOW included):
+	 * receivers refuse a webhook-timestamp far from their own clock, and a Retry-After date is
+	 * theirs too. */
+	job->now = time(NULL);
 	id = notice_webhook_id(n);
 	if ((job->data = webhook_body_id(n, c->format, id, cause)) == NULL) {
 		free(id);
@@ -406,11 +411,11 @@ send_webhook_send(struct transport *t, struct transport_job *job, const struct n
 	xasprintf(&h, "webhook-id: %s", id);
 	job->list = curl_slist_append(job->list, h);
 	free(h);
-	xasprintf(&h, "webhook-timestamp: %lld", (long long)n->now);
+	xasprintf(&h, "webhook-timestamp: %lld", (long long)job->now);
 	job->list = curl_slist_append(job->list, h);
 	free(h);
 	if (t->priv != NULL) {
-		if ((sig = webhook_sign(t->priv, id, (long long)n->now, job->data, job->len)) == NULL) {
+		if ((sig = webhook_sign(t->priv, id, (long long)job->now, job->data, job->len)) == NULL) {
 			free(id); /* OpenSSL failed: not the notice's fault */
 			transport_status(&job->status, SEND_RETRY, 0, "cannot sign the request");
 			return transport_job_defer(job, cause);

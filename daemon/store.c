@@ -311,6 +311,13 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX outbox_held ON outbox(id) WHERE state = 'held';",
 };
 
+/* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */
+#define STORE_BUSY_MS 5000
+
+/* The WAL's size before a checkpoint, in 4 KB pages and in bytes (see store_open). */
+#define STORE_WAL_PAGES "256"
+#define STORE_WAL_BYTES "1048576"
+
 #define NMIGRATIONS ((int)(sizeof store_migrations / sizeof store_migrations[0]))
 
 /* Prepare a statement of our own, or die. */
@@ -362,6 +369,14 @@ store_release(struct store *s, sqlite3_stmt *st)
 	sqlite3_finalize(st);
 }
 
+/* Remember a full disk (see store_begin). */
+static void
+store_note_error(struct store *s)
+{
+	if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL)
+		s->full = 1;
+}
+
 /* Run one cached statement without results (BEGIN, COMMIT); 0 or -1 with *cause. */
 static int
 store_exec_cached(struct store *s, const char *sql, char **cause)
@@ -370,6 +385,7 @@ store_exec_cached(struct store *s, const char *sql, char **cause)
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_note_error(s);
 		if (cause != NULL)
 			xasprintf(cause, "%s: %s", s->path, sqlite3_errmsg(s->db));
 		store_release(s, st);
@@ -383,6 +399,7 @@ store_exec_cached(struct store *s, const char *sql, char **cause)
 int
 store_fail(struct store *s, char **cause, const char *what)
 {
+	store_note_error(s);
 	if (cause != NULL)
 		xasprintf(cause, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 	return -1;
@@ -395,6 +412,7 @@ store_exec(struct store *s, const char *sql, char **cause)
 	char *err = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		store_note_error(s);
 		if (cause != NULL)
 			xasprintf(cause, "%s: %s", s->path, err != NULL ? err : sqlite3_errmsg(s->db));
 		sqlite3_free(err);
@@ -512,9 +530,18 @@ store_open(const char *path, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Wait for driftwatchctl's short transactions rather than failing at once. */
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	/*
+	 * The WAL is checkpointed at STORE_WAL_PAGES (1 MB) rather than SQLite's 1,000 pages (4 MB),
+	 * and its file cut back to that size when it restarts. Why: the WAL is what fills a small
+	 * disk; once it has, no commit succeeds and no checkpoint runs, so the daemon never catches
+	 * up even when space returns. Kept under 1 MB, a database of a few thousand notices fits
+	 * beside it on a 2 MB volume; store_begin checkpoints at once after a full disk.
+	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL", cause) != 0 ||
-	    store_exec(s, "PRAGMA synchronous = FULL", cause) != 0)
+	    store_exec(s, "PRAGMA synchronous = FULL", cause) != 0 ||
+	    store_exec(s, "PRAGMA wal_autocheckpoint = " STORE_WAL_PAGES, cause) != 0 ||
+	    store_exec(s, "PRAGMA journal_size_limit = " STORE_WAL_BYTES, cause) != 0)
 		goto fail;
 	/* Foreign keys on only after migrating: a migration that rebuilds a table must not cascade. */
 	if (store_migrate(s, cause) != 0 || store_exec(s, "PRAGMA foreign_keys = ON", cause) != 0)
@@ -547,10 +574,41 @@ store_path(const struct store *s)
 	return s->path;
 }
 
-/* Start a write transaction: take the write lock now so no later statement fails on it. */
+/* See store.h. */
+int
+store_checkpoint(struct store *s)
+{
+	int rc, nlog = 0, ncopied = 0;
+
+	if (!sqlite3_get_autocommit(s->db))
+		return -1; /* inside a transaction: never */
+	/* Without waiting: a reader (driftwatchctl) keeps its snapshot, and the loop must not stall on it;
+	 * the next call tries again. */
+	sqlite3_busy_timeout(s->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ncopied);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (rc != SQLITE_OK) {
+		log_debug("store: %s: checkpoint: %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Start a write transaction: take the write lock now so no later statement fails on it.
+ * After a full disk, first copy the WAL into the database and truncate it. Why: SQLite checkpoints
+ * only after a commit once the WAL holds 1,000 pages (4 MB), so on a small or full disk the WAL is
+ * what fills it, no commit succeeds, no checkpoint runs, and freeing space elsewhere never lets the
+ * daemon catch up. The checkpoint mostly rewrites pages the database file already has, so it needs
+ * little new space, and it returns the WAL's to the disk.
+ */
 int
 store_begin(struct store *s, char **cause)
 {
+	if (s->full && store_checkpoint(s) == 0) {
+		log_info("store: %s: the WAL is checkpointed and truncated after a full disk", s->path);
+		s->full = 0;
+	}
 	return store_exec_cached(s, "BEGIN IMMEDIATE", cause);
 }
 

@@ -17,6 +17,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool hold_escalations; /* the first-start hold: escalations enqueued 'held' (store_daemon.c) */
+	int full; /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;

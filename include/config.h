@@ -97,6 +97,7 @@ struct config {
 	int breaker_failures;
 	int breaker_pause;  /* seconds */
 	int give_up_after;  /* seconds */
+	int retry_after_max; /* seconds: a receiver's Retry-After is cut to this */
 	int retry_first;    /* seconds */
 	int retry_max;	    /* seconds */
 	bool batch_reminders;

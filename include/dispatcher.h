@@ -2,7 +2,8 @@
  * dispatcher.h: the outbox's delivery side. Claims due rows in batches, groups batchable
  * reminders per recipient, hands each message to its transport, and records the outcome:
  * sent only after the server accepted; retry with capped exponential backoff and jitter
- * (Retry-After honoured); dead after give_up_after, with the admin told. A circuit breaker per
+ * (Retry-After honoured up to retry_after_max); dead after give_up_after, with the admin told once per
+ * endpoint and failing episode. A circuit breaker per
  * transport pauses an endpoint after repeated failures and probes it with one request at a time.
  */
 #ifndef DRIFTWATCH_DISPATCHER_H

@@ -22,6 +22,9 @@ int store_latest_version(void);
 int store_begin(struct store *s, char **cause);
 int store_commit(struct store *s, char **cause);
 void store_rollback(struct store *s);
+/* Copy the WAL into the database and truncate it, without waiting for other connections (outside
+ * a transaction only). 0 done, -1 busy or failed: call again later. */
+int store_checkpoint(struct store *s);
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 /* For tests of disk-full handling: cap the database at n pages (0 = no cap). */

@@ -32,7 +32,8 @@ struct notice {
 	const struct attachment *attachments;
 	size_t nattachments;
 	time_t created_at;
-	time_t now; /* the clock's now() at this attempt (Date header, webhook-timestamp) */
+	time_t now; /* this attempt's time for the Date header: the dispatcher gives the real time (webhooks
+		     * always sign with the real time), so receivers never see DRIFTWATCH_NOW */
 	int attempts;
 	int urgent;
 };

@@ -12,6 +12,8 @@ GET /stats returns the counts as JSON.
   --status CODE     answer CODE (default 200); with --fail-first only the first N get it (default 503)
   --fail-first N    answer --status (or 503) to the first N POSTs, then 200
   --retry-after S   send "Retry-After: S" with every non-2xx answer
+  --max-skew S      as Standard Webhooks libraries do, refuse (400, counted "stale") a webhook-timestamp
+                    more than S seconds from this machine's real clock; each record says "fresh"
   --mode M          storm: 503 always; 429: 429 with Retry-After (default 120); 410: 410 always;
                     slow: wait --delay seconds (default 5) before answering 200
   --ready-file F    written (with the port) once listening
@@ -32,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ARGS = None
 LOCK = threading.Lock()
-STATS = {"requests": 0, "posts": 0, "verified": 0, "bad_signature": 0, "connections": 0, "status": {}}
+STATS = {"requests": 0, "posts": 0, "verified": 0, "bad_signature": 0, "stale": 0, "connections": 0, "status": {}}
 
 
 def signing_key(secret):
@@ -76,12 +78,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _fresh(self):
+        """Whether webhook-timestamp is within --max-skew of the real time (None without it)."""
+        if ARGS.max_skew is None:
+            return None
+        try:
+            return abs(time.time() - int(self.headers.get("webhook-timestamp") or "")) <= ARGS.max_skew
+        except ValueError:
+            return False
+
     def _record(self, verified, body, code):
         with LOCK:
             STATS["status"][str(code)] = STATS["status"].get(str(code), 0) + 1
             if ARGS.out:
                 rec = {"id": self.headers.get("webhook-id"), "timestamp": self.headers.get("webhook-timestamp"),
-                       "body": body.decode("utf-8", "replace"), "verified": verified, "status": code}
+                       "body": body.decode("utf-8", "replace"), "verified": verified, "status": code,
+                       "fresh": self._fresh(), "at": time.time()}
                 with open(ARGS.out, "a") as f:
                     f.write(json.dumps(rec) + "\n")
 
@@ -109,6 +121,10 @@ class Handler(BaseHTTPRequestHandler):
             code = 401
             with LOCK:
                 STATS["bad_signature"] += 1
+        elif self._fresh() is False:
+            code = 400
+            with LOCK:
+                STATS["stale"] += 1
         elif ARGS.mode == "storm":
             code = 503
         elif ARGS.mode == "429":
@@ -143,6 +159,7 @@ def main():
     ap.add_argument("--status", type=int, default=0)
     ap.add_argument("--fail-first", type=int, default=0)
     ap.add_argument("--retry-after")
+    ap.add_argument("--max-skew", type=float)
     ap.add_argument("--mode", choices=["storm", "429", "410", "slow"])
     ap.add_argument("--delay", type=float, default=5.0)
     ap.add_argument("--ready-file")
