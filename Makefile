@@ -137,4 +137,8 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(BUILD)/daemon/main.d
+# Every object's header dependencies (-MMD), so that touching any header (tests/unit/test_util.h too)
+# rebuilds what includes it.
+DEPS := $(patsubst %.c,$(BUILD)/%.d,$(LIB_SRCS) $(CTL_SRCS) daemon/main.c $(TEST_SRCS) $(FAKE_SRCS) \
+	$(FUZZ_SRCS) tests/fuzz/driver.c scripts/bench/http-ceiling.c)
+-include $(DEPS)
