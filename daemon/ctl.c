@@ -2,7 +2,11 @@
  * ctl.c: driftwatchctl — the admin's tool, as smtpctl is to smtpd. It works on the same rules file
  * and database as the daemon; the daemon notices what it commits within a tick.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +19,13 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
+#include "transport.h"
 #include "version.h"
 #include "xmalloc.h"
 
 #define CTL_DEFAULT_CONFIG "/etc/driftwatch/driftwatch.ini"
+/* Where systemd puts driftwatch.service's LoadCredential= secrets while it runs. */
+#define CTL_SERVICE_CREDENTIALS "/run/credentials/driftwatch.service"
 
 static int ctl_check_config(struct ctl *c, int argc, char **argv);
 static int ctl_config_keys(struct ctl *c, int argc, char **argv);
@@ -219,6 +226,109 @@ ctl_version(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
+/* Print one word for a POSIX shell: as it is when that is safe, else in single quotes. */
+static void
+ctl_print_shell_word(FILE *f, const char *word)
+{
+	const char *p;
+
+	if (*word != '\0' && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-") ==
+				  strlen(word)) {
+		fputs(word, f);
+		return;
+	}
+	fputc('\'', f);
+	for (p = word; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\'', f);
+}
+
+/*
+ * The uid that owns path, or when path is not there (or cannot be looked at) its folder, whose
+ * owner a new file there belongs with. 0 and *owner set; -1 when there is nothing to look at or
+ * the folder is a shared sticky one like /tmp, where what we create is ours alone.
+ */
+static int
+ctl_state_owner(const char *path, uid_t *owner)
+{
+	struct stat st;
+	char *copy, *dir;
+	int rc = -1;
+
+	if (stat(path, &st) == 0) {
+		*owner = st.st_uid;
+		return 0;
+	}
+	copy = xstrdup(path);
+	dir = dirname(copy);
+	if (stat(dir, &st) == 0 && !((st.st_mode & S_ISVTX) != 0 && (st.st_mode & S_IWOTH) != 0)) {
+		*owner = st.st_uid;
+		rc = 0;
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * The service's state (its database and file spools) belongs to the service's user. Run as anyone
+ * else, root above all, SQLite and the spool would leave files (the database, its -wal and -shm, a
+ * spool file) that the daemon then cannot write; so refuse before anything is opened, and print
+ * the command to type instead.
+ */
+static int
+ctl_check_service_user(struct ctl *c)
+{
+	const char *path = c->cfg->database;
+	struct passwd *pw;
+	uid_t owner = 0;
+	int i;
+
+	if (ctl_state_owner(path, &owner) != 0 || owner == geteuid()) {
+		path = NULL;
+		for (i = 0; i < c->cfg->ntransports; i++) {
+			const struct transport_config *t = &c->cfg->transports[i].t;
+
+			if (t->type != NULL && strcmp(t->type, "file") == 0 && t->spool != NULL &&
+			    ctl_state_owner(t->spool, &owner) == 0 && owner != geteuid()) {
+				path = t->spool;
+				break;
+			}
+		}
+		if (path == NULL)
+			return 0;
+	}
+	pw = getpwuid(owner);
+	fprintf(stderr, "driftwatchctl: %s belongs to ", path);
+	if (pw != NULL)
+		fprintf(stderr, "%s", pw->pw_name);
+	else
+		fprintf(stderr, "uid %lu", (unsigned long)owner);
+	fprintf(stderr, ", not to the user running this (uid %lu): nothing done.\n"
+			"Run it as the service's user, so that the files it writes stay the service's:\n  sudo -u ",
+	    (unsigned long)geteuid());
+	if (pw != NULL)
+		ctl_print_shell_word(stderr, pw->pw_name);
+	else
+		fprintf(stderr, "'#%lu'", (unsigned long)owner);
+	fputc(' ', stderr);
+	ctl_print_shell_word(stderr, c->argv[0]);
+	/* sudo does not pass $DRIFTWATCH_CONFIG on: name the file. */
+	if (c->config_from_env && c->config_path != NULL) {
+		fputs(" -f ", stderr);
+		ctl_print_shell_word(stderr, c->config_path);
+	}
+	for (i = 1; i < c->argc; i++) {
+		fputc(' ', stderr);
+		ctl_print_shell_word(stderr, c->argv[i]);
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
 /*
  * help [NAME [SUB]], NAME --help, NAME SUB --help: the usage on stdout, exit 0; an unknown name
  * says so with the list, exit 64. No config is loaded: help works on a machine without one.
@@ -265,6 +375,9 @@ main(int argc, char **argv)
 	int ch, debug = 0, rc;
 
 	memset(&c, 0, sizeof c);
+	c.argc = argc;
+	c.argv = argv;
+	c.config_from_env = path != NULL;
 	while ((ch = getopt_long(argc, argv, "+df:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -272,6 +385,7 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			path = optarg;
+			c.config_from_env = 0;
 			break;
 		case 'h':
 			ctl_help(stdout);
@@ -307,6 +421,11 @@ main(int argc, char **argv)
 	if (path == NULL && access(CTL_DEFAULT_CONFIG, F_OK) == 0)
 		path = CTL_DEFAULT_CONFIG;
 	c.config_path = path;
+	/* As the service's user (or root) while the service runs, read the secrets it was given by
+	 * LoadCredential=, so that credential:NAME in the rules means here what it means there. */
+	if (getenv("CREDENTIALS_DIRECTORY") == NULL && access(CTL_SERVICE_CREDENTIALS, R_OK | X_OK) == 0 &&
+	    setenv("CREDENTIALS_DIRECTORY", CTL_SERVICE_CREDENTIALS, 1) != 0)
+		fatal("setenv");
 	if ((c.cfg = config_load(path, &cause)) == NULL) {
 		for (line = strtok_r(cause, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
 			fprintf(stderr, "%s\n", line);
@@ -325,7 +444,10 @@ main(int argc, char **argv)
 	c.now = clock_now();
 	c.today = calendar_local_date(c.now);
 
-	rc = cmd->run(&c, argc, argv);
+	if ((cmd->flags & CTL_NO_STATE) == 0 && ctl_check_service_user(&c) != 0)
+		rc = CTL_EX_NOPERM;
+	else
+		rc = cmd->run(&c, argc, argv);
 	store_close(c.store);
 	config_free(c.cfg);
 	return rc;

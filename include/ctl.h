@@ -16,6 +16,7 @@ struct store;
 #define CTL_EX_USAGE 64
 #define CTL_EX_DATAERR 65
 #define CTL_EX_NOINPUT 66
+#define CTL_EX_NOPERM 77
 #define CTL_EX_CONFIG 78
 
 struct ctl {
@@ -24,6 +25,9 @@ struct ctl {
 	struct store *store; /* opened on first ctl_store() */
 	time_t now;	     /* clock_now() at start */
 	int today;	     /* local date of now */
+	int argc;	     /* the command line as typed, to print it back */
+	char **argv;
+	int config_from_env; /* the rules came from $DRIFTWATCH_CONFIG, not -f */
 };
 
 /*
