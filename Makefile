@@ -11,6 +11,9 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR  ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+EXAMPLESDIR ?= $(PREFIX)/share/driftwatch/examples
 BUILD   ?= build
 
 CC      ?= cc
@@ -127,8 +130,14 @@ fuzz:
 			$$f $(LIB_SRCS) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS) -lm || exit 1; \
 	done
 
+# The layout the unit expects: a static user `driftwatch` (sysusers.d), its state folder and the
+# rules 0640 root:driftwatch (tmpfiles.d). With DESTDIR (a package) the files are only placed: the
+# package runs systemd-sysusers and systemd-tmpfiles --create on them after installing, as this
+# does on the machine itself.
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/driftwatch $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(EXAMPLESDIR)
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/driftwatch
 	install -m 0755 $(BUILD)/driftwatchd $(DESTDIR)$(SBINDIR)/driftwatchd
 	install -m 0755 $(BUILD)/driftwatchctl $(DESTDIR)$(BINDIR)/driftwatchctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/driftwatch/driftwatch.ini || \
@@ -136,6 +145,23 @@ install: all
 	install -m 0644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/driftwatch/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/driftwatch.service > $(DESTDIR)$(UNITDIR)/driftwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/driftwatch.service
+	install -m 0644 systemd/driftwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/driftwatch.conf
+	install -m 0644 systemd/driftwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/driftwatch.conf
+	install -m 0644 systemd/credentials.conf etc/samples/st-helens-roles.ini $(DESTDIR)$(EXAMPLESDIR)/
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/driftwatch.conf && systemd-tmpfiles --create $(TMPFILESDIR)/driftwatch.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/driftwatch.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/driftwatch.conf || exit 1; \
+	else \
+		echo "DESTDIR: after installing the files, run systemd-sysusers and systemd-tmpfiles --create on"; \
+		echo "  $(SYSUSERSDIR)/driftwatch.conf and $(TMPFILESDIR)/driftwatch.conf (user, state folder, rules' group)"; \
+	fi
+	@echo; echo "Next (README, \"Install as a service\"):"; \
+	echo "  sudo systemctl daemon-reload"; \
+	echo "  sudoedit $(SYSCONFDIR)/driftwatch/driftwatch.ini            # transports, admin_email, [role] emails"; \
+	echo "  secrets: LoadCredential= drop-in, example in $(EXAMPLESDIR)/credentials.conf"; \
+	echo "  sudo -u driftwatch $(SBINDIR)/driftwatchd --check-config"; \
+	echo "  sudo systemctl enable --now driftwatch"
 
 clean:
 	rm -rf build

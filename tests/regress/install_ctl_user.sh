@@ -83,6 +83,7 @@ type = smtp
 url = smtp://127.0.0.1:2525
 tls = none
 from = driftwatch@council.example
+username = driftwatch@council.example
 password_file = credential:smtp-password
 EOF2
 as_service "$DWC" -f "$T/dw.ini" check-config >/dev/null 2>"$T/err" && fail "check-config passed with no credentials at all"
