@@ -11,6 +11,9 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR  ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+EXAMPLESDIR ?= $(PREFIX)/share/driftwatch/examples
 BUILD   ?= build
 
 CC      ?= cc
@@ -20,6 +23,9 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
+# Tables list only the fields they need (a command's flags and long help are optional): a field left
+# out is zero by the standard, not a mistake.
+WARN    += -Wno-missing-field-initializers
 ifeq ($(CI),true)
 WARN    += -Werror
 endif
@@ -139,11 +145,14 @@ fuzz:
 			$$f $(LIB_SRCS) -o $(BUILD)/libfuzzer/$$n $(PKG_LIBS) -lm || exit 1; \
 	done
 
+# The layout the unit expects: a static user `driftwatch` (sysusers.d), its state folder and the
+# rules 0640 root:driftwatch (tmpfiles.d). With DESTDIR (a package) the files are only placed: the
+# package runs systemd-sysusers and systemd-tmpfiles --create on them after installing, as this
+# does on the machine itself.
 install: all man
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/driftwatch $(DESTDIR)$(UNITDIR)
-	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 $(BUILD)/man/driftwatch.ini.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/driftwatch
 	install -m 0755 $(BUILD)/driftwatchd $(DESTDIR)$(SBINDIR)/driftwatchd
 	install -m 0755 $(BUILD)/driftwatchctl $(DESTDIR)$(BINDIR)/driftwatchctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/driftwatch/driftwatch.ini || \
@@ -151,8 +160,31 @@ install: all man
 	install -m 0644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/driftwatch/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/driftwatch.service > $(DESTDIR)$(UNITDIR)/driftwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/driftwatch.service
+	install -m 0644 systemd/driftwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/driftwatch.conf
+	install -m 0644 systemd/driftwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/driftwatch.conf
+	install -m 0644 systemd/credentials.conf etc/samples/st-helens-roles.ini $(DESTDIR)$(EXAMPLESDIR)/
+	install -m 0644 docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/man/driftwatch.ini.5 $(DESTDIR)$(MANDIR)/man5/
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/driftwatch.conf && systemd-tmpfiles --create $(TMPFILESDIR)/driftwatch.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/driftwatch.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/driftwatch.conf || exit 1; \
+	else \
+		echo "DESTDIR: after installing the files, run systemd-sysusers and systemd-tmpfiles --create on"; \
+		echo "  $(SYSUSERSDIR)/driftwatch.conf and $(TMPFILESDIR)/driftwatch.conf (user, state folder, rules' group)"; \
+	fi
+	@echo; echo "Next (README, \"Install as a service\"):"; \
+	echo "  sudo systemctl daemon-reload"; \
+	echo "  sudoedit $(SYSCONFDIR)/driftwatch/driftwatch.ini            # transports, admin_email, [role] emails"; \
+	echo "  secrets: LoadCredential= drop-in, example in $(EXAMPLESDIR)/credentials.conf"; \
+	echo "  sudo -u driftwatch $(SBINDIR)/driftwatchd --check-config"; \
+	echo "  sudo systemctl enable --now driftwatch"
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(BUILD)/daemon/main.d
+# Every object's header dependencies (-MMD), so that touching any header (tests/unit/test_util.h too)
+# rebuilds what includes it.
+DEPS := $(patsubst %.c,$(BUILD)/%.d,$(LIB_SRCS) $(CTL_SRCS) daemon/main.c $(TEST_SRCS) $(FAKE_SRCS) \
+	$(FUZZ_SRCS) tests/fuzz/driver.c scripts/bench/http-ceiling.c)
+-include $(DEPS)

@@ -50,14 +50,65 @@ struct main_state {
 
 static void main_plan(struct main_state *m);
 
-/* Usage. */
+/* Codes of the long-only options (above any letter). */
+#define MAIN_OPT_CHECK_CONFIG 256
+#define MAIN_OPT_VERSION 257
+
+/* Every option, once: getopt_long's tables are built from it and --help prints it. */
+static const struct main_option {
+	const char *name; /* the long name, or NULL */
+	int has_arg;
+	int val;	   /* the short letter, or a code for a long-only option */
+	const char *usage; /* the line --help prints */
+} main_options[] = {
+	{ NULL, required_argument, 'f', "-f FILE          the rules (default " MAIN_DEFAULT_CONFIG
+					  "; without -f and that file, the embedded defaults)" },
+	{ NULL, no_argument, 'd', "-d               debug logging" },
+	{ "check-config", no_argument, MAIN_OPT_CHECK_CONFIG, "--check-config   validate the rules (and read the secrets) and exit: 0 valid, 78 not" },
+	{ "version", no_argument, MAIN_OPT_VERSION, "--version        print the version and exit" },
+	{ "help", no_argument, 'h', "-h, --help       this help" },
+};
+#define MAIN_NOPTIONS (sizeof main_options / sizeof main_options[0])
+
+/* Usage: the options, the signals and the environment. */
 static void
 main_usage(FILE *f)
 {
-	fprintf(f, "usage: driftwatchd [-d] [-f FILE] [--check-config] [--version] [--help]\n"
-		   "  -f FILE          the rules (default " MAIN_DEFAULT_CONFIG ")\n"
-		   "  -d               debug logging\n"
-		   "  --check-config   validate the rules and exit: 0 valid, 78 not\n");
+	size_t i;
+
+	fprintf(f, "usage: driftwatchd [-d] [-f FILE] [--check-config] [--version] [--help]\n");
+	for (i = 0; i < MAIN_NOPTIONS; i++)
+		fprintf(f, "  %s\n", main_options[i].usage);
+	fprintf(f, "signals: SIGHUP reloads the rules (a broken file is refused, the rules in force stay);\n"
+		   "  SIGTERM or SIGINT stops within %ds, a second one at once\n"
+		   "environment: DRIFTWATCH_NOW=YYYY-MM-DDTHH:MM starts the clock there (tests and demos);\n"
+		   "  CREDENTIALS_DIRECTORY (set by systemd's LoadCredential=) for credential:NAME secrets\n"
+		   "It runs under systemd (driftwatch.service); the admin's tool is driftwatchctl.\n",
+	    MAIN_STOP_SECONDS);
+}
+
+/* getopt_long's short and long tables from main_options. */
+static void
+main_getopt_tables(char *shortopts, size_t size, struct option *longopts)
+{
+	size_t i, n = 0, len = 0;
+
+	for (i = 0; i < MAIN_NOPTIONS && len + 3 < size; i++) {
+		if (main_options[i].val < 128) {
+			shortopts[len++] = (char)main_options[i].val;
+			if (main_options[i].has_arg == required_argument)
+				shortopts[len++] = ':';
+		}
+		if (main_options[i].name != NULL) {
+			longopts[n].name = main_options[i].name;
+			longopts[n].has_arg = main_options[i].has_arg;
+			longopts[n].flag = NULL;
+			longopts[n].val = main_options[i].val;
+			n++;
+		}
+	}
+	shortopts[len] = '\0';
+	memset(&longopts[n], 0, sizeof longopts[n]);
 }
 
 /* Tell systemd a one-line summary of what the daemon is doing. */
@@ -284,15 +335,12 @@ main_load_config(const char *path)
 	return cfg;
 }
 
+/* driftwatchd [-d] [-f FILE] [--check-config]: load the rules, open the store, run the loop. */
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "check-config", no_argument, NULL, 'C' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[MAIN_NOPTIONS + 1];
+	char shortopts[2 * MAIN_NOPTIONS + 1];
 	struct main_state m;
 	struct sigaction sa;
 	const char *path = NULL;
@@ -301,7 +349,8 @@ main(int argc, char **argv)
 	int ch, debug = 0, check = 0;
 
 	memset(&m, 0, sizeof m);
-	while ((ch = getopt_long(argc, argv, "df:h", longopts, NULL)) != -1) {
+	main_getopt_tables(shortopts, sizeof shortopts, longopts);
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
@@ -309,10 +358,10 @@ main(int argc, char **argv)
 		case 'f':
 			path = optarg;
 			break;
-		case 'C':
+		case MAIN_OPT_CHECK_CONFIG:
 			check = 1;
 			break;
-		case 'V':
+		case MAIN_OPT_VERSION:
 			printf("driftwatchd %s\n", DRIFTWATCH_VERSION);
 			return 0;
 		case 'h':
@@ -324,6 +373,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "driftwatchd: unexpected argument \"%s\" (it takes options only)\n", argv[optind]);
 		main_usage(stderr);
 		return 64;
 	}

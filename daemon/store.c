@@ -3,11 +3,15 @@
  * imports). WAL with synchronous=FULL: a reminder is statutory work, so a commit that returned
  * is on disk; speed is won back by batching writes into few transactions.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -516,6 +520,32 @@ store_migrate(struct store *s, char **cause)
 	return 0;
 }
 
+/*
+ * Make the database file 0600 whatever the umask: it holds case references and staff addresses,
+ * and SQLite gives its -wal and -shm the database file's mode. One left readable by an older
+ * version loses its group and other bits.
+ */
+static int
+store_create_private(const char *path, char **cause)
+{
+	struct stat st;
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return 0;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || ((st.st_mode & 077) != 0 && fchmod(fd, st.st_mode & 0700) != 0)) {
+		xasprintf(cause, "%s: cannot make it private (0600): %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Open and migrate; see store.h. */
 struct store *
 store_open(const char *path, char **cause)
@@ -523,6 +553,8 @@ store_open(const char *path, char **cause)
 	struct store *s = xcalloc(1, sizeof *s);
 
 	s->path = xstrdup(path);
+	if (store_create_private(path, cause) != 0)
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, s->db != NULL ? sqlite3_errmsg(s->db) : "cannot open");

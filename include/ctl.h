@@ -16,6 +16,7 @@ struct store;
 #define CTL_EX_USAGE 64
 #define CTL_EX_DATAERR 65
 #define CTL_EX_NOINPUT 66
+#define CTL_EX_NOPERM 77
 #define CTL_EX_CONFIG 78
 
 struct ctl {
@@ -24,13 +25,30 @@ struct ctl {
 	struct store *store; /* opened on first ctl_store() */
 	time_t now;	     /* clock_now() at start */
 	int today;	     /* local date of now */
+	int argc;	     /* the command line as typed, to print it back */
+	char **argv;
+	int config_from_env; /* the rules came from $DRIFTWATCH_CONFIG, not -f */
 };
 
+/*
+ * One command in a table: the name, what runs it, and its help. `usage` is the synopsis (without
+ * "driftwatchctl" and, in a family's table, without the family), then two spaces or more and one
+ * line on what it does: `driftwatchctl help` and a family's usage print it. The trailing fields are
+ * optional (`{ "status", ctl_status, "status [--json]   what the daemon is doing" }` is a whole
+ * entry): `flags` (CTL_*) and `help`, a longer text `driftwatchctl help NAME` prints after the
+ * usage.
+ */
 struct ctl_command {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv); /* argv[0] is the command name */
 	const char *usage;
+	int flags;
+	const char *help;
 };
+/* The command's first argument names a subcommand in its own table (it calls ctl_dispatch). */
+#define CTL_FAMILY 0x1
+/* It reads and writes no state (no database, no spool): any user may run it. */
+#define CTL_NO_STATE 0x2
 
 /* The store, opened on first use (exits 1 with the reason when it cannot be opened). */
 struct store *ctl_store(struct ctl *c);
@@ -38,7 +56,10 @@ struct store *ctl_store(struct ctl *c);
 int ctl_parse_date(struct ctl *c, const char *what, const char *s, int *date);
 /* Print a usage line for a command and return CTL_EX_USAGE. */
 int ctl_usage(const char *usage);
-/* Dispatch argv[1] among subcommands (e.g. "outbox list"); prints their usage when unknown. */
+/*
+ * Dispatch argv[1] among subcommands (e.g. "outbox list"); prints their usage when unknown.
+ * `FAMILY --help` prints the family's usage and `FAMILY SUB --help` the subcommand's, exit 0.
+ */
 int ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *table, int argc, char **argv);
 
 /* Subcommand families (one ctl_*.c each). */

@@ -1,7 +1,50 @@
 #!/bin/sh
 # The daemon's life: check-config exit codes, SIGHUP with a broken ini (a bad value, an empty database)
-# keeps the old rules and logs the line, SIGTERM exits 0 within the bound, DRIFTWATCH_NOW honoured by both.
+# keeps the old rules and logs the line, SIGTERM exits 0 within the bound, DRIFTWATCH_NOW honoured by
+# both programs; --help and `help COMMAND` for both programs.
 . "$(dirname "$0")/lib.sh"
+
+# Help: on stdout, exit 0, no config needed (none at $T/none.ini); an unknown name: exit 64 with the list.
+help_ok() { # EXPECTED-IN-OUTPUT ARGS...
+	want=$1
+	shift
+	DRIFTWATCH_CONFIG=$T/none.ini "$@" >"$T/help.out" 2>"$T/help.err"
+	rc=$?
+	[ $rc -eq 0 ] || fail "$* exited $rc, want 0: $(cat "$T/help.err")"
+	grep -qF -- "$want" "$T/help.out" || fail "$* does not print \"$want\": $(head -n 5 "$T/help.out")"
+}
+help_ok "usage: driftwatchctl" "$DWC" --help
+help_ok "  import KIND FILE..." "$DWC" help
+help_ok "driftwatchctl import roles FILE.csv" "$DWC" help import
+help_ok "driftwatchctl import roles FILE.csv" "$DWC" import --help
+help_ok "usage: driftwatchctl import roles FILE.csv" "$DWC" import roles --help
+help_ok "usage: driftwatchctl outbox retry ID" "$DWC" help outbox retry
+help_ok "usage: driftwatchctl caseloads" "$DWC" caseloads --help
+help_ok "usage: driftwatchctl test-send TRANSPORT RECIPIENT" "$DWC" help test-send
+help_ok "usage: driftwatchd" "$DWD" --help
+help_ok "--check-config" "$DWD" -h
+ok "--help and help COMMAND print usage on stdout, exit 0, for both programs"
+
+for args in "help bogus" "bogus" "bogus --help"; do
+	# shellcheck disable=SC2086
+	DRIFTWATCH_CONFIG=$T/none.ini "$DWC" $args >"$T/help.out" 2>"$T/help.err"
+	rc=$?
+	[ $rc -eq 64 ] || fail "driftwatchctl $args exited $rc, want 64"
+	grep -q 'unknown command "bogus"' "$T/help.err" || fail "driftwatchctl $args does not say the command is unknown"
+	grep -q "  check-config" "$T/help.err" || fail "driftwatchctl $args does not list the commands"
+done
+"$DWC" help import bogus >/dev/null 2>"$T/help.err"
+[ $? -eq 64 ] || fail "help import bogus: want 64"
+grep -q 'import: unknown subcommand "bogus"' "$T/help.err" || fail "help import bogus: no 'unknown subcommand'"
+grep -q "driftwatchctl import roles" "$T/help.err" || fail "help import bogus does not list the imports"
+"$DWC" >/dev/null 2>"$T/help.err"
+[ $? -eq 64 ] || fail "driftwatchctl with no command: want 64"
+"$DWD" help >/dev/null 2>"$T/help.err"
+[ $? -eq 64 ] || fail "driftwatchd help: want 64"
+grep -q "usage: driftwatchd" "$T/help.err" || fail "driftwatchd help: no usage"
+"$DWD" --bogus >/dev/null 2>&1
+[ $? -eq 64 ] || fail "driftwatchd --bogus: want 64"
+ok "an unknown command or option: exit 64 with the list"
 
 write_config </dev/null
 "$DWD" --check-config -f "$T/dw.ini" >/dev/null 2>&1 || fail "valid config: driftwatchd --check-config failed"
