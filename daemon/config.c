@@ -472,10 +472,12 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 	int i, nitems, rc = -1;
 
 	/*
-	 * "key =" means the default only where the default is empty (none, or "work it out"); any
-	 * other key needs a value, so nothing downstream ever meets a NULL it did not plan for.
+	 * "key =" means the default only where the default is empty (none, or "work it out"), and an
+	 * empty list of durations where the key is one ("reflections =": none are tracked, "remind_before
+	 * =": no reminders); any other key needs a value, so nothing downstream ever meets a NULL it did
+	 * not plan for.
 	 */
-	if (*value == '\0' && (k->def == NULL || *k->def != '\0')) {
+	if (*value == '\0' && k->type != T_DURATIONS && (k->def == NULL || *k->def != '\0')) {
 		config_error(p, p->line, "%s: must not be empty", k->name);
 		goto out;
 	}

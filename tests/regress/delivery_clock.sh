@@ -11,9 +11,9 @@ chmod 600 "$T/secret"
 start_sink --secret "$SECRET" --max-skew 300
 start_smtp
 {
+	printf 'default_transport = hook\n' # write_config's [daemon] goes on
 	printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = http://127.0.0.1:%s/\nsecret_file = %s\n' "$HOOK_PORT" "$T/secret"
 	smtp_transport
-	printf '[daemon]\ndefault_transport = hook\n'
 } | write_config
 ctl outbox add tm@council.example --urgent --key clock --count 3 --subject "Dispute 7: stage 2 response due" >/dev/null ||
 	fail "enqueue"

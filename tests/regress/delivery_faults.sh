@@ -74,9 +74,9 @@ mkdir -p "$T/disk"
 mount -t tmpfs -o size=2m tmpfs "$T/disk" || fail "cannot mount a tmpfs"
 HOOK_PORT=$(free_port)
 {
+	printf 'default_transport = hook\nadmin_transport = spool\n' # write_config's [daemon] goes on
 	printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = http://127.0.0.1:%s/\nconcurrency = 8\ntimeout = 5s\n' "$HOOK_PORT"
 	printf '[transport "spool"]\ntype = file\nspool = %s/spool\n' "$T"
-	printf '[daemon]\ndefault_transport = hook\nadmin_transport = spool\n'
 	printf '[outbox]\nretry_first = 1s\nretry_max = 2s\nbreaker_failures = 1000\n'
 } | write_config
 sed -i "s|^database = .*|database = $T/disk/dw.db|" "$T/dw.ini"

@@ -8,9 +8,10 @@
 # hook_config [OUTBOX LINES]: the webhook first, a file transport for admin alerts.
 hook_config() {
 	{
+		printf 'default_transport = hook\nadmin_transport = spool\n' # write_config's [daemon] goes on
 		printf '[transport "hook"]\ntype = webhook\nformat = json\nurl = http://127.0.0.1:%s/\nconcurrency = 4\ntimeout = 5s\n' "$HOOK_PORT"
 		printf '[transport "spool"]\ntype = file\nspool = %s/spool\n' "$T"
-		printf '[daemon]\ndefault_transport = hook\nadmin_transport = spool\n[outbox]\nretry_first = 1s\nretry_max = 1s\n'
+		printf '[outbox]\nretry_first = 1s\nretry_max = 1s\n'
 		printf '%s\n' "$@"
 	} | write_config
 }

@@ -16,7 +16,7 @@ done
 ok "the three pages render with no warning"
 
 MANWIDTH=200 man -l "$TOP/docs/man/driftwatchctl.8" 2>/dev/null >"$T/ctl.txt"
-"$DWC" 2>&1 | sed -n '/^commands:/,$p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' >"$T/commands"
+"$DWC" 2>&1 | sed -n '/^commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' >"$T/commands"
 [ "$(wc -l <"$T/commands")" -gt 10 ] || fail "driftwatchctl listed too few commands: $(cat "$T/commands")"
 while read -r cmd; do
 	grep -Eq "^ {7}$cmd( |$)" "$T/ctl.txt" || fail "driftwatchctl.8 does not document \"$cmd\""
