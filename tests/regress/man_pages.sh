@@ -25,7 +25,7 @@ ok "driftwatchctl.8 documents every command driftwatchctl lists ($(wc -l <"$T/co
 
 MANWIDTH=200 man -l "$TOP/docs/man/driftwatchd.8" 2>/dev/null >"$T/d.txt"
 for opt in $("$DWD" --help | grep -o -- '-\{1,2\}[a-z][a-z-]*' | sort -u); do
-	grep -q -- "^ \{7\}$opt" "$T/d.txt" || fail "driftwatchd.8 does not document $opt"
+	grep -Eq -- "^ {7}(-[a-z-]+, )*$opt( |,|$)" "$T/d.txt" || fail "driftwatchd.8 does not document $opt"
 done
 ok "driftwatchd.8 documents every option driftwatchd --help names"
 
