@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "clock.h"
@@ -392,7 +393,8 @@ ctl_test_send(struct ctl *c, int argc, char **argv)
 	n.subject = "driftwatch test message";
 	n.body_text = "This is a test message from driftwatch. If you can read it, this transport works.\n";
 	n.body_html = "<p>This is a test message from driftwatch. If you can read it, this transport works.</p>";
-	n.created_at = n.now = c->now;
+	n.created_at = c->now;
+	n.now = time(NULL); /* transport headers (Date:, webhook-timestamp) carry the real time, as the daemon's do */
 	clock_format_local(c->now, when);
 	if (transport_send(t, &n, ctl_test_send_done_cb, &ts, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: test-send: %s\n", cause);

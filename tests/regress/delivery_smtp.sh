@@ -56,10 +56,16 @@ ok "three reminders to one person arrive as one message, all recorded sent"
 stop_daemon || fail "daemon exit status"
 
 # test-send: a real message through the named transport, its result printed.
-out=$(ctl test-send mail check@council.example) || fail "test-send failed: $out"
+out=$(DRIFTWATCH_NOW=2019-03-08T09:00 ctl test-send mail check@council.example 2>/dev/null) || fail "test-send failed: $out"
 echo "$out" | grep -q "^mail: ok" || fail "test-send printed: $out"
 f=$(mail_files_to check@council.example)
 [ -n "$f" ] && grep -q "^Subject: driftwatch test message" $f || fail "the test message did not arrive"
+# Its Date: is the real time, though driftwatchctl's clock is injected (README: Time).
+$PY - "$f" <<'PYEOF' || fail "test-send's Date: is not the real time"
+import email.utils, sys, time
+date = [l for l in open(sys.argv[1], encoding="utf-8") if l.startswith("Date: ")][0][6:].strip()
+assert abs(email.utils.parsedate_to_datetime(date).timestamp() - time.time()) < 300, date
+PYEOF
 ok "test-send: $out"
 
 # A permanent refusal (550) makes the notice dead at once and the admin is told, by the file
