@@ -116,14 +116,49 @@ ctl_dispute_on(struct ctl *c, const struct ctl_dispute_args *a, const char *name
 }
 
 /* Load an existing dispute or say there is none (65). */
+/* Load a dispute to show it (nothing written). */
 static int
-ctl_dispute_load(struct ctl *c, int64_t id, struct dispute *d)
+ctl_dispute_get(struct ctl *c, int64_t id, struct dispute *d)
 {
 	if (disputes_load(ctl_store(c), id, d) != 0) {
 		fprintf(stderr, "driftwatchctl: dispute %lld: no such dispute\n", (long long)id);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Begin the command's transaction, apply the moves up that fell due by its date (the daemon may
+ * have been down: the command must act on the stage the daemon would have had), and load the
+ * dispute. On success the transaction stays open for ctl_dispute_change or ctl_dispute_refuse.
+ */
+static int
+ctl_dispute_load(struct ctl *c, int64_t id, int on, struct dispute *d)
+{
+	struct store *s = ctl_store(c);
+	char *cause = NULL;
+
+	if (store_begin(s, &cause) != 0 || disputes_catch_up(s, c->cfg, id, on, c->now, "ctl", &cause) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: dispute %lld: %s; nothing changed\n", (long long)id, cause);
+		free(cause);
+		return -1;
+	}
+	if (disputes_load(s, id, d) != 0) {
+		store_rollback(s);
+		fprintf(stderr, "driftwatchctl: dispute %lld: no such dispute\n", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+/* Refuse a command after ctl_dispute_load: nothing changed, the catch-up included. */
+static int
+ctl_dispute_refuse(struct ctl *c, struct dispute *d)
+{
+	store_rollback(ctl_store(c));
+	dispute_free(d);
+	return CTL_EX_DATAERR;
 }
 
 /* Commit a change, or roll it back and say why. */
@@ -183,7 +218,7 @@ ctl_dispute_raise(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
-/* Record a change of an open dispute: update, history, audit, then fire what is due. */
+/* Record a change of an open dispute: update, history, audit, then fire what is due; commit. */
 static int
 ctl_dispute_change(struct ctl *c, struct dispute *d, const char *kind, int on, const char *note, const char *detail)
 {
@@ -193,7 +228,8 @@ ctl_dispute_change(struct ctl *c, struct dispute *d, const char *kind, int on, c
 
 	snprintf(subj, sizeof subj, "dispute:%lld", (long long)d->rec.id);
 	xasprintf(&what, "dispute-%s", kind);
-	if (store_begin(s, &cause) == 0 && disputes_update(s, d, &cause) == 0 &&
+	/* In the transaction ctl_dispute_load began. */
+	if (disputes_update(s, d, &cause) == 0 &&
 	    disputes_event_add(s, d->rec.id, on, c->now, kind, st->name, st->responder, note, "ctl", &cause) == 0 &&
 	    audit_add(s, c->now, "ctl", what, subj, detail, &cause) == 0)
 		disputes_fire(s, c->cfg, d->rec.id, c->now, "ctl", NULL, &cause);
@@ -229,14 +265,13 @@ ctl_dispute_respond(struct ctl *c, int argc, char **argv)
 		return ctl_usage("dispute respond ID --note TEXT [--on DATE]");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
 		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_load(c, id, on, &d) != 0)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_open(&d, "record a response") != 0 || on < d.rec.stage_started_on) {
 		if (d.rec.resolved_on == DATE_NONE)
 			fprintf(stderr, "driftwatchctl: dispute %lld: a response cannot predate the stage's start\n",
 			    (long long)id);
-		dispute_free(&d);
-		return CTL_EX_DATAERR;
+		return ctl_dispute_refuse(c, &d);
 	}
 	if (d.rec.responded_on == DATE_NONE)
 		d.rec.responded_on = on;
@@ -266,7 +301,7 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 		return ctl_usage("dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
 		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_load(c, id, on, &d) != 0)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_open(&d, "escalate") != 0)
 		goto bad;
@@ -310,8 +345,7 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 	dispute_free(&d);
 	return rc;
 bad:
-	dispute_free(&d);
-	return CTL_EX_DATAERR;
+	return ctl_dispute_refuse(c, &d);
 }
 
 /* dispute resolve ID --outcome TEXT [--on DATE] */
@@ -329,13 +363,12 @@ ctl_dispute_resolve(struct ctl *c, int argc, char **argv)
 		return ctl_usage("dispute resolve ID --outcome TEXT [--on DATE]");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
 		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_load(c, id, on, &d) != 0)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_open(&d, "resolve") != 0 || on < d.rec.raised_on) {
 		if (d.rec.resolved_on == DATE_NONE)
 			fprintf(stderr, "driftwatchctl: dispute %lld: cannot be resolved before it was raised\n", (long long)id);
-		dispute_free(&d);
-		return CTL_EX_DATAERR;
+		return ctl_dispute_refuse(c, &d);
 	}
 	free(d.outcome);
 	d.outcome = xstrdup(ctl_dispute_opt(&a, "outcome"));
@@ -365,7 +398,7 @@ ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 		return ctl_usage("dispute cafcass ID --on DATE --note TEXT");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
 		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_load(c, id, on, &d) != 0)
 		return CTL_EX_DATAERR;
 	if (d.cafcass_on != DATE_NONE || on < d.rec.raised_on) {
 		if (d.cafcass_on != DATE_NONE)
@@ -375,8 +408,7 @@ ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 			fprintf(stderr,
 			    "driftwatchctl: dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)\n",
 			    (long long)id, date_format(d.rec.raised_on, day));
-		dispute_free(&d);
-		return CTL_EX_DATAERR;
+		return ctl_dispute_refuse(c, &d);
 	}
 	d.cafcass_on = on;
 	free(d.cafcass_note);
@@ -481,7 +513,7 @@ ctl_dispute_show(struct ctl *c, int argc, char **argv)
 
 	if (argc != 2)
 		return ctl_usage("dispute show ID");
-	if (ctl_dispute_id(argv[1], &id) != 0 || ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_id(argv[1], &id) != 0 || ctl_dispute_get(c, id, &d) != 0)
 		return CTL_EX_DATAERR;
 	printf("dispute %lld\n  case:        %s\n  raised by:   %s on %s\n  category:    %s\n", (long long)id, d.case_ref,
 	    d.raised_by, date_format(d.rec.raised_on, a), d.category);
@@ -614,7 +646,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 		return ctl_usage("explain dispute ID [--at DATE]");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "at", &at) != 0)
 		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, &d) != 0)
+	if (ctl_dispute_get(c, id, &d) != 0)
 		return CTL_EX_DATAERR;
 	s = ctl_store(c);
 	printf("dispute %lld, case %s, %s, raised on %s by %s; as at %s\n", (long long)id, d.case_ref, d.category,

@@ -6,6 +6,7 @@
  * disputes_raise() lives here too: raising is recording, then firing what is due at once.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,15 +327,18 @@ disputes_rules(const struct config *cfg, struct dispute_rules *r)
 	r->total_limit = cfg->disputes_total_limit;
 }
 
-/* See disputes.h. */
-int
-disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor, time_t *next,
-    char **cause)
+/*
+ * Fire what fell due for one dispute by due_by (the moves up only, when advances_only), recorded at
+ * now; *next (may be NULL) is lowered to its next fire instant.
+ */
+static int
+disputes_fire_by(struct store *s, const struct config *cfg, int64_t id, time_t due_by, time_t now, bool advances_only,
+    const char *actor, time_t *next, char **cause)
 {
 	struct dispute d;
 	struct dispute_rules rules;
 	struct dispute_item items[DISPUTE_ITEMS_MAX];
-	int today = calendar_local_date(now), n, i, round, moved;
+	int today = calendar_local_date(due_by), n, i, round, moved;
 	time_t at;
 
 	disputes_rules(cfg, &rules);
@@ -345,7 +349,7 @@ disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now,
 		moved = 0;
 		for (i = 0; i < n && !moved; i++) {
 			at = calendar_local_time(items[i].due, cfg->send_window.open);
-			if (at > now) {
+			if (at > due_by) {
 				if (next != NULL && (*next == 0 || at < *next))
 					*next = at;
 				continue;
@@ -357,7 +361,7 @@ disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now,
 				if (disputes_move_up(s, cfg, &d, items[i].due, now, actor, cause) != 0)
 					goto fail;
 				moved = 1;
-			} else if (disputes_enqueue(s, cfg, &d, &items[i], now, actor, cause) != 0)
+			} else if (!advances_only && disputes_enqueue(s, cfg, &d, &items[i], now, actor, cause) != 0)
 				goto fail;
 		}
 		dispute_free(&d);
@@ -368,6 +372,26 @@ disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now,
 fail:
 	dispute_free(&d);
 	return -1;
+}
+
+/* See disputes.h. */
+int
+disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor, time_t *next,
+    char **cause)
+{
+	return disputes_fire_by(s, cfg, id, now, now, false, actor, next, cause);
+}
+
+/* See disputes.h. */
+int
+disputes_catch_up(struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor,
+    char **cause)
+{
+	/* The daemon moves a dispute up at the send window's opening on the day it falls due, so by the
+	 * end of `on` every move due that day has happened; never later than now. */
+	time_t by = calendar_local_time(on, 24 * 60 - 1);
+
+	return disputes_fire_by(s, cfg, id, by < now ? by : now, now, true, actor, NULL, cause);
 }
 
 /* See disputes.h. */

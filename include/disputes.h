@@ -38,6 +38,13 @@ int disputes_raise(struct store *s, const struct config *cfg, const struct dispu
  */
 int disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor,
     time_t *next, char **cause);
+/*
+ * Apply, inside the caller's transaction, the moves up that fell due by the end of local date on
+ * (never past now): a command dated on then acts on the stage the daemon would have had, even if
+ * it was down. Notices other than the moves' own wait for the next pass.
+ */
+int disputes_catch_up(struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor,
+    char **cause);
 
 struct dispute;
 /*

@@ -68,7 +68,9 @@ r raise CR-1 --iro ian@council.example --category permanence --stage 9; expect 6
 r raise CR-1 --iro "Ian <ian@council.example>" --category permanence; expect 65 'is not an email address'
 r raise CR-1 --category permanence; expect 64 'usage: driftwatchctl dispute raise'
 r escalate 11 --to 9; expect 65 'stage "9" is not in its ladder'
-r escalate 11 --to 1; expect 65 'stage 1 is not above the current stage 2'
+# By 1 June the ladder has moved dispute 11 from stage 2 up to 4 (the daemon would have): the command
+# acts on that, and its refusal rolls the catch-up back with everything else.
+r escalate 11 --to 1; expect 65 'stage 1 is not above the current stage 4'
 r escalate 11 --on 2022-05-09; expect 65 "an escalation cannot predate the stage's start (2022-05-10)"
 r cafcass 11 --on 2022-05-02 --note early; expect 65 "a Cafcass referral cannot predate the dispute (raised 2022-05-03)"
 r respond 99 --note x; expect 65 'dispute 99: no such dispute'
@@ -84,5 +86,14 @@ grep -q "2         head-of-service      5wd  current: started 2022-05-10, due 20
 grep -q "3         assistant-director   5wd  if no response: from 2022-05-18, due 2022-05-25" "$T/explain" || fail "explain projection"
 grep -q "NOT SENT: role head-of-service has no email" "$T/explain" || fail "explain does not say a role lacks an email"
 ok "explain: the ladder with dates, what comes next, and a missing email said plainly"
+
+# The daemon was down: stage 2 expired on 17 May, so on 18 May the ladder moved it to stage 3. The
+# IRO's escalation dated 19 May catches the ladder up first and takes it from 3 to 4, as it would
+# have with the daemon running.
+DRIFTWATCH_NOW=2022-06-01T10:00 ctl dispute escalate 11 --on 2022-05-19 --note "not satisfied" >"$T/out" 2>/dev/null ||
+	fail "escalate --on after a missed move up"
+grep -q "escalated to stage 4" "$T/out" || fail "escalate did not catch the ladder up first: $(cat "$T/out")"
+ctl dispute show 11 | grep -q "stage:       4 (dcs), started 2022-05-19" || fail "show: $(ctl dispute show 11)"
+ok "a dispute command dated after a missed move up applies the move first, then itself"
 
 finish
