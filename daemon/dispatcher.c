@@ -829,9 +829,8 @@ dispatcher_claim(struct dispatcher *d, time_t now, const int *wants, struct disp
 		free(all);
 		if (rc != 0)
 			goto fail;
-	}
-	if (nclaims > 0)
 		*msgs = xreallocarray(NULL, (size_t)nclaims, sizeof **msgs);
+	}
 	for (i = 0; i < nclaims; i++) {
 		if ((msg = dispatcher_prepare(d, claims[i].ep, claims[i].ids, claims[i].n)) != NULL)
 			(*msgs)[n++] = msg;
