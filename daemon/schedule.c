@@ -126,6 +126,15 @@ schedule_hold_decide(struct store *s, const struct config *cfg, time_t now)
 	    cfg->first_start_hold);
 }
 
+/* Status is best effort: a failed write is logged, never fatal (rc and cause from a status_record_*). */
+static void
+schedule_status_written(int rc, const char *what, char *cause)
+{
+	if (rc != 0)
+		log_warnx("schedule: cannot record the %s for status: %s", what, cause != NULL ? cause : "failed");
+	free(cause);
+}
+
 /* See watch.h. */
 void
 schedule_start(struct store *s, const struct config *cfg, const char *rules, time_t now)
@@ -140,10 +149,8 @@ schedule_start(struct store *s, const struct config *cfg, const char *rules, tim
 		outbox_hold_escalations(s, true);
 		schedule_run_state.holding = true;
 	}
-	if (status_record_start(s, (long)getpid(), DRIFTWATCH_VERSION, rules, now, &cause) != 0) {
-		log_warnx("schedule: cannot record the start for status: %s", cause);
-		free(cause);
-	}
+	schedule_status_written(status_record_start(s, (long)getpid(), DRIFTWATCH_VERSION, rules, now, &cause),
+	    "start", cause);
 }
 
 /* See watch.h. */
@@ -152,10 +159,7 @@ schedule_reloaded(struct store *s, time_t now)
 {
 	char *cause = NULL;
 
-	if (status_record_loaded(s, now, &cause) != 0) {
-		log_warnx("schedule: cannot record the reload for status: %s", cause);
-		free(cause);
-	}
+	schedule_status_written(status_record_loaded(s, now, &cause), "reload", cause);
 }
 
 /* See watch.h. */
@@ -164,10 +168,7 @@ schedule_stopped(struct store *s, time_t now)
 {
 	char *cause = NULL;
 
-	if (status_record_stop(s, now, &cause) != 0) {
-		log_warnx("schedule: cannot record the stop for status: %s", cause);
-		free(cause);
-	}
+	schedule_status_written(status_record_stop(s, now, &cause), "stop", cause);
 }
 
 /* Run every watcher; see watch.h. */
