@@ -40,7 +40,8 @@ enum key_type {
 	T_STAGE,
 	T_CADENCE,
 	T_WHEN,
-	T_PROXY, /* the last: config_type_names checks its size against it */
+	T_PROXY,
+	T_LISTEN, /* the last: config_type_names checks its size against it */
 };
 
 /* Which struct a key writes into. */
@@ -235,13 +236,25 @@ static const struct config_key config_keys[] = {
 	    "transport for this digest; empty = the default", DI(transport) },
 	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true,
 	    "when it is sent each month", DI(when_minutes) },
+
+	/* [http]: the HTTP interface (http.c) */
+	{ "http", "body_max", T_INT, "8388608", 1024, 1073741824, NULL, true,
+	    "bytes: a request body larger than this gets 413", G(http_body_max) },
+	{ "http", "connections_max", T_INT, "256", 1, 100000, NULL, true,
+	    "connections open at once; more are closed at once", G(http_connections_max) },
+	{ "http", "header_max", T_INT, "16384", 1024, 1048576, NULL, true,
+	    "bytes: request line and headers larger than this are refused", G(http_header_max) },
+	{ "http", "listen", T_LISTEN, "", 0, 0, NULL, false,
+	    "HOST:PORT on loopback or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
+	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
+	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 
 static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
-	"caseloads", NULL };
+	"caseloads", "http", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
 
 /* Parser state while reading one file. */
@@ -351,6 +364,45 @@ config_valid_proxy(const char *s)
 		return false;
 	for (c = host; *c != '\0'; c++) {
 		if ((unsigned char)*c <= ' ' || *c == 0x7f || (*c == '/' && c[1] != '\0'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An HTTP listen address: unix:/absolute/path, or HOST:PORT where HOST is loopback (127.0.0.0/8,
+ * [::1], localhost): without TLS, the API's tokens and case data must not cross a network.
+ */
+static bool
+config_valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':'), *c;
+	char host[64];
+	size_t hlen;
+	long port;
+	char *end;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return s[5] == '/' && strlen(s + 5) < 100;
+	if (colon == NULL || colon == s || (hlen = (size_t)(colon - s)) >= sizeof host)
+		return false;
+	for (c = colon + 1; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c))
+			return false;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || errno != 0 || port < 1 || port > 65535)
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return true;
+	/* 127.D.D.D, digits and dots only. */
+	if (strncmp(host, "127.", 4) != 0)
+		return false;
+	for (c = host; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c) && *c != '.')
 			return false;
 	}
 	return true;
@@ -594,6 +646,27 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 		for (i = 0; i < nitems; i++) {
 			if (*items[i] == '\0') {
 				config_error(p, p->line, "%s: empty item in the list", k->name);
+				goto out;
+			}
+			list[(*count)++] = xstrdup(items[i]);
+		}
+		break;
+	}
+	case T_LISTEN: {
+		char **list = slot;
+
+		if (first)
+			config_free_strings(list, *count), *count = 0;
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
+		    *count + nitems > CONFIG_LIST_MAX) {
+			config_error(p, p->line, "%s: more than %d addresses", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		for (i = 0; i < nitems; i++) {
+			if (!config_valid_listen(items[i])) {
+				config_error(p, p->line,
+				    "%s: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) "
+				    "or a unix socket (unix:/path)", k->name, items[i]);
 				goto out;
 			}
 			list[(*count)++] = xstrdup(items[i]);
@@ -1149,6 +1222,7 @@ config_free(struct config *cfg)
 		return;
 	free(cfg->path), free(cfg->admin_email), free(cfg->admin_transport), free(cfg->bank_holidays);
 	free(cfg->database), free(cfg->default_transport), free(cfg->timezone);
+	config_free_strings(cfg->http_listen, cfg->http_nlisten);
 	for (i = 0; i < cfg->actions_nescalate; i++)
 		free(cfg->actions_escalate[i].who);
 	for (i = 0; i < cfg->disputes_nstages; i++)
@@ -1182,6 +1256,21 @@ config_streq(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* The same [http] listen addresses, in the same order. */
+static bool
+config_same_listen(const struct config *old, const struct config *fresh)
+{
+	int i;
+
+	if (old->http_nlisten != fresh->http_nlisten)
+		return false;
+	for (i = 0; i < old->http_nlisten; i++) {
+		if (strcmp(old->http_listen[i], fresh->http_listen[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Keys that may not change on reload and did. */
 char *
 config_unreloadable_changes(const struct config *old, const struct config *fresh)
@@ -1192,6 +1281,8 @@ config_unreloadable_changes(const struct config *old, const struct config *fresh
 		xappendf(&out, "%sdaemon.database", out != NULL ? "\n" : "");
 	if (!config_streq(old->timezone, fresh->timezone))
 		xappendf(&out, "%sdaemon.timezone", out != NULL ? "\n" : "");
+	if (!config_same_listen(old, fresh))
+		xappendf(&out, "%shttp.listen", out != NULL ? "\n" : "");
 	return out;
 }
 
@@ -1250,10 +1341,10 @@ static const char *const config_type_names[] = {
 	[T_STRING] = "string", [T_PATH] = "path", [T_EMAIL] = "email", [T_BOOL] = "yes/no", [T_INT] = "integer",
 	[T_DURATION] = "duration", [T_DURATIONS] = "durations", [T_INTERVAL] = "interval", [T_PERCENT] = "percent",
 	[T_WINDOW] = "window", [T_LIST] = "list", [T_ENUM] = "choice", [T_ESCALATE] = "ladder", [T_STAGE] = "stage",
-	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy",
+	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy", [T_LISTEN] = "listen",
 };
 /* Every type has a name up to the last one. */
-_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_PROXY + 1, "config_type_names");
+_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_LISTEN + 1, "config_type_names");
 
 /* Number of keys in the table. */
 int

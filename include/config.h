@@ -135,6 +135,14 @@ struct config {
 	int caseload_asye_cap;
 	int caseload_target;
 
+	/* [http] */
+	int http_body_max;	     /* bytes */
+	int http_connections_max;
+	int http_header_max;	     /* bytes */
+	char *http_listen[CONFIG_LIST_MAX]; /* "127.0.0.1:8080", "unix:/run/driftwatch/http.sock" */
+	int http_nlisten;
+	int http_timeout;	     /* seconds: a whole request must arrive within this */
+
 	/* named sections */
 	struct config_transport *transports;
 	int ntransports;
