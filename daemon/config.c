@@ -51,6 +51,7 @@ enum key_scope {
 	S_ROLE,	     /* struct config_role */
 	S_TEAM,	     /* struct config_team */
 	S_DIGEST,    /* struct config_digest */
+	S_CLIENT,    /* struct config_client */
 };
 
 struct config_key {
@@ -75,6 +76,8 @@ struct config_key {
 #define TE(f) S_TEAM, offsetof(struct config_team, f), 0
 #define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0
 #define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c)
+#define CL(f) S_CLIENT, offsetof(struct config_client, f), 0
+#define CLL(f, c) S_CLIENT, offsetof(struct config_client, f), offsetof(struct config_client, c)
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -248,11 +251,20 @@ static const struct config_key config_keys[] = {
 	    "HOST:PORT on loopback or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
 	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
 	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
+
+	/* [client "NAME"]: a caller of the HTTP API */
+	{ "client", "may", T_LIST, "read", 0, 0, NULL, true,
+	    "scopes: read, disputes, reviews, permanence, actions, asye, imports", CLL(may, nmay) },
+	{ "client", "token_file", T_PATH, NULL, 0, 0, NULL, true,
+	    "file holding the bearer token (not readable by others; 16 characters or more), or credential:NAME (required)",
+	    CL(token_file) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 
-static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
+static const char *const config_named_sections[] = { "transport", "role", "team", "digest", "client", NULL };
+static const char *const config_client_scopes[] = { "read", "disputes", "reviews", "permanence", "actions", "asye",
+	"imports", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
 	"caseloads", "http", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
@@ -850,6 +862,9 @@ config_new_element(struct config_parse *p, const char *kind, const char *name)
 	} else if (strcmp(kind, "digest") == 0) {
 		ADD(digests, ndigests, struct config_digest, name);
 		p->scope = S_DIGEST;
+	} else if (strcmp(kind, "client") == 0) {
+		ADD(clients, nclients, struct config_client, name);
+		p->scope = S_CLIENT;
 	}
 #undef ADD
 	config_apply_defaults(p, p->scope, kind, e);
@@ -1043,6 +1058,39 @@ config_check_role_ref(struct config_parse *p, int line, const char *where, const
 		config_error(p, line, "%s: unknown role \"%s\" (no [role \"%s\"] section)", where, key, key);
 }
 
+/* [client] sections: a token each (read now, so a reload picks up a new one), known scopes. */
+static void
+config_validate_clients(struct config_parse *p)
+{
+	struct config *cfg = p->cfg;
+	int i, j, k, ok;
+
+	for (i = 0; i < cfg->nclients; i++) {
+		struct config_client *c = &cfg->clients[i];
+		if (c->token_file == NULL) {
+			config_error(p, c->line, "[client \"%s\"]: missing required key \"token_file\"", c->name);
+			continue;
+		}
+		c->token = config_read_secret(p, c->line, "token_file", c->token_file);
+		if (c->token != NULL && (strlen(c->token) < 16 || strpbrk(c->token, " \t\r\n") != NULL))
+			config_error(p, c->line, "[client \"%s\"]: token_file: want one token of 16 characters or more, no spaces",
+			    c->name);
+		for (j = 0; c->token != NULL && j < i; j++) {
+			if (cfg->clients[j].token != NULL && strcmp(cfg->clients[j].token, c->token) == 0)
+				config_error(p, c->line, "[client \"%s\"]: the same token as [client \"%s\"]", c->name,
+				    cfg->clients[j].name);
+		}
+		for (j = 0; j < c->nmay; j++) {
+			for (k = 0, ok = 0; config_client_scopes[k] != NULL; k++)
+				ok |= strcmp(c->may[j], config_client_scopes[k]) == 0;
+			if (!ok)
+				config_error(p, c->line,
+				    "[client \"%s\"]: may: unknown scope \"%s\" (read, disputes, reviews, permanence, actions, asye, imports)",
+				    c->name, c->may[j]);
+		}
+	}
+}
+
 /* Cross-key checks once the whole file is read. */
 static void
 config_validate(struct config_parse *p)
@@ -1142,6 +1190,7 @@ config_validate(struct config_parse *p)
 		config_error(p, 0, "default_transport: unknown transport \"%s\"", cfg->default_transport);
 	if (cfg->admin_transport != NULL && config_transport(cfg, cfg->admin_transport) == NULL)
 		config_error(p, 0, "admin_transport: unknown transport \"%s\"", cfg->admin_transport);
+	config_validate_clients(p);
 	if (cfg->retry_first > cfg->retry_max)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
@@ -1245,6 +1294,11 @@ config_free(struct config *cfg)
 		config_free_strings(cfg->digests[i].sections, cfg->digests[i].nsections);
 	}
 	free(cfg->digests);
+	for (i = 0; i < cfg->nclients; i++) {
+		free(cfg->clients[i].name), free(cfg->clients[i].token_file), free(cfg->clients[i].token);
+		config_free_strings(cfg->clients[i].may, cfg->clients[i].nmay);
+	}
+	free(cfg->clients);
 	calendar_free(cfg->calendar);
 	free(cfg);
 }
@@ -1327,6 +1381,19 @@ const struct config_digest *
 config_digest(const struct config *cfg, const char *name)
 {
 	return config_find(cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
+}
+
+/* Does a [client] hold a scope? */
+bool
+config_client_may(const struct config_client *c, const char *scope)
+{
+	int i;
+
+	for (i = 0; i < c->nmay; i++) {
+		if (strcmp(c->may[i], scope) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* A disputes stage by name. */

@@ -16,6 +16,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +68,11 @@ static void http_request_cb(struct evhttp_request *req, void *arg);
 
 /* The route table: every route the daemon serves. */
 static const struct http_route http_routes[] = {
-	{ EVHTTP_REQ_GET, "/healthz", http_healthz },
-	{ EVHTTP_REQ_GET, "/metrics", http_metrics },
-	{ EVHTTP_REQ_GET, "/readyz", http_readyz },
+	{ EVHTTP_REQ_GET, "/healthz", NULL, http_healthz },
+	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
+	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
+	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
+	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
 };
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
 
@@ -247,6 +251,74 @@ http_reply_error(struct http_call *call, int status, const char *field, const ch
 	http_reply_json(call, status, body);
 }
 
+/*
+ * Does a path match a route template? "{id}" stands for one non-empty segment, handed back in
+ * *param (a copy in buf, which holds at least strlen(path) + 1 bytes).
+ */
+static int
+http_route_match(const char *tmpl, const char *path, char *buf, const char **param)
+{
+	const char *brace = strchr(tmpl, '{'), *close, *end;
+	size_t n;
+
+	if (brace == NULL)
+		return strcmp(tmpl, path) == 0;
+	n = (size_t)(brace - tmpl);
+	if (strncmp(tmpl, path, n) != 0 || (close = strchr(brace, '}')) == NULL)
+		return 0;
+	path += n;
+	end = strchr(path, '/');
+	if (end == NULL)
+		end = path + strlen(path);
+	if (end == path || strcmp(close + 1, end) != 0)
+		return 0;
+	memcpy(buf, path, (size_t)(end - path));
+	buf[end - path] = '\0';
+	*param = buf;
+	return 1;
+}
+
+/*
+ * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first, so
+ * the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
+ * same time wherever the first difference is. Replies 401 (no or unknown token) or 403 (outside
+ * the client's scopes) and returns -1; 0 with call->client set.
+ */
+static int
+http_authenticate(struct http_call *call, const char *scope)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(call->req);
+	const char *auth = evhttp_find_header(headers, "Authorization");
+	unsigned char want[SHA256_DIGEST_LENGTH], have[SHA256_DIGEST_LENGTH];
+	const struct config_client *found = NULL;
+	int i;
+
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || auth[7] == '\0') {
+		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate", "Bearer");
+		http_reply_error(call, 401, NULL, "an Authorization: Bearer token is needed");
+		return -1;
+	}
+	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), have);
+	for (i = 0; i < call->cfg->nclients; i++) {
+		const struct config_client *c = &call->cfg->clients[i];
+		SHA256((const unsigned char *)c->token, strlen(c->token), want);
+		if (CRYPTO_memcmp(want, have, sizeof want) == 0)
+			found = c;
+	}
+	if (found == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate",
+		    "Bearer error=\"invalid_token\"");
+		http_reply_error(call, 401, NULL, "the token is not one of a [client]");
+		return -1;
+	}
+	call->client = found->name;
+	if (!config_client_may(found, scope)) {
+		http_reply_error(call, 403, NULL, "this client may not do that (see may = in its [client] section)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Every request: route it, answer it, log it (the route template, never the path itself). */
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
@@ -261,6 +333,8 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	const struct http_route *route = NULL;
 	size_t i;
 	int path_known = 0;
+	char *param_buf = xmalloc(path != NULL ? strlen(path) + 1 : 1);
+	const char *param = NULL;
 
 	if (c != NULL) {
 		/* The whole request is here: its deadline no longer applies. */
@@ -277,22 +351,28 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	call.stopping = h->stopping;
 	call.nconns = h->nconns;
 	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
-		if (strcmp(http_routes[i].path, path) != 0)
+		if (!http_route_match(http_routes[i].path, path, param_buf, &param))
 			continue;
+		if (!path_known)
+			call.route = http_routes[i].path;
 		path_known = 1;
-		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET))
+		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
 			route = &http_routes[i];
+			call.param = param;
+			break;
+		}
 	}
 	if (route != NULL) {
 		call.route = route->path;
-		route->handler(&call);
+		if (route->scope == NULL || http_authenticate(&call, route->scope) == 0)
+			route->handler(&call);
 	} else if (path_known) {
-		call.route = path;
 		http_reply_error(&call, 405, NULL, "method not allowed on this route");
 	} else
 		http_reply_error(&call, 404, NULL, "no such route");
 	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), call.route != NULL ? call.route : "-",
 	    call.status, call.client != NULL ? call.client : "-", (double)(http_usec() - start) / 1000.0);
+	free(param_buf);
 }
 
 /* Apply the limits from a config to the evhttp server. */

@@ -25,11 +25,13 @@ struct http_call {
 	int stopping;
 	int nconns;	    /* connections open now */
 	int status;	    /* set by the reply */
+	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
 };
 
 struct http_route {
 	enum evhttp_cmd_type method;
-	const char *path;
+	const char *path;  /* a template: "{id}" matches one path segment */
+	const char *scope; /* what a client must hold (NULL: no token needed) */
 	void (*handler)(struct http_call *call);
 };
 
@@ -44,5 +46,8 @@ void http_reply_error(struct http_call *call, int status, const char *field, con
 void http_healthz(struct http_call *call);
 void http_readyz(struct http_call *call);
 void http_metrics(struct http_call *call);
+/* The routes in http_api.c. */
+void http_disputes_list(struct http_call *call);
+void http_disputes_show(struct http_call *call);
 
 #endif

@@ -72,6 +72,16 @@ struct config_transport {
 	int line;
 };
 
+/* [client "NAME"]: a caller of the HTTP API, its bearer token and what it may do. */
+struct config_client {
+	char *name;
+	char *token_file;
+	char *token; /* read from token_file */
+	char *may[CONFIG_LIST_MAX]; /* read, disputes, reviews, permanence, actions, asye, imports */
+	int nmay;
+	int line;
+};
+
 struct config {
 	char *path;
 
@@ -152,6 +162,8 @@ struct config {
 	int nteams;
 	struct config_digest *digests;
 	int ndigests;
+	struct config_client *clients;
+	int nclients;
 
 	struct calendar *calendar; /* loaded from bank_holidays */
 };
@@ -169,6 +181,8 @@ const struct config_role *config_role(const struct config *cfg, const char *key)
 const struct config_team *config_team(const struct config *cfg, const char *name);
 const struct config_transport *config_transport(const struct config *cfg, const char *name);
 const struct config_digest *config_digest(const struct config *cfg, const char *name);
+/* Does a [client] hold a scope ("read", "disputes", ...)? */
+bool config_client_may(const struct config_client *c, const char *scope);
 /* A disputes stage by name, or NULL. */
 const struct config_stage *config_stage(const struct config *cfg, const char *name);
 

@@ -131,6 +131,50 @@ test_reload(void **state)
 	config_free(a), config_free(b), config_free(c);
 }
 
+/* [client] sections: the token is read, scopes are checked, token_file is required. */
+static void
+test_clients(void **state)
+{
+	struct config *cfg;
+	char *cause, *tok, *body;
+
+	(void)state;
+	tok = write_temp_file(tmpdir, "portal.token", "abcdefghijklmnop0123\n", 0600);
+	xasprintf(&body, "[client \"portal\"]\nmay = read, disputes\ntoken_file = %s\n", tok);
+	cfg = load_http(body, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(cfg->nclients, 1);
+	assert_string_equal(cfg->clients[0].name, "portal");
+	assert_string_equal(cfg->clients[0].token, "abcdefghijklmnop0123");
+	assert_true(config_client_may(&cfg->clients[0], "disputes"));
+	assert_false(config_client_may(&cfg->clients[0], "imports"));
+	config_free(cfg), free(body);
+
+	xasprintf(&body, "[client \"portal\"]\ntoken_file = %s\n", tok);
+	cfg = load_http(body, &cause);
+	assert_non_null(cfg);
+	assert_true(config_client_may(&cfg->clients[0], "read"));
+	assert_false(config_client_may(&cfg->clients[0], "disputes"));
+	config_free(cfg), free(body);
+
+	xasprintf(&body, "[client \"portal\"]\nmay = read, everything\ntoken_file = %s\n", tok);
+	assert_null(load_http(body, &cause));
+	assert_non_null(strstr(cause, "http.ini:4: [client \"portal\"]: may: unknown scope \"everything\""));
+	free(cause), free(body);
+
+	assert_null(load_http("[client \"portal\"]\nmay = read\n", &cause));
+	assert_non_null(strstr(cause, "http.ini:4: [client \"portal\"]: missing required key \"token_file\""));
+	free(cause);
+
+	free(tok);
+	tok = write_temp_file(tmpdir, "short.token", "short\n", 0600);
+	xasprintf(&body, "[client \"portal\"]\ntoken_file = %s\n", tok);
+	assert_null(load_http(body, &cause));
+	assert_non_null(strstr(cause, "16 characters or more"));
+	free(cause), free(body), free(tok);
+}
+
 /* Make the temp dir. */
 static int
 setup(void **state)
@@ -162,6 +206,7 @@ main(void)
 		cmocka_unit_test(test_listen_refused),
 		cmocka_unit_test(test_limits_bounds),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_clients),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

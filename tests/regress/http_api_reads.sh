@@ -1,0 +1,88 @@
+#!/bin/sh
+# The HTTP API, stage 2: [client] tokens and scopes (401 without or with a wrong token, 403 outside
+# the scopes), and the dispute reads, which print the same JSON as `driftwatchctl dispute list --json`.
+. "$(dirname "$0")/lib.sh"
+
+PORT=$(free_port)
+TOKEN=tok-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$TOKEN" >"$T/portal.token"
+printf 'tok-disputes-only-0123456789\n' >"$T/writer.token"
+chmod 600 "$T/portal.token" "$T/writer.token"
+{
+	printf '[role "dcs"]\nemail = dcs@council.example\n'
+	printf '[http]\nlisten = 127.0.0.1:%s\n' "$PORT"
+	printf '[client "portal"]\nmay = read\ntoken_file = %s/portal.token\n' "$T"
+	printf '[client "writer"]\nmay = disputes\ntoken_file = %s/writer.token\n' "$T"
+} | write_config
+URL=http://127.0.0.1:$PORT/v1
+
+# A token others can read, or an unknown scope, is refused at load with the line.
+cp "$T/dw.ini" "$T/bad.ini"
+printf '[client "loose"]\nmay = read, everything\ntoken_file = %s/loose.token\n' "$T" >>"$T/bad.ini"
+printf 'tok-loose-0123456789\n' >"$T/loose.token"
+chmod 644 "$T/loose.token"
+"$DWD" --check-config -f "$T/bad.ini" >/dev/null 2>"$T/err" && fail "a world-readable token was accepted"
+line=$(grep -n '^\[client "loose"\]' "$T/bad.ini" | cut -d: -f1)
+grep -q "bad.ini:$line: token_file: .*loose.token is readable or writable by others" "$T/err" || fail "token mode: $(cat "$T/err")"
+grep -q "bad.ini:$line: \[client \"loose\"\]: may: unknown scope \"everything\"" "$T/err" || fail "scope: $(cat "$T/err")"
+ok "a token others can read and an unknown scope are refused with FILE:LINE"
+
+export DRIFTWATCH_NOW=2022-05-23T09:00
+H=case_ref,team,social_worker,social_worker_email,team_manager,team_manager_email,iro,iro_email
+printf '%s\nCR-1001,North,Sam,sam@council.example,Tess,tess@council.example,Ian,ian@council.example\n' "$H" >"$T/alloc.csv"
+ctl import allocations "$T/alloc.csv" >/dev/null || fail "import allocations"
+ctl dispute raise CR-1001 --iro ian@council.example --category drift-and-delay --note "no plan" >/dev/null || fail "raise 1"
+ctl dispute raise CR-1001 --iro ian@council.example --category contact >/dev/null || fail "raise 2"
+ctl dispute resolve 2 --outcome "contact agreed" >/dev/null || fail "resolve 2"
+start_daemon
+
+code=$(curl -s -o "$T/out" -D "$T/hdr" -w '%{http_code}' "$URL/disputes")
+[ "$code" = 401 ] || fail "no token: $code"
+grep -qi '^www-authenticate: Bearer' "$T/hdr" || fail "401 without WWW-Authenticate"
+code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Bearer ${TOKEN}x" "$URL/disputes")
+[ "$code" = 401 ] || fail "a wrong token: $code"
+code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Bearer $(printf %s "$TOKEN" | cut -c1-10)" "$URL/disputes")
+[ "$code" = 401 ] || fail "a prefix of the token: $code"
+code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Basic $TOKEN" "$URL/disputes")
+[ "$code" = 401 ] || fail "not Bearer: $code"
+code=$(curl -s -o "$T/out" -w '%{http_code}' -H "Authorization: Bearer tok-disputes-only-0123456789" "$URL/disputes")
+[ "$code" = 403 ] || fail "a client without read: $code"
+grep -q '"error"' "$T/out" || fail "403 without a JSON error"
+ok "401 without a token, with a wrong one, a prefix or not Bearer; 403 outside the client's scopes"
+
+AUTH="Authorization: Bearer $TOKEN"
+code=$(curl -s -o "$T/list.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes")
+[ "$code" = 200 ] || fail "GET /v1/disputes: $code $(cat "$T/list.json")"
+ctl dispute list --json >"$T/ctl.json" || fail "ctl dispute list --json"
+$PY - "$T/list.json" "$T/ctl.json" <<'PY' || fail "the API's list differs from driftwatchctl's"
+import json, sys
+api = json.load(open(sys.argv[1]))["disputes"]
+ctl = json.load(open(sys.argv[2]))
+assert api == ctl, (api, ctl)
+assert [d["id"] for d in api] == [1, 2], api
+assert api[0]["case_ref"] == "CR-1001" and api[0]["category"] == "drift-and-delay", api[0]
+assert api[1]["outcome"] == "contact agreed", api[1]
+PY
+curl -s -H "$AUTH" "$URL/disputes?open=1" | $PY -c 'import json,sys; d=json.load(sys.stdin)["disputes"]; assert [x["id"] for x in d]==[1], d' ||
+	fail "?open=1 does not keep only the open dispute"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/disputes?open=maybe")" = 400 ] || fail "?open=maybe is not 400"
+ok "GET /v1/disputes: the same JSON as driftwatchctl dispute list --json; ?open=1 filters"
+
+code=$(curl -s -o "$T/one.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes/1")
+[ "$code" = 200 ] || fail "GET /v1/disputes/1: $code"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["id"]==1 and d["history"][0]["kind"]=="raised", d' "$T/one.json" ||
+	fail "dispute 1: $(cat "$T/one.json")"
+code=$(curl -s -o "$T/none.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes/999")
+[ "$code" = 404 ] && grep -q '"field":"id"' "$T/none.json" || fail "unknown dispute: $code $(cat "$T/none.json")"
+code=$(curl -s -o "$T/bad.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes/CR-1001")
+[ "$code" = 400 ] && grep -q '"field":"id"' "$T/bad.json" || fail "a non-number id: $code $(cat "$T/bad.json")"
+ok "GET /v1/disputes/{id}: 200 with its history; 404 unknown; 400 not a number"
+
+wait_log "http: GET /v1/disputes/{id} 200 client=portal " 5 || fail "the request log lacks the route template or the client"
+grep -q "http: GET /v1/disputes 403 client=writer " "$T/daemon.log" || fail "the 403 is not logged with its client"
+grep "http: " "$T/daemon.log" | grep -q "CR-1001" && fail "a case reference reached a request log"
+grep -q "$TOKEN" "$T/daemon.log" && fail "the token reached the log"
+ok "request logs name the route template and the client, never a case reference or a token"
+
+stop_daemon || fail "daemon did not stop cleanly"
+finish
