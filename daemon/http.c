@@ -71,6 +71,7 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/healthz", NULL, http_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
+	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },
 	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
 	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
 };

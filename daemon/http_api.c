@@ -12,9 +12,14 @@
 #include <string.h>
 #include <sys/queue.h>
 
+#include "actions.h"
+#include "actions_json.h"
+#include "calendar.h"
+#include "clock.h"
 #include "disputes.h"
 #include "disputes_json.h"
 #include "http_int.h"
+#include "plan_actions.h"
 
 /* A positive decimal id from a path segment; -1 when it is not one. */
 static int64_t
@@ -85,4 +90,45 @@ http_disputes_show(struct http_call *call)
 	}
 	http_reply_json(call, 200, disputes_json(&d));
 	dispute_free(&d);
+}
+
+/* GET /v1/actions[?plan=P][&rag=R]: as `driftwatchctl actions list --json`, RAG as at today. */
+void
+http_actions_list(struct http_call *call)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(call->req));
+	struct evkeyvalq q;
+	const char *plan, *ragname;
+	struct action *v = NULL;
+	char *cause = NULL;
+	int n = 0, i, rag = -1, today = calendar_local_date(clock_now());
+	json_t *all;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		http_reply_error(call, 400, "query", "the query string does not parse");
+		return;
+	}
+	plan = evhttp_find_header(&q, "plan");
+	ragname = evhttp_find_header(&q, "rag");
+	if (ragname != NULL && (rag = plan_actions_rag_parse(ragname)) < 0) {
+		evhttp_clear_headers(&q);
+		http_reply_error(call, 400, "rag", "want red, amber, green, blue, none or dropped");
+		return;
+	}
+	if (actions_load(call->store, plan, &v, &n, &cause) != 0) {
+		evhttp_clear_headers(&q);
+		http_reply_error(call, 503, NULL, cause);
+		free(cause);
+		return;
+	}
+	all = json_array();
+	for (i = 0; i < n; i++) {
+		if (rag >= 0 && (int)plan_actions_rag(&v[i], call->cfg, call->cfg->calendar, today) != rag)
+			continue;
+		json_array_append_new(all, actions_json(&v[i], call->cfg, today));
+	}
+	actions_free(v, n);
+	evhttp_clear_headers(&q);
+	http_reply_json(call, 200, json_pack("{s:o}", "actions", all));
 }

@@ -49,5 +49,6 @@ void http_metrics(struct http_call *call);
 /* The routes in http_api.c. */
 void http_disputes_list(struct http_call *call);
 void http_disputes_show(struct http_call *call);
+void http_actions_list(struct http_call *call);
 
 #endif

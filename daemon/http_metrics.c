@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions.h"
+#include "calendar.h"
 #include "clock.h"
 #include "http_int.h"
+#include "plan_actions.h"
 #include "store_metrics.h"
 #include "xmalloc.h"
 
@@ -104,6 +107,25 @@ http_metrics_row_cb(void *arg, const char *a, const char *b, double v1, double v
 	xappendf(k->out, "\"} %.17g\n", k->second ? v2 : v1);
 }
 
+/* Improvement actions by RAG as at today (computed, as the RAG is never stored). */
+static int
+http_metrics_actions(struct http_call *call, char **out, char **cause)
+{
+	struct action *v = NULL;
+	int n = 0, i, counts[RAG_DROPPED + 1], today = calendar_local_date(clock_now());
+
+	if (actions_load(call->store, NULL, &v, &n, cause) != 0)
+		return -1;
+	memset(counts, 0, sizeof counts);
+	for (i = 0; i < n; i++)
+		counts[plan_actions_rag(&v[i], call->cfg, call->cfg->calendar, today)]++;
+	actions_free(v, n);
+	http_metrics_family(out, "driftwatch_actions", "gauge", "Improvement actions by RAG status today.");
+	for (i = RAG_RED; i <= RAG_DROPPED; i++)
+		xappendf(out, "driftwatch_actions{rag=\"%s\"} %d\n", plan_actions_rag_name((enum action_rag)i), counts[i]);
+	return 0;
+}
+
 /* GET /metrics. */
 void
 http_metrics(struct http_call *call)
@@ -160,6 +182,9 @@ http_metrics(struct http_call *call)
 	    "When the last import of each kind ran (seconds since the epoch).");
 	k.name = "driftwatch_import_last_timestamp_seconds", k.second = 1;
 	if (store_metrics_imports(call->store, http_metrics_row_cb, &k, &cause) != 0)
+		goto fail;
+
+	if (http_metrics_actions(call, &out, &cause) != 0)
 		goto fail;
 
 	http_metrics_family(&out, "driftwatch_http_connections", "gauge", "HTTP connections open now.");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The HTTP API, stage 2: [client] tokens and scopes (401 without or with a wrong token, 403 outside
-# the scopes), and the dispute reads, which print the same JSON as `driftwatchctl dispute list --json`.
+# the scopes), and the reads, which print the same JSON as driftwatchctl's --json (disputes, actions),
+# and actions by RAG in /metrics.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -34,6 +35,8 @@ ctl import allocations "$T/alloc.csv" >/dev/null || fail "import allocations"
 ctl dispute raise CR-1001 --iro ian@council.example --category drift-and-delay --note "no plan" >/dev/null || fail "raise 1"
 ctl dispute raise CR-1001 --iro ian@council.example --category contact >/dev/null || fail "raise 2"
 ctl dispute resolve 2 --outcome "contact agreed" >/dev/null || fail "resolve 2"
+ctl import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null || fail "import roles"
+ctl import actions "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" >/dev/null || fail "import actions"
 start_daemon
 
 code=$(curl -s -o "$T/out" -D "$T/hdr" -w '%{http_code}' "$URL/disputes")
@@ -77,6 +80,25 @@ code=$(curl -s -o "$T/none.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes/999
 code=$(curl -s -o "$T/bad.json" -w '%{http_code}' -H "$AUTH" "$URL/disputes/CR-1001")
 [ "$code" = 400 ] && grep -q '"field":"id"' "$T/bad.json" || fail "a non-number id: $code $(cat "$T/bad.json")"
 ok "GET /v1/disputes/{id}: 200 with its history; 404 unknown; 400 not a number"
+
+code=$(curl -s -o "$T/actions.json" -w '%{http_code}' -H "$AUTH" "$URL/actions")
+[ "$code" = 200 ] || fail "GET /v1/actions: $code"
+ctl actions list --json >"$T/ctl_actions.json" || fail "ctl actions list --json"
+curl -s -H "$AUTH" "$URL/actions?rag=red" >"$T/red.json"
+curl -s "http://127.0.0.1:$PORT/metrics" >"$T/metrics"
+$PY - "$T/actions.json" "$T/ctl_actions.json" "$T/red.json" "$T/metrics" <<'PY' || fail "actions over HTTP differ"
+import json, re, sys
+api = json.load(open(sys.argv[1]))["actions"]
+ctl = json.load(open(sys.argv[2]))
+assert api == ctl and len(api) > 10, (len(api), len(ctl))
+red = json.load(open(sys.argv[3]))["actions"]
+assert red == [a for a in api if a["rag"] == "Red"] and red, len(red)
+m = dict(re.findall(r'^driftwatch_actions\{rag="([A-Za-z ]+)"\} (\d+)$', open(sys.argv[4]).read(), re.M))
+assert int(m["Red"]) == len(red), (m, len(red))
+assert sum(int(v) for v in m.values()) == len(api), (m, len(api))
+PY
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/actions?rag=purple")" = 400 ] || fail "?rag=purple is not 400"
+ok "GET /v1/actions: the same JSON as driftwatchctl actions list --json; ?rag= filters; /metrics counts them by RAG"
 
 wait_log "http: GET /v1/disputes/{id} 200 client=portal " 5 || fail "the request log lacks the route template or the client"
 grep -q "http: GET /v1/disputes 403 client=writer " "$T/daemon.log" || fail "the 403 is not logged with its client"
