@@ -72,6 +72,8 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
 	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },
+	{ EVHTTP_REQ_GET, "/v1/children", "read", http_children_list },
+	{ EVHTTP_REQ_GET, "/v1/children/{case_ref}", "read", http_children_show },
 	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
 	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
 };

@@ -50,5 +50,7 @@ void http_metrics(struct http_call *call);
 void http_disputes_list(struct http_call *call);
 void http_disputes_show(struct http_call *call);
 void http_actions_list(struct http_call *call);
+void http_children_list(struct http_call *call);
+void http_children_show(struct http_call *call);
 
 #endif

@@ -36,6 +36,7 @@ ctl dispute raise CR-1001 --iro ian@council.example --category drift-and-delay -
 ctl dispute raise CR-1001 --iro ian@council.example --category contact >/dev/null || fail "raise 2"
 ctl dispute resolve 2 --outcome "contact agreed" >/dev/null || fail "resolve 2"
 ctl import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null || fail "import roles"
+ctl import ssda903 --no-strict "$TOP/etc/samples/ssda903-fake" >/dev/null 2>&1 || fail "import ssda903"
 ctl import actions "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" >/dev/null || fail "import actions"
 start_daemon
 
@@ -100,9 +101,33 @@ PY
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/actions?rag=purple")" = 400 ] || fail "?rag=purple is not 400"
 ok "GET /v1/actions: the same JSON as driftwatchctl actions list --json; ?rag= filters; /metrics counts them by RAG"
 
+curl -s -H "$AUTH" "$URL/children" >"$T/children.json"
+ctl children list --json >"$T/ctl_children.json" || fail "ctl children list --json"
+curl -s -H "$AUTH" "$URL/children?overdue=1" >"$T/overdue.json"
+ctl children list --overdue --json >"$T/ctl_overdue.json" || fail "ctl children list --overdue --json"
+$PY - "$T/children.json" "$T/ctl_children.json" "$T/overdue.json" "$T/ctl_overdue.json" <<'PY' || fail "children over HTTP differ"
+import json, sys
+api = json.load(open(sys.argv[1]))["children"]
+ctl = json.load(open(sys.argv[2]))
+assert api == ctl and len(api) > 0, (len(api), len(ctl))
+over = json.load(open(sys.argv[3]))["children"]
+assert over == json.load(open(sys.argv[4])) and all(c["days_overdue"] > 0 for c in over), over
+open(sys.argv[1] + ".first", "w").write(api[0]["case_ref"])
+PY
+first=$(cat "$T/children.json.first")
+code=$(curl -s -o "$T/child.json" -w '%{http_code}' -H "$AUTH" "$URL/children/$first")
+[ "$code" = 200 ] || fail "GET /v1/children/{case_ref}: $code"
+$PY -c 'import json,sys; a=json.load(open(sys.argv[1])); l=json.load(open(sys.argv[2]))["children"]; assert a==l[0], (a, l[0])' \
+	"$T/child.json" "$T/children.json" || fail "one child differs from the list's"
+code=$(curl -s -o "$T/nochild.json" -w '%{http_code}' -H "$AUTH" "$URL/children/CR-NOBODY")
+[ "$code" = 404 ] && grep -q '"field":"case_ref"' "$T/nochild.json" || fail "unknown child: $code $(cat "$T/nochild.json")"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/children?overdue=soon")" = 400 ] || fail "?overdue=soon is not 400"
+ok "GET /v1/children: the same JSON as driftwatchctl children list --json (and --overdue); one child; 404 unknown"
+
 wait_log "http: GET /v1/disputes/{id} 200 client=portal " 5 || fail "the request log lacks the route template or the client"
 grep -q "http: GET /v1/disputes 403 client=writer " "$T/daemon.log" || fail "the 403 is not logged with its client"
-grep "http: " "$T/daemon.log" | grep -q "CR-1001" && fail "a case reference reached a request log"
+grep "http: " "$T/daemon.log" | grep -q -e "CR-1001" -e "CR-NOBODY" -e "$first" && fail "a case reference reached a request log"
+grep -q "http: GET /v1/children/{case_ref} 404 client=portal " "$T/daemon.log" || fail "no template in the children log line"
 grep -q "$TOKEN" "$T/daemon.log" && fail "the token reached the log"
 ok "request logs name the route template and the client, never a case reference or a token"
 

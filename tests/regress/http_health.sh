@@ -55,7 +55,7 @@ grep -q '^driftwatch_delivery_latency_seconds_bucket{le="+Inf"} 1$' "$T/metrics"
 grep -q '^driftwatch_last_pass_timestamp_seconds 16' "$T/metrics" || fail "last pass: $(grep last_pass "$T/metrics")"
 ok "GET /metrics: promtool passes; outbox, sent, latency, imports and last pass are counted"
 
-code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/v1/children/CR-SECRET-1")
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' "$URL/v1/nothing/CR-SECRET-1")
 [ "$code" = 404 ] && grep -q '"error"' "$T/e.json" || fail "unknown route: $code $(cat "$T/e.json")"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' -X POST "$URL/healthz")
 [ "$code" = 405 ] || fail "POST /healthz: $code"
