@@ -76,6 +76,8 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/children/{case_ref}", "read", http_children_show },
 	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
 	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
+	{ EVHTTP_REQ_GET, "/v1/outbox", "read", http_outbox_list },
+	{ EVHTTP_REQ_GET, "/v1/workers", "read", http_workers_list },
 };
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
 

@@ -14,11 +14,15 @@
 
 #include "actions.h"
 #include "actions_json.h"
+#include "asye.h"
+#include "asye_json.h"
 #include "calendar.h"
 #include "clock.h"
 #include "disputes.h"
 #include "disputes_json.h"
 #include "http_int.h"
+#include "outbox.h"
+#include "plan_asye.h"
 #include "plan_actions.h"
 #include "reviews.h"
 #include "reviews_json.h"
@@ -225,4 +229,91 @@ http_children_show(struct http_call *call)
 	}
 	http_reply_json(call, 200, json_incref(json_array_get(all, 0)));
 	json_decref(all);
+}
+
+/* GET /v1/workers[?behind=1]: the ASYEs in their programme, as `driftwatchctl asye list --json`. */
+void
+http_workers_list(struct http_call *call)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(call->req));
+	struct evkeyvalq q;
+	struct asye_roster r;
+	struct asye_status st;
+	char *cause = NULL;
+	int behind, i, today = calendar_local_date(clock_now());
+	json_t *all;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		http_reply_error(call, 400, "query", "the query string does not parse");
+		return;
+	}
+	behind = http_api_flag(call, &q, "behind");
+	evhttp_clear_headers(&q);
+	if (behind < 0)
+		return;
+	if (asye_roster_load(call->store, NULL, &r, &cause) != 0) {
+		http_reply_error(call, 503, NULL, cause != NULL ? cause : "the database does not answer");
+		free(cause);
+		return;
+	}
+	all = json_array();
+	for (i = 0; i < r.n; i++) {
+		asye_status(&r.workers[i], call->cfg, today, &st);
+		if (!st.in_programme || (behind && !st.behind && !st.supervision_overdue))
+			continue;
+		json_array_append_new(all, asye_json(&r.workers[i], &st));
+	}
+	asye_roster_free(&r);
+	http_reply_json(call, 200, json_pack("{s:o}", "workers", all));
+}
+
+/* One outbox row as JSON: the fields of `driftwatchctl outbox list --json`. */
+static void
+http_outbox_row_cb(const struct outbox_row *r, void *arg)
+{
+	char created[32], next[32], sent[32];
+
+	json_array_append_new(arg,
+	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?}", "id", (json_int_t)r->id, "state",
+		r->state, "kind", r->kind, "transport", r->transport, "recipient", r->recipient, "subject", r->subject,
+		"attempts", r->attempts, "created_at", clock_format_utc(r->created_at, created), "next_attempt_at",
+		clock_format_utc(r->next_attempt_at, next), "sent_at",
+		r->sent_at != 0 ? clock_format_utc(r->sent_at, sent) : NULL, "last_error", r->last_error));
+}
+
+/* GET /v1/outbox[?state=S][&limit=N]. */
+void
+http_outbox_list(struct http_call *call)
+{
+	static const char *const states[] = { "pending", "sending", "sent", "retry", "dead", NULL };
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(call->req));
+	struct evkeyvalq q;
+	const char *state, *limit_text;
+	int limit = 100, i, ok;
+	json_t *all;
+
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		http_reply_error(call, 400, "query", "the query string does not parse");
+		return;
+	}
+	state = evhttp_find_header(&q, "state");
+	limit_text = evhttp_find_header(&q, "limit");
+	for (i = 0, ok = state == NULL; state != NULL && states[i] != NULL; i++)
+		ok |= strcmp(state, states[i]) == 0;
+	if (!ok) {
+		evhttp_clear_headers(&q);
+		http_reply_error(call, 400, "state", "want pending, sending, sent, retry or dead");
+		return;
+	}
+	if (limit_text != NULL && ((limit = (int)http_api_id(limit_text)) < 1 || limit > 10000)) {
+		evhttp_clear_headers(&q);
+		http_reply_error(call, 400, "limit", "want a whole number from 1 to 10000");
+		return;
+	}
+	all = json_array();
+	outbox_list(call->store, state, limit, http_outbox_row_cb, all);
+	evhttp_clear_headers(&q);
+	http_reply_json(call, 200, json_pack("{s:o}", "outbox", all));
 }

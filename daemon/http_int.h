@@ -52,5 +52,7 @@ void http_disputes_show(struct http_call *call);
 void http_actions_list(struct http_call *call);
 void http_children_list(struct http_call *call);
 void http_children_show(struct http_call *call);
+void http_outbox_list(struct http_call *call);
+void http_workers_list(struct http_call *call);
 
 #endif

@@ -36,6 +36,8 @@ ctl dispute raise CR-1001 --iro ian@council.example --category drift-and-delay -
 ctl dispute raise CR-1001 --iro ian@council.example --category contact >/dev/null || fail "raise 2"
 ctl dispute resolve 2 --outcome "contact agreed" >/dev/null || fail "resolve 2"
 ctl import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null || fail "import roles"
+printf 'person_id,name,email,role,team,manager_email,asye_started_on,contracted_hours,caseload\nP001,Alex Example,alex@council.example,asye,North,tm@council.example,2022-03-07,37,12\nP004,Di Example,di@council.example,social-worker,North,tm@council.example,,37,20\n' >"$T/workforce.csv"
+ctl import workforce "$T/workforce.csv" >/dev/null || fail "import workforce"
 ctl import ssda903 --no-strict "$TOP/etc/samples/ssda903-fake" >/dev/null 2>&1 || fail "import ssda903"
 ctl import actions "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" >/dev/null || fail "import actions"
 start_daemon
@@ -123,6 +125,32 @@ code=$(curl -s -o "$T/nochild.json" -w '%{http_code}' -H "$AUTH" "$URL/children/
 [ "$code" = 404 ] && grep -q '"field":"case_ref"' "$T/nochild.json" || fail "unknown child: $code $(cat "$T/nochild.json")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/children?overdue=soon")" = 400 ] || fail "?overdue=soon is not 400"
 ok "GET /v1/children: the same JSON as driftwatchctl children list --json (and --overdue); one child; 404 unknown"
+
+curl -s -H "$AUTH" "$URL/workers" >"$T/workers.json"
+ctl asye list --json >"$T/ctl_workers.json" || fail "ctl asye list --json"
+$PY - "$T/workers.json" "$T/ctl_workers.json" <<'PY' || fail "workers over HTTP differ"
+import json, sys
+api = json.load(open(sys.argv[1]))["workers"]
+ctl = json.load(open(sys.argv[2]))
+assert api == ctl and [w["person_id"] for w in api] == ["P001"], (api, ctl)
+assert api[0]["started_on"] == "2022-03-07" and api[0]["next_review"] == "2022-06-07", api[0]
+PY
+ok "GET /v1/workers: the same JSON as driftwatchctl asye list --json, each date its own"
+
+curl -s -H "$AUTH" "$URL/outbox" >"$T/outbox.json"
+ctl outbox list --json >"$T/ctl_outbox.json" || fail "ctl outbox list --json"
+curl -s -H "$AUTH" "$URL/outbox?limit=1" >"$T/outbox1.json"
+$PY - "$T/outbox.json" "$T/ctl_outbox.json" "$T/outbox1.json" <<'PY' || fail "the outbox over HTTP differs"
+import json, sys
+api = json.load(open(sys.argv[1]))["outbox"]
+ctl = json.load(open(sys.argv[2]))
+key = lambda r: (r["id"], r["kind"], r["recipient"], r["subject"], r["created_at"])
+assert [key(r) for r in api] == [key(r) for r in ctl] and api, (api, ctl)
+assert len(json.load(open(sys.argv[3]))["outbox"]) == 1
+PY
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/outbox?state=lost")" = 400 ] || fail "?state=lost is not 400"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "$AUTH" "$URL/outbox?limit=0")" = 400 ] || fail "?limit=0 is not 400"
+ok "GET /v1/outbox: the rows driftwatchctl outbox list --json shows; ?limit; bad ?state and ?limit are 400"
 
 wait_log "http: GET /v1/disputes/{id} 200 client=portal " 5 || fail "the request log lacks the route template or the client"
 grep -q "http: GET /v1/disputes 403 client=writer " "$T/daemon.log" || fail "the 403 is not logged with its client"
