@@ -40,7 +40,8 @@ enum key_type {
 	T_STAGE,
 	T_CADENCE,
 	T_WHEN,
-	T_PROXY, /* the last: config_type_names checks its size against it */
+	T_PROXY,
+	T_LISTEN, /* the last: config_type_names checks its size against it */
 };
 
 /* Which struct a key writes into. */
@@ -50,6 +51,7 @@ enum key_scope {
 	S_ROLE,	     /* struct config_role */
 	S_TEAM,	     /* struct config_team */
 	S_DIGEST,    /* struct config_digest */
+	S_CLIENT,    /* struct config_client */
 };
 
 struct config_key {
@@ -77,6 +79,8 @@ struct config_key {
 #define TE(f) S_TEAM, offsetof(struct config_team, f), 0, 0
 #define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0, 0
 #define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c), 0
+#define CL(f) S_CLIENT, offsetof(struct config_client, f), 0, 0
+#define CLL(f, c) S_CLIENT, offsetof(struct config_client, f), offsetof(struct config_client, c), 0
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -244,15 +248,36 @@ static const struct config_key config_keys[] = {
 	    "transport for this digest; empty = the default", DI(transport) },
 	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true,
 	    "when it is sent each month", DI(when_minutes) },
+
+	/* [http]: the HTTP interface (http.c) */
+	{ "http", "body_max", T_INT, "8388608", 1024, 1073741824, NULL, true,
+	    "bytes: a request body larger than this gets 413", G(http_body_max) },
+	{ "http", "connections_max", T_INT, "256", 1, 100000, NULL, true,
+	    "connections open at once; more are closed at once", G(http_connections_max) },
+	{ "http", "header_max", T_INT, "16384", 1024, 1048576, NULL, true,
+	    "bytes: request line and headers larger than this are refused", G(http_header_max) },
+	{ "http", "listen", T_LISTEN, "", 0, 0, NULL, false,
+	    "HOST:PORT on loopback or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
+	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
+	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
+
+	/* [client "NAME"]: a caller of the HTTP API */
+	{ "client", "may", T_LIST, "read", 0, 0, NULL, true,
+	    "scopes: read, disputes, reviews, permanence, actions, asye, imports", CLL(may, nmay) },
+	{ "client", "token_file", T_PATH, NULL, 0, 0, NULL, true,
+	    "file holding the bearer token (not readable by others; 16 characters or more), or credential:NAME (required)",
+	    CL(token_file) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 /* Errors listed in full; a file with more is not the rules file, and the rest are counted. */
 #define CONFIG_ERRORS_MAX 50
 
-static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
+static const char *const config_named_sections[] = { "transport", "role", "team", "digest", "client", NULL };
+static const char *const config_client_scopes[] = { "read", "disputes", "reviews", "permanence", "actions", "asye",
+	"imports", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
-	"caseloads", NULL };
+	"caseloads", "http", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
 
 /* Parser state while reading one file. */
@@ -272,7 +297,7 @@ struct config_parse {
 	const char *section_kind;
 	bool seen[NKEYS];	   /* lists: first occurrence in this section replaces the default */
 	int section_line;
-	int plain_line[8];	   /* where each of config_plain_sections began; 0 = not yet */
+	int plain_line[16];	   /* where each of config_plain_sections began; 0 = not yet */
 };
 /* Every plain section has its slot in plain_line. */
 _Static_assert(sizeof config_plain_sections / sizeof config_plain_sections[0] <=
@@ -388,6 +413,45 @@ config_valid_proxy(const char *s)
 		return false;
 	for (c = host; *c != '\0'; c++) {
 		if ((unsigned char)*c <= ' ' || *c == 0x7f || (*c == '/' && c[1] != '\0'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An HTTP listen address: unix:/absolute/path, or HOST:PORT where HOST is loopback (127.0.0.0/8,
+ * [::1], localhost): without TLS, the API's tokens and case data must not cross a network.
+ */
+static bool
+config_valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':'), *c;
+	char host[64];
+	size_t hlen;
+	long port;
+	char *end;
+
+	if (strncmp(s, "unix:", 5) == 0)
+		return s[5] == '/' && strlen(s + 5) < 100;
+	if (colon == NULL || colon == s || (hlen = (size_t)(colon - s)) >= sizeof host)
+		return false;
+	for (c = colon + 1; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c))
+			return false;
+	}
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || errno != 0 || port < 1 || port > 65535)
+		return false;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+		return true;
+	/* 127.D.D.D, digits and dots only. */
+	if (strncmp(host, "127.", 4) != 0)
+		return false;
+	for (c = host; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c) && *c != '.')
 			return false;
 	}
 	return true;
@@ -647,6 +711,27 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 		}
 		break;
 	}
+	case T_LISTEN: {
+		char **list = slot;
+
+		if (first)
+			config_free_strings(list, *count), *count = 0;
+		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
+		    *count + nitems > CONFIG_LIST_MAX) {
+			config_error(p, p->line, "%s: more than %d addresses", k->name, CONFIG_LIST_MAX);
+			goto out;
+		}
+		for (i = 0; i < nitems; i++) {
+			if (!config_valid_listen(items[i])) {
+				config_error(p, p->line,
+				    "%s: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) "
+				    "or a unix socket (unix:/path)", k->name, items[i]);
+				goto out;
+			}
+			list[(*count)++] = xstrdup(items[i]);
+		}
+		break;
+	}
 	case T_ESCALATE: {
 		struct config_escalation *e = slot;
 
@@ -824,6 +909,9 @@ config_new_element(struct config_parse *p, const char *kind, const char *name)
 	} else if (strcmp(kind, "digest") == 0) {
 		ADD(digests, ndigests, struct config_digest, name);
 		p->scope = S_DIGEST;
+	} else if (strcmp(kind, "client") == 0) {
+		ADD(clients, nclients, struct config_client, name);
+		p->scope = S_CLIENT;
 	}
 #undef ADD
 	config_apply_defaults(p, p->scope, kind, e);
@@ -1052,6 +1140,39 @@ config_check_role_ref(struct config_parse *p, int line, const char *where, const
 		config_error(p, line, "%s: unknown role \"%s\" (no [role \"%s\"] section)", where, key, key);
 }
 
+/* [client] sections: a token each (read now, so a reload picks up a new one), known scopes. */
+static void
+config_validate_clients(struct config_parse *p)
+{
+	struct config *cfg = p->cfg;
+	int i, j, k, ok;
+
+	for (i = 0; i < cfg->nclients; i++) {
+		struct config_client *c = &cfg->clients[i];
+		if (c->token_file == NULL) {
+			config_error(p, c->line, "[client \"%s\"]: missing required key \"token_file\"", c->name);
+			continue;
+		}
+		c->token = config_read_secret(p, c->line, "token_file", c->token_file);
+		if (c->token != NULL && (strlen(c->token) < 16 || strpbrk(c->token, " \t\r\n") != NULL))
+			config_error(p, c->line, "[client \"%s\"]: token_file: want one token of 16 characters or more, no spaces",
+			    c->name);
+		for (j = 0; c->token != NULL && j < i; j++) {
+			if (cfg->clients[j].token != NULL && strcmp(cfg->clients[j].token, c->token) == 0)
+				config_error(p, c->line, "[client \"%s\"]: the same token as [client \"%s\"]", c->name,
+				    cfg->clients[j].name);
+		}
+		for (j = 0; j < c->nmay; j++) {
+			for (k = 0, ok = 0; config_client_scopes[k] != NULL; k++)
+				ok |= strcmp(c->may[j], config_client_scopes[k]) == 0;
+			if (!ok)
+				config_error(p, c->line,
+				    "[client \"%s\"]: may: unknown scope \"%s\" (read, disputes, reviews, permanence, actions, asye, imports)",
+				    c->name, c->may[j]);
+		}
+	}
+}
+
 /* Cross-key checks once the whole file is read. */
 static void
 config_validate(struct config_parse *p)
@@ -1158,6 +1279,7 @@ config_validate(struct config_parse *p)
 		config_error(p, 0, "default_transport: unknown transport \"%s\"", cfg->default_transport);
 	if (cfg->admin_transport != NULL && config_transport(cfg, cfg->admin_transport) == NULL)
 		config_error(p, 0, "admin_transport: unknown transport \"%s\"", cfg->admin_transport);
+	config_validate_clients(p);
 	if (cfg->retry_first > cfg->retry_max)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
@@ -1319,6 +1441,7 @@ config_free(struct config *cfg)
 		return;
 	free(cfg->path), free(cfg->admin_email), free(cfg->admin_transport), free(cfg->bank_holidays);
 	free(cfg->database), free(cfg->default_transport), free(cfg->timezone);
+	config_free_strings(cfg->http_listen, cfg->http_nlisten);
 	for (i = 0; i < cfg->actions_nescalate; i++)
 		free(cfg->actions_escalate[i].who);
 	for (i = 0; i < cfg->disputes_nstages; i++)
@@ -1341,6 +1464,11 @@ config_free(struct config *cfg)
 		config_free_strings(cfg->digests[i].sections, cfg->digests[i].nsections);
 	}
 	free(cfg->digests);
+	for (i = 0; i < cfg->nclients; i++) {
+		free(cfg->clients[i].name), free(cfg->clients[i].token_file), free(cfg->clients[i].token);
+		config_free_strings(cfg->clients[i].may, cfg->clients[i].nmay);
+	}
+	free(cfg->clients);
 	calendar_free(cfg->calendar);
 	free(cfg);
 }
@@ -1350,6 +1478,21 @@ static bool
 config_streq(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same [http] listen addresses, in the same order. */
+static bool
+config_same_listen(const struct config *old, const struct config *fresh)
+{
+	int i;
+
+	if (old->http_nlisten != fresh->http_nlisten)
+		return false;
+	for (i = 0; i < old->http_nlisten; i++) {
+		if (strcmp(old->http_listen[i], fresh->http_listen[i]) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Keys that may not change on reload and did. */
@@ -1362,6 +1505,8 @@ config_unreloadable_changes(const struct config *old, const struct config *fresh
 		xappendf(&out, "%sdaemon.database", out != NULL ? "\n" : "");
 	if (!config_streq(old->timezone, fresh->timezone))
 		xappendf(&out, "%sdaemon.timezone", out != NULL ? "\n" : "");
+	if (!config_same_listen(old, fresh))
+		xappendf(&out, "%shttp.listen", out != NULL ? "\n" : "");
 	return out;
 }
 
@@ -1408,6 +1553,19 @@ config_digest(const struct config *cfg, const char *name)
 	return config_find(cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
 }
 
+/* Does a [client] hold a scope? */
+bool
+config_client_may(const struct config_client *c, const char *scope)
+{
+	int i;
+
+	for (i = 0; i < c->nmay; i++) {
+		if (strcmp(c->may[i], scope) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A disputes stage by name. */
 const struct config_stage *
 config_stage(const struct config *cfg, const char *name)
@@ -1420,10 +1578,10 @@ static const char *const config_type_names[] = {
 	[T_STRING] = "string", [T_PATH] = "path", [T_EMAIL] = "email", [T_BOOL] = "yes/no", [T_INT] = "integer",
 	[T_DURATION] = "duration", [T_DURATIONS] = "durations", [T_INTERVAL] = "interval", [T_PERCENT] = "percent",
 	[T_WINDOW] = "window", [T_LIST] = "list", [T_ENUM] = "choice", [T_ESCALATE] = "ladder", [T_STAGE] = "stage",
-	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy",
+	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy", [T_LISTEN] = "listen",
 };
 /* Every type has a name up to the last one. */
-_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_PROXY + 1, "config_type_names");
+_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_LISTEN + 1, "config_type_names");
 
 /* Number of keys in the table. */
 int

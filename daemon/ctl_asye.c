@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "asye.h"
+#include "asye_json.h"
 #include "audit.h"
 #include "clock.h"
 #include "config.h"
@@ -297,23 +298,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 			continue;
 		shown++;
 		if (json) {
-			json_array_append_new(
-			    array,
-			    json_pack(
-				"{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b, s:s?, s:s?, s:b, s:s?, s:s?, s:i, "
-				"s:i, s:b}",
-				"person_id", w->person_id, "name", w->name, "team", w->team, "started_on",
-				date_format(st.start, a), "ends_on", date_format(st.end, b),
-				"protected_hours", st.actual, "expected_hours", st.expected, "behind",
-				st.behind, "last_supervision",
-				st.last_supervision != DATE_NONE ? date_format(st.last_supervision, d) : NULL,
-				"next_supervision",
-				st.next_supervision != DATE_NONE ? date_format(st.next_supervision, e) : NULL,
-				"supervision_overdue", st.supervision_overdue, "next_review",
-				st.next_review != DATE_NONE ? date_format(st.next_review, f) : NULL,
-				"next_reflection",
-				st.next_reflection != DATE_NONE ? date_format(st.next_reflection, g) : NULL,
-				"caseload", w->caseload, "cap", st.cap, "over_cap", st.over_cap));
+			json_array_append_new(array, asye_json(w, &st));
 			continue;
 		}
 		printf("%-10s %-16s %-10s %5.1f/%-5.1f%-3s %-11s %-11s%-1s %-11s %-11s %d/%d%s\n",

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "disputes.h"
+#include "disputes_json.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -429,37 +430,6 @@ ctl_dispute_date(int date, char *buf)
 	return date_format(date, buf);
 }
 
-/* A dispute as JSON. */
-static json_t *
-ctl_dispute_json(const struct dispute *d)
-{
-	char a[11], b[11], e[11], f[11], g[11];
-	json_t *o = json_object(), *h = json_array();
-	int i;
-
-	json_object_set_new(o, "id", json_integer(d->rec.id));
-	json_object_set_new(o, "case_ref", json_string(d->case_ref));
-	json_object_set_new(o, "raised_by", json_string(d->raised_by));
-	json_object_set_new(o, "category", json_string(d->category));
-	json_object_set_new(o, "raised_on", json_string(date_format(d->rec.raised_on, a)));
-	json_object_set_new(o, "stage", json_string(d->rec.ladder.stages[d->rec.stage].name));
-	json_object_set_new(o, "responder", json_string(d->rec.ladder.stages[d->rec.stage].responder));
-	json_object_set_new(o, "stage_started_on", json_string(date_format(d->rec.stage_started_on, b)));
-	json_object_set_new(o, "stage_due_on", json_string(date_format(d->rec.stage_due_on, e)));
-	json_object_set_new(o, "responded_on", d->rec.responded_on == DATE_NONE ? json_null() :
-									    json_string(date_format(d->rec.responded_on, f)));
-	json_object_set_new(o, "resolved_on", d->rec.resolved_on == DATE_NONE ? json_null() :
-									  json_string(date_format(d->rec.resolved_on, g)));
-	json_object_set_new(o, "outcome", d->outcome != NULL ? json_string(d->outcome) : json_null());
-	json_object_set_new(o, "cafcass_on", d->cafcass_on == DATE_NONE ? json_null() : json_string(date_format(d->cafcass_on, a)));
-	for (i = 0; i < d->nevents; i++)
-		json_array_append_new(h, json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "on", date_format(d->events[i].on_date, b),
-					     "kind", d->events[i].kind, "stage", d->events[i].stage, "responder",
-					     d->events[i].responder, "note", d->events[i].note));
-	json_object_set_new(o, "history", h);
-	return o;
-}
-
 /* One list line. */
 static void
 ctl_dispute_list_cb(const struct dispute *d, void *arg)
@@ -468,7 +438,7 @@ ctl_dispute_list_cb(const struct dispute *d, void *arg)
 	char a[11], b[11];
 
 	if (all != NULL) {
-		json_array_append_new(all, ctl_dispute_json(d));
+		json_array_append_new(all, disputes_json(d));
 		return;
 	}
 	printf("%-5lld %-12s %-16s %-9s %-19s %-10s %-10s %s\n", (long long)d->rec.id, d->case_ref, d->category,

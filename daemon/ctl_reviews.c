@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "plan_reviews.h"
 #include "reviews.h"
+#include "reviews_json.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -286,23 +287,9 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 			allocation_free(&al);
 		shown++;
 		if (json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "case_ref", json_string(child.case_ref));
-			json_object_set_new(o, "looked_after_since", json_string(date_format(pp->period.started_on, a)));
-			json_object_set_new(o, "start_known", json_boolean(pp->period.start_known));
-			json_object_set_new(o, "left_care_on",
-			    pp->period.ended_on != DATE_NONE ? json_string(date_format(pp->period.ended_on, b)) : json_null());
-			json_object_set_new(o, "reviews_held", json_integer(pp->nslots - (is_open ? 1 : 0)));
-			json_object_set_new(o, "next_review", is_open && pp->next_ordinal > 0 ? json_integer(pp->next_ordinal) : json_null());
-			json_object_set_new(o, "next_review_due", is_open ? json_string(date_format(pp->next_due, a)) : json_null());
-			json_object_set_new(o, "days_overdue", json_integer(is_overdue ? days : 0));
-			json_object_set_new(o, "permanence_plan", pp->plan != NULL ? json_string(pp->plan) : json_null());
-			json_object_set_new(o, "permanence_agreed_on",
-			    pp->plan != NULL ? json_string(date_format(pp->plan_agreed_on, b)) : json_null());
-			json_object_set_new(o, "permanence_at_second_review",
-			    pp->plan_by_second < 0 ? json_null() : json_boolean(pp->plan_by_second == 1));
-			json_object_set_new(o, "allocated", json_boolean(allocated));
-			json_array_append_new(arr, o);
+			json_t *o = reviews_child_json(s, c->cfg, &children[i], c->today, NULL, NULL);
+			if (o != NULL)
+				json_array_append_new(arr, o);
 		} else {
 			char since[24], plan[48];
 			snprintf(since, sizeof since, "%s%s", pp->period.start_known ? "" : "before ",

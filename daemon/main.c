@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "dispatcher.h"
+#include "http.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
@@ -36,6 +37,8 @@ struct main_state {
 	const char *config_path;
 	struct store *store;
 	struct dispatcher *dispatcher;
+	struct http *http;  /* NULL without [http] listen */
+	time_t last_pass;   /* for GET /healthz */
 	int64_t data_version;
 	int stopping;
 
@@ -143,6 +146,7 @@ main_plan(struct main_state *m)
 	if (m->stopping)
 		return;
 	schedule_run(m->store, m->cfg, now, &next);
+	m->last_pass = now;
 	m->data_version = store_data_version(m->store);
 	if (m->dispatcher != NULL) {
 		dispatcher_kick(m->dispatcher);
@@ -234,6 +238,7 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 		sd_notify(0, "READY=1\nSTATUS=reload failed: keeping the rules in force (see the log)");
 		return;
 	}
+	http_set_config(m->http, fresh);
 	config_free(m->cfg);
 	m->cfg = fresh;
 	log_info("main: reloaded");
@@ -298,6 +303,7 @@ main_sigterm_cb(evutil_socket_t fd, short what, void *arg)
 	m->stopping = 1;
 	log_info("main: signal %d: stopping (finishing deliveries in flight, at most %ds)", (int)fd, MAIN_STOP_SECONDS);
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+	http_set_stopping(m->http);
 	evtimer_del(&m->ev_wake);
 	evtimer_del(&m->ev_watch);
 	evtimer_del(&m->ev_backstop);
@@ -413,6 +419,10 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return EX_CONFIG_CODE;
 	}
+	if (m.cfg->http_nlisten > 0 && (m.http = http_new(m.base, m.store, m.cfg, &m.last_pass, &cause)) == NULL) {
+		log_error("main: %s", cause);
+		return 1;
+	}
 
 	evsignal_assign(&m.ev_hup, m.base, SIGHUP, main_sighup_cb, &m);
 	evsignal_assign(&m.ev_term, m.base, SIGTERM, main_sigterm_cb, &m);
@@ -440,6 +450,7 @@ main(int argc, char **argv)
 
 	log_info("main: stopped");
 	schedule_stopped(m.store, clock_now());
+	http_free(m.http);
 	dispatcher_free(m.dispatcher);
 	event_del(&m.ev_hup), event_del(&m.ev_term), event_del(&m.ev_int);
 	event_del(&m.ev_wake), event_del(&m.ev_watch), event_del(&m.ev_backstop);

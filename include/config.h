@@ -78,6 +78,16 @@ struct config_transport {
 	int proxy_login_file_line;
 };
 
+/* [client "NAME"]: a caller of the HTTP API, its bearer token and what it may do. */
+struct config_client {
+	char *name;
+	char *token_file;
+	char *token; /* read from token_file */
+	char *may[CONFIG_LIST_MAX]; /* read, disputes, reviews, permanence, actions, asye, imports */
+	int nmay;
+	int line;
+};
+
 struct config {
 	char *path;
 
@@ -145,6 +155,14 @@ struct config {
 	int caseload_asye_cap;
 	int caseload_target;
 
+	/* [http] */
+	int http_body_max;	     /* bytes */
+	int http_connections_max;
+	int http_header_max;	     /* bytes */
+	char *http_listen[CONFIG_LIST_MAX]; /* "127.0.0.1:8080", "unix:/run/driftwatch/http.sock" */
+	int http_nlisten;
+	int http_timeout;	     /* seconds: a whole request must arrive within this */
+
 	/* named sections */
 	struct config_transport *transports;
 	int ntransports;
@@ -154,6 +172,8 @@ struct config {
 	int nteams;
 	struct config_digest *digests;
 	int ndigests;
+	struct config_client *clients;
+	int nclients;
 
 	struct calendar *calendar; /* loaded from bank_holidays */
 };
@@ -180,6 +200,8 @@ const struct config_role *config_role(const struct config *cfg, const char *key)
 const struct config_team *config_team(const struct config *cfg, const char *name);
 const struct config_transport *config_transport(const struct config *cfg, const char *name);
 const struct config_digest *config_digest(const struct config *cfg, const char *name);
+/* Does a [client] hold a scope ("read", "disputes", ...)? */
+bool config_client_may(const struct config_client *c, const char *scope);
 /* A disputes stage by name, or NULL. */
 const struct config_stage *config_stage(const struct config *cfg, const char *name);
 

@@ -1,0 +1,535 @@
+/*
+ * http.c: the HTTP listener, its limits, the route table and the request log (see http.h).
+ *
+ * evhttp (libevent 2.1) enforces the body and header limits itself (413, and a lingering close so
+ * the client reads the answer) and closes idle connections after `timeout`. What it lacks is a
+ * deadline for a whole request and a cap on connections: a client sending a byte a second would
+ * keep resetting its read timeout. So each connection's bufferevent is made here (evhttp's bevcb),
+ * held by one extra reference, and a sweep every HTTP_SWEEP_MS closes a connection whose request
+ * has been arriving for longer than `timeout`, closes connections over `connections_max`, and lets
+ * go of the ones evhttp has freed (it clears their callbacks). Nothing here ever blocks on a client.
+ */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event_struct.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "http_int.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define HTTP_SWEEP_MS 100
+
+/* One client connection, as seen from its bufferevent. */
+struct http_conn {
+	TAILQ_ENTRY(http_conn) entry;
+	struct bufferevent *bev;
+	long long request_start;      /* when the current request's first bytes came (monotonic us) */
+	int in_request;		      /* bytes came and the request is not yet whole */
+	int refuse;		      /* over connections_max: close at the next sweep */
+};
+
+struct http_listener {
+	struct evhttp_bound_socket *bound;
+	char *unix_path; /* to unlink at the end; NULL for TCP */
+};
+
+struct http {
+	struct event_base *base;
+	struct store *store;
+	const struct config *cfg;
+	const time_t *last_pass;
+	time_t started;
+	int stopping;
+	struct evhttp *evhttp;
+	struct http_listener listeners[CONFIG_LIST_MAX];
+	int nlisteners;
+	TAILQ_HEAD(, http_conn) conns;
+	int nconns;
+	struct event ev_sweep;
+};
+
+static void http_request_cb(struct evhttp_request *req, void *arg);
+
+/* The route table: every route the daemon serves. */
+static const struct http_route http_routes[] = {
+	{ EVHTTP_REQ_GET, "/healthz", NULL, http_healthz },
+	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
+	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
+	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },
+	{ EVHTTP_REQ_GET, "/v1/children", "read", http_children_list },
+	{ EVHTTP_REQ_GET, "/v1/children/{case_ref}", "read", http_children_show },
+	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
+	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
+	{ EVHTTP_REQ_GET, "/v1/outbox", "read", http_outbox_list },
+	{ EVHTTP_REQ_GET, "/v1/workers", "read", http_workers_list },
+};
+#define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
+
+/* A method's name for the log. */
+static const char *
+http_method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	default:
+		return "OTHER";
+	}
+}
+
+/* Now on the monotonic clock, in microseconds (the wall clock may be injected or jump). */
+static long long
+http_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Input arrived on a connection: the first bytes of a request start its deadline. */
+static void
+http_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct http_conn *c = arg;
+	(void)buf;
+	if (info->n_added > 0 && !c->in_request) {
+		c->in_request = 1;
+		c->request_start = http_usec();
+	}
+}
+
+/* evhttp wants a bufferevent for a new connection: make it, and keep an eye on it. */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *c = xcalloc(1, sizeof *c);
+
+	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("http: bufferevent_socket_new failed");
+	/* Our reference keeps the bufferevent readable after evhttp frees it, until the sweep. */
+	bufferevent_incref(c->bev);
+	if (evbuffer_add_cb(bufferevent_get_input(c->bev), http_input_cb, c) == NULL)
+		fatalx("http: evbuffer_add_cb failed");
+	if (h->nconns >= h->cfg->http_connections_max)
+		c->refuse = 1;
+	TAILQ_INSERT_TAIL(&h->conns, c, entry);
+	h->nconns++;
+	return c->bev;
+}
+
+/* Has evhttp let go of this connection? It clears every callback when it frees the bufferevent. */
+static int
+http_conn_gone(struct http_conn *c)
+{
+	bufferevent_event_cb eventcb = NULL;
+
+	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
+	return eventcb == NULL;
+}
+
+/* Forget a connection: our reference goes, and with it the socket. */
+static void
+http_conn_free(struct http *h, struct http_conn *c)
+{
+	TAILQ_REMOVE(&h->conns, c, entry);
+	h->nconns--;
+	bufferevent_decref(c->bev);
+	free(c);
+}
+
+/* Close a connection through evhttp, as if its read had timed out (evhttp then frees it). */
+static void
+http_conn_close(struct http_conn *c)
+{
+	c->in_request = 0;
+	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
+}
+
+/* The sweep: reap freed connections, drop requests past their deadline and refused connections. */
+static void
+http_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *c, *next;
+	long long now = http_usec(), limit = (long long)h->cfg->http_timeout * 1000000;
+
+	(void)fd, (void)what;
+	for (c = TAILQ_FIRST(&h->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (http_conn_gone(c)) {
+			http_conn_free(h, c);
+			continue;
+		}
+		if (c->refuse) {
+			log_warnx("http: more than %d connections; one closed", h->cfg->http_connections_max);
+			c->refuse = 0;
+			http_conn_close(c);
+		} else if (c->in_request && now - c->request_start > limit) {
+			log_warnx("http: a request was still arriving after %ds; connection closed", h->cfg->http_timeout);
+			http_conn_close(c);
+		}
+	}
+}
+
+/* The connection a request came on; NULL if unknown. */
+static struct http_conn *
+http_conn_of(struct http *h, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct http_conn *c;
+
+	TAILQ_FOREACH(c, &h->conns, entry) {
+		if (c->bev == bev)
+			return c;
+	}
+	return NULL;
+}
+
+/* See http_int.h. */
+void
+http_reply(struct http_call *call, int status, const char *content_type, const char *body, size_t len)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(call->req);
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(call->req);
+
+	evhttp_add_header(headers, "Content-Type", content_type);
+	evhttp_add_header(headers, "Cache-Control", "no-store");
+	if (evbuffer_add(out, body, len) != 0)
+		fatalx("http: evbuffer_add failed");
+	call->status = status;
+	evhttp_send_reply(call->req, status, NULL, NULL);
+}
+
+/* See http_int.h. */
+void
+http_reply_json(struct http_call *call, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT), *line;
+
+	if (text == NULL)
+		fatalx("http: json_dumps failed");
+	xasprintf(&line, "%s\n", text);
+	http_reply(call, status, "application/json", line, strlen(line));
+	free(line), free(text);
+	json_decref(body);
+}
+
+/* See http_int.h. */
+void
+http_reply_error(struct http_call *call, int status, const char *field, const char *message)
+{
+	json_t *body = json_pack("{s:s}", "error", message);
+
+	if (field != NULL)
+		json_object_set_new(body, "field", json_string(field));
+	http_reply_json(call, status, body);
+}
+
+/*
+ * Does a path match a route template? "{id}" stands for one non-empty segment, handed back in
+ * *param (a copy in buf, which holds at least strlen(path) + 1 bytes).
+ */
+static int
+http_route_match(const char *tmpl, const char *path, char *buf, const char **param)
+{
+	const char *brace = strchr(tmpl, '{'), *close, *end;
+	size_t n;
+
+	if (brace == NULL)
+		return strcmp(tmpl, path) == 0;
+	n = (size_t)(brace - tmpl);
+	if (strncmp(tmpl, path, n) != 0 || (close = strchr(brace, '}')) == NULL)
+		return 0;
+	path += n;
+	end = strchr(path, '/');
+	if (end == NULL)
+		end = path + strlen(path);
+	if (end == path || strcmp(close + 1, end) != 0)
+		return 0;
+	memcpy(buf, path, (size_t)(end - path));
+	buf[end - path] = '\0';
+	*param = buf;
+	return 1;
+}
+
+/*
+ * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first, so
+ * the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
+ * same time wherever the first difference is. Replies 401 (no or unknown token) or 403 (outside
+ * the client's scopes) and returns -1; 0 with call->client set.
+ */
+static int
+http_authenticate(struct http_call *call, const char *scope)
+{
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(call->req);
+	const char *auth = evhttp_find_header(headers, "Authorization");
+	unsigned char want[SHA256_DIGEST_LENGTH], have[SHA256_DIGEST_LENGTH];
+	const struct config_client *found = NULL;
+	int i;
+
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0 || auth[7] == '\0') {
+		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate", "Bearer");
+		http_reply_error(call, 401, NULL, "an Authorization: Bearer token is needed");
+		return -1;
+	}
+	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), have);
+	for (i = 0; i < call->cfg->nclients; i++) {
+		const struct config_client *c = &call->cfg->clients[i];
+		SHA256((const unsigned char *)c->token, strlen(c->token), want);
+		if (CRYPTO_memcmp(want, have, sizeof want) == 0)
+			found = c;
+	}
+	if (found == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate",
+		    "Bearer error=\"invalid_token\"");
+		http_reply_error(call, 401, NULL, "the token is not one of a [client]");
+		return -1;
+	}
+	call->client = found->name;
+	if (!config_client_may(found, scope)) {
+		http_reply_error(call, 403, NULL, "this client may not do that (see may = in its [client] section)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every request: route it, answer it, log it (the route template, never the path itself). */
+static void
+http_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct http *h = arg;
+	struct http_conn *c = http_conn_of(h, req);
+	struct http_call call;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	long long start = http_usec();
+	const struct http_route *route = NULL;
+	size_t i;
+	int path_known = 0;
+	char *param_buf = xmalloc(path != NULL ? strlen(path) + 1 : 1);
+	const char *param = NULL;
+
+	if (c != NULL) {
+		/* The whole request is here: its deadline no longer applies. */
+		if (c->in_request)
+			start = c->request_start;
+		c->in_request = 0;
+	}
+	memset(&call, 0, sizeof call);
+	call.req = req;
+	call.store = h->store;
+	call.cfg = h->cfg;
+	call.last_pass = *h->last_pass;
+	call.started = h->started;
+	call.stopping = h->stopping;
+	call.nconns = h->nconns;
+	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
+		if (!http_route_match(http_routes[i].path, path, param_buf, &param))
+			continue;
+		if (!path_known)
+			call.route = http_routes[i].path;
+		path_known = 1;
+		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
+			route = &http_routes[i];
+			call.param = param;
+			break;
+		}
+	}
+	if (route != NULL) {
+		call.route = route->path;
+		if (route->scope == NULL || http_authenticate(&call, route->scope) == 0)
+			route->handler(&call);
+	} else if (path_known) {
+		http_reply_error(&call, 405, NULL, "method not allowed on this route");
+	} else
+		http_reply_error(&call, 404, NULL, "no such route");
+	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), call.route != NULL ? call.route : "-",
+	    call.status, call.client != NULL ? call.client : "-", (double)(http_usec() - start) / 1000.0);
+	free(param_buf);
+}
+
+/* Apply the limits from a config to the evhttp server. */
+static void
+http_apply_limits(struct http *h)
+{
+	evhttp_set_max_body_size(h->evhttp, h->cfg->http_body_max);
+	evhttp_set_max_headers_size(h->evhttp, h->cfg->http_header_max);
+	evhttp_set_timeout(h->evhttp, h->cfg->http_timeout);
+}
+
+/* Listen on a unix socket: a stale socket file from an earlier run is replaced. */
+static int
+http_listen_unix(struct http *h, const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		xasprintf(cause, "http: %s: path too long for a unix socket", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "http: socket: %s", strerror(errno));
+		return -1;
+	}
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 || listen(fd, 128) != 0) {
+		xasprintf(cause, "http: %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Whoever shares the daemon's group may call the API (the tokens still apply). */
+	if (chmod(path, 0660) != 0)
+		log_warn("http: chmod %s", path);
+	if ((h->listeners[h->nlisteners].bound = evhttp_accept_socket_with_handle(h->evhttp, fd)) == NULL) {
+		xasprintf(cause, "http: %s: cannot accept on it", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	h->listeners[h->nlisteners++].unix_path = xstrdup(path);
+	return 0;
+}
+
+/* Listen on HOST:PORT ([::1]:PORT for IPv6). */
+static int
+http_listen_tcp(struct http *h, const char *addr, char **cause)
+{
+	const char *colon = strrchr(addr, ':');
+	char *host = xstrndup(addr, (size_t)(colon - addr));
+	int port = atoi(colon + 1);
+
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	if ((h->listeners[h->nlisteners].bound = evhttp_bind_socket_with_handle(h->evhttp, host, (ev_uint16_t)port)) ==
+	    NULL) {
+		xasprintf(cause, "http: cannot listen on %s: %s", addr, strerror(errno));
+		free(host);
+		return -1;
+	}
+	h->nlisteners++;
+	free(host);
+	return 0;
+}
+
+/* See http.h. */
+struct http *
+http_new(struct event_base *base, struct store *store, const struct config *cfg, const time_t *last_pass,
+    char **cause)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+	struct timeval sweep = { 0, HTTP_SWEEP_MS * 1000 };
+	int i, rc;
+
+	h->base = base;
+	h->store = store;
+	h->cfg = cfg;
+	h->last_pass = last_pass;
+	h->started = time(NULL);
+	TAILQ_INIT(&h->conns);
+	if ((h->evhttp = evhttp_new(base)) == NULL)
+		fatalx("http: evhttp_new failed");
+	/* Read a refused body to its end before answering 413, so the client sees the answer. */
+	evhttp_set_flags(h->evhttp, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_allowed_methods(h->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	evhttp_set_bevcb(h->evhttp, http_bev_cb, h);
+	evhttp_set_gencb(h->evhttp, http_request_cb, h);
+	http_apply_limits(h);
+	for (i = 0; i < cfg->http_nlisten; i++) {
+		if (strncmp(cfg->http_listen[i], "unix:", 5) == 0)
+			rc = http_listen_unix(h, cfg->http_listen[i] + 5, cause);
+		else
+			rc = http_listen_tcp(h, cfg->http_listen[i], cause);
+		if (rc != 0)
+			goto fail;
+		log_info("http: listening on %s", cfg->http_listen[i]);
+	}
+	event_assign(&h->ev_sweep, base, -1, EV_PERSIST, http_sweep_cb, h);
+	if (event_add(&h->ev_sweep, &sweep) != 0)
+		fatalx("http: event_add failed");
+	return h;
+fail:
+	http_free(h);
+	return NULL;
+}
+
+/* See http.h. */
+void
+http_set_config(struct http *h, const struct config *cfg)
+{
+	if (h == NULL)
+		return;
+	h->cfg = cfg;
+	http_apply_limits(h);
+}
+
+/* See http.h. */
+void
+http_set_stopping(struct http *h)
+{
+	if (h != NULL)
+		h->stopping = 1;
+}
+
+/* See http.h. */
+void
+http_free(struct http *h)
+{
+	struct http_conn *c;
+	int i;
+
+	if (h == NULL)
+		return;
+	if (event_initialized(&h->ev_sweep))
+		event_del(&h->ev_sweep);
+	/* evhttp_free closes every connection; then our references go. */
+	evhttp_free(h->evhttp);
+	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
+		http_conn_free(h, c);
+	for (i = 0; i < h->nlisteners; i++) {
+		if (h->listeners[i].unix_path != NULL)
+			unlink(h->listeners[i].unix_path);
+		free(h->listeners[i].unix_path);
+	}
+	free(h);
+}

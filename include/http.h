@@ -1,0 +1,30 @@
+/*
+ * http.h: the HTTP interface on libevent's evhttp: listeners from [http] listen, the limits
+ * (body, headers, a deadline for a whole request, connections), the route table, request logs, and
+ * the health and metrics routes. Everything runs on the daemon's one event loop.
+ */
+#ifndef DRIFTWATCH_HTTP_H
+#define DRIFTWATCH_HTTP_H
+
+#include <event2/event.h>
+#include <time.h>
+
+#include "config.h"
+#include "store.h"
+
+struct http; /* private */
+
+/*
+ * Listen on every [http] listen address. last_pass points at the time of the last planning pass
+ * (kept by main.c), for GET /healthz. NULL and *cause when an address cannot be bound.
+ */
+struct http *http_new(struct event_base *base, struct store *store, const struct config *cfg,
+    const time_t *last_pass, char **cause);
+/* A reload: the limits take effect for new requests (listen needs a restart: see config.c). */
+void http_set_config(struct http *h, const struct config *cfg);
+/* Stopping: GET /readyz answers 503 from now on. */
+void http_set_stopping(struct http *h);
+/* Close every listener and connection; removes unix sockets. NULL is fine. */
+void http_free(struct http *h);
+
+#endif
