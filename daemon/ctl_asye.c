@@ -280,7 +280,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	struct asye_roster r;
 	struct asye_status st;
 	json_t *array = json_array();
-	char a[11], b[11], d[11], e[11], f[11], g[11];
+	char a[11], b[11], d[11], e[11], f[11];
 	int json, behind, date, i, shown = 0;
 
 	if (ctl_asye_options(c, argc, argv, "behind", &json, &behind, &date) != 0) {

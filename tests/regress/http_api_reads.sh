@@ -23,9 +23,9 @@ printf '[client "loose"]\nmay = read, everything\ntoken_file = %s/loose.token\n'
 printf 'tok-loose-0123456789\n' >"$T/loose.token"
 chmod 644 "$T/loose.token"
 "$DWD" --check-config -f "$T/bad.ini" >/dev/null 2>"$T/err" && fail "a world-readable token was accepted"
-line=$(grep -n '^\[client "loose"\]' "$T/bad.ini" | cut -d: -f1)
-grep -q "bad.ini:$line: token_file: .*loose.token is readable or writable by others" "$T/err" || fail "token mode: $(cat "$T/err")"
-grep -q "bad.ini:$line: \[client \"loose\"\]: may: unknown scope \"everything\"" "$T/err" || fail "scope: $(cat "$T/err")"
+section=$(grep -n '^\[client "loose"\]' "$T/bad.ini" | cut -d: -f1) # client errors name their section's line
+grep -q "bad.ini:$section: .*loose.token: mode 0644 is too open: token_file wants 0600" "$T/err" || fail "token mode: $(cat "$T/err")"
+grep -q "bad.ini:$section: \[client \"loose\"\]: may: unknown scope \"everything\"" "$T/err" || fail "scope: $(cat "$T/err")"
 ok "a token others can read and an unknown scope are refused with FILE:LINE"
 
 export DRIFTWATCH_NOW=2022-05-23T09:00

@@ -400,6 +400,8 @@ test_empty_values(void **state)
 			head = "[role \"r\"]\n";
 		else if (strcmp(k->section, "team") == 0)
 			head = "[team \"x\"]\n";
+		else if (strcmp(k->section, "client") == 0)
+			head = "[client \"c\"]\n";
 		else if (strcmp(k->section, "digest") == 0)
 			head = "[digest \"d\"]\nto = chair@council.example\n";
 		else if (strcmp(k->section, "daemon") == 0)
