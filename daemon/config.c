@@ -50,6 +50,7 @@ enum key_scope {
 	S_ROLE,	     /* struct config_role */
 	S_TEAM,	     /* struct config_team */
 	S_DIGEST,    /* struct config_digest */
+	S_IMPORT,    /* struct config_import */
 };
 
 struct config_key {
@@ -74,6 +75,7 @@ struct config_key {
 #define TE(f) S_TEAM, offsetof(struct config_team, f), 0
 #define DI(f) S_DIGEST, offsetof(struct config_digest, f), 0
 #define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c)
+#define IM(f) S_IMPORT, offsetof(struct config_import, f), 0
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -235,11 +237,19 @@ static const struct config_key config_keys[] = {
 	    "transport for this digest; empty = the default", DI(transport) },
 	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true,
 	    "when it is sent each month", DI(when_minutes) },
+
+	/* [import "NAME"] */
+	{ "import", "dir", T_PATH, NULL, 0, 0, NULL, true,
+	    "the drop folder (absolute; required); done/ and failed/ are made inside it", IM(dir) },
+	{ "import", "format", T_ENUM, NULL, 0, 0, CONFIG_IMPORT_FORMATS, true,
+	    "what the folder receives: a `driftwatchctl import` kind (required)", IM(format) },
+	{ "import", "stable_after", T_INTERVAL, "10s", 1, 3600, NULL, true,
+	    "a file set without a .done marker is complete when nothing in it changed for this long", IM(stable_after) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 
-static const char *const config_named_sections[] = { "transport", "role", "team", "digest", NULL };
+static const char *const config_named_sections[] = { "transport", "role", "team", "digest", "import", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
 	"caseloads", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
@@ -777,6 +787,9 @@ config_new_element(struct config_parse *p, const char *kind, const char *name)
 	} else if (strcmp(kind, "digest") == 0) {
 		ADD(digests, ndigests, struct config_digest, name);
 		p->scope = S_DIGEST;
+	} else if (strcmp(kind, "import") == 0) {
+		ADD(imports, nimports, struct config_import, name);
+		p->scope = S_IMPORT;
 	}
 #undef ADD
 	config_apply_defaults(p, p->scope, kind, e);
@@ -1057,6 +1070,20 @@ config_validate(struct config_parse *p)
 		if (d->transport != NULL && config_transport(cfg, d->transport) == NULL)
 			config_error(p, d->line, "[digest \"%s\"]: unknown transport \"%s\"", d->name, d->transport);
 	}
+	for (i = 0; i < cfg->nimports; i++) {
+		struct config_import *im = &cfg->imports[i];
+		if (im->dir == NULL)
+			config_error(p, im->line, "[import \"%s\"]: missing required key \"dir\"", im->name);
+		else if (im->dir[0] != '/')
+			config_error(p, im->line, "[import \"%s\"]: dir \"%s\" is not an absolute path", im->name, im->dir);
+		if (im->format == NULL)
+			config_error(p, im->line, "[import \"%s\"]: missing required key \"format\"", im->name);
+		for (j = 0; j < i; j++) {
+			if (im->dir != NULL && cfg->imports[j].dir != NULL && strcmp(im->dir, cfg->imports[j].dir) == 0)
+				config_error(p, im->line, "[import \"%s\"]: dir is already watched by [import \"%s\"]",
+				    im->name, cfg->imports[j].name);
+		}
+	}
 	for (i = 0; i < cfg->disputes_nstages; i++) {
 		if (!config_is_relative_role(cfg->disputes_stages[i].responder))
 			config_check_role_ref(p, 0, "[disputes] stage responder", cfg->disputes_stages[i].responder);
@@ -1171,6 +1198,10 @@ config_free(struct config *cfg)
 		config_free_strings(cfg->digests[i].sections, cfg->digests[i].nsections);
 	}
 	free(cfg->digests);
+	for (i = 0; i < cfg->nimports; i++) {
+		free(cfg->imports[i].name), free(cfg->imports[i].dir), free(cfg->imports[i].format);
+	}
+	free(cfg->imports);
 	calendar_free(cfg->calendar);
 	free(cfg);
 }
@@ -1236,6 +1267,13 @@ const struct config_digest *
 config_digest(const struct config *cfg, const char *name)
 {
 	return config_find(cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
+}
+
+/* An [import] by name. */
+const struct config_import *
+config_import(const struct config *cfg, const char *name)
+{
+	return config_find(cfg->imports, cfg->nimports, sizeof *cfg->imports, offsetof(struct config_import, name), name);
 }
 
 /* A disputes stage by name. */

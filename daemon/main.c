@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "dispatcher.h"
+#include "inbox.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
@@ -36,6 +37,7 @@ struct main_state {
 	const char *config_path;
 	struct store *store;
 	struct dispatcher *dispatcher;
+	struct inbox *inbox; /* the drop folders */
 	int64_t data_version;
 	int stopping;
 
@@ -125,6 +127,14 @@ static void
 main_backstop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
+	inbox_tick(((struct main_state *)arg)->inbox);
+	main_plan(arg);
+}
+
+/* The inbox queued an admin alert: send it now. */
+static void
+main_queued_cb(void *arg)
+{
 	main_plan(arg);
 }
 
@@ -183,6 +193,7 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 		sd_notify(0, "READY=1\nSTATUS=reload failed: keeping the rules in force (see the log)");
 		return;
 	}
+	inbox_set_config(m->inbox, fresh);
 	config_free(m->cfg);
 	m->cfg = fresh;
 	log_info("main: reloaded");
@@ -379,6 +390,7 @@ main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
 		main_timer_add(&m.ev_watchdog, (long)(watchdog_usec / 2000));
 
+	m.inbox = inbox_new(m.base, m.store, m.cfg, m.config_path, main_queued_cb, &m);
 	log_info("main: driftwatchd %s started; database %s, schema %d", DRIFTWATCH_VERSION, m.cfg->database,
 	    store_schema_version(m.store));
 	main_plan(&m);
@@ -386,6 +398,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(m.base);
 
+	inbox_free(m.inbox);
 	log_info("main: stopped");
 	dispatcher_free(m.dispatcher);
 	event_del(&m.ev_hup), event_del(&m.ev_term), event_del(&m.ev_int);

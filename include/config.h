@@ -62,6 +62,18 @@ struct config_digest {
 	int line;
 };
 
+/* What a drop folder may receive: the kinds `driftwatchctl import` accepts. */
+#define CONFIG_IMPORT_FORMATS "ssda903|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
+
+/* [import "NAME"]: a drop folder the daemon imports from (inbox.c). */
+struct config_import {
+	char *name;
+	char *dir;	    /* absolute */
+	char *format;	    /* a `driftwatchctl import` kind */
+	int stable_after;   /* seconds with no file changed before a set without .done is complete */
+	int line;
+};
+
 struct config_transport {
 	struct transport_config t; /* what transport_new needs, secrets read */
 	char *password_file;
@@ -144,6 +156,8 @@ struct config {
 	int nteams;
 	struct config_digest *digests;
 	int ndigests;
+	struct config_import *imports;
+	int nimports;
 
 	struct calendar *calendar; /* loaded from bank_holidays */
 };
@@ -161,6 +175,7 @@ const struct config_role *config_role(const struct config *cfg, const char *key)
 const struct config_team *config_team(const struct config *cfg, const char *name);
 const struct config_transport *config_transport(const struct config *cfg, const char *name);
 const struct config_digest *config_digest(const struct config *cfg, const char *name);
+const struct config_import *config_import(const struct config *cfg, const char *name);
 /* A disputes stage by name, or NULL. */
 const struct config_stage *config_stage(const struct config *cfg, const char *name);
 
