@@ -243,6 +243,10 @@ static const struct config_key config_keys[] = {
 	    "the drop folder (absolute; required); done/ and failed/ are made inside it", IM(dir) },
 	{ "import", "format", T_ENUM, NULL, 0, 0, CONFIG_IMPORT_FORMATS, true,
 	    "what the folder receives: a `driftwatchctl import` kind (required)", IM(format) },
+	{ "import", "keep_done", T_DURATION, "90d", 1, 10000, NULL, true,
+	    "file sets in done/ older than this are deleted (failed/ is kept)", IM(keep_done) },
+	{ "import", "schedule", T_STRING, "", 0, 0, NULL, true,
+	    "daily HH:MM: no extract since the last one by then is a notice to the admin; empty = none", IM(schedule) },
 	{ "import", "stable_after", T_INTERVAL, "10s", 1, 3600, NULL, true,
 	    "a file set without a .done marker is complete when nothing in it changed for this long", IM(stable_after) },
 };
@@ -1072,12 +1076,19 @@ config_validate(struct config_parse *p)
 	}
 	for (i = 0; i < cfg->nimports; i++) {
 		struct config_import *im = &cfg->imports[i];
+		im->schedule_minutes = -1;
 		if (im->dir == NULL)
 			config_error(p, im->line, "[import \"%s\"]: missing required key \"dir\"", im->name);
 		else if (im->dir[0] != '/')
 			config_error(p, im->line, "[import \"%s\"]: dir \"%s\" is not an absolute path", im->name, im->dir);
 		if (im->format == NULL)
 			config_error(p, im->line, "[import \"%s\"]: missing required key \"format\"", im->name);
+		if (im->schedule != NULL && (strncmp(im->schedule, "daily ", 6) != 0 ||
+						config_parse_hhmm(im->schedule + 6, &im->schedule_minutes) != 0))
+			config_error(p, im->line, "[import \"%s\"]: schedule \"%s\": want \"daily HH:MM\"", im->name,
+			    im->schedule);
+		if (im->keep_done.unit == DURATION_WORKING_DAYS)
+			config_error(p, im->line, "[import \"%s\"]: keep_done is in days, weeks or months (e.g. 90d)", im->name);
 		for (j = 0; j < i; j++) {
 			if (im->dir != NULL && cfg->imports[j].dir != NULL && strcmp(im->dir, cfg->imports[j].dir) == 0)
 				config_error(p, im->line, "[import \"%s\"]: dir is already watched by [import \"%s\"]",
@@ -1200,6 +1211,7 @@ config_free(struct config *cfg)
 	free(cfg->digests);
 	for (i = 0; i < cfg->nimports; i++) {
 		free(cfg->imports[i].name), free(cfg->imports[i].dir), free(cfg->imports[i].format);
+		free(cfg->imports[i].schedule);
 	}
 	free(cfg->imports);
 	calendar_free(cfg->calendar);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "inbox.h"
@@ -42,6 +44,8 @@
 struct inbox_folder {
 	char *name, *dir, *format;
 	int stable_after; /* seconds */
+	struct duration keep_done;
+	int schedule_minutes; /* -1: no schedule */
 	char *signature;  /* "name size mtime" a line, as last seen */
 	int64_t changed_ms; /* monotonic time the signature last changed */
 	int wd;		  /* inotify watch, -1 none */
@@ -139,6 +143,8 @@ inbox_load_folders(struct inbox *ib)
 		f->dir = xstrdup(im->dir);
 		f->format = xstrdup(im->format);
 		f->stable_after = im->stable_after;
+		f->keep_done = im->keep_done;
+		f->schedule_minutes = im->schedule_minutes;
 		f->wd = -1;
 		if (ib->ifd >= 0 && (f->wd = inotify_add_watch(ib->ifd, f->dir, IN_CREATE | IN_MODIFY | IN_ATTRIB |
 						     IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) < 0)
@@ -302,18 +308,45 @@ inbox_report_head(const char *path, int max)
 	return text;
 }
 
-/* Tell the admin an import failed: urgent, through admin_transport, as the dispatcher's alerts. */
+/* Queue a notice to the admin through admin_transport, as the dispatcher's alerts; once per key. */
 static void
-inbox_alert(struct inbox *ib, const char *stamp, const char *report, int nfiles)
+inbox_tell_admin(struct inbox *ib, const char *what, const char *key, const char *subject, const char *text,
+    bool urgent)
 {
 	const struct config *cfg = ib->cfg;
 	struct outbox_item item;
-	char *key, *subject, *text, *head, *cause = NULL;
+	char *cause = NULL;
+	int added = 0;
 
 	if (cfg->admin_email == NULL) {
-		log_error("inbox: %s: import failed (no admin_email to tell)", ib->run.name);
+		log_error("inbox: %s: %s (no admin_email to tell)", what, subject);
 		return;
 	}
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = key;
+	item.kind = "alert";
+	item.transport = cfg->admin_transport;
+	item.recipient = cfg->admin_email;
+	item.subject = subject;
+	item.body_text = text;
+	item.urgent = urgent;
+	if (store_begin(ib->store, &cause) != 0 || outbox_enqueue(ib->store, cfg, &item, clock_now(), &added, &cause) != 0 ||
+	    store_commit(ib->store, &cause) != 0) {
+		store_rollback(ib->store);
+		log_error("inbox: %s: cannot queue the admin notice: %s", what, cause);
+		free(cause);
+	} else if (added) {
+		log_info("inbox: %s: told the admin: %s", what, subject);
+		ib->queued(ib->queued_arg);
+	}
+}
+
+/* Tell the admin an import failed: urgent, with the report's first lines. */
+static void
+inbox_alert(struct inbox *ib, const char *stamp, const char *report, int nfiles)
+{
+	char *key, *subject, *text, *head;
+
 	head = inbox_report_head(report, INBOX_ALERT_LINES);
 	xasprintf(&key, "alert:inbox:%s:%s", ib->run.name, stamp);
 	xasprintf(&subject, "driftwatch: the %s extract in [import \"%s\"] was not imported", ib->run.format,
@@ -326,21 +359,7 @@ inbox_alert(struct inbox *ib, const char *stamp, const char *report, int nfiles)
 	    "  driftwatchctl import %s FILE...\n",
 	    nfiles, nfiles == 1 ? "" : "s", ib->run.dir, ib->run.name, ib->run.format, ib->run.dir, stamp, head,
 	    ib->run.format);
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = "alert";
-	item.transport = cfg->admin_transport;
-	item.recipient = cfg->admin_email;
-	item.subject = subject;
-	item.body_text = text;
-	item.urgent = true;
-	if (store_begin(ib->store, &cause) != 0 || outbox_enqueue(ib->store, cfg, &item, clock_now(), NULL, &cause) != 0 ||
-	    store_commit(ib->store, &cause) != 0) {
-		store_rollback(ib->store);
-		log_error("inbox: %s: cannot queue the admin alert: %s", ib->run.name, cause);
-		free(cause);
-	} else
-		ib->queued(ib->queued_arg);
+	inbox_tell_admin(ib, ib->run.name, key, subject, text, true);
 	free(key), free(subject), free(text), free(head);
 }
 
@@ -488,6 +507,185 @@ inbox_scan(struct inbox *ib)
 	}
 }
 
+/* The local date (days since 1970-01-01) and minute of the day of t. */
+static int
+inbox_local_date(time_t t, int *minutes)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	if (minutes != NULL)
+		*minutes = tm.tm_hour * 60 + tm.tm_min;
+	return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* Remove a done/ set: its files, then its folder. Only plain files are expected there. */
+static int
+inbox_remove_set(const char *path)
+{
+	struct dirent *de;
+	char *file;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		xasprintf(&file, "%s/%s", path, de->d_name);
+		if (unlink(file) != 0)
+			rc = -1;
+		free(file);
+	}
+	closedir(d);
+	return rc == 0 ? rmdir(path) : -1;
+}
+
+/* keep_done: the one deletion there is. Sets in done/ whose stamp is older go; failed/ stays. */
+static void
+inbox_expire(struct inbox_folder *f, int today)
+{
+	char *done, *path, day[11];
+	struct dirent *de;
+	int cutoff, date;
+	DIR *d;
+
+	switch (f->keep_done.unit) {
+	case DURATION_MONTHS:
+		cutoff = date_add_months(today, -f->keep_done.n);
+		break;
+	case DURATION_WEEKS:
+		cutoff = today - 7 * f->keep_done.n;
+		break;
+	default:
+		cutoff = today - f->keep_done.n;
+		break;
+	}
+	xasprintf(&done, "%s/done", f->dir);
+	if ((d = opendir(done)) == NULL) {
+		free(done);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		/* Only our own stamps (YYYY-MM-DDTHHMMSS): anything else someone put there is left alone. */
+		if (strlen(de->d_name) < 17 || de->d_name[10] != 'T')
+			continue;
+		memcpy(day, de->d_name, 10);
+		day[10] = '\0';
+		if (date_parse(day, &date) != 0 || date >= cutoff)
+			continue;
+		xasprintf(&path, "%s/%s", done, de->d_name);
+		if (inbox_remove_set(path) == 0)
+			log_info("inbox: %s: removed done/%s (older than keep_done)", f->name, de->d_name);
+		else
+			log_warn("inbox: %s: cannot remove %s", f->name, path);
+		free(path);
+	}
+	closedir(d);
+	free(done);
+}
+
+/* schedule: by today's HH:MM (or yesterday's, before it) an extract is due since the one before. */
+static void
+inbox_check_schedule(struct inbox *ib, struct inbox_folder *f, const struct store_import_row *rows, int n, time_t now)
+{
+	int minutes, today = inbox_local_date(now, &minutes), due_day, i;
+	char *who, *key, *subject, *text, when[32], dday[11];
+	time_t last = 0;
+	struct tm tm;
+	time_t due;
+
+	if (f->schedule_minutes < 0)
+		return;
+	due_day = minutes >= f->schedule_minutes ? today : today - 1;
+	localtime_r(&now, &tm);
+	tm.tm_mday -= today - due_day;
+	tm.tm_hour = f->schedule_minutes / 60, tm.tm_min = f->schedule_minutes % 60, tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	due = mktime(&tm);
+	xasprintf(&who, "inbox:%s", f->name);
+	for (i = 0; i < n; i++) {
+		if (strcmp(rows[i].who, who) == 0 && rows[i].at > last)
+			last = rows[i].at;
+	}
+	free(who);
+	/* The extract due at `due` may arrive in the day before it. */
+	if (last > due - 86400)
+		return;
+	date_format(due_day, dday);
+	xasprintf(&key, "alert:inbox:%s:missing:%s", f->name, dday);
+	if (last > 0)
+		xasprintf(&subject, "driftwatch: no extract in [import \"%s\"] since %s", f->name, clock_format_local(last, when));
+	else
+		xasprintf(&subject, "driftwatch: no extract has arrived in [import \"%s\"]", f->name);
+	xasprintf(&text,
+	    "An extract was due in %s ([import \"%s\"], format %s) by %02d:%02d on %s (schedule = daily %02d:%02d).\n"
+	    "%s%s%s\n\n"
+	    "Until it arrives the reminders run on the data already held. Check the job that writes the "
+	    "extract; its files may also be waiting in %s/failed/.\n",
+	    f->dir, f->name, f->format, f->schedule_minutes / 60, f->schedule_minutes % 60, dday,
+	    f->schedule_minutes / 60, f->schedule_minutes % 60,
+	    last > 0 ? "The last one was imported on " : "None has been imported from this folder yet.",
+	    last > 0 ? clock_format_local(last, when) : "", last > 0 ? "." : "", f->dir);
+	inbox_tell_admin(ib, f->name, key, subject, text, true);
+	free(key), free(subject), free(text);
+}
+
+/* Once a day: a line per import from a folder that went in the day before (not urgent). */
+static void
+inbox_summary(struct inbox *ib, const struct store_import_row *rows, int n, time_t now)
+{
+	int today = inbox_local_date(now, NULL), i, count = 0;
+	char *key, *subject, *text = NULL, dday[11], when[32], *first;
+
+	date_format(today - 1, dday);
+	for (i = 0; i < n; i++) {
+		if (strncmp(rows[i].who, "inbox:", 6) != 0 || inbox_local_date(rows[i].at, NULL) != today - 1)
+			continue;
+		first = xstrdup(rows[i].summary);
+		first[strcspn(first, "\n")] = '\0';
+		xappendf(&text, "  %s  %s (%s): %s\n", clock_format_local(rows[i].at, when), rows[i].who + 6, rows[i].kind,
+		    first);
+		free(first);
+		count++;
+	}
+	if (count == 0)
+		return;
+	xasprintf(&key, "inbox:summary:%s", dday);
+	xasprintf(&subject, "driftwatch: %d import%s from the drop folders on %s", count, count == 1 ? "" : "s", dday);
+	xasprintf(&first, "What the drop folders imported on %s:\n\n%s\nEvery import, with its files' SHA-256: "
+			  "driftwatchctl import log\n", dday, text);
+	free(text);
+	text = first;
+	inbox_tell_admin(ib, "summary", key, subject, text, false);
+	free(key), free(subject), free(text);
+}
+
+/* The tick's housekeeping: keep_done, schedules, the daily summary. */
+static void
+inbox_housekeep(struct inbox *ib)
+{
+	struct store_import_row *rows = NULL;
+	time_t now = clock_now();
+	char *cause = NULL;
+	int i, n = 0;
+
+	if (ib->nfolders == 0)
+		return;
+	for (i = 0; i < ib->nfolders; i++)
+		inbox_expire(&ib->folders[i], inbox_local_date(now, NULL));
+	if (store_import_list(ib->store, &rows, &n, &cause) != 0) {
+		log_warnx("inbox: cannot read the import log: %s", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < ib->nfolders; i++)
+		inbox_check_schedule(ib, &ib->folders[i], rows, n, now);
+	inbox_summary(ib, rows, n, now);
+	store_import_rows_free(rows, n);
+}
+
 /* A file appeared, grew or went: drain the events and look again. */
 static void
 inbox_inotify_cb(evutil_socket_t fd, short what, void *arg)
@@ -537,6 +735,7 @@ inbox_new(struct event_base *base, struct store *s, const struct config *cfg, co
 	inbox_load_folders(ib);
 	if (ib->nfolders > 0)
 		log_info("inbox: watching %d folder%s", ib->nfolders, ib->nfolders == 1 ? "" : "s");
+	inbox_housekeep(ib);
 	inbox_scan(ib);
 	return ib;
 }
@@ -554,6 +753,7 @@ inbox_set_config(struct inbox *ib, const struct config *cfg)
 void
 inbox_tick(struct inbox *ib)
 {
+	inbox_housekeep(ib);
 	inbox_scan(ib);
 }
 

@@ -71,6 +71,9 @@ struct config_import {
 	char *dir;	    /* absolute */
 	char *format;	    /* a `driftwatchctl import` kind */
 	int stable_after;   /* seconds with no file changed before a set without .done is complete */
+	struct duration keep_done;
+	char *schedule;	    /* "daily HH:MM" or NULL */
+	int schedule_minutes; /* from schedule; -1 = none */
 	int line;
 };
 
