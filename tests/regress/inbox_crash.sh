@@ -32,7 +32,7 @@ wait_until 10 sh -c "! kill -0 $child 2>/dev/null" || fail "the import child out
 ok "killed mid-import: the child died with the daemon, nothing imported, the set still in the inbox"
 
 start_daemon
-wait_log "inbox: ssda903: imported 3 files" 60 || fail "the set was not imported at the restart"
+wait_log "inbox: ssda903: imported 3 files" 240 || fail "the set was not imported at the restart"
 [ "$(ctl children list | tail -n 1)" = "20000 children" ] || fail "after restart: $(ctl children list | tail -n 1)"
 [ "$(grep -c 'inbox: ssda903: importing' "$T/daemon.log")" -eq 2 ] || fail "want one import per start"
 [ "$(ctl import log --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] || fail "want one import logged"
@@ -46,7 +46,7 @@ mkdir -p "$T/inalloc"
 DRIFTWATCH_NO_INOTIFY=1 start_daemon
 wait_log "inbox: no inotify" 5 || fail "no word of the poll fallback"
 cp "$T/alloc.csv" "$T/inalloc/"
-wait_log "inbox: alloc: imported 1 file" 30 || fail "the poll fallback did not import the file"
+wait_log "inbox: alloc: imported 1 file" 60 || fail "the poll fallback did not import the file"
 ok "without inotify the backstop tick finds and imports a set"
 stop_daemon || fail "daemon stop"
 finish
