@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "csv.h"
@@ -234,6 +236,85 @@ ctl_import_files(int argc, char **argv, time_t *newest)
 	return text;
 }
 
+/* A 903 date (DD/MM/YYYY, or YYYY-MM-DD); DATE_NONE when it is not one. */
+static int
+ctl_import_903_date(const char *v)
+{
+	int d, m, y, date;
+
+	if (sscanf(v, "%2d/%2d/%4d", &d, &m, &y) == 3 && strlen(v) == 10)
+		return date_from_ymd(y, m, d);
+	return date_parse(v, &date) == 0 ? date : DATE_NONE;
+}
+
+/* The latest episode (DECOM, DEC) or review (REVIEW) date in one SSDA903 file; DATE_NONE if none. */
+static int
+ctl_import_903_latest_in(const char *path)
+{
+	struct csv_row row = { 0 };
+	struct csv_reader *r;
+	int cols[3] = { -1, -1, -1 }, latest = DATE_NONE, date;
+	char *cause = NULL;
+	size_t i;
+
+	if ((r = csv_open(path, &cause)) == NULL) {
+		free(cause);
+		return DATE_NONE;
+	}
+	if (csv_read(r, &row, &cause) == 1) {
+		for (i = 0; i < row.nfields; i++) {
+			if (strcasecmp(row.fields[i].value, "DECOM") == 0)
+				cols[0] = (int)i;
+			else if (strcasecmp(row.fields[i].value, "DEC") == 0)
+				cols[1] = (int)i;
+			else if (strcasecmp(row.fields[i].value, "REVIEW") == 0)
+				cols[2] = (int)i;
+		}
+		while (csv_read(r, &row, &cause) == 1) {
+			for (i = 0; i < 3; i++) {
+				if (cols[i] < 0 || (size_t)cols[i] >= row.nfields)
+					continue;
+				date = ctl_import_903_date(row.fields[cols[i]].value);
+				if (date != DATE_NONE && (latest == DATE_NONE || date > latest))
+					latest = date;
+			}
+		}
+	}
+	free(cause);
+	csv_row_clear(&row);
+	csv_close(r);
+	return latest;
+}
+
+/* The latest episode or review date of an SSDA903 extract (its episodes.csv and reviews.csv). */
+static int
+ctl_import_903_latest(int argc, char **argv)
+{
+	static const char *const names[] = { "episodes.csv", "reviews.csv" };
+	int i, j, latest = DATE_NONE, date;
+	struct stat st;
+	char *path;
+
+	for (i = 2; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		for (j = 0; j < 2; j++) {
+			const char *slash = strrchr(argv[i], '/'), *base = slash != NULL ? slash + 1 : argv[i];
+			if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+				xasprintf(&path, "%s/%s", argv[i], names[j]);
+			else if (strcasecmp(base, names[j]) == 0)
+				path = xstrdup(argv[i]);
+			else
+				continue;
+			date = ctl_import_903_latest_in(path);
+			if (date != DATE_NONE && (latest == DATE_NONE || date > latest))
+				latest = date;
+			free(path);
+		}
+	}
+	return latest;
+}
+
 /* Who runs this import when --by does not say: ctl:USER. */
 static char *
 ctl_import_who(void)
@@ -302,9 +383,11 @@ ctl_import_log(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * import [--by WHO] KIND [--force] FILE...: checksum the files first; the same files twice from a drop
- * folder are "already imported" (so a set imported just before a crash is not imported again), and files older than
- * the newest extract held are refused unless --force (a stale file must not roll the state back).
+ * import [--by WHO] KIND [--force] FILE...: checksum the files first. The same files twice from a
+ * drop folder are "already imported" (a set imported just before a crash is not imported again).
+ * Unless --force, files older than the newest extract a folder imported are refused, and so is an
+ * SSDA903 extract whose latest episode or review is before the data held: a stale file must not
+ * roll the state back.
  */
 int
 ctl_import(struct ctl *c, int argc, char **argv)
@@ -340,7 +423,9 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		rc = CTL_EX_OK;
 		goto out;
 	}
-	store_import_newest(s, args[1], &held, &held_at);
+	/* By file dates against what came through the drop folders: that folder's last extract, or by
+	 * hand any folder's (by hand alone, files of any age are the admin's call). */
+	store_import_newest(s, args[1], who, &held, &held_at);
 	if (!force && newest > 0 && newest < held) {
 		fprintf(stderr, "driftwatchctl: import %s: %s: older than the extract imported on %s; move it back with "
 				"`driftwatchctl import %s --force FILE...` if you mean it\n",
@@ -348,6 +433,20 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		free(files);
 		rc = CTL_EX_DATAERR;
 		goto out;
+	}
+	/* By contents too: a 903 extract whose latest episode or review is before the data held. */
+	if (!force && strcmp(args[1], "ssda903") == 0) {
+		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
+		char d1[11], d2[11];
+		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
+			fprintf(stderr, "driftwatchctl: import ssda903: %s: older than the data held: its latest episode or "
+					"review is %s, the data held has %s; import it with `driftwatchctl import ssda903 "
+					"--force FILE...` if you mean it\n",
+			    args[2], date_format(file_latest, d1), date_format(held_latest, d2));
+			free(files);
+			rc = CTL_EX_DATAERR;
+			goto out;
+		}
 	}
 	if (who == NULL)
 		who = ctl_import_who();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "store.h"
 #include "store_int.h"
 #include "xmalloc.h"
@@ -37,15 +38,18 @@ store_import_seen(struct store *s, const char *kind, const char *files, time_t *
 	return found;
 }
 
-/* The newest extract imported for kind, by its files' mtime. */
+/* The newest extract imported for kind from folder `who` (NULL: from any folder), by its files' mtime. */
 int
-store_import_newest(struct store *s, const char *kind, time_t *mtime, time_t *at)
+store_import_newest(struct store *s, const char *kind, const char *who, time_t *mtime, time_t *at)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT newest_mtime, at FROM imports WHERE kind = ? AND newest_mtime "
-					    "IS NOT NULL ORDER BY newest_mtime DESC LIMIT 1");
+					    "IS NOT NULL AND (who = ? OR (?2 IS NULL AND who LIKE 'inbox:%')) "
+					    "ORDER BY newest_mtime DESC LIMIT 1");
 
 	*mtime = 0, *at = 0;
 	store_bind_text(st, 1, kind);
+	if (who != NULL)
+		store_bind_text(st, 2, who);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*mtime = (time_t)sqlite3_column_int64(st, 0);
 		*at = (time_t)sqlite3_column_int64(st, 1);
@@ -104,4 +108,19 @@ store_import_rows_free(struct store_import_row *rows, int n)
 		free(rows[i].files), free(rows[i].summary);
 	}
 	free(rows);
+}
+
+/* The latest SSDA903 date held: a period's start or end, or a review held from an extract. */
+int
+store_import_latest_ssda903(struct store *s)
+{
+	sqlite3_stmt *st = store_prepare(s, "SELECT max(d) FROM (SELECT max(started_on) AS d FROM lac_periods "
+					    "UNION ALL SELECT max(ended_on) FROM lac_periods "
+					    "UNION ALL SELECT max(held_on) FROM lac_reviews WHERE source = 'ssda903')");
+	int date = DATE_NONE;
+
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		date = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return date;
 }

@@ -4,7 +4,8 @@
 # its report and listed by `import log --json` (who inbox:NAME, SHA-256 of each file); a file still
 # being written (a chunk every 200 ms) is not imported early; two sets at once both go in; a bad
 # file goes to failed/ with its report, changes nothing and the admin is told with FILE:LINE:COLUMN;
-# an older extract is refused until forced by hand; the same files again are "already imported".
+# an older extract (file dates, or for SSDA903 its latest episode and review) is refused until forced
+# by hand; the same files again are "already imported".
 . "$(dirname "$0")/lib.sh"
 
 export DRIFTWATCH_NOW=2024-04-02T10:00
@@ -130,6 +131,34 @@ grep -q "already imported on" "$T/in903/done/$r/import.report.txt" || fail "repe
 [ "$(ctl import log --json | $PY -c 'import json,sys; print(sum(r["kind"] == "ssda903" for r in json.load(sys.stdin)))')" = 1 ] ||
 	fail "the same files were imported twice"
 ok "the same files again are already imported: nothing changes"
+
+# An SSDA903 extract whose latest episode and review are before the data held: refused by contents
+# even with new file dates; by hand --force passes the check (the importer then judges the rows).
+mkdir -p "$T/old903"
+$PY - "$T/x1" "$T/old903" <<'PYEOF' || fail "making the old extract"
+import csv, sys
+src, dst = sys.argv[1], sys.argv[2]
+def old(v):
+    return v == "" or v[-4:] < "2022"
+for name, cols in (("header.csv", []), ("episodes.csv", ["DECOM", "DEC"]), ("reviews.csv", ["REVIEW"])):
+    rows = list(csv.DictReader(open(src + "/" + name)))
+    with open(dst + "/" + name, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(r for r in rows if all(old(r[c]) for c in cols))
+PYEOF
+cp "$T/old903"/*.csv "$T/in903/"
+: >"$T/in903/.done"
+wait_count "inbox: ssda903: import failed (exit 65)" 1 20 || fail "the older 903 extract was not refused"
+n=$(ls -t "$T/in903/failed" | head -n 1)
+grep -q "older than the data held: its latest episode or review is 2021-.*the data held has 2024-" "$T/in903/failed/$n/import.report.txt" ||
+	fail "stale 903 report: $(cat "$T/in903/failed/$n/import.report.txt")"
+[ "$(ctl children list | tail -n 1)" = "40 children" ] || fail "the refused extract changed the children"
+ctl import ssda903 "$T/in903/failed/$n" >"$T/out" 2>&1
+grep -q "older than the data held" "$T/out" || fail "by hand without --force: $(cat "$T/out")"
+ctl import ssda903 --force "$T/in903/failed/$n" >"$T/out" 2>&1
+grep -q "older than the data held" "$T/out" && fail "--force did not pass the check: $(cat "$T/out")"
+ok "an SSDA903 extract older than the data held (by its dates) is refused unless --force"
 
 stop_daemon || fail "daemon stop"
 finish
