@@ -52,6 +52,7 @@ enum key_scope {
 	S_TEAM,	     /* struct config_team */
 	S_DIGEST,    /* struct config_digest */
 	S_CLIENT,    /* struct config_client */
+	S_IMPORT,    /* struct config_import */
 };
 
 struct config_key {
@@ -81,6 +82,7 @@ struct config_key {
 #define DL(f, c) S_DIGEST, offsetof(struct config_digest, f), offsetof(struct config_digest, c), 0
 #define CL(f) S_CLIENT, offsetof(struct config_client, f), 0, 0
 #define CLL(f, c) S_CLIENT, offsetof(struct config_client, f), offsetof(struct config_client, c), 0
+#define IM(f) S_IMPORT, offsetof(struct config_import, f), 0, 0
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -267,13 +269,24 @@ static const struct config_key config_keys[] = {
 	{ "client", "token_file", T_PATH, NULL, 0, 0, NULL, true,
 	    "file holding the bearer token (not readable by others; 16 characters or more), or credential:NAME (required)",
 	    CL(token_file) },
+	/* [import "NAME"] */
+	{ "import", "dir", T_PATH, NULL, 0, 0, NULL, true,
+	    "the drop folder (absolute; required); done/ and failed/ are made inside it", IM(dir) },
+	{ "import", "format", T_ENUM, NULL, 0, 0, CONFIG_IMPORT_FORMATS, true,
+	    "what the folder receives: a `driftwatchctl import` kind (required)", IM(format) },
+	{ "import", "keep_done", T_DURATION, "90d", 1, 10000, NULL, true,
+	    "file sets in done/ older than this are deleted (failed/ is kept)", IM(keep_done) },
+	{ "import", "schedule", T_STRING, "", 0, 0, NULL, true,
+	    "daily HH:MM: no extract since the last one by then is a notice to the admin; empty = none", IM(schedule) },
+	{ "import", "stable_after", T_INTERVAL, "10s", 1, 3600, NULL, true,
+	    "a file set without a .done marker is complete when nothing in it changed for this long", IM(stable_after) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
 /* Errors listed in full; a file with more is not the rules file, and the rest are counted. */
 #define CONFIG_ERRORS_MAX 50
 
-static const char *const config_named_sections[] = { "transport", "role", "team", "digest", "client", NULL };
+static const char *const config_named_sections[] = { "transport", "role", "team", "digest", "client", "import", NULL };
 static const char *const config_client_scopes[] = { "read", "disputes", "reviews", "permanence", "actions", "asye",
 	"imports", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
@@ -912,6 +925,9 @@ config_new_element(struct config_parse *p, const char *kind, const char *name)
 	} else if (strcmp(kind, "client") == 0) {
 		ADD(clients, nclients, struct config_client, name);
 		p->scope = S_CLIENT;
+	} else if (strcmp(kind, "import") == 0) {
+		ADD(imports, nimports, struct config_import, name);
+		p->scope = S_IMPORT;
 	}
 #undef ADD
 	config_apply_defaults(p, p->scope, kind, e);
@@ -1267,6 +1283,27 @@ config_validate(struct config_parse *p)
 		if (d->transport != NULL && config_transport(cfg, d->transport) == NULL)
 			config_error(p, d->line, "[digest \"%s\"]: unknown transport \"%s\"", d->name, d->transport);
 	}
+	for (i = 0; i < cfg->nimports; i++) {
+		struct config_import *im = &cfg->imports[i];
+		im->schedule_minutes = -1;
+		if (im->dir == NULL)
+			config_error(p, im->line, "[import \"%s\"]: missing required key \"dir\"", im->name);
+		else if (im->dir[0] != '/')
+			config_error(p, im->line, "[import \"%s\"]: dir \"%s\" is not an absolute path", im->name, im->dir);
+		if (im->format == NULL)
+			config_error(p, im->line, "[import \"%s\"]: missing required key \"format\"", im->name);
+		if (im->schedule != NULL && (strncmp(im->schedule, "daily ", 6) != 0 ||
+						config_parse_hhmm(im->schedule + 6, &im->schedule_minutes) != 0))
+			config_error(p, im->line, "[import \"%s\"]: schedule \"%s\": want \"daily HH:MM\"", im->name,
+			    im->schedule);
+		if (im->keep_done.unit == DURATION_WORKING_DAYS)
+			config_error(p, im->line, "[import \"%s\"]: keep_done is in days, weeks or months (e.g. 90d)", im->name);
+		for (j = 0; j < i; j++) {
+			if (im->dir != NULL && cfg->imports[j].dir != NULL && strcmp(im->dir, cfg->imports[j].dir) == 0)
+				config_error(p, im->line, "[import \"%s\"]: dir is already watched by [import \"%s\"]",
+				    im->name, cfg->imports[j].name);
+		}
+	}
 	for (i = 0; i < cfg->disputes_nstages; i++) {
 		if (!config_is_relative_role(cfg->disputes_stages[i].responder))
 			config_check_role_ref(p, 0, "[disputes] stage responder", cfg->disputes_stages[i].responder);
@@ -1469,6 +1506,11 @@ config_free(struct config *cfg)
 		config_free_strings(cfg->clients[i].may, cfg->clients[i].nmay);
 	}
 	free(cfg->clients);
+	for (i = 0; i < cfg->nimports; i++) {
+		free(cfg->imports[i].name), free(cfg->imports[i].dir), free(cfg->imports[i].format);
+		free(cfg->imports[i].schedule);
+	}
+	free(cfg->imports);
 	calendar_free(cfg->calendar);
 	free(cfg);
 }
@@ -1564,6 +1606,13 @@ config_client_may(const struct config_client *c, const char *scope)
 			return true;
 	}
 	return false;
+}
+
+/* An [import] by name. */
+const struct config_import *
+config_import(const struct config *cfg, const char *name)
+{
+	return config_find(cfg->imports, cfg->nimports, sizeof *cfg->imports, offsetof(struct config_import, name), name);
 }
 
 /* A disputes stage by name. */

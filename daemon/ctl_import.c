@@ -1,14 +1,25 @@
 /*
- * ctl_import.c: `driftwatchctl import KIND FILE...` — the table of importers, and the roles import.
- * Every importer validates everything first and reports every problem as FILE:LINE:COLUMN; only a
- * clean file is written, in one transaction (exit 65 and nothing imported otherwise).
+ * ctl_import.c: `driftwatchctl import KIND FILE...` — the table of importers, the roles import,
+ * and `import log`. Every importer validates everything first and reports every problem as
+ * FILE:LINE:COLUMN; only a clean file is written, in one transaction (exit 65 and nothing imported
+ * otherwise). Before any importer runs, the files are checksummed: the same files twice are a
+ * no-op, and an extract older than the one already held is refused unless --force.
  */
+#include <dirent.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit.h"
+#include "calendar.h"
+#include "clock.h"
 #include "config.h"
 #include "csv.h"
 #include "ctl.h"
@@ -126,12 +137,324 @@ static const struct ctl_command ctl_import_commands[] = {
 	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
 	{ "protected-time", ctl_import_protected_time, "protected-time FILE.csv     person_id, week_of, hours" },
 	{ "supervisions", ctl_import_supervisions, "supervisions FILE.csv       person_id, held_on" },
+	{ "log", NULL, "log [--json]                every import: when, who, files and checksums, rows" },
 	{ NULL, NULL, NULL },
 };
 
-/* import KIND FILE... */
+/* One file of an import: its name (no directory), SHA-256 in hex and mtime. */
+struct ctl_import_file {
+	char *name;
+	char sha256[65];
+	time_t mtime;
+};
+
+/* Order files by name, so the same set always checksums to the same text. */
+static int
+ctl_import_file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ctl_import_file *)a)->name, ((const struct ctl_import_file *)b)->name);
+}
+
+/* Checksum one file into f. -1 when it cannot be read (the importer then says why). */
+static int
+ctl_import_checksum(const char *path, struct ctl_import_file *f)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	const char *slash = strrchr(path, '/');
+	EVP_MD_CTX *ctx;
+	struct stat st;
+	size_t len;
+	FILE *fp;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return -1;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return -1;
+	}
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((len = fread(buf, 1, sizeof buf, fp)) > 0)
+		EVP_DigestUpdate(ctx, buf, len);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	fclose(fp);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		f->sha256[2 * i] = hex[md[i] >> 4];
+		f->sha256[2 * i + 1] = hex[md[i] & 15];
+	}
+	f->sha256[2 * i] = '\0';
+	f->name = xstrdup(slash != NULL ? slash + 1 : path);
+	f->mtime = st.st_mtime;
+	return 0;
+}
+
+/* The files an import names (a directory: the visible files in it), as "NAME SHA256" lines. */
+static char *
+ctl_import_files(int argc, char **argv, time_t *newest)
+{
+	struct ctl_import_file *files = NULL;
+	struct dirent *de;
+	struct stat st;
+	char *text = NULL, *path;
+	int i, n = 0;
+	DIR *d;
+
+	*newest = 0;
+	for (i = 2; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode) && (d = opendir(argv[i])) != NULL) {
+			while ((de = readdir(d)) != NULL) {
+				if (de->d_name[0] == '.')
+					continue;
+				xasprintf(&path, "%s/%s", argv[i], de->d_name);
+				files = xreallocarray(files, (size_t)n + 1, sizeof *files);
+				if (ctl_import_checksum(path, &files[n]) == 0)
+					n++;
+				free(path);
+			}
+			closedir(d);
+			continue;
+		}
+		files = xreallocarray(files, (size_t)n + 1, sizeof *files);
+		if (ctl_import_checksum(argv[i], &files[n]) == 0)
+			n++;
+	}
+	if (n > 0)
+		qsort(files, (size_t)n, sizeof *files, ctl_import_file_cmp);
+	xappendf(&text, "%s", "");
+	for (i = 0; i < n; i++) {
+		xappendf(&text, "%s %s\n", files[i].name, files[i].sha256);
+		if (files[i].mtime > *newest)
+			*newest = files[i].mtime;
+		free(files[i].name);
+	}
+	free(files);
+	return text;
+}
+
+/* A 903 date (DD/MM/YYYY, or YYYY-MM-DD); DATE_NONE when it is not one. */
+static int
+ctl_import_903_date(const char *v)
+{
+	int d, m, y, date;
+
+	if (sscanf(v, "%2d/%2d/%4d", &d, &m, &y) == 3 && strlen(v) == 10)
+		return date_from_ymd(y, m, d);
+	return date_parse(v, &date) == 0 ? date : DATE_NONE;
+}
+
+/* The latest episode (DECOM, DEC) or review (REVIEW) date in one SSDA903 file; DATE_NONE if none. */
+static int
+ctl_import_903_latest_in(const char *path)
+{
+	struct csv_row row = { 0 };
+	struct csv_reader *r;
+	int cols[3] = { -1, -1, -1 }, latest = DATE_NONE, date;
+	char *cause = NULL;
+	size_t i;
+
+	if ((r = csv_open(path, &cause)) == NULL) {
+		free(cause);
+		return DATE_NONE;
+	}
+	if (csv_read(r, &row, &cause) == 1) {
+		for (i = 0; i < row.nfields; i++) {
+			if (strcasecmp(row.fields[i].value, "DECOM") == 0)
+				cols[0] = (int)i;
+			else if (strcasecmp(row.fields[i].value, "DEC") == 0)
+				cols[1] = (int)i;
+			else if (strcasecmp(row.fields[i].value, "REVIEW") == 0)
+				cols[2] = (int)i;
+		}
+		while (csv_read(r, &row, &cause) == 1) {
+			for (i = 0; i < 3; i++) {
+				if (cols[i] < 0 || (size_t)cols[i] >= row.nfields)
+					continue;
+				date = ctl_import_903_date(row.fields[cols[i]].value);
+				if (date != DATE_NONE && (latest == DATE_NONE || date > latest))
+					latest = date;
+			}
+		}
+	}
+	free(cause);
+	csv_row_clear(&row);
+	csv_close(r);
+	return latest;
+}
+
+/* The latest episode or review date of an SSDA903 extract (its episodes.csv and reviews.csv). */
+static int
+ctl_import_903_latest(int argc, char **argv)
+{
+	static const char *const names[] = { "episodes.csv", "reviews.csv" };
+	int i, j, latest = DATE_NONE, date;
+	struct stat st;
+	char *path;
+
+	for (i = 2; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		for (j = 0; j < 2; j++) {
+			const char *slash = strrchr(argv[i], '/'), *base = slash != NULL ? slash + 1 : argv[i];
+			if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+				xasprintf(&path, "%s/%s", argv[i], names[j]);
+			else if (strcasecmp(base, names[j]) == 0)
+				path = xstrdup(argv[i]);
+			else
+				continue;
+			date = ctl_import_903_latest_in(path);
+			if (date != DATE_NONE && (latest == DATE_NONE || date > latest))
+				latest = date;
+			free(path);
+		}
+	}
+	return latest;
+}
+
+/* Who runs this import when --by does not say: ctl:USER. */
+static char *
+ctl_import_who(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char *who;
+
+	xasprintf(&who, "ctl:%s", pw != NULL ? pw->pw_name : "unknown");
+	return who;
+}
+
+/* import log [--json]: every import, oldest first. */
+static int
+ctl_import_log(struct ctl *c, int argc, char **argv)
+{
+	struct store_import_row *rows = NULL;
+	char *cause = NULL, when[32], *line, *save;
+	int n = 0, i, json = 0;
+	json_t *all, *o, *files;
+
+	if (argc == 3 && strcmp(argv[2], "--json") == 0)
+		json = 1;
+	else if (argc != 2)
+		return ctl_usage("import log [--json]");
+	if (store_import_list(ctl_store(c), &rows, &n, &cause) != 0) {
+		fprintf(stderr, "driftwatchctl: import log: %s\n", cause);
+		free(cause);
+		return CTL_EX_FAIL;
+	}
+	all = json_array();
+	for (i = 0; i < n; i++) {
+		struct store_import_row *r = &rows[i];
+		clock_format_local(r->at, when);
+		if (!json) {
+			printf("%s  %s  %s\n", when, r->kind, *r->who != '\0' ? r->who : "-");
+			save = NULL;
+			for (line = strtok_r(r->summary, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+				printf("    %s\n", line);
+			save = NULL;
+			for (line = strtok_r(r->files, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+				printf("    sha256 %s\n", line);
+			continue;
+		}
+		files = json_array();
+		save = NULL;
+		for (line = strtok_r(r->files, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strrchr(line, ' ');
+			if (sp == NULL)
+				continue;
+			*sp = '\0';
+			json_array_append_new(files, json_pack("{s:s, s:s}", "name", line, "sha256", sp + 1));
+		}
+		o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)r->id, "at", when, "epoch",
+		    (json_int_t)r->at, "kind", r->kind, "who", r->who, "file", r->file, "files", files, "summary",
+		    r->summary);
+		json_array_append_new(all, o);
+	}
+	if (json) {
+		char *text = json_dumps(all, JSON_INDENT(2));
+		printf("%s\n", text);
+		free(text);
+	}
+	json_decref(all);
+	store_import_rows_free(rows, n);
+	return CTL_EX_OK;
+}
+
+/*
+ * import [--by WHO] KIND [--force] FILE...: checksum the files first. The same files twice from a
+ * drop folder are "already imported" (a set imported just before a crash is not imported again).
+ * Unless --force, files older than the newest extract a folder imported are refused, and so is an
+ * SSDA903 extract whose latest episode or review is before the data held: a stale file must not
+ * roll the state back.
+ */
 int
 ctl_import(struct ctl *c, int argc, char **argv)
 {
-	return ctl_dispatch(c, "import", ctl_import_commands, argc, argv);
+	char **args = xcalloc((size_t)argc + 1, sizeof *args), *who = NULL, *files, when[32];
+	time_t newest, held, held_at, seen_at;
+	int i, n = 0, force = 0, rc;
+	struct store *s;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0)
+			force = 1;
+		else if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
+			free(who), who = xstrdup(argv[++i]);
+		else
+			args[n++] = argv[i];
+	}
+	if (n >= 2 && strcmp(args[1], "log") == 0) {
+		rc = ctl_import_log(c, n, args);
+		goto out;
+	}
+	if (n < 3) {
+		rc = ctl_dispatch(c, "import", ctl_import_commands, n, args);
+		goto out;
+	}
+	s = ctl_store(c);
+	files = ctl_import_files(n, args, &newest);
+	/* Only for a drop folder (--by): by hand, importing a file again is the importer's business
+	 * (disputes refuses it, the others report nothing changed). */
+	if (who != NULL && *files != '\0' && store_import_seen(s, args[1], files, &seen_at)) {
+		printf("%s: already imported on %s; nothing to do\n", args[2], clock_format_local(seen_at, when));
+		free(files);
+		rc = CTL_EX_OK;
+		goto out;
+	}
+	/* By file dates against what came through the drop folders: that folder's last extract, or by
+	 * hand any folder's (by hand alone, files of any age are the admin's call). */
+	store_import_newest(s, args[1], who, &held, &held_at);
+	if (!force && newest > 0 && newest < held) {
+		fprintf(stderr, "driftwatchctl: import %s: %s: older than the extract imported on %s; move it back with "
+				"`driftwatchctl import %s --force FILE...` if you mean it\n",
+		    args[1], args[2], clock_format_local(held_at, when), args[1]);
+		free(files);
+		rc = CTL_EX_DATAERR;
+		goto out;
+	}
+	/* By contents too: a 903 extract whose latest episode or review is before the data held. */
+	if (!force && strcmp(args[1], "ssda903") == 0) {
+		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
+		char d1[11], d2[11];
+		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
+			fprintf(stderr, "driftwatchctl: import ssda903: %s: older than the data held: its latest episode or "
+					"review is %s, the data held has %s; import it with `driftwatchctl import ssda903 "
+					"--force FILE...` if you mean it\n",
+			    args[2], date_format(file_latest, d1), date_format(held_latest, d2));
+			free(files);
+			rc = CTL_EX_DATAERR;
+			goto out;
+		}
+	}
+	if (who == NULL)
+		who = ctl_import_who();
+	store_import_origin(s, who, files, newest);
+	free(files);
+	rc = ctl_dispatch(c, "import", ctl_import_commands, n, args);
+out:
+	free(who);
+	free(args);
+	return rc;
 }

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "dispatcher.h"
 #include "http.h"
+#include "inbox.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
@@ -39,6 +40,7 @@ struct main_state {
 	struct dispatcher *dispatcher;
 	struct http *http;  /* NULL without [http] listen */
 	time_t last_pass;   /* for GET /healthz */
+	struct inbox *inbox; /* the drop folders */
 	int64_t data_version;
 	int stopping;
 
@@ -180,6 +182,14 @@ static void
 main_backstop_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
+	inbox_tick(((struct main_state *)arg)->inbox);
+	main_plan(arg);
+}
+
+/* The inbox queued an admin alert: send it now. */
+static void
+main_queued_cb(void *arg)
+{
 	main_plan(arg);
 }
 
@@ -239,6 +249,7 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	http_set_config(m->http, fresh);
+	inbox_set_config(m->inbox, fresh);
 	config_free(m->cfg);
 	m->cfg = fresh;
 	log_info("main: reloaded");
@@ -440,6 +451,7 @@ main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0)
 		main_timer_add(&m.ev_watchdog, (long)(watchdog_usec / 2000));
 
+	m.inbox = inbox_new(m.base, m.store, m.cfg, m.config_path, main_queued_cb, &m);
 	log_info("main: driftwatchd %s started; database %s, schema %d", DRIFTWATCH_VERSION, m.cfg->database,
 	    store_schema_version(m.store));
 	schedule_start(m.store, m.cfg, path, clock_now()); /* for status; arms the first-start hold */
@@ -448,6 +460,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(m.base);
 
+	inbox_free(m.inbox);
 	log_info("main: stopped");
 	schedule_stopped(m.store, clock_now());
 	http_free(m.http);

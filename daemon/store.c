@@ -313,6 +313,12 @@ static const char *const store_migrations[] = {
 	"CREATE INDEX outbox_claim ON outbox(transport, urgent, next_attempt_at) WHERE state IN ('pending', 'retry');"
 	"CREATE INDEX outbox_unsettled ON outbox(state) WHERE state IN ('sending', 'dead');"
 	"CREATE INDEX outbox_held ON outbox(id) WHERE state = 'held';",
+	/* 10: the import log says who imported what: `ctl:USER` or `inbox:NAME`, each file's name and
+	 * SHA-256 ("NAME SHA256" a line), and the newest file's mtime (a later, older extract is stale). */
+	"ALTER TABLE imports ADD COLUMN who TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE imports ADD COLUMN files TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE imports ADD COLUMN newest_mtime INTEGER;"
+	"CREATE INDEX imports_kind ON imports(kind, at);",
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */
@@ -595,7 +601,7 @@ store_close(struct store *s)
 	for (i = 0; i < STORE_NCACHED; i++)
 		sqlite3_finalize(s->cached[i].st); /* NULL is harmless */
 	sqlite3_close(s->db);
-	free(s->path);
+	free(s->path), free(s->import_who), free(s->import_files);
 	free(s);
 }
 
@@ -717,13 +723,19 @@ store_meta_set(struct store *s, const char *key, const char *value, char **cause
 int
 store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO imports (at, kind, file, summary) VALUES (?, ?, ?, ?)");
+	sqlite3_stmt *st = store_prepare(s, "INSERT INTO imports (at, kind, file, summary, who, files, newest_mtime) "
+					    "VALUES (?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	sqlite3_bind_int64(st, 1, at);
 	store_bind_text(st, 2, kind);
 	store_bind_text(st, 3, file);
 	store_bind_text(st, 4, summary);
+	/* Who and which files: set once by driftwatchctl before the importer runs (store_import_origin). */
+	store_bind_text(st, 5, s->import_who != NULL ? s->import_who : "");
+	store_bind_text(st, 6, s->import_files != NULL ? s->import_files : "");
+	if (s->import_newest > 0)
+		sqlite3_bind_int64(st, 7, s->import_newest);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "imports");
 	sqlite3_finalize(st);

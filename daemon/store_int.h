@@ -22,6 +22,8 @@ struct store {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;
 	} cached[STORE_NCACHED];
+	char *import_who, *import_files; /* the import log's origin (store_import_origin) */
+	time_t import_newest;
 };
 
 /* Prepare or die: our own SQL failing to prepare is a programming error. */

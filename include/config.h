@@ -62,6 +62,21 @@ struct config_digest {
 	int line;
 };
 
+/* What a drop folder may receive: the kinds `driftwatchctl import` accepts. */
+#define CONFIG_IMPORT_FORMATS "ssda903|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
+
+/* [import "NAME"]: a drop folder the daemon imports from (inbox.c). */
+struct config_import {
+	char *name;
+	char *dir;	    /* absolute */
+	char *format;	    /* a `driftwatchctl import` kind */
+	int stable_after;   /* seconds with no file changed before a set without .done is complete */
+	struct duration keep_done;
+	char *schedule;	    /* "daily HH:MM" or NULL */
+	int schedule_minutes; /* from schedule; -1 = none */
+	int line;
+};
+
 struct config_transport {
 	struct transport_config t; /* what transport_new needs, secrets read */
 	char *password_file;
@@ -174,6 +189,8 @@ struct config {
 	int ndigests;
 	struct config_client *clients;
 	int nclients;
+	struct config_import *imports;
+	int nimports;
 
 	struct calendar *calendar; /* loaded from bank_holidays */
 };
@@ -202,6 +219,7 @@ const struct config_transport *config_transport(const struct config *cfg, const 
 const struct config_digest *config_digest(const struct config *cfg, const char *name);
 /* Does a [client] hold a scope ("read", "disputes", ...)? */
 bool config_client_may(const struct config_client *c, const char *scope);
+const struct config_import *config_import(const struct config *cfg, const char *name);
 /* A disputes stage by name, or NULL. */
 const struct config_stage *config_stage(const struct config *cfg, const char *name);
 

@@ -39,4 +39,23 @@ int store_import_log(struct store *s, time_t at, const char *kind, const char *f
     char **cause);
 int store_import_count(struct store *s, time_t from, time_t to);
 
+/* The import log (store_imports.c). The origin of the imports this connection logs next: who
+ * (`ctl:USER`, `inbox:NAME`), the files ("NAME SHA256" a line) and the newest file's mtime. */
+void store_import_origin(struct store *s, const char *who, const char *files, time_t newest);
+/* When these exact files were already imported as kind: 1 and *at, else 0. */
+int store_import_seen(struct store *s, const char *kind, const char *files, time_t *at);
+/* The newest file mtime among kind's imports from folder who (`inbox:NAME`; NULL: any folder), 0 when
+ * none, and when that import ran. */
+int store_import_newest(struct store *s, const char *kind, const char *who, time_t *mtime, time_t *at);
+/* The latest SSDA903 date held (period start or end, review held from an extract); DATE_NONE when none. */
+int store_import_latest_ssda903(struct store *s);
+struct store_import_row {
+	int64_t id;
+	time_t at;
+	char *kind, *who, *file, *files, *summary;
+};
+/* Every import, oldest first; free with store_import_rows_free. -1 with *cause on failure. */
+int store_import_list(struct store *s, struct store_import_row **rows, int *n, char **cause);
+void store_import_rows_free(struct store_import_row *rows, int n);
+
 #endif

@@ -370,6 +370,31 @@ test_errors_with_lines(void **state)
 	c = load_fail("[role \"a\"]\n[role \"a\"]\n");
 	assert_error(c, 4, "already defined at line 3");
 	free(c);
+	/* [import "NAME"]: unknown format, a relative dir, a bad schedule, missing keys, one dir twice. */
+	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = spreadsheet\n");
+	assert_error(c, 5, "format: \"spreadsheet\" is not one of ssda903|");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = inbox/903\nformat = ssda903\n");
+	assert_error(c, 3, "[import \"x\"]: dir \"inbox/903\" is not an absolute path");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\nschedule = weekly\n");
+	assert_error(c, 3, "schedule \"weekly\": want \"daily HH:MM\"");
+	free(c);
+	c = load_fail("[import \"x\"]\nformat = ssda903\n");
+	assert_error(c, 3, "missing required key \"dir\"");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = /srv/in\n");
+	assert_error(c, 3, "missing required key \"format\"");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\nkeep_done = 10wd\n");
+	assert_error(c, 3, "keep_done is in days, weeks or months");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\nstable_after = 2h\n");
+	assert_error(c, 6, "stable_after: 2h is out of bounds");
+	free(c);
+	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\n[import \"y\"]\ndir = /srv/in\nformat = actions\n");
+	assert_error(c, 6, "dir is already watched by [import \"x\"]");
+	free(c);
 	/* Several errors are all reported, each with its own line. */
 	c = load_fail("bogus = 1\n[outbox]\nbatch = -5\nalso_bogus = 2\n");
 	assert_error(c, 3, "unknown key \"bogus\"");
