@@ -409,7 +409,8 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		rc = ctl_import_log(c, n, args);
 		goto out;
 	}
-	if (n < 3) {
+	/* Usage and help (`import roles --help`) come from the table, before any state is opened. */
+	if (n < 3 || strcmp(args[n - 1], "--help") == 0) {
 		rc = ctl_dispatch(c, "import", ctl_import_commands, n, args);
 		goto out;
 	}

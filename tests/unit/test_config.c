@@ -427,6 +427,8 @@ test_empty_values(void **state)
 			head = "[team \"x\"]\n";
 		else if (strcmp(k->section, "client") == 0)
 			head = "[client \"c\"]\n";
+		else if (strcmp(k->section, "import") == 0)
+			head = "[import \"i\"]\ndir = /tmp\nformat = roles\n";
 		else if (strcmp(k->section, "digest") == 0)
 			head = "[digest \"d\"]\nto = chair@council.example\n";
 		else if (strcmp(k->section, "daemon") == 0)
