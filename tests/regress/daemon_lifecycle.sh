@@ -51,15 +51,21 @@ write_config </dev/null
 ctl check-config >/dev/null || fail "valid config: driftwatchctl check-config failed"
 ok "check-config exits 0 on a valid file"
 
+# refused_by_both FILE MESSAGE: driftwatchd --check-config and driftwatchctl check-config both exit
+# 78 on FILE, each naming MESSAGE (with its file and line).
+refused_by_both() {
+	"$DWD" --check-config -f "$1" 2>"$T/err"
+	rc=$?
+	[ $rc -eq 78 ] || fail "driftwatchd --check-config on $(basename "$1") exited $rc, want 78"
+	grep -q -- "$2" "$T/err" || fail "driftwatchd: want \"$2\": $(cat "$T/err")"
+	"$DWC" -f "$1" check-config 2>"$T/err"
+	rc=$?
+	[ $rc -eq 78 ] || fail "driftwatchctl check-config on $(basename "$1") exited $rc, want 78"
+	grep -q -- "$2" "$T/err" || fail "driftwatchctl: want \"$2\": $(cat "$T/err")"
+}
+
 printf '[daemon]\nbogus = 1\n' >"$T/bad.ini"
-"$DWD" --check-config -f "$T/bad.ini" 2>"$T/err"
-rc=$?
-[ $rc -eq 78 ] || fail "driftwatchd --check-config on a bad file exited $rc, want 78"
-grep -q "bad.ini:2: unknown key \"bogus\"" "$T/err" || fail "error does not name file:line: $(cat "$T/err")"
-"$DWC" -f "$T/bad.ini" check-config 2>"$T/err"
-rc=$?
-[ $rc -eq 78 ] || fail "driftwatchctl check-config on a bad file exited $rc, want 78"
-grep -q "bad.ini:2:" "$T/err" || fail "driftwatchctl error lacks file:line"
+refused_by_both "$T/bad.ini" 'bad.ini:2: unknown key "bogus"'
 ok "check-config exits 78 with FILE:LINE on a bad file"
 
 "$DWD" -f "$T/nonexistent.ini" 2>/dev/null
@@ -88,13 +94,7 @@ ok "SIGHUP with a broken ini keeps running and logs the line"
 # line, the daemon stays up on the rules in force and still delivers through their transport.
 cp "$T/good.ini" "$T/dw.ini"
 printf '[daemon]\ndatabase =\n' >"$T/empty.ini"
-"$DWD" --check-config -f "$T/empty.ini" 2>"$T/err"
-rc=$?
-[ $rc -eq 78 ] || fail "driftwatchd --check-config with an empty database exited $rc, want 78"
-grep -q "empty.ini:2: database: must not be empty" "$T/err" || fail "empty database: $(cat "$T/err")"
-"$DWC" -f "$T/empty.ini" check-config 2>"$T/err"
-rc=$?
-[ $rc -eq 78 ] || fail "driftwatchctl check-config with an empty database exited $rc, want 78"
+refused_by_both "$T/empty.ini" "empty.ini:2: database: must not be empty"
 ok "check-config refuses an empty database with its line (exit 78)"
 sed 's|^database = .*|database =|' "$T/good.ini" >"$T/dw.ini"
 LOG_MARK=$(wc -c <"$T/daemon.log")
