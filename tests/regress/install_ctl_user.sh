@@ -77,15 +77,7 @@ ok "a file spool of another user's is refused"
 # Credentials: as the service's user, while the service runs (systemd mounts its credentials
 # at /run/credentials/driftwatch.service), credential:NAME resolves. Emulated in a private mount
 # namespace, so the host's /run is not touched.
-cat >>"$T/dw.ini" <<EOF2
-[transport "mail"]
-type = smtp
-url = smtp://127.0.0.1:2525
-tls = none
-from = driftwatch@council.example
-username = driftwatch@council.example
-password_file = credential:smtp-password
-EOF2
+credential_smtp_transport >>"$T/dw.ini"
 as_service "$DWC" -f "$T/dw.ini" check-config >/dev/null 2>"$T/err" && fail "check-config passed with no credentials at all"
 grep -q "CREDENTIALS_DIRECTORY is not set" "$T/err" || fail "unexpected error without credentials: $(cat "$T/err")"
 unshare -m sh -c '

@@ -55,14 +55,8 @@ cat >>"$INI" <<EOF2
 type = file
 spool = $R/var/lib/driftwatch/spool
 
-[transport "mail"]
-type = smtp
-url = smtp://127.0.0.1:2525
-tls = none
-from = driftwatch@council.example
-username = driftwatch@council.example
-password_file = credential:smtp-password
 EOF2
+credential_smtp_transport >>"$INI"
 cat "$R/usr/share/driftwatch/examples/st-helens-roles.ini" >>"$INI"
 stat_is "$INI" "640 0 $SVC_GID"
 

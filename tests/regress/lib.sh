@@ -160,3 +160,11 @@ start_sink() {
 hook_count() {
 	[ -f "$T/hook.jsonl" ] && wc -l <"$T/hook.jsonl" || echo 0
 }
+
+# An smtp transport "mail" whose password is the systemd credential smtp-password (never reached:
+# the install tests check how the secret is found, not a delivery).
+credential_smtp_transport() {
+	printf '[transport "mail"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n'
+	printf 'from = driftwatch@council.example\nusername = driftwatch@council.example\n'
+	printf 'password_file = credential:smtp-password\n'
+}
