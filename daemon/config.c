@@ -41,7 +41,7 @@ enum key_type {
 	T_CADENCE,
 	T_WHEN,
 	T_PROXY,
-	T_LISTEN, /* the last: config_type_names checks its size against it */
+	T_LISTEN, /* the last: config_types checks its size against it */
 };
 
 /* Which struct a key writes into. */
@@ -538,15 +538,448 @@ config_free_strings(char **items, int n)
 	}
 }
 
+/*
+ * One parser per key type, found through config_types[] by the type in the key's row. Each gets
+ * the key and the value (struct config_value) and returns 0, or -1 after recording a "KEY: what"
+ * error at the current line.
+ */
+struct config_value {
+	void *base;	 /* the struct the key writes into (struct config, a transport, a role...) */
+	void *slot;	 /* the field itself */
+	int *count;	 /* lists: the field's count; NULL when the key is not a list */
+	char *value;	 /* trimmed: a copy the parser may cut up */
+	const char *raw; /* as written, for the messages that quote it whole */
+	bool first;	 /* the first time in this section: a list replaces its default */
+};
+
+static int config_set(struct config_parse *, const struct config_key *, void *, const char *, bool);
+
+/* Replace a string slot: an empty value leaves it NULL (the default, or "work it out"). */
+static void
+config_set_string(void *slot, const char *value)
+{
+	free(*(char **)slot);
+	*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
+}
+
+/* T_STRING, T_PATH: one line of text. */
+static int
+config_parse_string(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	if (strchr(v->value, '\n') != NULL) {
+		config_error(p, p->line, "%s: one line only", k->name);
+		return -1;
+	}
+	config_set_string(v->slot, v->value);
+	return 0;
+}
+
+/* T_PROXY: none, or a proxy address libcurl takes. */
+static int
+config_parse_proxy(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	if (*v->value != '\0' && strcmp(v->value, "none") != 0 && !config_valid_proxy(v->value)) {
+		config_error(p, p->line,
+		    "%s: \"%s\" is neither none nor a proxy address (http://host:port, https://, socks5h://)", k->name,
+		    v->value);
+		return -1;
+	}
+	config_set_string(v->slot, v->value);
+	return 0;
+}
+
+/* T_EMAIL: one plain address. */
+static int
+config_parse_email(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	if (*v->value != '\0' && !config_valid_email(v->value)) {
+		config_error(p, p->line, "%s: \"%s\" is not an email address", k->name, v->value);
+		return -1;
+	}
+	config_set_string(v->slot, v->value);
+	return 0;
+}
+
+/* T_ENUM: one of the key's "a|b|c" choices (an empty choice allows an empty value). */
+static int
+config_parse_enum(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	const char *ch = k->choices, *bar;
+	size_t len = strlen(v->value), cl;
+	bool found = false;
+
+	while (ch != NULL) {
+		bar = strchr(ch, '|');
+		cl = bar != NULL ? (size_t)(bar - ch) : strlen(ch);
+		if (cl == len && strncmp(ch, v->value, len) == 0)
+			found = true;
+		ch = bar != NULL ? bar + 1 : NULL;
+	}
+	if (!found) {
+		config_error(p, p->line, "%s: \"%s\" is not one of %s", k->name, v->value, k->choices);
+		return -1;
+	}
+	config_set_string(v->slot, v->value);
+	return 0;
+}
+
+/* T_BOOL: yes/true/on/1 or no/false/off/0. */
+static int
+config_parse_bool(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+	int i;
+
+	for (i = 0; yes[i] != NULL; i++) {
+		if (strcmp(v->value, yes[i]) == 0) {
+			*(bool *)v->slot = true;
+			return 0;
+		}
+		if (strcmp(v->value, no[i]) == 0) {
+			*(bool *)v->slot = false;
+			return 0;
+		}
+	}
+	config_error(p, p->line, "%s: \"%s\" is not yes or no", k->name, v->value);
+	return -1;
+}
+
+/* T_INT: a whole number within the key's bounds. */
+static int
+config_parse_int(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoll(v->value, &end, 10);
+	if (*v->value == '\0' || *end != '\0' || errno != 0) {
+		config_error(p, p->line, "%s: \"%s\" is not a whole number", k->name, v->value);
+		return -1;
+	}
+	if (n < k->min || n > k->max) {
+		config_error(p, p->line, "%s: %lld is out of bounds (%lld to %lld)", k->name, n, k->min, k->max);
+		return -1;
+	}
+	*(int *)v->slot = (int)n;
+	return 0;
+}
+
+/* T_INTERVAL: seconds ("60s", "5min", "1h") within the key's bounds. */
+static int
+config_parse_interval_key(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	long long n;
+
+	if (config_parse_interval(v->value, &n) != 0) {
+		config_error(p, p->line, "%s: bad interval \"%s\": want a number and s, min or h", k->name, v->value);
+		return -1;
+	}
+	if (n < k->min || n > k->max) {
+		config_error(p, p->line, "%s: %s is out of bounds (%llds to %llds)", k->name, v->value, k->min, k->max);
+		return -1;
+	}
+	*(int *)v->slot = (int)n;
+	return 0;
+}
+
+/* T_PERCENT: "10%" within the key's bounds. */
+static int
+config_parse_percent(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoll(v->value, &end, 10);
+	if (!isdigit((unsigned char)*v->value) || strcmp(end, "%") != 0 || errno != 0) {
+		config_error(p, p->line, "%s: bad percentage \"%s\": want e.g. 10%%", k->name, v->value);
+		return -1;
+	}
+	if (n < k->min || n > k->max) {
+		config_error(p, p->line, "%s: %s is out of bounds (%lld%% to %lld%%)", k->name, v->value, k->min, k->max);
+		return -1;
+	}
+	*(int *)v->slot = (int)n;
+	return 0;
+}
+
+/* T_WINDOW: "HH:MM-HH:MM", opening before closing. */
+static int
+config_parse_window(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	struct send_window *w = v->slot;
+	char *dash = strchr(v->value, '-');
+
+	if (dash != NULL) {
+		*dash = '\0';
+		if (config_parse_hhmm(config_trim(v->value), &w->open) == 0 &&
+		    config_parse_hhmm(config_trim(dash + 1), &w->close) == 0 && w->open < w->close)
+			return 0;
+	}
+	config_error(p, p->line, "%s: bad window \"%s\": want HH:MM-HH:MM, opening before closing", k->name, v->raw);
+	return -1;
+}
+
+/* T_WHEN: "first working day HH:MM", kept as minutes after midnight. */
+static int
+config_parse_when(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	static const char prefix[] = "first working day ";
+
+	if (strncmp(v->value, prefix, strlen(prefix)) != 0 ||
+	    config_parse_hhmm(v->value + strlen(prefix), (int *)v->slot) != 0) {
+		config_error(p, p->line, "%s: \"%s\": want \"first working day HH:MM\"", k->name, v->value);
+		return -1;
+	}
+	return 0;
+}
+
+/* T_DURATION: one duration whose number is within the key's bounds. */
+static int
+config_parse_duration_key(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	return config_parse_bounded_duration(p, k, v->value, v->slot);
+}
+
+/* T_DURATIONS: a comma-separated list of durations (empty: none); each setting replaces the last. */
+static int
+config_parse_durations(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	char *items[CONFIG_LIST_MAX];
+	int i, nitems;
+
+	if ((nitems = config_split(v->value, ',', items, CONFIG_LIST_MAX)) < 0) {
+		config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+		return -1;
+	}
+	for (i = 0; i < nitems; i++) {
+		if (config_parse_bounded_duration(p, k, items[i], (struct duration *)v->slot + i) != 0)
+			return -1;
+	}
+	*v->count = nitems;
+	return 0;
+}
+
+/* T_LIST: comma-separated strings, added to what the section set before (a role's title kept whole). */
+static int
+config_parse_list(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	char **list = v->slot, *items[CONFIG_LIST_MAX];
+	int i, nitems;
+
+	if (v->first)
+		config_free_strings(list, *v->count), *v->count = 0;
+	/* A role's title may contain commas ("Head of Service, Fostering"): keep it whole. */
+	if (strcmp(k->name, "title") == 0) {
+		if (*v->value == '\0')
+			return 0;
+		if (*v->count == CONFIG_LIST_MAX) {
+			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+			return -1;
+		}
+		list[(*v->count)++] = xstrdup(v->value);
+		return 0;
+	}
+	if ((nitems = config_split(v->value, ',', items, CONFIG_LIST_MAX)) < 0 ||
+	    *v->count + nitems > CONFIG_LIST_MAX) {
+		config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
+		return -1;
+	}
+	for (i = 0; i < nitems; i++) {
+		if (*items[i] == '\0') {
+			config_error(p, p->line, "%s: empty item in the list", k->name);
+			return -1;
+		}
+		list[(*v->count)++] = xstrdup(items[i]);
+	}
+	return 0;
+}
+
+/* T_LISTEN: comma-separated HTTP listen addresses, added to what the section set before. */
+static int
+config_parse_listen(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	char **list = v->slot, *items[CONFIG_LIST_MAX];
+	int i, nitems;
+
+	if (v->first)
+		config_free_strings(list, *v->count), *v->count = 0;
+	if ((nitems = config_split(v->value, ',', items, CONFIG_LIST_MAX)) < 0 ||
+	    *v->count + nitems > CONFIG_LIST_MAX) {
+		config_error(p, p->line, "%s: more than %d addresses", k->name, CONFIG_LIST_MAX);
+		return -1;
+	}
+	for (i = 0; i < nitems; i++) {
+		if (!config_valid_listen(items[i])) {
+			config_error(p, p->line,
+			    "%s: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) "
+			    "or a unix socket (unix:/path)", k->name, items[i]);
+			return -1;
+		}
+		list[(*v->count)++] = xstrdup(items[i]);
+	}
+	return 0;
+}
+
+/* T_ESCALATE: "AFTER:WHO, ..." rungs in order; each setting replaces the ladder. */
+static int
+config_parse_escalate(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	const struct config_key after = { .name = k->name, .min = 0, .max = 1000 };
+	struct config_escalation *e = v->slot;
+	char *items[CONFIG_LIST_MAX], *colon;
+	int i, nitems;
+
+	if ((nitems = config_split(v->value, ',', items, CONFIG_LIST_MAX)) < 0) {
+		config_error(p, p->line, "%s: more than %d rungs", k->name, CONFIG_LIST_MAX);
+		return -1;
+	}
+	for (i = 0; i < *v->count; i++)
+		free(e[i].who), e[i].who = NULL;
+	*v->count = 0;
+	for (i = 0; i < nitems; i++) {
+		colon = strchr(items[i], ':');
+		if (colon == NULL || colon[1] == '\0') {
+			config_error(p, p->line, "%s: \"%s\": want AFTER:WHO, e.g. 10wd:manager+1", k->name, items[i]);
+			return -1;
+		}
+		*colon = '\0';
+		if (config_parse_bounded_duration(p, &after, config_trim(items[i]), &e[i].after) != 0)
+			return -1;
+		if (i > 0 && e[i].after.unit == e[i - 1].after.unit && e[i].after.n <= e[i - 1].after.n) {
+			config_error(p, p->line, "%s: rungs must be in order", k->name);
+			return -1;
+		}
+		e[i].who = xstrdup(config_trim(colon + 1));
+		*v->count = i + 1;
+	}
+	return 0;
+}
+
+/* T_STAGE: one rung of the disputes ladder, "NAME, RESPONDER, LIMIT"; the default holds several. */
+static int
+config_parse_stage(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	const struct config_key limit = { .name = k->name, .min = 1, .max = 1000 };
+	struct config_stage *st = v->slot;
+	char *items[3], *line, *save = NULL;
+	int i;
+
+	if (v->first) {
+		for (i = 0; i < *v->count; i++)
+			free(st[i].name), free(st[i].responder);
+		*v->count = 0;
+	}
+	if (strchr(v->value, '\n') != NULL) {
+		for (line = strtok_r(v->value, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			if (config_set(p, k, v->base, line, false) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (config_split(v->value, ',', items, 3) != 3 || *items[0] == '\0' || *items[1] == '\0') {
+		config_error(p, p->line, "%s: \"%s\": want NAME, RESPONDER, LIMIT (e.g. 2, head-of-service, 5wd)",
+		    k->name, v->raw);
+		return -1;
+	}
+	if (*v->count == CONFIG_LIST_MAX) {
+		config_error(p, p->line, "%s: more than %d stages", k->name, CONFIG_LIST_MAX);
+		return -1;
+	}
+	for (i = 0; i < *v->count; i++) {
+		if (strcmp(st[i].name, items[0]) == 0) {
+			config_error(p, p->line, "%s: stage \"%s\" is already in the ladder", k->name, items[0]);
+			return -1;
+		}
+	}
+	if (config_parse_bounded_duration(p, &limit, items[2], &st[*v->count].limit) != 0)
+		return -1;
+	if (st[*v->count].limit.unit != DURATION_WORKING_DAYS) {
+		config_error(p, p->line, "%s: stage limits are in working days (e.g. 5wd)", k->name);
+		return -1;
+	}
+	st[*v->count].name = xstrdup(items[0]);
+	st[*v->count].responder = xstrdup(items[1]);
+	(*v->count)++;
+	return 0;
+}
+
+/* T_CADENCE: "EVERY until WHEN, ..., EVERY"; each setting replaces the cadence. */
+static int
+config_parse_cadence(struct config_parse *p, const struct config_key *k, struct config_value *v)
+{
+	static const char until_word[] = " until ";
+	const struct config_key step = { .name = k->name, .min = 1, .max = 1000 };
+	struct config_cadence *cad = v->slot;
+	char *items[CONFIG_LIST_MAX], *until;
+	int i, nitems;
+
+	if ((nitems = config_split(v->value, ',', items, CONFIG_LIST_MAX)) <= 0) {
+		config_error(p, p->line, "%s: want EVERY until WHEN, ..., EVERY", k->name);
+		return -1;
+	}
+	for (i = 0; i < nitems; i++) {
+		until = strstr(items[i], until_word);
+		memset(&cad[i], 0, sizeof cad[i]);
+		if (until != NULL)
+			*until = '\0';
+		if (config_parse_bounded_duration(p, &step, config_trim(items[i]), &cad[i].every) != 0)
+			return -1;
+		if ((until == NULL) != (i == nitems - 1)) {
+			config_error(p, p->line, "%s: every step but the last needs \"until\"", k->name);
+			return -1;
+		}
+		if (until != NULL &&
+		    config_parse_bounded_duration(p, &step, config_trim(until + strlen(until_word)), &cad[i].until) != 0)
+			return -1;
+	}
+	*v->count = nitems;
+	return 0;
+}
+
+/* What each key type is called in `driftwatchctl config keys`, and the parser that reads it. */
+static const struct config_type {
+	const char *name;
+	int (*parse)(struct config_parse *, const struct config_key *, struct config_value *);
+} config_types[] = {
+	[T_STRING] = { "string", config_parse_string },
+	[T_PATH] = { "path", config_parse_string },
+	[T_EMAIL] = { "email", config_parse_email },
+	[T_BOOL] = { "yes/no", config_parse_bool },
+	[T_INT] = { "integer", config_parse_int },
+	[T_DURATION] = { "duration", config_parse_duration_key },
+	[T_DURATIONS] = { "durations", config_parse_durations },
+	[T_INTERVAL] = { "interval", config_parse_interval_key },
+	[T_PERCENT] = { "percent", config_parse_percent },
+	[T_WINDOW] = { "window", config_parse_window },
+	[T_LIST] = { "list", config_parse_list },
+	[T_ENUM] = { "choice", config_parse_enum },
+	[T_ESCALATE] = { "ladder", config_parse_escalate },
+	[T_STAGE] = { "stage", config_parse_stage },
+	[T_CADENCE] = { "cadence", config_parse_cadence },
+	[T_WHEN] = { "when", config_parse_when },
+	[T_PROXY] = { "proxy", config_parse_proxy },
+	[T_LISTEN] = { "listen", config_parse_listen },
+};
+/* Every type has a name and a parser up to the last one. */
+_Static_assert(sizeof config_types / sizeof config_types[0] == T_LISTEN + 1, "config_types");
+
 /* Parse one value into the slot the key names. Returns 0, or -1 after recording an error. */
 static int
 config_set(struct config_parse *p, const struct config_key *k, void *base, const char *raw, bool first)
 {
-	char *copy = xstrdup(raw), *value = config_trim(copy), *items[CONFIG_LIST_MAX], *c;
-	void *slot = (char *)base + k->offset;
-	int *count = k->count_offset != 0 ? (int *)((char *)base + k->count_offset) : NULL;
-	long long n;
-	int i, nitems, rc = -1;
+	char *copy = xstrdup(raw);
+	struct config_value v = {
+		.base = base,
+		.slot = (char *)base + k->offset,
+		.count = k->count_offset != 0 ? (int *)(void *)((char *)base + k->count_offset) : NULL,
+		.value = config_trim(copy),
+		.raw = raw,
+		.first = first,
+	};
+	int rc = -1;
 
 	/*
 	 * "key =" means the default only where the default is empty (none, or "work it out"), and an
@@ -554,300 +987,10 @@ config_set(struct config_parse *p, const struct config_key *k, void *base, const
 	 * =": no reminders); any other key needs a value, so nothing downstream ever meets a NULL it did
 	 * not plan for.
 	 */
-	if (*value == '\0' && k->type != T_DURATIONS && (k->def == NULL || *k->def != '\0')) {
+	if (*v.value == '\0' && k->type != T_DURATIONS && (k->def == NULL || *k->def != '\0'))
 		config_error(p, p->line, "%s: must not be empty", k->name);
-		goto out;
-	}
-	switch (k->type) {
-	case T_STRING:
-	case T_PATH:
-		if (strchr(value, '\n') != NULL) {
-			config_error(p, p->line, "%s: one line only", k->name);
-			goto out;
-		}
-		free(*(char **)slot);
-		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
-		break;
-	case T_PROXY:
-		if (*value != '\0' && strcmp(value, "none") != 0 && !config_valid_proxy(value)) {
-			config_error(p, p->line,
-			    "%s: \"%s\" is neither none nor a proxy address (http://host:port, https://, socks5h://)",
-			    k->name, value);
-			goto out;
-		}
-		free(*(char **)slot);
-		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
-		break;
-	case T_EMAIL:
-		if (*value != '\0' && !config_valid_email(value)) {
-			config_error(p, p->line, "%s: \"%s\" is not an email address", k->name, value);
-			goto out;
-		}
-		free(*(char **)slot);
-		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
-		break;
-	case T_ENUM: {
-		const char *ch = k->choices;
-		size_t len = strlen(value);
-		bool found = false;
-
-		while (ch != NULL) {
-			const char *bar = strchr(ch, '|');
-			size_t cl = bar != NULL ? (size_t)(bar - ch) : strlen(ch);
-			if (cl == len && strncmp(ch, value, len) == 0)
-				found = true;
-			ch = bar != NULL ? bar + 1 : NULL;
-		}
-		if (!found) {
-			config_error(p, p->line, "%s: \"%s\" is not one of %s", k->name, value, k->choices);
-			goto out;
-		}
-		free(*(char **)slot);
-		*(char **)slot = *value != '\0' ? xstrdup(value) : NULL;
-		break;
-	}
-	case T_BOOL:
-		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "on") == 0 ||
-		    strcmp(value, "1") == 0)
-			*(bool *)slot = true;
-		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "off") == 0 ||
-		    strcmp(value, "0") == 0)
-			*(bool *)slot = false;
-		else {
-			config_error(p, p->line, "%s: \"%s\" is not yes or no", k->name, value);
-			goto out;
-		}
-		break;
-	case T_INT:
-		errno = 0;
-		n = strtoll(value, &c, 10);
-		if (*value == '\0' || *c != '\0' || errno != 0) {
-			config_error(p, p->line, "%s: \"%s\" is not a whole number", k->name, value);
-			goto out;
-		}
-		if (n < k->min || n > k->max) {
-			config_error(p, p->line, "%s: %lld is out of bounds (%lld to %lld)", k->name, n, k->min, k->max);
-			goto out;
-		}
-		*(int *)slot = (int)n;
-		break;
-	case T_INTERVAL:
-		if (config_parse_interval(value, &n) != 0) {
-			config_error(p, p->line, "%s: bad interval \"%s\": want a number and s, min or h", k->name, value);
-			goto out;
-		}
-		if (n < k->min || n > k->max) {
-			config_error(p, p->line, "%s: %s is out of bounds (%llds to %llds)", k->name, value, k->min, k->max);
-			goto out;
-		}
-		*(int *)slot = (int)n;
-		break;
-	case T_PERCENT:
-		errno = 0;
-		n = strtoll(value, &c, 10);
-		if (!isdigit((unsigned char)*value) || strcmp(c, "%") != 0 || errno != 0) {
-			config_error(p, p->line, "%s: bad percentage \"%s\": want e.g. 10%%", k->name, value);
-			goto out;
-		}
-		if (n < k->min || n > k->max) {
-			config_error(p, p->line, "%s: %s is out of bounds (%lld%% to %lld%%)", k->name, value, k->min, k->max);
-			goto out;
-		}
-		*(int *)slot = (int)n;
-		break;
-	case T_WINDOW: {
-		struct send_window *w = slot;
-		char *dash = strchr(value, '-');
-
-		if (dash == NULL)
-			goto bad_window;
-		*dash = '\0';
-		if (config_parse_hhmm(config_trim(value), &w->open) != 0 ||
-		    config_parse_hhmm(config_trim(dash + 1), &w->close) != 0 || w->open >= w->close)
-			goto bad_window;
-		break;
-	bad_window:
-		config_error(p, p->line, "%s: bad window \"%s\": want HH:MM-HH:MM, opening before closing", k->name, raw);
-		goto out;
-	}
-	case T_WHEN: {
-		const char *prefix = "first working day ";
-		if (strncmp(value, prefix, strlen(prefix)) != 0 ||
-		    config_parse_hhmm(value + strlen(prefix), (int *)slot) != 0) {
-			config_error(p, p->line, "%s: \"%s\": want \"first working day HH:MM\"", k->name, value);
-			goto out;
-		}
-		break;
-	}
-	case T_DURATION:
-		if (config_parse_bounded_duration(p, k, value, slot) != 0)
-			goto out;
-		break;
-	case T_DURATIONS:
-		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0) {
-			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
-			goto out;
-		}
-		for (i = 0; i < nitems; i++) {
-			if (config_parse_bounded_duration(p, k, items[i], (struct duration *)slot + i) != 0)
-				goto out;
-		}
-		*count = nitems;
-		break;
-	case T_LIST: {
-		char **list = slot;
-
-		if (first)
-			config_free_strings(list, *count), *count = 0;
-		/* A role's title may contain commas ("Head of Service, Fostering"): keep it whole. */
-		if (strcmp(k->name, "title") == 0) {
-			if (*value == '\0')
-				break;
-			if (*count == CONFIG_LIST_MAX) {
-				config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
-				goto out;
-			}
-			list[(*count)++] = xstrdup(value);
-			break;
-		}
-		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
-		    *count + nitems > CONFIG_LIST_MAX) {
-			config_error(p, p->line, "%s: more than %d items", k->name, CONFIG_LIST_MAX);
-			goto out;
-		}
-		for (i = 0; i < nitems; i++) {
-			if (*items[i] == '\0') {
-				config_error(p, p->line, "%s: empty item in the list", k->name);
-				goto out;
-			}
-			list[(*count)++] = xstrdup(items[i]);
-		}
-		break;
-	}
-	case T_LISTEN: {
-		char **list = slot;
-
-		if (first)
-			config_free_strings(list, *count), *count = 0;
-		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0 ||
-		    *count + nitems > CONFIG_LIST_MAX) {
-			config_error(p, p->line, "%s: more than %d addresses", k->name, CONFIG_LIST_MAX);
-			goto out;
-		}
-		for (i = 0; i < nitems; i++) {
-			if (!config_valid_listen(items[i])) {
-				config_error(p, p->line,
-				    "%s: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) "
-				    "or a unix socket (unix:/path)", k->name, items[i]);
-				goto out;
-			}
-			list[(*count)++] = xstrdup(items[i]);
-		}
-		break;
-	}
-	case T_ESCALATE: {
-		struct config_escalation *e = slot;
-
-		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) < 0) {
-			config_error(p, p->line, "%s: more than %d rungs", k->name, CONFIG_LIST_MAX);
-			goto out;
-		}
-		for (i = 0; i < *count; i++)
-			free(e[i].who), e[i].who = NULL;
-		*count = 0;
-		for (i = 0; i < nitems; i++) {
-			char *colon = strchr(items[i], ':');
-			if (colon == NULL || colon[1] == '\0') {
-				config_error(p, p->line, "%s: \"%s\": want AFTER:WHO, e.g. 10wd:manager+1", k->name, items[i]);
-				goto out;
-			}
-			*colon = '\0';
-			if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 0, .max = 1000 },
-				config_trim(items[i]), &e[i].after) != 0)
-				goto out;
-			if (i > 0 && e[i].after.unit == e[i - 1].after.unit && e[i].after.n <= e[i - 1].after.n) {
-				config_error(p, p->line, "%s: rungs must be in order", k->name);
-				goto out;
-			}
-			e[i].who = xstrdup(config_trim(colon + 1));
-			*count = i + 1;
-		}
-		break;
-	}
-	case T_STAGE: {
-		struct config_stage *st = slot;
-
-		if (first) {
-			for (i = 0; i < *count; i++)
-				free(st[i].name), free(st[i].responder);
-			*count = 0;
-		}
-		/* The default holds several stages, one a line. */
-		if (strchr(value, '\n') != NULL) {
-			char *line, *save = NULL;
-			for (line = strtok_r(value, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-				if (config_set(p, k, base, line, false) != 0)
-					goto out;
-			}
-			break;
-		}
-		if (config_split(value, ',', items, 3) != 3 || *items[0] == '\0' || *items[1] == '\0') {
-			config_error(p, p->line, "%s: \"%s\": want NAME, RESPONDER, LIMIT (e.g. 2, head-of-service, 5wd)",
-			    k->name, raw);
-			goto out;
-		}
-		if (*count == CONFIG_LIST_MAX) {
-			config_error(p, p->line, "%s: more than %d stages", k->name, CONFIG_LIST_MAX);
-			goto out;
-		}
-		for (i = 0; i < *count; i++) {
-			if (strcmp(st[i].name, items[0]) == 0) {
-				config_error(p, p->line, "%s: stage \"%s\" is already in the ladder", k->name, items[0]);
-				goto out;
-			}
-		}
-		if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
-			items[2], &st[*count].limit) != 0)
-			goto out;
-		if (st[*count].limit.unit != DURATION_WORKING_DAYS) {
-			config_error(p, p->line, "%s: stage limits are in working days (e.g. 5wd)", k->name);
-			goto out;
-		}
-		st[*count].name = xstrdup(items[0]);
-		st[*count].responder = xstrdup(items[1]);
-		(*count)++;
-		break;
-	}
-	case T_CADENCE: {
-		struct config_cadence *cad = slot;
-
-		if ((nitems = config_split(value, ',', items, CONFIG_LIST_MAX)) <= 0) {
-			config_error(p, p->line, "%s: want EVERY until WHEN, ..., EVERY", k->name);
-			goto out;
-		}
-		for (i = 0; i < nitems; i++) {
-			char *until = strstr(items[i], " until ");
-			memset(&cad[i], 0, sizeof cad[i]);
-			if (until != NULL)
-				*until = '\0';
-			if (config_parse_bounded_duration(p, &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
-				config_trim(items[i]), &cad[i].every) != 0)
-				goto out;
-			if ((until == NULL) != (i == nitems - 1)) {
-				config_error(p, p->line, "%s: every step but the last needs \"until\"", k->name);
-				goto out;
-			}
-			if (until != NULL && config_parse_bounded_duration(p,
-						 &(struct config_key){ .name = k->name, .min = 1, .max = 1000 },
-						 config_trim(until + 7), &cad[i].until) != 0)
-				goto out;
-		}
-		*count = nitems;
-		break;
-	}
-	}
-	rc = 0;
-out:
+	else
+		rc = config_types[k->type].parse(p, k, &v);
 	free(copy);
 	return rc;
 }
@@ -1623,14 +1766,6 @@ config_stage(const struct config *cfg, const char *name)
 	    offsetof(struct config_stage, name), name);
 }
 
-static const char *const config_type_names[] = {
-	[T_STRING] = "string", [T_PATH] = "path", [T_EMAIL] = "email", [T_BOOL] = "yes/no", [T_INT] = "integer",
-	[T_DURATION] = "duration", [T_DURATIONS] = "durations", [T_INTERVAL] = "interval", [T_PERCENT] = "percent",
-	[T_WINDOW] = "window", [T_LIST] = "list", [T_ENUM] = "choice", [T_ESCALATE] = "ladder", [T_STAGE] = "stage",
-	[T_CADENCE] = "cadence", [T_WHEN] = "when", [T_PROXY] = "proxy", [T_LISTEN] = "listen",
-};
-/* Every type has a name up to the last one. */
-_Static_assert(sizeof config_type_names / sizeof config_type_names[0] == T_LISTEN + 1, "config_type_names");
 
 /* Number of keys in the table. */
 int
@@ -1651,7 +1786,7 @@ config_key_at(int i)
 	k = &config_keys[i];
 	info.section = k->section;
 	info.name = k->name;
-	info.type = config_type_names[k->type];
+	info.type = config_types[k->type].name;
 	info.def = k->def;
 	info.help = k->help;
 	info.reloadable = k->reloadable;
@@ -1666,7 +1801,7 @@ config_print_keys(FILE *f)
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct config_key *k = &config_keys[i];
-		fprintf(f, "%s.%s\t%s\t%s\t%s\n", k->section, k->name, config_type_names[k->type],
+		fprintf(f, "%s.%s\t%s\t%s\t%s\n", k->section, k->name, config_types[k->type].name,
 		    k->def == NULL ? "(required)" : k->def, k->help);
 	}
 }
