@@ -355,35 +355,135 @@ digest_html_rag(char **out, const struct digest *d)
 	digest_html_bar(out, v, colours, 5);
 }
 
+/* The page up to the first area: title, heading and what the figures are as at. */
+static void
+digest_html_head(char **out, const struct digest *d, const char *subject, const char *month, const char *prev)
+{
+	char asat[11];
+
+	xappendf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
+	digest_html_escape(out, subject);
+	xappendf(out, "</title></head>\n<body style=\"margin:0;padding:0;background:#ffffff;\">\n"
+		      "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
+		      "style=\"max-width:680px;font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;\">"
+		      "<tr><td style=\"padding:12px;\">\n<h1 style=\"font-size:20px;margin:0 0 8px 0;\">");
+	digest_html_escape(out, subject);
+	xappendf(out, "</h1>\n<p style=\"font-size:14px;margin:0 0 12px 0;\">");
+	if (digest_month_to_date(d, asat, sizeof asat))
+		xappendf(out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
+	else
+		xappendf(out, "Each figure is as at the end of %s, ", month);
+	xappendf(out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n",
+		 prev);
+}
+
+/* One figure's row: this month, last month, the target (green met, red not) and the change. */
+static void
+digest_html_figure(char **out, const struct digest_figure *f)
+{
+	static const char *const this_colour[] = {"#2471a3"};
+	static const char *const last_colour[] = {"#a9cce3"};
+	char v[32], p[32], t[32];
+	enum digest_change c = digest_change(f);
+	const char *colour = c == CHANGE_BETTER ? "#1e8449" : c == CHANGE_WORSE ? "#c0392b" : "#555555";
+	int met = digest_on_target(f);
+	double share;
+
+	digest_value(f->value, f->unit, v, sizeof v);
+	digest_value(f->previous, f->unit, p, sizeof p);
+	digest_target_label(f, t, sizeof t);
+	xappendf(out, "<tr style=\"border-top:1px solid #dddddd;\"><td>");
+	digest_html_escape(out, f->name);
+	xappendf(out, "</td><td align=\"right\"><b>");
+	digest_html_escape(out, v);
+	xappendf(out, "</b></td><td align=\"right\">");
+	digest_html_escape(out, p);
+	xappendf(out, "</td><td align=\"right\"%s>",
+		 met == 1   ? " style=\"color:#1e8449;\""
+		 : met == 0 ? " style=\"color:#c0392b;\""
+			    : "");
+	digest_html_escape(out, *t != '\0' ? t : "none");
+	xappendf(out, "%s</td><td style=\"color:%s;\">%s</td></tr>\n",
+		 met == 1   ? " (met)"
+		 : met == 0 ? " (not met)"
+			    : "",
+		 colour, digest_change_word(f, 1));
+	/* Percentages get a bar for this month over one for last month. */
+	if (strcmp(f->unit, "%") == 0 && !isnan(f->value)) {
+		xappendf(out, "<tr><td colspan=\"5\" style=\"padding:0 4px 6px 4px;\">");
+		share = f->value;
+		digest_html_bar(out, &share, this_colour, 1);
+		if (!isnan(f->previous)) {
+			share = f->previous;
+			digest_html_bar(out, &share, last_colour, 1);
+		}
+		xappendf(out, "</td></tr>\n");
+	}
+}
+
+/* An area's figures as one table, headed by the two months. */
+static void
+digest_html_figures(char **out, const struct digest *d, const char *area, const char *month, const char *prev)
+{
+	int k;
+
+	xappendf(out,
+		 "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
+		 "style=\"border-collapse:collapse;font-size:14px;\">\n"
+		 "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th "
+		 "align=\"right\">%s</th>"
+		 "<th align=\"right\">%s</th><th align=\"right\">Target</th><th "
+		 "align=\"left\">Change</th></tr>\n",
+		 month, prev);
+	for (k = 0; k < d->nfigures; k++) {
+		if (strcmp(d->figures[k].area, area) == 0)
+			digest_html_figure(out, &d->figures[k]);
+	}
+	xappendf(out, "</table>\n");
+}
+
+/* An area's lists (overdue actions ...), each a heading with its count over a table of lines. */
+static void
+digest_html_lists(char **out, const struct digest *d, const char *area)
+{
+	const char *last_list = NULL;
+	int k;
+
+	for (k = 0; k < d->nitems; k++) {
+		const struct digest_item *it = &d->items[k];
+		if (strcmp(it->area, area) != 0)
+			continue;
+		if (last_list == NULL || strcmp(last_list, it->list) != 0) {
+			if (last_list != NULL)
+				xappendf(out, "</table>\n");
+			xappendf(out, "<p style=\"font-size:14px;margin:10px 0 2px 0;\"><b>");
+			digest_html_escape(out, it->list);
+			xappendf(out,
+				 "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" "
+				 "cellspacing=\"0\" "
+				 "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
+				 digest_list_count(d, area, it->list));
+			last_list = it->list;
+		}
+		xappendf(out, "<tr><td>");
+		digest_html_escape(out, it->line);
+		xappendf(out, "</td></tr>\n");
+	}
+	if (last_list != NULL)
+		xappendf(out, "</table>\n");
+}
+
 /* See digest.h. */
 char *
 digest_html(const struct digest *d)
 {
-	static const char *const this_colour[] = {"#2471a3"};
-	static const char *const last_colour[] = {"#a9cce3"};
-	char month[32], prev[32], v[32], p[32], t[32], asat[11], *out = NULL, *subject = digest_subject(d);
-	const char *last_list, *colour;
-	double share;
-	int i, k, met;
-	enum digest_change c;
+	char month[32], prev[32], *out = NULL, *subject = digest_subject(d);
+	int i;
 
 	digest_month_label(d->year, d->month, month, sizeof month);
 	digest_previous_label(d, prev, sizeof prev);
-	xappendf(&out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-	digest_html_escape(&out, subject);
-	xappendf(&out, "</title></head>\n<body style=\"margin:0;padding:0;background:#ffffff;\">\n"
-		       "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
-		       "style=\"max-width:680px;font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;\">"
-		       "<tr><td style=\"padding:12px;\">\n<h1 style=\"font-size:20px;margin:0 0 8px 0;\">");
-	digest_html_escape(&out, subject);
-	xappendf(&out, "</h1>\n<p style=\"font-size:14px;margin:0 0 12px 0;\">");
-	if (digest_month_to_date(d, asat, sizeof asat))
-		xappendf(&out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
-	else
-		xappendf(&out, "Each figure is as at the end of %s, ", month);
-	xappendf(&out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n",
-		 prev);
+	digest_html_head(&out, d, subject, month, prev);
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
 
@@ -394,76 +494,8 @@ digest_html(const struct digest *d)
 		xappendf(&out, "</h2>\n");
 		if (strcmp(area, "actions") == 0)
 			digest_html_rag(&out, d);
-		xappendf(&out,
-			 "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
-			 "style=\"border-collapse:collapse;font-size:14px;\">\n"
-			 "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th "
-			 "align=\"right\">%s</th>"
-			 "<th align=\"right\">%s</th><th align=\"right\">Target</th><th "
-			 "align=\"left\">Change</th></tr>\n",
-			 month, prev);
-		for (k = 0; k < d->nfigures; k++) {
-			const struct digest_figure *f = &d->figures[k];
-			if (strcmp(f->area, area) != 0)
-				continue;
-			digest_value(f->value, f->unit, v, sizeof v);
-			digest_value(f->previous, f->unit, p, sizeof p);
-			digest_target_label(f, t, sizeof t);
-			met = digest_on_target(f);
-			c = digest_change(f);
-			colour = c == CHANGE_BETTER ? "#1e8449" : c == CHANGE_WORSE ? "#c0392b" : "#555555";
-			xappendf(&out, "<tr style=\"border-top:1px solid #dddddd;\"><td>");
-			digest_html_escape(&out, f->name);
-			xappendf(&out, "</td><td align=\"right\"><b>");
-			digest_html_escape(&out, v);
-			xappendf(&out, "</b></td><td align=\"right\">");
-			digest_html_escape(&out, p);
-			xappendf(&out, "</td><td align=\"right\"%s>",
-				 met == 1   ? " style=\"color:#1e8449;\""
-				 : met == 0 ? " style=\"color:#c0392b;\""
-					    : "");
-			digest_html_escape(&out, *t != '\0' ? t : "none");
-			xappendf(&out, "%s</td><td style=\"color:%s;\">%s</td></tr>\n",
-				 met == 1   ? " (met)"
-				 : met == 0 ? " (not met)"
-					    : "",
-				 colour, digest_change_word(f, 1));
-			/* Percentages get a bar for this month over one for last month. */
-			if (strcmp(f->unit, "%") == 0 && !isnan(f->value)) {
-				xappendf(&out, "<tr><td colspan=\"5\" style=\"padding:0 4px 6px 4px;\">");
-				share = f->value;
-				digest_html_bar(&out, &share, this_colour, 1);
-				if (!isnan(f->previous)) {
-					share = f->previous;
-					digest_html_bar(&out, &share, last_colour, 1);
-				}
-				xappendf(&out, "</td></tr>\n");
-			}
-		}
-		xappendf(&out, "</table>\n");
-		last_list = NULL;
-		for (k = 0; k < d->nitems; k++) {
-			const struct digest_item *it = &d->items[k];
-			if (strcmp(it->area, area) != 0)
-				continue;
-			if (last_list == NULL || strcmp(last_list, it->list) != 0) {
-				if (last_list != NULL)
-					xappendf(&out, "</table>\n");
-				xappendf(&out, "<p style=\"font-size:14px;margin:10px 0 2px 0;\"><b>");
-				digest_html_escape(&out, it->list);
-				xappendf(&out,
-					 "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" "
-					 "cellspacing=\"0\" "
-					 "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
-					 digest_list_count(d, area, it->list));
-				last_list = it->list;
-			}
-			xappendf(&out, "<tr><td>");
-			digest_html_escape(&out, it->line);
-			xappendf(&out, "</td></tr>\n");
-		}
-		if (last_list != NULL)
-			xappendf(&out, "</table>\n");
+		digest_html_figures(&out, d, area, month, prev);
+		digest_html_lists(&out, d, area);
 	}
 	xappendf(&out,
 		 "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
