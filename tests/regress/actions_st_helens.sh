@@ -30,10 +30,10 @@ PYEOF
 
 # Start at an instant, wait for exactly N messages in total, check no more come, stop.
 run_at() {
-	DRIFTWATCH_NOW=$1 start_daemon
+	DRIFTWATCH_NOW=$1 start_daemon_ready
 	wait_until 30 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge $2 ]" ||
 		fail "at $1: $(mail_count) messages arrived, want $2"
-	sleep 0.5
+	wait_settled 10 || fail "at $1: the outbox did not settle"
 	[ "$(mail_count)" -eq "$2" ] || fail "at $1: $(mail_count) messages, want exactly $2"
 	stop_daemon || fail "daemon exit status at $1"
 }
@@ -110,8 +110,8 @@ PYEOF
 ok "the batched reminder lists every action of the lead; an escalation names the lead and who else was told"
 
 # Restart at the same instant: nothing new.
-DRIFTWATCH_NOW=2021-02-15T09:00 start_daemon
-sleep 1
+DRIFTWATCH_NOW=2021-02-15T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 stop_daemon
 [ "$(mail_count)" -eq 32 ] || fail "a restart at the same instant sent $(($(mail_count) - 32)) more"
 ok "a restart at the same instant sends nothing"
@@ -178,8 +178,8 @@ grep -q "escalation 2.*not sent (the action was completed)" "$T/explain" || fail
 grep -q "escalation 1  to ad-csc .*sent 2021-03-01" "$T/explain" || fail "explain: level 1 not shown sent"
 ok "explain shows sent notices with their time and the stopped ladder"
 
-DRIFTWATCH_NOW=2021-03-15T09:00 start_daemon
-sleep 1
+DRIFTWATCH_NOW=2021-03-15T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 stop_daemon
 [ "$(mail_count)" -eq 256 ] || fail "a restart at 2021-03-15 sent $(($(mail_count) - 256)) more"
 ok "a restart at 2021-03-15 sends nothing twice"

@@ -48,9 +48,9 @@ ctl import supervisions "$T/supervisions.csv" >/dev/null || fail "import supervi
 	fail "asye list --behind does not show three ASYEs"
 ok "three ASYEs behind on protected time (4 h of 14.8 h)"
 
-start_daemon
+start_daemon_ready
 wait_until 15 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 1 ]" || fail "no mail arrived"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 1 ] || fail "$(mail_count) messages, want one batched message"
 [ "$(mail_recipients)" = tm@council.example ] || fail "recipients: $(mail_recipients)"
 $PY - "$T/mail" <<'PYEOF' || fail "batched message content"
@@ -74,17 +74,17 @@ ctl explain worker P002 | grep -A2 "time-behind" | grep -q ": sent 2023-03-13" |
 ok "explain worker shows the notice as sent"
 
 stop_daemon || fail "daemon exit status"
-DRIFTWATCH_NOW=2023-03-13T10:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2023-03-13T10:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 [ "$(mail_count)" -eq 1 ] || fail "a restart sent $(mail_count) messages in all, want still 1"
 stop_daemon || fail "daemon exit status"
 ok "a restart sends nothing twice"
 
 # 2 May 2023: the first working day of May. Supervision overdue since 24 March and review point 1
 # (9 April) passed unrecorded for all three; P004 is not an ASYE and is within the alert level.
-DRIFTWATCH_NOW=2023-05-02T08:30 start_daemon
+DRIFTWATCH_NOW=2023-05-02T08:30 start_daemon_ready
 wait_until 15 sh -c "[ \$(ls $T/mail | grep -c eml) -ge 6 ]" || fail "May's mail did not arrive ($(mail_count))"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 6 ] || fail "$(mail_count) messages in all, want 6 (1 + batch + 3 escalations + list)"
 [ "$(mail_recipients | grep -c '^ad@')" -eq 1 ] || fail "the AD got $(mail_recipients | grep -c '^ad@') messages"
 [ "$(mail_recipients | grep -c '^hos@')" -eq 3 ] || fail "the head of service got $(mail_recipients | grep -c '^hos@')"

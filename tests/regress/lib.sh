@@ -168,3 +168,58 @@ credential_smtp_transport() {
 	printf 'from = driftwatch@council.example\nusername = driftwatch@council.example\n'
 	printf 'password_file = credential:smtp-password\n'
 }
+
+# Listen for the daemon's sd_notify messages (NOTIFY_SOCKET), one a line in $T/notify.log; once a
+# scenario.
+notify_listen() {
+	[ -n "${NOTIFY_PID:-}" ] && return 0
+	rm -f "$T/notify.sock"
+	: >"$T/notify.log"
+	$PY -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536) + b"\n")' "$T/notify.sock" "$T/notify.log" 2>>"$T/notify.err" &
+	NOTIFY_PID=$!
+	FAKE_PIDS="$FAKE_PIDS $NOTIFY_PID"
+	wait_until 10 test -S "$T/notify.sock" || fail "the sd_notify listener did not start"
+}
+
+# start_daemon, then wait until the daemon says READY=1: its first planning pass is done, so every
+# notice that pass queues is in the outbox. DAEMON_NOW and DAEMON_STARTED note its clock for
+# outbox_settled.
+start_daemon_ready() {
+	notify_listen
+	_ready=$(grep -c '^READY=1' "$T/notify.log")
+	DAEMON_NOW=${DRIFTWATCH_NOW:-}
+	DAEMON_STARTED=$(date +%s.%N)
+	NOTIFY_SOCKET=$T/notify.sock start_daemon
+	wait_until 10 sh -c "[ \$(grep -c '^READY=1' '$T/notify.log') -gt $_ready ]" ||
+		fail "the daemon did not say READY=1"
+}
+
+# Does the outbox hold nothing the daemon would send now: no notice sending, none pending or to
+# retry whose next attempt is due by the daemon's clock (DRIFTWATCH_NOW at its start, running on)?
+outbox_settled() {
+	ctl outbox list --limit 0 --json | $PY -c 'import datetime, json, sys, time, zoneinfo
+injected, started = sys.argv[1], float(sys.argv[2] or time.time())
+now = time.time()
+if injected:
+    t = datetime.datetime.fromisoformat(injected)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+    now = t.timestamp() + (now - started)
+at = lambda r: datetime.datetime.fromisoformat(r["next_attempt_at"].replace("Z", "+00:00")).timestamp()
+due = lambda r: r["next_attempt_at"] is None or at(r) <= now + 1
+busy = [r["id"] for r in json.load(sys.stdin)
+        if r["state"] == "sending" or (r["state"] in ("pending", "retry") and due(r))]
+sys.exit(1 if busy else 0)' "${DAEMON_NOW:-${DRIFTWATCH_NOW:-}}" "${DAEMON_STARTED:-}"
+}
+
+# Wait (at most N seconds) until the outbox is settled: what the daemon had to send now is sent, so
+# a count taken after it is final. Start the daemon with start_daemon_ready first.
+wait_settled() {
+	wait_until "$1" outbox_settled
+}
+
