@@ -78,11 +78,11 @@ reset
 start_sink --status 400
 hook_config
 ctl outbox add d@council.example --urgent --key refused --count 6 --subject "Refused" >/dev/null || fail "enqueue"
-start_daemon
+start_daemon_ready
 wait_until 10 sh -c "[ \$($DWC -f $T/dw.ini outbox list --state dead --limit 0 | grep -c ' dead ') -eq 6 ]" ||
 	fail "$(dead) of 6 dead"
 wait_until 10 sh -c "ls $T/spool 2>/dev/null | grep -q alert" || fail "the admin was not told"
-sleep 1 # a second alert, if one were queued, is written within the same pass
+wait_settled 10 || fail "the outbox did not settle" # a second alert, if one were queued, is sent first
 [ "$(alerts)" -eq 1 ] || fail "$(alerts) admin alerts for one endpoint"
 grep -q "notices through hook could not be delivered" "$T"/spool/*alert* || fail "alert subject"
 grep -q "outbox list --state dead" "$T"/spool/*alert* || fail "the alert does not say how to list the rest"

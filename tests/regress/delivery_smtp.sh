@@ -8,7 +8,7 @@ start_smtp --fail-first 1
 printf 'area,figure,value\nactions,red,3\n' >"$T/figures.csv"
 ctl outbox add lead@council.example --urgent --key esc --subject "Révision — action 3.11 overdue" \
 	--text "Action 3.11 is overdue. Case ref AB123 only." --attach "$T/figures.csv" >/dev/null || fail "outbox add"
-start_daemon
+start_daemon_ready
 wait_until 20 sh -c "[ \$(ls $T/mail | grep -c '^[0-9]*\.eml') -ge 1 ]" || fail "no mail arrived after the 451"
 grep -q "attempt 1 via mail failed" "$T/daemon.log" || fail "the first attempt was not answered 451"
 ok "a 451 is retried and the message arrives"
@@ -44,7 +44,7 @@ ok "headers, one recipient, UTF-8 subject, multipart with attachment"
 # Reminders to one person, due in the same window, go out as one message listing each.
 ctl outbox add tm@council.example --batch --urgent --count 3 --key rem --subject "Reminder" --text "Action due" >/dev/null
 wait_until 10 sh -c "[ \$(ls $T/mail | grep -c '^[0-9]*\.eml') -ge 2 ]" || fail "no batched message"
-sleep 0.5
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 2 ] || fail "3 batchable reminders made $(mail_count) messages, want 1 more"
 f=$(mail_files_to tm@council.example)
 [ -n "$f" ] || fail "batch not to tm"

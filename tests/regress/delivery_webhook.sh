@@ -50,9 +50,11 @@ rm -f "$T/hook.jsonl"
 start_sink --secret "$SECRET" --mode storm
 hook_config
 ctl outbox add storm@council.example --urgent --key storm --count 40 --subject "Storm" >/dev/null
-start_daemon
+start_daemon_ready
 wait_log "pausing" 10 || fail "the breaker never opened"
-sleep 3
+# Every notice's retry falls due while the endpoint is paused; the pass after that must send none.
+wait_until 10 outbox_is due || fail "the notices' retries did not fall due"
+wait_delivery_pass spool 10 || fail "no delivery pass after the retries fell due"
 requests=$(hook_count)
 echo "5xx storm: $requests requests for 40 notices"
 [ "$requests" -gt 0 ] && [ "$requests" -lt 80 ] || fail "$requests requests for 40 notices (want fewer than 80)"
@@ -84,14 +86,14 @@ hook_config
 ctl outbox add gone@council.example --urgent --key gone --count 3 --subject "Gone" >/dev/null
 start_daemon
 wait_log "disabled until an admin" 10 || fail "410 did not disable the endpoint"
-sleep 1
+wait_delivery_pass spool 10 || fail "the requests in flight did not finish"
 n=$(hook_count)
 [ "$n" -le 4 ] || fail "$n requests after a 410 (concurrency 4 at most)"
 wait_until 10 sh -c "ls $T/spool | grep -q alert" || fail "the admin was not told"
 grep -q "transport hook disabled" "$T"/spool/*alert* || fail "admin alert subject"
 grep -q "^To: <\{0,1\}admin@council.example>\{0,1\}" "$T"/spool/*alert* || fail "admin alert recipient"
 ctl outbox add gone@council.example --urgent --key gone2 --subject "After 410" >/dev/null
-sleep 1.5
+wait_delivery_pass spool 10 || fail "no delivery pass after the notice to a disabled endpoint"
 m=$(hook_count)
 [ "$m" -eq "$n" ] || fail "posted to a disabled endpoint ($n requests, then $m)"
 [ "$(ctl outbox list --state dead --limit 0 | grep -c gone)" -eq 0 ] || fail "notices died on a 410"

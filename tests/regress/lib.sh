@@ -199,11 +199,12 @@ start_daemon_ready() {
 		fail "the daemon did not say READY=1"
 }
 
-# Does the outbox hold nothing the daemon would send now: no notice sending, none pending or to
-# retry whose next attempt is due by the daemon's clock (DRIFTWATCH_NOW at its start, running on)?
-outbox_settled() {
+# outbox_is settled: nothing sending, nothing pending or to retry that is due by the daemon's clock
+# (DRIFTWATCH_NOW at its start, running on). outbox_is due: nothing pending or to retry that is not
+# yet due, so the next delivery pass sees every notice.
+outbox_is() { # settled|due
 	ctl outbox list --limit 0 --json | $PY -c 'import datetime, json, sys, time, zoneinfo
-injected, started = sys.argv[1], float(sys.argv[2] or time.time())
+mode, injected, started = sys.argv[1], sys.argv[2], float(sys.argv[3] or time.time())
 now = time.time()
 if injected:
     t = datetime.datetime.fromisoformat(injected)
@@ -212,14 +213,34 @@ if injected:
     now = t.timestamp() + (now - started)
 at = lambda r: datetime.datetime.fromisoformat(r["next_attempt_at"].replace("Z", "+00:00")).timestamp()
 due = lambda r: r["next_attempt_at"] is None or at(r) <= now + 1
-busy = [r["id"] for r in json.load(sys.stdin)
-        if r["state"] == "sending" or (r["state"] in ("pending", "retry") and due(r))]
-sys.exit(1 if busy else 0)' "${DAEMON_NOW:-${DRIFTWATCH_NOW:-}}" "${DAEMON_STARTED:-}"
+rows = json.load(sys.stdin)
+if mode == "settled":
+    busy = [r for r in rows if r["state"] == "sending" or (r["state"] in ("pending", "retry") and due(r))]
+else:
+    busy = [r for r in rows if r["state"] in ("pending", "retry") and not due(r)]
+sys.exit(1 if busy else 0)' "$1" "${DAEMON_NOW:-${DRIFTWATCH_NOW:-}}" "${DAEMON_STARTED:-}"
 }
 
 # Wait (at most N seconds) until the outbox is settled: what the daemon had to send now is sent, so
 # a count taken after it is final. Start the daemon with start_daemon_ready first.
 wait_settled() {
-	wait_until "$1" outbox_settled
+	wait_until "$1" outbox_is settled
 }
 
+# Is barrier notice N sent, with nothing in flight?
+barrier_passed() { # N
+	ctl outbox list --limit 0 --json | $PY -c 'import json, sys
+rows = json.load(sys.stdin)
+sent = any(r["subject"] == "Barrier " + sys.argv[1] and r["state"] == "sent" for r in rows)
+sys.exit(0 if sent and not any(r["state"] == "sending" for r in rows) else 1)' "$1"
+}
+
+# Send one urgent marker notice through TRANSPORT (one that delivers) and wait, at most N seconds,
+# until it is sent and nothing is in flight: the delivery pass that took it looked at every notice
+# due before it, so whatever a faulty daemon would have sent by then has been sent.
+wait_delivery_pass() { # TRANSPORT N
+	_barrier=$((${_barrier:-0} + 1))
+	ctl outbox add barrier@council.example --urgent --transport "$1" --key "barrier-$_barrier" \
+		--subject "Barrier $_barrier" >/dev/null || fail "cannot queue the barrier notice"
+	wait_until "$2" barrier_passed "$_barrier"
+}
