@@ -13,8 +13,11 @@ ctl outbox add someone@council.example --urgent --count $N --key crash --subject
 kills=0
 while [ $kills -lt $KILLS ]; do
 	start_daemon
-	# A random moment while delivery is under way (0.05-0.5 s after start).
-	sleep "0.$(awk 'BEGIN { srand(); printf "%02d", 5 + int(rand() * 45) }')"
+	# A random moment while delivery is under way: after 1 to 100 more messages have arrived.
+	more=$(awk -v k=$kills 'BEGIN { srand(); srand(srand() + k); print 1 + int(rand() * 100) }')
+	target=$(($(mail_count) + more))
+	wait_until 30 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c '^[0-9]*\.eml') -ge $target ]" ||
+		fail "kill $((kills + 1)): delivery did not get under way ($(mail_count) messages, want $target)"
 	kill -9 "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=

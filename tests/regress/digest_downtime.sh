@@ -14,9 +14,9 @@ start_smtp
 } | write_config
 
 export DRIFTWATCH_NOW=2021-03-03T10:00
-start_daemon
+start_daemon_ready
 wait_until 15 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 2 ]" || fail "no digest arrived ($(mail_count))"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 2 ] || fail "$(mail_count) messages, want 2 (one per recipient)"
 [ "$(mail_recipients | tr '\n' ' ')" = "chair@board.example dcs@council.example " ] ||
 	fail "recipients: $(mail_recipients)"
@@ -29,12 +29,12 @@ PYEOF
 ok "down on the first working day, started on 3 March: February's digest once to each recipient"
 
 stop_daemon || fail "daemon exit status"
-DRIFTWATCH_NOW=2021-03-03T11:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2021-03-03T11:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 [ "$(mail_count)" -eq 2 ] || fail "a restart made it $(mail_count) messages, want still 2"
 stop_daemon || fail "daemon exit status"
-DRIFTWATCH_NOW=2021-03-29T09:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2021-03-29T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 [ "$(mail_count)" -eq 2 ] || fail "a restart later in March made it $(mail_count) messages, want still 2"
 stop_daemon || fail "daemon exit status"
 ok "restarts the same day and later in the month send nothing more"
@@ -47,9 +47,9 @@ out=$(ctl digest send dcs-monthly --month 2021-02) || fail "digest send: $out"
 echo "$out" | grep -q "already sent to 2 recipients" || fail "digest send said: $out"
 out=$(ctl digest send dcs-monthly --month 2021-02 --again) || fail "digest send --again: $out"
 echo "$out" | grep -q "queued for 2 recipients" || fail "digest send --again said: $out"
-DRIFTWATCH_NOW=2021-03-29T09:05 start_daemon
+DRIFTWATCH_NOW=2021-03-29T09:05 start_daemon_ready
 wait_until 15 sh -c "[ \$(ls $T/mail | grep -c eml) -ge 4 ]" || fail "--again was not delivered ($(mail_count))"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 4 ] || fail "$(mail_count) messages after --again, want 4"
 stop_daemon || fail "daemon exit status"
 ok "digest send: a repeat says already sent; --again sends once more"

@@ -11,20 +11,22 @@ start_smtp
 	printf '[digest "dcs-monthly"]\nto = role:dcs\n'
 } | write_config
 
-DRIFTWATCH_NOW=2027-01-01T09:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2027-01-01T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 0 ] || fail "$(mail_count) messages on the bank holiday, want none"
+[ "$(ctl outbox list --limit 0 | grep -c ' digest ')" -eq 0 ] || fail "the digest was queued on the bank holiday"
 stop_daemon || fail "daemon exit status"
-DRIFTWATCH_NOW=2027-01-03T12:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2027-01-03T12:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 0 ] || fail "$(mail_count) messages on Sunday 3 January, want none"
+[ "$(ctl outbox list --limit 0 | grep -c ' digest ')" -eq 0 ] || fail "the digest was queued on Sunday 3 January"
 stop_daemon || fail "daemon exit status"
 ok "nothing on Friday 1 January (bank holiday) nor over the weekend"
 
 # Started two seconds before 08:00 on Monday: the watcher's own timer sends it at 08:00.
-DRIFTWATCH_NOW=2027-01-04T07:59:58 start_daemon
+DRIFTWATCH_NOW=2027-01-04T07:59:58 start_daemon_ready
 wait_until 15 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 1 ]" || fail "no digest on 4 January"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 1 ] || fail "$(mail_count) messages, want 1"
 stop_daemon || fail "daemon exit status"
 grep -q "digest: dcs-monthly 2026-12: to dcs@council.example" "$T/daemon.log" || fail "no log line"
@@ -49,8 +51,8 @@ assert rows[0] == ["month", "area", "figure", "value", "previous", "target"], ro
 assert len(rows) > 20 and all(r[0] == "2026-12" for r in rows[1:]), rows
 PYEOF
 ok "sent Monday 4 January at 08:00: text, HTML and digest-2026-12.csv; subject exact"
-DRIFTWATCH_NOW=2027-01-04T09:00 start_daemon
-sleep 1.5
+DRIFTWATCH_NOW=2027-01-04T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 [ "$(mail_count)" -eq 1 ] || fail "a restart made it $(mail_count) messages"
 stop_daemon || fail "daemon exit status"
 ok "a restart sends nothing twice"
