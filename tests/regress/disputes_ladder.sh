@@ -75,9 +75,8 @@ PY
 ok "deadline passed: moved up to stage 2 by itself; the team's head of service, the IRO and the previous responder told, with the history"
 
 # A restart on the same day sends nothing twice.
-DRIFTWATCH_NOW=2022-06-08T11:00 start_daemon
-wait_log "dispatcher\|watching\|started" 5
-sleep 1
+DRIFTWATCH_NOW=2022-06-08T11:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle after the restart"
 stop_daemon
 [ "$(mail_count)" -eq 6 ] || fail "restart sent again: $(mail_count) messages"
 [ "$(ctl dispute show 1 | grep -c moved-up)" -eq 1 ] || fail "moved up twice"
@@ -93,9 +92,9 @@ ok "a response stops the clock and asks the IRO to resolve or escalate"
 
 # Past the stage's deadline with a response: no move up. Then resolution to everyone involved.
 DRIFTWATCH_NOW=2022-06-17T10:00 ctl dispute resolve 1 --outcome "permanence plan recorded" >/dev/null 2>&1 || fail "resolve"
-DRIFTWATCH_NOW=2022-06-17T10:00 start_daemon
+DRIFTWATCH_NOW=2022-06-17T10:00 start_daemon_ready
 wait_until 10 mails_at_least 10 || fail "resolve: want 10 messages, got $(mail_count)"
-sleep 0.5
+wait_settled 10 || fail "the outbox did not settle"
 stop_daemon
 [ "$(recipients_after 7)" = "hos-north@council.example ian@council.example tess@council.example " ] ||
 	fail "resolve recipients: $(recipients_after 7) (total $(mail_count))"

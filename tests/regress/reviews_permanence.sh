@@ -50,9 +50,9 @@ PYEOF
 
 # 16 September: the 15wd reminder (from 9 September) and the permanence reminder (10wd before
 # 30 September) are both in force: one batched message to each of SW, TM and IRO.
-start_daemon
+start_daemon_ready
 wait_until 20 sh -c "[ \$(ls $T/mail 2>/dev/null | grep -c eml) -ge 3 ]" || fail "no reminders arrived"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 3 ] || fail "want 3 messages, got $(mail_count): $(mails)"
 [ "$(mail_recipients | tr '\n' ' ')" = "iro@council.example sw@council.example tm@council.example " ] ||
 	fail "recipients: $(mail_recipients | tr '\n' ' ')"
@@ -66,8 +66,8 @@ grep -q "no allocation (e.g. case R3)" "$T/daemon.log" || fail "the unallocated 
 ok "review and permanence reminders batched to the social worker, team manager and IRO; R2 (left care) and R3 (no allocation) skipped"
 
 stop_daemon || fail "daemon exit status"
-start_daemon
-sleep 1.5
+start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle"
 [ "$(mail_count)" -eq 3 ] || fail "a restart sent again: $(mail_count) messages"
 stop_daemon
 ok "a restart sends nothing twice"
@@ -76,9 +76,9 @@ ok "a restart sends nothing twice"
 export DRIFTWATCH_NOW=2022-09-28T10:00
 ctl review record R1 2022-09-28 >"$T/rec.out" || fail "review record"
 grep -q "next review 3 due 2023-03-28" "$T/rec.out" || fail "review record: $(cat "$T/rec.out")"
-start_daemon
+start_daemon_ready
 wait_log "permanence dispute .* raised" 10 || fail "no permanence dispute raised"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 stop_daemon
 [ "$(ctl dispute list | grep -c permanence)" -eq 1 ] || fail "disputes: $(ctl dispute list)"
 [ "$(ctl audit R1 | grep -c permanence-dispute-raised)" -eq 1 ] || fail "audit: $(ctl audit R1)"
@@ -92,8 +92,8 @@ before=$(mail_count)
 ctl import ssda903 "$T/x2" >"$T/import2.out" 2>&1 || fail "re-import: $(cat "$T/import2.out")"
 ctl import ssda903 "$T/x2" >"$T/import3.out" 2>&1 || fail "re-import"
 grep -q "0 children changed" "$T/import3.out" || fail "re-import changed something: $(cat "$T/import3.out")"
-start_daemon
-sleep 1.5
+start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle"
 stop_daemon
 [ "$(ctl dispute list | grep -c permanence)" -eq 1 ] || fail "a re-import raised another dispute: $(ctl dispute list)"
 [ "$(mail_count)" -eq "$before" ] || fail "a re-import sent $(($(mail_count) - before)) more messages"
@@ -108,10 +108,10 @@ ok "children list --json shows the plan and who left care"
 # 29 March 2023: review 3 (due 28 March) is overdue: the team manager and the head of service.
 export DRIFTWATCH_NOW=2023-03-29T09:00
 before=$(mail_count)
-start_daemon
+start_daemon_ready
 wait_until 20 sh -c "grep -l 'Overdue looked-after review' $T/mail/*.eml 2>/dev/null | wc -l | grep -q '^2$'" ||
 	fail "overdue notices: $(mails | grep Overdue)"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 stop_daemon
 mails | grep "|Overdue looked-after review (due 2023-03-28)|.* for case R1 was due on 2023-03-28" | cut -d"|" -f1 | sort | tr "\n" " " >"$T/over"
 [ "$(cat "$T/over")" = "hos@council.example tm@council.example " ] || fail "overdue recipients: $(cat "$T/over")"
@@ -120,10 +120,10 @@ ok "an overdue review escalates to the team manager and head of service"
 
 # A week later the overdue notice repeats, once.
 export DRIFTWATCH_NOW=2023-04-05T09:00
-start_daemon
+start_daemon_ready
 wait_until 20 sh -c "grep -l 'Overdue looked-after review' $T/mail/*.eml 2>/dev/null | wc -l | grep -q '^4$'" ||
 	fail "the overdue notice did not repeat"
-sleep 1
+wait_settled 10 || fail "the outbox did not settle"
 stop_daemon
 [ "$(grep -l 'Overdue looked-after review' "$T"/mail/*.eml | wc -l)" -eq 4 ] || fail "repeat count"
 ok "the overdue notice repeats weekly"
