@@ -554,6 +554,9 @@ struct config_value {
 
 static int config_set(struct config_parse *, const struct config_key *, void *, const char *, bool);
 
+/* The largest number in a duration inside a ladder rung, a disputes stage or a cadence step. */
+#define CONFIG_STEP_MAX 1000
+
 /* Replace a string slot: an empty value leaves it NULL (the default, or "work it out"). */
 static void
 config_set_string(void *slot, const char *value)
@@ -827,7 +830,7 @@ config_parse_listen(struct config_parse *p, const struct config_key *k, struct c
 static int
 config_parse_escalate(struct config_parse *p, const struct config_key *k, struct config_value *v)
 {
-	const struct config_key after = { .name = k->name, .min = 0, .max = 1000 };
+	const struct config_key after = { .name = k->name, .min = 0, .max = CONFIG_STEP_MAX };
 	struct config_escalation *e = v->slot;
 	char *items[CONFIG_LIST_MAX], *colon;
 	int i, nitems;
@@ -862,7 +865,7 @@ config_parse_escalate(struct config_parse *p, const struct config_key *k, struct
 static int
 config_parse_stage(struct config_parse *p, const struct config_key *k, struct config_value *v)
 {
-	const struct config_key limit = { .name = k->name, .min = 1, .max = 1000 };
+	const struct config_key limit = { .name = k->name, .min = 1, .max = CONFIG_STEP_MAX };
 	struct config_stage *st = v->slot;
 	char *items[3], *line, *save = NULL;
 	int i;
@@ -911,7 +914,7 @@ static int
 config_parse_cadence(struct config_parse *p, const struct config_key *k, struct config_value *v)
 {
 	static const char until_word[] = " until ";
-	const struct config_key step = { .name = k->name, .min = 1, .max = 1000 };
+	const struct config_key step = { .name = k->name, .min = 1, .max = CONFIG_STEP_MAX };
 	struct config_cadence *cad = v->slot;
 	char *items[CONFIG_LIST_MAX], *until;
 	int i, nitems;

@@ -18,6 +18,11 @@
 #include "render.h"
 #include "xmalloc.h"
 
+/* A date as date_format writes it, "YYYY-MM-DD", with its NUL. */
+#define DIGEST_DATE_SIZE sizeof "YYYY-MM-DD"
+/* The RAG bar's parts: red, amber, green, blue (complete), no timescale. */
+#define DIGEST_RAG_PARTS 5
+
 static const char *const digest_month_names[] = {"January",   "February", "March",    "April",
 						 "May",	      "June",	  "July",     "August",
 						 "September", "October",  "November", "December"};
@@ -55,13 +60,13 @@ digest_previous_label(const struct digest *d, char *buf, size_t len)
 	digest_month_label(y, m, buf, len);
 }
 
-/* Is the digest's month not over (figures as at a day before its end)? The day into buf (11 bytes). */
+/* Is the digest's month not over (figures as at a day before its end)? The day into buf (DIGEST_DATE_SIZE bytes). */
 static int
 digest_month_to_date(const struct digest *d, char *buf, size_t len)
 {
 	int y, m, dd;
 
-	if (len < 11 || d->as_at == 0)
+	if (len < DIGEST_DATE_SIZE || d->as_at == 0)
 		return 0;
 	date_to_ymd(d->as_at + 1, &y, &m, &dd);
 	if (dd == 1)
@@ -230,7 +235,7 @@ digest_target_label(const struct digest_figure *f, char *buf, size_t len)
 char *
 digest_text(const struct digest *d)
 {
-	char month[32], prev[32], v[32], p[32], t[32], asat[11], *out = NULL, *subject = digest_subject(d);
+	char month[32], prev[32], v[32], p[32], t[32], asat[DIGEST_DATE_SIZE], *out = NULL, *subject = digest_subject(d);
 	const char *last_list;
 	int i, k, met;
 
@@ -331,20 +336,20 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 static void
 digest_html_rag(char **out, const struct digest *d)
 {
-	static const char *const names[] = {"Red actions", "Amber actions", "Green actions",
+	static const char *const names[DIGEST_RAG_PARTS] = {"Red actions", "Amber actions", "Green actions",
 					    "Blue (complete) actions", "Actions with no timescale"};
-	static const char *const colours[] = {"#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d"};
-	double v[5], total = 0;
+	static const char *const colours[DIGEST_RAG_PARTS] = {"#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d"};
+	double v[DIGEST_RAG_PARTS], total = 0;
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < DIGEST_RAG_PARTS; i++) {
 		if (digest_figure_value(d, "actions", names[i], &v[i]) != 0 || isnan(v[i]))
 			v[i] = 0;
 		total += v[i];
 	}
 	if (total <= 0)
 		return;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < DIGEST_RAG_PARTS; i++)
 		v[i] = 100.0 * v[i] / total;
 	xappendf(out,
 		 "<p style=\"margin:8px 0 2px 0;font-size:13px;\">All actions by RAG: "
@@ -352,14 +357,14 @@ digest_html_rag(char **out, const struct digest *d)
 		 "<span style=\"color:#27ae60;\">green</span>, <span style=\"color:#2471a3;\">blue "
 		 "(complete)</span>, "
 		 "<span style=\"color:#7f8c8d;\">no timescale</span></p>");
-	digest_html_bar(out, v, colours, 5);
+	digest_html_bar(out, v, colours, DIGEST_RAG_PARTS);
 }
 
 /* The page up to the first area: title, heading and what the figures are as at. */
 static void
 digest_html_head(char **out, const struct digest *d, const char *subject, const char *month, const char *prev)
 {
-	char asat[11];
+	char asat[DIGEST_DATE_SIZE];
 
 	xappendf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
