@@ -942,7 +942,7 @@ config_parse_cadence(struct config_parse *p, const struct config_key *k, struct 
 	return 0;
 }
 
-/* What each key type is called in `driftwatchctl config keys`, and the parser that reads it. */
+/* What each key type is called in `driftwatchctl config-keys`, and the parser that reads it. */
 static const struct config_type {
 	const char *name;
 	int (*parse)(struct config_parse *, const struct config_key *, struct config_value *);

@@ -231,13 +231,51 @@ digest_target_label(const struct digest_figure *f, char *buf, size_t len)
 			 strcmp(f->unit, "%") == 0 ? "" : f->unit);
 }
 
+/* One area as text: its heading underlined, a line per figure, then its lists. */
+static void
+digest_text_area(char **out, const struct digest *d, const char *area)
+{
+	char v[32], p[32], t[32];
+	const char *last_list = NULL;
+	int k, met;
+
+	xappendf(out, "\n%s\n", digest_area_title(area));
+	for (k = 0; k < (int)strlen(digest_area_title(area)); k++)
+		xappendf(out, "=");
+	xappendf(out, "\n");
+	for (k = 0; k < d->nfigures; k++) {
+		const struct digest_figure *f = &d->figures[k];
+		if (strcmp(f->area, area) != 0)
+			continue;
+		digest_value(f->value, f->unit, v, sizeof v);
+		digest_value(f->previous, f->unit, p, sizeof p);
+		digest_target_label(f, t, sizeof t);
+		met = digest_on_target(f);
+		xappendf(out, "- %s: %s (last month %s; %s%s%s) %s\n", f->name, v, p,
+			 *t != '\0' ? "target " : "no target", t,
+			 met == 1   ? ", met"
+			 : met == 0 ? ", not met"
+				    : "",
+			 digest_change_word(f, 0));
+	}
+	for (k = 0; k < d->nitems; k++) {
+		const struct digest_item *it = &d->items[k];
+		if (strcmp(it->area, area) != 0)
+			continue;
+		if (last_list == NULL || strcmp(last_list, it->list) != 0) {
+			xappendf(out, "\n%s (%d):\n", it->list, digest_list_count(d, area, it->list));
+			last_list = it->list;
+		}
+		xappendf(out, "    %s\n", it->line);
+	}
+}
+
 /* See digest.h. */
 char *
 digest_text(const struct digest *d)
 {
-	char month[32], prev[32], v[32], p[32], t[32], asat[DIGEST_DATE_SIZE], *out = NULL, *subject = digest_subject(d);
-	const char *last_list;
-	int i, k, met;
+	char month[32], prev[32], asat[DIGEST_DATE_SIZE], *out = NULL, *subject = digest_subject(d);
+	int i;
 
 	digest_month_label(d->year, d->month, month, sizeof month);
 	digest_previous_label(d, prev, sizeof prev);
@@ -251,41 +289,8 @@ digest_text(const struct digest *d)
 		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month,
 			 prev);
 	xappendf(&out, "Children are named by case reference only.\n");
-	for (i = 0; i < d->nsections; i++) {
-		const char *area = d->sections[i];
-
-		xappendf(&out, "\n%s\n", digest_area_title(area));
-		for (k = 0; k < (int)strlen(digest_area_title(area)); k++)
-			xappendf(&out, "=");
-		xappendf(&out, "\n");
-		for (k = 0; k < d->nfigures; k++) {
-			const struct digest_figure *f = &d->figures[k];
-			if (strcmp(f->area, area) != 0)
-				continue;
-			digest_value(f->value, f->unit, v, sizeof v);
-			digest_value(f->previous, f->unit, p, sizeof p);
-			digest_target_label(f, t, sizeof t);
-			met = digest_on_target(f);
-			xappendf(&out, "- %s: %s (last month %s; %s%s%s) %s\n", f->name, v, p,
-				 *t != '\0' ? "target " : "no target", t,
-				 met == 1   ? ", met"
-				 : met == 0 ? ", not met"
-					    : "",
-				 digest_change_word(f, 0));
-		}
-		last_list = NULL;
-		for (k = 0; k < d->nitems; k++) {
-			const struct digest_item *it = &d->items[k];
-			if (strcmp(it->area, area) != 0)
-				continue;
-			if (last_list == NULL || strcmp(last_list, it->list) != 0) {
-				xappendf(&out, "\n%s (%d):\n", it->list,
-					 digest_list_count(d, area, it->list));
-				last_list = it->list;
-			}
-			xappendf(&out, "    %s\n", it->line);
-		}
-	}
+	for (i = 0; i < d->nsections; i++)
+		digest_text_area(&out, d, d->sections[i]);
 	xappendf(
 	    &out,
 	    "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
