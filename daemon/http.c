@@ -72,12 +72,22 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
 	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },
+	{ EVHTTP_REQ_POST, "/v1/actions/{ref}/progress", "actions", http_actions_progress },
 	{ EVHTTP_REQ_GET, "/v1/children", "read", http_children_list },
 	{ EVHTTP_REQ_GET, "/v1/children/{case_ref}", "read", http_children_show },
+	{ EVHTTP_REQ_POST, "/v1/children/{case_ref}/permanence", "permanence", http_children_permanence },
+	{ EVHTTP_REQ_POST, "/v1/children/{case_ref}/reviews", "reviews", http_children_review },
 	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
+	{ EVHTTP_REQ_POST, "/v1/disputes", "disputes", http_disputes_raise },
 	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/cafcass", "disputes", http_disputes_cafcass },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/escalate", "disputes", http_disputes_escalate },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/resolve", "disputes", http_disputes_resolve },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/respond", "disputes", http_disputes_respond },
 	{ EVHTTP_REQ_GET, "/v1/outbox", "read", http_outbox_list },
 	{ EVHTTP_REQ_GET, "/v1/workers", "read", http_workers_list },
+	{ EVHTTP_REQ_POST, "/v1/workers/{id}/protected-time", "asye", http_workers_protected_time },
+	{ EVHTTP_REQ_POST, "/v1/workers/{id}/supervisions", "asye", http_workers_supervision },
 };
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
 

@@ -21,14 +21,16 @@ store_unavailable(struct store *s)
 
 /* See store_idempotency.h. */
 int
-store_idempotency_get(struct store *s, const char *client, const char *key, char **request_hash, int *status,
-    char **body, char **cause)
+store_idempotency_get(struct store *s, const char *client, const char *key, time_t since, char **request_hash,
+    int *status, char **body, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ? "
+					   "AND created_at >= ?");
 	int rc;
 
 	store_bind_text(st, 1, client);
 	store_bind_text(st, 2, key);
+	sqlite3_bind_int64(st, 3, since);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*request_hash = store_column_strdup(st, 0);

@@ -13,11 +13,11 @@ struct store;
 int store_unavailable(struct store *s);
 
 /*
- * The first answer given to (client, key): 0 with *request_hash, *status and *body (caller frees),
- * 1 when the key is new, -1 with *cause.
+ * The first answer given to (client, key) since `since`: 0 with *request_hash, *status and *body
+ * (caller frees), 1 when the key is new (or older), -1 with *cause.
  */
-int store_idempotency_get(struct store *s, const char *client, const char *key, char **request_hash, int *status,
-    char **body, char **cause);
+int store_idempotency_get(struct store *s, const char *client, const char *key, time_t since, char **request_hash,
+    int *status, char **body, char **cause);
 /* Record an answer, inside the caller's transaction (the change it answers commits with it). */
 int store_idempotency_put(struct store *s, const char *client, const char *key, const char *request_hash, int status,
     const char *body, time_t now, char **cause);
