@@ -9,12 +9,14 @@
 PORT=$(free_port)
 printf 'tok-clerk-0123456789abcdef\n' >"$T/clerk.token"
 printf 'tok-reader-0123456789abcdef\n' >"$T/reader.token"
-chmod 600 "$T/clerk.token" "$T/reader.token"
+printf 'tok-portal-0123456789abcdef\n' >"$T/portal.token"
+chmod 600 "$T/clerk.token" "$T/reader.token" "$T/portal.token"
 {
 	printf '[role "dcs"]\nemail = dcs@council.example\n'
 	printf '[http]\nlisten = 127.0.0.1:%s\n' "$PORT"
 	printf '[client "clerk"]\nmay = read, disputes, reviews, permanence, actions, asye\ntoken_file = %s/clerk.token\n' "$T"
 	printf '[client "reader"]\nmay = read\ntoken_file = %s/reader.token\n' "$T"
+	printf '[client "portal"]\nmay = read, disputes\ntoken_file = %s/portal.token\n' "$T"
 } | write_config
 URL=http://127.0.0.1:$PORT/v1
 AUTH="Authorization: Bearer tok-clerk-0123456789abcdef"
@@ -240,5 +242,141 @@ assert c == [a], (a, c)
 assert a["last_supervision"] == "2022-05-20", a
 PY
 ok "ASYE: supervision 201, protected time 200; 400 future, too many hours, before the start; 409 not an ASYE; 404 unknown"
+
+# --- Idempotency-Key: a retry gets the first answer back and acts once; another body is 422.
+KEY="Idempotency-Key: 0b7e5a52-raise-1"
+BODY='{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"contact"}'
+post /disputes "$BODY" -H "$KEY" -D "$T/hdr1"
+expect 201
+cp "$T/out" "$T/first.json"
+json "$T/first.json" 'd["id"] == 2'
+post /disputes "$BODY" -H "$KEY" -D "$T/hdr2"
+expect 201
+cmp -s "$T/out" "$T/first.json" || fail "the replay is not the first answer: $(cat "$T/out")"
+grep -qi '^Idempotent-Replayed: true' "$T/hdr2" || fail "the replay does not say so"
+grep -qi '^Idempotent-Replayed' "$T/hdr1" && fail "the first answer says it is a replay"
+post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"health"}' -H "$KEY"
+expect 422 Idempotency-Key
+post /disputes/2/respond '{"note":"x"}' -H "$KEY"
+expect 422 Idempotency-Key
+ctl dispute list --json | json /dev/stdin '[x["id"] for x in d] == [1, 2]'
+# The key is the client's own: another client's same key acts.
+code=$(curl -s -o "$T/out" -w '%{http_code}' -X POST -H "Authorization: Bearer tok-portal-0123456789abcdef" -H "$KEY" \
+	--data-binary "$BODY" "$URL/disputes")
+expect 201
+json "$T/out" 'd["id"] == 3'
+post /disputes/2/respond '{"note":"answered once"}' -H "Idempotency-Key: respond-2"
+expect 200
+post /disputes/2/respond '{"note":"answered once"}' -H "Idempotency-Key: respond-2"
+expect 200
+ctl dispute show 2 | grep -c '^  [0-9-]*  response ' | grep -qx 1 || fail "a replayed response was recorded twice: $(ctl dispute show 2)"
+[ "$(ctl audit dispute:2 | grep -c 'dispute-response')" = 1 ] || fail "a replayed response was audited twice"
+# A refusal is not recorded: once the dispute can take it, the same key acts.
+post /disputes/2/resolve '{"outcome":"x","on":"2022-01-01"}' -H "Idempotency-Key: resolve-2"
+expect 400 on
+post /disputes/2/resolve '{"outcome":"x","on":"2022-01-01"}' -H "Idempotency-Key: resolve-2"
+expect 400 on
+post /disputes/2/respond '{"note":"x"}' -H "Idempotency-Key: $($PY -c 'print("k" * 256)')"
+expect 400 Idempotency-Key
+ok "Idempotency-Key: a retry replays status and body and acts once; another body 422; per client; refusals not kept"
+
+# --- API writes and driftwatchctl at once: the API client posts until driftwatchctl's N raises are
+# done (and at least N times), so the two overlap throughout. Nothing lost, never a 500.
+N=25
+rm -f "$T/ctl.done"
+$PY - "$PORT" "$N" "$T/ctl.done" >"$T/api.log" 2>&1 <<'PY' &
+import http.client, json, os, sys
+port, n, done = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+codes, i = {}, 0
+while i < n or not os.path.exists(done):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", "/v1/disputes", json.dumps({"case_ref": "CR-1001", "iro_email": "ian@council.example",
+              "category": "other", "note": "api %d" % i}),
+              {"Authorization": "Bearer tok-clerk-0123456789abcdef", "Idempotency-Key": "load-%d" % i})
+    r = c.getresponse()
+    r.read()
+    codes[str(r.status)] = codes.get(str(r.status), 0) + 1
+    c.close()
+    i += 1
+print(json.dumps({"sent": i, "codes": codes}))
+PY
+API_PID=$!
+i=0
+while [ $i -lt $N ]; do
+	ctl dispute raise CR-1001 --iro ian@council.example --category other --note "ctl $i" >/dev/null 2>>"$T/ctl.err" ||
+		echo "ctl raise $i failed" >>"$T/ctl.fail"
+	i=$((i + 1))
+done
+touch "$T/ctl.done"
+wait $API_PID || fail "the API client failed: $(cat "$T/api.log")"
+[ ! -f "$T/ctl.fail" ] || fail "driftwatchctl writes failed: $(cat "$T/ctl.fail") $(cat "$T/ctl.err")"
+json "$T/api.log" 'd["codes"] == {"201": d["sent"]}'
+sent=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["sent"])' "$T/api.log")
+ctl dispute list --json >"$T/all.json"
+$PY - "$T/all.json" "$N" "$sent" <<'PY' || fail "writes were lost"
+import json, sys
+d, n, sent = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
+notes = sorted(x["history"][0]["note"] for x in d if x["category"] == "other")
+want = sorted(["api %d" % i for i in range(sent)] + ["ctl %d" % i for i in range(n)])
+assert notes == want, (len(notes), len(want))
+PY
+grep -q "http: POST /v1/disputes 500" "$T/daemon.log" && fail "a write answered 500"
+ok "$sent API raises while driftwatchctl made $N: all $((sent + N)) present, every API answer 201"
+
+# --- a database locked by another writer: 503 with Retry-After, nothing written; then it goes through.
+before=$(ctl dispute list --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+rm -f "$T/locked" "$T/release"
+$PY - "$T/dw.db" "$T/locked" "$T/release" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+db.execute("ROLLBACK")
+PY
+LOCK_PID=$!
+wait_until 10 test -f "$T/locked" || fail "the lock was not taken"
+post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"health"}' -D "$T/hdr" -H "Idempotency-Key: locked-1"
+touch "$T/release"
+wait $LOCK_PID
+expect 503
+grep -qi '^Retry-After: 1' "$T/hdr" || fail "503 without Retry-After"
+after=$(ctl dispute list --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$after" = "$before" ] || fail "a refused write left something: $before -> $after"
+post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"health"}' -H "Idempotency-Key: locked-1"
+expect 201
+ok "a database locked past the busy timeout: 503 with Retry-After, nothing written; the retry goes through"
+stop_daemon || fail "daemon did not stop cleanly"
+
+# --- a full disk: 503, nothing else lost. Needs root for the mount (CI runs as root).
+if [ "$(id -u)" -ne 0 ]; then
+	echo "disk-full case skipped: needs root (mount -t tmpfs)"
+	finish
+fi
+mkdir -p "$T/disk"
+mount -t tmpfs -o size=2m tmpfs "$T/disk" || fail "cannot mount a tmpfs"
+sed -i "s|^database = .*|database = $T/disk/dw.db|" "$T/dw.ini"
+ctl import allocations "$T/alloc.csv" >/dev/null 2>&1 || fail "import allocations on the small disk"
+start_daemon
+post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"health"}'
+expect 201
+dd if=/dev/zero of="$T/disk/filler" bs=4k 2>/dev/null
+code=
+for i in 1 2 3 4 5 6 7 8 9 10; do # until the WAL's free pages are used up
+	post /disputes "{\"case_ref\":\"CR-1001\",\"iro_email\":\"ian@council.example\",\"category\":\"health\",\"note\":\"full $i $(head -c 3000 /dev/zero | tr '\\0' x)\"}" -D "$T/hdr"
+	[ "$code" = 201 ] || break
+done
+expect 503
+grep -qi '^Retry-After: 1' "$T/hdr" || fail "503 without Retry-After on a full disk"
+grep -q 'full' "$T/out" || fail "the 503 does not say the disk is full: $(cat "$T/out")"
+n_full=$(ctl dispute list --json 2>/dev/null | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+rm -f "$T/disk/filler"
+post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"health","note":"after"}'
+expect 201
+ctl dispute list --json | json /dev/stdin "len(d) == $n_full + 1 and d[-1]['history'][0]['note'] == 'after'"
+grep -q "http: POST /v1/disputes 500" "$T/daemon.log" && fail "a write answered 500 on a full disk"
+ok "a full disk: the write is 503 with Retry-After, nothing half-written; once there is room the next one goes through"
+stop_daemon || fail "daemon did not stop cleanly"
 
 finish
