@@ -3,6 +3,7 @@
  * summary` and `explain action`. Imports validate everything first and write in one transaction;
  * explain prints the plan the daemon follows, with each notice sent, pending or still to come.
  */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +17,8 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
-#include "ops.h"
 #include "import.h"
+#include "ops.h"
 #include "plan_actions.h"
 #include "roles.h"
 #include "store.h"
@@ -185,31 +186,37 @@ static int
 ctl_actions_progress(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "actions progress PLAN REF --note TEXT [--on DATE] [--complete]";
+	static const struct option opts[] = { { "note", required_argument, NULL, 'n' },
+		{ "on", required_argument, NULL, 'o' }, { "complete", no_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
 	struct op_action_request r;
 	struct op_env env;
 	struct op_answer ans;
 	char buf[11];
-	int i, code;
+	int ch, code;
 
-	if (argc < 3)
-		return ctl_usage(usage);
 	memset(&r, 0, sizeof r);
-	r.plan = argv[1];
-	r.ref = argv[2];
 	r.on = c->today;
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-			r.note = argv[++i];
-		else if (strcmp(argv[i], "--on") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--on", argv[++i], &r.on) != 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			r.note = optarg;
+			break;
+		case 'o':
+			if (ctl_parse_date(c, "--on", optarg, &r.on) != 0)
 				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--complete") == 0)
+			break;
+		case 'c':
 			r.complete = 1;
-		else
+			break;
+		default:
 			return ctl_usage(usage);
+		}
 	}
-	if (r.note == NULL && !r.complete)
+	if (argc - optind != 2 || (r.note == NULL && !r.complete))
 		return ctl_usage(usage);
+	r.plan = argv[optind];
+	r.ref = argv[optind + 1];
 	ctl_op_env(c, &env);
 	op_action_progress(&env, &r, &ans);
 	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)

@@ -4,6 +4,7 @@
  * its ladder, resolving twice: exit 65, nothing changed), then written with its history, audit
  * entry and first notices in one transaction.
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -34,42 +35,47 @@ struct ctl_dispute_args {
 };
 
 /*
- * Parse argv (argv[0] is the subcommand). allowed: "name=" takes a value, "name" is a flag;
- * unknown options and missing values are usage errors (-1).
+ * Parse argv (argv[0] is the subcommand) with getopt_long. allowed: "name=" takes a value, "name"
+ * is a flag; options and positional arguments may come in any order; unknown options and missing
+ * values are usage errors (-1).
  */
 static int
 ctl_dispute_parse(int argc, char **argv, const char *const allowed[], struct ctl_dispute_args *a)
 {
-	int i, j;
+	struct option longopts[CTL_DISPUTE_OPTS_MAX + 1];
+	char names[CTL_DISPUTE_OPTS_MAX][16];
 	size_t len;
+	int n, ch;
 
 	memset(a, 0, sizeof *a);
-	for (i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (a->npos >= 4)
-				return -1;
-			a->pos[a->npos++] = argv[i];
-			continue;
-		}
-		for (j = 0; allowed[j] != NULL; j++) {
-			len = strcspn(allowed[j], "=");
-			if (strlen(argv[i] + 2) == len && strncmp(argv[i] + 2, allowed[j], len) == 0)
-				break;
-		}
-		if (allowed[j] == NULL || a->nopts >= CTL_DISPUTE_OPTS_MAX) {
-			fprintf(stderr, "driftwatchctl: unknown option %s\n", argv[i]);
+	memset(longopts, 0, sizeof longopts);
+	for (n = 0; allowed[n] != NULL && n < CTL_DISPUTE_OPTS_MAX; n++) {
+		len = strcspn(allowed[n], "=");
+		snprintf(names[n], sizeof names[n], "%.*s", (int)len, allowed[n]);
+		longopts[n].name = names[n];
+		longopts[n].has_arg = allowed[n][len] == '=' ? required_argument : no_argument;
+		longopts[n].val = 0x100 + n;
+	}
+	/* Our own messages, as driftwatchctl words them, not getopt's. */
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == ':') {
+			fprintf(stderr, "driftwatchctl: %s needs a value\n", argv[optind - 1]);
 			return -1;
 		}
-		a->names[a->nopts] = allowed[j];
-		if (allowed[j][len] == '=') {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "driftwatchctl: %s needs a value\n", argv[i]);
-				return -1;
-			}
-			a->values[a->nopts] = argv[++i];
-		} else
-			a->values[a->nopts] = "";
+		if (ch < 0x100 || a->nopts >= CTL_DISPUTE_OPTS_MAX) {
+			fprintf(stderr, "driftwatchctl: unknown option %s\n", argv[optind - 1]);
+			return -1;
+		}
+		a->names[a->nopts] = allowed[ch - 0x100];
+		a->values[a->nopts] = optarg != NULL ? optarg : "";
 		a->nopts++;
+	}
+	for (; optind < argc; optind++) {
+		if (a->npos >= 4)
+			return -1;
+		a->pos[a->npos++] = argv[optind];
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
  * ctl_reviews.c: driftwatchctl for looked-after reviews: `import ssda903`, `import permanence`,
  * `review record`, `permanence record`, `children list` and `explain child`.
  */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ static int
 ctl_review_record(struct ctl *c, int argc, char **argv)
 {
 	static const char *usage = "review record CASE DATE [--brought-forward]";
+	static const struct option opts[] = { { "brought-forward", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
 	struct reviews_child *rc = NULL;
 	struct review_child child;
 	struct review_plan p;
@@ -87,32 +89,36 @@ ctl_review_record(struct ctl *c, int argc, char **argv)
 	struct op_env env;
 	struct op_answer ans;
 	char when[11], due[11];
-	int n = 0, i, code;
+	int n = 0, i, code, ch;
 
 	memset(&r, 0, sizeof r);
-	if (argc == 4 && strcmp(argv[3], "--brought-forward") == 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'b')
+			return ctl_usage(usage);
 		r.brought_forward = 1;
-	else if (argc != 3)
+	}
+	if (argc - optind != 2)
 		return ctl_usage(usage);
-	if (ctl_parse_date(c, "DATE", argv[2], &r.date) != 0)
+	if (ctl_parse_date(c, "DATE", argv[optind + 1], &r.date) != 0)
 		return CTL_EX_USAGE;
-	r.case_ref = argv[1];
+	r.case_ref = argv[optind];
 	ctl_op_env(c, &env);
 	op_review_record(&env, &r, &ans);
 	if ((code = ctl_op_exit(&ans)) != CTL_EX_OK || !ans.created) {
 		if (code == CTL_EX_OK)
-			printf("case %s: a review on %s was already recorded\n", argv[1], date_format(r.date, when));
+			printf("case %s: a review on %s was already recorded\n", r.case_ref, date_format(r.date, when));
 		op_answer_free(&ans);
 		return code;
 	}
 	op_answer_free(&ans);
 	/* Say what it means for the schedule. */
-	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
+	if (ctl_reviews_child(c, r.case_ref, &rc, &n) != 0)
 		return CTL_EX_OK;
 	reviews_child_view(rc, &child);
 	plan_reviews_rules(c->cfg, &rules);
 	plan_reviews(&child, &rules, c->cfg->calendar, c->today, &p);
-	printf("case %s: review held on %s recorded%s", argv[1], date_format(r.date, when),
+	printf("case %s: review held on %s recorded%s", r.case_ref, date_format(r.date, when),
 	    r.brought_forward ? " (brought forward)" : "");
 	for (i = 0; i < p.nperiods; i++) {
 		const struct review_period_plan *pp = &p.periods[i];
