@@ -62,6 +62,7 @@ struct http {
 	TAILQ_HEAD(, http_conn) conns;
 	int nconns;
 	struct event ev_sweep;
+	int changed; /* an API write committed since http_take_changed */
 };
 
 static void http_request_cb(struct evhttp_request *req, void *arg);
@@ -365,6 +366,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	call.started = h->started;
 	call.stopping = h->stopping;
 	call.nconns = h->nconns;
+	call.changed = &h->changed;
 	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
 		if (!http_route_match(http_routes[i].path, path, param_buf, &param))
 			continue;
@@ -388,6 +390,16 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), call.route != NULL ? call.route : "-",
 	    call.status, call.client != NULL ? call.client : "-", (double)(http_usec() - start) / 1000.0);
 	free(param_buf);
+}
+
+/* See http.h. */
+int
+http_take_changed(struct http *h)
+{
+	int changed = h->changed;
+
+	h->changed = 0;
+	return changed;
 }
 
 /* Apply the limits from a config to the evhttp server. */

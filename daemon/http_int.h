@@ -26,6 +26,7 @@ struct http_call {
 	int nconns;	    /* connections open now */
 	int status;	    /* set by the reply */
 	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
+	int *changed;	    /* a write committed: set to 1 (see http_take_changed) */
 };
 
 struct http_route {

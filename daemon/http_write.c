@@ -208,8 +208,11 @@ http_write_env(struct http_write *w, struct op_env *env)
 static void
 http_write_finish(struct http_write *w, struct op_answer *a)
 {
-	if (a->result == OP_OK && w->answer != NULL)
+	if (a->result == OP_OK && w->answer != NULL) {
+		/* Committed: the planner re-plans within a watch tick (notices due now go out now). */
+		*w->call->changed = 1;
 		http_reply(w->call, w->status, "application/json", w->answer, strlen(w->answer));
+	}
 	else
 		http_write_refuse(w->call, a->result == OP_OK ? OP_FAILED : a->result, a->field, a->message);
 	op_answer_free(a);

@@ -12,6 +12,7 @@ printf 'tok-reader-0123456789abcdef\n' >"$T/reader.token"
 printf 'tok-portal-0123456789abcdef\n' >"$T/portal.token"
 chmod 600 "$T/clerk.token" "$T/reader.token" "$T/portal.token"
 {
+	printf 'tick = 1h\n' # [daemon]: the backstop never re-plans within the test
 	printf '[role "dcs"]\nemail = dcs@council.example\n'
 	printf '[http]\nlisten = 127.0.0.1:%s\n' "$PORT"
 	printf '[client "clerk"]\nmay = read, disputes, reviews, permanence, actions, asye\ntoken_file = %s/clerk.token\n' "$T"
@@ -71,6 +72,12 @@ ok "every write route: 401 without a token, 403 for a client without its scope; 
 post /disputes '{"case_ref":"CR-1001","iro_email":"ian@council.example","category":"drift-and-delay","note":"no plan"}'
 expect 201
 cp "$T/out" "$T/raised.json"
+# An API write re-plans within a watch tick, as driftwatchctl's do: the raise's notices go out now,
+# not at the next backstop tick an hour away.
+dispute_sent() {
+	ctl outbox list --json 2>/dev/null | $PY -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["subject"].startswith("IRO dispute 1 ")]; sys.exit(not r or any(x["state"] != "sent" for x in r))'
+}
+wait_until 5 dispute_sent || fail "the raise's notices were not sent: $(ctl outbox list 2>/dev/null)"
 json "$T/raised.json" 'd["id"] == 1 and d["case_ref"] == "CR-1001" and d["stage"] == "informal" and d["history"][0]["kind"] == "raised"'
 ctl dispute list --json >"$T/ctl.json"
 $PY -c 'import json,sys; a=json.load(open(sys.argv[1])); c=json.load(open(sys.argv[2])); assert c == [a], (a, c)' \
@@ -97,7 +104,7 @@ expect 400 body
 post /disputes '{"case_ref": "CR-1001", '
 expect 400 body
 ctl dispute list --json | json /dev/stdin 'len(d) == 1'
-ok "POST /v1/disputes: 201 with the dispute as driftwatchctl shows it; 404 unknown case; 400 naming the field; nothing half-done"
+ok "POST /v1/disputes: 201 with the dispute as driftwatchctl shows it, its notices sent at once; 404 unknown case; 400 naming the field; nothing half-done"
 
 # --- respond, escalate, resolve, cafcass
 post /disputes/1/respond '{"note":"plan agreed at the review","on":"2022-05-23"}'
