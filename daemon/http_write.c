@@ -176,7 +176,7 @@ http_write_record_cb(struct store *s, const struct op_answer *a, void *arg, char
 	char *text;
 
 	w->status = a->created ? 201 : 200;
-	if ((text = json_dumps(a->state != NULL ? a->state : json_object(), JSON_COMPACT)) == NULL) {
+	if ((text = a->state != NULL ? json_dumps(a->state, JSON_COMPACT) : xstrdup("{}")) == NULL) {
 		*cause = xstrdup("the answer does not encode");
 		return -1;
 	}
