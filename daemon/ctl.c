@@ -18,6 +18,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "log.h"
+#include "ops.h"
 #include "store.h"
 #include "transport.h"
 #include "version.h"
@@ -130,6 +131,30 @@ ctl_help_family(FILE *f, const char *family, const struct ctl_command *table)
 		fprintf(f, "usage:\n");
 	for (cmd = table; cmd->name != NULL; cmd++)
 		fprintf(f, "  driftwatchctl %s %s\n", family, cmd->usage);
+}
+
+/* See ctl.h. */
+void
+ctl_op_env(struct ctl *c, struct op_env *env)
+{
+	memset(env, 0, sizeof *env);
+	env->store = ctl_store(c);
+	env->cfg = c->cfg;
+	env->now = c->now;
+	env->today = c->today;
+	env->actor = "ctl";
+}
+
+/* See ctl.h. */
+int
+ctl_op_exit(const struct op_answer *a)
+{
+	if (a->result == OP_OK)
+		return CTL_EX_OK;
+	fprintf(stderr, "driftwatchctl: %s\n", a->message != NULL ? a->message : "failed");
+	if (a->result == OP_BAD_INPUT || a->result == OP_NOT_FOUND || a->result == OP_CONFLICT)
+		return CTL_EX_DATAERR;
+	return CTL_EX_FAIL;
 }
 
 /* See ctl.h. */

@@ -3,6 +3,7 @@
  * summary` and `explain action`. Imports validate everything first and write in one transaction;
  * explain prints the plan the daemon follows, with each notice sent, pending or still to come.
  */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "import.h"
+#include "ops.h"
 #include "plan_actions.h"
 #include "roles.h"
 #include "store.h"
@@ -184,56 +186,44 @@ static int
 ctl_actions_progress(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "actions progress PLAN REF --note TEXT [--on DATE] [--complete]";
-	struct action a;
-	struct store *s;
-	const char *note = NULL;
-	int on = c->today, complete = 0, i;
-	char *cause = NULL, *detail = NULL, buf[11];
+	static const struct option opts[] = { { "note", required_argument, NULL, 'n' },
+		{ "on", required_argument, NULL, 'o' }, { "complete", no_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
+	struct op_action_request r;
+	struct op_env env;
+	struct op_answer ans;
+	char buf[11];
+	int ch, code;
 
-	if (argc < 3)
-		return ctl_usage(usage);
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
-			note = argv[++i];
-		else if (strcmp(argv[i], "--on") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--on", argv[++i], &on) != 0)
+	memset(&r, 0, sizeof r);
+	r.on = c->today;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			r.note = optarg;
+			break;
+		case 'o':
+			if (ctl_parse_date(c, "--on", optarg, &r.on) != 0)
 				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--complete") == 0)
-			complete = 1;
-		else
+			break;
+		case 'c':
+			r.complete = 1;
+			break;
+		default:
 			return ctl_usage(usage);
+		}
 	}
-	if (note == NULL && !complete)
+	if (argc - optind != 2 || (r.note == NULL && !r.complete))
 		return ctl_usage(usage);
-	s = ctl_store(c);
-	if (actions_get(s, argv[1], argv[2], &a) != 0) {
-		fprintf(stderr, "driftwatchctl: actions progress: no action %s %s\n", argv[1], argv[2]);
-		return CTL_EX_DATAERR;
-	}
-	if (note != NULL) {
-		free(a.progress_note);
-		a.progress_note = xstrdup(note);
-	}
-	a.progress_on = on;
-	if (complete) {
-		a.status = ACTION_COMPLETE;
-		a.completed_on = on;
-	}
-	xasprintf(&detail, "%s%s%s%s", date_format(on, buf), note != NULL ? ": " : "", note != NULL ? note : "",
-	    complete ? " (complete)" : "");
-	if (store_begin(s, &cause) != 0 || actions_update(s, &a, &cause) != 0 ||
-	    audit_add(s, c->now, "ctl", complete ? "action-completed" : "action-progress", a.ref, detail, &cause) != 0 ||
-	    store_commit(s, &cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: actions progress: %s\n", cause);
-		free(cause), free(detail);
-		action_free(&a);
-		return CTL_EX_FAIL;
-	}
-	printf("%s %s: progress recorded on %s%s\n", a.plan, a.ref, buf, complete ? "; complete" : "");
-	free(detail);
-	action_free(&a);
-	return CTL_EX_OK;
+	r.plan = argv[optind];
+	r.ref = argv[optind + 1];
+	ctl_op_env(c, &env);
+	op_action_progress(&env, &r, &ans);
+	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
+		printf("%s %s: progress recorded on %s%s\n", r.plan, r.ref, date_format(r.on, buf),
+		    r.complete ? "; complete" : "");
+	op_answer_free(&ans);
+	return code;
 }
 
 /* Does the action have this lead (key or title)? */

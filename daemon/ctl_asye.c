@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
+#include "ops.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -56,20 +57,6 @@ ctl_asye_commit(struct ctl *c, const char *cmd, const char *person_id, const cha
 
 /* The writes, in one shape. */
 static int
-ctl_asye_write_time(struct store *s, const char *p, int a, int b, double hours, char **cause)
-{
-	(void)b;
-	return asye_store_time(s, p, a, hours, cause);
-}
-
-static int
-ctl_asye_write_supervision(struct store *s, const char *p, int a, int b, double hours, char **cause)
-{
-	(void)b, (void)hours;
-	return asye_store_supervision(s, p, a, NULL, cause);
-}
-
-static int
 ctl_asye_write_review(struct store *s, const char *p, int a, int b, double hours, char **cause)
 {
 	(void)b, (void)hours;
@@ -87,77 +74,84 @@ ctl_asye_write_pause(struct store *s, const char *p, int a, int b, double hours,
 static int
 ctl_asye_time(struct ctl *c, int argc, char **argv)
 {
-	struct asye_roster r;
-	const struct asye_worker *w;
-	char *why = NULL, *detail, d[11];
-	int week, rc;
-	double hours;
+	struct op_asye_request r;
+	struct op_env env;
+	struct op_answer ans;
+	char *why = NULL, d[11];
+	int code;
 
 	if (argc != 4)
 		return ctl_usage("asye time PERSON WEEK_OF HOURS");
-	if (ctl_parse_date(c, "asye time", argv[2], &week) != 0)
+	memset(&r, 0, sizeof r);
+	r.person_id = argv[1];
+	if (ctl_parse_date(c, "asye time", argv[2], &r.date) != 0)
 		return CTL_EX_DATAERR;
-	if ((w = ctl_asye_worker(c, "time", argv[1], &r)) == NULL) {
-		asye_roster_free(&r);
-		return CTL_EX_DATAERR;
-	}
-	if (asye_parse_hours(argv[3], &hours, &why) != 0 ||
-	    asye_check_time(w, week, hours, c->today, &why) != 0) {
+	if (asye_parse_hours(argv[3], &r.hours, &why) != 0) {
 		fprintf(stderr, "driftwatchctl: asye time: %s; nothing changed\n", why);
 		free(why);
-		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
-	week = asye_monday(week);
-	xasprintf(&detail, "protected time for the week of %s: %g hours", date_format(week, d), hours);
-	rc = ctl_asye_commit(c, "time", argv[1], "asye-time", detail, ctl_asye_write_time, week, 0, hours);
-	free(detail);
-	asye_roster_free(&r);
-	return rc;
+	ctl_op_env(c, &env);
+	op_asye_time(&env, &r, &ans);
+	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
+		printf("%s: protected time for the week of %s: %g hours\n", argv[1], date_format(asye_monday(r.date), d),
+		    r.hours);
+	op_answer_free(&ans);
+	return code;
 }
 
-/* asye supervision|review PERSON DATE */
+/* asye supervision PERSON DATE */
 static int
-ctl_asye_held(struct ctl *c, int argc, char **argv, int review)
+ctl_asye_supervision(struct ctl *c, int argc, char **argv)
 {
-	const char *cmd = review ? "review" : "supervision";
+	struct op_asye_request r;
+	struct op_env env;
+	struct op_answer ans;
+	char d[11];
+	int code;
+
+	if (argc != 3)
+		return ctl_usage("asye supervision PERSON DATE");
+	memset(&r, 0, sizeof r);
+	r.person_id = argv[1];
+	if (ctl_parse_date(c, "supervision", argv[2], &r.date) != 0)
+		return CTL_EX_DATAERR;
+	ctl_op_env(c, &env);
+	op_asye_supervision(&env, &r, &ans);
+	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
+		printf("%s: supervision held on %s\n", argv[1], date_format(r.date, d));
+	op_answer_free(&ans);
+	return code;
+}
+
+/* asye review PERSON DATE: a review point held. */
+static int
+ctl_asye_review(struct ctl *c, int argc, char **argv)
+{
 	struct asye_roster r;
 	const struct asye_worker *w;
 	char *why = NULL, *detail, d[11];
 	int date, rc;
 
 	if (argc != 3)
-		return ctl_usage(review ? "asye review PERSON DATE" : "asye supervision PERSON DATE");
-	if (ctl_parse_date(c, cmd, argv[2], &date) != 0)
+		return ctl_usage("asye review PERSON DATE");
+	if (ctl_parse_date(c, "review", argv[2], &date) != 0)
 		return CTL_EX_DATAERR;
-	if ((w = ctl_asye_worker(c, cmd, argv[1], &r)) == NULL) {
+	if ((w = ctl_asye_worker(c, "review", argv[1], &r)) == NULL) {
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
-	if (asye_check_date(w, date, c->today, review ? "review" : "supervision", &why) != 0) {
-		fprintf(stderr, "driftwatchctl: asye %s: %s; nothing changed\n", cmd, why);
+	if (asye_check_date(w, date, c->today, "review", &why) != 0) {
+		fprintf(stderr, "driftwatchctl: asye review: %s; nothing changed\n", why);
 		free(why);
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
-	xasprintf(&detail, "%s held on %s", review ? "review point" : "supervision", date_format(date, d));
-	rc = ctl_asye_commit(c, cmd, argv[1], review ? "asye-review" : "asye-supervision", detail,
-			     review ? ctl_asye_write_review : ctl_asye_write_supervision, date, 0, 0);
+	xasprintf(&detail, "review point held on %s", date_format(date, d));
+	rc = ctl_asye_commit(c, "review", argv[1], "asye-review", detail, ctl_asye_write_review, date, 0, 0);
 	free(detail);
 	asye_roster_free(&r);
 	return rc;
-}
-
-static int
-ctl_asye_supervision(struct ctl *c, int argc, char **argv)
-{
-	return ctl_asye_held(c, argc, argv, 0);
-}
-
-static int
-ctl_asye_review(struct ctl *c, int argc, char **argv)
-{
-	return ctl_asye_held(c, argc, argv, 1);
 }
 
 /*

@@ -4,6 +4,7 @@
  * its ladder, resolving twice: exit 65, nothing changed), then written with its history, audit
  * entry and first notices in one transaction.
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -12,13 +13,13 @@
 #include <string.h>
 
 #include "allocations.h"
-#include "audit.h"
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
 #include "disputes.h"
 #include "disputes_json.h"
+#include "ops.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -34,42 +35,47 @@ struct ctl_dispute_args {
 };
 
 /*
- * Parse argv (argv[0] is the subcommand). allowed: "name=" takes a value, "name" is a flag;
- * unknown options and missing values are usage errors (-1).
+ * Parse argv (argv[0] is the subcommand) with getopt_long. allowed: "name=" takes a value, "name"
+ * is a flag; options and positional arguments may come in any order; unknown options and missing
+ * values are usage errors (-1).
  */
 static int
 ctl_dispute_parse(int argc, char **argv, const char *const allowed[], struct ctl_dispute_args *a)
 {
-	int i, j;
+	struct option longopts[CTL_DISPUTE_OPTS_MAX + 1];
+	char names[CTL_DISPUTE_OPTS_MAX][16];
 	size_t len;
+	int n, ch;
 
 	memset(a, 0, sizeof *a);
-	for (i = 1; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (a->npos >= 4)
-				return -1;
-			a->pos[a->npos++] = argv[i];
-			continue;
-		}
-		for (j = 0; allowed[j] != NULL; j++) {
-			len = strcspn(allowed[j], "=");
-			if (strlen(argv[i] + 2) == len && strncmp(argv[i] + 2, allowed[j], len) == 0)
-				break;
-		}
-		if (allowed[j] == NULL || a->nopts >= CTL_DISPUTE_OPTS_MAX) {
-			fprintf(stderr, "driftwatchctl: unknown option %s\n", argv[i]);
+	memset(longopts, 0, sizeof longopts);
+	for (n = 0; allowed[n] != NULL && n < CTL_DISPUTE_OPTS_MAX; n++) {
+		len = strcspn(allowed[n], "=");
+		snprintf(names[n], sizeof names[n], "%.*s", (int)len, allowed[n]);
+		longopts[n].name = names[n];
+		longopts[n].has_arg = allowed[n][len] == '=' ? required_argument : no_argument;
+		longopts[n].val = 0x100 + n;
+	}
+	/* Our own messages, as driftwatchctl words them, not getopt's. */
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (ch == ':') {
+			fprintf(stderr, "driftwatchctl: %s needs a value\n", argv[optind - 1]);
 			return -1;
 		}
-		a->names[a->nopts] = allowed[j];
-		if (allowed[j][len] == '=') {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "driftwatchctl: %s needs a value\n", argv[i]);
-				return -1;
-			}
-			a->values[a->nopts] = argv[++i];
-		} else
-			a->values[a->nopts] = "";
+		if (ch < 0x100 || a->nopts >= CTL_DISPUTE_OPTS_MAX) {
+			fprintf(stderr, "driftwatchctl: unknown option %s\n", argv[optind - 1]);
+			return -1;
+		}
+		a->names[a->nopts] = allowed[ch - 0x100];
+		a->values[a->nopts] = optarg != NULL ? optarg : "";
 		a->nopts++;
+	}
+	for (; optind < argc; optind++) {
+		if (a->npos >= 4)
+			return -1;
+		a->pos[a->npos++] = argv[optind];
 	}
 	return 0;
 }
@@ -116,7 +122,6 @@ ctl_dispute_on(struct ctl *c, const struct ctl_dispute_args *a, const char *name
 	return ctl_parse_date(c, name, v, date);
 }
 
-/* Load an existing dispute or say there is none (65). */
 /* Load a dispute to show it (nothing written). */
 static int
 ctl_dispute_get(struct ctl *c, int64_t id, struct dispute *d)
@@ -128,55 +133,6 @@ ctl_dispute_get(struct ctl *c, int64_t id, struct dispute *d)
 	return 0;
 }
 
-/*
- * Begin the command's transaction, apply the moves up that fell due by its date (the daemon may
- * have been down: the command must act on the stage the daemon would have had), and load the
- * dispute. On success the transaction stays open for ctl_dispute_change or ctl_dispute_refuse.
- */
-static int
-ctl_dispute_load(struct ctl *c, int64_t id, int on, struct dispute *d)
-{
-	struct store *s = ctl_store(c);
-	char *cause = NULL;
-
-	if (store_begin(s, &cause) != 0 || disputes_catch_up(s, c->cfg, id, on, c->now, "ctl", &cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: dispute %lld: %s; nothing changed\n", (long long)id, cause);
-		free(cause);
-		return -1;
-	}
-	if (disputes_load(s, id, d) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: dispute %lld: no such dispute\n", (long long)id);
-		return -1;
-	}
-	return 0;
-}
-
-/* Refuse a command after ctl_dispute_load: nothing changed, the catch-up included. */
-static int
-ctl_dispute_refuse(struct ctl *c, struct dispute *d)
-{
-	store_rollback(ctl_store(c));
-	dispute_free(d);
-	return CTL_EX_DATAERR;
-}
-
-/* Commit a change, or roll it back and say why. */
-static int
-ctl_dispute_commit(struct ctl *c, const char *what, int64_t id, char *cause)
-{
-	struct store *s = ctl_store(c);
-
-	if (cause == NULL && store_commit(s, &cause) == 0)
-		return CTL_EX_OK;
-	store_rollback(s);
-	fprintf(stderr, "driftwatchctl: dispute %lld: %s: %s; nothing changed\n", (long long)id, what,
-	    cause != NULL ? cause : "failed");
-	free(cause);
-	return CTL_EX_FAIL;
-}
-
 /* dispute raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE] */
 static int
 ctl_dispute_raise(struct ctl *c, int argc, char **argv)
@@ -184,71 +140,61 @@ ctl_dispute_raise(struct ctl *c, int argc, char **argv)
 	static const char *const opts[] = { "iro=", "category=", "stage=", "note=", "on=", NULL };
 	static const char usage[] = "dispute raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE]";
 	struct ctl_dispute_args a;
-	struct dispute_raise r;
-	struct store *s;
-	char *cause = NULL;
-	int64_t id = 0;
-	int on;
+	struct op_dispute_request r;
+	struct op_env env;
+	struct op_answer ans;
+	int rc;
 
 	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "iro") == NULL ||
 	    ctl_dispute_opt(&a, "category") == NULL)
 		return ctl_usage(usage);
-	if (ctl_dispute_on(c, &a, "on", &on) != 0)
-		return CTL_EX_DATAERR;
 	memset(&r, 0, sizeof r);
+	if (ctl_dispute_on(c, &a, "on", &r.on) != 0)
+		return CTL_EX_DATAERR;
 	r.case_ref = a.pos[0];
 	r.iro_email = ctl_dispute_opt(&a, "iro");
 	r.category = ctl_dispute_opt(&a, "category");
 	r.stage = ctl_dispute_opt(&a, "stage");
 	r.note = ctl_dispute_opt(&a, "note");
-	r.raised_on = on;
-	r.actor = "ctl";
-	s = ctl_store(c);
-	if (store_begin(s, &cause) != 0)
-		return ctl_dispute_commit(c, "raise", 0, cause);
-	if (disputes_raise(s, c->cfg, &r, c->now, &id, &cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: dispute raise: %s; nothing changed\n", cause);
-		free(cause);
-		/* Only bad input reaches here before any write fails. */
+	ctl_op_env(c, &env);
+	op_dispute_raise(&env, &r, &ans);
+	if ((rc = ctl_op_exit(&ans)) == CTL_EX_OK)
+		printf("dispute %lld raised\n", (long long)ans.dispute.rec.id);
+	op_answer_free(&ans);
+	return rc;
+}
+
+/*
+ * The shape of respond, escalate, resolve and cafcass: ID and options into a request, the
+ * operation run; 0 with the answer to print from, or the exit code (usage 64, bad input 65, 1).
+ */
+static int
+ctl_dispute_op(struct ctl *c, int argc, char **argv, const char *const opts[], const char *usage,
+    int (*op)(const struct op_env *, const struct op_dispute_request *, struct op_answer *), struct op_answer *ans)
+{
+	struct ctl_dispute_args a;
+	struct op_dispute_request r;
+	struct op_env env;
+	int rc;
+
+	memset(ans, 0, sizeof *ans);
+	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
+		return ctl_usage(usage);
+	memset(&r, 0, sizeof r);
+	r.note = ctl_dispute_opt(&a, "note");
+	r.outcome = ctl_dispute_opt(&a, "outcome");
+	r.stage = ctl_dispute_opt(&a, "to");
+	/* What each command must be given is a usage error, before the dispute is looked at. */
+	if ((op == op_dispute_respond && r.note == NULL) || (op == op_dispute_resolve && r.outcome == NULL) ||
+	    (op == op_dispute_cafcass && (r.note == NULL || ctl_dispute_opt(&a, "on") == NULL)))
+		return ctl_usage(usage);
+	if (ctl_dispute_id(a.pos[0], &r.id) != 0 || ctl_dispute_on(c, &a, "on", &r.on) != 0)
 		return CTL_EX_DATAERR;
-	}
-	if (ctl_dispute_commit(c, "raise", id, NULL) != CTL_EX_OK)
-		return CTL_EX_FAIL;
-	printf("dispute %lld raised\n", (long long)id);
-	return CTL_EX_OK;
-}
-
-/* Record a change of an open dispute: update, history, audit, then fire what is due; commit. */
-static int
-ctl_dispute_change(struct ctl *c, struct dispute *d, const char *kind, int on, const char *note, const char *detail)
-{
-	struct store *s = ctl_store(c);
-	const struct dispute_stage *st = &d->rec.ladder.stages[d->rec.stage];
-	char *cause = NULL, subj[32], *what;
-
-	snprintf(subj, sizeof subj, "dispute:%lld", (long long)d->rec.id);
-	xasprintf(&what, "dispute-%s", kind);
-	/* In the transaction ctl_dispute_load began. */
-	if (disputes_update(s, d, &cause) == 0 &&
-	    disputes_event_add(s, d->rec.id, on, c->now, kind, st->name, st->responder, note, "ctl", &cause) == 0 &&
-	    audit_add(s, c->now, "ctl", what, subj, detail, &cause) == 0)
-		disputes_fire(s, c->cfg, d->rec.id, c->now, "ctl", NULL, &cause);
-	free(what);
-	return ctl_dispute_commit(c, kind, d->rec.id, cause);
-}
-
-/* Refuse to change a resolved dispute. */
-static int
-ctl_dispute_open(const struct dispute *d, const char *what)
-{
-	char on[11];
-
-	if (d->rec.resolved_on == DATE_NONE)
-		return 0;
-	fprintf(stderr, "driftwatchctl: dispute %lld: cannot %s: it was already resolved on %s\n", (long long)d->rec.id,
-	    what, date_format(d->rec.resolved_on, on));
-	return -1;
+	ctl_op_env(c, &env);
+	op(&env, &r, ans);
+	if ((rc = ctl_op_exit(ans)) != CTL_EX_OK)
+		op_answer_free(ans);
+	return rc;
 }
 
 /* dispute respond ID --note TEXT [--on DATE] */
@@ -256,34 +202,16 @@ static int
 ctl_dispute_respond(struct ctl *c, int argc, char **argv)
 {
 	static const char *const opts[] = { "note=", "on=", NULL };
-	struct ctl_dispute_args a;
-	struct dispute d;
-	int64_t id;
-	int on, rc;
-	char *detail;
+	struct op_answer ans;
+	int rc;
 
-	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "note") == NULL)
-		return ctl_usage("dispute respond ID --note TEXT [--on DATE]");
-	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, on, &d) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_open(&d, "record a response") != 0 || on < d.rec.stage_started_on) {
-		if (d.rec.resolved_on == DATE_NONE)
-			fprintf(stderr, "driftwatchctl: dispute %lld: a response cannot predate the stage's start\n",
-			    (long long)id);
-		return ctl_dispute_refuse(c, &d);
-	}
-	if (d.rec.responded_on == DATE_NONE)
-		d.rec.responded_on = on;
-	xasprintf(&detail, "response at stage %s", d.rec.ladder.stages[d.rec.stage].name);
-	rc = ctl_dispute_change(c, &d, "response", on, ctl_dispute_opt(&a, "note"), detail);
-	if (rc == CTL_EX_OK)
-		printf("dispute %lld: response recorded at stage %s; the stage clock stops\n", (long long)id,
-		    d.rec.ladder.stages[d.rec.stage].name);
-	free(detail);
-	dispute_free(&d);
-	return rc;
+	rc = ctl_dispute_op(c, argc, argv, opts, "dispute respond ID --note TEXT [--on DATE]", op_dispute_respond, &ans);
+	if (rc != CTL_EX_OK)
+		return rc;
+	printf("dispute %lld: response recorded at stage %s; the stage clock stops\n", (long long)ans.dispute.rec.id,
+	    ans.dispute.rec.ladder.stages[ans.dispute.rec.stage].name);
+	op_answer_free(&ans);
+	return CTL_EX_OK;
 }
 
 /* dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE] */
@@ -291,62 +219,20 @@ static int
 ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 {
 	static const char *const opts[] = { "to=", "note=", "on=", NULL };
-	struct ctl_dispute_args a;
-	struct dispute d;
-	const char *to;
-	int64_t id;
-	int on, rc, stage, i;
-	char *detail, due[11];
+	const struct dispute_record *d;
+	struct op_answer ans;
+	char due[11];
+	int rc;
 
-	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
-		return ctl_usage("dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]");
-	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, on, &d) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_open(&d, "escalate") != 0)
-		goto bad;
-	/* Dated before the current stage began, the history would put the stages out of order. */
-	if (on < d.rec.stage_started_on) {
-		fprintf(stderr, "driftwatchctl: dispute %lld: an escalation cannot predate the stage's start (%s)\n",
-		    (long long)id, date_format(d.rec.stage_started_on, due));
-		goto bad;
-	}
-	to = ctl_dispute_opt(&a, "to");
-	stage = to != NULL ? plan_dispute_stage_index(&d.rec.ladder, to) : d.rec.stage + 1;
-	if (to != NULL && stage < 0) {
-		fprintf(stderr, "driftwatchctl: dispute %lld: stage \"%s\" is not in its ladder (", (long long)id, to);
-		for (i = 0; i < d.rec.ladder.n; i++)
-			fprintf(stderr, "%s%s", i > 0 ? ", " : "", d.rec.ladder.stages[i].name);
-		fprintf(stderr, ")\n");
-		goto bad;
-	}
-	if (stage >= d.rec.ladder.n) {
-		fprintf(stderr, "driftwatchctl: dispute %lld: already at the last stage (%s)\n", (long long)id,
-		    d.rec.ladder.stages[d.rec.stage].name);
-		goto bad;
-	}
-	if (stage <= d.rec.stage) {
-		fprintf(stderr, "driftwatchctl: dispute %lld: stage %s is not above the current stage %s\n", (long long)id,
-		    d.rec.ladder.stages[stage].name, d.rec.ladder.stages[d.rec.stage].name);
-		goto bad;
-	}
-	xasprintf(&detail, "stage %s -> %s (by the IRO)", d.rec.ladder.stages[d.rec.stage].name, d.rec.ladder.stages[stage].name);
-	d.rec.stage = stage;
-	d.rec.stage_started_on = on;
-	d.rec.stage_due_on = plan_dispute_stage_due(c->cfg->calendar, &d.rec.ladder, stage, on);
-	d.rec.responded_on = DATE_NONE;
-	if (d.rec.formal_started_on == DATE_NONE && plan_dispute_stage_formal(&d.rec.ladder.stages[stage]))
-		d.rec.formal_started_on = on;
-	rc = ctl_dispute_change(c, &d, "escalated", on, ctl_dispute_opt(&a, "note"), detail);
-	if (rc == CTL_EX_OK)
-		printf("dispute %lld: escalated to stage %s; the %s must respond by %s\n", (long long)id,
-		    d.rec.ladder.stages[stage].name, d.rec.ladder.stages[stage].responder, date_format(d.rec.stage_due_on, due));
-	free(detail);
-	dispute_free(&d);
-	return rc;
-bad:
-	return ctl_dispute_refuse(c, &d);
+	rc = ctl_dispute_op(c, argc, argv, opts, "dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]",
+	    op_dispute_escalate, &ans);
+	if (rc != CTL_EX_OK)
+		return rc;
+	d = &ans.dispute.rec;
+	printf("dispute %lld: escalated to stage %s; the %s must respond by %s\n", (long long)d->id,
+	    d->ladder.stages[d->stage].name, d->ladder.stages[d->stage].responder, date_format(d->stage_due_on, due));
+	op_answer_free(&ans);
+	return CTL_EX_OK;
 }
 
 /* dispute resolve ID --outcome TEXT [--on DATE] */
@@ -354,33 +240,15 @@ static int
 ctl_dispute_resolve(struct ctl *c, int argc, char **argv)
 {
 	static const char *const opts[] = { "outcome=", "on=", NULL };
-	struct ctl_dispute_args a;
-	struct dispute d;
-	int64_t id;
-	int on, rc;
-	char *detail;
+	struct op_answer ans;
+	int rc;
 
-	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "outcome") == NULL)
-		return ctl_usage("dispute resolve ID --outcome TEXT [--on DATE]");
-	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, on, &d) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_open(&d, "resolve") != 0 || on < d.rec.raised_on) {
-		if (d.rec.resolved_on == DATE_NONE)
-			fprintf(stderr, "driftwatchctl: dispute %lld: cannot be resolved before it was raised\n", (long long)id);
-		return ctl_dispute_refuse(c, &d);
-	}
-	free(d.outcome);
-	d.outcome = xstrdup(ctl_dispute_opt(&a, "outcome"));
-	d.rec.resolved_on = on;
-	xasprintf(&detail, "resolved at stage %s", d.rec.ladder.stages[d.rec.stage].name);
-	rc = ctl_dispute_change(c, &d, "resolved", on, d.outcome, detail);
-	if (rc == CTL_EX_OK)
-		printf("dispute %lld: resolved\n", (long long)id);
-	free(detail);
-	dispute_free(&d);
-	return rc;
+	rc = ctl_dispute_op(c, argc, argv, opts, "dispute resolve ID --outcome TEXT [--on DATE]", op_dispute_resolve, &ans);
+	if (rc != CTL_EX_OK)
+		return rc;
+	printf("dispute %lld: resolved\n", (long long)ans.dispute.rec.id);
+	op_answer_free(&ans);
+	return CTL_EX_OK;
 }
 
 /* dispute cafcass ID --on DATE --note TEXT */
@@ -388,37 +256,17 @@ static int
 ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 {
 	static const char *const opts[] = { "on=", "note=", NULL };
-	struct ctl_dispute_args a;
-	struct dispute d;
-	int64_t id;
-	int on, rc;
+	struct op_answer ans;
 	char day[11];
+	int rc;
 
-	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1 || ctl_dispute_opt(&a, "on") == NULL ||
-	    ctl_dispute_opt(&a, "note") == NULL)
-		return ctl_usage("dispute cafcass ID --on DATE --note TEXT");
-	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "on", &on) != 0)
-		return CTL_EX_DATAERR;
-	if (ctl_dispute_load(c, id, on, &d) != 0)
-		return CTL_EX_DATAERR;
-	if (d.cafcass_on != DATE_NONE || on < d.rec.raised_on) {
-		if (d.cafcass_on != DATE_NONE)
-			fprintf(stderr, "driftwatchctl: dispute %lld: already referred to Cafcass on %s\n", (long long)id,
-			    date_format(d.cafcass_on, day));
-		else /* the digest counts a referral in the month of its date */
-			fprintf(stderr,
-			    "driftwatchctl: dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)\n",
-			    (long long)id, date_format(d.rec.raised_on, day));
-		return ctl_dispute_refuse(c, &d);
-	}
-	d.cafcass_on = on;
-	free(d.cafcass_note);
-	d.cafcass_note = xstrdup(ctl_dispute_opt(&a, "note"));
-	rc = ctl_dispute_change(c, &d, "cafcass", on, d.cafcass_note, "referred to Cafcass");
-	if (rc == CTL_EX_OK)
-		printf("dispute %lld: Cafcass referral recorded on %s\n", (long long)id, date_format(on, day));
-	dispute_free(&d);
-	return rc;
+	rc = ctl_dispute_op(c, argc, argv, opts, "dispute cafcass ID --on DATE --note TEXT", op_dispute_cafcass, &ans);
+	if (rc != CTL_EX_OK)
+		return rc;
+	printf("dispute %lld: Cafcass referral recorded on %s\n", (long long)ans.dispute.rec.id,
+	    date_format(ans.dispute.cafcass_on, day));
+	op_answer_free(&ans);
+	return CTL_EX_OK;
 }
 
 /* A date or "-" into buf. */

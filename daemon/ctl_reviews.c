@@ -2,6 +2,7 @@
  * ctl_reviews.c: driftwatchctl for looked-after reviews: `import ssda903`, `import permanence`,
  * `review record`, `permanence record`, `children list` and `explain child`.
  */
+#include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
+#include "ops.h"
 #include "plan_reviews.h"
 #include "reviews.h"
 #include "reviews_json.h"
@@ -73,78 +75,51 @@ ctl_reviews_child(struct ctl *c, const char *case_ref, struct reviews_child **rc
 	return 0;
 }
 
-/* Commit one change with its audit entry. */
-static int
-ctl_reviews_commit(struct store *s, int rc, char **cause)
-{
-	if (rc != 0 || store_commit(s, cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: %s; nothing recorded\n", *cause != NULL ? *cause : "failed");
-		free(*cause);
-		return CTL_EX_FAIL;
-	}
-	return CTL_EX_OK;
-}
-
 /* review record CASE DATE [--brought-forward] */
 static int
 ctl_review_record(struct ctl *c, int argc, char **argv)
 {
 	static const char *usage = "review record CASE DATE [--brought-forward]";
+	static const struct option opts[] = { { "brought-forward", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
 	struct reviews_child *rc = NULL;
 	struct review_child child;
 	struct review_plan p;
 	struct review_rules rules;
-	struct store *s;
-	bool bf = false;
-	char *cause = NULL, *detail, when[11], due[11];
-	int date, n = 0, added = 0, i, r;
+	struct op_review_request r;
+	struct op_env env;
+	struct op_answer ans;
+	char when[11], due[11];
+	int n = 0, i, code, ch;
 
-	if (argc == 4 && strcmp(argv[3], "--brought-forward") == 0)
-		bf = true;
-	else if (argc != 3)
+	memset(&r, 0, sizeof r);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'b')
+			return ctl_usage(usage);
+		r.brought_forward = 1;
+	}
+	if (argc - optind != 2)
 		return ctl_usage(usage);
-	if (ctl_parse_date(c, "DATE", argv[2], &date) != 0)
+	if (ctl_parse_date(c, "DATE", argv[optind + 1], &r.date) != 0)
 		return CTL_EX_USAGE;
-	if (date > c->today) {
-		fprintf(stderr, "driftwatchctl: review record: %s is after today: record a review once it has been held\n",
-		    argv[2]);
-		return CTL_EX_DATAERR;
+	r.case_ref = argv[optind];
+	ctl_op_env(c, &env);
+	op_review_record(&env, &r, &ans);
+	if ((code = ctl_op_exit(&ans)) != CTL_EX_OK || !ans.created) {
+		if (code == CTL_EX_OK)
+			printf("case %s: a review on %s was already recorded\n", r.case_ref, date_format(r.date, when));
+		op_answer_free(&ans);
+		return code;
 	}
-	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
-		return CTL_EX_DATAERR;
-	if (plan_reviews_period_of(rc->periods, rc->nperiods, date) < 0) {
-		fprintf(stderr, "driftwatchctl: review record: case %s was not looked after on %s\n", argv[1],
-		    date_format(date, when));
-		reviews_children_free(rc, n);
-		return CTL_EX_DATAERR;
-	}
-	s = ctl_store(c);
-	if (store_begin(s, &cause) != 0) {
-		reviews_children_free(rc, n);
-		return ctl_reviews_commit(s, -1, &cause);
-	}
-	r = reviews_add_review(s, argv[1], date, bf, "ctl", c->now, &added, &cause);
-	if (r == 0 && added) {
-		xasprintf(&detail, "held on %s%s", date_format(date, when), bf ? " (brought forward)" : "");
-		r = audit_add(s, c->now, "ctl", "review-recorded", argv[1], detail, &cause);
-		free(detail);
-	}
-	if ((r = ctl_reviews_commit(s, r, &cause)) != CTL_EX_OK) {
-		reviews_children_free(rc, n);
-		return r;
-	}
-	reviews_children_free(rc, n);
-	if (!added) {
-		printf("case %s: a review on %s was already recorded\n", argv[1], date_format(date, when));
-		return CTL_EX_OK;
-	}
+	op_answer_free(&ans);
 	/* Say what it means for the schedule. */
-	ctl_reviews_child(c, argv[1], &rc, &n);
+	if (ctl_reviews_child(c, r.case_ref, &rc, &n) != 0)
+		return CTL_EX_OK;
 	reviews_child_view(rc, &child);
 	plan_reviews_rules(c->cfg, &rules);
 	plan_reviews(&child, &rules, c->cfg->calendar, c->today, &p);
-	printf("case %s: review held on %s recorded%s", argv[1], date_format(date, when), bf ? " (brought forward)" : "");
+	printf("case %s: review held on %s recorded%s", r.case_ref, date_format(r.date, when),
+	    r.brought_forward ? " (brought forward)" : "");
 	for (i = 0; i < p.nperiods; i++) {
 		const struct review_period_plan *pp = &p.periods[i];
 		if (pp->next_due != DATE_NONE)
@@ -161,43 +136,27 @@ ctl_review_record(struct ctl *c, int argc, char **argv)
 static int
 ctl_permanence_record(struct ctl *c, int argc, char **argv)
 {
-	struct store *s;
-	char *cause = NULL, *detail, when[11];
-	int date, added = 0, r, i;
+	struct op_review_request r;
+	struct op_env env;
+	struct op_answer ans;
+	char when[11];
+	int code;
 
 	if (argc != 4)
 		return ctl_usage("permanence record CASE PLAN DATE");
-	if (!reviews_plan_valid(argv[2])) {
-		fprintf(stderr, "driftwatchctl: permanence record: \"%s\" is not a plan (", argv[2]);
-		for (i = 0; reviews_plan_types[i] != NULL; i++)
-			fprintf(stderr, "%s%s", i > 0 ? ", " : "", reviews_plan_types[i]);
-		fprintf(stderr, ")\n");
-		return CTL_EX_DATAERR;
-	}
-	if (ctl_parse_date(c, "DATE", argv[3], &date) != 0)
+	memset(&r, 0, sizeof r);
+	r.case_ref = argv[1];
+	r.plan = argv[2];
+	/* A plan that is not one is refused before the date is looked at. */
+	if (reviews_plan_valid(argv[2]) && ctl_parse_date(c, "DATE", argv[3], &r.date) != 0)
 		return CTL_EX_USAGE;
-	if (date > c->today) {
-		fprintf(stderr, "driftwatchctl: permanence record: %s is after today\n", argv[3]);
-		return CTL_EX_DATAERR;
-	}
-	s = ctl_store(c);
-	if (!reviews_child_known(s, argv[1])) {
-		fprintf(stderr, "driftwatchctl: case %s: no period of care (import the SSDA903 extract first)\n", argv[1]);
-		return CTL_EX_DATAERR;
-	}
-	if (store_begin(s, &cause) != 0)
-		return ctl_reviews_commit(s, -1, &cause);
-	r = reviews_add_plan(s, argv[1], argv[2], date, "ctl", c->now, &added, &cause);
-	if (r == 0 && added) {
-		xasprintf(&detail, "%s agreed on %s", argv[2], date_format(date, when));
-		r = audit_add(s, c->now, "ctl", "permanence-recorded", argv[1], detail, &cause);
-		free(detail);
-	}
-	if ((r = ctl_reviews_commit(s, r, &cause)) != CTL_EX_OK)
-		return r;
-	printf("case %s: permanence plan %s agreed on %s %s\n", argv[1], argv[2], date_format(date, when),
-	    added ? "recorded" : "was already recorded");
-	return CTL_EX_OK;
+	ctl_op_env(c, &env);
+	op_permanence_record(&env, &r, &ans);
+	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
+		printf("case %s: permanence plan %s agreed on %s %s\n", argv[1], argv[2], date_format(r.date, when),
+		    ans.created ? "recorded" : "was already recorded");
+	op_answer_free(&ans);
+	return code;
 }
 
 static const struct ctl_command ctl_review_commands[] = {

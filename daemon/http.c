@@ -62,6 +62,7 @@ struct http {
 	TAILQ_HEAD(, http_conn) conns;
 	int nconns;
 	struct event ev_sweep;
+	int changed; /* an API write committed since http_take_changed */
 };
 
 static void http_request_cb(struct evhttp_request *req, void *arg);
@@ -72,12 +73,22 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
 	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },
+	{ EVHTTP_REQ_POST, "/v1/actions/{ref}/progress", "actions", http_actions_progress },
 	{ EVHTTP_REQ_GET, "/v1/children", "read", http_children_list },
 	{ EVHTTP_REQ_GET, "/v1/children/{case_ref}", "read", http_children_show },
+	{ EVHTTP_REQ_POST, "/v1/children/{case_ref}/permanence", "permanence", http_children_permanence },
+	{ EVHTTP_REQ_POST, "/v1/children/{case_ref}/reviews", "reviews", http_children_review },
 	{ EVHTTP_REQ_GET, "/v1/disputes", "read", http_disputes_list },
+	{ EVHTTP_REQ_POST, "/v1/disputes", "disputes", http_disputes_raise },
 	{ EVHTTP_REQ_GET, "/v1/disputes/{id}", "read", http_disputes_show },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/cafcass", "disputes", http_disputes_cafcass },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/escalate", "disputes", http_disputes_escalate },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/resolve", "disputes", http_disputes_resolve },
+	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/respond", "disputes", http_disputes_respond },
 	{ EVHTTP_REQ_GET, "/v1/outbox", "read", http_outbox_list },
 	{ EVHTTP_REQ_GET, "/v1/workers", "read", http_workers_list },
+	{ EVHTTP_REQ_POST, "/v1/workers/{id}/protected-time", "asye", http_workers_protected_time },
+	{ EVHTTP_REQ_POST, "/v1/workers/{id}/supervisions", "asye", http_workers_supervision },
 };
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
 
@@ -355,6 +366,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	call.started = h->started;
 	call.stopping = h->stopping;
 	call.nconns = h->nconns;
+	call.changed = &h->changed;
 	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
 		if (!http_route_match(http_routes[i].path, path, param_buf, &param))
 			continue;
@@ -378,6 +390,16 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), call.route != NULL ? call.route : "-",
 	    call.status, call.client != NULL ? call.client : "-", (double)(http_usec() - start) / 1000.0);
 	free(param_buf);
+}
+
+/* See http.h. */
+int
+http_take_changed(struct http *h)
+{
+	int changed = h->changed;
+
+	h->changed = 0;
+	return changed;
 }
 
 /* Apply the limits from a config to the evhttp server. */

@@ -26,6 +26,7 @@ struct http_call {
 	int nconns;	    /* connections open now */
 	int status;	    /* set by the reply */
 	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
+	int *changed;	    /* a write committed: set to 1 (see http_take_changed) */
 };
 
 struct http_route {
@@ -54,5 +55,16 @@ void http_children_list(struct http_call *call);
 void http_children_show(struct http_call *call);
 void http_outbox_list(struct http_call *call);
 void http_workers_list(struct http_call *call);
+/* The routes in http_write.c. */
+void http_disputes_raise(struct http_call *call);
+void http_disputes_respond(struct http_call *call);
+void http_disputes_escalate(struct http_call *call);
+void http_disputes_resolve(struct http_call *call);
+void http_disputes_cafcass(struct http_call *call);
+void http_children_review(struct http_call *call);
+void http_children_permanence(struct http_call *call);
+void http_actions_progress(struct http_call *call);
+void http_workers_supervision(struct http_call *call);
+void http_workers_protected_time(struct http_call *call);
 
 #endif

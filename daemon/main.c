@@ -200,7 +200,8 @@ main_watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct main_state *m = arg;
 
 	(void)fd, (void)what;
-	if (store_data_version(m->store) != m->data_version) {
+	/* The daemon's own commits (API writes) do not move data_version: the listener says so. */
+	if (store_data_version(m->store) != m->data_version || (m->http != NULL && http_take_changed(m->http))) {
 		log_debug("main: the database changed; re-planning");
 		main_plan(m);
 	}

@@ -319,6 +319,17 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE imports ADD COLUMN files TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE imports ADD COLUMN newest_mtime INTEGER;"
 	"CREATE INDEX imports_kind ON imports(kind, at);",
+	/* 11: the HTTP API's Idempotency-Key records: per client and key, a hash of the request and the
+	 * answer given (status and body), so a retried POST gets the first answer back. */
+	"CREATE TABLE idempotency ("
+	"  client TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  request_hash TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (client, key));"
+	"CREATE INDEX idempotency_age ON idempotency(created_at);",
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */

@@ -54,6 +54,12 @@ struct ctl_command {
 struct store *ctl_store(struct ctl *c);
 /* Parse "YYYY-MM-DD" or the word "today"; prints an error naming what and returns -1. */
 int ctl_parse_date(struct ctl *c, const char *what, const char *s, int *date);
+/* The environment of an operation (ops.h) run by driftwatchctl: actor "ctl", its now and today. */
+struct op_env;
+struct op_answer;
+void ctl_op_env(struct ctl *c, struct op_env *env);
+/* An operation's exit code (0, 65 for bad input, unknown or conflict, 1), its message printed. */
+int ctl_op_exit(const struct op_answer *a);
 /* Print a usage line for a command and return CTL_EX_USAGE. */
 int ctl_usage(const char *usage);
 /*

@@ -22,6 +22,9 @@ struct http *http_new(struct event_base *base, struct store *store, const struct
     const time_t *last_pass, char **cause);
 /* A reload: the limits take effect for new requests (listen needs a restart: see config.c). */
 void http_set_config(struct http *h, const struct config *cfg);
+/* Has an API write committed since the last call? (Clears it.) The daemon's own commits do not
+ * move PRAGMA data_version, so main.c asks this too before re-planning. */
+int http_take_changed(struct http *h);
 /* Stopping: GET /readyz answers 503 from now on. */
 void http_set_stopping(struct http *h);
 /* Close every listener and connection; removes unix sockets. NULL is fine. */
