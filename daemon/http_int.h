@@ -26,6 +26,8 @@ struct http_call {
 	int nconns;	    /* connections open now */
 	int status;	    /* set by the reply */
 	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
+	long long start;    /* when the request began (http_usec) */
+	int deferred;	    /* the handler answers later (and logs the request then) */
 };
 
 struct http_route {
@@ -34,6 +36,23 @@ struct http_route {
 	const char *scope; /* what a client must hold (NULL: no token needed) */
 	void (*handler)(struct http_call *call);
 };
+
+/*
+ * The router: the route for a method and a path, NULL when there is none. *tmpl is the template of
+ * the route chosen, or else of the first route with this path (another method: 405), or NULL (no
+ * such path: 404). *param is the {...} segment, copied into buf (strlen(path) + 1 bytes).
+ */
+const struct http_route *http_route_find(enum evhttp_cmd_type method, const char *path, char *buf,
+    const char **param, const char **tmpl);
+/* The route table (for the route test: every route must be in docs/openapi.yaml). */
+const struct http_route *http_route_table(size_t *n);
+/* A method's name: "GET". */
+const char *http_method_name(enum evhttp_cmd_type m);
+/* Now on the monotonic clock, in microseconds. */
+long long http_usec(void);
+/* The request log's line: method, route template, status, client, duration since start. */
+void http_log_request(enum evhttp_cmd_type method, const char *route, int status, const char *client,
+    long long start);
 
 /* Answer with a body of a content type. */
 void http_reply(struct http_call *call, int status, const char *content_type, const char *body, size_t len);
@@ -54,5 +73,28 @@ void http_children_list(struct http_call *call);
 void http_children_show(struct http_call *call);
 void http_outbox_list(struct http_call *call);
 void http_workers_list(struct http_call *call);
+/* The route in http_import.c: POST /v1/imports/{kind}, answered when the import child exits. */
+void http_imports_post(struct http_call *call);
+/* Stopping: kill an import in flight (its transaction rolls back) and answer 503. */
+void http_import_stop(void);
+
+/*
+ * One part of a multipart/form-data body: its file name (as sent, NUL-terminated) and its bytes,
+ * which point into the body.
+ */
+struct http_part {
+	char *filename; /* NULL when the part has none */
+	const char *data;
+	size_t len;
+};
+/*
+ * Split a multipart/form-data body by the boundary in its Content-Type. 0 with the parts (free with
+ * http_parts_free), or -1 with *cause when the type or the body is not well formed.
+ */
+int http_multipart_parse(const char *content_type, const char *body, size_t len, struct http_part **parts,
+    int *nparts, char **cause);
+void http_parts_free(struct http_part *parts, int n);
+/* A file name an upload may have: letters, digits, '.', '_', '-', 1 to 64, not starting with '.'. */
+int http_import_filename_ok(const char *name);
 
 #endif
