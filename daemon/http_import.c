@@ -150,6 +150,8 @@ http_import_part_headers(const char *h, size_t len, struct http_part *part, char
 			eol = end;
 		colon = memchr(h, ':', (size_t)(eol - h));
 		if (colon == NULL) {
+			free(part->filename);
+			part->filename = NULL;
 			xasprintf(cause, "a part's header line has no colon");
 			return -1;
 		}

@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -65,6 +66,8 @@ void http_reply_error(struct http_call *call, int status, const char *field, con
 void http_healthz(struct http_call *call);
 void http_readyz(struct http_call *call);
 void http_metrics(struct http_call *call);
+/* A positive decimal id from a path segment (at most 18 digits); -1 when it is not one. */
+int64_t http_api_id(const char *s);
 /* The routes in http_api.c. */
 void http_disputes_list(struct http_call *call);
 void http_disputes_show(struct http_call *call);
