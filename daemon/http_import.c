@@ -287,12 +287,26 @@ http_import_answer(struct http_import_run *r, int status, json_t *body)
 	http_import_clear(r);
 }
 
+/* Take "DIR/" out of text, in place: the client sent names, the spool folder is ours. */
+static void
+http_import_strip(char *text, const char *dir)
+{
+	char *prefix, *p;
+	size_t plen;
+
+	xasprintf(&prefix, "%s/", dir);
+	plen = strlen(prefix);
+	while ((p = strstr(text, prefix)) != NULL)
+		memmove(p, p + plen, strlen(p + plen) + 1);
+	free(prefix);
+}
+
 /* The child's output, with the spool folder taken out of every path (the client sent names). */
 static char *
 http_import_report(const struct http_import_run *r)
 {
-	char *path, *text, *prefix, *p;
-	size_t n, plen;
+	char *path, *text, *p;
+	size_t n;
 	FILE *fp;
 
 	xasprintf(&path, "%s/%s", r->dir, HTTP_IMPORT_REPORT);
@@ -304,11 +318,7 @@ http_import_report(const struct http_import_run *r)
 	n = fread(text, 1, HTTP_IMPORT_REPORT_MAX, fp);
 	text[n] = '\0';
 	fclose(fp);
-	xasprintf(&prefix, "%s/", r->dir);
-	plen = strlen(prefix);
-	while ((p = strstr(text, prefix)) != NULL)
-		memmove(p, p + plen, strlen(p + plen) + 1);
-	free(prefix);
+	http_import_strip(text, r->dir);
 	/* Not the importer's word: the test clock's warning. */
 	while ((p = strstr(text, "driftwatchctl: DRIFTWATCH_NOW=")) != NULL && (p == text || p[-1] == '\n')) {
 		n = strcspn(p, "\n");
@@ -361,6 +371,7 @@ http_import_logged(struct http_import_run *r)
 		if (row->id <= r->after_id || strcmp(row->who, r->by) != 0)
 			continue;
 		files = json_array();
+		http_import_strip(row->summary, r->dir);
 		for (line = strtok_r(row->files, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 			if ((sp = strrchr(line, ' ')) == NULL)
 				continue;
@@ -423,14 +434,17 @@ static void
 http_import_child_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_import_run *r = arg;
+	pid_t pid = r->pid;
 	int status;
 
 	(void)fd, (void)what;
-	if (r->pid <= 0 || waitpid(r->pid, &status, WNOHANG) != r->pid)
+
+	if (pid <= 0 || waitpid(pid, &status, WNOHANG) != pid)
 		return;
-	spawn_done(r->pid);
 	r->pid = 0;
 	http_import_finish(r, status);
+	/* Only now, after the answer: a drop-folder set waiting for the slot starts here. */
+	spawn_done(pid);
 }
 
 /* Write one file of the upload into the spool folder. */

@@ -401,13 +401,14 @@ inbox_child_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct inbox *ib = arg;
 	int status;
+	pid_t pid;
 
 	(void)fd, (void)what;
 	if (ib->run.pid <= 0 || waitpid(ib->run.pid, &status, WNOHANG) != ib->run.pid)
 		return;
-	spawn_done(ib->run.pid);
+	pid = ib->run.pid;
 	inbox_finish(ib, status);
-	inbox_scan(ib); /* the next set may be waiting */
+	spawn_done(pid); /* inbox_idle_cb: the next set may be waiting */
 }
 
 /* Look at every folder; import the first complete set; wake again when a pending one may be stable. */
@@ -447,7 +448,7 @@ inbox_scan(struct inbox *ib)
 			continue;
 		}
 		/* One import at a time (an import over HTTP too): SQLite writes stay in one place; the
-		 * others wait their turn, until the next scan after it ends. */
+		 * others wait their turn, and inbox_idle_cb scans again when it ends. */
 		if (ib->run.pid > 0 || spawn_busy() || inbox_start(ib, f, names, n, marker) != 0) {
 			inbox_free_names(names, n);
 			continue;
@@ -653,6 +654,13 @@ inbox_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	inbox_scan(arg);
 }
 
+/* The import slot is free (ours ended, or one over HTTP): a set may be waiting for it. */
+static void
+inbox_idle_cb(void *arg)
+{
+	inbox_scan(arg);
+}
+
 /* A pending set may be stable now. */
 static void
 inbox_scan_cb(evutil_socket_t fd, short what, void *arg)
@@ -687,6 +695,7 @@ inbox_new(struct event_base *base, struct store *s, const struct config *cfg, co
 		if (event_add(&ib->ev_inotify, NULL) != 0)
 			fatalx("inbox: cannot watch the inotify fd");
 	}
+	spawn_set_idle_cb(inbox_idle_cb, ib);
 	inbox_load_folders(ib);
 	if (ib->nfolders > 0)
 		log_info("inbox: watching %d folder%s", ib->nfolders, ib->nfolders == 1 ? "" : "s");
@@ -720,6 +729,7 @@ inbox_free(struct inbox *ib)
 
 	if (ib == NULL)
 		return;
+	spawn_set_idle_cb(NULL, NULL);
 	if (ib->run.pid > 0) {
 		log_info("inbox: %s: stopping the import in flight; it runs again at the next start", ib->run.name);
 		kill(ib->run.pid, SIGTERM);

@@ -18,6 +18,8 @@
 #include "xmalloc.h"
 
 static pid_t spawn_running; /* the import child now, 0 none */
+static void (*spawn_idle_cb)(void *);
+static void *spawn_idle_arg;
 
 /* See spawn.h. */
 char *
@@ -103,6 +105,17 @@ spawn_busy(void)
 void
 spawn_done(pid_t pid)
 {
-	if (pid == spawn_running)
-		spawn_running = 0;
+	if (pid != spawn_running || pid <= 0)
+		return;
+	spawn_running = 0;
+	if (spawn_idle_cb != NULL)
+		spawn_idle_cb(spawn_idle_arg);
+}
+
+/* See spawn.h. */
+void
+spawn_set_idle_cb(void (*cb)(void *), void *arg)
+{
+	spawn_idle_cb = cb;
+	spawn_idle_arg = arg;
 }

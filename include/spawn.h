@@ -20,7 +20,10 @@ pid_t spawn_import(const char *ctl, const char *config_path, const char *by, con
     char *const *paths, int npaths, int outfd, char **cause);
 /* Is an import child running? */
 int spawn_busy(void);
-/* The import child pid was reaped (or killed and reaped): the next import may start. */
+/* The import child pid was reaped (or killed and reaped): the next import may start, and the idle
+ * callback (if set) runs, so a set waiting in a drop folder goes in now. */
 void spawn_done(pid_t pid);
+/* Who to tell when the import slot is free again (NULL: nobody). */
+void spawn_set_idle_cb(void (*cb)(void *), void *arg);
 
 #endif

@@ -3,7 +3,8 @@
 # importer as driftwatchctl, recorded as http:CLIENT; the same file again is "already imported"; a
 # bad CSV is 422 with file/line/column and nothing imported; the SSDA903 files as multipart; 401/403;
 # a large import runs in its child while /healthz and the reads are answered and a second import
-# gets 409 with Retry-After; the spool folder is private and emptied after each answer.
+# gets 409 with Retry-After, and a drop-folder set waits for it, then goes in at once (not at the
+# next tick, 60s away); the spool folder is private and emptied after each answer.
 . "$(dirname "$0")/lib.sh"
 
 export DRIFTWATCH_NOW=2024-04-02T10:00
@@ -16,7 +17,9 @@ chmod 600 "$T/loader.token" "$T/reader.token"
 	printf '[http]\nlisten = 127.0.0.1:%s\n' "$PORT"
 	printf '[client "loader"]\nmay = imports\ntoken_file = %s/loader.token\n' "$T"
 	printf '[client "reader"]\nmay = read\ntoken_file = %s/reader.token\n' "$T"
+	printf '[import "alloc"]\ndir = %s/inalloc\nformat = allocations\nstable_after = 1s\n' "$T"
 } | write_config
+mkdir -p "$T/inalloc"
 URL=http://127.0.0.1:$PORT/v1/imports
 AUTH="Authorization: Bearer $LOADER"
 logged() {
@@ -47,6 +50,7 @@ assert api["imported"] is True and api["kind"] == "allocations", api
 assert len(log) == 1 and log[0]["who"] == "http:loader" and log[0]["kind"] == "allocations", log
 row = api["import"]
 assert row["id"] == log[0]["id"] and row["summary"] == log[0]["summary"] == "2 cases", (row, log[0])
+assert "/" not in row["summary"], row
 assert row["files"] == log[0]["files"] and row["files"][0]["name"] == "allocations.csv", row
 assert "/" not in api["report"], api["report"]
 PY
@@ -123,9 +127,20 @@ code=$(curl -s -m 5 -o "$T/out" -D "$T/hdr" -w '%{http_code}' -H "$AUTH" -H 'Con
 	--data-binary @"$T/alloc.csv" "$URL/allocations")
 [ "$code" = 409 ] || fail "a second import during the first: $code $(cat "$T/out")"
 grep -qi '^retry-after: 10' "$T/hdr" || fail "409 without Retry-After: $(cat "$T/hdr")"
+printf '%s\nCR-2001,East,Ali,ali@council.example,Tess,tess@council.example,Ian,ian@council.example\n' "$H" >"$T/inalloc/alloc2.csv"
+: >"$T/inalloc/.done"
+sleep 0.5 # not a wait for a state: the inbox's scan of the set must find the slot taken (so it waits)
 grep -q "http: imports: ssda903 imported" "$T/daemon.log" && fail "the import finished before the checks: make it larger"
-ok "while a 20,000-child import runs: /healthz answered, a second import 409 with Retry-After"
+grep -q "inbox: alloc: importing" "$T/daemon.log" && fail "a drop-folder import started beside the HTTP one"
+ok "while a 20,000-child import runs: /healthz answered, a second import 409 with Retry-After, a dropped set waits"
 wait "$BIG"
+wait_log "inbox: alloc: imported 1 file" 20 || fail "the dropped set did not go in after the HTTP import"
+$PY - "$T/daemon.log" <<'PY' || fail "the drop-folder import did not wait for the HTTP one"
+import sys
+log = open(sys.argv[1]).read()
+assert log.index("http: imports: ssda903 imported") < log.index("inbox: alloc: importing"), "order"
+PY
+ok "the dropped set went in as soon as the HTTP import ended"
 [ "$(cat "$T/big.code")" = 201 ] || fail "the large import: $(cat "$T/big.code") $(cat "$T/big.out")"
 [ "$(ctl children list | tail -n 1)" = "20000 children" ] || fail "after the import: $(ctl children list | tail -n 1)"
 ctl import log --json >"$T/log.json" || fail "import log --json"
@@ -134,9 +149,12 @@ import json, sys
 api = json.load(open(sys.argv[1]))
 log = json.load(open(sys.argv[2]))
 assert api["imported"] is True and api["kind"] == "ssda903", api
-assert log[-1]["who"] == "http:loader" and log[-1]["kind"] == "ssda903", log[-1]
+row = [r for r in log if r["kind"] == "ssda903"]
+assert len(row) == 1 and row[0]["who"] == "http:loader" and row[0]["id"] == api["import"]["id"], log
 assert sorted(f["name"] for f in api["import"]["files"]) == ["episodes.csv", "header.csv", "reviews.csv"], api
-assert api["import"]["summary"] == log[-1]["summary"], (api, log[-1])
+summary = api["import"]["summary"]
+assert summary.startswith("header.csv: 20000 rows: 20000 used"), summary
+assert summary in row[0]["summary"].replace(row[0]["file"].rsplit("/", 1)[0] + "/", ""), (summary, row[0])
 PY
 [ -z "$(ls -A "$spool")" ] || fail "files left in the spool: $(ls -AR "$spool")"
 ok "the SSDA903 files as multipart: 201, 20,000 children, logged as http:loader"
