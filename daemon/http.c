@@ -535,8 +535,11 @@ http_set_config(struct http *h, const struct config *cfg)
 void
 http_set_stopping(struct http *h)
 {
-	if (h != NULL)
-		h->stopping = 1;
+	if (h == NULL)
+		return;
+	h->stopping = 1;
+	/* While the loop still runs, so the import's caller reads its 503. */
+	http_import_stop();
 }
 
 /* See http.h. */

@@ -637,6 +637,11 @@ http_imports_post(struct http_call *call)
 		http_reply_error(call, 400, "strict", "want 1 or 0 (true or false), for ssda903 only");
 		return;
 	}
+	if (call->stopping) {
+		evhttp_add_header(evhttp_request_get_output_headers(call->req), "Retry-After", HTTP_IMPORT_RETRY_AFTER);
+		http_reply_error(call, 503, NULL, "the daemon is stopping; try again later");
+		return;
+	}
 	if (spawn_busy()) {
 		evhttp_add_header(evhttp_request_get_output_headers(call->req), "Retry-After", HTTP_IMPORT_RETRY_AFTER);
 		http_reply_error(call, 409, NULL, "another import is running; try again later");

@@ -78,7 +78,8 @@ void http_outbox_list(struct http_call *call);
 void http_workers_list(struct http_call *call);
 /* The route in http_import.c: POST /v1/imports/{kind}, answered when the import child exits. */
 void http_imports_post(struct http_call *call);
-/* Stopping: kill an import in flight (its transaction rolls back) and answer 503. */
+/* Stopping: kill an import in flight (its transaction rolls back) and answer 503; again at the
+ * end (http_free), where it lets go of its SIGCHLD event. */
 void http_import_stop(void);
 
 /*

@@ -115,8 +115,24 @@ code=$(curl -s -o "$T/out" -w '%{http_code}' -H "$AUTH" -H 'Content-Type: multip
 [ "$(logged)" = 1 ] || fail "a refused request imported something"
 ok "404 unknown kind, 415 not CSV, 400 empty, bad query, bad part name or broken multipart, 405 GET"
 
-# A large SSDA903 extract as multipart: it runs in the child while the daemon answers others.
+# A large SSDA903 extract as multipart: stopping the daemon during it answers 503, nothing imported.
 $PY "$TOP/scripts/gen-extract" 20000 "$T/x" 1 >/dev/null || fail "gen-extract"
+curl -s -o "$T/big.out" -D "$T/big.hdr" -w '%{http_code}' -H "$AUTH" -F "f=@$T/x/header.csv" -F "f=@$T/x/episodes.csv" \
+	-F "f=@$T/x/reviews.csv" "$URL/ssda903?strict=0" >"$T/big.code" &
+BIG=$!
+wait_log "http: imports: ssda903 by http:loader: 3 files (child" 20 || fail "the import did not start"
+stop_daemon || fail "daemon stop during an import"
+wait "$BIG"
+[ "$(cat "$T/big.code")" = 503 ] || fail "stopped during the import: $(cat "$T/big.code") $(cat "$T/big.out")"
+grep -qi '^retry-after:' "$T/big.hdr" || fail "503 without Retry-After"
+grep -q "http: imports: ssda903 imported" "$T/daemon.log" && fail "the import finished before the stop: make it larger"
+[ "$(ctl children list | tail -n 1)" = "0 children" ] || fail "half-imported: $(ctl children list | tail -n 1)"
+[ "$(logged)" = 1 ] || fail "the stopped import was logged"
+[ -z "$(ls -A "$spool")" ] || fail "files left in the spool after the stop: $(ls -AR "$spool")"
+ok "stopping during an import: 503 with Retry-After, nothing imported, the spool emptied"
+
+# Again, to the end: it runs in the child while the daemon answers others.
+start_daemon
 curl -s -o "$T/big.out" -w '%{http_code}' -H "$AUTH" -F "f=@$T/x/header.csv" -F "f=@$T/x/episodes.csv" \
 	-F "f=@$T/x/reviews.csv" "$URL/ssda903?strict=0" >"$T/big.code" &
 BIG=$!
