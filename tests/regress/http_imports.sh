@@ -143,9 +143,12 @@ code=$(curl -s -m 5 -o "$T/out" -D "$T/hdr" -w '%{http_code}' -H "$AUTH" -H 'Con
 	--data-binary @"$T/alloc.csv" "$URL/allocations")
 [ "$code" = 409 ] || fail "a second import during the first: $code $(cat "$T/out")"
 grep -qi '^retry-after: 10' "$T/hdr" || fail "409 without Retry-After: $(cat "$T/hdr")"
-printf '%s\nCR-2001,East,Ali,ali@council.example,Tess,tess@council.example,Ian,ian@council.example\n' "$H" >"$T/inalloc/alloc2.csv"
+# The marker first, then the file whole (a rename): the scan that sees the file sees a complete set.
 : >"$T/inalloc/.done"
-sleep 0.5 # not a wait for a state: the inbox's scan of the set must find the slot taken (so it waits)
+printf '%s\nCR-2001,East,Ali,ali@council.example,Tess,tess@council.example,Ian,ian@council.example\n' "$H" >"$T/inalloc/.alloc2.tmp"
+mv "$T/inalloc/.alloc2.tmp" "$T/inalloc/alloc2.csv"
+# The scan that logs the set found the slot taken (it logs, then would start the import).
+wait_log "inbox: alloc: 1 file, changed" 10 || fail "the inbox did not see the dropped set"
 grep -q "http: imports: ssda903 imported" "$T/daemon.log" && fail "the import finished before the checks: make it larger"
 grep -q "inbox: alloc: importing" "$T/daemon.log" && fail "a drop-folder import started beside the HTTP one"
 ok "while a 20,000-child import runs: /healthz answered, a second import 409 with Retry-After, a dropped set waits"
