@@ -55,7 +55,7 @@ FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH     := $(BUILD)/bench/http-ceiling
 
-.PHONY: all check asan demo install clean deps tests test-deps fuzz bench man
+.PHONY: all check asan demo install clean deps tests test-deps fuzz bench man openapi-lint
 
 all: $(BUILD)/driftwatchd $(BUILD)/driftwatchctl
 
@@ -122,9 +122,18 @@ test-deps:
 
 # Everything: the suite built normally, then again under ASan+UBSan; one summary line at the end.
 check: test-deps
+	$(MAKE) openapi-lint
 	$(MAKE) -j2 tests
 	$(MAKE) -j2 BUILD=build/asan SAN=1 tests
 	scripts/run-tests $(BUILD) build/asan
+
+# docs/openapi.yaml against redocly's strict rules (tools/openapi; scripts/install-deps test installs
+# it). Whether the document and the daemon's route table agree is tests/regress/http_routes.sh.
+openapi-lint:
+	@test -x tools/openapi/node_modules/.bin/redocly || { \
+		echo "openapi-lint: no tools/openapi/node_modules/.bin/redocly: run scripts/install-deps test" >&2; exit 1; }
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+		tools/openapi/node_modules/.bin/redocly lint --config tools/openapi/redocly.yaml docs/openapi.yaml
 
 asan: test-deps
 	$(MAKE) -j2 BUILD=build/asan SAN=1 tests

@@ -85,6 +85,7 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/escalate", "disputes", http_disputes_escalate },
 	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/resolve", "disputes", http_disputes_resolve },
 	{ EVHTTP_REQ_POST, "/v1/disputes/{id}/respond", "disputes", http_disputes_respond },
+	{ EVHTTP_REQ_POST, "/v1/imports/{kind}", "imports", http_imports_post },
 	{ EVHTTP_REQ_GET, "/v1/outbox", "read", http_outbox_list },
 	{ EVHTTP_REQ_GET, "/v1/workers", "read", http_workers_list },
 	{ EVHTTP_REQ_POST, "/v1/workers/{id}/protected-time", "asye", http_workers_protected_time },
@@ -92,8 +93,16 @@ static const struct http_route http_routes[] = {
 };
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])
 
-/* A method's name for the log. */
-static const char *
+/* See http_int.h. */
+const struct http_route *
+http_route_table(size_t *n)
+{
+	*n = HTTP_NROUTES;
+	return http_routes;
+}
+
+/* See http_int.h. */
+const char *
 http_method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {
@@ -116,8 +125,8 @@ http_method_name(enum evhttp_cmd_type m)
 	}
 }
 
-/* Now on the monotonic clock, in microseconds (the wall clock may be injected or jump). */
-static long long
+/* See http_int.h: the monotonic clock, as the wall clock may be injected or jump. */
+long long
 http_usec(void)
 {
 	struct timespec ts;
@@ -294,6 +303,27 @@ http_route_match(const char *tmpl, const char *path, char *buf, const char **par
 	return 1;
 }
 
+/* See http_int.h. */
+const struct http_route *
+http_route_find(enum evhttp_cmd_type method, const char *path, char *buf, const char **param, const char **tmpl)
+{
+	size_t i;
+
+	*param = NULL, *tmpl = NULL;
+	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
+		if (!http_route_match(http_routes[i].path, path, buf, param))
+			continue;
+		if (*tmpl == NULL)
+			*tmpl = http_routes[i].path;
+		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
+			*tmpl = http_routes[i].path;
+			return &http_routes[i];
+		}
+	}
+	*param = NULL;
+	return NULL;
+}
+
 /*
  * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first, so
  * the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
@@ -346,11 +376,9 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	long long start = http_usec();
-	const struct http_route *route = NULL;
-	size_t i;
-	int path_known = 0;
+	const struct http_route *route;
 	char *param_buf = xmalloc(path != NULL ? strlen(path) + 1 : 1);
-	const char *param = NULL;
+	const char *param = NULL, *tmpl = NULL;
 
 	if (c != NULL) {
 		/* The whole request is here: its deadline no longer applies. */
@@ -367,28 +395,20 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	call.stopping = h->stopping;
 	call.nconns = h->nconns;
 	call.changed = &h->changed;
-	for (i = 0; path != NULL && i < HTTP_NROUTES; i++) {
-		if (!http_route_match(http_routes[i].path, path, param_buf, &param))
-			continue;
-		if (!path_known)
-			call.route = http_routes[i].path;
-		path_known = 1;
-		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
-			route = &http_routes[i];
-			call.param = param;
-			break;
-		}
-	}
+	call.start = start;
+	route = http_route_find(method, path, param_buf, &param, &tmpl);
+	call.route = tmpl;
+	call.param = param;
 	if (route != NULL) {
-		call.route = route->path;
 		if (route->scope == NULL || http_authenticate(&call, route->scope) == 0)
 			route->handler(&call);
-	} else if (path_known) {
+	} else if (tmpl != NULL) {
 		http_reply_error(&call, 405, NULL, "method not allowed on this route");
 	} else
 		http_reply_error(&call, 404, NULL, "no such route");
-	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), call.route != NULL ? call.route : "-",
-	    call.status, call.client != NULL ? call.client : "-", (double)(http_usec() - start) / 1000.0);
+	/* A deferred answer (an import running in its child) is logged when it goes. */
+	if (!call.deferred)
+		http_log_request(method, call.route, call.status, call.client, start);
 	free(param_buf);
 }
 
@@ -400,6 +420,14 @@ http_take_changed(struct http *h)
 
 	h->changed = 0;
 	return changed;
+}
+
+/* See http_int.h. */
+void
+http_log_request(enum evhttp_cmd_type method, const char *route, int status, const char *client, long long start)
+{
+	log_info("http: %s %s %d client=%s %.1fms", http_method_name(method), route != NULL ? route : "-", status,
+	    client != NULL ? client : "-", (double)(http_usec() - start) / 1000.0);
 }
 
 /* Apply the limits from a config to the evhttp server. */
@@ -529,8 +557,11 @@ http_set_config(struct http *h, const struct config *cfg)
 void
 http_set_stopping(struct http *h)
 {
-	if (h != NULL)
-		h->stopping = 1;
+	if (h == NULL)
+		return;
+	h->stopping = 1;
+	/* While the loop still runs, so the import's caller reads its 503. */
+	http_import_stop();
 }
 
 /* See http.h. */
@@ -544,6 +575,8 @@ http_free(struct http *h)
 		return;
 	if (event_initialized(&h->ev_sweep))
 		event_del(&h->ev_sweep);
+	/* Before evhttp_free, which frees the request an import child would answer. */
+	http_import_stop();
 	/* evhttp_free closes every connection; then our references go. */
 	evhttp_free(h->evhttp);
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL)

@@ -27,8 +27,8 @@
 #include "reviews.h"
 #include "reviews_json.h"
 
-/* A positive decimal id from a path segment; -1 when it is not one. */
-static int64_t
+/* See http_int.h. */
+int64_t
 http_api_id(const char *s)
 {
 	const char *c;

@@ -8,6 +8,7 @@
 #include <event2/http.h>
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config.h"
@@ -27,6 +28,8 @@ struct http_call {
 	int status;	    /* set by the reply */
 	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
 	int *changed;	    /* a write committed: set to 1 (see http_take_changed) */
+	long long start;    /* when the request began (http_usec) */
+	int deferred;	    /* the handler answers later (and logs the request then) */
 };
 
 struct http_route {
@@ -35,6 +38,23 @@ struct http_route {
 	const char *scope; /* what a client must hold (NULL: no token needed) */
 	void (*handler)(struct http_call *call);
 };
+
+/*
+ * The router: the route for a method and a path, NULL when there is none. *tmpl is the template of
+ * the route chosen, or else of the first route with this path (another method: 405), or NULL (no
+ * such path: 404). *param is the {...} segment, copied into buf (strlen(path) + 1 bytes).
+ */
+const struct http_route *http_route_find(enum evhttp_cmd_type method, const char *path, char *buf,
+    const char **param, const char **tmpl);
+/* The route table (for the route test: every route must be in docs/openapi.yaml). */
+const struct http_route *http_route_table(size_t *n);
+/* A method's name: "GET". */
+const char *http_method_name(enum evhttp_cmd_type m);
+/* Now on the monotonic clock, in microseconds. */
+long long http_usec(void);
+/* The request log's line: method, route template, status, client, duration since start. */
+void http_log_request(enum evhttp_cmd_type method, const char *route, int status, const char *client,
+    long long start);
 
 /* Answer with a body of a content type. */
 void http_reply(struct http_call *call, int status, const char *content_type, const char *body, size_t len);
@@ -47,6 +67,8 @@ void http_reply_error(struct http_call *call, int status, const char *field, con
 void http_healthz(struct http_call *call);
 void http_readyz(struct http_call *call);
 void http_metrics(struct http_call *call);
+/* A positive decimal id from a path segment (at most 18 digits); -1 when it is not one. */
+int64_t http_api_id(const char *s);
 /* The routes in http_api.c. */
 void http_disputes_list(struct http_call *call);
 void http_disputes_show(struct http_call *call);
@@ -66,5 +88,29 @@ void http_children_permanence(struct http_call *call);
 void http_actions_progress(struct http_call *call);
 void http_workers_supervision(struct http_call *call);
 void http_workers_protected_time(struct http_call *call);
+/* The route in http_import.c: POST /v1/imports/{kind}, answered when the import child exits. */
+void http_imports_post(struct http_call *call);
+/* Stopping: kill an import in flight (its transaction rolls back) and answer 503; again at the
+ * end (http_free), where it lets go of its SIGCHLD event. */
+void http_import_stop(void);
+
+/*
+ * One part of a multipart/form-data body: its file name (as sent, NUL-terminated) and its bytes,
+ * which point into the body.
+ */
+struct http_part {
+	char *filename; /* NULL when the part has none */
+	const char *data;
+	size_t len;
+};
+/*
+ * Split a multipart/form-data body by the boundary in its Content-Type. 0 with the parts (free with
+ * http_parts_free), or -1 with *cause when the type or the body is not well formed.
+ */
+int http_multipart_parse(const char *content_type, const char *body, size_t len, struct http_part **parts,
+    int *nparts, char **cause);
+void http_parts_free(struct http_part *parts, int n);
+/* A file name an upload may have: letters, digits, '.', '_', '-', 1 to 64, not starting with '.'. */
+int http_import_filename_ok(const char *name);
 
 #endif

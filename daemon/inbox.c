@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +33,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "outbox.h"
+#include "spawn.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -85,30 +85,6 @@ inbox_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* driftwatchctl beside driftwatchd (build tree), or in ../bin (installed); else on PATH. */
-static char *
-inbox_find_ctl(void)
-{
-	char self[PATH_MAX], *slash, *path;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			xasprintf(&path, "%s/driftwatchctl", self);
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
-			xasprintf(&path, "%s/../bin/driftwatchctl", self);
-			if (access(path, X_OK) == 0)
-				return path;
-			free(path);
-		}
-	}
-	return xstrdup("driftwatchctl");
 }
 
 /* Forget the folders (and their inotify watches). */
@@ -219,9 +195,9 @@ inbox_free_names(char **names, int n)
 static int
 inbox_start(struct inbox *ib, struct inbox_folder *f, char **names, int n, int marker)
 {
-	char **argv = xcalloc((size_t)n + 10, sizeof *argv), *path, *by;
-	int fd, i, a = 0;
-	pid_t pid, parent = getpid();
+	char **paths = xcalloc((size_t)n + 1, sizeof *paths), *path, *by, *cause = NULL;
+	int fd, i;
+	pid_t pid;
 
 	xasprintf(&path, "%s/done", f->dir);
 	if (mkdir(path, 0750) != 0 && errno != EEXIST)
@@ -236,45 +212,22 @@ inbox_start(struct inbox *ib, struct inbox_folder *f, char **names, int n, int m
 	free(path);
 	if (fd < 0) {
 		log_warn("inbox: %s: cannot write the report in %s; not importing", f->name, f->dir);
-		free(argv);
+		free(paths);
 		return -1;
 	}
 	xasprintf(&by, "inbox:%s", f->name);
-	argv[a++] = ib->ctl_path;
-	if (ib->config_path != NULL) {
-		argv[a++] = (char *)(uintptr_t) "-f";
-		argv[a++] = ib->config_path;
-	}
-	argv[a++] = (char *)(uintptr_t) "import";
-	argv[a++] = (char *)(uintptr_t) "--by";
-	argv[a++] = by;
-	argv[a++] = f->format;
 	for (i = 0; i < n; i++)
-		xasprintf(&argv[a + i], "%s/%s", f->dir, names[i]);
-	if ((pid = fork()) < 0) {
-		log_warn("inbox: %s: fork", f->name);
-		close(fd);
-		for (i = 0; i < n; i++)
-			free(argv[a + i]);
-		free(argv), free(by);
-		return -1;
-	}
-	if (pid == 0) {
-		/* Dies with the daemon: a kill -9 of driftwatchd must not leave an import committing
-		 * behind the next start's back. Its transaction rolls back and the set stays here. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "driftwatchd: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+		xasprintf(&paths[i], "%s/%s", f->dir, names[i]);
+	pid = spawn_import(ib->ctl_path, ib->config_path, by, f->format, NULL, paths, n, fd, &cause);
 	close(fd);
 	for (i = 0; i < n; i++)
-		free(argv[a + i]);
-	free(argv), free(by);
+		free(paths[i]);
+	free(paths), free(by);
+	if (pid < 0) {
+		log_warnx("inbox: %s: cannot start the import: %s", f->name, cause);
+		free(cause);
+		return -1;
+	}
 	ib->run.pid = pid;
 	ib->run.name = xstrdup(f->name);
 	ib->run.dir = xstrdup(f->dir);
@@ -448,12 +401,14 @@ inbox_child_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct inbox *ib = arg;
 	int status;
+	pid_t pid;
 
 	(void)fd, (void)what;
 	if (ib->run.pid <= 0 || waitpid(ib->run.pid, &status, WNOHANG) != ib->run.pid)
 		return;
+	pid = ib->run.pid;
 	inbox_finish(ib, status);
-	inbox_scan(ib); /* the next set may be waiting */
+	spawn_done(pid); /* inbox_idle_cb: the next set may be waiting */
 }
 
 /* Look at every folder; import the first complete set; wake again when a pending one may be stable. */
@@ -492,8 +447,9 @@ inbox_scan(struct inbox *ib)
 			inbox_free_names(names, n);
 			continue;
 		}
-		/* One import at a time: SQLite writes stay in one place; the others wait their turn. */
-		if (ib->run.pid > 0 || inbox_start(ib, f, names, n, marker) != 0) {
+		/* One import at a time (an import over HTTP too): SQLite writes stay in one place; the
+		 * others wait their turn, and inbox_idle_cb scans again when it ends. */
+		if (ib->run.pid > 0 || spawn_busy() || inbox_start(ib, f, names, n, marker) != 0) {
 			inbox_free_names(names, n);
 			continue;
 		}
@@ -698,6 +654,13 @@ inbox_inotify_cb(evutil_socket_t fd, short what, void *arg)
 	inbox_scan(arg);
 }
 
+/* The import slot is free (ours ended, or one over HTTP): a set may be waiting for it. */
+static void
+inbox_idle_cb(void *arg)
+{
+	inbox_scan(arg);
+}
+
 /* A pending set may be stable now. */
 static void
 inbox_scan_cb(evutil_socket_t fd, short what, void *arg)
@@ -719,7 +682,7 @@ inbox_new(struct event_base *base, struct store *s, const struct config *cfg, co
 	ib->queued = queued;
 	ib->queued_arg = arg;
 	ib->config_path = config_path != NULL ? xstrdup(config_path) : NULL;
-	ib->ctl_path = inbox_find_ctl();
+	ib->ctl_path = spawn_find_ctl();
 	ib->ifd = getenv("DRIFTWATCH_NO_INOTIFY") != NULL ? -1 : inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (ib->ifd < 0 && cfg->nimports > 0)
 		log_warnx("inbox: no inotify; the drop folders are scanned every tick (%ds)", cfg->tick);
@@ -732,6 +695,7 @@ inbox_new(struct event_base *base, struct store *s, const struct config *cfg, co
 		if (event_add(&ib->ev_inotify, NULL) != 0)
 			fatalx("inbox: cannot watch the inotify fd");
 	}
+	spawn_set_idle_cb(inbox_idle_cb, ib);
 	inbox_load_folders(ib);
 	if (ib->nfolders > 0)
 		log_info("inbox: watching %d folder%s", ib->nfolders, ib->nfolders == 1 ? "" : "s");
@@ -765,10 +729,12 @@ inbox_free(struct inbox *ib)
 
 	if (ib == NULL)
 		return;
+	spawn_set_idle_cb(NULL, NULL);
 	if (ib->run.pid > 0) {
 		log_info("inbox: %s: stopping the import in flight; it runs again at the next start", ib->run.name);
 		kill(ib->run.pid, SIGTERM);
 		waitpid(ib->run.pid, &status, 0);
+		spawn_done(ib->run.pid);
 		free(ib->run.name), free(ib->run.dir), free(ib->run.format);
 		inbox_free_names(ib->run.files, ib->run.nfiles);
 	}
