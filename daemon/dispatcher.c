@@ -88,6 +88,14 @@ struct dispatcher {
 	int in_flight;
 	int stopping;
 	int wrote; /* committed since the last checkpoint */
+	/* What a pass picks, kept from pass to pass: allocating (and zeroing) outbox_batch entries of
+	 * each in every pass cost more than the picking. */
+	struct {
+		int cap;
+		int64_t *ids;
+		char **recipients;
+		int *batchable, *group, *take;
+	} pick;
 	struct event ev_timer;
 	struct event ev_kick;
 };
@@ -233,6 +241,7 @@ dispatcher_free(struct dispatcher *d)
 	dispatcher_retire(d);
 	/* Transfers still in flight are abandoned; their rows stay 'sending' and are recovered at start. */
 	curlev_free(d->cev);
+	free(d->pick.ids), free(d->pick.recipients), free(d->pick.batchable), free(d->pick.group), free(d->pick.take);
 	free(d);
 }
 
@@ -724,11 +733,20 @@ dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, int cap, tim
     int *nclaims, int *claims_cap)
 {
 	int limit = d->cfg->outbox_batch, n = 0, i, j, nmsg = 0;
-	int64_t *ids = xcalloc((size_t)limit, sizeof *ids);
-	char **recipients = xcalloc((size_t)limit, sizeof *recipients);
-	int *batchable = xcalloc((size_t)limit, sizeof *batchable), *group = xcalloc((size_t)limit, sizeof *group);
-	int *take = xcalloc((size_t)limit, sizeof *take);
+	int64_t *ids;
+	char **recipients;
+	int *batchable, *group, *take;
 
+	if (d->pick.cap < limit) {
+		d->pick.cap = limit;
+		d->pick.ids = xreallocarray(d->pick.ids, (size_t)limit, sizeof *d->pick.ids);
+		d->pick.recipients = xreallocarray(d->pick.recipients, (size_t)limit, sizeof *d->pick.recipients);
+		d->pick.batchable = xreallocarray(d->pick.batchable, (size_t)limit, sizeof *d->pick.batchable);
+		d->pick.group = xreallocarray(d->pick.group, (size_t)limit, sizeof *d->pick.group);
+		d->pick.take = xreallocarray(d->pick.take, (size_t)limit, sizeof *d->pick.take);
+	}
+	ids = d->pick.ids, recipients = d->pick.recipients, batchable = d->pick.batchable;
+	group = d->pick.group, take = d->pick.take;
 	if (outbox_endpoint_disabled(d->store, ep->name))
 		goto out;
 	n = outbox_due(d->store, ep->name, now, limit, cap, ids, recipients, batchable);
@@ -773,7 +791,6 @@ dispatcher_pick(struct dispatcher *d, struct dispatch_endpoint *ep, int cap, tim
 out:
 	for (i = 0; i < n; i++)
 		free(recipients[i]);
-	free(ids), free(recipients), free(batchable), free(group), free(take);
 }
 
 /* Free claims not (or no longer) needed. */
