@@ -24,7 +24,6 @@
 #include <time.h>
 
 #include "log.h"
-#include "mail_message.h"
 #include "transport.h"
 #include "transport_int.h"
 #include "webhook.h"
@@ -417,26 +416,29 @@ webhook_signer_free(struct webhook_signer *sg)
 	free(sg);
 }
 
-/* "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; NULL if OpenSSL fails. */
-static char *
-webhook_sign(struct webhook_signer *sg, const char *id, long long timestamp, const char *body, size_t len)
+/* Room for "v1," and the base64 of a SHA-256 (44 characters) and its NUL. */
+#define WEBHOOK_SIG_MAX 48
+
+/* sig = "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; -1 if OpenSSL fails. */
+static int
+webhook_sign(struct webhook_signer *sg, const char *id, long long timestamp, const char *body, size_t len,
+    char sig[WEBHOOK_SIG_MAX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	char prefix[128], *b64, *sig = NULL;
+	char prefix[128];
 	size_t mdlen = 0;
 	int plen;
 
 	plen = snprintf(prefix, sizeof prefix, "%s.%lld.", id, timestamp);
 	if (plen < 0 || (size_t)plen >= sizeof prefix || EVP_MAC_init(sg->keyed, NULL, 0, NULL) != 1)
-		return NULL;
-	if (EVP_MAC_update(sg->keyed, (const unsigned char *)prefix, (size_t)plen) == 1 &&
-	    EVP_MAC_update(sg->keyed, (const unsigned char *)body, len) == 1 &&
-	    EVP_MAC_final(sg->keyed, md, &mdlen, sizeof md) == 1) {
-		b64 = mail_base64(md, mdlen);
-		xasprintf(&sig, "v1,%s", b64);
-		free(b64);
-	}
-	return sig;
+		return -1;
+	if (EVP_MAC_update(sg->keyed, (const unsigned char *)prefix, (size_t)plen) != 1 ||
+	    EVP_MAC_update(sg->keyed, (const unsigned char *)body, len) != 1 ||
+	    EVP_MAC_final(sg->keyed, md, &mdlen, sizeof md) != 1 || mdlen != 32)
+		return -1;
+	memcpy(sig, "v1,", 3);
+	EVP_EncodeBlock((unsigned char *)sig + 3, md, (int)mdlen); /* 44 characters and a NUL */
+	return 0;
 }
 
 /* Sign per Standard Webhooks; see webhook.h. */
@@ -444,13 +446,14 @@ char *
 webhook_signature(const char *secret, const char *id, long long timestamp, const char *body, size_t len)
 {
 	struct webhook_signer *sg;
-	char *sig;
+	char sig[WEBHOOK_SIG_MAX];
+	int rc;
 
 	if ((sg = webhook_signer_new(secret)) == NULL)
 		return NULL;
-	sig = webhook_sign(sg, id, timestamp, body, len);
+	rc = webhook_sign(sg, id, timestamp, body, len, sig);
 	webhook_signer_free(sg);
-	return sig;
+	return rc == 0 ? xstrdup(sig) : NULL;
 }
 
 /* Seconds from Retry-After; see webhook.h. */
@@ -540,7 +543,7 @@ static int
 send_webhook_send(struct transport *t, struct transport_job *job, const struct notice *n, char **cause)
 {
 	const struct transport_config *c = &t->cfg;
-	char *id, *h, *sig;
+	char *id, h[160], sig[WEBHOOK_SIG_MAX];
 	CURL *easy;
 
 	/* Signed with the real time of this attempt whatever the caller's clock (DRIFTWATCH_NOW included):
@@ -557,22 +560,19 @@ send_webhook_send(struct transport *t, struct transport_job *job, const struct n
 	job->list = curl_slist_append(job->list, "Content-Type: application/json");
 	/* No "Expect: 100-continue" round trip for bodies over 1 KB. */
 	job->list = curl_slist_append(job->list, "Expect:");
-	xasprintf(&h, "webhook-id: %s", id);
+	/* Formatted on the stack: curl copies each header. */
+	snprintf(h, sizeof h, "webhook-id: %s", id);
 	job->list = curl_slist_append(job->list, h);
-	free(h);
-	xasprintf(&h, "webhook-timestamp: %lld", (long long)job->now);
+	snprintf(h, sizeof h, "webhook-timestamp: %lld", (long long)job->now);
 	job->list = curl_slist_append(job->list, h);
-	free(h);
 	if (t->priv != NULL) {
-		if ((sig = webhook_sign(t->priv, id, (long long)job->now, job->data, job->len)) == NULL) {
+		if (webhook_sign(t->priv, id, (long long)job->now, job->data, job->len, sig) != 0) {
 			free(id); /* OpenSSL failed: not the notice's fault */
 			transport_status(&job->status, SEND_RETRY, 0, "cannot sign the request");
 			return transport_job_defer(job, cause);
 		}
-		xasprintf(&h, "webhook-signature: %s", sig);
+		snprintf(h, sizeof h, "webhook-signature: %s", sig);
 		job->list = curl_slist_append(job->list, h);
-		free(h);
-		free(sig);
 	}
 	free(id);
 	if ((easy = transport_easy_new(job)) == NULL) {

@@ -513,9 +513,9 @@ notice_message_id(const struct notice *n, const char *domain)
 char *
 notice_webhook_id(const struct notice *n)
 {
-	char hash[13], *s;
+	char hash[13], s[48]; /* "msg_dw_", 20 digits at most, "_", 12, NUL */
 
 	notice_hash(n, hash);
-	xasprintf(&s, "msg_dw_%lld_%s", (long long)n->id, hash);
-	return s;
+	snprintf(s, sizeof s, "msg_dw_%lld_%s", (long long)n->id, hash); /* not xasprintf: once a webhook */
+	return xstrdup(s);
 }
