@@ -188,16 +188,20 @@ outbox_row_free(struct outbox_row *r)
 int
 outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE id = ?");
-	int rc = -1;
+	/* Whether it has attachments comes with the row: most have none, and asking for them apart
+	 * cost a third of the load. */
+	sqlite3_stmt *st = store_cached(s, "SELECT " OUTBOX_COLUMNS ", EXISTS (SELECT 1 FROM outbox_attachments a "
+					   "WHERE a.notice = outbox.id) FROM outbox WHERE id = ?");
+	int rc = -1, attached = 0;
 
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		outbox_row_read(st, r);
+		attached = sqlite3_column_int(st, 20);
 		rc = 0;
 	}
 	store_release(s, st);
-	if (rc != 0)
+	if (rc != 0 || !attached)
 		return rc;
 	st = store_cached(s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
 	sqlite3_bind_int64(st, 1, id);
