@@ -298,7 +298,7 @@ test_outbox_load_many(void **state)
 	struct attachment att = { "figures.csv", "text/csv", "a,b\n1,2\n", 8 };
 	struct outbox_item item;
 	struct outbox_row rows[4];
-	char key[16], subject[16];
+	char key[32], subject[32];
 	int64_t ids[4] = { 3, 1, 99, 2 }; /* out of order, and 99 is not there */
 	int i;
 
