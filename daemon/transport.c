@@ -170,11 +170,15 @@ transport_job_free(struct transport_job *job)
 	event_del(&job->ev_finish);
 	if (job->easy != NULL) {
 		curlev_remove(t->cev, job->easy); /* no-op when curlev already let it go */
-		/* Keep the handle for the next transfer: making one costs more than resetting it. */
-		if (t->nidle < TRANSPORT_IDLE_MAX) {
-			curl_easy_reset(job->easy);
+		/*
+		 * Keep the handle for the next transfer, options and all: every option transport_easy_new
+		 * sets is the transport's own, the same for its next notice, and a send sets every option
+		 * of its own again (curl_easy_reset and setting them all afresh cost more than the rest
+		 * of our side of a transfer).
+		 */
+		if (t->nidle < TRANSPORT_IDLE_MAX)
 			t->idle[t->nidle++] = job->easy;
-		} else
+		else
 			curl_easy_cleanup(job->easy);
 	}
 	curl_slist_free_all(job->list);
@@ -345,9 +349,14 @@ transport_easy_new(struct transport_job *job)
 	const struct transport_config *c = &job->t->cfg;
 	CURL *easy;
 
-	if (job->t->nidle > 0)
+	job->errbuf[0] = '\0';
+	if (job->t->nidle > 0) {
+		/* Set up for this transport by an earlier job: only the error buffer is this job's. */
 		easy = job->t->idle[--job->t->nidle];
-	else if ((easy = curl_easy_init()) == NULL)
+		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, job->errbuf);
+		return easy;
+	}
+	if ((easy = curl_easy_init()) == NULL)
 		return NULL;
 	/* Signals belong to main.c; curl must not use SIGALRM for DNS timeouts. */
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -386,7 +395,6 @@ transport_easy_new(struct transport_job *job)
 	/* Through an HTTP proxy, SMTP needs a CONNECT tunnel (HTTPS gets one anyway). */
 	if (strcmp(c->type, "smtp") == 0)
 		curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
-	job->errbuf[0] = '\0';
 	return easy;
 }
 
@@ -505,9 +513,9 @@ notice_message_id(const struct notice *n, const char *domain)
 char *
 notice_webhook_id(const struct notice *n)
 {
-	char hash[13], *s;
+	char hash[13], s[48]; /* "msg_dw_", 20 digits at most, "_", 12, NUL */
 
 	notice_hash(n, hash);
-	xasprintf(&s, "msg_dw_%lld_%s", (long long)n->id, hash);
-	return s;
+	snprintf(s, sizeof s, "msg_dw_%lld_%s", (long long)n->id, hash); /* not xasprintf: once a webhook */
+	return xstrdup(s);
 }

@@ -68,7 +68,8 @@ extern const struct transport_ops send_file_ops;
 int transport_job_start(struct transport_job *job, char **cause);
 /* Finish the job (with job->status) from the event loop, not from inside transport_send. */
 int transport_job_defer(struct transport_job *job, char **cause);
-/* An easy handle with what every transfer shares: no signals, timeouts, TLS verification, errors. */
+/* An easy handle with what every transfer shares: no signals, timeouts, TLS verification, errors.
+ * A handle an earlier job of the transport left is reused as it was: a send sets all its own options. */
 CURL *transport_easy_new(struct transport_job *job);
 /* Is the host of a URL loopback (127.0.0.0/8, ::1, localhost)? -1 when the URL does not parse. */
 int transport_url_is_loopback(const char *url);

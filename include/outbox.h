@@ -63,6 +63,9 @@ struct outbox_row {
 /* The store's outbox functions (store_outbox.c). */
 void outbox_row_free(struct outbox_row *r);
 int outbox_load(struct store *s, int64_t id, struct outbox_row *r);	  /* 0 found, -1 not */
+/* Load the rows with these ids (attachments too) into rows[0..n), ordered by id, in one statement:
+ * the count loaded (an id no longer there is left out). */
+int outbox_load_many(struct store *s, const int64_t *ids, int n, struct outbox_row *rows);
 int outbox_recover(struct store *s, char **cause);			  /* sending -> pending; count */
 /* Due rows of one transport, most urgent then oldest first: ids, recipients and batchability. At
  * most limit rows; stops at `messages` rows unless one is batchable (later rows may join it). */

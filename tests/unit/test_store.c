@@ -288,6 +288,55 @@ test_outbox_recover(void **state)
 	free(path);
 }
 
+/* Many rows load in one call, ordered by id, attachments too; an id not there is left out. */
+static void
+test_outbox_load_many(void **state)
+{
+	char *path = db_path("load_many.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct attachment att = { "figures.csv", "text/csv", "a,b\n1,2\n", 8 };
+	struct outbox_item item;
+	struct outbox_row rows[4];
+	char key[32], subject[32];
+	int64_t ids[4] = { 3, 1, 99, 2 }; /* out of order, and 99 is not there */
+	int i;
+
+	(void)state;
+	memset(&item, 0, sizeof item);
+	item.kind = "reminder";
+	item.recipient = "x@council.example";
+	item.urgent = true;
+	assert_int_equal(store_begin(s, &cause), 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		snprintf(subject, sizeof subject, "subject %d", i);
+		item.dedupe_key = key;
+		item.subject = subject;
+		item.attachments = i == 2 ? &att : NULL;
+		item.nattachments = i == 2 ? 1 : 0;
+		assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, NULL, &cause), 0);
+	}
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(outbox_mark_sending(s, ids, 4, &cause), 0);
+	assert_int_equal(outbox_load_many(s, ids, 4, rows), 3);
+	for (i = 0; i < 3; i++) {
+		snprintf(subject, sizeof subject, "subject %d", i + 1);
+		assert_int_equal(rows[i].id, i + 1);
+		assert_string_equal(rows[i].subject, subject);
+		assert_string_equal(rows[i].state, "sending");
+		assert_int_equal(rows[i].attempts, 1);
+		assert_int_equal(rows[i].nattachments, i == 1 ? 1 : 0);
+	}
+	assert_string_equal(rows[1].attachments[0].filename, "figures.csv");
+	assert_memory_equal(rows[1].attachments[0].data, "a,b\n1,2\n", 8);
+	for (i = 0; i < 3; i++)
+		outbox_row_free(&rows[i]);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
 /* Run sql on its own connection with foreign keys on, as the daemon's are; SQLite's result code. */
 static int
 raw_exec(const char *path, const char *sql)
@@ -480,7 +529,7 @@ main(void)
 		cmocka_unit_test(test_negative_schema_version_refused),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_outbox_enqueue),
-		cmocka_unit_test(test_outbox_recover),
+		cmocka_unit_test(test_outbox_recover), cmocka_unit_test(test_outbox_load_many),
 		cmocka_unit_test(test_outbox_hold_release),
 		cmocka_unit_test(test_status_pass_best_effort),
 		cmocka_unit_test(test_migrate_outbox_rebuild),

@@ -110,6 +110,120 @@ test_json_body(void **state)
 	free(cause);
 }
 
+/* The json body as the code before the hand-written one built it: a jansson tree, dumped compact. */
+static char *
+test_reference_body(const struct notice *n)
+{
+	json_t *doc = json_object(), *payload, *v;
+	const char *fields[][2] = { { "kind", n->kind }, { "dedupe_key", n->dedupe_key }, { "recipient", n->recipient },
+		{ "subject", n->subject }, { "text", n->body_text } };
+	char *id = notice_webhook_id(n), *s = NULL;
+	size_t i;
+
+	json_object_set_new(doc, "id", json_string(id));
+	free(id);
+	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if ((v = json_string(fields[i][1] != NULL ? fields[i][1] : "")) == NULL)
+			goto out; /* not UTF-8: no body */
+		json_object_set_new(doc, fields[i][0], v);
+		if (i == 0)
+			json_object_set_new(doc, "notice", json_integer(n->id));
+	}
+	if (n->payload != NULL) {
+		if ((payload = json_loads(n->payload, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+			goto out;
+		if (json_is_object(payload))
+			json_object_update_missing(doc, payload);
+		else
+			json_object_set(doc, "payload", payload);
+		json_decref(payload);
+	}
+	s = json_dumps(doc, JSON_COMPACT);
+out:
+	json_decref(doc);
+	return s;
+}
+
+/* webhook_body and the reference agree: the same bytes, or both refuse. */
+static void
+test_same_as_reference(const struct notice *n)
+{
+	char *got, *want, *cause = NULL;
+
+	got = webhook_body(n, "json", &cause);
+	want = test_reference_body(n);
+	if (want == NULL) {
+		assert_null(got);
+		assert_non_null(cause);
+		free(cause);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+/*
+ * The hand-written json body is byte for byte what jansson gave: every escape, UTF-8 kept or
+ * refused by the same rules, payload members merged after ours in their order, and random strings.
+ */
+static void
+test_json_body_as_jansson(void **state)
+{
+	static const char *const pieces[] = { "a", "Z", " ", "/", "\"", "\\", "\x01", "\x1f", "\x7f", "\b", "\f",
+		"\n", "\r", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf",
+		"\xf4\x8f\xbf\xbf", "\xc2\x80", "\xe0\xa0\x80", "\xf0\x90\x80\x80", "\x80", "\xbf",
+		"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\x80",
+		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xc3" };
+	static const char *const payloads[] = { "{\"reference\":\"D77\",\"id\":\"forged\",\"text\":1,\"z\":[1,{\"a\":null}]}",
+		"{\"\xc3\xa9t\\u00e9\":\"\\u0001\\/x\",\"n\":-1.5e3,\"b\":true}", "[1,2,\"three\"]", "42",
+		"\"a string\"", "null", "{}" };
+	struct notice n = test_notice();
+	unsigned int seed = 17;
+	char buf[5][200];
+	size_t i, j, k;
+	int f;
+
+	(void)state;
+	test_same_as_reference(&n);
+	n.kind = NULL;
+	n.dedupe_key = NULL;
+	n.body_text = NULL;
+	test_same_as_reference(&n);
+	n = test_notice();
+	for (i = 0; i < sizeof payloads / sizeof payloads[0]; i++) {
+		n.payload = payloads[i];
+		test_same_as_reference(&n);
+	}
+	/* Every piece alone in every field, then random mixes of them. */
+	for (i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+		n = test_notice();
+		n.subject = pieces[i];
+		test_same_as_reference(&n);
+		n = test_notice();
+		n.body_text = pieces[i];
+		test_same_as_reference(&n);
+	}
+	for (i = 0; i < 3000; i++) {
+		for (f = 0; f < 5; f++) {
+			buf[f][0] = '\0';
+			for (j = 0, k = (size_t)rand_r(&seed) % 12; j < k; j++) {
+				/* Mostly valid pieces, so that most strings get through to the escaping. */
+				size_t p = (size_t)rand_r(&seed) % (rand_r(&seed) % 4 == 0 ? sizeof pieces / sizeof pieces[0] : 22);
+				strcat(buf[f], pieces[p]);
+			}
+		}
+		n = test_notice();
+		n.kind = buf[0];
+		n.dedupe_key = buf[1];
+		n.recipient = buf[2];
+		n.subject = buf[3];
+		n.body_text = buf[4];
+		test_same_as_reference(&n);
+	}
+}
+
 /* Check a teams document's shape and return its text block's text. */
 static const char *
 test_teams_shape(json_t *doc, const char *subject)
@@ -206,7 +320,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_signature_vectors), cmocka_unit_test(test_webhook_id_stable),
-	    cmocka_unit_test(test_json_body),	      cmocka_unit_test(test_teams_body),
+	    cmocka_unit_test(test_json_body),	      cmocka_unit_test(test_json_body_as_jansson),	      cmocka_unit_test(test_teams_body),
 	    cmocka_unit_test(test_retry_after),
 	};
 
