@@ -253,8 +253,9 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 	inbox_set_config(m->inbox, fresh);
 	config_free(m->cfg);
 	m->cfg = fresh;
-	log_info("main: reloaded");
+	/* Recorded before it is logged: whoever waits on the line finds it in status. */
 	schedule_reloaded(m->store, clock_now());
+	log_info("main: reloaded");
 	sd_notify(0, "READY=1");
 	main_plan(m);
 }
