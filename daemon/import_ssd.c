@@ -61,9 +61,11 @@ struct ssd_professional {
 	char *id, *staff_id, *registration_no;
 };
 
-/* A current involvement that may name the child's worker. */
+/* A current involvement that may name the child's worker (80,000 children have 240,000: kept small). */
 struct ssd_involvement {
-	char *person, *professional, *team;
+	char *person;
+	int professional; /* index into profs */
+	int team;	  /* index into teams */
 	enum ssd_who who;
 	int start, line, col;
 };
@@ -83,9 +85,12 @@ struct ssd {
 	int nprofs;
 	struct ssd_involvement *invs;
 	int ninvs;
+	char **teams; /* each team named once */
+	int nteams;
+	struct import_seen team_seen;
 	struct ssd_plan *plans;
 	int nplans;
-	struct allocation *allocs;
+	struct allocation *allocs; /* pointers into invs, profs, teams and the staff: nothing owned */
 	int nallocs;
 };
 
@@ -135,6 +140,7 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 	struct import_errors fe = { path, NULL, 0 };
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
+	struct import_seen seen = { 0 }; /* a child has several episodes: list each once */
 	int index[12], ncol, bad, rc;
 
 	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
@@ -154,7 +160,8 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 			ssda903_skip(x, t, person->line, person->column, "person missing", "clae_person_id: missing");
 			continue;
 		}
-		ssda903_add_child(x, person->value, person->line);
+		if (import_seen_add(&seen, person->value, person->line) == 0)
+			ssda903_add_child(x, person->value, person->line);
 		if (start->len == 0 || ssd_date(start->value, x->today, &e.decom) != 0) {
 			ssda903_skip(x, t, start->line, start->column, "start date not a date",
 			    "clae_cla_episode_start_date: \"%s\" is not a date (want YYYY-MM-DD [hh:mm:ss.fff] or dd/mm/yyyy)",
@@ -210,6 +217,7 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 	csv_row_clear(&row);
 	csv_close(r);
 out:
+	import_seen_free(&seen);
 	ssda903_sort_errors(x, &fe);
 	ssda903_children_index(x);
 }
@@ -471,16 +479,31 @@ ssd_cmp_prof(const void *a, const void *b)
 	return strcmp(((const struct ssd_professional *)a)->id, ((const struct ssd_professional *)b)->id);
 }
 
-/* A professional by id, or NULL. */
-static const struct ssd_professional *
+/* A professional's index by id, or -1. */
+static int
 ssd_professional(const struct ssd *d, const char *id)
 {
-	struct ssd_professional key = { 0 };
+	struct ssd_professional key = { 0 }, *p;
 
 	if (d->nprofs == 0)
-		return NULL;
+		return -1;
 	key.id = (char *)(uintptr_t)id;
-	return bsearch(&key, d->profs, (size_t)d->nprofs, sizeof *d->profs, ssd_cmp_prof);
+	p = bsearch(&key, d->profs, (size_t)d->nprofs, sizeof *d->profs, ssd_cmp_prof);
+	return p != NULL ? (int)(p - d->profs) : -1;
+}
+
+/* A team's index, the name kept once however many involvements name it. */
+static int
+ssd_team(struct ssd *d, const char *team)
+{
+	int seen = import_seen_add(&d->team_seen, team, d->nteams + 1);
+
+	if (seen != 0)
+		return seen - 1;
+	if ((d->nteams & (d->nteams - 1)) == 0) /* grow by doubling */
+		d->teams = xreallocarray(d->teams, (size_t)d->nteams * 2 + 1, sizeof *d->teams);
+	d->teams[d->nteams] = xstrdup(team);
+	return d->nteams++;
 }
 
 /* ssd_professionals.csv: the ids that lead to an email. The name, job title and the rest are not read. */
@@ -489,14 +512,14 @@ ssd_read_professionals(struct ssd *d, const char *path, struct ssda903_tally *t)
 {
 	static const char *const names[] = { "prof_professional_id", "prof_staff_id", "prof_professional_name",
 		"prof_social_worker_registration_no", "prof_agency_worker_flag", "prof_professional_job_title",
-		"prof_professional_caseload", "prof_professional_department", "prof_full_time_equivalency", NULL };
-	static const int required[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+		"prof_professional_caseload", "prof_professional_department", NULL };
+	static const int required[] = { 1, 0, 0, 0, 0, 0, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
 	struct import_seen seen = { 0 };
-	int index[9], ncol, bad, rc, first;
+	int index[8], ncol, bad, rc, first;
 
 	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
 		goto out;
@@ -596,7 +619,7 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 	struct import_errors fe = { path, NULL, 0 };
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
-	int index[9], ncol, bad, rc, start, end, who, i, j;
+	int index[9], ncol, bad, rc, start, end, who, i, j, p;
 
 	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
 		goto out;
@@ -647,7 +670,7 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 			t->unused++;
 			continue;
 		}
-		if (ssd_professional(d, prof->value) == NULL) {
+		if ((p = ssd_professional(d, prof->value)) < 0) {
 			ssda903_skip(x, t, prof->line, prof->column, "professional not in ssd_professionals.csv",
 			    "invo_professional_id %s: not in ssd_professionals.csv", prof->value);
 			continue;
@@ -656,8 +679,8 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 			d->invs = xreallocarray(d->invs, (size_t)d->ninvs * 2 + 1, sizeof *d->invs);
 		v = &d->invs[d->ninvs++];
 		v->person = xstrdup(person->value);
-		v->professional = xstrdup(prof->value);
-		v->team = xstrdup(team->value);
+		v->professional = p;
+		v->team = ssd_team(d, team->value);
 		v->who = (enum ssd_who)who;
 		v->start = start;
 		v->line = row.line;
@@ -672,41 +695,42 @@ out:
 	/* One allocation per child: the last (latest started) involvement of each role. */
 	for (i = 0; i < d->ninvs; i = j) {
 		struct allocation a = { 0 };
-		const char *team[SSD_NWHO] = { NULL, NULL, NULL };
+		int team[SSD_NWHO] = { -1, -1, -1 };
 		bool any = false;
 
 		for (j = i; j < d->ninvs && strcmp(d->invs[j].person, d->invs[i].person) == 0; j++) {
 			struct ssd_involvement *v = &d->invs[j];
-			const struct ssd_professional *p;
+			const struct ssd_professional *pr;
 			const char *email, *id;
 			if (j + 1 < d->ninvs && strcmp(d->invs[j + 1].person, v->person) == 0 && d->invs[j + 1].who == v->who) {
 				t->unused++; /* a later involvement of the same role is the current one */
 				continue;
 			}
-			p = ssd_professional(d, v->professional);
-			if ((email = ssd_email(d, p)) == NULL) {
+			pr = &d->profs[v->professional];
+			if ((email = ssd_email(d, pr)) == NULL) {
 				ssda903_skip(x, t, v->line, v->col, "no email in staff_emails.csv",
 				    "invo_professional_id %s: no email in staff_emails.csv (by prof_staff_id \"%s\" or "
-				    "prof_social_worker_registration_no \"%s\")", v->professional, p->staff_id, p->registration_no);
+				    "prof_social_worker_registration_no \"%s\")", pr->id, pr->staff_id, pr->registration_no);
 				continue;
 			}
 			/* An id, never a name: the SSD's names stay in the council's system. */
-			id = *p->staff_id != '\0' ? p->staff_id : p->id;
+			id = *pr->staff_id != '\0' ? pr->staff_id : pr->id;
 			team[v->who] = v->team;
 			if (v->who == SSD_SOCIAL_WORKER)
-				a.social_worker = xstrdup(id), a.social_worker_email = xstrdup(email);
+				a.social_worker = (char *)(uintptr_t)id, a.social_worker_email = (char *)(uintptr_t)email;
 			else if (v->who == SSD_TEAM_MANAGER)
-				a.team_manager = xstrdup(id), a.team_manager_email = xstrdup(email);
+				a.team_manager = (char *)(uintptr_t)id, a.team_manager_email = (char *)(uintptr_t)email;
 			else
-				a.iro = xstrdup(id), a.iro_email = xstrdup(email);
+				a.iro = (char *)(uintptr_t)id, a.iro_email = (char *)(uintptr_t)email;
 			any = true;
 			t->used++;
 		}
 		if (!any)
 			continue;
-		a.case_ref = xstrdup(d->invs[i].person);
-		a.team = xstrdup(team[SSD_SOCIAL_WORKER] != NULL ? team[SSD_SOCIAL_WORKER] :
-			team[SSD_TEAM_MANAGER] != NULL ? team[SSD_TEAM_MANAGER] : team[SSD_IRO] != NULL ? team[SSD_IRO] : "");
+		a.case_ref = d->invs[i].person;
+		for (p = 0; p < SSD_NWHO && team[p] < 0; p++)
+			;
+		a.team = p < SSD_NWHO ? d->teams[team[p]] : (char *)(uintptr_t)"";
 		if ((d->nallocs & (d->nallocs - 1)) == 0) /* grow by doubling */
 			d->allocs = xreallocarray(d->allocs, (size_t)d->nallocs * 2 + 1, sizeof *d->allocs);
 		d->allocs[d->nallocs++] = a;
@@ -790,13 +814,15 @@ ssd_free(struct ssd *d)
 		free(d->profs[i].id), free(d->profs[i].staff_id), free(d->profs[i].registration_no);
 	free(d->profs);
 	for (i = 0; i < d->ninvs; i++)
-		free(d->invs[i].person), free(d->invs[i].professional), free(d->invs[i].team);
+		free(d->invs[i].person);
 	free(d->invs);
+	for (i = 0; i < d->nteams; i++)
+		free(d->teams[i]);
+	free(d->teams);
+	import_seen_free(&d->team_seen);
 	for (i = 0; i < d->nplans; i++)
 		free(d->plans[i].person);
 	free(d->plans);
-	for (i = 0; i < d->nallocs; i++)
-		allocation_free(&d->allocs[i]);
 	free(d->allocs);
 }
 
