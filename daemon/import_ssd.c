@@ -473,6 +473,7 @@ out:
 	ssda903_sort_errors(x, &fe);
 }
 
+/* Order professionals by id, for lookups. */
 static int
 ssd_cmp_prof(const void *a, const void *b)
 {
