@@ -186,6 +186,16 @@ static const struct config_key config_keys[] = {
 	{ "caseloads", "target", T_INT, "20", 1, 1000, NULL, true,
 	    "target caseload for experienced social workers", G(caseload_target) },
 
+	/* [ssd]: the Standard Safeguarding Dataset's involvement role codes (they vary by council) */
+	{ "ssd", "iro_roles", T_LIST, "IRO", 0, 0, NULL, true,
+	    "ssd_involvements role codes of the child's IRO", GL(ssd_iro_roles, ssd_niro_roles) },
+	{ "ssd", "social_worker_roles", T_LIST, "CW", 0, 0, NULL, true,
+	    "ssd_involvements role codes of the allocated social worker (case worker)",
+	    GL(ssd_social_worker_roles, ssd_nsocial_worker_roles) },
+	{ "ssd", "team_manager_roles", T_LIST, "CTM", 0, 0, NULL, true,
+	    "ssd_involvements role codes of the team manager; empty = none in the SSD",
+	    GL(ssd_team_manager_roles, ssd_nteam_manager_roles) },
+
 	/* [transport "NAME"] */
 	{ "transport", "ca_file", T_PATH, "", 0, 0, NULL, true,
 	    "CA bundle for TLS; empty = the system's", TR(t.ca_file) },
@@ -290,7 +300,7 @@ static const char *const config_named_sections[] = { "transport", "role", "team"
 static const char *const config_client_scopes[] = { "read", "disputes", "reviews", "permanence", "actions", "asye",
 	"imports", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
-	"caseloads", "http", NULL };
+	"caseloads", "ssd", "http", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
 
 /* Parser state while reading one file. */
@@ -1625,6 +1635,9 @@ config_free(struct config *cfg)
 	free(cfg->path), free(cfg->admin_email), free(cfg->admin_transport), free(cfg->bank_holidays);
 	free(cfg->database), free(cfg->default_transport), free(cfg->timezone);
 	config_free_strings(cfg->http_listen, cfg->http_nlisten);
+	config_free_strings(cfg->ssd_iro_roles, cfg->ssd_niro_roles);
+	config_free_strings(cfg->ssd_social_worker_roles, cfg->ssd_nsocial_worker_roles);
+	config_free_strings(cfg->ssd_team_manager_roles, cfg->ssd_nteam_manager_roles);
 	for (i = 0; i < cfg->actions_nescalate; i++)
 		free(cfg->actions_escalate[i].who);
 	for (i = 0; i < cfg->disputes_nstages; i++)

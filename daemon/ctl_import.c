@@ -24,6 +24,8 @@
 #include "csv.h"
 #include "ctl.h"
 #include "import.h"
+#include "import_progress.h"
+#include "import_ssd.h"
 #include "roles.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -126,12 +128,42 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* import ssd [--strict|--no-strict] DIR_OR_FILES...: the Standard Safeguarding Dataset's tables. */
+static int
+ctl_import_ssd(struct ctl *c, int argc, char **argv)
+{
+	static const char *usage = "import ssd [--strict|--no-strict] DIR_OR_FILES...";
+	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
+	bool strict = true;
+	int i, n = 0, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			strict = true;
+		else if (strcmp(argv[i], "--no-strict") == 0)
+			strict = false;
+		else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			free(paths);
+			return ctl_usage(usage);
+		} else
+			paths[n++] = argv[i];
+	}
+	if (n == 0) {
+		free(paths);
+		return ctl_usage(usage);
+	}
+	rc = import_ssd(ctl_store(c), c->cfg, paths, n, strict, c->now, stdout, stderr);
+	free(paths);
+	return rc;
+}
+
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
 	{ "actions", ctl_import_actions, "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
 	{ "allocations", ctl_import_allocations, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
-	{ "ssda903", ctl_import_ssda903, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv (SSDA903)" },
+	{ "ssda903", ctl_import_ssda903, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
+	{ "ssd", ctl_import_ssd, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
 	{ "permanence", ctl_import_permanence, "permanence FILE.csv         case_ref, plan, agreed_on" },
 	{ "disputes", ctl_import_disputes, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
 	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
@@ -141,11 +173,12 @@ static const struct ctl_command ctl_import_commands[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* One file of an import: its name (no directory), SHA-256 in hex and mtime. */
+/* One file of an import: its name (no directory), SHA-256 in hex, mtime and size. */
 struct ctl_import_file {
 	char *name;
 	char sha256[65];
 	time_t mtime;
+	long long size;
 };
 
 /* Order files by name, so the same set always checksums to the same text. */
@@ -188,12 +221,13 @@ ctl_import_checksum(const char *path, struct ctl_import_file *f)
 	f->sha256[2 * i] = '\0';
 	f->name = xstrdup(slash != NULL ? slash + 1 : path);
 	f->mtime = st.st_mtime;
+	f->size = (long long)st.st_size;
 	return 0;
 }
 
-/* The files an import names (a directory: the visible files in it), as "NAME SHA256" lines. */
+/* The files an import names (a directory: the visible files in it), as "NAME SHA256" lines; their bytes. */
 static char *
-ctl_import_files(int argc, char **argv, time_t *newest)
+ctl_import_files(int argc, char **argv, time_t *newest, long long *bytes)
 {
 	struct ctl_import_file *files = NULL;
 	struct dirent *de;
@@ -203,6 +237,7 @@ ctl_import_files(int argc, char **argv, time_t *newest)
 	DIR *d;
 
 	*newest = 0;
+	*bytes = 0;
 	for (i = 2; i < argc; i++) {
 		if (argv[i][0] == '-')
 			continue;
@@ -230,30 +265,42 @@ ctl_import_files(int argc, char **argv, time_t *newest)
 		xappendf(&text, "%s %s\n", files[i].name, files[i].sha256);
 		if (files[i].mtime > *newest)
 			*newest = files[i].mtime;
+		*bytes += files[i].size;
 		free(files[i].name);
 	}
 	free(files);
 	return text;
 }
 
-/* A 903 date (DD/MM/YYYY, or YYYY-MM-DD); DATE_NONE when it is not one. */
+/* A 903 date (DD/MM/YYYY, or YYYY-MM-DD) or an SSD one (YYYY-MM-DD hh:mm:ss.fff); DATE_NONE when not one. */
 static int
 ctl_import_903_date(const char *v)
 {
 	int d, m, y, date;
+	char day[11];
 
 	if (sscanf(v, "%2d/%2d/%4d", &d, &m, &y) == 3 && strlen(v) == 10)
 		return date_from_ymd(y, m, d);
+	if (strlen(v) > 10 && (v[10] == ' ' || v[10] == 'T')) {
+		memcpy(day, v, 10);
+		day[10] = '\0';
+		v = day;
+	}
 	return date_parse(v, &date) == 0 ? date : DATE_NONE;
 }
 
-/* The latest episode (DECOM, DEC) or review (REVIEW) date in one SSDA903 file; DATE_NONE if none. */
+/*
+ * The latest episode or review date in one extract file: SSDA903 DECOM, DEC, REVIEW; SSD episode
+ * start and ceased dates and review dates. DATE_NONE if none.
+ */
 static int
 ctl_import_903_latest_in(const char *path)
 {
+	static const char *const columns[][2] = { { "DECOM", "clae_cla_episode_start_date" },
+		{ "DEC", "clae_cla_episode_ceased_date" }, { "REVIEW", "clar_cla_review_date" } };
 	struct csv_row row = { 0 };
 	struct csv_reader *r;
-	int cols[3] = { -1, -1, -1 }, latest = DATE_NONE, date;
+	int cols[3] = { -1, -1, -1 }, latest = DATE_NONE, date, k;
 	char *cause = NULL;
 	size_t i;
 
@@ -263,12 +310,11 @@ ctl_import_903_latest_in(const char *path)
 	}
 	if (csv_read(r, &row, &cause) == 1) {
 		for (i = 0; i < row.nfields; i++) {
-			if (strcasecmp(row.fields[i].value, "DECOM") == 0)
-				cols[0] = (int)i;
-			else if (strcasecmp(row.fields[i].value, "DEC") == 0)
-				cols[1] = (int)i;
-			else if (strcasecmp(row.fields[i].value, "REVIEW") == 0)
-				cols[2] = (int)i;
+			for (k = 0; k < 3; k++) {
+				if (strcasecmp(row.fields[i].value, columns[k][0]) == 0 ||
+				    strcasecmp(row.fields[i].value, columns[k][1]) == 0)
+					cols[k] = (int)i;
+			}
 		}
 		while (csv_read(r, &row, &cause) == 1) {
 			for (i = 0; i < 3; i++) {
@@ -286,11 +332,12 @@ ctl_import_903_latest_in(const char *path)
 	return latest;
 }
 
-/* The latest episode or review date of an SSDA903 extract (its episodes.csv and reviews.csv). */
+/* The latest episode or review date of an SSDA903 or SSD extract (its episodes and reviews files). */
 static int
 ctl_import_903_latest(int argc, char **argv)
 {
-	static const char *const names[] = { "episodes.csv", "reviews.csv" };
+	const char *ssd[] = { "ssd_cla_episodes.csv", "ssd_cla_reviews.csv" }, *n903[] = { "episodes.csv", "reviews.csv" };
+	const char *const *names = strcmp(argv[1], "ssd") == 0 ? ssd : n903;
 	int i, j, latest = DATE_NONE, date;
 	struct stat st;
 	char *path;
@@ -392,7 +439,8 @@ ctl_import_log(struct ctl *c, int argc, char **argv)
 int
 ctl_import(struct ctl *c, int argc, char **argv)
 {
-	char **args = xcalloc((size_t)argc + 1, sizeof *args), *who = NULL, *files, when[32];
+	char **args = xcalloc((size_t)argc + 1, sizeof *args), *who = NULL, *files, when[32], what[64];
+	long long bytes;
 	time_t newest, held, held_at, seen_at;
 	int i, n = 0, force = 0, rc;
 	struct store *s;
@@ -415,7 +463,7 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	s = ctl_store(c);
-	files = ctl_import_files(n, args, &newest);
+	files = ctl_import_files(n, args, &newest, &bytes);
 	/* Only for a drop folder (--by): by hand, importing a file again is the importer's business
 	 * (disputes refuses it, the others report nothing changed). */
 	if (who != NULL && *files != '\0' && store_import_seen(s, args[1], files, &seen_at)) {
@@ -435,15 +483,15 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		rc = CTL_EX_DATAERR;
 		goto out;
 	}
-	/* By contents too: a 903 extract whose latest episode or review is before the data held. */
-	if (!force && strcmp(args[1], "ssda903") == 0) {
+	/* By contents too: a 903 or SSD extract whose latest episode or review is before the data held. */
+	if (!force && (strcmp(args[1], "ssda903") == 0 || strcmp(args[1], "ssd") == 0)) {
 		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
 		char d1[11], d2[11];
 		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
-			fprintf(stderr, "driftwatchctl: import ssda903: %s: older than the data held: its latest episode or "
-					"review is %s, the data held has %s; import it with `driftwatchctl import ssda903 "
+			fprintf(stderr, "driftwatchctl: import %s: %s: older than the data held: its latest episode or "
+					"review is %s, the data held has %s; import it with `driftwatchctl import %s "
 					"--force FILE...` if you mean it\n",
-			    args[2], date_format(file_latest, d1), date_format(held_latest, d2));
+			    args[1], args[2], date_format(file_latest, d1), date_format(held_latest, d2), args[1]);
 			free(files);
 			rc = CTL_EX_DATAERR;
 			goto out;
@@ -453,7 +501,10 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		who = ctl_import_who();
 	store_import_origin(s, who, files, newest);
 	free(files);
+	snprintf(what, sizeof what, "import %s", args[1]);
+	import_progress_begin(what, bytes);
 	rc = ctl_dispatch(c, "import", ctl_import_commands, n, args);
+	import_progress_end();
 out:
 	free(who);
 	free(args);

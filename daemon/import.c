@@ -11,6 +11,7 @@
 #include "calendar.h"
 #include "csv.h"
 #include "import.h"
+#include "import_progress.h"
 #include "reviews.h"
 #include "xmalloc.h"
 
@@ -190,6 +191,7 @@ import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, 
 	}
 	if (rc == 0)
 		return 0;
+	import_progress_row(row);
 	if ((int)row->nfields > nheader) {
 		const struct csv_field *f = &row->fields[nheader];
 		import_error(e, f->line, f->column, "extra field: the header has %d columns, this row %zu", nheader,

@@ -1,6 +1,7 @@
 /*
  * import_ssda903.c: the national SSDA903 return's CSV files (header, episodes, reviews) into
- * periods of care and reviews held.
+ * periods of care and reviews held; with sw_episodes.csv and staff_emails.csv, each child's current
+ * social worker into the allocations.
  *
  * A period of care starts at an episode whose RNE is 'S' (its DECOM) and ends at an episode whose
  * DEC is set and whose REC is not X1. A child whose first episode in the extract is not an 'S' was
@@ -8,7 +9,8 @@
  * rows are reviews held. Every row is checked first; rows that contradict themselves or each other
  * are reported as FILE:LINE:COLUMN and either refuse the whole import (strict, the default) or are
  * skipped (--no-strict). The summary accounts for every row of every file. Only the CHILD id is
- * kept: no date of birth, postcode or other personal detail is stored.
+ * kept: no date of birth, postcode or other personal detail is stored. The checks and the writing
+ * are shared with the SSD route (import_ssd.c) through import_ssd.h.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,72 +22,19 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "allocations.h"
 #include "audit.h"
 #include "calendar.h"
 #include "csv.h"
 #include "import.h"
+#include "import_ssd.h"
+#include "plan_disputes.h"
 #include "reviews.h"
 #include "store.h"
 #include "xmalloc.h"
 
-#define SSDA903_MAX_REASONS 16
-
-/* Why rows were skipped, counted per file for the summary. */
-struct ssda903_tally {
-	const char *file;
-	int rows, used, unused;
-	const char *reasons[SSDA903_MAX_REASONS];
-	int counts[SSDA903_MAX_REASONS];
-	int nreasons;
-};
-
-struct ssda903_episode {
-	char *child;
-	int decom, dec;
-	char rne[8], rec[8];
-	int line, col_decom, col_rne;
-	bool skip;
-};
-
-struct ssda903_review {
-	char *child;
-	int held_on;
-	int line, col;
-	bool skip;
-};
-
-struct ssda903_child {
-	char *child;
-	int line;
-	struct review_period *periods;
-	int *period_lines;
-	int nperiods;
-	int *reviews;
-	int nreviews;
-};
-
-struct ssda903 {
-	int today;
-	char **msgs;		     /* contradictions, "FILE:LINE:COLUMN: ...": they refuse (strict) or skip */
-	int nmsgs;
-	int fatal;		     /* problems that refuse in any mode (files, headers, syntax) */
-	char *fatal_text;
-	struct ssda903_child *children; /* from header.csv, sorted */
-	int nchildren;
-	struct ssda903_episode *episodes;
-	int nepisodes;
-	struct ssda903_review *reviews;
-	int nreviews;
-};
-
-static void ssda903_count(struct ssda903_tally *t, const char *reason);
-
-/* Record a contradiction on a row: an error message with its place, and a reason counted. */
-static void
-ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static void
+/* See import_ssd.h. */
+void
 ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,8 +50,8 @@ ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, c
 	ssda903_count(t, reason);
 }
 
-/* Count a skipped row under its reason. */
-static void
+/* See import_ssd.h. */
+void
 ssda903_count(struct ssda903_tally *t, const char *reason)
 {
 	int i;
@@ -175,7 +124,8 @@ ssda903_cmp_child(const void *a, const void *b)
 	return strcmp(x->child, y->child);
 }
 
-static struct ssda903_child *
+/* See import_ssd.h. */
+struct ssda903_child *
 ssda903_child(struct ssda903 *x, const char *child)
 {
 	struct ssda903_child key = { 0 };
@@ -186,8 +136,8 @@ ssda903_child(struct ssda903 *x, const char *child)
 	return bsearch(&key, x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
 }
 
-/* A row's CHILD is present and in header.csv; otherwise the row is skipped with the reason. */
-static int
+/* See import_ssd.h. */
+int
 ssda903_known_child(struct ssda903 *x, struct ssda903_tally *t, const struct csv_field *child)
 {
 	if (child->len == 0) {
@@ -195,8 +145,10 @@ ssda903_known_child(struct ssda903 *x, struct ssda903_tally *t, const struct csv
 		return -1;
 	}
 	if (ssda903_child(x, child->value) == NULL) {
-		ssda903_skip(x, t, child->line, child->column, "CHILD not in header.csv", "CHILD %s: not in header.csv",
-		    child->value);
+		ssda903_skip(x, t, child->line, child->column,
+		    strcmp(x->children_from, "header.csv") == 0 ? "CHILD not in header.csv" : "child not in ssd_cla_episodes.csv",
+		    "%s %s: not in %s", strcmp(x->children_from, "header.csv") == 0 ? "CHILD" : "person", child->value,
+		    x->children_from);
 		return -1;
 	}
 	return 0;
@@ -228,7 +180,55 @@ ssda903_cmp_review(const void *a, const void *b)
 	return x->line - y->line;
 }
 
-static void ssda903_sort_errors(struct ssda903 *x, struct import_errors *fe);
+/* See import_ssd.h: appended unsorted; ssda903_children_index sorts. */
+void
+ssda903_add_child(struct ssda903 *x, const char *child, int line)
+{
+	if ((x->nchildren & (x->nchildren - 1)) == 0) /* grow by doubling */
+		x->children = xreallocarray(x->children, (size_t)x->nchildren * 2 + 1, sizeof *x->children);
+	memset(&x->children[x->nchildren], 0, sizeof *x->children);
+	x->children[x->nchildren].child = xstrdup(child);
+	x->children[x->nchildren].line = line;
+	x->nchildren++;
+}
+
+/* See import_ssd.h: sort, and merge a child listed twice into its first line. */
+void
+ssda903_children_index(struct ssda903 *x)
+{
+	int i, j;
+
+	if (x->nchildren == 0)
+		return;
+	qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
+	for (i = 1, j = 0; i < x->nchildren; i++) {
+		if (strcmp(x->children[i].child, x->children[j].child) == 0) {
+			if (x->children[i].line < x->children[j].line)
+				x->children[j].line = x->children[i].line;
+			free(x->children[i].child);
+		} else
+			x->children[++j] = x->children[i];
+	}
+	x->nchildren = j + 1;
+}
+
+/* See import_ssd.h. */
+void
+ssda903_add_episode(struct ssda903 *x, const struct ssda903_episode *e)
+{
+	if ((x->nepisodes & (x->nepisodes - 1)) == 0) /* grow by doubling */
+		x->episodes = xreallocarray(x->episodes, (size_t)x->nepisodes * 2 + 1, sizeof *x->episodes);
+	x->episodes[x->nepisodes++] = *e;
+}
+
+/* See import_ssd.h. */
+void
+ssda903_add_review(struct ssda903 *x, const struct ssda903_review *v)
+{
+	if ((x->nreviews & (x->nreviews - 1)) == 0) /* grow by doubling */
+		x->reviews = xreallocarray(x->reviews, (size_t)x->nreviews * 2 + 1, sizeof *x->reviews);
+	x->reviews[x->nreviews++] = *v;
+}
 
 /* header.csv: the children in the extract. */
 static void
@@ -254,12 +254,7 @@ ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t
 			ssda903_skip(x, t, f->line, f->column, "CHILD missing", "CHILD: missing");
 			continue;
 		}
-		if ((x->nchildren & (x->nchildren - 1)) == 0) /* grow by doubling */
-			x->children = xreallocarray(x->children, (size_t)x->nchildren * 2 + 1, sizeof *x->children);
-		memset(&x->children[x->nchildren], 0, sizeof *x->children);
-		x->children[x->nchildren].child = xstrdup(f->value);
-		x->children[x->nchildren].line = f->line;
-		x->nchildren++;
+		ssda903_add_child(x, f->value, f->line);
 	}
 	csv_row_clear(&row);
 	csv_close(r);
@@ -278,8 +273,8 @@ out:
 	ssda903_sort_errors(x, &fe);
 }
 
-/* Move syntax and header problems to the fatal list; field-count ones are row skips (counted by the reader). */
-static void
+/* See import_ssd.h: field-count problems are row skips (counted by the reader). */
+void
 ssda903_sort_errors(struct ssda903 *x, struct import_errors *fe)
 {
 	char *line, *save = NULL;
@@ -368,9 +363,7 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 		e.line = row.line;
 		e.col_decom = decom->column;
 		e.col_rne = rne->column;
-		if ((x->nepisodes & (x->nepisodes - 1)) == 0) /* grow by doubling */
-			x->episodes = xreallocarray(x->episodes, (size_t)x->nepisodes * 2 + 1, sizeof *x->episodes);
-		x->episodes[x->nepisodes++] = e;
+		ssda903_add_episode(x, &e);
 	}
 	csv_row_clear(&row);
 	csv_close(r);
@@ -378,8 +371,8 @@ out:
 	ssda903_sort_errors(x, &fe);
 }
 
-/* Chain each child's episodes into periods of care; episodes that contradict the chain are skipped. */
-static void
+/* See import_ssd.h: episodes that contradict the chain are skipped. */
+void
 ssda903_periods(struct ssda903 *x, struct ssda903_tally *t)
 {
 	int j, start;
@@ -452,8 +445,7 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 	struct import_errors fe = { path, NULL, 0 };
 	struct csv_reader *r;
 	struct csv_row row = { 0 };
-	int index[4], ncol, bad, rc, i, p;
-	char when[11], ended[11];
+	int index[4], ncol, bad, rc;
 
 	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
 		goto out;
@@ -481,14 +473,22 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 		v.child = xstrdup(child->value);
 		v.line = row.line;
 		v.col = review->column;
-		if ((x->nreviews & (x->nreviews - 1)) == 0) /* grow by doubling */
-			x->reviews = xreallocarray(x->reviews, (size_t)x->nreviews * 2 + 1, sizeof *x->reviews);
-		x->reviews[x->nreviews++] = v;
+		ssda903_add_review(x, &v);
 	}
 	csv_row_clear(&row);
 	csv_close(r);
 out:
 	ssda903_sort_errors(x, &fe);
+	ssda903_place_reviews(x, t);
+}
+
+/* See import_ssd.h: reviews twice, outside any period or before care are skipped. */
+void
+ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
+{
+	int i, p;
+	char when[11], ended[11];
+
 	if (x->nreviews > 1)
 		qsort(x->reviews, (size_t)x->nreviews, sizeof *x->reviews, ssda903_cmp_review);
 	for (i = 0; i < x->nreviews; i++) {
@@ -525,8 +525,8 @@ out:
 	}
 }
 
-/* Add a tally to the summary. */
-static void
+/* See import_ssd.h. */
+void
 ssda903_tally_print(char **summary, const struct ssda903_tally *t, const char *unused_why)
 {
 	int i, skipped = 0;
@@ -542,20 +542,260 @@ ssda903_tally_print(char **summary, const struct ssda903_tally *t, const char *u
 	xappendf(summary, "%s\n", t->nreasons > 0 ? ")" : "");
 }
 
-/* Which role a path plays: 0 header, 1 episodes, 2 reviews, -1 other. */
+/* Order staff by id, for lookups. */
+static int
+ssda903_cmp_staff(const void *a, const void *b)
+{
+	return strcmp(((const struct ssda903_staff *)a)->staff_id, ((const struct ssda903_staff *)b)->staff_id);
+}
+
+/* See import_ssd.h. */
+void
+ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
+{
+	static const char *const names[] = { "staff_id", "email", NULL };
+	static const int required[] = { 1, 1 };
+	struct import_errors fe = { path, NULL, 0 };
+	struct csv_reader *r;
+	struct csv_row row = { 0 };
+	struct import_seen seen = { 0 };
+	int index[2], ncol, bad, rc, first;
+
+	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
+		goto out;
+	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
+		const struct csv_field *id = import_field(&row, index, 0), *email = import_field(&row, index, 1);
+		t->rows++;
+		if (bad) {
+			ssda903_count(t, "wrong number of fields");
+			continue;
+		}
+		if (id->len == 0) {
+			ssda903_skip(x, t, id->line, id->column, "staff_id missing", "staff_id: missing");
+			continue;
+		}
+		if (!plan_dispute_address_ok(email->value)) {
+			ssda903_skip(x, t, email->line, email->column, "not an email address", "email: \"%s\" is not an email address",
+			    email->value);
+			continue;
+		}
+		if ((first = import_seen_add(&seen, id->value, row.line)) != 0) {
+			ssda903_skip(x, t, id->line, id->column, "duplicate staff_id", "staff_id %s: already listed at line %d",
+			    id->value, first);
+			continue;
+		}
+		if ((x->nstaff & (x->nstaff - 1)) == 0) /* grow by doubling */
+			x->staff = xreallocarray(x->staff, (size_t)x->nstaff * 2 + 1, sizeof *x->staff);
+		x->staff[x->nstaff].staff_id = xstrdup(id->value);
+		x->staff[x->nstaff].email = xstrdup(email->value);
+		x->staff[x->nstaff].line = row.line;
+		x->nstaff++;
+	}
+	csv_row_clear(&row);
+	csv_close(r);
+	if (x->nstaff > 1)
+		qsort(x->staff, (size_t)x->nstaff, sizeof *x->staff, ssda903_cmp_staff);
+out:
+	import_seen_free(&seen);
+	ssda903_sort_errors(x, &fe);
+}
+
+/* See import_ssd.h. */
+const char *
+ssda903_staff_email(const struct ssda903 *x, const char *staff_id)
+{
+	struct ssda903_staff key = { 0 }, *found;
+
+	if (x->nstaff == 0 || staff_id == NULL || *staff_id == '\0')
+		return NULL;
+	key.staff_id = (char *)(uintptr_t)staff_id;
+	found = bsearch(&key, x->staff, (size_t)x->nstaff, sizeof *x->staff, ssda903_cmp_staff);
+	return found != NULL ? found->email : NULL;
+}
+
+/*
+ * sw_episodes.csv: each child's current social worker is the open episode (no SW_DEC, or one after
+ * today) with the latest SW_DECOM; its SW_ID must have an email in staff_emails.csv.
+ */
+static void
+ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tally *t)
+{
+	static const char *const names[] = { "CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON", NULL };
+	static const int required[] = { 1, 0, 1, 1, 1, 0 };
+	struct import_errors fe = { path, NULL, 0 };
+	struct csv_reader *r;
+	struct csv_row row = { 0 };
+	int index[6], ncol, bad, rc, decom, dec, i;
+
+	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
+		goto out;
+	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
+		const struct csv_field *child = import_field(&row, index, 0), *id = import_field(&row, index, 2);
+		const struct csv_field *fdecom = import_field(&row, index, 3), *fdec = import_field(&row, index, 4);
+		struct ssda903_child *c;
+
+		t->rows++;
+		if (bad) {
+			ssda903_count(t, "wrong number of fields");
+			continue;
+		}
+		if (ssda903_known_child(x, t, child) != 0)
+			continue;
+		if (id->len == 0) {
+			ssda903_skip(x, t, id->line, id->column, "SW_ID missing", "SW_ID: missing");
+			continue;
+		}
+		if (fdecom->len == 0 || ssda903_date(fdecom->value, x->today, &decom) != 0) {
+			ssda903_skip(x, t, fdecom->line, fdecom->column, "SW_DECOM not a date",
+			    "SW_DECOM: \"%s\" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)", fdecom->value);
+			continue;
+		}
+		if (decom > x->today) {
+			ssda903_skip(x, t, fdecom->line, fdecom->column, "SW_DECOM in the future", "SW_DECOM: %s is after today",
+			    fdecom->value);
+			continue;
+		}
+		dec = DATE_NONE;
+		if (fdec->len > 0 && ssda903_date(fdec->value, x->today, &dec) != 0) {
+			ssda903_skip(x, t, fdec->line, fdec->column, "SW_DEC not a date",
+			    "SW_DEC: \"%s\" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)", fdec->value);
+			continue;
+		}
+		if (dec != DATE_NONE && dec < decom) {
+			ssda903_skip(x, t, fdec->line, fdec->column, "episode ends before it starts",
+			    "SW_DEC %s is before SW_DECOM %s: the episode ends before it starts", fdec->value, fdecom->value);
+			continue;
+		}
+		if (dec != DATE_NONE && dec <= x->today) {
+			t->unused++;
+			continue;
+		}
+		c = ssda903_child(x, child->value);
+		if (c->sw_id != NULL && c->sw_decom > decom) {
+			t->unused++; /* an open episode that an open later one supersedes */
+			continue;
+		}
+		if (c->sw_id != NULL)
+			t->unused++;
+		free(c->sw_id);
+		c->sw_id = xstrdup(id->value);
+		c->sw_decom = decom;
+		c->sw_line = id->line;
+		c->sw_col = id->column;
+	}
+	csv_row_clear(&row);
+	csv_close(r);
+out:
+	ssda903_sort_errors(x, &fe);
+	for (i = 0; i < x->nchildren; i++) {
+		struct ssda903_child *c = &x->children[i];
+		const char *email;
+		if (c->sw_id == NULL)
+			continue;
+		if ((email = ssda903_staff_email(x, c->sw_id)) == NULL) {
+			ssda903_skip(x, t, c->sw_line, c->sw_col, "SW_ID has no email",
+			    "SW_ID %s: no email in staff_emails.csv (CHILD %s's current social worker)", c->sw_id, c->child);
+			free(c->sw_id);
+			c->sw_id = NULL;
+			continue;
+		}
+		c->sw_email = xstrdup(email);
+		t->used++;
+	}
+}
+
+/* See import_ssd.h. */
+int
+ssda903_write(struct ssda903 *x, struct store *s, time_t now, int *nperiods, int *nunknown, int *nreviews, int *total,
+    int *nchanged, char **cause)
+{
+	char *detail;
+	int i, k, changed;
+
+	*nperiods = *nunknown = *nreviews = *total = *nchanged = 0;
+	for (i = 0; i < x->nchildren; i++) {
+		struct ssda903_child *c = &x->children[i];
+		*nperiods += c->nperiods;
+		for (k = 0; k < c->nperiods; k++)
+			*nunknown += !c->periods[k].start_known;
+		*nreviews += c->nreviews;
+		if (c->nperiods == 0)
+			continue;
+		(*total)++;
+		if (reviews_replace_extract(s, c->child, c->periods, c->nperiods, c->reviews, c->nreviews, now, &changed,
+			cause) != 0)
+			return -1;
+		if (changed > 0) {
+			(*nchanged)++;
+			xasprintf(&detail, "%d period%s of care, %d review%s held (%d change%s)", c->nperiods,
+			    c->nperiods == 1 ? "" : "s", c->nreviews, c->nreviews == 1 ? "" : "s", changed, changed == 1 ? "" : "s");
+			k = audit_add(s, now, "ctl:import", "lac-extract", c->child, detail, cause);
+			free(detail);
+			if (k != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* See import_ssd.h. */
+void
+ssda903_free(struct ssda903 *x)
+{
+	int i;
+
+	for (i = 0; i < x->nchildren; i++) {
+		free(x->children[i].child);
+		free(x->children[i].periods);
+		free(x->children[i].period_lines);
+		free(x->children[i].reviews);
+		free(x->children[i].sw_id);
+		free(x->children[i].sw_email);
+	}
+	free(x->children);
+	for (i = 0; i < x->nepisodes; i++)
+		free(x->episodes[i].child);
+	free(x->episodes);
+	for (i = 0; i < x->nreviews; i++)
+		free(x->reviews[i].child);
+	free(x->reviews);
+	for (i = 0; i < x->nmsgs; i++)
+		free(x->msgs[i]);
+	free(x->msgs);
+	free(x->fatal_text);
+	for (i = 0; i < x->nstaff; i++)
+		free(x->staff[i].staff_id), free(x->staff[i].email);
+	free(x->staff);
+	memset(x, 0, sizeof *x);
+}
+
+/* The files of the return driftwatch reads, in reading order; sw_episodes needs staff_emails. */
+enum { SSDA903_HEADER, SSDA903_EPISODES, SSDA903_REVIEWS, SSDA903_SW_EPISODES, SSDA903_STAFF, SSDA903_NFILES };
+static const char *const ssda903_files[SSDA903_NFILES] = { "header.csv", "episodes.csv", "reviews.csv",
+	"sw_episodes.csv", "staff_emails.csv" };
+
+/* Which role a path plays, or -1 for another file of the return. */
 static int
 ssda903_kind(const char *path)
 {
-	static const char *const known[] = { "header.csv", "episodes.csv", "reviews.csv" };
 	const char *base = strrchr(path, '/');
 	int i;
 
 	base = base != NULL ? base + 1 : path;
-	for (i = 0; i < 3; i++) {
-		if (strcasecmp(base, known[i]) == 0)
+	for (i = 0; i < SSDA903_NFILES; i++) {
+		if (strcasecmp(base, ssda903_files[i]) == 0)
 			return i;
 	}
 	return -1;
+}
+
+/* The base name of a path. */
+static const char *
+ssda903_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
 }
 
 /* See reviews.h. */
@@ -563,13 +803,14 @@ int
 import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, time_t now, FILE *out, FILE *err)
 {
 	struct ssda903 x;
-	struct ssda903_tally th = { 0 }, te = { 0 }, tr = { 0 };
-	char *files[3] = { NULL, NULL, NULL }, *others = NULL, *summary = NULL, *cause = NULL, *detail;
+	struct ssda903_tally th = { 0 }, te = { 0 }, tr = { 0 }, tw = { 0 }, ts = { 0 };
+	char *files[SSDA903_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL;
 	struct stat sb;
-	int i, k, rc = 0, nperiods = 0, nunknown = 0, nreviews = 0, changed, nchanged = 0, total = 0;
+	int i, k, rc = 0, nperiods, nunknown, nreviews, nchanged, total, nsw = 0;
 
 	memset(&x, 0, sizeof x);
 	x.today = calendar_local_date(now);
+	x.children_from = "header.csv";
 	for (i = 0; i < npaths; i++) {
 		if (stat(paths[i], &sb) != 0) {
 			fprintf(err, "%s: %s\n", paths[i], strerror(errno));
@@ -601,32 +842,43 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 		else
 			xappendf(&others, "%s%s", others != NULL ? ", " : "", paths[i]);
 	}
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < SSDA903_SW_EPISODES; k++) {
 		if (files[k] == NULL) {
 			fprintf(err, "driftwatchctl: import ssda903: no %s among the files given (want header.csv, episodes.csv "
-				     "and reviews.csv, or their folder)\n", k == 0 ? "header.csv" : k == 1 ? "episodes.csv" : "reviews.csv");
+				     "and reviews.csv, or their folder)\n", ssda903_files[k]);
 			rc = 66;
 			goto done;
 		}
 	}
-	th.file = files[0];
-	te.file = files[1];
-	tr.file = files[2];
+	/* Social-worker episodes only feed the allocations with an email for each SW_ID; alone they are
+	 * listed as not read (the national return's own folder holds sw_episodes.csv without emails). */
+	if (files[SSDA903_SW_EPISODES] != NULL && files[SSDA903_STAFF] == NULL) {
+		xappendf(&others, "%s%s", others != NULL ? ", " : "", ssda903_base(files[SSDA903_SW_EPISODES]));
+		free(files[SSDA903_SW_EPISODES]);
+		files[SSDA903_SW_EPISODES] = NULL;
+	}
+	th.file = files[SSDA903_HEADER];
+	te.file = files[SSDA903_EPISODES];
+	tr.file = files[SSDA903_REVIEWS];
+	tw.file = files[SSDA903_SW_EPISODES];
+	ts.file = files[SSDA903_STAFF];
 
-	ssda903_read_header(&x, files[0], &th);
-	ssda903_read_episodes(&x, files[1], &te);
+	ssda903_read_header(&x, th.file, &th);
+	ssda903_read_episodes(&x, te.file, &te);
 	ssda903_periods(&x, &te);
-	ssda903_read_reviews(&x, files[2], &tr);
+	ssda903_read_reviews(&x, tr.file, &tr);
+	if (ts.file != NULL)
+		ssda903_read_staff(&x, ts.file, &ts);
+	if (tw.file != NULL)
+		ssda903_read_sw_episodes(&x, tw.file, &tw);
 	for (i = 0; i < x.nchildren; i++) {
 		if (x.children[i].nperiods > 0)
 			th.used++;
 		else
 			th.unused++;
-		nperiods += x.children[i].nperiods;
-		for (k = 0; k < x.children[i].nperiods; k++)
-			nunknown += !x.children[i].periods[k].start_known;
-		nreviews += x.children[i].nreviews;
+		nsw += x.children[i].sw_email != NULL;
 	}
+	ts.used = x.nstaff;
 	if (x.fatal > 0) {
 		fprintf(err, "%s\n", x.fatal_text);
 		for (i = 0; i < x.nmsgs; i++)
@@ -639,8 +891,13 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 	ssda903_tally_print(&summary, &th, "no episode of care in episodes.csv");
 	ssda903_tally_print(&summary, &te, "");
 	ssda903_tally_print(&summary, &tr, "");
+	if (tw.file != NULL)
+		ssda903_tally_print(&summary, &tw, "ended or superseded");
+	if (ts.file != NULL)
+		ssda903_tally_print(&summary, &ts, "");
 	if (others != NULL)
-		xappendf(&summary, "not read: %s (driftwatch needs header.csv, episodes.csv and reviews.csv only)\n", others);
+		xappendf(&summary, "not read: %s (driftwatch reads header.csv, episodes.csv, reviews.csv, and sw_episodes.csv "
+				   "with staff_emails.csv)\n", others);
 	if (x.nmsgs > 0 && strict) {
 		for (i = 0; i < x.nmsgs; i++)
 			fprintf(err, "%s\n", x.msgs[i]);
@@ -657,28 +914,18 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 	/* Everything checked: write it all in one transaction, or nothing. */
 	if (store_begin(s, &cause) != 0)
 		goto fail;
+	if (ssda903_write(&x, s, now, &nperiods, &nunknown, &nreviews, &total, &nchanged, &cause) != 0)
+		goto fail_rollback;
 	for (i = 0; i < x.nchildren; i++) {
 		struct ssda903_child *c = &x.children[i];
-		if (c->nperiods == 0)
-			continue;
-		total++;
-		if (reviews_replace_extract(s, c->child, c->periods, c->nperiods, c->reviews, c->nreviews, now, &changed,
-			&cause) != 0)
+		if (c->sw_email != NULL && allocation_set_social_worker(s, c->child, c->sw_id, c->sw_email, &cause) != 0)
 			goto fail_rollback;
-		if (changed > 0) {
-			nchanged++;
-			xasprintf(&detail, "%d period%s of care, %d review%s held (%d change%s)", c->nperiods,
-			    c->nperiods == 1 ? "" : "s", c->nreviews, c->nreviews == 1 ? "" : "s", changed, changed == 1 ? "" : "s");
-			if (audit_add(s, now, "ctl:import", "lac-extract", c->child, detail, &cause) != 0) {
-				free(detail);
-				goto fail_rollback;
-			}
-			free(detail);
-		}
 	}
 	xappendf(&summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children changed",
 	    total, nperiods, nunknown, nreviews, nchanged);
-	if (store_import_log(s, now, "ssda903", files[1], summary, &cause) != 0 ||
+	if (tw.file != NULL)
+		xappendf(&summary, "; %d social worker%s allocated from sw_episodes.csv", nsw, nsw == 1 ? "" : "s");
+	if (store_import_log(s, now, "ssda903", files[SSDA903_EPISODES], summary, &cause) != 0 ||
 	    audit_add(s, now, "ctl:import", "ssda903-imported", "reviews", summary, &cause) != 0 || store_commit(s, &cause) != 0)
 		goto fail_rollback;
 	fprintf(out, "%s\n", summary);
@@ -691,24 +938,8 @@ fail:
 	free(cause);
 	rc = 1;
 done:
-	for (i = 0; i < x.nchildren; i++) {
-		free(x.children[i].child);
-		free(x.children[i].periods);
-		free(x.children[i].period_lines);
-		free(x.children[i].reviews);
-	}
-	free(x.children);
-	for (i = 0; i < x.nepisodes; i++)
-		free(x.episodes[i].child);
-	free(x.episodes);
-	for (i = 0; i < x.nreviews; i++)
-		free(x.reviews[i].child);
-	free(x.reviews);
-	for (i = 0; i < x.nmsgs; i++)
-		free(x.msgs[i]);
-	free(x.msgs);
-	free(x.fatal_text);
-	for (k = 0; k < 3; k++)
+	ssda903_free(&x);
+	for (k = 0; k < SSDA903_NFILES; k++)
 		free(files[k]);
 	free(others);
 	free(summary);

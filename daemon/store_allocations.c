@@ -75,6 +75,26 @@ allocation_put(struct store *s, const struct allocation *a, char **cause)
 	return rc;
 }
 
+/* See allocations.h: sw_episodes.csv names the social worker only. */
+int
+allocation_set_social_worker(struct store *s, const char *case_ref, const char *social_worker, const char *email,
+    char **cause)
+{
+	/* Cached: one row per child of the extract. */
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO allocations (case_ref, team, social_worker, social_worker_email) "
+					   "VALUES (?, '', ?, ?) ON CONFLICT (case_ref) DO UPDATE SET "
+					   "social_worker = excluded.social_worker, social_worker_email = excluded.social_worker_email");
+	int rc = 0;
+
+	store_bind_text(st, 1, case_ref);
+	allocation_bind(st, 2, social_worker);
+	allocation_bind(st, 3, email);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = store_fail(s, cause, "allocations");
+	store_release(s, st);
+	return rc;
+}
+
 /* How many cases are allocated. */
 int
 allocation_count(struct store *s)

@@ -63,7 +63,7 @@ struct config_digest {
 };
 
 /* What a drop folder may receive: the kinds `driftwatchctl import` accepts. */
-#define CONFIG_IMPORT_FORMATS "ssda903|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
+#define CONFIG_IMPORT_FORMATS "ssda903|ssd|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
 
 /* [import "NAME"]: a drop folder the daemon imports from (inbox.c). */
 struct config_import {
@@ -169,6 +169,14 @@ struct config {
 	int caseload_alert_above;
 	int caseload_asye_cap;
 	int caseload_target;
+
+	/* [ssd] */
+	char *ssd_iro_roles[CONFIG_LIST_MAX];
+	int ssd_niro_roles;
+	char *ssd_social_worker_roles[CONFIG_LIST_MAX];
+	int ssd_nsocial_worker_roles;
+	char *ssd_team_manager_roles[CONFIG_LIST_MAX];
+	int ssd_nteam_manager_roles;
 
 	/* [http] */
 	int http_body_max;	     /* bytes */
