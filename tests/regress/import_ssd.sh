@@ -35,20 +35,25 @@ ctl children list --json >"$T/listssd"
 cmp -s "$T/list903" "$T/listssd" || fail "children list differs: $(diff "$T/list903" "$T/listssd" | head)"
 sqlite3 "$T/dw.db" "SELECT DISTINCT case_ref FROM lac_periods ORDER BY case_ref" >"$T/children"
 [ "$(wc -l <"$T/children")" -eq 2120 ] || fail "want 2120 children, got $(wc -l <"$T/children")"
-# The two routes side by side (2,120 runs each).
+# The two routes side by side: every child (2,120 runs each); under the sanitizers, which look for
+# memory faults rather than different schedules, every tenth, to keep make check short.
+EVERY=1
+case $BUILD in *asan*) EVERY=10 ;; esac
+awk -v n=$EVERY 'NR % n == 1 || n == 1' "$T/children" >"$T/sample"
+NSAMPLE=$(wc -l <"$T/sample")
 while read -r ref; do
 	ctl903 explain child "$ref"
-done <"$T/children" >"$T/explain903" 2>&1 &
+done <"$T/sample" >"$T/explain903" 2>&1 &
 while read -r ref; do
 	ctl explain child "$ref"
-done <"$T/children" >"$T/explainssd" 2>&1
+done <"$T/sample" >"$T/explainssd" 2>&1
 wait $!
 cmp -s "$T/explain903" "$T/explainssd" || fail "explain child differs: $(diff "$T/explain903" "$T/explainssd" | head)"
-[ "$(grep -c '^case ' "$T/explainssd")" -eq 2120 ] || fail "explain did not run for every child"
+[ "$(grep -c '^case ' "$T/explainssd")" -eq "$NSAMPLE" ] || fail "explain did not run for every child"
 grep -q "allocation: team Children in Care; social worker sam.example@council.example; team manager tess.example@council.example; IRO ira.example@council.example" "$T/explainssd" ||
 	fail "the involvements did not make the allocation"
 grep -q "permanence plan: long-term-fostering, agreed 2016-01-20" "$T/explainssd" || fail "the care plan did not make a plan"
-ok "the SSD sample gives the same schedules as the 903 route: explain child equal for all 2120 children"
+ok "the SSD sample gives the same schedules as the 903 route: explain child equal for $NSAMPLE of the 2120 children"
 
 # Cancelled reviews and reviews not yet held are not reviews held: the child's reviews are the 903's.
 ref=$(awk -F, '$6 == "Y" { print $3; exit }' "$SSD/ssd_cla_reviews.csv")
