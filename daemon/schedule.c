@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "log.h"
 #include "outbox.h"
 #include "status.h"
@@ -160,6 +161,42 @@ schedule_reloaded(struct store *s, time_t now)
 	char *cause = NULL;
 
 	schedule_status_written(status_record_loaded(s, now, &cause), "reload", cause);
+}
+
+/* See watch.h. */
+int
+schedule_replan_all(struct store *s, char **cause)
+{
+	if (store_begin(s, cause) != 0)
+		return -1;
+	if (dirty_mark_all(s, cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, cause);
+}
+
+/* See watch.h. */
+void
+schedule_rules(struct store *s, const char *digest)
+{
+	char *old = NULL, *cause = NULL;
+
+	/* Rules change every plan: marked whole in the transaction that records the digest, so a
+	 * crash between the two cannot leave new rules with plans made under the old ones. */
+	if (store_meta_get(s, "plan_rules", &old) == 0 && strcmp(old, digest) == 0) {
+		free(old);
+		return;
+	}
+	free(old);
+	if (store_begin(s, &cause) != 0 || dirty_mark_all(s, &cause) != 0 ||
+	    store_meta_set(s, "plan_rules", digest, &cause) != 0 || store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		log_warnx("schedule: cannot mark every record for a re-plan under the new rules: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("schedule: the rules changed: every record is planned afresh");
 }
 
 /* See watch.h. */

@@ -127,8 +127,8 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 static void
 disputes_load_events(struct store *s, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
-					    "FROM dispute_events WHERE dispute = ? ORDER BY id");
+	sqlite3_stmt *st = store_cached(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
+					   "FROM dispute_events WHERE dispute = ? ORDER BY id");
 	struct dispute_event *e;
 	int i, j, idx, prev = -1, cur = -1;
 	bool seen;
@@ -146,7 +146,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 		e->note = store_column_strdup(st, 6);
 		e->actor = store_column_strdup(st, 7);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	for (i = 0; i < d->nevents; i++) {
 		e = &d->events[i];
 		if (!disputes_event_enters(e->kind) || (idx = plan_dispute_stage_index(&d->rec.ladder, e->stage)) < 0)
@@ -169,7 +169,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 int
 disputes_load(struct store *s, int64_t id, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
 	int rc = -1;
 
 	memset(d, 0, sizeof *d);
@@ -178,7 +178,7 @@ disputes_load(struct store *s, int64_t id, struct dispute *d)
 		disputes_from_row(st, d);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc == 0)
 		disputes_load_events(s, d);
 	return rc;
@@ -316,6 +316,24 @@ disputes_active(struct store *s, int since, int64_t **ids, int *n)
 		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* See disputes.h. */
+int
+disputes_active_set(struct store *s, int since, int64_t **ids, int *n)
+{
+	sqlite3_stmt *st = store_cached(s, "SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
+					   "temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id");
+
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_int(st, 1, since);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, (size_t)*n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	store_release(s, st);
 	return 0;
 }
 

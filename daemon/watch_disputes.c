@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "disputes.h"
 #include "log.h"
 #include "outbox.h"
@@ -469,17 +470,37 @@ fail:
 	return -1;
 }
 
-/* The watcher: fire every active dispute. */
+/*
+ * The watcher: fire the active disputes a change touched or whose next notice or move has come due
+ * (all of them after a full mark, see dirty.h), and keep each one's next instant.
+ */
 static int
 watch_disputes_fire(struct store *s, const struct config *cfg, time_t now, time_t *next, char **cause)
 {
 	int64_t *ids;
-	int n, i, rc = 0;
+	int since = calendar_local_date(now) - DISPUTES_RESOLVED_WATCH_DAYS, n, i, rc = 0;
+	char key[24];
+	time_t wake;
+	bool all;
 
-	disputes_active(s, calendar_local_date(now) - DISPUTES_RESOLVED_WATCH_DAYS, &ids, &n);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = disputes_fire(s, cfg, ids[i], now, "daemon", next, cause);
+	if (dirty_begin(s, "disputes", now, &all, &n, cause) != 0)
+		return -1;
+	if (all)
+		disputes_active(s, since, &ids, &n);
+	else if (n > 0)
+		disputes_active_set(s, since, &ids, &n);
+	else
+		ids = NULL;
+	for (i = 0; i < n && rc == 0; i++) {
+		wake = 0;
+		rc = disputes_fire(s, cfg, ids[i], now, "daemon", &wake, cause);
+		snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+		if (rc == 0)
+			rc = dirty_next_put(s, "disputes", key, wake, cause);
+	}
 	free(ids);
+	if (rc == 0)
+		dirty_next(s, "disputes", now, next);
 	return rc;
 }
 
