@@ -6,6 +6,7 @@
  * never fails the pass). On a first start the pass also decides the first-start hold.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -208,6 +209,31 @@ schedule_stopped(struct store *s, time_t now)
 	schedule_status_written(status_record_stop(s, now, &cause), "stop", cause);
 }
 
+/*
+ * A clock set back (by hand, or an injected clock restarted earlier) makes notices live again that
+ * the plans kept for later passes had left behind: plan everything afresh, as the daemon always did
+ * before planning what changed. The instant of the last pass is kept with the marks.
+ */
+static void
+schedule_clock_check(struct store *s, time_t now)
+{
+	char *last = NULL, *cause = NULL, at[24];
+	bool back;
+
+	back = store_meta_get(s, "plan_at", &last) == 0 && strtoll(last, NULL, 10) > (long long)now;
+	free(last);
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	if (store_begin(s, &cause) != 0 || (back && dirty_mark_all(s, &cause) != 0) ||
+	    store_meta_set(s, "plan_at", at, &cause) != 0 || store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		log_warnx("schedule: cannot record the pass's instant: %s", cause != NULL ? cause : "failed");
+		free(cause);
+		return;
+	}
+	if (back)
+		log_info("schedule: the clock went back: every record is planned afresh");
+}
+
 /* Run every watcher; see watch.h. */
 int
 schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next)
@@ -221,6 +247,7 @@ schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next
 
 	*next = 0;
 	memset(pass, 0, sizeof pass);
+	schedule_clock_check(s, now);
 	for (w = schedule_watchers; *w != NULL; w++) {
 		wake = 0;
 		started = schedule_ms();
