@@ -613,7 +613,7 @@ static void
 test_incremental_equals_full(void **state)
 {
 	const char *env = getenv("DRIFTWATCH_REPLAN_STEPS");
-	int steps = env != NULL ? atoi(env) : 300, step, killed, kills = 0;
+	int steps = env != NULL ? atoi(env) : 200, step, killed, kills = 0;
 	const char *what;
 	char *cause = NULL;
 
