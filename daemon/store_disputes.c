@@ -204,7 +204,7 @@ dispute_free(struct dispute *d)
 static int
 disputes_insert_common(struct store *s, struct dispute *d, int64_t id, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
 					    "stage, stage_started_on, stage_due_on, responded_on, formal_started_on, note, "
 					    "outcome, resolved_on, cafcass_on, cafcass_note) "
 					    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -234,7 +234,7 @@ disputes_insert_common(struct store *s, struct dispute *d, int64_t id, char **ca
 		rc = store_fail(s, cause, "disputes");
 	else
 		d->rec.id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	free(ladder);
 	return rc;
 }
@@ -257,7 +257,7 @@ disputes_insert_id(struct store *s, struct dispute *d, int64_t id, char **cause)
 int
 disputes_update(struct store *s, const struct dispute *d, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
+	sqlite3_stmt *st = store_cached(s, "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
 					    "responded_on = ?, formal_started_on = ?, outcome = ?, resolved_on = ?, "
 					    "cafcass_on = ?, cafcass_note = ?, rev = rev + 1 WHERE id = ?");
 	int rc = 0;
@@ -274,7 +274,7 @@ disputes_update(struct store *s, const struct dispute *d, char **cause)
 	sqlite3_bind_int64(st, 10, d->rec.id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "disputes");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 
@@ -283,7 +283,7 @@ int
 disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const char *kind, const char *stage,
     const char *responder, const char *note, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
 					    "note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
@@ -297,7 +297,7 @@ disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const ch
 	store_bind_text(st, 8, actor);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "dispute history");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 
@@ -381,7 +381,7 @@ disputes_exists(struct store *s, int64_t id)
 int
 disputes_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *created, time_t *sent)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
 	int rc = -1;
 
 	*state = NULL;
@@ -392,7 +392,7 @@ disputes_notice_state(struct store *s, const char *dedupe_key, char **state, tim
 		*sent = (time_t)sqlite3_column_int64(st, 2);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

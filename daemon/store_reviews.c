@@ -330,7 +330,7 @@ reviews_child_known(struct store *s, const char *case_ref)
 int
 reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int64_t *dispute_id, time_t *raised_at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
 	int found = 0;
 
 	store_bind_text(st, 1, case_ref);
@@ -342,7 +342,7 @@ reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int
 		if (raised_at != NULL)
 			*raised_at = (time_t)sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return found;
 }
 
@@ -351,7 +351,7 @@ int
 reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int second_review_on, int64_t dispute_id,
     time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
 					   "raised_at) VALUES (?, ?, ?, ?, ?)");
 
 	store_bind_text(st, 1, case_ref);
@@ -366,7 +366,7 @@ reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int
 int
 reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *sent_at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
 	int rc = -1;
 
 	store_bind_text(st, 1, dedupe_key);
@@ -375,7 +375,7 @@ reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time
 		*sent_at = (time_t)sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

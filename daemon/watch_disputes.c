@@ -105,22 +105,24 @@ disputes_dedupe_key(const struct dispute *d, const struct dispute_item *it, cons
 	return key;
 }
 
-/* Append to a growing string. */
+/* Append to a growing string, in place (a notice's body is built from dozens of pieces). */
 static void disputes_cat(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 disputes_cat(char **buf, const char *fmt, ...)
 {
-	char *more, *joined;
+	size_t len = *buf != NULL ? strlen(*buf) : 0;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	if (vasprintf(&more, fmt, ap) < 0)
-		fatalx("disputes: out of memory");
+	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	xasprintf(&joined, "%s%s", *buf != NULL ? *buf : "", more);
-	free(*buf);
-	free(more);
-	*buf = joined;
+	if (n < 0)
+		fatalx("disputes: cannot format a notice");
+	*buf = xreallocarray(*buf, len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(*buf + len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
 }
 
 /* HTML-escape one line into buf. */
@@ -261,8 +263,9 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
     time_t now, const char *actor, char **cause)
 {
 	struct outbox_item o;
-	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html = NULL, subj[32];
+	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html = NULL, subj[32], *state;
 	int added = 0, rc = 0;
+	time_t created, sent;
 
 	if (disputes_recipient(s, cfg, d, it->recipient, &address, &transport, &why) != 0) {
 		log_warnx("disputes: dispute %lld: %s: %s; skipped", (long long)d->rec.id, plan_dispute_rule_name(it->rule),
@@ -271,6 +274,11 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 		return 0;
 	}
 	key = disputes_dedupe_key(d, it, address);
+	/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
+	if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
+		free(state), free(address), free(transport), free(key);
+		return 0;
+	}
 	disputes_compose(d, it, &subject, &body, &batch);
 	html = disputes_html(body);
 	memset(&o, 0, sizeof o);

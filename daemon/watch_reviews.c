@@ -175,8 +175,9 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
     const struct review_item *it, int today, time_t now, int *sent, char **cause)
 {
 	struct outbox_item o;
-	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html;
+	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html, *state;
 	int bit, added, rc = 0;
+	time_t sent_at;
 
 	for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
 		if ((it->recipients & bit) == 0)
@@ -187,6 +188,11 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
 			continue;
 		}
 		key = reviews_dedupe_key(case_ref, it, address);
+		/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
+		if (reviews_notice_state(s, key, &state, &sent_at) == 0) {
+			free(state), free(address), free(transport), free(key);
+			continue;
+		}
 		reviews_compose(it, bit, today, &subject, &body, &batch);
 		html = reviews_html(body);
 		batch_html = batch != NULL ? reviews_html(batch) : NULL;
