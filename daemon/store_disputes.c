@@ -19,14 +19,19 @@
 	"id, case_ref, raised_by, raised_on, category, ladder, stage, stage_started_on, stage_due_on, "   \
 	"responded_on, formal_started_on, note, outcome, resolved_on, cafcass_on, cafcass_note, rev"
 
-/* The ladder as JSON text. */
+/* The ladder as JSON text (the last one encoded is kept: a first pass raises thousands under one). */
 static char *
 disputes_ladder_json(const struct dispute_ladder *l)
 {
-	json_t *a = json_array();
+	static struct dispute_ladder last;
+	static char *last_text;
+	json_t *a;
 	char *text;
 	int i;
 
+	if (last_text != NULL && memcmp(l, &last, sizeof last) == 0)
+		return xstrdup(last_text);
+	a = json_array();
 	for (i = 0; i < l->n; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s, s:i}", "name", l->stages[i].name, "responder",
 					     l->stages[i].responder, "limit_wd", l->stages[i].limit_wd));
@@ -34,6 +39,9 @@ disputes_ladder_json(const struct dispute_ladder *l)
 	json_decref(a);
 	if (text == NULL)
 		fatalx("store: disputes: cannot encode the ladder");
+	free(last_text);
+	last_text = xstrdup(text);
+	last = *l;
 	return text;
 }
 
@@ -61,6 +69,27 @@ disputes_ladder_parse(const char *text, struct dispute_ladder *l)
 		l->n++;
 	}
 	json_decref(a);
+}
+
+/*
+ * The ladder of a stored dispute. Nearly every dispute was raised under the same ladder, so the
+ * last one parsed is kept: a pass loads thousands of disputes and the JSON is the same text.
+ */
+static void
+disputes_ladder_cached(const char *text, struct dispute_ladder *l)
+{
+	static char *last;
+	static struct dispute_ladder parsed;
+
+	if (text == NULL)
+		text = "";
+	if (last == NULL || strcmp(last, text) != 0) {
+		char *copy = xstrdup(text);
+		disputes_ladder_parse(copy, &parsed);
+		free(last);
+		last = copy;
+	}
+	*l = parsed;
 }
 
 /* A nullable date column. */
@@ -92,7 +121,7 @@ disputes_event_enters(const char *kind)
 static void
 disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 {
-	char *ladder, *stage;
+	char *stage;
 
 	memset(d, 0, sizeof *d);
 	d->rec.id = sqlite3_column_int64(st, 0);
@@ -100,9 +129,7 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 	d->raised_by = store_column_strdup(st, 2);
 	d->rec.raised_on = sqlite3_column_int(st, 3);
 	d->category = store_column_strdup(st, 4);
-	ladder = store_column_strdup(st, 5);
-	disputes_ladder_parse(ladder, &d->rec.ladder);
-	free(ladder);
+	disputes_ladder_cached((const char *)sqlite3_column_text(st, 5), &d->rec.ladder);
 	stage = store_column_strdup(st, 6);
 	d->rec.stage = plan_dispute_stage_index(&d->rec.ladder, stage);
 	free(stage);

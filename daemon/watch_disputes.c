@@ -111,18 +111,24 @@ static void
 disputes_cat(char **buf, const char *fmt, ...)
 {
 	size_t len = *buf != NULL ? strlen(*buf) : 0;
+	char piece[512];
 	va_list ap;
 	int n;
 
+	/* Most pieces fit the stack buffer: formatted once. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(piece, sizeof piece, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		fatalx("disputes: cannot format a notice");
 	*buf = xreallocarray(*buf, len + (size_t)n + 1, 1);
-	va_start(ap, fmt);
-	vsnprintf(*buf + len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if ((size_t)n < sizeof piece)
+		memcpy(*buf + len, piece, (size_t)n + 1);
+	else {
+		va_start(ap, fmt);
+		vsnprintf(*buf + len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 }
 
 /* HTML-escape one line into buf. */

@@ -12,7 +12,7 @@
  *   one_inc    one review recorded for a random child (as `driftwatchctl review record` does, in its
  *              own transaction), then the pass;
  *   one_full   the same, then a full re-plan;
- * each of the last four the median of REPEATS, CPU (user + system) from getrusage.
+ * each of the last four the median of REPEATS (0: the first pass only), CPU (user + system) from getrusage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,10 +143,13 @@ main(int argc, char **argv)
 		fatalx("bench: %s", cause);
 	printf("first %.1f\n", pass(0));
 	printf("rss_mb %.1f\n", rss_mb());
+	if (repeats < 1) /* the first pass only (for a profiler) */
+		goto out;
 	printf("idle_inc %.2f\n", median(repeats, 0, 0));
 	printf("idle_full %.1f\n", median(repeats < 3 ? repeats : 3, 1, 0));
 	printf("one_inc %.2f\n", median(repeats, 0, 1));
 	printf("one_full %.1f\n", median(repeats < 3 ? repeats : 3, 1, 1));
+out:
 	store_close(s);
 	config_free(cfg);
 	return 0;
