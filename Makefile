@@ -53,7 +53,7 @@ CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-BENCH     := $(BUILD)/bench/http-ceiling
+BENCH     := $(BUILD)/bench/http-ceiling $(BUILD)/bench/plan-pass
 
 .PHONY: all check asan demo install clean deps tests test-deps fuzz bench man openapi-lint
 
@@ -89,6 +89,11 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver.o $(BUILD)/l
 
 # The benchmark's yardstick (scripts/bench-delivery): any client's ceiling against the sink.
 $(BUILD)/bench/http-ceiling: $(BUILD)/scripts/bench/http-ceiling.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The planning benchmark's driver (scripts/bench-plan): the daemon's own pass, timed, on one database.
+$(BUILD)/bench/plan-pass: $(BUILD)/scripts/bench/plan-pass.o $(BUILD)/libdriftwatch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -195,5 +200,5 @@ clean:
 # Every object's header dependencies (-MMD), so that touching any header (tests/unit/test_util.h too)
 # rebuilds what includes it.
 DEPS := $(patsubst %.c,$(BUILD)/%.d,$(LIB_SRCS) $(CTL_SRCS) daemon/main.c $(TEST_SRCS) $(FAKE_SRCS) \
-	$(FUZZ_SRCS) tests/fuzz/driver.c scripts/bench/http-ceiling.c)
+	$(FUZZ_SRCS) tests/fuzz/driver.c scripts/bench/http-ceiling.c scripts/bench/plan-pass.c)
 -include $(DEPS)

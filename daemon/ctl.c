@@ -59,6 +59,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "upcoming", ctl_upcoming, "upcoming [--days N] [--to EMAIL] [--json]   notices the next N days bring, per recipient", 0,
 	    "Runs the daemon's own watchers over an in-memory copy of the database up to N days (7)\n"
 	    "ahead: nothing is queued or written. Marks what a first start would hold." },
+	{ "replan", ctl_replan, "replan --all                 plan every record afresh at the daemon's next pass" },
 	{ "outbox", ctl_outbox, "outbox list|show|retry|release|enable|add ...   the durable outbox", CTL_FAMILY },
 	{ "test-send", ctl_test_send, "test-send TRANSPORT RECIPIENT   a real test message, result printed", 0,
 	    "Sends one message now through TRANSPORT (a [transport \"NAME\"] section) and prints the\n"

@@ -3,7 +3,8 @@
  *
  * SIGHUP reloads the ini all-or-nothing; SIGTERM/SIGINT stop gracefully within a bound, a second
  * one exits at once; SIGPIPE is ignored. A short tick watches PRAGMA data_version so changes that
- * driftwatchctl commits are seen within a second; a slow backstop tick re-plans anyway.
+ * driftwatchctl commits are seen within a second; a slow backstop tick runs a pass anyway (which plans
+ * only what is dirty or due, see dirty.h; a reload plans everything).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -114,6 +115,40 @@ main_getopt_tables(char *shortopts, size_t size, struct option *longopts)
 	}
 	shortopts[len] = '\0';
 	memset(&longopts[n], 0, sizeof longopts[n]);
+}
+
+/* Fold a file's bytes into an FNV-1a hash (a missing file folds in nothing but its absence). */
+static uint64_t
+main_hash_file(uint64_t h, const char *path)
+{
+	unsigned char buf[8192];
+	size_t n, i;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "rb")) == NULL)
+		return (h ^ 0xff) * 0x100000001b3ULL;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		for (i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	}
+	fclose(f);
+	return (h ^ 0xfe) * 0x100000001b3ULL;
+}
+
+/* The rules' digest for schedule_rules: the version, the ini and the bank holidays it names. */
+static void
+main_rules(struct main_state *m)
+{
+	const char *v = DRIFTWATCH_VERSION;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char digest[24];
+
+	for (; *v != '\0'; v++)
+		h = (h ^ (unsigned char)*v) * 0x100000001b3ULL;
+	h = main_hash_file(h, m->config_path);
+	h = main_hash_file(h, m->cfg->bank_holidays);
+	snprintf(digest, sizeof digest, "%016llx", (unsigned long long)h);
+	schedule_rules(m->store, digest);
 }
 
 /* Tell systemd a one-line summary of what the daemon is doing. */
@@ -255,6 +290,12 @@ main_sighup_cb(evutil_socket_t fd, short what, void *arg)
 	m->cfg = fresh;
 	/* Recorded before it is logged: whoever waits on the line finds it in status. */
 	schedule_reloaded(m->store, clock_now());
+	/* Rules change every plan: plan every record afresh, whatever the digest says. */
+	if (schedule_replan_all(m->store, &cause) != 0) {
+		log_warnx("main: reload: cannot mark every record for a re-plan: %s", cause);
+		free(cause);
+	}
+	main_rules(m);
 	log_info("main: reloaded");
 	sd_notify(0, "READY=1");
 	main_plan(m);
@@ -457,6 +498,7 @@ main(int argc, char **argv)
 	log_info("main: driftwatchd %s started; database %s, schema %d", DRIFTWATCH_VERSION, m.cfg->database,
 	    store_schema_version(m.store));
 	schedule_start(m.store, m.cfg, path, clock_now()); /* for status; arms the first-start hold */
+	main_rules(&m); /* rules changed since the last run: a full re-plan */
 	main_plan(&m);
 	sd_notify(0, "READY=1");
 

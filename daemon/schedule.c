@@ -6,6 +6,7 @@
  * never fails the pass). On a first start the pass also decides the first-start hold.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "log.h"
 #include "outbox.h"
 #include "status.h"
@@ -163,12 +165,73 @@ schedule_reloaded(struct store *s, time_t now)
 }
 
 /* See watch.h. */
+int
+schedule_replan_all(struct store *s, char **cause)
+{
+	if (store_begin(s, cause) != 0)
+		return -1;
+	if (dirty_mark_all(s, cause) != 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s, cause);
+}
+
+/* See watch.h. */
+void
+schedule_rules(struct store *s, const char *digest)
+{
+	char *old = NULL, *cause = NULL;
+
+	/* Rules change every plan: marked whole in the transaction that records the digest, so a
+	 * crash between the two cannot leave new rules with plans made under the old ones. */
+	if (store_meta_get(s, "plan_rules", &old) == 0 && strcmp(old, digest) == 0) {
+		free(old);
+		return;
+	}
+	free(old);
+	if (store_begin(s, &cause) != 0 || dirty_mark_all(s, &cause) != 0 ||
+	    store_meta_set(s, "plan_rules", digest, &cause) != 0 || store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		log_warnx("schedule: cannot mark every record for a re-plan under the new rules: %s", cause);
+		free(cause);
+		return;
+	}
+	log_info("schedule: the rules changed: every record is planned afresh");
+}
+
+/* See watch.h. */
 void
 schedule_stopped(struct store *s, time_t now)
 {
 	char *cause = NULL;
 
 	schedule_status_written(status_record_stop(s, now, &cause), "stop", cause);
+}
+
+/*
+ * A clock set back (by hand, or an injected clock restarted earlier) makes notices live again that
+ * the plans kept for later passes had left behind: plan everything afresh, as the daemon always did
+ * before planning what changed. The instant of the last pass is kept with the marks.
+ */
+static void
+schedule_clock_check(struct store *s, time_t now)
+{
+	char *last = NULL, *cause = NULL, at[24];
+	bool back;
+
+	back = store_meta_get(s, "plan_at", &last) == 0 && strtoll(last, NULL, 10) > (long long)now;
+	free(last);
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	if (store_begin(s, &cause) != 0 || (back && dirty_mark_all(s, &cause) != 0) ||
+	    store_meta_set(s, "plan_at", at, &cause) != 0 || store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		log_warnx("schedule: cannot record the pass's instant: %s", cause != NULL ? cause : "failed");
+		free(cause);
+		return;
+	}
+	if (back)
+		log_info("schedule: the clock went back: every record is planned afresh");
 }
 
 /* Run every watcher; see watch.h. */
@@ -184,6 +247,7 @@ schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next
 
 	*next = 0;
 	memset(pass, 0, sizeof pass);
+	schedule_clock_check(s, now);
 	for (w = schedule_watchers; *w != NULL; w++) {
 		wake = 0;
 		started = schedule_ms();

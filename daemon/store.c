@@ -19,6 +19,27 @@
 #include "xmalloc.h"
 
 /*
+ * Migration 13's triggers: after an insert, update or delete on table, the SQL in ins, upd, del
+ * (which may name NEW and OLD); STORE_DIRTY_TRIGGERS marks (domain, key). ON CONFLICT DO NOTHING, not
+ * INSERT OR IGNORE: inside a trigger the outer statement's own conflict policy would override OR IGNORE.
+ */
+#define STORE_DIRTY_TRIGGERS_SQL(table, tag, ins, upd, del)                                                   \
+	"CREATE TRIGGER plan_" table "_" tag "_ins AFTER INSERT ON " table " BEGIN " ins " END;"               \
+	"CREATE TRIGGER plan_" table "_" tag "_upd AFTER UPDATE ON " table " BEGIN " upd " END;"               \
+	"CREATE TRIGGER plan_" table "_" tag "_del AFTER DELETE ON " table " BEGIN " del " END;"
+#define STORE_DIRTY_MARK(domain, key) "INSERT INTO plan_dirty (domain, key) VALUES (" domain ", " key ") ON CONFLICT DO NOTHING;"
+#define STORE_DIRTY_TRIGGERS(table, domain, newkey, oldkey)                                                   \
+	STORE_DIRTY_TRIGGERS_SQL(table, "dirty", STORE_DIRTY_MARK(domain, newkey),                             \
+	    STORE_DIRTY_MARK(domain, oldkey) STORE_DIRTY_MARK(domain, newkey), STORE_DIRTY_MARK(domain, oldkey))
+#define STORE_DIRTY_ALLOC(row)                                                                                \
+	STORE_DIRTY_MARK("'reviews'", row ".case_ref")                                                         \
+	"INSERT INTO plan_dirty (domain, key) SELECT 'disputes', id FROM disputes WHERE case_ref = " row ".case_ref "   \
+	"ON CONFLICT DO NOTHING;"
+#define STORE_DIRTY_ALL                                                                                       \
+	"INSERT INTO plan_dirty (domain, key) VALUES ('actions', '*'), ('disputes', '*'), ('reviews', '*'), ('asye', '*') " \
+	"ON CONFLICT DO NOTHING;"
+
+/*
  * Schema migrations, in order; user_version is how many have run. Each runs in its own
  * transaction with the version bump, so a crash leaves the database at one version or the next.
  * Never edit a released migration: add a new one.
@@ -330,6 +351,39 @@ static const char *const store_migrations[] = {
 	"  created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (client, key));"
 	"CREATE INDEX idempotency_age ON idempotency(created_at);",
+	/*
+	 * 12: plan what changed. Triggers on every table a plan reads mark the record they touched
+	 * dirty in the writer's own transaction, whoever the writer is (an importer, driftwatchctl, the
+	 * HTTP API), so no write path can forget; what changes every plan (roles) marks whole domains
+	 * ('*'). plan_next holds each record's next fire instant, indexed, so a pass finds what has come
+	 * due without planning anything else. Everything starts dirty: the first pass plans it all.
+	 */
+	"CREATE TABLE plan_dirty (domain TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (domain, key)) WITHOUT ROWID;"
+	"CREATE TABLE plan_next (domain TEXT NOT NULL, key TEXT NOT NULL, fire_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (domain, key)) WITHOUT ROWID;"
+	"CREATE INDEX plan_next_due ON plan_next(domain, fire_at);"
+	"CREATE INDEX disputes_case ON disputes(case_ref);"
+	STORE_DIRTY_TRIGGERS("lac_periods", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+	STORE_DIRTY_TRIGGERS("lac_reviews", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+	STORE_DIRTY_TRIGGERS("lac_permanence", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+	STORE_DIRTY_TRIGGERS("lac_disputes", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+	STORE_DIRTY_TRIGGERS("disputes", "'disputes'", "NEW.id", "OLD.id")
+	STORE_DIRTY_TRIGGERS("dispute_events", "'disputes'", "NEW.dispute", "OLD.dispute")
+	/* Who works on a case: its reviews' recipients and its disputes' (the team's managers). */
+	STORE_DIRTY_TRIGGERS_SQL("allocations", "alloc",
+	    STORE_DIRTY_ALLOC("NEW"), STORE_DIRTY_ALLOC("OLD") STORE_DIRTY_ALLOC("NEW"), STORE_DIRTY_ALLOC("OLD"))
+	STORE_DIRTY_TRIGGERS("actions", "'actions'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("workers", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("worker_caseloads", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("asye_protected_time", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("asye_supervisions", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("asye_reviews", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("asye_pauses", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS("asye_reflections", "'asye'", "'*'", "'*'")
+	/* Roles route every domain's notices: a change re-plans everything. */
+	STORE_DIRTY_TRIGGERS_SQL("roles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
+	STORE_DIRTY_TRIGGERS_SQL("role_titles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
+	STORE_DIRTY_ALL,
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */

@@ -14,7 +14,7 @@
 int
 allocation_get(struct store *s, const char *case_ref, struct allocation *a)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
+	sqlite3_stmt *st = store_cached(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
 					    "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
 	int rc = -1;
 
@@ -31,7 +31,7 @@ allocation_get(struct store *s, const char *case_ref, struct allocation *a)
 		a->iro_email = store_column_strdup(st, 7);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

@@ -19,14 +19,19 @@
 	"id, case_ref, raised_by, raised_on, category, ladder, stage, stage_started_on, stage_due_on, "   \
 	"responded_on, formal_started_on, note, outcome, resolved_on, cafcass_on, cafcass_note, rev"
 
-/* The ladder as JSON text. */
+/* The ladder as JSON text (the last one encoded is kept: a first pass raises thousands under one). */
 static char *
 disputes_ladder_json(const struct dispute_ladder *l)
 {
-	json_t *a = json_array();
+	static struct dispute_ladder last;
+	static char *last_text;
+	json_t *a;
 	char *text;
 	int i;
 
+	if (last_text != NULL && memcmp(l, &last, sizeof last) == 0)
+		return xstrdup(last_text);
+	a = json_array();
 	for (i = 0; i < l->n; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s, s:i}", "name", l->stages[i].name, "responder",
 					     l->stages[i].responder, "limit_wd", l->stages[i].limit_wd));
@@ -34,6 +39,9 @@ disputes_ladder_json(const struct dispute_ladder *l)
 	json_decref(a);
 	if (text == NULL)
 		fatalx("store: disputes: cannot encode the ladder");
+	free(last_text);
+	last_text = xstrdup(text);
+	last = *l;
 	return text;
 }
 
@@ -61,6 +69,27 @@ disputes_ladder_parse(const char *text, struct dispute_ladder *l)
 		l->n++;
 	}
 	json_decref(a);
+}
+
+/*
+ * The ladder of a stored dispute. Nearly every dispute was raised under the same ladder, so the
+ * last one parsed is kept: a pass loads thousands of disputes and the JSON is the same text.
+ */
+static void
+disputes_ladder_cached(const char *text, struct dispute_ladder *l)
+{
+	static char *last;
+	static struct dispute_ladder parsed;
+
+	if (text == NULL)
+		text = "";
+	if (last == NULL || strcmp(last, text) != 0) {
+		char *copy = xstrdup(text);
+		disputes_ladder_parse(copy, &parsed);
+		free(last);
+		last = copy;
+	}
+	*l = parsed;
 }
 
 /* A nullable date column. */
@@ -92,7 +121,7 @@ disputes_event_enters(const char *kind)
 static void
 disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 {
-	char *ladder, *stage;
+	char *stage;
 
 	memset(d, 0, sizeof *d);
 	d->rec.id = sqlite3_column_int64(st, 0);
@@ -100,9 +129,7 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 	d->raised_by = store_column_strdup(st, 2);
 	d->rec.raised_on = sqlite3_column_int(st, 3);
 	d->category = store_column_strdup(st, 4);
-	ladder = store_column_strdup(st, 5);
-	disputes_ladder_parse(ladder, &d->rec.ladder);
-	free(ladder);
+	disputes_ladder_cached((const char *)sqlite3_column_text(st, 5), &d->rec.ladder);
 	stage = store_column_strdup(st, 6);
 	d->rec.stage = plan_dispute_stage_index(&d->rec.ladder, stage);
 	free(stage);
@@ -127,8 +154,8 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 static void
 disputes_load_events(struct store *s, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
-					    "FROM dispute_events WHERE dispute = ? ORDER BY id");
+	sqlite3_stmt *st = store_cached(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
+					   "FROM dispute_events WHERE dispute = ? ORDER BY id");
 	struct dispute_event *e;
 	int i, j, idx, prev = -1, cur = -1;
 	bool seen;
@@ -146,7 +173,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 		e->note = store_column_strdup(st, 6);
 		e->actor = store_column_strdup(st, 7);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	for (i = 0; i < d->nevents; i++) {
 		e = &d->events[i];
 		if (!disputes_event_enters(e->kind) || (idx = plan_dispute_stage_index(&d->rec.ladder, e->stage)) < 0)
@@ -169,7 +196,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 int
 disputes_load(struct store *s, int64_t id, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
 	int rc = -1;
 
 	memset(d, 0, sizeof *d);
@@ -178,7 +205,7 @@ disputes_load(struct store *s, int64_t id, struct dispute *d)
 		disputes_from_row(st, d);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc == 0)
 		disputes_load_events(s, d);
 	return rc;
@@ -204,7 +231,7 @@ dispute_free(struct dispute *d)
 static int
 disputes_insert_common(struct store *s, struct dispute *d, int64_t id, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
 					    "stage, stage_started_on, stage_due_on, responded_on, formal_started_on, note, "
 					    "outcome, resolved_on, cafcass_on, cafcass_note) "
 					    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -234,7 +261,7 @@ disputes_insert_common(struct store *s, struct dispute *d, int64_t id, char **ca
 		rc = store_fail(s, cause, "disputes");
 	else
 		d->rec.id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	free(ladder);
 	return rc;
 }
@@ -257,7 +284,7 @@ disputes_insert_id(struct store *s, struct dispute *d, int64_t id, char **cause)
 int
 disputes_update(struct store *s, const struct dispute *d, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
+	sqlite3_stmt *st = store_cached(s, "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
 					    "responded_on = ?, formal_started_on = ?, outcome = ?, resolved_on = ?, "
 					    "cafcass_on = ?, cafcass_note = ?, rev = rev + 1 WHERE id = ?");
 	int rc = 0;
@@ -274,7 +301,7 @@ disputes_update(struct store *s, const struct dispute *d, char **cause)
 	sqlite3_bind_int64(st, 10, d->rec.id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "disputes");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 
@@ -283,7 +310,7 @@ int
 disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const char *kind, const char *stage,
     const char *responder, const char *note, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
 					    "note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
@@ -297,7 +324,7 @@ disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const ch
 	store_bind_text(st, 8, actor);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "dispute history");
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 
@@ -316,6 +343,24 @@ disputes_active(struct store *s, int since, int64_t **ids, int *n)
 		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* See disputes.h. */
+int
+disputes_active_set(struct store *s, int since, int64_t **ids, int *n)
+{
+	sqlite3_stmt *st = store_cached(s, "SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
+					   "temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id");
+
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_int(st, 1, since);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, (size_t)*n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	store_release(s, st);
 	return 0;
 }
 
@@ -363,7 +408,7 @@ disputes_exists(struct store *s, int64_t id)
 int
 disputes_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *created, time_t *sent)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
 	int rc = -1;
 
 	*state = NULL;
@@ -374,7 +419,7 @@ disputes_notice_state(struct store *s, const char *dedupe_key, char **state, tim
 		*sent = (time_t)sqlite3_column_int64(st, 2);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

@@ -10,8 +10,8 @@
 
 #include "store.h"
 
-/* Statements kept prepared for the delivery path's hot SQL (see store_cached). */
-#define STORE_NCACHED 48
+/* Statements kept prepared for the hot SQL of delivery and planning (see store_cached). */
+#define STORE_NCACHED 96
 
 struct store {
 	sqlite3 *db;

@@ -46,17 +46,41 @@ reviews_find(struct reviews_child *children, int n, const char *case_ref)
 	return NULL;
 }
 
-/* See reviews.h. */
-int
-reviews_load(struct store *s, const char *case_ref, struct reviews_child **children, int *n, char **cause)
+/* The three queries of a load: periods, reviews and plans, each ordered by case_ref. */
+struct reviews_queries {
+	const char *periods, *reviews, *plans;
+};
+
+/* Every child (case_ref NULL) or one. */
+static const struct reviews_queries reviews_by_case = {
+	"SELECT case_ref, started_on, start_known, ended_on FROM lac_periods "
+	"WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, started_on",
+	"SELECT case_ref, held_on, brought_forward FROM lac_reviews "
+	"WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, held_on",
+	"SELECT case_ref, plan, agreed_on FROM lac_permanence "
+	"WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, agreed_on",
+};
+
+/* The children a pass plans (temp.plan_set, see dirty.h): each an index search, cached. */
+static const struct reviews_queries reviews_by_set = {
+	"SELECT case_ref, started_on, start_known, ended_on FROM lac_periods "
+	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, started_on",
+	"SELECT case_ref, held_on, brought_forward FROM lac_reviews "
+	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, held_on",
+	"SELECT case_ref, plan, agreed_on FROM lac_permanence "
+	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, agreed_on",
+};
+
+/* Load children with the queries q (case_ref bound to each, NULL for none). */
+static int
+reviews_load_with(struct store *s, const struct reviews_queries *q, const char *case_ref, struct reviews_child **children,
+    int *n)
 {
 	struct reviews_child *out = NULL, *c;
 	sqlite3_stmt *st;
 	int nout = 0, rc;
 
-	(void)cause;
-	st = store_prepare(s, "SELECT case_ref, started_on, start_known, ended_on FROM lac_periods "
-			      "WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, started_on");
+	st = store_cached(s, q->periods);
 	store_bind_text(st, 1, case_ref);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *ref = (const char *)sqlite3_column_text(st, 0);
@@ -74,10 +98,9 @@ reviews_load(struct store *s, const char *case_ref, struct reviews_child **child
 		    sqlite3_column_type(st, 3) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int(st, 3);
 		c->nperiods++;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 
-	st = store_prepare(s, "SELECT case_ref, held_on, brought_forward FROM lac_reviews "
-			      "WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, held_on");
+	st = store_cached(s, q->reviews);
 	store_bind_text(st, 1, case_ref);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if ((c = reviews_find(out, nout, (const char *)sqlite3_column_text(st, 0))) == NULL)
@@ -87,10 +110,9 @@ reviews_load(struct store *s, const char *case_ref, struct reviews_child **child
 		c->reviews[c->nreviews].brought_forward = sqlite3_column_int(st, 2) != 0;
 		c->nreviews++;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 
-	st = store_prepare(s, "SELECT case_ref, plan, agreed_on FROM lac_permanence "
-			      "WHERE ?1 IS NULL OR case_ref = ?1 ORDER BY case_ref, agreed_on");
+	st = store_cached(s, q->plans);
 	store_bind_text(st, 1, case_ref);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if ((c = reviews_find(out, nout, (const char *)sqlite3_column_text(st, 0))) == NULL)
@@ -100,10 +122,26 @@ reviews_load(struct store *s, const char *case_ref, struct reviews_child **child
 		c->plans[c->nplans].agreed_on = sqlite3_column_int(st, 2);
 		c->nplans++;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	*children = out;
 	*n = nout;
 	return 0;
+}
+
+/* See reviews.h. */
+int
+reviews_load(struct store *s, const char *case_ref, struct reviews_child **children, int *n, char **cause)
+{
+	(void)cause;
+	return reviews_load_with(s, &reviews_by_case, case_ref, children, n);
+}
+
+/* See reviews.h. */
+int
+reviews_load_set(struct store *s, struct reviews_child **children, int *n, char **cause)
+{
+	(void)cause;
+	return reviews_load_with(s, &reviews_by_set, NULL, children, n);
 }
 
 /* See reviews.h. */
@@ -292,7 +330,7 @@ reviews_child_known(struct store *s, const char *case_ref)
 int
 reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int64_t *dispute_id, time_t *raised_at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
 	int found = 0;
 
 	store_bind_text(st, 1, case_ref);
@@ -304,7 +342,7 @@ reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int
 		if (raised_at != NULL)
 			*raised_at = (time_t)sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return found;
 }
 
@@ -313,7 +351,7 @@ int
 reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int second_review_on, int64_t dispute_id,
     time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
+	sqlite3_stmt *st = store_cached(s, "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
 					   "raised_at) VALUES (?, ?, ?, ?, ?)");
 
 	store_bind_text(st, 1, case_ref);
@@ -328,7 +366,7 @@ reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int
 int
 reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *sent_at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
 	int rc = -1;
 
 	store_bind_text(st, 1, dedupe_key);
@@ -337,7 +375,7 @@ reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time
 		*sent_at = (time_t)sqlite3_column_int64(st, 1);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc;
 }
 

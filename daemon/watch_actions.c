@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "log.h"
 #include "outbox.h"
 #include "plan_actions.h"
@@ -229,8 +230,16 @@ watch_actions_fire(struct store *s, const struct config *cfg, time_t now, time_t
 	struct actions_org org;
 	struct plan_action_items items;
 	int n = 0, i, j, today = calendar_local_date(now), rc = 0;
-	time_t at;
+	time_t at, wake = 0;
+	bool all;
 
+	/* One council's plans are a few hundred actions: planned whole, when changed or due (dirty.h). */
+	if (dirty_begin(s, "actions", now, &all, &n, cause) != 0)
+		return -1;
+	if (!all && n == 0) {
+		dirty_next(s, "actions", now, next);
+		return 0;
+	}
 	if (actions_load(s, NULL, &v, &n, cause) != 0)
 		return -1;
 	if (actions_org_open(s, cfg, &org, cause) != 0) {
@@ -246,8 +255,8 @@ watch_actions_fire(struct store *s, const struct config *cfg, time_t now, time_t
 			at = calendar_local_time(it->due, cfg->send_window.open);
 			if (at > now) {
 				if (it->until == DATE_NONE || it->until >= it->due) {
-					if (*next == 0 || at < *next)
-						*next = at;
+					if (wake == 0 || at < wake)
+						wake = at;
 				}
 				continue;
 			}
@@ -259,6 +268,10 @@ watch_actions_fire(struct store *s, const struct config *cfg, time_t now, time_t
 	}
 	actions_org_close(&org);
 	actions_free(v, n);
+	if (rc == 0)
+		rc = dirty_next_put(s, "actions", "*", wake, cause);
+	if (rc == 0)
+		dirty_next(s, "actions", now, next);
 	return rc;
 }
 

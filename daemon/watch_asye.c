@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "log.h"
 #include "outbox.h"
 #include "roles.h"
@@ -369,7 +370,16 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 	struct outbox_item item;
 	int date = calendar_local_date(now), n, i, added, y, m, d, rc = -1;
 	char *detail;
+	time_t wake = 0;
+	bool all;
 
+	/* The workforce is a council's staff, not its children: planned whole, when changed or due. */
+	if (dirty_begin(s, "asye", now, &all, &n, cause) != 0)
+		return -1;
+	if (!all && n == 0) {
+		dirty_next(s, "asye", now, next);
+		return 0;
+	}
 	if (asye_roster_load(s, NULL, &r, cause) != 0)
 		return -1;
 	if (asye_notices(s, cfg, &r, date, NULL, &notices, &n, cause) != 0) {
@@ -380,7 +390,7 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 		struct asye_notice *no = &notices[i];
 
 		if (no->fire_at > now) {
-			watch_asye_next(next, no->fire_at, now);
+			watch_asye_next(&wake, no->fire_at, now);
 			continue;
 		}
 		if (date > no->until)
@@ -415,17 +425,18 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 		}
 	}
 	/* Positions change with each new week and month: plan again then. */
-	watch_asye_next(next,
+	watch_asye_next(&wake,
 			calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7),
 					    cfg->send_window.open),
 			now);
 	date_to_ymd(date, &y, &m, &d);
-	watch_asye_next(next,
+	watch_asye_next(&wake,
 			calendar_local_time(calendar_next_working_day(
 						cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
 					    cfg->send_window.open),
 			now);
-	rc = 0;
+	if ((rc = dirty_next_put(s, "asye", "*", wake, cause)) == 0)
+		dirty_next(s, "asye", now, next);
 out:
 	asye_notices_free(notices, n);
 	asye_roster_free(&r);

@@ -15,6 +15,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "disputes.h"
 #include "log.h"
 #include "outbox.h"
@@ -104,22 +105,30 @@ disputes_dedupe_key(const struct dispute *d, const struct dispute_item *it, cons
 	return key;
 }
 
-/* Append to a growing string. */
+/* Append to a growing string, in place (a notice's body is built from dozens of pieces). */
 static void disputes_cat(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void
 disputes_cat(char **buf, const char *fmt, ...)
 {
-	char *more, *joined;
+	size_t len = *buf != NULL ? strlen(*buf) : 0;
+	char piece[512];
 	va_list ap;
+	int n;
 
+	/* Most pieces fit the stack buffer: formatted once. */
 	va_start(ap, fmt);
-	if (vasprintf(&more, fmt, ap) < 0)
-		fatalx("disputes: out of memory");
+	n = vsnprintf(piece, sizeof piece, fmt, ap);
 	va_end(ap);
-	xasprintf(&joined, "%s%s", *buf != NULL ? *buf : "", more);
-	free(*buf);
-	free(more);
-	*buf = joined;
+	if (n < 0)
+		fatalx("disputes: cannot format a notice");
+	*buf = xreallocarray(*buf, len + (size_t)n + 1, 1);
+	if ((size_t)n < sizeof piece)
+		memcpy(*buf + len, piece, (size_t)n + 1);
+	else {
+		va_start(ap, fmt);
+		vsnprintf(*buf + len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 }
 
 /* HTML-escape one line into buf. */
@@ -260,8 +269,9 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
     time_t now, const char *actor, char **cause)
 {
 	struct outbox_item o;
-	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html = NULL, subj[32];
+	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html = NULL, subj[32], *state;
 	int added = 0, rc = 0;
+	time_t created, sent;
 
 	if (disputes_recipient(s, cfg, d, it->recipient, &address, &transport, &why) != 0) {
 		log_warnx("disputes: dispute %lld: %s: %s; skipped", (long long)d->rec.id, plan_dispute_rule_name(it->rule),
@@ -270,6 +280,11 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 		return 0;
 	}
 	key = disputes_dedupe_key(d, it, address);
+	/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
+	if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
+		free(state), free(address), free(transport), free(key);
+		return 0;
+	}
 	disputes_compose(d, it, &subject, &body, &batch);
 	html = disputes_html(body);
 	memset(&o, 0, sizeof o);
@@ -469,17 +484,37 @@ fail:
 	return -1;
 }
 
-/* The watcher: fire every active dispute. */
+/*
+ * The watcher: fire the active disputes a change touched or whose next notice or move has come due
+ * (all of them after a full mark, see dirty.h), and keep each one's next instant.
+ */
 static int
 watch_disputes_fire(struct store *s, const struct config *cfg, time_t now, time_t *next, char **cause)
 {
 	int64_t *ids;
-	int n, i, rc = 0;
+	int since = calendar_local_date(now) - DISPUTES_RESOLVED_WATCH_DAYS, n, i, rc = 0;
+	char key[24];
+	time_t wake;
+	bool all;
 
-	disputes_active(s, calendar_local_date(now) - DISPUTES_RESOLVED_WATCH_DAYS, &ids, &n);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = disputes_fire(s, cfg, ids[i], now, "daemon", next, cause);
+	if (dirty_begin(s, "disputes", now, &all, &n, cause) != 0)
+		return -1;
+	if (all)
+		disputes_active(s, since, &ids, &n);
+	else if (n > 0)
+		disputes_active_set(s, since, &ids, &n);
+	else
+		ids = NULL;
+	for (i = 0; i < n && rc == 0; i++) {
+		wake = 0;
+		rc = disputes_fire(s, cfg, ids[i], now, "daemon", &wake, cause);
+		snprintf(key, sizeof key, "%lld", (long long)ids[i]);
+		if (rc == 0)
+			rc = dirty_next_put(s, "disputes", key, wake, cause);
+	}
 	free(ids);
+	if (rc == 0)
+		dirty_next(s, "disputes", now, next);
 	return rc;
 }
 

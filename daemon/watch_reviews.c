@@ -7,6 +7,7 @@
  * dedupe keys naming the rule, case, period, due date, level and recipient, so a second pass or a
  * restart sends nothing twice and a changed due date plans afresh.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
+#include "dirty.h"
 #include "disputes.h"
 #include "log.h"
 #include "outbox.h"
@@ -173,8 +175,9 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
     const struct review_item *it, int today, time_t now, int *sent, char **cause)
 {
 	struct outbox_item o;
-	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html;
+	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html, *state;
 	int bit, added, rc = 0;
+	time_t sent_at;
 
 	for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
 		if ((it->recipients & bit) == 0)
@@ -185,6 +188,11 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
 			continue;
 		}
 		key = reviews_dedupe_key(case_ref, it, address);
+		/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
+		if (reviews_notice_state(s, key, &state, &sent_at) == 0) {
+			free(state), free(address), free(transport), free(key);
+			continue;
+		}
 		reviews_compose(it, bit, today, &subject, &body, &batch);
 		html = reviews_html(body);
 		batch_html = batch != NULL ? reviews_html(batch) : NULL;
@@ -261,16 +269,22 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 	struct review_rules rules;
 	int today = calendar_local_date(now), n = 0, i, j, sent = 0, unallocated = 0, rc = 0;
 	const char *example = NULL;
-	time_t wake = 0;
+	bool all;
 
 	plan_reviews_rules(cfg, &rules);
-	if (reviews_load(s, NULL, &children, &n, cause) != 0)
+	/* Only the children a change touched and those whose next notice has come due (dirty.h). */
+	if (dirty_begin(s, "reviews", now, &all, &n, cause) != 0)
+		return -1;
+	if (!all && n == 0)
+		goto done;
+	if ((all ? reviews_load(s, NULL, &children, &n, cause) : reviews_load_set(s, &children, &n, cause)) != 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		struct review_child c;
 		struct review_plan p;
 		struct allocation a;
 		int have = -1; /* -1 not looked up yet */
+		time_t wake = 0;
 
 		reviews_child_view(&children[i], &c);
 		plan_reviews(&c, &rules, cfg->calendar, today, &p);
@@ -299,6 +313,9 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 		if (have > 0)
 			allocation_free(&a);
 		review_plan_free(&p);
+		/* The child is planned again at its next notice, or when a change marks it. */
+		if (rc == 0)
+			rc = dirty_next_put(s, "reviews", c.case_ref, wake, cause);
 	}
 	if (unallocated > 0)
 		log_warnx("reviews: %d notice%s or dispute%s due for children with no allocation (e.g. case %s) skipped: "
@@ -307,8 +324,9 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 	if (sent > 0)
 		log_info("reviews: %d notice%s queued", sent, sent == 1 ? "" : "s");
 	reviews_children_free(children, n);
-	if (rc == 0 && wake != 0)
-		*next = wake;
+done:
+	if (rc == 0)
+		dirty_next(s, "reviews", now, next);
 	return rc;
 }
 

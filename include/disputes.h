@@ -97,6 +97,8 @@ int disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, cons
     const char *responder, const char *note, const char *actor, char **cause);
 /* Ids of the disputes to watch: open ones, and those resolved on or after since. Caller frees. */
 int disputes_active(struct store *s, int since, int64_t **ids, int *n);
+/* The same among the disputes a pass plans (temp.plan_set, see dirty.h). */
+int disputes_active_set(struct store *s, int since, int64_t **ids, int *n);
 /* Every dispute (open_only: unresolved; stage: at that stage, or NULL), ordered by id. */
 int disputes_list(struct store *s, bool open_only, const char *stage, void (*fn)(const struct dispute *, void *),
     void *arg);

@@ -37,6 +37,8 @@ struct reviews_child {
 
 /* Every child with a period of care (case_ref NULL), or one; sorted by case reference. */
 int reviews_load(struct store *s, const char *case_ref, struct reviews_child **children, int *n, char **cause);
+/* Load the children a pass plans: those named in temp.plan_set (dirty_begin, see dirty.h). */
+int reviews_load_set(struct store *s, struct reviews_child **children, int *n, char **cause);
 void reviews_children_free(struct reviews_child *children, int n);
 /* A child's review_child view for the planner (pointers into rc). */
 void reviews_child_view(const struct reviews_child *rc, struct review_child *c);

@@ -31,6 +31,14 @@ void schedule_start(struct store *s, const struct config *cfg, const char *rules
 /* The rules were reloaded / the daemon stopped cleanly: recorded for status. */
 void schedule_reloaded(struct store *s, time_t now);
 void schedule_stopped(struct store *s, time_t now);
+/*
+ * The rules in force, as a digest of everything they are read from (the ini, the bank holidays, the
+ * version): when it differs from the one the plans were made under, every record is marked for a
+ * full re-plan (see dirty.h). Best effort: a failure is logged.
+ */
+void schedule_rules(struct store *s, const char *digest);
+/* Mark every record for a full re-plan at the next pass (a rules reload, `replan --all`). */
+int schedule_replan_all(struct store *s, char **cause);
 /* Run every watcher at now, each in its own transaction; *next = the earliest next wake (0: none).
  * Each watcher's pass is then recorded for status (best effort). */
 int schedule_run(struct store *s, const struct config *cfg, time_t now, time_t *next);
