@@ -1,6 +1,6 @@
 /*
  * store_dirty.c: the dirty marks and next fire instants a pass plans from (see dirty.h). The
- * marks are written by triggers (store.c, migration 13); this file reads and clears them, and keeps
+ * marks are written by triggers (store.c, migration 12); this file reads and clears them, and keeps
  * plan_next, whose index on (domain, fire_at) makes "what has come due" a range scan.
  */
 #include <sqlite3.h>

@@ -1,5 +1,5 @@
 /*
- * dirty.h: which records a pass plans. Triggers (store.c, migration 13) mark the records a write
+ * dirty.h: which records a pass plans. Triggers (store.c, migration 12) mark the records a write
  * touched in plan_dirty, in the writer's own transaction; each watcher keeps its records' next fire
  * instants in plan_next. A pass in a domain ("reviews", "disputes", "actions", "asye") plans the
  * dirty records and those whose next fire instant has come, or every record when the domain is
