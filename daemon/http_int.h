@@ -77,6 +77,11 @@ void http_children_list(struct http_call *call);
 void http_children_show(struct http_call *call);
 void http_outbox_list(struct http_call *call);
 void http_workers_list(struct http_call *call);
+/* The explain routes (GET .../explain[?at=DATE]), as driftwatchctl explain ... --json. */
+void http_disputes_explain(struct http_call *call);
+void http_children_explain(struct http_call *call);
+void http_workers_explain(struct http_call *call);
+void http_actions_explain(struct http_call *call);
 /* The routes in http_write.c. */
 void http_disputes_raise(struct http_call *call);
 void http_disputes_respond(struct http_call *call);
