@@ -32,6 +32,20 @@ asye_json(const struct asye_worker *w, const struct asye_status *st)
 	    st->cap, "over_cap", st->over_cap);
 }
 
+/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
+static const char *
+asye_outbox_word(const char *state)
+{
+	static const char *const own[] = { "sent", "held", "dead", NULL };
+	int i;
+
+	for (i = 0; own[i] != NULL; i++) {
+		if (strcmp(state, own[i]) == 0)
+			return own[i];
+	}
+	return "pending"; /* pending, retry, sending: on its way */
+}
+
 /* A date as JSON: null for none. */
 static json_t *
 asye_json_date(int date)
@@ -105,7 +119,7 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 				word = "sent";
 				snprintf(detail, sizeof detail, "sent %s", clock_format_local(sent_at, when));
 			} else {
-				word = "pending";
+				word = asye_outbox_word(state);
 				snprintf(detail, sizeof detail, "in the outbox (%s)", state);
 				sent_at = 0;
 			}

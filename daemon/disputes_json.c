@@ -46,6 +46,20 @@ disputes_json(const struct dispute *d)
 	return o;
 }
 
+/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
+static const char *
+disputes_outbox_word(const char *state)
+{
+	static const char *const own[] = { "sent", "held", "dead", NULL };
+	int i;
+
+	for (i = 0; own[i] != NULL; i++) {
+		if (strcmp(state, own[i]) == 0)
+			return own[i];
+	}
+	return "pending"; /* pending, retry, sending: on its way */
+}
+
 /* A date as JSON: null for none. */
 static json_t *
 disputes_json_date(int date)
@@ -152,7 +166,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 			key = disputes_dedupe_key(d, it, address);
 			state = NULL;
 			if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
-				word = strcmp(state, "sent") == 0 ? "sent" : "pending";
+				word = disputes_outbox_word(state);
 				snprintf(detail, sizeof detail, "%s %s", state,
 				    sent > 0 ? clock_format_local(sent, when) : clock_format_local(created, when));
 			} else if (it->until != DATE_NONE && at > it->until) {

@@ -70,6 +70,20 @@ reviews_child_json(struct store *s, const struct config *cfg, const struct revie
 	return o;
 }
 
+/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
+static const char *
+reviews_outbox_word(const char *state)
+{
+	static const char *const own[] = { "sent", "held", "dead", NULL };
+	int i;
+
+	for (i = 0; own[i] != NULL; i++) {
+		if (strcmp(state, own[i]) == 0)
+			return own[i];
+	}
+	return "pending"; /* pending, retry, sending: on its way */
+}
+
 /* A date as JSON: null for none. */
 static json_t *
 reviews_json_date(int date)
@@ -165,7 +179,7 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 		state = NULL, sent = 0;
 		/* The same words as the text form. */
 		if (reviews_notice_state(s, key, &state, &sent) == 0)
-			word = strcmp(state, "sent") == 0 ? "sent" : "pending", detail = state;
+			word = reviews_outbox_word(state), detail = state;
 		else if (it->until < at)
 			word = "lapsed", detail = "not sent (past its last useful date)";
 		else if (it->fire_on <= at)

@@ -234,4 +234,32 @@ grep "http: " "$T/daemon.log" | grep -q -e "CR-1001" -e "CR-NOBODY" && fail "a c
 ok "request logs name the explain route templates, never a case reference"
 
 stop_daemon || fail "daemon did not stop cleanly"
+
+# The first-start hold: a fresh database whose plan is long overdue holds its escalations; explain
+# says "held" for them (not pending), over HTTP as in driftwatchctl, as the text form does.
+sed -e "s|$T/dw.db|$T/held.db|" "$T/dw.ini" >"$T/held.ini"
+printf '[outbox]\nfirst_start_hold = 5\n' >>"$T/held.ini"
+mv "$T/held.ini" "$T/dw.ini"
+ctl import roles "$TOP/etc/samples/st-helens-roles.csv" >/dev/null || fail "import roles (held)"
+ctl import actions "$TOP/etc/samples/st-helens-ilacs-2020-actions.csv" >/dev/null || fail "import actions (held)"
+start_daemon
+wait_log "overdue escalations held" 20 || fail "the first start did not hold its escalations"
+held_ref=$(ctl outbox list --state held --limit 0 --json | $PY -c 'import json, sys
+rows = json.load(sys.stdin)
+assert rows, "nothing held"
+print(rows[0]["subject"].split(":")[0].split()[-1])') || fail "no held notice to explain"
+same "actions/$held_ref/explain?plan=$PLAN" action "$PLAN" "$held_ref"
+$PY - "$T/api.json" "$T/text" <<'PY' || fail "action $held_ref: held not said: $(cat "$T/api.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+held = [n for n in j["notices"] if n["state"] == "held"]
+assert held, j["notices"]
+assert not [n for n in j["notices"] if n["state"] == "pending"], j["notices"]
+for n in held:
+    assert n["detail"].startswith("held in the outbox") and n["detail"] in text, (n, text)
+PY
+ok "the first-start hold: explain action says held, over HTTP as in driftwatchctl and the text form"
+
+stop_daemon || fail "daemon did not stop cleanly"
 finish
