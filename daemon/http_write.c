@@ -476,9 +476,12 @@ http_write_run(struct http_call *call, enum http_write_kind kind)
 		op_asye_supervision(&env, &w.req.asye, &a);
 		break;
 	case HTTP_WRITE_PROTECTED_TIME:
-	case HTTP_WRITE_NKINDS:
 		op_asye_time(&env, &w.req.asye, &a);
 		break;
+	case HTTP_WRITE_NKINDS: /* http_write_parse refuses it: never here */
+		http_write_request_free(&w.req);
+		http_reply_error(call, 500, NULL, "no such write");
+		return;
 	}
 	http_write_finish(&w, &a);
 }

@@ -102,12 +102,13 @@ reviews_json_time(time_t t)
 	return t > 0 ? json_string(clock_format_local(t, buf)) : json_null();
 }
 
-/* What the outbox holds for the child, appended to the array in arg (the rule is the key's rest). */
+/* What the outbox holds for the child: the rows so far, and the key prefix to take off. */
 struct reviews_explain_outbox {
 	json_t *all;
 	size_t prefix_len;
 };
 
+/* One outbox row of the child, appended (its "notice" is the key after "reviews:CASE:"). */
 static void
 reviews_explain_outbox_cb(const char *key, const char *recipient, const char *state, time_t created, time_t sent,
     void *arg)
