@@ -1,14 +1,20 @@
 /*
  * actions_json.c: an improvement action as JSON, the one form both `driftwatchctl actions list
- * --json` and the HTTP API (GET /v1/actions) print, its RAG computed at a given date.
+ * --json` and the HTTP API (GET /v1/actions) print, its RAG computed at a given date; and its
+ * explain (`driftwatchctl explain action PLAN REF --json`, GET /v1/actions/{ref}/explain?plan=P).
  */
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "actions.h"
 #include "actions_json.h"
 #include "calendar.h"
+#include "clock.h"
 #include "config.h"
 #include "plan_actions.h"
+#include "roles.h"
 
 /* See actions_json.h. */
 json_t *
@@ -37,5 +43,101 @@ actions_json(const struct action *a, const struct config *cfg, int at)
 	json_object_set_new(o, "rag", json_string(plan_actions_rag_name(plan_actions_rag(a, cfg, cfg->calendar, at))));
 	json_object_set_new(o, "working_days_overdue", json_integer(plan_actions_overdue(a, cfg->calendar, at)));
 	json_object_set_new(o, "rev", json_integer(a->rev));
+	return o;
+}
+
+/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
+static const char *
+actions_outbox_word(const char *state)
+{
+	static const char *const own[] = { "sent", "held", "dead", NULL };
+	int i;
+
+	for (i = 0; own[i] != NULL; i++) {
+		if (strcmp(state, own[i]) == 0)
+			return own[i];
+	}
+	return "pending"; /* pending, retry, sending: on its way */
+}
+
+/* See actions_json.h. */
+void
+actions_notice_explain(struct store *s, const struct config *cfg, const struct plan_action_item *it, int at, char *out,
+    size_t len, const char **word)
+{
+	struct role_route route;
+	char *state = NULL, *cause = NULL, tbuf[32];
+	time_t when;
+
+	if (it->recipient == NULL) {
+		snprintf(out, len, "nobody to tell");
+		*word = "none";
+		return;
+	}
+	if (actions_notice_state(s, it->dedupe_key, &state, &when) == 0) {
+		if (strcmp(state, "sent") == 0)
+			snprintf(out, len, "sent %s", clock_format_local(when, tbuf));
+		else
+			snprintf(out, len, "%s in the outbox (since %s)", state, clock_format_local(when, tbuf));
+		*word = actions_outbox_word(state);
+		free(state);
+		return;
+	}
+	if (roles_route(s, cfg, it->recipient, &route, &cause) != 0) {
+		snprintf(out, len, "cannot send: %s", cause);
+		*word = "no-email";
+		free(cause);
+		role_route_free(&route);
+		return;
+	}
+	role_route_free(&route);
+	if (it->until != DATE_NONE && it->until < it->due)
+		snprintf(out, len, "not sent (the action was completed)"), *word = "cancelled";
+	else if (it->due > at)
+		snprintf(out, len, "to come"), *word = "to-come";
+	else if (it->until != DATE_NONE && at > it->until)
+		snprintf(out, len, "not sent (superseded by a later notice)"), *word = "superseded";
+	else
+		snprintf(out, len, "due now (the daemon sends it in the send window)"), *word = "due";
+}
+
+/* See actions_json.h. */
+json_t *
+actions_explain_json(struct store *s, const struct config *cfg, const struct action *a, int at, char **cause)
+{
+	static const char *const rules[] = { "reminder", "nudge", "escalation" };
+	struct actions_org org;
+	struct plan_action_items items;
+	char buf[11], b2[11], state[256];
+	const char *word;
+	json_t *o, *arr, *n;
+	int i;
+
+	if (actions_org_open(s, cfg, &org, cause) != 0)
+		return NULL;
+	plan_actions(a, cfg, cfg->calendar, &org.org, at, &items);
+	o = actions_json(a, cfg, at);
+	json_object_set_new(o, "at", json_string(date_format(at, buf)));
+	arr = json_array();
+	for (i = 0; i < items.n; i++) {
+		const struct plan_action_item *it = &items.v[i];
+		actions_notice_explain(s, cfg, it, at, state, sizeof state, &word);
+		n = json_object();
+		json_object_set_new(n, "due", json_string(date_format(it->due, buf)));
+		json_object_set_new(n, "until", it->until != DATE_NONE ? json_string(date_format(it->until, b2)) : json_null());
+		json_object_set_new(n, "rule", json_string(rules[it->rule]));
+		json_object_set_new(n, "level", json_integer(it->level));
+		json_object_set_new(n, "to", it->recipient != NULL ? json_string(it->recipient) : json_null());
+		json_object_set_new(n, "as", json_string(it->as));
+		json_object_set_new(n, "copy", json_boolean(it->copy));
+		json_object_set_new(n, "reason", json_string(it->reason));
+		json_object_set_new(n, "dedupe_key", json_string(it->dedupe_key));
+		json_object_set_new(n, "state", json_string(word));
+		json_object_set_new(n, "detail", json_string(state));
+		json_array_append_new(arr, n);
+	}
+	json_object_set_new(o, "notices", arr);
+	plan_action_items_free(&items);
+	actions_org_close(&org);
 	return o;
 }

@@ -385,47 +385,6 @@ ctl_actions(struct ctl *c, int argc, char **argv)
 	return ctl_dispatch(c, "actions", ctl_actions_commands, argc, argv);
 }
 
-/* What became of one planned notice, as text; *state_out for JSON. */
-static void
-ctl_actions_notice_state(struct ctl *c, const struct plan_action_item *it, int at, char *out, size_t len,
-    const char **word)
-{
-	struct role_route route;
-	char *state = NULL, *cause = NULL, tbuf[32];
-	time_t when;
-
-	if (it->recipient == NULL) {
-		snprintf(out, len, "nobody to tell");
-		*word = "none";
-		return;
-	}
-	if (actions_notice_state(ctl_store(c), it->dedupe_key, &state, &when) == 0) {
-		if (strcmp(state, "sent") == 0)
-			snprintf(out, len, "sent %s", clock_format_local(when, tbuf));
-		else
-			snprintf(out, len, "%s in the outbox (since %s)", state, clock_format_local(when, tbuf));
-		*word = strcmp(state, "sent") == 0 ? "sent" : "pending";
-		free(state);
-		return;
-	}
-	if (roles_route(ctl_store(c), c->cfg, it->recipient, &route, &cause) != 0) {
-		snprintf(out, len, "cannot send: %s", cause);
-		*word = "no-email";
-		free(cause);
-		role_route_free(&route);
-		return;
-	}
-	role_route_free(&route);
-	if (it->until != DATE_NONE && it->until < it->due)
-		snprintf(out, len, "not sent (the action was completed)"), *word = "cancelled";
-	else if (it->due > at)
-		snprintf(out, len, "to come"), *word = "to-come";
-	else if (it->until != DATE_NONE && at > it->until)
-		snprintf(out, len, "not sent (superseded by a later notice)"), *word = "superseded";
-	else
-		snprintf(out, len, "due now (the daemon sends it in the send window)"), *word = "due";
-}
-
 /* explain action PLAN REF [--at DATE] [--json]. */
 int
 ctl_explain_action(struct ctl *c, int argc, char **argv)
@@ -438,7 +397,7 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 	int at = c->today, json = 0, i;
 	char *cause = NULL, buf[11], b2[11], state[256], *up, *title;
 	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
-	json_t *o = NULL, *arr = NULL, *n;
+	json_t *o;
 	enum action_rag rag;
 
 	if (argc < 3)
@@ -456,6 +415,22 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[1], argv[2]);
 		return CTL_EX_DATAERR;
 	}
+	if (json) {
+		/* The one builder GET /v1/actions/{ref}/explain answers with. */
+		o = actions_explain_json(ctl_store(c), c->cfg, &a, at, &cause);
+		if (o == NULL) {
+			fprintf(stderr, "driftwatchctl: explain action: %s\n", cause);
+			free(cause);
+			action_free(&a);
+			return CTL_EX_FAIL;
+		}
+		up = json_dumps(o, JSON_INDENT(2));
+		printf("%s\n", up);
+		free(up);
+		json_decref(o);
+		action_free(&a);
+		return CTL_EX_OK;
+	}
 	if (actions_org_open(ctl_store(c), c->cfg, &org, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: explain action: %s\n", cause);
 		free(cause);
@@ -464,66 +439,36 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 	}
 	rag = plan_actions_rag(&a, c->cfg, c->cfg->calendar, at);
 	plan_actions(&a, c->cfg, c->cfg->calendar, &org.org, at, &items);
-	if (json) {
-		o = actions_json(&a, c->cfg, at);
-		json_object_set_new(o, "at", json_string(date_format(at, buf)));
-		arr = json_array();
-	} else {
-		printf("action %s %s (section %s), rev %d\n", a.plan, a.ref, a.section, a.rev);
-		printf("  lead_role: %s\n", a.lead_role);
-		for (i = 0; i < a.nleads; i++) {
-			up = roles_reports_to(ctl_store(c), c->cfg, a.lead_keys[i]);
-			title = actions_role_title(ctl_store(c), c->cfg, a.lead_keys[i]);
-			if (roles_route(ctl_store(c), c->cfg, a.lead_keys[i], &route, &cause) != 0) {
-				free(cause);
-				cause = NULL;
-			}
-			printf("  lead officer: %s (%s) <%s>, reports to %s\n", a.lead_keys[i], title,
-			    route.email != NULL ? route.email : "no email", up != NULL ? up : "nobody");
-			role_route_free(&route);
-			free(up), free(title);
+	printf("action %s %s (section %s), rev %d\n", a.plan, a.ref, a.section, a.rev);
+	printf("  lead_role: %s\n", a.lead_role);
+	for (i = 0; i < a.nleads; i++) {
+		up = roles_reports_to(ctl_store(c), c->cfg, a.lead_keys[i]);
+		title = actions_role_title(ctl_store(c), c->cfg, a.lead_keys[i]);
+		if (roles_route(ctl_store(c), c->cfg, a.lead_keys[i], &route, &cause) != 0) {
+			free(cause);
+			cause = NULL;
 		}
-		printf("  starts_on %s, due_on %s, status %s\n", a.starts_on != DATE_NONE ? date_format(a.starts_on, buf) : "-",
-		    a.due_on != DATE_NONE ? date_format(a.due_on, b2) : "none (no timescale: never escalated)",
-		    action_status_name(a.status));
-		printf("  progress: %s%s%s\n", a.progress_on != DATE_NONE ? date_format(a.progress_on, buf) : "none recorded",
-		    a.progress_note != NULL ? ": " : "", a.progress_note != NULL ? a.progress_note : "");
-		printf("RAG at %s: %s", date_format(at, buf), plan_actions_rag_name(rag));
-		if (rag == RAG_RED)
-			printf(" (%d working days overdue)", plan_actions_overdue(&a, c->cfg->calendar, at));
-		printf("\nnotices:\n");
-		if (items.n == 0)
-			printf("  none\n");
+		printf("  lead officer: %s (%s) <%s>, reports to %s\n", a.lead_keys[i], title,
+		    route.email != NULL ? route.email : "no email", up != NULL ? up : "nobody");
+		role_route_free(&route);
+		free(up), free(title);
 	}
+	printf("  starts_on %s, due_on %s, status %s\n", a.starts_on != DATE_NONE ? date_format(a.starts_on, buf) : "-",
+	    a.due_on != DATE_NONE ? date_format(a.due_on, b2) : "none (no timescale: never escalated)",
+	    action_status_name(a.status));
+	printf("  progress: %s%s%s\n", a.progress_on != DATE_NONE ? date_format(a.progress_on, buf) : "none recorded",
+	    a.progress_note != NULL ? ": " : "", a.progress_note != NULL ? a.progress_note : "");
+	printf("RAG at %s: %s", date_format(at, buf), plan_actions_rag_name(rag));
+	if (rag == RAG_RED)
+		printf(" (%d working days overdue)", plan_actions_overdue(&a, c->cfg->calendar, at));
+	printf("\nnotices:\n");
+	if (items.n == 0)
+		printf("  none\n");
 	for (i = 0; i < items.n; i++) {
 		const struct plan_action_item *it = &items.v[i];
-		ctl_actions_notice_state(c, it, at, state, sizeof state, &word);
-		if (json) {
-			n = json_object();
-			json_object_set_new(n, "due", json_string(date_format(it->due, buf)));
-			json_object_set_new(n, "until", it->until != DATE_NONE ? json_string(date_format(it->until, b2)) : json_null());
-			json_object_set_new(n, "rule", json_string(rules[it->rule]));
-			json_object_set_new(n, "level", json_integer(it->level));
-			json_object_set_new(n, "to", it->recipient != NULL ? json_string(it->recipient) : json_null());
-			json_object_set_new(n, "as", json_string(it->as));
-			json_object_set_new(n, "copy", json_boolean(it->copy));
-			json_object_set_new(n, "reason", json_string(it->reason));
-			json_object_set_new(n, "dedupe_key", json_string(it->dedupe_key));
-			json_object_set_new(n, "state", json_string(word));
-			json_object_set_new(n, "detail", json_string(state));
-			json_array_append_new(arr, n);
-			continue;
-		}
+		actions_notice_explain(ctl_store(c), c->cfg, it, at, state, sizeof state, &word);
 		printf("  %s  %-10s %d  to %-26s %-14s %s\n      %s\n", date_format(it->due, buf), rules[it->rule], it->level,
 		    it->recipient != NULL ? it->recipient : "-", it->as, state, it->reason);
-	}
-	if (json) {
-		char *out;
-		json_object_set_new(o, "notices", arr);
-		out = json_dumps(o, JSON_INDENT(2));
-		printf("%s\n", out);
-		free(out);
-		json_decref(o);
 	}
 	plan_action_items_free(&items);
 	actions_org_close(&org);

@@ -384,27 +384,32 @@ ctl_caseloads(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
-/* explain worker PERSON [--at DATE] */
+/* explain worker PERSON [--at DATE] [--json] */
 int
 ctl_explain_worker(struct ctl *c, int argc, char **argv)
 {
-	struct option opts[] = {{"at", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+	struct option opts[] = {{"at", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	struct asye_roster r;
 	const struct asye_worker *w;
 	struct asye_notice *notices;
 	struct asye_status st;
 	char a[11], b[11], when[32], *state, *cause = NULL;
-	int date = c->today, ch, n, i;
+	int date = c->today, ch, n, i, json = 0;
 	time_t now = c->now, sent_at;
+	json_t *o;
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'j') {
+			json = 1;
+			continue;
+		}
 		if (ch != 'a' || ctl_parse_date(c, "--at", optarg, &date) != 0)
-			return ctl_usage("explain worker PERSON [--at DATE]");
+			return ctl_usage("explain worker PERSON [--at DATE] [--json]");
 		now = calendar_local_time(date, 12 * 60);
 	}
 	if (optind + 1 != argc)
-		return ctl_usage("explain worker PERSON [--at DATE]");
+		return ctl_usage("explain worker PERSON [--at DATE] [--json]");
 	/* Everyone: the head of service may come from the workforce. */
 	asye_roster_load(ctl_store(c), NULL, &r, NULL);
 	if ((w = asye_roster_find(&r, argv[optind])) == NULL) {
@@ -413,6 +418,16 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 			argv[optind]);
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
+	}
+	if (json) {
+		/* The one builder GET /v1/workers/{id}/explain answers with. */
+		o = asye_explain_json(ctl_store(c), c->cfg, &r, w, date, now);
+		state = json_dumps(o, JSON_INDENT(2));
+		printf("%s\n", state);
+		free(state);
+		json_decref(o);
+		asye_roster_free(&r);
+		return CTL_EX_OK;
 	}
 	asye_status(w, c->cfg, date, &st);
 	printf("%s %s, %s, team %s, manager %s\n", w->person_id, w->name, w->role,

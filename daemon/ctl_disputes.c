@@ -434,6 +434,17 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
+/* Print JSON as the other explain --json do (indented by 2, a newline at the end), and free it. */
+static void
+ctl_dispute_print_json(json_t *o)
+{
+	char *out = json_dumps(o, JSON_INDENT(2));
+
+	printf("%s\n", out);
+	free(out);
+	json_decref(o);
+}
+
 /* One outbox row of the dispute (explain). */
 static void
 ctl_explain_notice_cb(const struct dispute_notice *n, void *arg)
@@ -445,11 +456,11 @@ ctl_explain_notice_cb(const struct dispute_notice *n, void *arg)
 	    n->sent > 0 ? "  sent " : "", n->sent > 0 ? clock_format_local(n->sent, b) : "");
 }
 
-/* explain dispute ID [--at DATE] */
+/* explain dispute ID [--at DATE] [--json] */
 int
 ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 {
-	static const char *const opts[] = { "at=", NULL };
+	static const char *const opts[] = { "at=", "json", NULL };
 	struct ctl_dispute_args a;
 	struct dispute d;
 	struct dispute_rules rules;
@@ -461,12 +472,18 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	struct store *s;
 
 	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
-		return ctl_usage("explain dispute ID [--at DATE]");
+		return ctl_usage("explain dispute ID [--at DATE] [--json]");
 	if (ctl_dispute_id(a.pos[0], &id) != 0 || ctl_dispute_on(c, &a, "at", &at) != 0)
 		return CTL_EX_DATAERR;
 	if (ctl_dispute_get(c, id, &d) != 0)
 		return CTL_EX_DATAERR;
 	s = ctl_store(c);
+	if (ctl_dispute_opt(&a, "json") != NULL) {
+		/* The one builder GET /v1/disputes/{id}/explain answers with. */
+		ctl_dispute_print_json(disputes_explain_json(s, c->cfg, &d, at));
+		dispute_free(&d);
+		return CTL_EX_OK;
+	}
 	printf("dispute %lld, case %s, %s, raised on %s by %s; as at %s\n", (long long)id, d.case_ref, d.category,
 	    date_format(d.rec.raised_on, x), d.raised_by, date_format(at, y));
 	printf("ladder (recorded when raised):\n");

@@ -304,11 +304,11 @@ ctl_explain_child_notice_cb(const char *key, const char *recipient, const char *
 	    sent > 0 ? "  sent " : "", sent > 0 ? clock_format_local(sent, b) : "");
 }
 
-/* explain child CASE [--at DATE] */
+/* explain child CASE [--at DATE] [--json] */
 int
 ctl_explain_child(struct ctl *c, int argc, char **argv)
 {
-	static const char *usage = "explain child CASE [--at DATE]";
+	static const char *usage = "explain child CASE [--at DATE] [--json]";
 	struct reviews_child *rc = NULL;
 	struct review_child child;
 	struct review_rules rules;
@@ -318,16 +318,33 @@ ctl_explain_child(struct ctl *c, int argc, char **argv)
 	char x[11], y[11], when[32], *prefix, *address, *transport, *why, *key, *state;
 	time_t sent, raised_at;
 	int64_t dispute_id;
-	int at = c->today, n = 0, i, j, bit, have;
+	int at = c->today, n = 0, i, j, bit, have, json = 0;
+	json_t *o;
 
-	if (argc == 4 && strcmp(argv[2], "--at") == 0) {
-		if (ctl_parse_date(c, "--at", argv[3], &at) != 0)
-			return CTL_EX_USAGE;
-	} else if (argc != 2)
+	if (argc < 2)
 		return ctl_usage(usage);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
+			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+				return CTL_EX_USAGE;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return ctl_usage(usage);
+	}
 	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
 		return CTL_EX_DATAERR;
 	s = ctl_store(c);
+	if (json) {
+		/* The one builder GET /v1/children/{case_ref}/explain answers with. */
+		o = reviews_explain_json(s, c->cfg, rc, at);
+		prefix = json_dumps(o, JSON_INDENT(2));
+		printf("%s\n", prefix);
+		free(prefix);
+		json_decref(o);
+		reviews_children_free(rc, n);
+		return CTL_EX_OK;
+	}
 	reviews_child_view(rc, &child);
 	plan_reviews_rules(c->cfg, &rules);
 	plan_reviews(&child, &rules, c->cfg->calendar, at, &p);

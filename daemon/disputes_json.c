@@ -1,12 +1,19 @@
 /*
  * disputes_json.c: a dispute as JSON, the one form both `driftwatchctl dispute list --json` and the
- * HTTP API (GET /v1/disputes, GET /v1/disputes/{id}) print, so the two can never drift apart.
+ * HTTP API (GET /v1/disputes, GET /v1/disputes/{id}) print, so the two can never drift apart; and
+ * its explain (`driftwatchctl explain dispute ID --json`, GET /v1/disputes/{id}/explain).
  */
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "calendar.h"
+#include "clock.h"
+#include "config.h"
 #include "disputes.h"
 #include "disputes_json.h"
+#include "plan_disputes.h"
 
 /* See disputes_json.h. */
 json_t *
@@ -36,5 +43,148 @@ disputes_json(const struct dispute *d)
 					     "kind", d->events[i].kind, "stage", d->events[i].stage, "responder",
 					     d->events[i].responder, "note", d->events[i].note));
 	json_object_set_new(o, "history", h);
+	return o;
+}
+
+/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
+static const char *
+disputes_outbox_word(const char *state)
+{
+	static const char *const own[] = { "sent", "held", "dead", NULL };
+	int i;
+
+	for (i = 0; own[i] != NULL; i++) {
+		if (strcmp(state, own[i]) == 0)
+			return own[i];
+	}
+	return "pending"; /* pending, retry, sending: on its way */
+}
+
+/* A date as JSON: null for none. */
+static json_t *
+disputes_json_date(int date)
+{
+	char buf[11];
+
+	return date == DATE_NONE ? json_null() : json_string(date_format(date, buf));
+}
+
+/* A time as JSON, local as the text form prints it: null for none. */
+static json_t *
+disputes_json_time(time_t t)
+{
+	char buf[32];
+
+	return t > 0 ? json_string(clock_format_local(t, buf)) : json_null();
+}
+
+/* One outbox row of the dispute, appended to the array in arg. */
+static void
+disputes_explain_outbox_cb(const struct dispute_notice *n, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", n->state, "created_at",
+				       disputes_json_time(n->created), "recipient", n->recipient, "subject", n->subject,
+				       "sent_at", disputes_json_time(n->sent)));
+}
+
+/* Each stage of the ladder: where the dispute is, was, or would go without a response. */
+static json_t *
+disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
+{
+	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], i, j, entered;
+	json_t *ladder = json_array(), *o;
+	const char *position;
+
+	plan_dispute_projection(&d->rec, cfg->calendar, starts, dues);
+	for (i = 0; i < d->rec.ladder.n; i++) {
+		const struct dispute_stage *st = &d->rec.ladder.stages[i];
+		int from = DATE_NONE, due = DATE_NONE;
+		entered = DATE_NONE;
+		for (j = 0; j < d->nevents; j++) {
+			if (d->events[j].stage != NULL && strcmp(d->events[j].stage, st->name) == 0 &&
+			    (strcmp(d->events[j].kind, "raised") == 0 || strcmp(d->events[j].kind, "moved-up") == 0 ||
+				strcmp(d->events[j].kind, "escalated") == 0 || strcmp(d->events[j].kind, "imported") == 0))
+				entered = d->events[j].on_date;
+		}
+		/* The same cases, in the same order, as the text form's ladder. */
+		if (i == d->rec.stage) {
+			position = d->rec.resolved_on != DATE_NONE ? "current-resolved" :
+			    d->rec.responded_on != DATE_NONE	  ? "current-answered" :
+								    "current";
+			from = d->rec.stage_started_on, due = d->rec.stage_due_on;
+		} else if (entered != DATE_NONE && i < d->rec.stage) {
+			position = "entered";
+			from = entered, due = plan_dispute_stage_due(cfg->calendar, &d->rec.ladder, i, entered);
+		} else if (i < d->rec.stage)
+			position = "bypassed";
+		else if (starts[i] != DATE_NONE) {
+			position = "if-no-response";
+			from = starts[i], due = dues[i];
+		} else
+			position = "none";
+		o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "stage", st->name, "responder", st->responder, "limit_wd",
+		    st->limit_wd, "position", position, "started_on", disputes_json_date(from), "due_on",
+		    disputes_json_date(due));
+		json_array_append_new(ladder, o);
+	}
+	return ladder;
+}
+
+/* See disputes_json.h. */
+json_t *
+disputes_explain_json(struct store *s, const struct config *cfg, const struct dispute *d, int at)
+{
+	struct dispute_rules rules;
+	struct dispute_item items[DISPUTE_ITEMS_MAX];
+	char *address, *transport, *why, *key, *state, detail[512], when[32], y[11];
+	const char *word;
+	time_t created, sent;
+	json_t *o, *outbox = json_array(), *planned = json_array(), *n;
+	int count, i;
+
+	o = json_object();
+	json_object_set_new(o, "dispute", disputes_json(d));
+	json_object_set_new(o, "at", disputes_json_date(at));
+	json_object_set_new(o, "ladder", disputes_explain_ladder(cfg, d));
+	disputes_notices(s, d->rec.id, disputes_explain_outbox_cb, outbox);
+	json_object_set_new(o, "outbox", outbox);
+	rules.remind_before = cfg->disputes_remind_before;
+	rules.iro_reminder_after = cfg->disputes_iro_reminder_after;
+	rules.total_limit = cfg->disputes_total_limit;
+	count = plan_dispute(&d->rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
+	for (i = 0; i < count; i++) {
+		const struct dispute_item *it = &items[i];
+		address = NULL, sent = 0;
+		if (it->rule == DISPUTE_RULE_ADVANCE) {
+			word = it->due <= at ? "due" : "to-come";
+			snprintf(detail, sizeof detail, "%s", it->due <= at ? "due (the daemon moves it up)" : "to come");
+		} else if (disputes_recipient(s, cfg, d, it->recipient, &address, &transport, &why) != 0) {
+			word = "not-sent";
+			snprintf(detail, sizeof detail, "NOT SENT: %s", why);
+			free(why);
+		} else {
+			key = disputes_dedupe_key(d, it, address);
+			state = NULL;
+			if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
+				word = disputes_outbox_word(state);
+				snprintf(detail, sizeof detail, "%s %s", state,
+				    sent > 0 ? clock_format_local(sent, when) : clock_format_local(created, when));
+			} else if (it->until != DATE_NONE && at > it->until) {
+				word = "lapsed";
+				snprintf(detail, sizeof detail, "lapsed (not sent after %s)", date_format(it->until, y));
+			} else {
+				word = it->due <= at ? "due" : "to-come";
+				snprintf(detail, sizeof detail, "%s", it->due <= at ? "due" : "to come");
+			}
+			free(state), free(key), free(transport);
+		}
+		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", disputes_json_date(it->due), "until",
+		    disputes_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
+		    it->rule == DISPUTE_RULE_ADVANCE ? NULL : it->recipient, "address", address, "reason", it->reason,
+		    "state", word, "detail", detail, "sent_at", disputes_json_time(sent));
+		free(address);
+		json_array_append_new(planned, n);
+	}
+	json_object_set_new(o, "notices", planned);
 	return o;
 }

@@ -26,6 +26,7 @@
 #include "plan_actions.h"
 #include "reviews.h"
 #include "reviews_json.h"
+#include "xmalloc.h"
 
 /* See http_int.h. */
 int64_t
@@ -316,4 +317,141 @@ http_outbox_list(struct http_call *call)
 	outbox_list(call->store, state, limit, http_outbox_row_cb, all);
 	evhttp_clear_headers(&q);
 	http_reply_json(call, 200, json_pack("{s:o}", "outbox", all));
+}
+
+/*
+ * The query of an explain route: "at" (YYYY-MM-DD, like --at; default today; *given says whether it
+ * was there) and, when plan is not NULL, "plan" (copied; caller frees). 0, or -1 with a 400 answered.
+ */
+static int
+http_explain_query(struct http_call *call, int *at, int *given, char **plan)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(call->req));
+	struct evkeyvalq q;
+	const char *v;
+
+	*at = calendar_local_date(clock_now());
+	*given = 0;
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		http_reply_error(call, 400, "query", "the query string does not parse");
+		return -1;
+	}
+	if ((v = evhttp_find_header(&q, "at")) != NULL && date_parse(v, at) != 0) {
+		evhttp_clear_headers(&q);
+		http_reply_error(call, 400, "at", "want a date, YYYY-MM-DD");
+		return -1;
+	}
+	*given = v != NULL;
+	if (plan != NULL) {
+		if ((v = evhttp_find_header(&q, "plan")) == NULL || *v == '\0') {
+			evhttp_clear_headers(&q);
+			http_reply_error(call, 400, "plan", "name the improvement plan: ?plan=P");
+			return -1;
+		}
+		*plan = xstrdup(v);
+	}
+	evhttp_clear_headers(&q);
+	return 0;
+}
+
+/* GET /v1/disputes/{id}/explain[?at=DATE]: as `driftwatchctl explain dispute ID --json`. */
+void
+http_disputes_explain(struct http_call *call)
+{
+	int64_t id = http_api_id(call->param);
+	struct dispute d;
+	int at, given;
+
+	if (id < 0) {
+		http_reply_error(call, 400, "id", "not a dispute number");
+		return;
+	}
+	if (http_explain_query(call, &at, &given, NULL) != 0)
+		return;
+	if (disputes_load(call->store, id, &d) != 0) {
+		http_reply_error(call, 404, "id", "no such dispute");
+		return;
+	}
+	http_reply_json(call, 200, disputes_explain_json(call->store, call->cfg, &d, at));
+	dispute_free(&d);
+}
+
+/* GET /v1/children/{case_ref}/explain[?at=DATE]: as `driftwatchctl explain child CASE --json`. */
+void
+http_children_explain(struct http_call *call)
+{
+	struct reviews_child *children = NULL;
+	char *cause = NULL;
+	int n = 0, at, given;
+
+	if (http_explain_query(call, &at, &given, NULL) != 0)
+		return;
+	if (reviews_load(call->store, call->param, &children, &n, &cause) != 0) {
+		http_reply_error(call, 503, NULL, cause != NULL ? cause : "the database does not answer");
+		free(cause);
+		return;
+	}
+	if (n == 0) {
+		reviews_children_free(children, n);
+		http_reply_error(call, 404, "case_ref", "no such child (or no period of care)");
+		return;
+	}
+	http_reply_json(call, 200, reviews_explain_json(call->store, call->cfg, &children[0], at));
+	reviews_children_free(children, n);
+}
+
+/* GET /v1/workers/{id}/explain[?at=DATE]: as `driftwatchctl explain worker PERSON --json`. */
+void
+http_workers_explain(struct http_call *call)
+{
+	struct asye_roster r;
+	const struct asye_worker *w;
+	char *cause = NULL;
+	time_t now = clock_now();
+	int at, given;
+
+	if (http_explain_query(call, &at, &given, NULL) != 0)
+		return;
+	/* As --at: a date given is looked at from its midday. */
+	if (given)
+		now = calendar_local_time(at, 12 * 60);
+	/* Everyone: the head of service may come from the workforce. */
+	if (asye_roster_load(call->store, NULL, &r, &cause) != 0) {
+		http_reply_error(call, 503, NULL, cause != NULL ? cause : "the database does not answer");
+		free(cause);
+		return;
+	}
+	if ((w = asye_roster_find(&r, call->param)) == NULL) {
+		asye_roster_free(&r);
+		http_reply_error(call, 404, "id", "no such person (import the workforce first)");
+		return;
+	}
+	http_reply_json(call, 200, asye_explain_json(call->store, call->cfg, &r, w, at, now));
+	asye_roster_free(&r);
+}
+
+/* GET /v1/actions/{ref}/explain?plan=P[&at=DATE]: as `driftwatchctl explain action PLAN REF --json`. */
+void
+http_actions_explain(struct http_call *call)
+{
+	struct action a;
+	char *plan = NULL, *cause = NULL;
+	json_t *o;
+	int at, given;
+
+	if (http_explain_query(call, &at, &given, &plan) != 0)
+		return;
+	if (actions_get(call->store, plan, call->param, &a) != 0) {
+		free(plan);
+		http_reply_error(call, 404, "ref", "no such action in that plan");
+		return;
+	}
+	free(plan);
+	if ((o = actions_explain_json(call->store, call->cfg, &a, at, &cause)) == NULL) {
+		http_reply_error(call, 503, NULL, cause);
+		free(cause);
+	} else
+		http_reply_json(call, 200, o);
+	action_free(&a);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "ops.h"
 #include "store.h"
 
 /* One request and what its handler may use. */
@@ -77,6 +78,11 @@ void http_children_list(struct http_call *call);
 void http_children_show(struct http_call *call);
 void http_outbox_list(struct http_call *call);
 void http_workers_list(struct http_call *call);
+/* The explain routes (GET .../explain[?at=DATE]), as driftwatchctl explain ... --json. */
+void http_disputes_explain(struct http_call *call);
+void http_children_explain(struct http_call *call);
+void http_workers_explain(struct http_call *call);
+void http_actions_explain(struct http_call *call);
 /* The routes in http_write.c. */
 void http_disputes_raise(struct http_call *call);
 void http_disputes_respond(struct http_call *call);
@@ -88,6 +94,42 @@ void http_children_permanence(struct http_call *call);
 void http_actions_progress(struct http_call *call);
 void http_workers_supervision(struct http_call *call);
 void http_workers_protected_time(struct http_call *call);
+/* Which write a POST body is for. */
+enum http_write_kind {
+	HTTP_WRITE_DISPUTE_RAISE,
+	HTTP_WRITE_DISPUTE_RESPOND,
+	HTTP_WRITE_DISPUTE_ESCALATE,
+	HTTP_WRITE_DISPUTE_RESOLVE,
+	HTTP_WRITE_DISPUTE_CAFCASS,
+	HTTP_WRITE_REVIEW,
+	HTTP_WRITE_PERMANENCE,
+	HTTP_WRITE_ACTION_PROGRESS,
+	HTTP_WRITE_SUPERVISION,
+	HTTP_WRITE_PROTECTED_TIME,
+	HTTP_WRITE_NKINDS
+};
+/* A write's body, parsed: the operation's request (the one of its kind), its strings in body. */
+struct http_write_request {
+	enum http_write_kind kind;
+	json_t *body; /* the JSON object (NULL when the body is not one) */
+	struct op_dispute_request dispute;
+	struct op_review_request review;
+	struct op_action_request action;
+	struct op_asye_request asye;
+	const char *field;   /* refused: the field at fault ("body", "id", a field's name: may point into body) */
+	const char *message; /* refused: what is wrong */
+};
+/*
+ * Parse the body of one write (no store, no I/O): the JSON object, only the fields of its kind,
+ * each of its type, the required ones there, the {param} of the path (the dispute id checked).
+ * An empty body is {}. 0 with the request filled, or -1 with field and message (a 400). Either
+ * way release with http_write_request_free.
+ */
+int http_write_parse(enum http_write_kind kind, const char *param, const char *body, size_t len,
+    struct http_write_request *r);
+void http_write_request_free(struct http_write_request *r);
+/* The fields a kind of write takes, NULL-terminated. */
+const char *const *http_write_fields_of(enum http_write_kind kind);
 /* The route in http_import.c: POST /v1/imports/{kind}, answered when the import child exits. */
 void http_imports_post(struct http_call *call);
 /* Stopping: kill an import in flight (its transaction rolls back) and answer 503; again at the

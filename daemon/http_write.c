@@ -3,6 +3,9 @@
  * fields' types (400 naming the field), and runs the same operation (ops.h) driftwatchctl runs,
  * with "http:CLIENT" as the audit trail's actor; the answer is the record as it now stands.
  *
+ * The body is read by http_write_parse, a pure function of (which write, the {param}, the body's
+ * bytes) that tests/fuzz/fuzz_http_write.c drives without a store.
+ *
  * Idempotency-Key: a POST with the header records its answer with the change, in the operation's
  * own transaction (see http_write_record_cb), so a retry after a lost answer or a crash gets the
  * first answer back and never acts twice. The same key with a different request is refused (422).
@@ -38,10 +41,10 @@
 /* One write request being answered. */
 struct http_write {
 	struct http_call *call;
-	json_t *body;	     /* the request's JSON object */
-	const char *key;     /* the Idempotency-Key, or NULL */
+	struct http_write_request req; /* the body, parsed (http_write_parse) */
+	const char *key;	       /* the Idempotency-Key, or NULL */
 	char hash[SHA256_DIGEST_LENGTH * 2 + 1];
-	char *answer;	     /* the answer's text, made inside the transaction */
+	char *answer;		       /* the answer's text, made inside the transaction */
 	int status;
 	char actor[128];
 };
@@ -73,16 +76,6 @@ http_write_refuse(struct http_call *call, enum op_result result, const char *fie
 	http_reply_error(call, status, field, message != NULL ? message : "failed");
 }
 
-/* Refuse a field (400) and let go of the request; returns -1. */
-static int
-http_write_bad(struct http_write *w, const char *field, const char *message)
-{
-	http_reply_error(w->call, 400, field, message);
-	json_decref(w->body);
-	w->body = NULL;
-	return -1;
-}
-
 /* Is an Idempotency-Key acceptable: 1 to HTTP_WRITE_KEY_MAX visible ASCII characters? */
 static int
 http_write_key_ok(const char *key)
@@ -98,12 +91,230 @@ http_write_key_ok(const char *key)
 	return 1;
 }
 
+/* Refuse one field of the body: -1, with what is wrong in r (replied 400 by the caller). */
+static int
+http_write_bad(struct http_write_request *r, const char *field, const char *message)
+{
+	r->field = field;
+	r->message = message;
+	return -1;
+}
+
+/* Only these fields may be in the body: 0, or -1 naming the first other one. */
+static int
+http_write_fields(struct http_write_request *r, const char *const allowed[])
+{
+	const char *name;
+	json_t *v;
+	int i, ok;
+
+	json_object_foreach(r->body, name, v) {
+		for (i = 0, ok = 0; allowed[i] != NULL && !ok; i++)
+			ok = strcmp(allowed[i], name) == 0;
+		if (!ok)
+			return http_write_bad(r, name, "not a field of this request"); /* name lives as long as the body */
+	}
+	return 0;
+}
+
+/* A string field: 0 (*out NULL when absent and not required), or -1. */
+static int
+http_write_string(struct http_write_request *r, const char *name, int required, const char **out)
+{
+	json_t *v = json_object_get(r->body, name);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return required ? http_write_bad(r, name, "missing") : 0;
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return http_write_bad(r, name, "want a non-empty string");
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return http_write_bad(r, name, "a string with a NUL in it");
+	*out = json_string_value(v);
+	return 0;
+}
+
+/* A date field "YYYY-MM-DD": 0 (*out DATE_NONE when absent and not required), or -1. */
+static int
+http_write_date(struct http_write_request *r, const char *name, int required, int *out)
+{
+	const char *s;
+
+	*out = DATE_NONE;
+	if (http_write_string(r, name, required, &s) != 0)
+		return -1;
+	if (s != NULL && (strlen(s) != 10 || date_parse(s, out) != 0))
+		return http_write_bad(r, name, "want a date, YYYY-MM-DD");
+	return 0;
+}
+
+/* A true/false field (absent: false): 0, or -1. */
+static int
+http_write_bool(struct http_write_request *r, const char *name, int *out)
+{
+	json_t *v = json_object_get(r->body, name);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return http_write_bad(r, name, "want true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* A number of hours, zero or more (required): 0, or -1. */
+static int
+http_write_hours(struct http_write_request *r, const char *name, double *out)
+{
+	json_t *v = json_object_get(r->body, name);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return http_write_bad(r, name, "missing");
+	if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
+		return http_write_bad(r, name, "want a number of hours, zero or more");
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* The {id} of /v1/disputes/{id}/...: 0, or -1. */
+static int
+http_write_dispute_id(struct http_write_request *r, const char *s, int64_t *id)
+{
+	const char *c;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return http_write_bad(r, "id", "not a dispute number");
+	for (c = s; *c != '\0'; c++) {
+		if (!isdigit((unsigned char)*c))
+			return http_write_bad(r, "id", "not a dispute number");
+	}
+	*id = strtoll(s, NULL, 10);
+	if (*id <= 0)
+		return http_write_bad(r, "id", "not a dispute number");
+	return 0;
+}
+
+/* The fields each write takes (http_write_fields refuses any other). */
+static const char *const http_write_allowed[HTTP_WRITE_NKINDS][7] = {
+	[HTTP_WRITE_DISPUTE_RAISE] = { "case_ref", "iro_email", "category", "stage", "note", "raised_on", NULL },
+	[HTTP_WRITE_DISPUTE_RESPOND] = { "note", "on", NULL },
+	[HTTP_WRITE_DISPUTE_ESCALATE] = { "to", "note", "on", NULL },
+	[HTTP_WRITE_DISPUTE_RESOLVE] = { "outcome", "on", NULL },
+	[HTTP_WRITE_DISPUTE_CAFCASS] = { "on", "note", NULL },
+	[HTTP_WRITE_REVIEW] = { "held_on", "brought_forward", NULL },
+	[HTTP_WRITE_PERMANENCE] = { "plan", "agreed_on", NULL },
+	[HTTP_WRITE_ACTION_PROGRESS] = { "plan", "note", "on", "complete", NULL },
+	[HTTP_WRITE_SUPERVISION] = { "held_on", NULL },
+	[HTTP_WRITE_PROTECTED_TIME] = { "week_of", "hours", NULL },
+};
+
+/* See http_int.h. */
+const char *const *
+http_write_fields_of(enum http_write_kind kind)
+{
+	return http_write_allowed[kind];
+}
+
+/* See http_int.h. */
+int
+http_write_parse(enum http_write_kind kind, const char *param, const char *text, size_t len,
+    struct http_write_request *r)
+{
+	struct op_dispute_request *d = &r->dispute;
+	json_error_t err;
+	int need_note = 0, need_outcome = 0, need_on = 0;
+
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
+	d->on = r->review.date = r->action.on = r->asye.date = DATE_NONE;
+	if (len == 0)
+		text = "{}", len = 2; /* no body: no fields */
+	r->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (r->body == NULL || !json_is_object(r->body)) {
+		json_decref(r->body);
+		r->body = NULL;
+		return http_write_bad(r, "body", "want a JSON object");
+	}
+	switch (kind) {
+	case HTTP_WRITE_DISPUTE_RAISE:
+		if (http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "case_ref", 1, &d->case_ref) != 0 ||
+		    http_write_string(r, "iro_email", 1, &d->iro_email) != 0 ||
+		    http_write_string(r, "category", 1, &d->category) != 0 || http_write_string(r, "stage", 0, &d->stage) != 0 ||
+		    http_write_string(r, "note", 0, &d->note) != 0 || http_write_date(r, "raised_on", 0, &d->on) != 0)
+			return -1;
+		return 0;
+	case HTTP_WRITE_DISPUTE_RESPOND:
+		need_note = 1;
+		break;
+	case HTTP_WRITE_DISPUTE_ESCALATE:
+		break;
+	case HTTP_WRITE_DISPUTE_RESOLVE:
+		need_outcome = 1;
+		break;
+	case HTTP_WRITE_DISPUTE_CAFCASS:
+		need_note = need_on = 1;
+		break;
+	case HTTP_WRITE_REVIEW:
+		r->review.case_ref = param;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
+			       http_write_date(r, "held_on", 1, &r->review.date) != 0 ||
+			       http_write_bool(r, "brought_forward", &r->review.brought_forward) != 0 ?
+			   -1 :
+			   0;
+	case HTTP_WRITE_PERMANENCE:
+		r->review.case_ref = param;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "plan", 1, &r->review.plan) != 0 ||
+			       http_write_date(r, "agreed_on", 1, &r->review.date) != 0 ?
+			   -1 :
+			   0;
+	case HTTP_WRITE_ACTION_PROGRESS:
+		r->action.ref = param;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "plan", 0, &r->action.plan) != 0 ||
+			       http_write_string(r, "note", 0, &r->action.note) != 0 ||
+			       http_write_date(r, "on", 0, &r->action.on) != 0 ||
+			       http_write_bool(r, "complete", &r->action.complete) != 0 ?
+			   -1 :
+			   0;
+	case HTTP_WRITE_SUPERVISION:
+		r->asye.person_id = param;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_date(r, "held_on", 1, &r->asye.date) != 0 ?
+			   -1 :
+			   0;
+	case HTTP_WRITE_PROTECTED_TIME:
+		r->asye.person_id = param;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_date(r, "week_of", 1, &r->asye.date) != 0 ||
+			       http_write_hours(r, "hours", &r->asye.hours) != 0 ?
+			   -1 :
+			   0;
+	case HTTP_WRITE_NKINDS:
+		return http_write_bad(r, "body", "no such write");
+	}
+	/* respond, escalate, resolve and cafcass: the {id}, then the fields. */
+	if (http_write_dispute_id(r, param, &d->id) != 0 || http_write_fields(r, http_write_allowed[kind]) != 0 ||
+	    http_write_string(r, "note", need_note, &d->note) != 0 ||
+	    http_write_string(r, "outcome", need_outcome, &d->outcome) != 0 ||
+	    http_write_string(r, "to", 0, &d->stage) != 0 || http_write_date(r, "on", need_on, &d->on) != 0)
+		return -1;
+	return 0;
+}
+
+/* See http_int.h. */
+void
+http_write_request_free(struct http_write_request *r)
+{
+	json_decref(r->body);
+	r->body = NULL;
+}
+
 /*
- * Read the body and the Idempotency-Key. 0 to go on; 1 when answered already (a bad body or key,
- * or a replay of the first answer to this key).
+ * Parse the body and read the Idempotency-Key. 0 to go on; 1 when answered already (a body that
+ * is not a JSON object, a bad key, a replay of the first answer to this key, or a bad field: in
+ * that order, so a retry with its key gets its first answer whatever it is).
  */
 static int
-http_write_begin(struct http_call *call, struct http_write *w)
+http_write_begin(struct http_call *call, struct http_write *w, enum http_write_kind kind)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(call->req);
 	size_t len = evbuffer_get_length(in);
@@ -111,57 +322,62 @@ http_write_begin(struct http_call *call, struct http_write *w)
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(call->req));
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	char *hash = NULL, *body = NULL, *cause = NULL, *buf;
-	json_error_t err;
 	size_t plen;
-	int status, rc, i;
+	int status, rc, i, parsed;
 
 	memset(w, 0, sizeof *w);
 	w->call = call;
 	snprintf(w->actor, sizeof w->actor, "http:%s", call->client != NULL ? call->client : "-");
 	if (len == 0)
 		len = 2;
-	w->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
-	if (w->body == NULL || !json_is_object(w->body)) {
-		json_decref(w->body);
-		w->body = NULL;
-		http_reply_error(call, 400, "body", "want a JSON object");
+	parsed = http_write_parse(kind, call->param, text, len, &w->req);
+	if (w->req.body == NULL) {
+		http_reply_error(call, 400, w->req.field, w->req.message);
 		return 1;
 	}
 	w->key = evhttp_find_header(evhttp_request_get_input_headers(call->req), "Idempotency-Key");
-	if (w->key == NULL)
-		return 0;
-	if (!http_write_key_ok(w->key)) {
-		http_write_bad(w, "Idempotency-Key", "want 1 to 255 visible ASCII characters");
+	if (w->key != NULL && !http_write_key_ok(w->key)) {
+		http_reply_error(call, 400, "Idempotency-Key", "want 1 to 255 visible ASCII characters");
+		http_write_request_free(&w->req);
 		return 1;
 	}
-	/* The request as the key stands for it: the path and the body, byte for byte. */
-	plen = strlen(path) + 1;
-	buf = xmalloc(plen + len);
-	memcpy(buf, path, plen);
-	memcpy(buf + plen, text, len);
-	SHA256((const unsigned char *)buf, plen + len, digest);
-	free(buf);
-	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-		snprintf(w->hash + 2 * i, 3, "%02x", digest[i]);
-	rc = store_idempotency_get(call->store, call->client, w->key, clock_now() - HTTP_WRITE_KEY_TTL, &hash, &status,
-	    &body, &cause);
-	if (rc < 0) {
-		http_write_refuse(call, store_unavailable(call->store) ? OP_UNAVAILABLE : OP_FAILED, NULL, cause);
-		free(cause);
-		json_decref(w->body);
+	if (w->key != NULL) {
+		/* The request as the key stands for it: the path and the body, byte for byte. */
+		plen = strlen(path) + 1;
+		buf = xmalloc(plen + len);
+		memcpy(buf, path, plen);
+		memcpy(buf + plen, text, len);
+		SHA256((const unsigned char *)buf, plen + len, digest);
+		free(buf);
+		for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
+			snprintf(w->hash + 2 * i, 3, "%02x", digest[i]);
+		rc = store_idempotency_get(call->store, call->client, w->key, clock_now() - HTTP_WRITE_KEY_TTL, &hash,
+		    &status, &body, &cause);
+		if (rc < 0) {
+			http_write_refuse(call, store_unavailable(call->store) ? OP_UNAVAILABLE : OP_FAILED, NULL, cause);
+			free(cause);
+			http_write_request_free(&w->req);
+			return 1;
+		}
+		if (rc == 0) {
+			if (strcmp(hash, w->hash) != 0)
+				http_reply_error(call, 422, "Idempotency-Key", "this key was already used with a different request");
+			else {
+				evhttp_add_header(evhttp_request_get_output_headers(call->req), "Idempotent-Replayed", "true");
+				http_reply(call, status, "application/json", body, strlen(body));
+			}
+			free(hash), free(body);
+			http_write_request_free(&w->req);
+			return 1;
+		}
+	}
+	if (parsed != 0) {
+		/* The field's name may live in the body: reply before letting go of it. */
+		http_reply_error(call, 400, w->req.field, w->req.message);
+		http_write_request_free(&w->req);
 		return 1;
 	}
-	if (rc == 1)
-		return 0;
-	json_decref(w->body);
-	if (strcmp(hash, w->hash) != 0)
-		http_reply_error(call, 422, "Idempotency-Key", "this key was already used with a different request");
-	else {
-		evhttp_add_header(evhttp_request_get_output_headers(call->req), "Idempotent-Replayed", "true");
-		http_reply(call, status, "application/json", body, strlen(body));
-	}
-	free(hash), free(body);
-	return 1;
+	return 0;
 }
 
 /*
@@ -216,290 +432,126 @@ http_write_finish(struct http_write *w, struct op_answer *a)
 	else
 		http_write_refuse(w->call, a->result == OP_OK ? OP_FAILED : a->result, a->field, a->message);
 	op_answer_free(a);
-	json_decref(w->body);
+	http_write_request_free(&w->req);
 	free(w->answer);
 }
 
-/* Only these fields may be in the body: 0, or -1 with a 400 for the first other one. */
-static int
-http_write_fields(struct http_write *w, const char *const allowed[])
+/* One write: parse its body, run its operation (one per write, shared with driftwatchctl), answer. */
+static void
+http_write_run(struct http_call *call, enum http_write_kind kind)
 {
-	const char *name;
-	json_t *v;
-	int i, ok;
+	struct http_write w;
+	struct op_env env;
+	struct op_answer a;
 
-	json_object_foreach(w->body, name, v) {
-		for (i = 0, ok = 0; allowed[i] != NULL && !ok; i++)
-			ok = strcmp(allowed[i], name) == 0;
-		if (!ok)
-			return http_write_bad(w, name, "not a field of this request"); /* replied before name is freed */
+	if (http_write_begin(call, &w, kind) != 0)
+		return;
+	http_write_env(&w, &env);
+	switch (kind) {
+	case HTTP_WRITE_DISPUTE_RAISE:
+		op_dispute_raise(&env, &w.req.dispute, &a);
+		break;
+	case HTTP_WRITE_DISPUTE_RESPOND:
+		op_dispute_respond(&env, &w.req.dispute, &a);
+		break;
+	case HTTP_WRITE_DISPUTE_ESCALATE:
+		op_dispute_escalate(&env, &w.req.dispute, &a);
+		break;
+	case HTTP_WRITE_DISPUTE_RESOLVE:
+		op_dispute_resolve(&env, &w.req.dispute, &a);
+		break;
+	case HTTP_WRITE_DISPUTE_CAFCASS:
+		op_dispute_cafcass(&env, &w.req.dispute, &a);
+		break;
+	case HTTP_WRITE_REVIEW:
+		op_review_record(&env, &w.req.review, &a);
+		break;
+	case HTTP_WRITE_PERMANENCE:
+		op_permanence_record(&env, &w.req.review, &a);
+		break;
+	case HTTP_WRITE_ACTION_PROGRESS:
+		op_action_progress(&env, &w.req.action, &a);
+		break;
+	case HTTP_WRITE_SUPERVISION:
+		op_asye_supervision(&env, &w.req.asye, &a);
+		break;
+	case HTTP_WRITE_PROTECTED_TIME:
+		op_asye_time(&env, &w.req.asye, &a);
+		break;
+	case HTTP_WRITE_NKINDS: /* http_write_parse refuses it: never here */
+		http_write_request_free(&w.req);
+		http_reply_error(call, 500, NULL, "no such write");
+		return;
 	}
-	return 0;
+	http_write_finish(&w, &a);
 }
 
-/* A string field: 0 (*out NULL when absent and not required), or -1 with a 400. */
-static int
-http_write_string(struct http_write *w, const char *name, int required, const char **out)
-{
-	json_t *v = json_object_get(w->body, name);
-
-	*out = NULL;
-	if (v == NULL || json_is_null(v))
-		return required ? http_write_bad(w, name, "missing") : 0;
-	if (!json_is_string(v) || json_string_length(v) == 0)
-		return http_write_bad(w, name, "want a non-empty string");
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return http_write_bad(w, name, "a string with a NUL in it");
-	*out = json_string_value(v);
-	return 0;
-}
-
-/* A date field "YYYY-MM-DD": 0 (*out DATE_NONE when absent and not required), or -1 with a 400. */
-static int
-http_write_date(struct http_write *w, const char *name, int required, int *out)
-{
-	const char *s;
-
-	*out = DATE_NONE;
-	if (http_write_string(w, name, required, &s) != 0)
-		return -1;
-	if (s != NULL && (strlen(s) != 10 || date_parse(s, out) != 0))
-		return http_write_bad(w, name, "want a date, YYYY-MM-DD");
-	return 0;
-}
-
-/* A true/false field (absent: false): 0, or -1 with a 400. */
-static int
-http_write_bool(struct http_write *w, const char *name, int *out)
-{
-	json_t *v = json_object_get(w->body, name);
-
-	*out = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v))
-		return http_write_bad(w, name, "want true or false");
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* The {id} of /v1/disputes/{id}/...: 0, or -1 with a 400. */
-static int
-http_write_dispute_id(struct http_write *w, int64_t *id)
-{
-	const char *s = w->call->param, *c;
-
-	if (s == NULL || *s == '\0' || strlen(s) > 18)
-		return http_write_bad(w, "id", "not a dispute number");
-	for (c = s; *c != '\0'; c++) {
-		if (!isdigit((unsigned char)*c))
-			return http_write_bad(w, "id", "not a dispute number");
-	}
-	*id = strtoll(s, NULL, 10);
-	if (*id <= 0)
-		return http_write_bad(w, "id", "not a dispute number");
-	return 0;
-}
-
-/* POST /v1/disputes: raise a dispute. */
+/* POST /v1/disputes {case_ref, iro_email, category, stage, note, raised_on}: raise a dispute. */
 void
 http_disputes_raise(struct http_call *call)
 {
-	static const char *const fields[] = { "case_ref", "iro_email", "category", "stage", "note", "raised_on", NULL };
-	struct http_write w;
-	struct op_dispute_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	if (http_write_fields(&w, fields) != 0 || http_write_string(&w, "case_ref", 1, &r.case_ref) != 0 ||
-	    http_write_string(&w, "iro_email", 1, &r.iro_email) != 0 ||
-	    http_write_string(&w, "category", 1, &r.category) != 0 || http_write_string(&w, "stage", 0, &r.stage) != 0 ||
-	    http_write_string(&w, "note", 0, &r.note) != 0 || http_write_date(&w, "raised_on", 0, &r.on) != 0)
-		return;
-	http_write_env(&w, &env);
-	op_dispute_raise(&env, &r, &a);
-	http_write_finish(&w, &a);
-}
-
-/* The shape of respond, escalate, resolve and cafcass: fields into a request, the operation run. */
-static void
-http_disputes_change(struct http_call *call, const char *const fields[],
-    int (*op)(const struct op_env *, const struct op_dispute_request *, struct op_answer *), int need_note,
-    int need_outcome, int need_on)
-{
-	struct http_write w;
-	struct op_dispute_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	if (http_write_dispute_id(&w, &r.id) != 0 || http_write_fields(&w, fields) != 0 ||
-	    http_write_string(&w, "note", need_note, &r.note) != 0 ||
-	    http_write_string(&w, "outcome", need_outcome, &r.outcome) != 0 ||
-	    http_write_string(&w, "to", 0, &r.stage) != 0 || http_write_date(&w, "on", need_on, &r.on) != 0)
-		return;
-	http_write_env(&w, &env);
-	op(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_DISPUTE_RAISE);
 }
 
 /* POST /v1/disputes/{id}/respond {note, on}. */
 void
 http_disputes_respond(struct http_call *call)
 {
-	static const char *const fields[] = { "note", "on", NULL };
-
-	http_disputes_change(call, fields, op_dispute_respond, 1, 0, 0);
+	http_write_run(call, HTTP_WRITE_DISPUTE_RESPOND);
 }
 
 /* POST /v1/disputes/{id}/escalate {to, note, on}. */
 void
 http_disputes_escalate(struct http_call *call)
 {
-	static const char *const fields[] = { "to", "note", "on", NULL };
-
-	http_disputes_change(call, fields, op_dispute_escalate, 0, 0, 0);
+	http_write_run(call, HTTP_WRITE_DISPUTE_ESCALATE);
 }
 
 /* POST /v1/disputes/{id}/resolve {outcome, on}. */
 void
 http_disputes_resolve(struct http_call *call)
 {
-	static const char *const fields[] = { "outcome", "on", NULL };
-
-	http_disputes_change(call, fields, op_dispute_resolve, 0, 1, 0);
+	http_write_run(call, HTTP_WRITE_DISPUTE_RESOLVE);
 }
 
 /* POST /v1/disputes/{id}/cafcass {on, note}. */
 void
 http_disputes_cafcass(struct http_call *call)
 {
-	static const char *const fields[] = { "on", "note", NULL };
-
-	http_disputes_change(call, fields, op_dispute_cafcass, 1, 0, 1);
+	http_write_run(call, HTTP_WRITE_DISPUTE_CAFCASS);
 }
 
 /* POST /v1/children/{case_ref}/reviews {held_on, brought_forward}. */
 void
 http_children_review(struct http_call *call)
 {
-	static const char *const fields[] = { "held_on", "brought_forward", NULL };
-	struct http_write w;
-	struct op_review_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.case_ref = call->param;
-	if (http_write_fields(&w, fields) != 0 || http_write_date(&w, "held_on", 1, &r.date) != 0 ||
-	    http_write_bool(&w, "brought_forward", &r.brought_forward) != 0)
-		return;
-	http_write_env(&w, &env);
-	op_review_record(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_REVIEW);
 }
 
 /* POST /v1/children/{case_ref}/permanence {plan, agreed_on}. */
 void
 http_children_permanence(struct http_call *call)
 {
-	static const char *const fields[] = { "plan", "agreed_on", NULL };
-	struct http_write w;
-	struct op_review_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.case_ref = call->param;
-	if (http_write_fields(&w, fields) != 0 || http_write_string(&w, "plan", 1, &r.plan) != 0 ||
-	    http_write_date(&w, "agreed_on", 1, &r.date) != 0)
-		return;
-	http_write_env(&w, &env);
-	op_permanence_record(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_PERMANENCE);
 }
 
 /* POST /v1/actions/{ref}/progress {plan, note, on, complete}. */
 void
 http_actions_progress(struct http_call *call)
 {
-	static const char *const fields[] = { "plan", "note", "on", "complete", NULL };
-	struct http_write w;
-	struct op_action_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.ref = call->param;
-	if (http_write_fields(&w, fields) != 0 || http_write_string(&w, "plan", 0, &r.plan) != 0 ||
-	    http_write_string(&w, "note", 0, &r.note) != 0 || http_write_date(&w, "on", 0, &r.on) != 0 ||
-	    http_write_bool(&w, "complete", &r.complete) != 0)
-		return;
-	http_write_env(&w, &env);
-	op_action_progress(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_ACTION_PROGRESS);
 }
 
 /* POST /v1/workers/{id}/supervisions {held_on}. */
 void
 http_workers_supervision(struct http_call *call)
 {
-	static const char *const fields[] = { "held_on", NULL };
-	struct http_write w;
-	struct op_asye_request r;
-	struct op_env env;
-	struct op_answer a;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.person_id = call->param;
-	if (http_write_fields(&w, fields) != 0 || http_write_date(&w, "held_on", 1, &r.date) != 0)
-		return;
-	http_write_env(&w, &env);
-	op_asye_supervision(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_SUPERVISION);
 }
 
 /* POST /v1/workers/{id}/protected-time {week_of, hours}. */
 void
 http_workers_protected_time(struct http_call *call)
 {
-	static const char *const fields[] = { "week_of", "hours", NULL };
-	struct http_write w;
-	struct op_asye_request r;
-	struct op_env env;
-	struct op_answer a;
-	json_t *hours;
-
-	if (http_write_begin(call, &w) != 0)
-		return;
-	memset(&r, 0, sizeof r);
-	r.person_id = call->param;
-	if (http_write_fields(&w, fields) != 0 || http_write_date(&w, "week_of", 1, &r.date) != 0)
-		return;
-	hours = json_object_get(w.body, "hours");
-	if (hours == NULL || json_is_null(hours)) {
-		http_write_bad(&w, "hours", "missing");
-		return;
-	}
-	if (!json_is_number(hours) || !isfinite(json_number_value(hours)) || json_number_value(hours) < 0) {
-		http_write_bad(&w, "hours", "want a number of hours, zero or more");
-		return;
-	}
-	r.hours = json_number_value(hours);
-	http_write_env(&w, &env);
-	op_asye_time(&env, &r, &a);
-	http_write_finish(&w, &a);
+	http_write_run(call, HTTP_WRITE_PROTECTED_TIME);
 }

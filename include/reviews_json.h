@@ -19,5 +19,12 @@ struct store;
  */
 json_t *reviews_child_json(struct store *s, const struct config *cfg, const struct reviews_child *rc, int today,
     bool *overdue, bool *lacks_plan);
+/*
+ * `explain child` as JSON, as at date `at`: the allocation's team and emails, each period of care
+ * (reviews due and held, the permanence plan, the second review, a permanence dispute), every notice
+ * planned with each recipient's address and state (sent, held, dead, pending, due, to-come, lapsed, not-sent;
+ * "detail" has the text form's words), and what the outbox holds for the child.
+ */
+json_t *reviews_explain_json(struct store *s, const struct config *cfg, const struct reviews_child *rc, int at);
 
 #endif
