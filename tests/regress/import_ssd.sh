@@ -39,7 +39,9 @@ sqlite3 "$T/dw.db" "SELECT DISTINCT case_ref FROM lac_periods ORDER BY case_ref"
 # memory faults rather than different schedules, every tenth, to keep make check short.
 EVERY=1
 case $BUILD in *asan*) EVERY=10 ;; esac
-awk -v n=$EVERY 'NR % n == 1 || n == 1' "$T/children" >"$T/sample"
+# The sample always holds the allocated children and those with a plan, which the checks below name.
+sqlite3 "$T/dw.db" "SELECT case_ref FROM allocations UNION SELECT case_ref FROM lac_permanence" >"$T/named"
+awk -v n=$EVERY 'FNR == NR { named[$0] = 1; next } FNR % n == 1 || n == 1 || ($0 in named)' "$T/named" "$T/children" >"$T/sample"
 NSAMPLE=$(wc -l <"$T/sample")
 while read -r ref; do
 	ctl903 explain child "$ref"
