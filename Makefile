@@ -164,6 +164,7 @@ install: all man
 	install -m 0644 systemd/driftwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/driftwatch.conf
 	install -m 0644 systemd/driftwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/driftwatch.conf
 	install -m 0644 systemd/credentials.conf etc/samples/st-helens-roles.ini $(DESTDIR)$(EXAMPLESDIR)/
+	install -m 0644 etc/samples/nginx-driftwatch.conf etc/samples/iis-web.config $(DESTDIR)$(EXAMPLESDIR)/
 	install -m 0644 docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(BUILD)/man/driftwatch.ini.5 $(DESTDIR)$(MANDIR)/man5/
 	@if [ -z "$(DESTDIR)" ]; then \
