@@ -268,7 +268,7 @@ static const struct config_key config_keys[] = {
 	{ "http", "listen", T_LISTEN, "", 0, 0, NULL, false,
 	    "HOST:PORT (loopback unless TLS is set) or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
 	{ "http", "public_url", T_STRING, "", 0, 0, NULL, true,
-	    "the address clients use (behind a reverse proxy): https://..., or http:// on loopback; empty = none", G(http_public_url) },
+	    "the address clients use (behind a reverse proxy): https://..., or http:// on loopback; empty = none", GS(http_public_url) },
 	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
 	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
 	{ "http", "tls_cert_file", T_PATH, "", 0, 0, NULL, true,
@@ -1319,21 +1319,21 @@ config_validate_http(struct config_parse *p)
 	else if (strncmp(u, "http://", 7) == 0)
 		host = u + 7;
 	else {
-		config_error(p, 0, "public_url: \"%s\": want an absolute https:// address (http:// only on loopback)", u);
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want an absolute https:// address (http:// only on loopback)", u);
 		return;
 	}
 	end = host + strcspn(host, "/?#");
 	if (end == host || strpbrk(u, " \t\"<>\\?#") != NULL) {
-		config_error(p, 0, "public_url: \"%s\": want https://HOST[:PORT][/PATH], no query or fragment", u);
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want https://HOST[:PORT][/PATH], no query or fragment", u);
 		return;
 	}
 	h = xstrndup(host, (size_t)(end - host));
 	if (h[0] == '[' ? h[strlen(h) - 1] == ']' : strchr(h, ':') == NULL)
 		xappendf(&h, ":443"); /* a port, so config_valid_listen can read the host */
 	if (!config_valid_listen(h, &loopback))
-		config_error(p, 0, "public_url: \"%s\": the host is not a name, an address or [IPv6] with a port", u);
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": the host is not a name, an address or [IPv6] with a port", u);
 	else if (host == u + 7 && !loopback)
-		config_error(p, 0, "public_url: \"%s\": plain http:// only on loopback; clients elsewhere need https://", u);
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": plain http:// only on loopback; clients elsewhere need https://", u);
 	free(h);
 }
 

@@ -178,6 +178,7 @@ struct config {
 	int http_listen_lines[CONFIG_LIST_MAX]; /* the line that named each address */
 	int http_nlisten;
 	char *http_public_url;	     /* how clients reach us (links); NULL: not set */
+	int http_public_url_line;
 	int http_timeout;	     /* seconds: a whole request must arrive within this */
 	char *http_tls_cert_file;    /* NULL: plain HTTP (loopback and unix sockets only) */
 	int http_tls_cert_file_line;

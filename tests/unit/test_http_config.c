@@ -256,7 +256,7 @@ test_public_url(void **state)
 		xasprintf(&body, "public_url = %s\n", bad[i]);
 		if ((cfg = load_http(body, &cause)) != NULL)
 			fail_msg("public_url = %s was accepted", bad[i]);
-		if (strstr(cause, "public_url: \"") == NULL)
+		if (strstr(cause, "http.ini:4: public_url: \"") == NULL)
 			fail_msg("public_url = %s: %s", bad[i], cause);
 		free(cause), free(body);
 	}
