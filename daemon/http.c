@@ -82,6 +82,7 @@ struct http {
 	TAILQ_HEAD(, http_conn) conns;
 	int nconns;
 	struct event ev_sweep;
+	unsigned char (*token_hashes)[SHA256_DIGEST_LENGTH]; /* each [client]'s token, hashed once a config */
 };
 
 static void http_request_cb(struct evhttp_request *req, void *arg);
@@ -403,17 +404,17 @@ http_route_match(const char *tmpl, const char *path, char *buf, const char **par
 }
 
 /*
- * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first, so
- * the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
+ * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first (the
+ * clients' once a config, in hashes), so the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
  * same time wherever the first difference is. Replies 401 (no or unknown token) or 403 (outside
  * the client's scopes) and returns -1; 0 with call->client set.
  */
 static int
-http_authenticate(struct http_call *call, const char *scope)
+http_authenticate(struct http_call *call, unsigned char (*hashes)[SHA256_DIGEST_LENGTH], const char *scope)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(call->req);
 	const char *auth = evhttp_find_header(headers, "Authorization");
-	unsigned char want[SHA256_DIGEST_LENGTH], have[SHA256_DIGEST_LENGTH];
+	unsigned char have[SHA256_DIGEST_LENGTH];
 	const struct config_client *found = NULL;
 	int i;
 
@@ -424,10 +425,8 @@ http_authenticate(struct http_call *call, const char *scope)
 	}
 	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), have);
 	for (i = 0; i < call->cfg->nclients; i++) {
-		const struct config_client *c = &call->cfg->clients[i];
-		SHA256((const unsigned char *)c->token, strlen(c->token), want);
-		if (CRYPTO_memcmp(want, have, sizeof want) == 0)
-			found = c;
+		if (CRYPTO_memcmp(hashes[i], have, sizeof have) == 0)
+			found = &call->cfg->clients[i];
 	}
 	if (found == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate",
@@ -488,7 +487,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	}
 	if (route != NULL) {
 		call.route = route->path;
-		if (route->scope == NULL || http_authenticate(&call, route->scope) == 0)
+		if (route->scope == NULL || http_authenticate(&call, h->token_hashes, route->scope) == 0)
 			route->handler(&call);
 	} else if (path_known) {
 		http_reply_error(&call, 405, NULL, "method not allowed on this route");
@@ -508,10 +507,24 @@ http_apply_limits_to(struct http *h, struct evhttp *e)
 	evhttp_set_timeout(e, h->cfg->http_timeout);
 }
 
-/* Apply the limits from a config to both servers. */
+/* Hash each [client]'s token once, rather than at every request. */
+static void
+http_hash_tokens(struct http *h)
+{
+	int i;
+
+	free(h->token_hashes);
+	h->token_hashes = xcalloc((size_t)h->cfg->nclients + 1, sizeof *h->token_hashes);
+	for (i = 0; i < h->cfg->nclients; i++)
+		SHA256((const unsigned char *)h->cfg->clients[i].token, strlen(h->cfg->clients[i].token),
+		    h->token_hashes[i]);
+}
+
+/* Apply the limits (and the clients' tokens) from a config to both servers. */
 static void
 http_apply_limits(struct http *h)
 {
+	http_hash_tokens(h);
 	http_apply_limits_to(h, h->evhttp);
 	if (h->evhttp_tls != NULL)
 		http_apply_limits_to(h, h->evhttp_tls);
@@ -671,6 +684,7 @@ http_new(struct event_base *base, struct store *store, const struct config *cfg,
 	h->last_pass = last_pass;
 	h->started = time(NULL);
 	TAILQ_INIT(&h->conns);
+	http_hash_tokens(h);
 	h->evhttp = http_server_new(h, http_bev_cb);
 	if (cfg->http_tls_cert != NULL && cfg->http_tls_key != NULL) {
 		if ((h->tls_ctx = http_tls_ctx(cfg, cause)) == NULL)
@@ -763,6 +777,9 @@ http_free(struct http *h)
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
 		http_conn_free(h, c);
 	SSL_CTX_free(h->tls_ctx);
+	if (h->token_hashes != NULL)
+		OPENSSL_cleanse(h->token_hashes, sizeof *h->token_hashes * ((size_t)h->cfg->nclients + 1));
+	free(h->token_hashes);
 	for (i = 0; i < h->nlisteners; i++) {
 		if (h->listeners[i].unix_path != NULL)
 			unlink(h->listeners[i].unix_path);

@@ -602,6 +602,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->cached[i].st); /* NULL is harmless */
 	sqlite3_close(s->db);
 	free(s->path), free(s->import_who), free(s->import_files);
+	free(s->ladder_text);
 	free(s);
 }
 

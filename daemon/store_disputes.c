@@ -88,9 +88,9 @@ disputes_event_enters(const char *kind)
 	    strcmp(kind, "imported") == 0;
 }
 
-/* Fill a dispute from a row of DISPUTE_COLUMNS. */
+/* Fill a dispute from a row of DISPUTE_COLUMNS (the ladder parsed once while it stays the same). */
 static void
-disputes_from_row(sqlite3_stmt *st, struct dispute *d)
+disputes_from_row(struct store *s, sqlite3_stmt *st, struct dispute *d)
 {
 	char *ladder, *stage;
 
@@ -101,8 +101,15 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 	d->rec.raised_on = sqlite3_column_int(st, 3);
 	d->category = store_column_strdup(st, 4);
 	ladder = store_column_strdup(st, 5);
-	disputes_ladder_parse(ladder, &d->rec.ladder);
-	free(ladder);
+	if (ladder != NULL && s->ladder_text != NULL && strcmp(ladder, s->ladder_text) == 0) {
+		d->rec.ladder = s->ladder;
+		free(ladder);
+	} else {
+		disputes_ladder_parse(ladder, &d->rec.ladder);
+		free(s->ladder_text);
+		s->ladder_text = ladder; /* NULL parses as an empty ladder, and is never matched */
+		s->ladder = d->rec.ladder;
+	}
 	stage = store_column_strdup(st, 6);
 	d->rec.stage = plan_dispute_stage_index(&d->rec.ladder, stage);
 	free(stage);
@@ -127,8 +134,9 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 static void
 disputes_load_events(struct store *s, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
-					    "FROM dispute_events WHERE dispute = ? ORDER BY id");
+	/* Cached: GET /v1/disputes/{id} runs this per request (parsing it cost more than running it). */
+	sqlite3_stmt *st = store_cached(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
+					   "FROM dispute_events WHERE dispute = ? ORDER BY id");
 	struct dispute_event *e;
 	int i, j, idx, prev = -1, cur = -1;
 	bool seen;
@@ -146,7 +154,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 		e->note = store_column_strdup(st, 6);
 		e->actor = store_column_strdup(st, 7);
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	for (i = 0; i < d->nevents; i++) {
 		e = &d->events[i];
 		if (!disputes_event_enters(e->kind) || (idx = plan_dispute_stage_index(&d->rec.ladder, e->stage)) < 0)
@@ -169,16 +177,16 @@ disputes_load_events(struct store *s, struct dispute *d)
 int
 disputes_load(struct store *s, int64_t id, struct dispute *d)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s, "SELECT " DISPUTE_COLUMNS " FROM disputes WHERE id = ?");
 	int rc = -1;
 
 	memset(d, 0, sizeof *d);
 	sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		disputes_from_row(st, d);
+		disputes_from_row(s, st, d);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	if (rc == 0)
 		disputes_load_events(s, d);
 	return rc;

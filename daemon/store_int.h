@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "plan_disputes.h"
 #include "store.h"
 
 /* Statements kept prepared for the delivery path's hot SQL (see store_cached). */
@@ -24,6 +25,10 @@ struct store {
 	} cached[STORE_NCACHED];
 	char *import_who, *import_files; /* the import log's origin (store_import_origin) */
 	time_t import_newest;
+	/* The last dispute ladder parsed (store_disputes.c): most disputes share one, and parsing its
+	 * JSON was a fifth of a GET /v1/disputes/{id}. */
+	char *ladder_text;
+	struct dispute_ladder ladder;
 };
 
 /* Prepare or die: our own SQL failing to prepare is a programming error. */
