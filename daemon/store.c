@@ -319,6 +319,67 @@ static const char *const store_migrations[] = {
 	"ALTER TABLE imports ADD COLUMN files TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE imports ADD COLUMN newest_mtime INTEGER;"
 	"CREATE INDEX imports_kind ON imports(kind, at);",
+	/* 11: GET /metrics counted every outbox row at each scrape (hundreds of milliseconds at national
+	 * scale, on the loop that also delivers). Now triggers keep the figures as rows change, in the
+	 * same transaction as the change, so they are always what a scan would count: rows by state
+	 * and transport, notices sent and dead and failed attempts, and the sent rows by latency in
+	 * whole seconds (the histogram is summed from these few rows). Filled from the rows there. */
+	"CREATE TABLE outbox_tally ("
+	"  state TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  PRIMARY KEY (state, transport)) WITHOUT ROWID;"
+	"CREATE TABLE outbox_outcomes ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  sent INTEGER NOT NULL,"
+	"  dead INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL);" /* attempts failed: all of a row not sent, all but the last of one sent */
+	"CREATE TABLE outbox_latency ("
+	"  seconds INTEGER PRIMARY KEY," /* sent_at - created_at of the sent rows */
+	"  rows INTEGER NOT NULL);"
+	"INSERT INTO outbox_tally SELECT state, transport, count(*) FROM outbox GROUP BY state, transport;"
+	"INSERT INTO outbox_outcomes SELECT 1, coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'dead'), 0),"
+	"  coalesce(sum(CASE WHEN state = 'sent' THEN max(attempts - 1, 0) ELSE attempts END), 0) FROM outbox;"
+	"INSERT INTO outbox_latency SELECT max(sent_at - created_at, 0), count(*) FROM outbox"
+	"  WHERE state = 'sent' AND sent_at IS NOT NULL GROUP BY 1;"
+	"CREATE TRIGGER outbox_tally_insert AFTER INSERT ON outbox BEGIN"
+	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent'), dead = dead + (NEW.state = 'dead'),"
+	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END);"
+	"  INSERT INTO outbox_latency SELECT max(NEW.sent_at - NEW.created_at, 0), 1"
+	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+	"    ON CONFLICT (seconds) DO UPDATE SET rows = rows + 1;"
+	"END;"
+	"CREATE TRIGGER outbox_tally_delete AFTER DELETE ON outbox BEGIN"
+	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+	"  UPDATE outbox_outcomes SET sent = sent - (OLD.state = 'sent'), dead = dead - (OLD.state = 'dead'),"
+	"    failed = failed - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+	"  UPDATE outbox_latency SET rows = rows - 1"
+	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND seconds = max(OLD.sent_at - OLD.created_at, 0);"
+	"END;"
+	"CREATE TRIGGER outbox_tally_update AFTER UPDATE OF state, transport ON outbox"
+	"  WHEN OLD.state IS NOT NEW.state OR OLD.transport IS NOT NEW.transport BEGIN"
+	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+	"END;"
+	"CREATE TRIGGER outbox_outcomes_update AFTER UPDATE OF state, attempts ON outbox"
+	"  WHEN OLD.state IS NOT NEW.state OR OLD.attempts IS NOT NEW.attempts BEGIN"
+	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent') - (OLD.state = 'sent'),"
+	"    dead = dead + (NEW.state = 'dead') - (OLD.state = 'dead'),"
+	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END)"
+	"      - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+	"END;"
+	"CREATE TRIGGER outbox_latency_update AFTER UPDATE OF state, sent_at, created_at ON outbox"
+	"  WHEN (OLD.state = 'sent' AND OLD.sent_at IS NOT NULL) OR (NEW.state = 'sent' AND NEW.sent_at IS NOT NULL)"
+	"  BEGIN"
+	"  UPDATE outbox_latency SET rows = rows - 1"
+	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND seconds = max(OLD.sent_at - OLD.created_at, 0);"
+	"  INSERT INTO outbox_latency SELECT max(NEW.sent_at - NEW.created_at, 0), 1"
+	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+	"    ON CONFLICT (seconds) DO UPDATE SET rows = rows + 1;"
+	"END;",
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */
