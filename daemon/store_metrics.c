@@ -78,9 +78,10 @@ int
 store_metrics_latency(struct store *s, const double *bounds, int nbounds, int64_t *counts, int64_t *count,
     double *sum, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT seconds, rows FROM outbox_latency WHERE rows > 0");
+	/* A row a bucket (migration 11: its bounds are http_latency_bounds'), -1 above the last. */
+	sqlite3_stmt *st = store_prepare(s, "SELECT le, rows, seconds FROM outbox_latency WHERE rows > 0");
 	int rc, i;
-	double d;
+	double le;
 	int64_t n;
 
 	*count = 0;
@@ -88,14 +89,14 @@ store_metrics_latency(struct store *s, const double *bounds, int nbounds, int64_
 	for (i = 0; i < nbounds; i++)
 		counts[i] = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d = sqlite3_column_double(st, 0);
+		le = sqlite3_column_double(st, 0);
 		n = sqlite3_column_int64(st, 1);
 		for (i = 0; i < nbounds; i++) {
-			if (d <= bounds[i])
+			if (le >= 0 && le <= bounds[i])
 				counts[i] += n;
 		}
 		*count += n;
-		*sum += d * (double)n;
+		*sum += sqlite3_column_double(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -29,8 +29,11 @@ scan_out = q("SELECT coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'dea
              "CASE WHEN state = 'sent' THEN max(attempts - 1, 0) ELSE attempts END), 0) FROM outbox")[0]
 tally_out = q("SELECT sent, dead, failed FROM outbox_outcomes")[0]
 lat = [r[0] for r in q("SELECT max(sent_at - created_at, 0) FROM outbox WHERE state = 'sent' AND sent_at IS NOT NULL")]
-tally_lat = sorted(q("SELECT seconds, rows FROM outbox_latency WHERE rows > 0"))
-scan_lat = sorted((s, lat.count(s)) for s in set(lat))
+bounds = (1, 5, 15, 60, 300, 900, 3600, 14400, 86400)
+bucket = lambda d: next((b for b in bounds if d <= b), -1)
+tally_lat = sorted(q("SELECT le, rows, seconds FROM outbox_latency WHERE rows > 0"))
+scan_lat = sorted((b, sum(1 for d in lat if bucket(d) == b), sum(d for d in lat if bucket(d) == b))
+                  for b in set(map(bucket, lat)))
 bad = []
 if scan_states != tally_states: bad.append("states: scan %s, tally %s" % (scan_states, tally_states))
 if tuple(scan_out) != tuple(tally_out): bad.append("outcomes: scan %s, tally %s" % (scan_out, tally_out))
