@@ -59,7 +59,7 @@ struct http_conn {
 	long long request_start;      /* when the current request's first bytes came (monotonic us) */
 	int in_request;		      /* bytes came and the request is not yet whole */
 	int refuse;		      /* over connections_max: close at the next sweep */
-	int tls;
+	int tls;		      /* over TLS: its first deadline started at accept */
 };
 
 struct http_listener {
