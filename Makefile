@@ -17,7 +17,7 @@ EXAMPLESDIR ?= $(PREFIX)/share/driftwatch/examples
 BUILD   ?= build
 
 CC      ?= cc
-PKGS    := libevent libcurl sqlite3 inih jansson libcrypto libsystemd
+PKGS    := libevent libevent_openssl libcurl sqlite3 inih jansson openssl libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -174,9 +174,11 @@ install: all man
 	install -m 0644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/driftwatch/
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/driftwatch.service > $(DESTDIR)$(UNITDIR)/driftwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/driftwatch.service
+	install -m 0644 systemd/driftwatch.socket $(DESTDIR)$(UNITDIR)/driftwatch.socket
 	install -m 0644 systemd/driftwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/driftwatch.conf
 	install -m 0644 systemd/driftwatch.tmpfiles $(DESTDIR)$(TMPFILESDIR)/driftwatch.conf
 	install -m 0644 systemd/credentials.conf etc/samples/st-helens-roles.ini $(DESTDIR)$(EXAMPLESDIR)/
+	install -m 0644 etc/samples/nginx-driftwatch.conf etc/samples/iis-web.config $(DESTDIR)$(EXAMPLESDIR)/
 	install -m 0644 docs/man/driftwatchd.8 docs/man/driftwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 $(BUILD)/man/driftwatch.ini.5 $(DESTDIR)$(MANDIR)/man5/
 	@if [ -z "$(DESTDIR)" ]; then \

@@ -11,6 +11,11 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +88,8 @@ struct config_key {
 #define CL(f) S_CLIENT, offsetof(struct config_client, f), 0, 0
 #define CLL(f, c) S_CLIENT, offsetof(struct config_client, f), offsetof(struct config_client, c), 0
 #define IM(f) S_IMPORT, offsetof(struct config_import, f), 0, 0
+/* A global file key whose line is kept (an error about the file names where it was set). */
+#define GS(f) S_GLOBAL, offsetof(struct config, f), 0, offsetof(struct config, f##_line)
 
 /* The key table, alphabetical within each section; etc/driftwatch.ini follows the same order. */
 static const struct config_key config_keys[] = {
@@ -269,9 +276,15 @@ static const struct config_key config_keys[] = {
 	{ "http", "header_max", T_INT, "16384", 1024, 1048576, NULL, true,
 	    "bytes: request line and headers larger than this are refused", G(http_header_max) },
 	{ "http", "listen", T_LISTEN, "", 0, 0, NULL, false,
-	    "HOST:PORT on loopback or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
+	    "HOST:PORT (loopback unless TLS is set) or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
+	{ "http", "public_url", T_STRING, "", 0, 0, NULL, true,
+	    "the address clients use (behind a reverse proxy): https://..., or http:// on loopback; empty = none", GS(http_public_url) },
 	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
 	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
+	{ "http", "tls_cert_file", T_PATH, "", 0, 0, NULL, true,
+	    "PEM certificate (and chain) for HTTPS on every TCP listener; re-read on SIGHUP", GS(http_tls_cert_file) },
+	{ "http", "tls_key_file", T_PATH, "", 0, 0, NULL, true,
+	    "PEM private key for tls_cert_file (mode 0600 or stricter), or credential:NAME", GS(http_tls_key_file) },
 
 	/* [client "NAME"]: a caller of the HTTP API */
 	{ "client", "may", T_LIST, "read", 0, 0, NULL, true,
@@ -442,18 +455,20 @@ config_valid_proxy(const char *s)
 }
 
 /*
- * An HTTP listen address: unix:/absolute/path, or HOST:PORT where HOST is loopback (127.0.0.0/8,
- * [::1], localhost): without TLS, the API's tokens and case data must not cross a network.
+ * An HTTP listen address: unix:/absolute/path, or HOST:PORT. *loopback says whether HOST is
+ * loopback (127.0.0.0/8, [::1], localhost): plain HTTP is allowed there only (config_validate_http),
+ * since without TLS the API's tokens and case data must not cross a network.
  */
 static bool
-config_valid_listen(const char *s)
+config_valid_listen(const char *s, bool *loopback)
 {
 	const char *colon = strrchr(s, ':'), *c;
-	char host[64];
+	char host[256];
 	size_t hlen;
 	long port;
 	char *end;
 
+	*loopback = true;
 	if (strncmp(s, "unix:", 5) == 0)
 		return s[5] == '/' && strlen(s + 5) < 100;
 	if (colon == NULL || colon == s || (hlen = (size_t)(colon - s)) >= sizeof host)
@@ -468,15 +483,26 @@ config_valid_listen(const char *s)
 		return false;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+	if (host[0] == '[') {
+		/* [IPv6]: hex digits, colons and dots between the brackets. */
+		if (hlen < 3 || host[hlen - 1] != ']')
+			return false;
+		for (c = host + 1; c < host + hlen - 1; c++) {
+			if (!isxdigit((unsigned char)*c) && *c != ':' && *c != '.')
+				return false;
+		}
+		*loopback = strcmp(host, "[::1]") == 0;
 		return true;
-	/* 127.D.D.D, digits and dots only. */
-	if (strncmp(host, "127.", 4) != 0)
-		return false;
+	}
+	/* A name or an IPv4 address: letters, digits, dots and dashes. */
 	for (c = host; *c != '\0'; c++) {
-		if (!isdigit((unsigned char)*c) && *c != '.')
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '-')
 			return false;
 	}
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	/* 127.D.D.D, digits and dots only. */
+	*loopback = strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") == hlen;
 	return true;
 }
 
@@ -825,12 +851,16 @@ config_parse_listen(struct config_parse *p, const struct config_key *k, struct c
 		return -1;
 	}
 	for (i = 0; i < nitems; i++) {
-		if (!config_valid_listen(items[i])) {
+		bool loopback;
+
+		if (!config_valid_listen(items[i], &loopback)) {
 			config_error(p, p->line,
-			    "%s: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) "
-			    "or a unix socket (unix:/path)", k->name, items[i]);
+			    "%s: \"%s\": want HOST:PORT (plain HTTP only on loopback: 127.0.0.1:PORT, [::1]:PORT, "
+			    "localhost:PORT) or a unix socket (unix:/path)", k->name, items[i]);
 			return -1;
 		}
+		/* T_LISTEN is [http] listen's alone: keep each address's line for config_validate_http. */
+		p->cfg->http_listen_lines[*v->count] = p->line;
 		list[(*v->count)++] = xstrdup(items[i]);
 	}
 	return 0;
@@ -1345,6 +1375,125 @@ config_validate_clients(struct config_parse *p)
 	}
 }
 
+/* Read a public file (a certificate) whole: at most 1 MiB; NULL with an error at line. */
+static char *
+config_read_public(struct config_parse *p, int line, const char *what, const char *path)
+{
+	struct stat st;
+	FILE *f;
+	char *data = NULL;
+	size_t len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		config_error(p, line, "%s: %s: %s", what, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+		config_error(p, line, "%s: %s: not a regular file", what, path);
+	else if (st.st_size > 1048576)
+		config_error(p, line, "%s: %s is larger than 1 MiB", what, path);
+	else {
+		data = xmalloc((size_t)st.st_size + 1);
+		len = fread(data, 1, (size_t)st.st_size, f);
+		data[len] = '\0';
+	}
+	fclose(f);
+	return data;
+}
+
+/* A key with a passphrase would need a person at every start: refuse to ask for one. */
+static int
+config_no_passphrase_cb(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf, (void)size, (void)rwflag, (void)arg;
+	return 0;
+}
+
+/*
+ * Do the certificate and key read as PEM, and does the key belong to the certificate? Checked
+ * here so that check-config and a reload refuse them with their line, before the listener would.
+ */
+static void
+config_check_tls(struct config_parse *p, const struct config *cfg)
+{
+	BIO *bio;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+
+	bio = BIO_new_mem_buf(cfg->http_tls_cert, -1);
+	if (bio == NULL || (cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		config_error(p, cfg->http_tls_cert_file_line, "tls_cert_file: %s: no PEM certificate in it",
+		    cfg->http_tls_cert_file);
+	BIO_free(bio);
+	bio = BIO_new_mem_buf(cfg->http_tls_key, -1);
+	if (bio == NULL || (key = PEM_read_bio_PrivateKey(bio, NULL, config_no_passphrase_cb, NULL)) == NULL)
+		config_error(p, cfg->http_tls_key_file_line,
+		    "tls_key_file: %s: no PEM private key in it (or it has a passphrase: store it without one, mode 0600)",
+		    cfg->http_tls_key_file);
+	BIO_free(bio);
+	if (cert != NULL && key != NULL && X509_check_private_key(cert, key) != 1)
+		config_error(p, cfg->http_tls_key_file_line, "tls_key_file: %s: not the key of the certificate in %s",
+		    cfg->http_tls_key_file, cfg->http_tls_cert_file);
+	ERR_clear_error();
+	X509_free(cert);
+	EVP_PKEY_free(key);
+}
+
+/* [http]: TLS needs both files; plain HTTP only on loopback; public_url absolute. */
+static void
+config_validate_http(struct config_parse *p)
+{
+	struct config *cfg = p->cfg;
+	const char *u = cfg->http_public_url, *host, *end;
+	bool loopback, tls;
+	char *h;
+	int i;
+
+	if ((cfg->http_tls_cert_file == NULL) != (cfg->http_tls_key_file == NULL))
+		config_error(p, cfg->http_tls_cert_file != NULL ? cfg->http_tls_cert_file_line : cfg->http_tls_key_file_line,
+		    "%s without %s: TLS needs both", cfg->http_tls_cert_file != NULL ? "tls_cert_file" : "tls_key_file",
+		    cfg->http_tls_cert_file != NULL ? "tls_key_file" : "tls_cert_file");
+	tls = cfg->http_tls_cert_file != NULL && cfg->http_tls_key_file != NULL;
+	if (tls && !(p->flags & CONFIG_NO_FILES)) {
+		cfg->http_tls_cert = config_read_public(p, cfg->http_tls_cert_file_line, "tls_cert_file",
+		    cfg->http_tls_cert_file);
+		cfg->http_tls_key = config_read_secret(p, cfg->http_tls_key_file_line, "tls_key_file", cfg->http_tls_key_file);
+		if (cfg->http_tls_cert != NULL && cfg->http_tls_key != NULL)
+			config_check_tls(p, cfg);
+	}
+	for (i = 0; i < cfg->http_nlisten; i++) {
+		if (!tls && config_valid_listen(cfg->http_listen[i], &loopback) && !loopback)
+			config_error(p, cfg->http_listen_lines[i],
+			    "listen: \"%s\": plain HTTP only on loopback (127.0.0.1:PORT, [::1]:PORT, localhost:PORT) or a "
+			    "unix socket (unix:/path); set tls_cert_file and tls_key_file to listen on another address",
+			    cfg->http_listen[i]);
+	}
+	if (u == NULL)
+		return;
+	/* https://HOST[:PORT][/path], or http:// to a loopback host (a proxy on the same machine). */
+	if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else {
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want an absolute https:// address (http:// only on loopback)", u);
+		return;
+	}
+	end = host + strcspn(host, "/?#");
+	if (end == host || strpbrk(u, " \t\"<>\\?#") != NULL) {
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want https://HOST[:PORT][/PATH], no query or fragment", u);
+		return;
+	}
+	h = xstrndup(host, (size_t)(end - host));
+	if (h[0] == '[' ? h[strlen(h) - 1] == ']' : strchr(h, ':') == NULL)
+		xappendf(&h, ":443"); /* a port, so config_valid_listen can read the host */
+	if (!config_valid_listen(h, &loopback))
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": the host is not a name, an address or [IPv6] with a port", u);
+	else if (host == u + 7 && !loopback)
+		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": plain http:// only on loopback; clients elsewhere need https://", u);
+	free(h);
+}
+
 /* Cross-key checks once the whole file is read. */
 static void
 config_validate(struct config_parse *p)
@@ -1473,6 +1622,7 @@ config_validate(struct config_parse *p)
 	if (cfg->admin_transport != NULL && config_transport(cfg, cfg->admin_transport) == NULL)
 		config_error(p, 0, "admin_transport: unknown transport \"%s\"", cfg->admin_transport);
 	config_validate_clients(p);
+	config_validate_http(p);
 	if (cfg->retry_first > cfg->retry_max)
 		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
@@ -1708,6 +1858,9 @@ config_unreloadable_changes(const struct config *old, const struct config *fresh
 		xappendf(&out, "%sdaemon.timezone", out != NULL ? "\n" : "");
 	if (!config_same_listen(old, fresh))
 		xappendf(&out, "%shttp.listen", out != NULL ? "\n" : "");
+	/* Which listeners speak TLS is set when they open; a new certificate itself is re-read. */
+	if ((old->http_tls_cert_file == NULL) != (fresh->http_tls_cert_file == NULL))
+		xappendf(&out, "%shttp.tls_cert_file", out != NULL ? "\n" : "");
 	return out;
 }
 

@@ -8,16 +8,33 @@
  * held by one extra reference, and a sweep every HTTP_SWEEP_MS closes a connection whose request
  * has been arriving for longer than `timeout`, closes connections over `connections_max`, and lets
  * go of the ones evhttp has freed (it clears their callbacks). Nothing here ever blocks on a client.
+ *
+ * TLS (tls_cert_file, tls_key_file) wraps every TCP listener's connections in bufferevent_openssl;
+ * unix sockets stay plain (the file's mode guards them). TCP and unix listeners therefore sit on
+ * two evhttp servers sharing one request callback. The certificate is read by config.c and turned
+ * into a fresh SSL_CTX at every SIGHUP, so a renewed certificate needs no restart: connections
+ * open on the old one keep it until they close. A TLS connection's deadline starts when it is
+ * accepted, so a client dribbling its handshake is closed like any slow request.
+ *
+ * Under systemd socket activation (LISTEN_FDS, driftwatch.socket) the listeners are the sockets
+ * systemd passes, and [http] listen is not used.
  */
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event_struct.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <systemd/sd-daemon.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +59,7 @@ struct http_conn {
 	long long request_start;      /* when the current request's first bytes came (monotonic us) */
 	int in_request;		      /* bytes came and the request is not yet whole */
 	int refuse;		      /* over connections_max: close at the next sweep */
+	int tls;		      /* over TLS: its first deadline started at accept */
 };
 
 struct http_listener {
@@ -56,13 +74,16 @@ struct http {
 	const time_t *last_pass;
 	time_t started;
 	int stopping;
-	struct evhttp *evhttp;
+	struct evhttp *evhttp;	   /* plain: unix sockets, and TCP without TLS */
+	struct evhttp *evhttp_tls; /* TCP with TLS; NULL without */
+	SSL_CTX *tls_ctx;
 	struct http_listener listeners[CONFIG_LIST_MAX];
 	int nlisteners;
 	TAILQ_HEAD(, http_conn) conns;
 	int nconns;
 	struct event ev_sweep;
 	int changed; /* an API write committed since http_take_changed */
+	unsigned char (*token_hashes)[SHA256_DIGEST_LENGTH]; /* each [client]'s token, hashed once a config */
 };
 
 static void http_request_cb(struct evhttp_request *req, void *arg);
@@ -151,24 +172,123 @@ http_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *a
 	}
 }
 
-/* evhttp wants a bufferevent for a new connection: make it, and keep an eye on it. */
+/* Keep an eye on a new connection's bufferevent (plain or TLS). */
 static struct bufferevent *
-http_bev_cb(struct event_base *base, void *arg)
+http_conn_new(struct http *h, struct bufferevent *bev, int tls)
 {
-	struct http *h = arg;
 	struct http_conn *c = xcalloc(1, sizeof *c);
 
-	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		fatalx("http: bufferevent_socket_new failed");
+	c->bev = bev;
+	c->tls = tls;
 	/* Our reference keeps the bufferevent readable after evhttp frees it, until the sweep. */
 	bufferevent_incref(c->bev);
 	if (evbuffer_add_cb(bufferevent_get_input(c->bev), http_input_cb, c) == NULL)
 		fatalx("http: evbuffer_add_cb failed");
+	if (tls) {
+		/* The handshake counts as the first request's arrival: its deadline starts now. */
+		c->in_request = 1;
+		c->request_start = http_usec();
+	}
 	if (h->nconns >= h->cfg->http_connections_max)
 		c->refuse = 1;
 	TAILQ_INSERT_TAIL(&h->conns, c, entry);
 	h->nconns++;
 	return c->bev;
+}
+
+/* evhttp wants a bufferevent for a new plain connection. */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		fatalx("http: bufferevent_socket_new failed");
+	return http_conn_new(arg, bev, 0);
+}
+
+/* evhttp wants a bufferevent for a new TLS connection: OpenSSL accepts on it. */
+static struct bufferevent *
+http_bev_tls_cb(struct event_base *base, void *arg)
+{
+	struct http *h = arg;
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if ((ssl = SSL_new(h->tls_ctx)) == NULL)
+		fatalx("http: SSL_new failed");
+	/* CLOSE_ON_FREE frees the SSL with the bufferevent. */
+	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		fatalx("http: bufferevent_openssl_socket_new failed");
+	/* Clients often close without close_notify once they have the answer: not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return http_conn_new(h, bev, 1);
+}
+
+/*
+ * An SSL_CTX from the certificate chain and key config.c read (PEM in memory): TLS 1.2 or later.
+ * NULL and *cause when OpenSSL refuses them.
+ */
+static SSL_CTX *
+http_tls_ctx(const struct config *cfg, char **cause)
+{
+	SSL_CTX *ctx = NULL;
+	BIO *bio = NULL;
+	X509 *x;
+	EVP_PKEY *key = NULL;
+	char when[64];
+	const ASN1_TIME *not_after;
+	const char *reason;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* The first certificate is ours; any after it is the chain up to the authority. */
+	if ((bio = BIO_new_mem_buf(cfg->http_tls_cert, -1)) == NULL ||
+	    (x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL)
+		goto fail;
+	if (SSL_CTX_use_certificate(ctx, x) != 1) {
+		X509_free(x);
+		goto fail;
+	}
+	not_after = X509_get0_notAfter(x);
+	X509_free(x);
+	when[0] = '\0';
+	{
+		BIO *m = BIO_new(BIO_s_mem());
+		int n;
+		if (m != NULL && ASN1_TIME_print(m, not_after) == 1 && (n = BIO_read(m, when, sizeof when - 1)) > 0)
+			when[n] = '\0';
+		BIO_free(m);
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	ERR_clear_error(); /* the end of the file */
+	BIO_free(bio);
+	if ((bio = BIO_new_mem_buf(cfg->http_tls_key, -1)) == NULL ||
+	    (key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	log_info("http: TLS certificate from %s, valid until %s", cfg->http_tls_cert_file, when);
+	return ctx;
+fail:
+	reason = ERR_reason_error_string(ERR_peek_error());
+	xasprintf(cause, "http: TLS: %s, %s: %s", cfg->http_tls_cert_file, cfg->http_tls_key_file,
+	    reason != NULL ? reason : "refused");
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	SSL_CTX_free(ctx);
+	return NULL;
 }
 
 /* Has evhttp let go of this connection? It clears every callback when it frees the bufferevent. */
@@ -329,17 +449,17 @@ http_route_find(enum evhttp_cmd_type method, const char *path, char *buf, const 
 }
 
 /*
- * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first, so
- * the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
+ * Who is calling: the [client] whose token is the bearer token. Both sides are hashed first (the
+ * clients' once a config, in hashes), so the comparison takes the same time whatever the token's length, and CRYPTO_memcmp takes the
  * same time wherever the first difference is. Replies 401 (no or unknown token) or 403 (outside
  * the client's scopes) and returns -1; 0 with call->client set.
  */
 static int
-http_authenticate(struct http_call *call, const char *scope)
+http_authenticate(struct http_call *call, unsigned char (*hashes)[SHA256_DIGEST_LENGTH], const char *scope)
 {
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(call->req);
 	const char *auth = evhttp_find_header(headers, "Authorization");
-	unsigned char want[SHA256_DIGEST_LENGTH], have[SHA256_DIGEST_LENGTH];
+	unsigned char have[SHA256_DIGEST_LENGTH];
 	const struct config_client *found = NULL;
 	int i;
 
@@ -350,10 +470,8 @@ http_authenticate(struct http_call *call, const char *scope)
 	}
 	SHA256((const unsigned char *)auth + 7, strlen(auth + 7), have);
 	for (i = 0; i < call->cfg->nclients; i++) {
-		const struct config_client *c = &call->cfg->clients[i];
-		SHA256((const unsigned char *)c->token, strlen(c->token), want);
-		if (CRYPTO_memcmp(want, have, sizeof want) == 0)
-			found = c;
+		if (CRYPTO_memcmp(hashes[i], have, sizeof have) == 0)
+			found = &call->cfg->clients[i];
 	}
 	if (found == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate",
@@ -404,7 +522,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	call.route = tmpl;
 	call.param = param;
 	if (route != NULL) {
-		if (route->scope == NULL || http_authenticate(&call, route->scope) == 0)
+		if (route->scope == NULL || http_authenticate(&call, h->token_hashes, route->scope) == 0)
 			route->handler(&call);
 	} else if (tmpl != NULL) {
 		http_reply_error(&call, 405, NULL, "method not allowed on this route");
@@ -434,13 +552,54 @@ http_log_request(enum evhttp_cmd_type method, const char *route, int status, con
 	    client != NULL ? client : "-", (double)(http_usec() - start) / 1000.0);
 }
 
-/* Apply the limits from a config to the evhttp server. */
+/* Apply the limits from a config to one evhttp server. */
+static void
+http_apply_limits_to(struct http *h, struct evhttp *e)
+{
+	evhttp_set_max_body_size(e, h->cfg->http_body_max);
+	evhttp_set_max_headers_size(e, h->cfg->http_header_max);
+	evhttp_set_timeout(e, h->cfg->http_timeout);
+}
+
+/* Hash each [client]'s token once, rather than at every request. */
+static void
+http_hash_tokens(struct http *h)
+{
+	int i;
+
+	free(h->token_hashes);
+	h->token_hashes = xcalloc((size_t)h->cfg->nclients + 1, sizeof *h->token_hashes);
+	for (i = 0; i < h->cfg->nclients; i++)
+		SHA256((const unsigned char *)h->cfg->clients[i].token, strlen(h->cfg->clients[i].token),
+		    h->token_hashes[i]);
+}
+
+/* Apply the limits (and the clients' tokens) from a config to both servers. */
 static void
 http_apply_limits(struct http *h)
 {
-	evhttp_set_max_body_size(h->evhttp, h->cfg->http_body_max);
-	evhttp_set_max_headers_size(h->evhttp, h->cfg->http_header_max);
-	evhttp_set_timeout(h->evhttp, h->cfg->http_timeout);
+	http_hash_tokens(h);
+	http_apply_limits_to(h, h->evhttp);
+	if (h->evhttp_tls != NULL)
+		http_apply_limits_to(h, h->evhttp_tls);
+}
+
+/* A new evhttp server answering through http_request_cb. */
+static struct evhttp *
+http_server_new(struct http *h, struct bufferevent *(*bevcb)(struct event_base *, void *))
+{
+	struct evhttp *e;
+
+	if ((e = evhttp_new(h->base)) == NULL)
+		fatalx("http: evhttp_new failed");
+	/* Read a refused body to its end before answering 413, so the client sees the answer. */
+	evhttp_set_flags(e, EVHTTP_SERVER_LINGERING_CLOSE);
+	evhttp_set_allowed_methods(e, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	evhttp_set_bevcb(e, bevcb, h);
+	evhttp_set_gencb(e, http_request_cb, h);
+	http_apply_limits_to(h, e);
+	return e;
 }
 
 /* Listen on a unix socket: a stale socket file from an earlier run is replaced. */
@@ -494,8 +653,8 @@ http_listen_tcp(struct http *h, const char *addr, char **cause)
 		memmove(host, host + 1, strlen(host));
 		host[strlen(host) - 1] = '\0';
 	}
-	if ((h->listeners[h->nlisteners].bound = evhttp_bind_socket_with_handle(h->evhttp, host, (ev_uint16_t)port)) ==
-	    NULL) {
+	if ((h->listeners[h->nlisteners].bound = evhttp_bind_socket_with_handle(
+		 h->evhttp_tls != NULL ? h->evhttp_tls : h->evhttp, host, (ev_uint16_t)port)) == NULL) {
 		xasprintf(cause, "http: cannot listen on %s: %s", addr, strerror(errno));
 		free(host);
 		return -1;
@@ -505,6 +664,65 @@ http_listen_tcp(struct http *h, const char *addr, char **cause)
 	return 0;
 }
 
+/*
+ * Serve on a socket systemd passed (socket activation). A TCP socket off loopback needs TLS, as
+ * [http] listen does; a unix socket is always plain.
+ */
+static int
+http_listen_fd(struct http *h, int fd, char **cause)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char addr[INET6_ADDRSTRLEN + 16] = "?";
+	struct evhttp *e = h->evhttp;
+	int loopback = 1;
+
+	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+		xasprintf(cause, "http: fd %d from systemd is not a listening stream socket", fd);
+		return -1;
+	}
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &in->sin_addr, addr, sizeof addr);
+		loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+		snprintf(addr + strlen(addr), sizeof addr - strlen(addr), ":%u", ntohs(in->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		addr[0] = '[';
+		inet_ntop(AF_INET6, &in6->sin6_addr, addr + 1, sizeof addr - 1);
+		loopback = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+		snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "]:%u", ntohs(in6->sin6_port));
+	} else if (ss.ss_family == AF_UNIX)
+		strcpy(addr, "unix socket");
+	if (ss.ss_family != AF_UNIX) {
+		if (h->evhttp_tls != NULL)
+			e = h->evhttp_tls;
+		else if (!loopback) {
+			xasprintf(cause, "http: systemd passed %s: plain HTTP only on loopback or a unix socket "
+			    "(set tls_cert_file and tls_key_file, or ListenStream=127.0.0.1:PORT)", addr);
+			return -1;
+		}
+	}
+	evutil_make_socket_nonblocking(fd);
+	evutil_make_socket_closeonexec(fd);
+	if ((h->listeners[h->nlisteners].bound = evhttp_accept_socket_with_handle(e, fd)) == NULL) {
+		xasprintf(cause, "http: fd %d (%s) from systemd: cannot accept on it", fd, addr);
+		return -1;
+	}
+	h->nlisteners++;
+	log_info("http: listening on %s (socket activation, fd %d)%s", addr, fd, e == h->evhttp_tls ? " with TLS" : "");
+	return 0;
+}
+
+/* See http.h. */
+int
+http_activated(void)
+{
+	int n = sd_listen_fds(0);
+
+	return n > 0 ? n : 0;
+}
+
 /* See http.h. */
 struct http *
 http_new(struct event_base *base, struct store *store, const struct config *cfg, const time_t *last_pass,
@@ -512,7 +730,7 @@ http_new(struct event_base *base, struct store *store, const struct config *cfg,
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	struct timeval sweep = { 0, HTTP_SWEEP_MS * 1000 };
-	int i, rc;
+	int i, rc, nfds;
 
 	h->base = base;
 	h->store = store;
@@ -520,23 +738,39 @@ http_new(struct event_base *base, struct store *store, const struct config *cfg,
 	h->last_pass = last_pass;
 	h->started = time(NULL);
 	TAILQ_INIT(&h->conns);
-	if ((h->evhttp = evhttp_new(base)) == NULL)
-		fatalx("http: evhttp_new failed");
-	/* Read a refused body to its end before answering 413, so the client sees the answer. */
-	evhttp_set_flags(h->evhttp, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_allowed_methods(h->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-	evhttp_set_bevcb(h->evhttp, http_bev_cb, h);
-	evhttp_set_gencb(h->evhttp, http_request_cb, h);
-	http_apply_limits(h);
-	for (i = 0; i < cfg->http_nlisten; i++) {
+	http_hash_tokens(h);
+	h->evhttp = http_server_new(h, http_bev_cb);
+	if (cfg->http_tls_cert != NULL && cfg->http_tls_key != NULL) {
+		if ((h->tls_ctx = http_tls_ctx(cfg, cause)) == NULL)
+			goto fail;
+		h->evhttp_tls = http_server_new(h, http_bev_tls_cb);
+	}
+	/* unset: the sockets are ours alone, not a child's (we start none, but say so). */
+	if ((nfds = sd_listen_fds(1)) < 0) {
+		xasprintf(cause, "http: socket activation: %s", strerror(-nfds));
+		goto fail;
+	}
+	if (nfds > 0) {
+		if (cfg->http_nlisten > 0)
+			log_info("http: systemd passed %d socket%s: [http] listen is not used", nfds, nfds == 1 ? "" : "s");
+		if (nfds > CONFIG_LIST_MAX) {
+			xasprintf(cause, "http: systemd passed %d sockets; at most %d", nfds, CONFIG_LIST_MAX);
+			goto fail;
+		}
+		for (i = 0; i < nfds; i++) {
+			if (http_listen_fd(h, SD_LISTEN_FDS_START + i, cause) != 0)
+				goto fail;
+		}
+	}
+	for (i = 0; nfds == 0 && i < cfg->http_nlisten; i++) {
 		if (strncmp(cfg->http_listen[i], "unix:", 5) == 0)
 			rc = http_listen_unix(h, cfg->http_listen[i] + 5, cause);
 		else
 			rc = http_listen_tcp(h, cfg->http_listen[i], cause);
 		if (rc != 0)
 			goto fail;
-		log_info("http: listening on %s", cfg->http_listen[i]);
+		log_info("http: listening on %s%s", cfg->http_listen[i],
+		    h->evhttp_tls != NULL && strncmp(cfg->http_listen[i], "unix:", 5) != 0 ? " with TLS" : "");
 	}
 	event_assign(&h->ev_sweep, base, -1, EV_PERSIST, http_sweep_cb, h);
 	if (event_add(&h->ev_sweep, &sweep) != 0)
@@ -551,10 +785,23 @@ fail:
 void
 http_set_config(struct http *h, const struct config *cfg)
 {
+	SSL_CTX *ctx;
+	char *cause = NULL;
+
 	if (h == NULL)
 		return;
 	h->cfg = cfg;
 	http_apply_limits(h);
+	/* A renewed certificate: new connections get it; open ones keep theirs (SSL_new holds a reference). */
+	if (h->tls_ctx != NULL && cfg->http_tls_cert != NULL && cfg->http_tls_key != NULL) {
+		if ((ctx = http_tls_ctx(cfg, &cause)) == NULL) {
+			log_warnx("%s; keeping the certificate in use", cause);
+			free(cause);
+		} else {
+			SSL_CTX_free(h->tls_ctx);
+			h->tls_ctx = ctx;
+		}
+	}
 }
 
 /* See http.h. */
@@ -582,9 +829,16 @@ http_free(struct http *h)
 	/* Before evhttp_free, which frees the request an import child would answer. */
 	http_import_stop();
 	/* evhttp_free closes every connection; then our references go. */
-	evhttp_free(h->evhttp);
+	if (h->evhttp != NULL)
+		evhttp_free(h->evhttp);
+	if (h->evhttp_tls != NULL)
+		evhttp_free(h->evhttp_tls);
 	while ((c = TAILQ_FIRST(&h->conns)) != NULL)
 		http_conn_free(h, c);
+	SSL_CTX_free(h->tls_ctx);
+	if (h->token_hashes != NULL)
+		OPENSSL_cleanse(h->token_hashes, sizeof *h->token_hashes * ((size_t)h->cfg->nclients + 1));
+	free(h->token_hashes);
 	for (i = 0; i < h->nlisteners; i++) {
 		if (h->listeners[i].unix_path != NULL)
 			unlink(h->listeners[i].unix_path);

@@ -21,7 +21,8 @@
 /* A planning pass older than this many ticks means the daemon is stuck. */
 #define HTTP_STALE_TICKS 3
 
-/* Delivery latency buckets, seconds: a minute's retry to a day's backlog. */
+/* Delivery latency buckets, seconds: a minute's retry to a day's backlog. The outbox_latency tally
+ * counts rows in exactly these (store.c, STORE_LATENCY_LE): change both, with a migration. */
 static const double http_latency_bounds[] = { 1, 5, 15, 60, 300, 900, 3600, 14400, 86400 };
 #define HTTP_NBOUNDS (int)(sizeof http_latency_bounds / sizeof http_latency_bounds[0])
 

@@ -473,7 +473,7 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return EX_CONFIG_CODE;
 	}
-	if (m.cfg->http_nlisten > 0 && (m.http = http_new(m.base, m.store, m.cfg, &m.last_pass, &cause)) == NULL) {
+	if ((m.cfg->http_nlisten > 0 || http_activated() > 0) && (m.http = http_new(m.base, m.store, m.cfg, &m.last_pass, &cause)) == NULL) {
 		log_error("main: %s", cause);
 		return 1;
 	}

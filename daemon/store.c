@@ -44,6 +44,19 @@
  * transaction with the version bump, so a crash leaves the database at one version or the next.
  * Never edit a released migration: add a new one.
  */
+/*
+ * Migration 11's delivery latency buckets: a sent row's seconds from created to sent, and the
+ * smallest bound of GET /metrics' histogram (http_metrics.c, http_latency_bounds) it is within; -1
+ * above the last. Part of a migration: never change these, add a migration that rebuilds the table.
+ */
+#define STORE_LATENCY_SECONDS(r) "max(" r ".sent_at - " r ".created_at, 0)"
+#define STORE_LATENCY_LE(r)                                                                              \
+	"(CASE WHEN " STORE_LATENCY_SECONDS(r) " <= 1 THEN 1 WHEN " STORE_LATENCY_SECONDS(r) " <= 5 THEN 5 "  \
+	"WHEN " STORE_LATENCY_SECONDS(r) " <= 15 THEN 15 WHEN " STORE_LATENCY_SECONDS(r) " <= 60 THEN 60 "     \
+	"WHEN " STORE_LATENCY_SECONDS(r) " <= 300 THEN 300 WHEN " STORE_LATENCY_SECONDS(r) " <= 900 THEN 900 " \
+	"WHEN " STORE_LATENCY_SECONDS(r) " <= 3600 THEN 3600 WHEN " STORE_LATENCY_SECONDS(r) " <= 14400 "      \
+	"THEN 14400 WHEN " STORE_LATENCY_SECONDS(r) " <= 86400 THEN 86400 ELSE -1 END)"
+
 static const char *const store_migrations[] = {
 	/* 1: the foundation: small state, audit trail, imports, roles, the outbox. */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -384,6 +397,70 @@ static const char *const store_migrations[] = {
 	STORE_DIRTY_TRIGGERS_SQL("roles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
 	STORE_DIRTY_TRIGGERS_SQL("role_titles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
 	STORE_DIRTY_ALL,
+	/* 13: GET /metrics counted every outbox row at each scrape (hundreds of milliseconds at national
+	 * scale, on the loop that also delivers). Now triggers keep the figures as rows change, in the
+	 * same transaction as the change, so they are always what a scan would count: rows by state
+	 * and transport, notices sent and dead and failed attempts, and the sent rows by latency
+	 * bucket with their seconds summed (STORE_LATENCY_LE). Filled from the rows there. And open
+	 * disputes by stage from a covering index, not the wide rows (tens of thousands nationally). */
+	"CREATE INDEX disputes_open_stage ON disputes(resolved_on, stage);"
+	"CREATE TABLE outbox_tally ("
+	"  state TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  PRIMARY KEY (state, transport)) WITHOUT ROWID;"
+	"CREATE TABLE outbox_outcomes ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  sent INTEGER NOT NULL,"
+	"  dead INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL);" /* attempts failed: all of a row not sent, all but the last of one sent */
+	"CREATE TABLE outbox_latency ("
+	"  le INTEGER PRIMARY KEY," /* the bucket: a histogram bound, -1 above the last */
+	"  rows INTEGER NOT NULL,"
+	"  seconds INTEGER NOT NULL);" /* sent_at - created_at summed over its rows */
+	"INSERT INTO outbox_tally SELECT state, transport, count(*) FROM outbox GROUP BY state, transport;"
+	"INSERT INTO outbox_outcomes SELECT 1, coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'dead'), 0),"
+	"  coalesce(sum(CASE WHEN state = 'sent' THEN max(attempts - 1, 0) ELSE attempts END), 0) FROM outbox;"
+	"INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("r") ", count(*), sum(" STORE_LATENCY_SECONDS("r") ")"
+	"  FROM outbox AS r WHERE r.state = 'sent' AND r.sent_at IS NOT NULL GROUP BY 1;"
+	"CREATE TRIGGER outbox_tally_insert AFTER INSERT ON outbox BEGIN"
+	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent'), dead = dead + (NEW.state = 'dead'),"
+	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END);"
+	"  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS("NEW")
+	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+	"    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
+	"END;"
+	"CREATE TRIGGER outbox_tally_delete AFTER DELETE ON outbox BEGIN"
+	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+	"  UPDATE outbox_outcomes SET sent = sent - (OLD.state = 'sent'), dead = dead - (OLD.state = 'dead'),"
+	"    failed = failed - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+	"  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD")
+	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE("OLD") ";"
+	"END;"
+	"CREATE TRIGGER outbox_tally_update AFTER UPDATE OF state, transport ON outbox"
+	"  WHEN OLD.state IS NOT NEW.state OR OLD.transport IS NOT NEW.transport BEGIN"
+	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+	"END;"
+	"CREATE TRIGGER outbox_outcomes_update AFTER UPDATE OF state, attempts ON outbox"
+	"  WHEN OLD.state IS NOT NEW.state OR OLD.attempts IS NOT NEW.attempts BEGIN"
+	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent') - (OLD.state = 'sent'),"
+	"    dead = dead + (NEW.state = 'dead') - (OLD.state = 'dead'),"
+	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END)"
+	"      - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+	"END;"
+	"CREATE TRIGGER outbox_latency_update AFTER UPDATE OF state, sent_at, created_at ON outbox"
+	"  WHEN (OLD.state = 'sent' AND OLD.sent_at IS NOT NULL) OR (NEW.state = 'sent' AND NEW.sent_at IS NOT NULL)"
+	"  BEGIN"
+	"  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD")
+	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE("OLD") ";"
+	"  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS("NEW")
+	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+	"    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
+	"END;",
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */

@@ -117,7 +117,7 @@ disputes_event_enters(const char *kind)
 	    strcmp(kind, "imported") == 0;
 }
 
-/* Fill a dispute from a row of DISPUTE_COLUMNS. */
+/* Fill a dispute from a row of DISPUTE_COLUMNS (the ladder parsed once while it stays the same). */
 static void
 disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 {

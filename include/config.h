@@ -183,8 +183,17 @@ struct config {
 	int http_connections_max;
 	int http_header_max;	     /* bytes */
 	char *http_listen[CONFIG_LIST_MAX]; /* "127.0.0.1:8080", "unix:/run/driftwatch/http.sock" */
+	int http_listen_lines[CONFIG_LIST_MAX]; /* the line that named each address */
 	int http_nlisten;
+	char *http_public_url;	     /* how clients reach us (links); NULL: not set */
+	int http_public_url_line;
 	int http_timeout;	     /* seconds: a whole request must arrive within this */
+	char *http_tls_cert_file;    /* NULL: plain HTTP (loopback and unix sockets only) */
+	int http_tls_cert_file_line;
+	char *http_tls_key_file;
+	int http_tls_key_file_line;
+	char *http_tls_cert;	     /* the certificate chain as read (PEM), NULL without TLS */
+	char *http_tls_key;	     /* the private key as read (PEM), NULL without TLS */
 
 	/* named sections */
 	struct config_transport *transports;

@@ -15,12 +15,18 @@
 struct http; /* private */
 
 /*
- * Listen on every [http] listen address. last_pass points at the time of the last planning pass
- * (kept by main.c), for GET /healthz. NULL and *cause when an address cannot be bound.
+ * Listen on every [http] listen address, or on the sockets systemd passed instead (socket
+ * activation), TCP ones with TLS when tls_cert_file is set. last_pass points at the time of the last planning pass
+ * (kept by main.c), for GET /healthz. NULL and *cause when an address cannot be bound or a socket is refused.
  */
 struct http *http_new(struct event_base *base, struct store *store, const struct config *cfg,
     const time_t *last_pass, char **cause);
-/* A reload: the limits take effect for new requests (listen needs a restart: see config.c). */
+/* How many sockets systemd passed (socket activation; LISTEN_FDS): 0 when none. */
+int http_activated(void);
+/*
+ * A reload: the limits take effect for new requests, and a TLS certificate is read again (new
+ * connections get it). listen, and TLS on or off, need a restart: see config.c.
+ */
 void http_set_config(struct http *h, const struct config *cfg);
 /* Has an API write committed since the last call? (Clears it.) The daemon's own commits do not
  * move PRAGMA data_version, so main.c asks this too before re-planning. */

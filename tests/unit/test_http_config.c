@@ -1,6 +1,7 @@
 /*
- * test_http_config.c: the [http] section: which listen addresses are allowed without TLS, that a
- * refusal names FILE:LINE, the defaults, and that a changed listen needs a restart.
+ * test_http_config.c: the [http] section: which listen addresses are allowed without TLS and with
+ * it, that a refusal names FILE:LINE, the TLS files, public_url, the defaults, and that a changed
+ * listen (or TLS on or off) needs a restart.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,6 +176,115 @@ test_clients(void **state)
 	free(cause), free(body), free(tok);
 }
 
+/* A throw-away certificate and key in the temp dir (openssl req); their paths. */
+static void
+make_cert(const char *name, char **cert, char **key)
+{
+	char *cmd;
+
+	xasprintf(cert, "%s/%s.pem", tmpdir, name);
+	xasprintf(key, "%s/%s.key", tmpdir, name);
+	xasprintf(&cmd, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+	    "-subj /CN=%s -keyout %s -out %s >/dev/null 2>&1 && chmod 600 %s", name, *key, *cert, *key);
+	if (system(cmd) != 0)
+		fail_msg("%s failed", cmd);
+	free(cmd);
+}
+
+/* With TLS, any address may be listened on; the files are read whole; TLS needs both files. */
+static void
+test_tls(void **state)
+{
+	static const char *const anywhere[] = { "0.0.0.0:8443", "10.0.0.5:8443", "[::]:8443", "council.example:443",
+		NULL };
+	struct config *cfg;
+	char *cause, *body, *cert, *key, *cert2, *key2;
+	int i;
+
+	(void)state;
+	make_cert("one", &cert, &key);
+	make_cert("two", &cert2, &key2);
+	for (i = 0; anywhere[i] != NULL; i++) {
+		xasprintf(&body, "listen = %s\ntls_cert_file = %s\ntls_key_file = %s\n", anywhere[i], cert, key);
+		cfg = load_http(body, &cause);
+		if (cfg == NULL)
+			fail_msg("listen = %s with TLS: %s", anywhere[i], cause);
+		assert_non_null(strstr(cfg->http_tls_cert, "BEGIN CERTIFICATE"));
+		assert_non_null(strstr(cfg->http_tls_key, "PRIVATE KEY"));
+		config_free(cfg), free(body);
+	}
+	xasprintf(&body, "listen = 0.0.0.0:8443\ntls_cert_file = %s\n", cert);
+	assert_null(load_http(body, &cause));
+	assert_non_null(strstr(cause, "http.ini:5: tls_cert_file without tls_key_file: TLS needs both"));
+	assert_non_null(strstr(cause, "http.ini:4: listen: \"0.0.0.0:8443\": plain HTTP only on loopback"));
+	free(cause), free(body);
+	xasprintf(&body, "tls_cert_file = %s\ntls_key_file = %s\n", cert, key2);
+	assert_null(load_http(body, &cause));
+	assert_non_null(strstr(cause, "http.ini:5: tls_key_file: "));
+	assert_non_null(strstr(cause, "not the key of the certificate"));
+	free(cause), free(body);
+	/* A key as the certificate: not a certificate. */
+	xasprintf(&body, "tls_cert_file = %s\ntls_key_file = %s\n", key, key);
+	assert_null(load_http(body, &cause));
+	assert_non_null(strstr(cause, "http.ini:4: tls_cert_file: "));
+	assert_non_null(strstr(cause, "no PEM certificate in it"));
+	free(cause), free(body);
+	free(cert), free(key), free(cert2), free(key2);
+}
+
+/* public_url: an absolute https:// address, or http:// on loopback. */
+static void
+test_public_url(void **state)
+{
+	static const char *const good[] = { "https://driftwatch.council.example", "https://dw.example:8443/api/",
+		"http://127.0.0.1:8080", "http://localhost/driftwatch", "https://[2001:db8::1]:443/", NULL };
+	static const char *const bad[] = { "driftwatch.council.example", "ftp://x.example", "http://dw.example",
+		"http://10.0.0.5:8080/", "https://", "https://dw.example/?a=1", "https://dw example/", "https://a_b/", NULL };
+	struct config *cfg;
+	char *cause, *body;
+	int i;
+
+	(void)state;
+	for (i = 0; good[i] != NULL; i++) {
+		xasprintf(&body, "public_url = %s\n", good[i]);
+		if ((cfg = load_http(body, &cause)) == NULL)
+			fail_msg("public_url = %s: %s", good[i], cause);
+		assert_string_equal(cfg->http_public_url, good[i]);
+		config_free(cfg), free(body);
+	}
+	for (i = 0; bad[i] != NULL; i++) {
+		xasprintf(&body, "public_url = %s\n", bad[i]);
+		if ((cfg = load_http(body, &cause)) != NULL)
+			fail_msg("public_url = %s was accepted", bad[i]);
+		if (strstr(cause, "http.ini:4: public_url: \"") == NULL)
+			fail_msg("public_url = %s: %s", bad[i], cause);
+		free(cause), free(body);
+	}
+}
+
+/* Turning TLS on is a restart; a renewed certificate (same key names) is not. */
+static void
+test_tls_reload(void **state)
+{
+	struct config *a, *b, *c;
+	char *cause, *changes, *body, *cert, *key;
+
+	(void)state;
+	make_cert("three", &cert, &key);
+	xasprintf(&body, "listen = 127.0.0.1:8443\ntls_cert_file = %s\ntls_key_file = %s\n", cert, key);
+	a = load_http("listen = 127.0.0.1:8443\n", &cause);
+	b = load_http(body, &cause);
+	c = load_http(body, &cause);
+	assert_non_null(a), assert_non_null(b), assert_non_null(c);
+	changes = config_unreloadable_changes(a, b);
+	assert_non_null(changes);
+	assert_string_equal(changes, "http.tls_cert_file");
+	free(changes);
+	assert_null(config_unreloadable_changes(b, c));
+	config_free(a), config_free(b), config_free(c);
+	free(body), free(cert), free(key);
+}
+
 /* Make the temp dir. */
 static int
 setup(void **state)
@@ -207,6 +317,9 @@ main(void)
 		cmocka_unit_test(test_limits_bounds),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_clients),
+		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_public_url),
+		cmocka_unit_test(test_tls_reload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
