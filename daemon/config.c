@@ -1788,6 +1788,10 @@ config_free(struct config *cfg)
 	config_free_strings(cfg->ssd_iro_roles, cfg->ssd_niro_roles);
 	config_free_strings(cfg->ssd_social_worker_roles, cfg->ssd_nsocial_worker_roles);
 	config_free_strings(cfg->ssd_team_manager_roles, cfg->ssd_nteam_manager_roles);
+	free(cfg->http_public_url), free(cfg->http_tls_cert_file), free(cfg->http_tls_key_file);
+	free(cfg->http_tls_cert);
+	if (cfg->http_tls_key != NULL)
+		OPENSSL_cleanse(cfg->http_tls_key, strlen(cfg->http_tls_key)), free(cfg->http_tls_key);
 	for (i = 0; i < cfg->actions_nescalate; i++)
 		free(cfg->actions_escalate[i].who);
 	for (i = 0; i < cfg->disputes_nstages; i++)
