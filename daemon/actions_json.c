@@ -11,6 +11,7 @@
 #include "actions.h"
 #include "actions_json.h"
 #include "calendar.h"
+#include "explain_json.h"
 #include "clock.h"
 #include "config.h"
 #include "plan_actions.h"
@@ -46,20 +47,6 @@ actions_json(const struct action *a, const struct config *cfg, int at)
 	return o;
 }
 
-/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
-static const char *
-actions_outbox_word(const char *state)
-{
-	static const char *const own[] = { "sent", "held", "dead", NULL };
-	int i;
-
-	for (i = 0; own[i] != NULL; i++) {
-		if (strcmp(state, own[i]) == 0)
-			return own[i];
-	}
-	return "pending"; /* pending, retry, sending: on its way */
-}
-
 /* See actions_json.h. */
 void
 actions_notice_explain(struct store *s, const struct config *cfg, const struct plan_action_item *it, int at, char *out,
@@ -79,7 +66,7 @@ actions_notice_explain(struct store *s, const struct config *cfg, const struct p
 			snprintf(out, len, "sent %s", clock_format_local(when, tbuf));
 		else
 			snprintf(out, len, "%s in the outbox (since %s)", state, clock_format_local(when, tbuf));
-		*word = actions_outbox_word(state);
+		*word = explain_outbox_word(state);
 		free(state);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include "asye.h"
 #include "asye_json.h"
 #include "calendar.h"
+#include "explain_json.h"
 #include "clock.h"
 #include "config.h"
 #include "plan_asye.h"
@@ -32,29 +33,6 @@ asye_json(const struct asye_worker *w, const struct asye_status *st)
 	    st->cap, "over_cap", st->over_cap);
 }
 
-/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
-static const char *
-asye_outbox_word(const char *state)
-{
-	static const char *const own[] = { "sent", "held", "dead", NULL };
-	int i;
-
-	for (i = 0; own[i] != NULL; i++) {
-		if (strcmp(state, own[i]) == 0)
-			return own[i];
-	}
-	return "pending"; /* pending, retry, sending: on its way */
-}
-
-/* A date as JSON: null for none. */
-static json_t *
-asye_json_date(int date)
-{
-	char buf[11];
-
-	return date == DATE_NONE ? json_null() : json_string(date_format(date, buf));
-}
-
 /* The programme's position at date: null for a worker who is not an ASYE. */
 static json_t *
 asye_explain_position(const struct asye_worker *w, const struct config *cfg, const struct asye_status *st)
@@ -63,25 +41,25 @@ asye_explain_position(const struct asye_worker *w, const struct config *cfg, con
 
 	if (w->asye_started_on == DATE_NONE)
 		return json_null();
-	o = json_pack("{s:o, s:o, s:b, s:i}", "started_on", asye_json_date(st->start), "ends_on", asye_json_date(st->end),
+	o = json_pack("{s:o, s:o, s:b, s:i}", "started_on", explain_json_date(st->start), "ends_on", explain_json_date(st->end),
 	    "in_programme", st->in_programme, "pauses", w->npauses);
 	if (!st->in_programme)
 		return o;
 	json_object_set_new(o, "protected_hours", json_real(st->actual));
 	json_object_set_new(o, "expected_hours", json_real(st->expected));
-	json_object_set_new(o, "window_from", asye_json_date(st->window_from));
-	json_object_set_new(o, "window_to", asye_json_date(st->window_to));
+	json_object_set_new(o, "window_from", explain_json_date(st->window_from));
+	json_object_set_new(o, "window_to", explain_json_date(st->window_to));
 	json_object_set_new(o, "behind", json_boolean(st->behind));
-	json_object_set_new(o, "last_supervision", asye_json_date(st->last_supervision));
-	json_object_set_new(o, "next_supervision", asye_json_date(st->next_supervision));
+	json_object_set_new(o, "last_supervision", explain_json_date(st->last_supervision));
+	json_object_set_new(o, "next_supervision", explain_json_date(st->next_supervision));
 	json_object_set_new(o, "supervision_overdue", json_boolean(st->supervision_overdue));
 	json_object_set_new(o, "reviews_held", json_integer(w->nreviews));
 	json_object_set_new(o, "reviews_total", json_integer(cfg->asye_nreviews));
-	json_object_set_new(o, "next_review", asye_json_date(st->next_review));
+	json_object_set_new(o, "next_review", explain_json_date(st->next_review));
 	/* No reflections configured: not tracked, so null rather than "0 of 0". */
 	json_object_set_new(o, "reflections_held", cfg->asye_nreflections > 0 ? json_integer(w->nreflections) : json_null());
 	json_object_set_new(o, "reflections_total", cfg->asye_nreflections > 0 ? json_integer(cfg->asye_nreflections) : json_null());
-	json_object_set_new(o, "next_reflection", cfg->asye_nreflections > 0 ? asye_json_date(st->next_reflection) : json_null());
+	json_object_set_new(o, "next_reflection", cfg->asye_nreflections > 0 ? explain_json_date(st->next_reflection) : json_null());
 	return o;
 }
 
@@ -100,7 +78,7 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 
 	asye_status(w, cfg, date, &st);
 	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o}", "person_id", w->person_id, "name", w->name, "role", w->role,
-	    "team", w->team[0] != '\0' ? w->team : NULL, "manager_email", w->manager_email, "at", asye_json_date(date));
+	    "team", w->team[0] != '\0' ? w->team : NULL, "manager_email", w->manager_email, "at", explain_json_date(date));
 	json_object_set_new(o, "asye", asye_explain_position(w, cfg, &st));
 	json_object_set_new(o, "caseload", json_integer(w->caseload));
 	json_object_set_new(o, "limit", json_integer(st.cap));
@@ -119,7 +97,7 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 				word = "sent";
 				snprintf(detail, sizeof detail, "sent %s", clock_format_local(sent_at, when));
 			} else {
-				word = asye_outbox_word(state);
+				word = explain_outbox_word(state);
 				snprintf(detail, sizeof detail, "in the outbox (%s)", state);
 				sent_at = 0;
 			}
@@ -136,7 +114,7 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 		json_array_append_new(all,
 		    json_pack("{s:s, s:b, s:s, s:s, s:s?, s:o, s:o, s:s, s:s, s:o}", "rule", no->rule, "escalation",
 			no->escalation, "reason", no->reason, "to", no->to_desc, "address", no->recipient, "due",
-			asye_json_date(no->due), "until", asye_json_date(no->until), "state", word, "detail", detail,
+			explain_json_date(no->due), "until", explain_json_date(no->until), "state", word, "detail", detail,
 			"sent_at", sent_at > 0 ? json_string(clock_format_local(sent_at, when)) : json_null()));
 		free(state);
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "explain_json.h"
 #include "clock.h"
 #include "config.h"
 #include "disputes.h"
@@ -46,45 +47,13 @@ disputes_json(const struct dispute *d)
 	return o;
 }
 
-/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
-static const char *
-disputes_outbox_word(const char *state)
-{
-	static const char *const own[] = { "sent", "held", "dead", NULL };
-	int i;
-
-	for (i = 0; own[i] != NULL; i++) {
-		if (strcmp(state, own[i]) == 0)
-			return own[i];
-	}
-	return "pending"; /* pending, retry, sending: on its way */
-}
-
-/* A date as JSON: null for none. */
-static json_t *
-disputes_json_date(int date)
-{
-	char buf[11];
-
-	return date == DATE_NONE ? json_null() : json_string(date_format(date, buf));
-}
-
-/* A time as JSON, local as the text form prints it: null for none. */
-static json_t *
-disputes_json_time(time_t t)
-{
-	char buf[32];
-
-	return t > 0 ? json_string(clock_format_local(t, buf)) : json_null();
-}
-
 /* One outbox row of the dispute, appended to the array in arg. */
 static void
 disputes_explain_outbox_cb(const struct dispute_notice *n, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", n->state, "created_at",
-				       disputes_json_time(n->created), "recipient", n->recipient, "subject", n->subject,
-				       "sent_at", disputes_json_time(n->sent)));
+				       explain_json_time(n->created), "recipient", n->recipient, "subject", n->subject,
+				       "sent_at", explain_json_time(n->sent)));
 }
 
 /* Each stage of the ladder: where the dispute is, was, or would go without a response. */
@@ -123,8 +92,8 @@ disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
 		} else
 			position = "none";
 		o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "stage", st->name, "responder", st->responder, "limit_wd",
-		    st->limit_wd, "position", position, "started_on", disputes_json_date(from), "due_on",
-		    disputes_json_date(due));
+		    st->limit_wd, "position", position, "started_on", explain_json_date(from), "due_on",
+		    explain_json_date(due));
 		json_array_append_new(ladder, o);
 	}
 	return ladder;
@@ -144,7 +113,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 
 	o = json_object();
 	json_object_set_new(o, "dispute", disputes_json(d));
-	json_object_set_new(o, "at", disputes_json_date(at));
+	json_object_set_new(o, "at", explain_json_date(at));
 	json_object_set_new(o, "ladder", disputes_explain_ladder(cfg, d));
 	disputes_notices(s, d->rec.id, disputes_explain_outbox_cb, outbox);
 	json_object_set_new(o, "outbox", outbox);
@@ -166,7 +135,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 			key = disputes_dedupe_key(d, it, address);
 			state = NULL;
 			if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
-				word = disputes_outbox_word(state);
+				word = explain_outbox_word(state);
 				snprintf(detail, sizeof detail, "%s %s", state,
 				    sent > 0 ? clock_format_local(sent, when) : clock_format_local(created, when));
 			} else if (it->until != DATE_NONE && at > it->until) {
@@ -178,10 +147,10 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 			}
 			free(state), free(key), free(transport);
 		}
-		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", disputes_json_date(it->due), "until",
-		    disputes_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
+		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->due), "until",
+		    explain_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
 		    it->rule == DISPUTE_RULE_ADVANCE ? NULL : it->recipient, "address", address, "reason", it->reason,
-		    "state", word, "detail", detail, "sent_at", disputes_json_time(sent));
+		    "state", word, "detail", detail, "sent_at", explain_json_time(sent));
 		free(address);
 		json_array_append_new(planned, n);
 	}

@@ -11,6 +11,7 @@
 
 #include "allocations.h"
 #include "calendar.h"
+#include "explain_json.h"
 #include "clock.h"
 #include "config.h"
 #include "plan_reviews.h"
@@ -70,38 +71,6 @@ reviews_child_json(struct store *s, const struct config *cfg, const struct revie
 	return o;
 }
 
-/* An outbox state as explain's word: sent, held (the first-start hold), dead, else pending. */
-static const char *
-reviews_outbox_word(const char *state)
-{
-	static const char *const own[] = { "sent", "held", "dead", NULL };
-	int i;
-
-	for (i = 0; own[i] != NULL; i++) {
-		if (strcmp(state, own[i]) == 0)
-			return own[i];
-	}
-	return "pending"; /* pending, retry, sending: on its way */
-}
-
-/* A date as JSON: null for none. */
-static json_t *
-reviews_json_date(int date)
-{
-	char buf[11];
-
-	return date == DATE_NONE ? json_null() : json_string(date_format(date, buf));
-}
-
-/* A time as JSON, local as the text form prints it: null for none. */
-static json_t *
-reviews_json_time(time_t t)
-{
-	char buf[32];
-
-	return t > 0 ? json_string(clock_format_local(t, buf)) : json_null();
-}
-
 /* What the outbox holds for the child: the rows so far, and the key prefix to take off. */
 struct reviews_explain_outbox {
 	json_t *all;
@@ -116,8 +85,8 @@ reviews_explain_outbox_cb(const char *key, const char *recipient, const char *st
 	struct reviews_explain_outbox *ob = arg;
 
 	json_array_append_new(ob->all, json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", state, "created_at",
-					   reviews_json_time(created), "recipient", recipient, "notice", key + ob->prefix_len,
-					   "sent_at", reviews_json_time(sent)));
+					   explain_json_time(created), "recipient", recipient, "notice", key + ob->prefix_len,
+					   "sent_at", explain_json_time(sent)));
 }
 
 /* One period of care: its dates, every review held and the next one, the permanence plan and dispute. */
@@ -129,29 +98,29 @@ reviews_explain_period(struct store *s, const char *case_ref, const struct revie
 	time_t raised_at;
 	int j;
 
-	json_object_set_new(o, "started_on", reviews_json_date(pp->period.started_on));
+	json_object_set_new(o, "started_on", explain_json_date(pp->period.started_on));
 	json_object_set_new(o, "start_known", json_boolean(pp->period.start_known));
 	json_object_set_new(o, "ended_on",
-	    pp->period.ended_on != DATE_NONE && pp->period.ended_on <= at ? reviews_json_date(pp->period.ended_on) : json_null());
+	    pp->period.ended_on != DATE_NONE && pp->period.ended_on <= at ? explain_json_date(pp->period.ended_on) : json_null());
 	for (j = 0; j < pp->nslots; j++) {
 		const struct review_slot *sl = &pp->slots[j];
 		json_array_append_new(reviews,
 		    json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "review", sl->ordinal > 0 ? json_integer(sl->ordinal) : json_null(),
-			"due_on", reviews_json_date(sl->due_on), "held_on", reviews_json_date(sl->held_on), "on_time",
+			"due_on", explain_json_date(sl->due_on), "held_on", explain_json_date(sl->held_on), "on_time",
 			sl->held_on != DATE_NONE ? json_boolean(sl->on_time) : json_null(), "brought_forward",
 			sl->held_on != DATE_NONE ? json_boolean(sl->brought_forward) : json_null(), "overdue",
 			sl->held_on == DATE_NONE && sl->due_on < at));
 	}
 	json_object_set_new(o, "reviews", reviews);
 	json_object_set_new(o, "permanence_plan", pp->plan != NULL ? json_string(pp->plan) : json_null());
-	json_object_set_new(o, "permanence_agreed_on", pp->plan != NULL ? reviews_json_date(pp->plan_agreed_on) : json_null());
+	json_object_set_new(o, "permanence_agreed_on", pp->plan != NULL ? explain_json_date(pp->plan_agreed_on) : json_null());
 	json_object_set_new(o, "second_review",
-	    pp->plan_by_second >= 0 ? json_pack("{s:o, s:b}", "held_on", reviews_json_date(pp->second_held_on), "permanence_plan",
+	    pp->plan_by_second >= 0 ? json_pack("{s:o, s:b}", "held_on", explain_json_date(pp->second_held_on), "permanence_plan",
 					  pp->plan_by_second == 1) :
 				      json_null());
 	json_object_set_new(o, "permanence_dispute",
 	    reviews_dispute_get(s, case_ref, pp->period.started_on, &dispute_id, &raised_at) ?
-		json_pack("{s:I, s:o}", "id", (json_int_t)dispute_id, "raised_at", reviews_json_time(raised_at)) :
+		json_pack("{s:I, s:o}", "id", (json_int_t)dispute_id, "raised_at", explain_json_time(raised_at)) :
 		json_null());
 	return o;
 }
@@ -180,7 +149,7 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 		state = NULL, sent = 0;
 		/* The same words as the text form. */
 		if (reviews_notice_state(s, key, &state, &sent) == 0)
-			word = reviews_outbox_word(state), detail = state;
+			word = explain_outbox_word(state), detail = state;
 		else if (it->until < at)
 			word = "lapsed", detail = "not sent (past its last useful date)";
 		else if (it->fire_on <= at)
@@ -214,7 +183,7 @@ reviews_explain_json(struct store *s, const struct config *cfg, const struct rev
 	plan_reviews(&child, &rules, cfg->calendar, at, &p);
 	have = allocation_get(s, child.case_ref, &al) == 0;
 	json_object_set_new(o, "case_ref", json_string(child.case_ref));
-	json_object_set_new(o, "at", reviews_json_date(at));
+	json_object_set_new(o, "at", explain_json_date(at));
 	/* Emails and the team only: never a name (the allocation's names stay in the store). */
 	json_object_set_new(o, "allocation",
 	    have ? json_pack("{s:s?, s:s?, s:s?, s:s?}", "team", al.team, "social_worker_email", al.social_worker_email,
@@ -225,8 +194,8 @@ reviews_explain_json(struct store *s, const struct config *cfg, const struct rev
 	json_object_set_new(o, "periods", periods);
 	for (i = 0; i < p.nitems; i++) {
 		const struct review_item *it = &p.items[i];
-		n = json_pack("{s:o, s:s, s:s, s:s, s:o}", "fire_on", reviews_json_date(it->fire_on), "rule", it->rule, "level",
-		    it->level, "reason", it->reason, "until", reviews_json_date(it->until));
+		n = json_pack("{s:o, s:s, s:s, s:s, s:o}", "fire_on", explain_json_date(it->fire_on), "rule", it->rule, "level",
+		    it->level, "reason", it->reason, "until", explain_json_date(it->until));
 		if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE) {
 			state = reviews_dispute_get(s, child.case_ref, it->period_start, NULL, NULL) ? "raised" :
 			    have && al.iro_email != NULL					   ? "to-be-raised" :
