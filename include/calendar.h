@@ -39,7 +39,9 @@ void date_to_ymd(int date, int *y, int *m, int *d);
 int date_weekday(int date); /* 0 = Monday ... 6 = Sunday */
 /* Parse "YYYY-MM-DD" strictly (real dates only); 0 on success, -1 otherwise. */
 int date_parse(const char *s, int *date);
-/* Write "YYYY-MM-DD" into buf (at least 11 bytes); returns buf. */
+/* A "YYYY-MM-DD" date and its NUL: the size of every buffer date_format writes. */
+#define DATE_BUFSZ 11
+/* Write "YYYY-MM-DD" into buf (at least DATE_BUFSZ bytes); returns buf. */
 char *date_format(int date, char *buf);
 /* N calendar months after date: same day of month, clamped to the month's last day. n may be negative. */
 int date_add_months(int date, int n);
