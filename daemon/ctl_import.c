@@ -277,13 +277,13 @@ static int
 ctl_import_903_date(const char *v)
 {
 	int d, m, y, date;
-	char day[11];
+	char day[DATE_BUFSZ];
 
 	if (sscanf(v, "%2d/%2d/%4d", &d, &m, &y) == 3 && strlen(v) == 10)
 		return date_from_ymd(y, m, d);
 	if (strlen(v) > 10 && (v[10] == ' ' || v[10] == 'T')) {
-		memcpy(day, v, 10);
-		day[10] = '\0';
+		memcpy(day, v, DATE_BUFSZ - 1);
+		day[DATE_BUFSZ - 1] = '\0';
 		v = day;
 	}
 	return date_parse(v, &date) == 0 ? date : DATE_NONE;
@@ -486,7 +486,7 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	/* By contents too: a 903 or SSD extract whose latest episode or review is before the data held. */
 	if (!force && (strcmp(args[1], "ssda903") == 0 || strcmp(args[1], "ssd") == 0)) {
 		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
-		char d1[11], d2[11];
+		char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
 		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
 			fprintf(stderr, "driftwatchctl: import %s: %s: older than the data held: its latest episode or "
 					"review is %s, the data held has %s; import it with `driftwatchctl import %s "

@@ -88,7 +88,7 @@ ctl_review_record(struct ctl *c, int argc, char **argv)
 	struct op_review_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char when[11], due[11];
+	char when[DATE_BUFSZ], due[DATE_BUFSZ];
 	int n = 0, i, code, ch;
 
 	memset(&r, 0, sizeof r);
@@ -139,7 +139,7 @@ ctl_permanence_record(struct ctl *c, int argc, char **argv)
 	struct op_review_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char when[11];
+	char when[DATE_BUFSZ];
 	int code;
 
 	if (argc != 4)
@@ -193,7 +193,7 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 	struct store *s;
 	bool overdue = false, noplan = false, json = false;
 	json_t *arr = NULL;
-	char *cause = NULL, a[11], b[11], next[24];
+	char *cause = NULL, a[DATE_BUFSZ], b[DATE_BUFSZ], next[24];
 	int i, n = 0, shown = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -315,7 +315,7 @@ ctl_explain_child(struct ctl *c, int argc, char **argv)
 	struct review_plan p;
 	struct allocation al;
 	struct store *s;
-	char x[11], y[11], when[32], *prefix, *address, *transport, *why, *key, *state;
+	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *prefix, *address, *transport, *why, *key, *state;
 	time_t sent, raised_at;
 	int64_t dispute_id;
 	int at = c->today, n = 0, i, j, bit, have, json = 0;

@@ -121,7 +121,7 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 		ok &= import_date_dmy(e, import_field(&row, index, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
 		ok &= import_date_dmy(e, import_field(&row, index, COL_COMPLETED_ON), "completed_on", true, today, &a.completed_on) == 0;
 		if (a.starts_on != DATE_NONE && a.due_on != DATE_NONE && a.due_on < a.starts_on) {
-			char b1[11], b2[11];
+			char b1[DATE_BUFSZ], b2[DATE_BUFSZ];
 			f = import_field(&row, index, COL_DUE_ON);
 			import_error(e, f->line, f->column, "due_on: %s is before starts_on %s", date_format(a.due_on, b1),
 			    date_format(a.starts_on, b2));

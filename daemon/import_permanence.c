@@ -32,7 +32,7 @@ import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE
 	struct csv_row row = { 0 };
 	struct permanence_row *rows = NULL;
 	int index[3], ncol, bad, rc, n = 0, i, added, nadded = 0, today = calendar_local_date(now);
-	char *cause = NULL, *summary = NULL, *detail, when[11];
+	char *cause = NULL, *summary = NULL, *detail, when[DATE_BUFSZ];
 
 	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
 		goto report;

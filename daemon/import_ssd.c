@@ -98,15 +98,15 @@ struct ssd {
 int
 ssd_date(const char *s, int today, int *date)
 {
-	char day[11];
+	char day[DATE_BUFSZ];
 	size_t len = strlen(s);
 
 	/* DATETIME as SQL Server writes it: "2024-12-10 00:00:00.000" (or with a T); the time is dropped. */
 	if (len > 10 && (s[10] == ' ' || s[10] == 'T')) {
 		if (strspn(s + 11, "0123456789:.") != len - 11)
 			return -1;
-		memcpy(day, s, 10);
-		day[10] = '\0';
+		memcpy(day, s, DATE_BUFSZ - 1);
+		day[DATE_BUFSZ - 1] = '\0';
 		return date_parse(day, date);
 	}
 	return ssda903_date(s, today, date);
@@ -834,7 +834,7 @@ import_ssd(struct store *s, const struct config *cfg, char *const *paths, int np
 {
 	struct ssd d;
 	struct ssda903_tally t[SSD_NFILES];
-	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL, *why = NULL, *detail, when[11];
+	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL, *why = NULL, *detail, when[DATE_BUFSZ];
 	int i, k, rc = 0, ncancelled = 0, nnot_held = 0, nunmapped = 0, nended = 0;
 	int nperiods, nunknown, nreviews, total, nchanged, added, nadded = 0;
 

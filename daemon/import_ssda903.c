@@ -376,7 +376,7 @@ void
 ssda903_periods(struct ssda903 *x, struct ssda903_tally *t)
 {
 	int j, start;
-	char when[11];
+	char when[DATE_BUFSZ];
 
 	if (x->nepisodes > 1)
 		qsort(x->episodes, (size_t)x->nepisodes, sizeof *x->episodes, ssda903_cmp_episode);
@@ -487,7 +487,7 @@ void
 ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
 {
 	int i, p;
-	char when[11], ended[11];
+	char when[DATE_BUFSZ], ended[DATE_BUFSZ];
 
 	if (x->nreviews > 1)
 		qsort(x->reviews, (size_t)x->nreviews, sizeof *x->reviews, ssda903_cmp_review);

@@ -11,6 +11,7 @@
 
 #include "asye.h"
 #include "audit.h"
+#include "calendar.h"
 #include "csv.h"
 #include "import.h"
 #include "store.h"
@@ -38,7 +39,7 @@ asye_parse_hours(const char *s, double *hours, char **why)
 int
 asye_check_date(const struct asye_worker *w, int date, int today, const char *what, char **why)
 {
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (w->asye_started_on == DATE_NONE) {
 		xasprintf(why, "%s is not an ASYE (no asye_started_on in the workforce)", w->person_id);
@@ -60,7 +61,7 @@ asye_check_date(const struct asye_worker *w, int date, int today, const char *wh
 int
 asye_check_time(const struct asye_worker *w, int week_of, double hours, int today, char **why)
 {
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (w->asye_started_on == DATE_NONE) {
 		xasprintf(why, "%s is not an ASYE (no asye_started_on in the workforce)", w->person_id);
