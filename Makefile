@@ -50,6 +50,9 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+FAKE_OBJS := $(FAKE_SRCS:%.c=$(BUILD)/%.o)
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -73,17 +76,21 @@ $(BUILD)/driftwatchd: $(BUILD)/daemon/main.o $(BUILD)/libdriftwatch.a
 $(BUILD)/driftwatchctl: $(CTL_OBJS) $(BUILD)/libdriftwatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdriftwatch.a
+# Static pattern rules (not implicit chains) for the programs built from one object each: an object
+# named in an explicit rule is not an intermediate file, so make keeps it, and the .d beside it can
+# rebuild it when a header it includes changes (an implicit chain deleted the objects after linking,
+# so the next make recompiled every test, and a header change could not be traced to anything).
+$(TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdriftwatch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libdriftwatch.a
+$(FAKES): $(BUILD)/fakes/%: $(BUILD)/tests/fakes/%.o $(BUILD)/libdriftwatch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Fuzz targets build as plain programs that replay a corpus (tests/fuzz/driver.c);
 # `make fuzz` builds real libFuzzer binaries with clang.
-$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver.o $(BUILD)/libdriftwatch.a
+$(FUZZERS): $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver.o $(BUILD)/libdriftwatch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -200,7 +207,10 @@ clean:
 	rm -rf build
 
 # Every object's header dependencies (-MMD), so that touching any header (tests/unit/test_util.h too)
-# rebuilds what includes it.
-DEPS := $(patsubst %.c,$(BUILD)/%.d,$(LIB_SRCS) $(CTL_SRCS) daemon/main.c $(TEST_SRCS) $(FAKE_SRCS) \
-	$(FUZZ_SRCS) tests/fuzz/driver.c scripts/bench/http-ceiling.c scripts/bench/plan-pass.c)
+# rebuilds what includes it. ALL_OBJS names every object some rule links; tests/regress/build_deps.sh
+# checks that a header change reaches each of them.
+ALL_OBJS := $(LIB_OBJS) $(CTL_OBJS) $(BUILD)/daemon/main.o $(TEST_OBJS) $(FAKE_OBJS) $(FUZZ_OBJS) \
+	$(BUILD)/tests/fuzz/driver.o $(BUILD)/scripts/bench/http-ceiling.o $(BUILD)/scripts/bench/plan-pass.o \
+	$(BUILD)/docs/man/mkman.o
+DEPS := $(ALL_OBJS:.o=.d)
 -include $(DEPS)

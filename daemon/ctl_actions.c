@@ -52,7 +52,7 @@ ctl_actions_change(char **changes, const char *field, const char *from, const ch
 static void
 ctl_actions_change_date(char **changes, const char *field, int from, int to)
 {
-	char b1[11], b2[11];
+	char b1[DATE_BUFSZ], b2[DATE_BUFSZ];
 
 	if (from != to)
 		ctl_actions_change(changes, field, ctl_actions_date(from, b1), ctl_actions_date(to, b2));
@@ -191,7 +191,7 @@ ctl_actions_progress(struct ctl *c, int argc, char **argv)
 	struct op_action_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char buf[11];
+	char buf[DATE_BUFSZ];
 	int ch, code;
 
 	memset(&r, 0, sizeof r);
@@ -248,7 +248,7 @@ ctl_actions_list(struct ctl *c, int argc, char **argv)
 	struct action *v = NULL;
 	const char *plan = NULL, *lead = NULL;
 	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0;
-	char *cause = NULL, *leadkey = NULL, *keys, buf[11];
+	char *cause = NULL, *leadkey = NULL, *keys, buf[DATE_BUFSZ];
 	json_t *arr;
 
 	for (i = 1; i < argc; i++) {
@@ -311,7 +311,7 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 	struct action *v = NULL;
 	const char *plan = NULL;
 	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched;
-	char *cause = NULL, buf[11], *keys;
+	char *cause = NULL, buf[DATE_BUFSZ], *keys;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
@@ -395,7 +395,7 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 	struct plan_action_items items;
 	struct role_route route;
 	int at = c->today, json = 0, i;
-	char *cause = NULL, buf[11], b2[11], state[256], *up, *title;
+	char *cause = NULL, buf[DATE_BUFSZ], b2[DATE_BUFSZ], state[256], *up, *title;
 	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
 	json_t *o;
 	enum action_rag rag;

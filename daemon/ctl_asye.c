@@ -13,6 +13,7 @@
 #include "asye.h"
 #include "asye_json.h"
 #include "audit.h"
+#include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
@@ -77,7 +78,7 @@ ctl_asye_time(struct ctl *c, int argc, char **argv)
 	struct op_asye_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char *why = NULL, d[11];
+	char *why = NULL, d[DATE_BUFSZ];
 	int code;
 
 	if (argc != 4)
@@ -107,7 +108,7 @@ ctl_asye_supervision(struct ctl *c, int argc, char **argv)
 	struct op_asye_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char d[11];
+	char d[DATE_BUFSZ];
 	int code;
 
 	if (argc != 3)
@@ -130,7 +131,7 @@ ctl_asye_review(struct ctl *c, int argc, char **argv)
 {
 	struct asye_roster r;
 	const struct asye_worker *w;
-	char *why = NULL, *detail, d[11];
+	char *why = NULL, *detail, d[DATE_BUFSZ];
 	int date, rc;
 
 	if (argc != 3)
@@ -164,7 +165,7 @@ ctl_asye_reflection(struct ctl *c, int argc, char **argv)
 	struct store *s = ctl_store(c);
 	struct asye_roster r;
 	const struct asye_worker *w;
-	char *why = NULL, *cause = NULL, *detail = NULL, d[11];
+	char *why = NULL, *cause = NULL, *detail = NULL, d[DATE_BUFSZ];
 	int date, added = 0, rc = CTL_EX_DATAERR;
 
 	if (argc != 3)
@@ -200,7 +201,7 @@ ctl_asye_pause(struct ctl *c, int argc, char **argv)
 {
 	struct asye_roster r;
 	const struct asye_worker *w;
-	char *detail, a[11], b[11];
+	char *detail, a[DATE_BUFSZ], b[DATE_BUFSZ];
 	int from, to, rc;
 
 	if (argc != 4)
@@ -274,7 +275,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	struct asye_roster r;
 	struct asye_status st;
 	json_t *array = json_array();
-	char a[11], b[11], d[11], e[11], f[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], d[DATE_BUFSZ], e[DATE_BUFSZ], f[DATE_BUFSZ];
 	int json, behind, date, i, shown = 0;
 
 	if (ctl_asye_options(c, argc, argv, "behind", &json, &behind, &date) != 0) {
@@ -393,7 +394,7 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	const struct asye_worker *w;
 	struct asye_notice *notices;
 	struct asye_status st;
-	char a[11], b[11], when[32], *state, *cause = NULL;
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], when[32], *state, *cause = NULL;
 	int date = c->today, ch, n, i, json = 0;
 	time_t now = c->now, sent_at;
 	json_t *o;

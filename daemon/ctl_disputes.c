@@ -221,7 +221,7 @@ ctl_dispute_escalate(struct ctl *c, int argc, char **argv)
 	static const char *const opts[] = { "to=", "note=", "on=", NULL };
 	const struct dispute_record *d;
 	struct op_answer ans;
-	char due[11];
+	char due[DATE_BUFSZ];
 	int rc;
 
 	rc = ctl_dispute_op(c, argc, argv, opts, "dispute escalate ID [--to STAGE] [--note TEXT] [--on DATE]",
@@ -257,7 +257,7 @@ ctl_dispute_cafcass(struct ctl *c, int argc, char **argv)
 {
 	static const char *const opts[] = { "on=", "note=", NULL };
 	struct op_answer ans;
-	char day[11];
+	char day[DATE_BUFSZ];
 	int rc;
 
 	rc = ctl_dispute_op(c, argc, argv, opts, "dispute cafcass ID --on DATE --note TEXT", op_dispute_cafcass, &ans);
@@ -283,7 +283,7 @@ static void
 ctl_dispute_list_cb(const struct dispute *d, void *arg)
 {
 	json_t *all = arg;
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (all != NULL) {
 		json_array_append_new(all, disputes_json(d));
@@ -327,7 +327,7 @@ ctl_dispute_show(struct ctl *c, int argc, char **argv)
 	struct dispute d;
 	int64_t id;
 	int i;
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (argc != 2)
 		return ctl_usage("dispute show ID");
@@ -377,7 +377,7 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 	struct ctl_dispute_args a;
 	struct dispute_stats st;
 	int from, to, y, m, d, i;
-	char *cause = NULL, f[11], t[11];
+	char *cause = NULL, f[DATE_BUFSZ], t[DATE_BUFSZ];
 	json_t *o, *stages, *cats;
 
 	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 0)
@@ -467,7 +467,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	struct dispute_item items[DISPUTE_ITEMS_MAX];
 	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], at, n, i, j;
 	int64_t id;
-	char x[11], y[11], when[32], *address, *transport, *why, *key, *state;
+	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *address, *transport, *why, *key, *state;
 	time_t created, sent;
 	struct store *s;
 

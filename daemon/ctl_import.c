@@ -37,23 +37,20 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	static const char *const names[] = { "role", "title", "reports_to", NULL };
 	static const int required[] = { 1, 1, 1 };
 	struct import_errors e = { 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct role_row *rows = NULL;
-	int index[3], ncol, n = 0, i, j, bad, rc, *lines = NULL, *cols = NULL;
+	int n = 0, i, j, rc, *lines = NULL, *cols = NULL;
 	char *cause = NULL, *summary;
 	struct store *s;
 
 	if (argc != 2)
 		return ctl_usage("import roles FILE.csv");
 	e.file = argv[1];
-	if ((r = import_open(&e, argv[1], names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, argv[1], names, required) != 0)
 		return import_errors_report(&e);
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *key = import_field(&row, index, 0), *title = import_field(&row, index, 1);
-		const struct csv_field *up = import_field(&row, index, 2);
-		if (bad)
-			continue;
+	while (import_file_next(&in)) {
+		const struct csv_field *key = import_file_field(&in, 0), *title = import_file_field(&in, 1);
+		const struct csv_field *up = import_file_field(&in, 2);
 		if (import_required(&e, key, "role") != 0 || import_required(&e, title, "title") != 0)
 			continue;
 		if (strcspn(key->value, " \t,:") != key->len) {
@@ -75,8 +72,7 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 		}
 		n++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	s = ctl_store(c);
 	/* Every reports_to names a role in this file or the ini, and no chain comes back on itself. */
 	for (i = 0; i < n; i++) {
@@ -277,13 +273,13 @@ static int
 ctl_import_903_date(const char *v)
 {
 	int d, m, y, date;
-	char day[11];
+	char day[DATE_BUFSZ];
 
 	if (sscanf(v, "%2d/%2d/%4d", &d, &m, &y) == 3 && strlen(v) == 10)
 		return date_from_ymd(y, m, d);
 	if (strlen(v) > 10 && (v[10] == ' ' || v[10] == 'T')) {
-		memcpy(day, v, 10);
-		day[10] = '\0';
+		memcpy(day, v, DATE_BUFSZ - 1);
+		day[DATE_BUFSZ - 1] = '\0';
 		v = day;
 	}
 	return date_parse(v, &date) == 0 ? date : DATE_NONE;
@@ -486,7 +482,7 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	/* By contents too: a 903 or SSD extract whose latest episode or review is before the data held. */
 	if (!force && (strcmp(args[1], "ssda903") == 0 || strcmp(args[1], "ssd") == 0)) {
 		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
-		char d1[11], d2[11];
+		char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
 		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
 			fprintf(stderr, "driftwatchctl: import %s: %s: older than the data held: its latest episode or "
 					"review is %s, the data held has %s; import it with `driftwatchctl import %s "

@@ -88,7 +88,7 @@ ctl_review_record(struct ctl *c, int argc, char **argv)
 	struct op_review_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char when[11], due[11];
+	char when[DATE_BUFSZ], due[DATE_BUFSZ];
 	int n = 0, i, code, ch;
 
 	memset(&r, 0, sizeof r);
@@ -139,7 +139,7 @@ ctl_permanence_record(struct ctl *c, int argc, char **argv)
 	struct op_review_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char when[11];
+	char when[DATE_BUFSZ];
 	int code;
 
 	if (argc != 4)
@@ -193,7 +193,7 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 	struct store *s;
 	bool overdue = false, noplan = false, json = false;
 	json_t *arr = NULL;
-	char *cause = NULL, a[11], b[11], next[24];
+	char *cause = NULL, a[DATE_BUFSZ], b[DATE_BUFSZ], next[24];
 	int i, n = 0, shown = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -304,35 +304,23 @@ ctl_explain_child_notice_cb(const char *key, const char *recipient, const char *
 	    sent > 0 ? "  sent " : "", sent > 0 ? clock_format_local(sent, b) : "");
 }
 
-/* explain child CASE [--at DATE] [--json] */
-int
-ctl_explain_child(struct ctl *c, int argc, char **argv)
+/* One child's explanation, as at at; 0, or 65 when the case is unknown (said on stderr). */
+static int
+ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 {
-	static const char *usage = "explain child CASE [--at DATE] [--json]";
 	struct reviews_child *rc = NULL;
 	struct review_child child;
 	struct review_rules rules;
 	struct review_plan p;
 	struct allocation al;
 	struct store *s;
-	char x[11], y[11], when[32], *prefix, *address, *transport, *why, *key, *state;
+	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *prefix, *address, *transport, *why, *key, *state;
 	time_t sent, raised_at;
 	int64_t dispute_id;
-	int at = c->today, n = 0, i, j, bit, have, json = 0;
+	int n = 0, i, j, bit, have;
 	json_t *o;
 
-	if (argc < 2)
-		return ctl_usage(usage);
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
-				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else
-			return ctl_usage(usage);
-	}
-	if (ctl_reviews_child(c, argv[1], &rc, &n) != 0)
+	if (ctl_reviews_child(c, case_ref, &rc, &n) != 0)
 		return CTL_EX_DATAERR;
 	s = ctl_store(c);
 	if (json) {
@@ -433,4 +421,36 @@ ctl_explain_child(struct ctl *c, int argc, char **argv)
 	review_plan_free(&p);
 	reviews_children_free(rc, n);
 	return CTL_EX_OK;
+}
+
+/*
+ * explain child CASE... [--at DATE] [--json]: each case in turn (one JSON document each), so a
+ * script comparing thousands of children runs one driftwatchctl, not thousands. An unknown case
+ * is said and passed over; the exit is then 65.
+ */
+int
+ctl_explain_child(struct ctl *c, int argc, char **argv)
+{
+	static const char *usage = "explain child CASE... [--at DATE] [--json]";
+	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	int at = c->today, json = 0, ch, i, rc = CTL_EX_OK;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
+				return CTL_EX_USAGE;
+		} else if (ch == 'j')
+			json = 1;
+		else
+			return ctl_usage(usage);
+	}
+	if (optind >= argc)
+		return ctl_usage(usage);
+	for (i = optind; i < argc; i++) {
+		if (ctl_explain_child_one(c, argv[i], at, json) != CTL_EX_OK)
+			rc = CTL_EX_DATAERR;
+	}
+	return rc;
 }

@@ -20,7 +20,7 @@
 json_t *
 disputes_json(const struct dispute *d)
 {
-	char a[11], b[11], e[11], f[11], g[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], e[DATE_BUFSZ], f[DATE_BUFSZ], g[DATE_BUFSZ];
 	json_t *o = json_object(), *h = json_array();
 	int i;
 
@@ -105,7 +105,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 {
 	struct dispute_rules rules;
 	struct dispute_item items[DISPUTE_ITEMS_MAX];
-	char *address, *transport, *why, *key, *state, detail[512], when[32], y[11];
+	char *address, *transport, *why, *key, *state, detail[512], when[32], y[DATE_BUFSZ];
 	const char *word;
 	time_t created, sent;
 	json_t *o, *outbox = json_array(), *planned = json_array(), *n;

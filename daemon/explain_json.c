@@ -25,7 +25,7 @@ explain_outbox_word(const char *state)
 json_t *
 explain_json_date(int date)
 {
-	char buf[11];
+	char buf[DATE_BUFSZ];
 
 	return date == DATE_NONE ? json_null() : json_string(date_format(date, buf));
 }

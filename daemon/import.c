@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "import.h"
 #include "import_progress.h"
+#include "log.h"
 #include "reviews.h"
 #include "xmalloc.h"
 
@@ -204,6 +205,60 @@ import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, 
 		*bad = 1;
 	}
 	return 1;
+}
+
+/* See import.h. */
+int
+import_file_open(struct import_file *f, struct import_errors *e, const char *path, const char *const names[],
+    const int required[])
+{
+	int n;
+
+	memset(f, 0, sizeof *f);
+	f->e = e;
+	for (n = 0; names[n] != NULL; n++)
+		;
+	if (n > IMPORT_MAX_COLUMNS)
+		fatalx("import: %s: %d columns, at most %d", path, n, IMPORT_MAX_COLUMNS);
+	if ((f->r = import_open(e, path, names, required, f->index, &f->ncolumns)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* See import.h. */
+int
+import_file_next_any(struct import_file *f)
+{
+	if (f->r == NULL)
+		return 0;
+	return import_next(f->e, f->r, &f->row, f->ncolumns, &f->bad) == 1;
+}
+
+/* See import.h: a row with the wrong number of fields is already reported, so passed over. */
+int
+import_file_next(struct import_file *f)
+{
+	while (import_file_next_any(f)) {
+		if (!f->bad)
+			return 1;
+	}
+	return 0;
+}
+
+/* See import.h. */
+const struct csv_field *
+import_file_field(const struct import_file *f, int i)
+{
+	return import_field(&f->row, f->index, i);
+}
+
+/* See import.h. */
+void
+import_file_close(struct import_file *f)
+{
+	csv_row_clear(&f->row);
+	csv_close(f->r);
+	f->r = NULL;
 }
 
 /* FNV-1a: spreads case references and refs well enough for a table at most half full. */

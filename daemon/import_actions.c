@@ -97,37 +97,34 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
 	static const char *const must[] = { "plan", "ref", "section", "action", "lead_role" };
 	static const int must_col[] = { COL_PLAN, COL_REF, COL_SECTION, COL_ACTION, COL_LEAD_ROLE };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct action a;
-	int index[NCOLS], ncol, rc, bad, i, ok, st, *lines = NULL;
+	int i, ok, st, *lines = NULL;
 	const struct csv_field *f;
 
 	*v = NULL;
 	*n = 0;
-	if ((r = import_open(e, path, names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, e, path, names, required) != 0)
 		return -1;
 	for (i = 0; i < ACTIONS_OPTIONAL_COLUMNS; i++)
-		present[i] = index[COL_STATUS + i] >= 0;
-	while ((rc = import_next(e, r, &row, ncol, &bad)) == 1) {
-		if (bad)
-			continue;
+		present[i] = in.index[COL_STATUS + i] >= 0;
+	while (import_file_next(&in)) {
 		ok = 1;
 		for (i = 0; i < 5; i++)
-			ok &= import_required(e, import_field(&row, index, must_col[i]), must[i]) == 0;
+			ok &= import_required(e, import_file_field(&in, must_col[i]), must[i]) == 0;
 		memset(&a, 0, sizeof a);
-		ok &= import_date_dmy(e, import_field(&row, index, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
-		ok &= import_date_dmy(e, import_field(&row, index, COL_DUE_ON), "due_on", true, today, &a.due_on) == 0;
-		ok &= import_date_dmy(e, import_field(&row, index, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
-		ok &= import_date_dmy(e, import_field(&row, index, COL_COMPLETED_ON), "completed_on", true, today, &a.completed_on) == 0;
+		ok &= import_date_dmy(e, import_file_field(&in, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
+		ok &= import_date_dmy(e, import_file_field(&in, COL_DUE_ON), "due_on", true, today, &a.due_on) == 0;
+		ok &= import_date_dmy(e, import_file_field(&in, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
+		ok &= import_date_dmy(e, import_file_field(&in, COL_COMPLETED_ON), "completed_on", true, today, &a.completed_on) == 0;
 		if (a.starts_on != DATE_NONE && a.due_on != DATE_NONE && a.due_on < a.starts_on) {
-			char b1[11], b2[11];
-			f = import_field(&row, index, COL_DUE_ON);
+			char b1[DATE_BUFSZ], b2[DATE_BUFSZ];
+			f = import_file_field(&in, COL_DUE_ON);
 			import_error(e, f->line, f->column, "due_on: %s is before starts_on %s", date_format(a.due_on, b1),
 			    date_format(a.starts_on, b2));
 			ok = 0;
 		}
-		f = import_field(&row, index, COL_STATUS);
+		f = import_file_field(&in, COL_STATUS);
 		a.status = ACTION_OPEN;
 		if (f->len > 0) {
 			if ((st = action_status_parse(f->value)) < 0) {
@@ -138,14 +135,14 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 		}
 		if (a.completed_on != DATE_NONE && a.status == ACTION_OPEN)
 			a.status = ACTION_COMPLETE;
-		f = import_field(&row, index, COL_LEAD_ROLE);
+		f = import_file_field(&in, COL_LEAD_ROLE);
 		if (f->len > 0 && import_actions_leads(e, f, s, cfg, &a) != 0)
 			ok = 0;
 		if (ok) {
-			f = import_field(&row, index, COL_REF);
+			f = import_file_field(&in, COL_REF);
 			for (i = 0; i < *n; i++) {
 				if (strcmp((*v)[i].ref, f->value) == 0 &&
-				    strcmp((*v)[i].plan, import_field(&row, index, COL_PLAN)->value) == 0) {
+				    strcmp((*v)[i].plan, import_file_field(&in, COL_PLAN)->value) == 0) {
 					import_error(e, f->line, f->column, "ref: %s is already in this plan (line %d)", f->value,
 					    lines[i]);
 					ok = 0;
@@ -156,27 +153,26 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 			action_free(&a);
 			continue;
 		}
-		a.plan = xstrdup(import_field(&row, index, COL_PLAN)->value);
-		a.ref = xstrdup(import_field(&row, index, COL_REF)->value);
-		a.section = xstrdup(import_field(&row, index, COL_SECTION)->value);
-		a.section_title = xstrdup(import_field(&row, index, COL_SECTION_TITLE)->value);
-		a.finding = xstrdup(import_field(&row, index, COL_FINDING)->value);
-		a.text = xstrdup(import_field(&row, index, COL_ACTION)->value);
-		a.lead_role = xstrdup(import_field(&row, index, COL_LEAD_ROLE)->value);
-		a.timescale_text = xstrdup(import_field(&row, index, COL_TIMESCALE_TEXT)->value);
-		a.kpis = xstrdup(import_field(&row, index, COL_KPIS)->value);
-		f = import_field(&row, index, COL_PROGRESS_NOTE);
+		a.plan = xstrdup(import_file_field(&in, COL_PLAN)->value);
+		a.ref = xstrdup(import_file_field(&in, COL_REF)->value);
+		a.section = xstrdup(import_file_field(&in, COL_SECTION)->value);
+		a.section_title = xstrdup(import_file_field(&in, COL_SECTION_TITLE)->value);
+		a.finding = xstrdup(import_file_field(&in, COL_FINDING)->value);
+		a.text = xstrdup(import_file_field(&in, COL_ACTION)->value);
+		a.lead_role = xstrdup(import_file_field(&in, COL_LEAD_ROLE)->value);
+		a.timescale_text = xstrdup(import_file_field(&in, COL_TIMESCALE_TEXT)->value);
+		a.kpis = xstrdup(import_file_field(&in, COL_KPIS)->value);
+		f = import_file_field(&in, COL_PROGRESS_NOTE);
 		a.progress_note = f->len > 0 ? xstrdup(f->value) : NULL;
 		a.imported_on = today;
 		a.seq = *n + 1;
 		a.rev = 1;
 		*v = xreallocarray(*v, (size_t)*n + 1, sizeof **v);
 		lines = xreallocarray(lines, (size_t)*n + 1, sizeof *lines);
-		lines[*n] = row.line;
+		lines[*n] = in.row.line;
 		(*v)[(*n)++] = a;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	free(lines);
 	if (e->n > 0) {
 		actions_free(*v, *n);

@@ -36,24 +36,21 @@ import_allocations(struct store *s, const char *path, time_t now)
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1 };
 	static const int emails[] = { 3, 5, 7 };
 	struct import_errors e = { 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct allocation *rows = NULL;
 	struct import_seen seen = { 0 };
 	size_t cap = 0;
-	int index[ALLOC_NCOLS], ncol, n = 0, i, bad, rc, first;
+	int n = 0, i, rc, first;
 	char *cause = NULL, *summary;
 
 	e.file = path;
-	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, path, names, required) != 0)
 		return import_errors_report(&e);
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+	while (import_file_next(&in)) {
 		const struct csv_field *f[ALLOC_NCOLS];
 		int errs = e.n;
-		if (bad)
-			continue;
 		for (i = 0; i < ALLOC_NCOLS; i++)
-			f[i] = import_field(&row, index, i);
+			f[i] = import_file_field(&in, i);
 		if (import_required(&e, f[0], "case_ref") == 0 && !import_case_ref_ok(f[0]->value))
 			import_error(&e, f[0]->line, f[0]->column,
 			    "case_ref: \"%s\" is not a case reference (letters, digits, - / _ . only)", f[0]->value);
@@ -64,7 +61,7 @@ import_allocations(struct store *s, const char *path, time_t now)
 				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address", names[emails[i]],
 				    m->value);
 		}
-		if (e.n == errs && (first = import_seen_add(&seen, f[0]->value, row.line)) != 0)
+		if (e.n == errs && (first = import_seen_add(&seen, f[0]->value, in.row.line)) != 0)
 			import_error(&e, f[0]->line, f[0]->column, "case_ref: %s is already allocated on line %d",
 			    f[0]->value, first);
 		if (e.n != errs)
@@ -83,8 +80,7 @@ import_allocations(struct store *s, const char *path, time_t now)
 		rows[n].iro_email = xstrdup(f[7]->value);
 		n++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	rc = import_errors_report(&e);
 	if (rc == 0) {
 		xasprintf(&summary, "%d cases", n);

@@ -28,14 +28,13 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 		"stage_started_on", "resolved_on", "outcome", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
 	struct import_errors e = { 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct dispute *rows = NULL;
 	struct dispute_ladder ladder;
 	struct allocation al;
 	struct import_seen seen = { 0 };
 	int64_t *ids = NULL;
-	int index[DISPUTE_NCOLS], ncol, n = 0, i, bad, rc, raised, started, resolved, stage, first_formal, first;
+	int n = 0, i, rc, raised, started, resolved, stage, first_formal, first;
 	char *cause = NULL, *summary, *end, subj[32];
 	long long id;
 
@@ -44,22 +43,20 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	     first_formal++)
 		;
 	e.file = path;
-	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, path, names, required) != 0)
 		return import_errors_report(&e);
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+	while (import_file_next(&in)) {
 		const struct csv_field *f[DISPUTE_NCOLS];
 		int errs = e.n;
-		if (bad)
-			continue;
 		for (i = 0; i < DISPUTE_NCOLS; i++)
-			f[i] = import_field(&row, index, i);
+			f[i] = import_file_field(&in, i);
 		id = strtoll(f[0]->value, &end, 10);
 		if (f[0]->len == 0 || *end != '\0' || id <= 0)
 			import_error(&e, f[0]->line, f[0]->column, "id: \"%s\" is not a dispute number (a whole number above 0)",
 			    f[0]->value);
 		else {
 			snprintf(subj, sizeof subj, "%lld", id);
-			if ((first = import_seen_add(&seen, subj, row.line)) != 0)
+			if ((first = import_seen_add(&seen, subj, in.row.line)) != 0)
 				import_error(&e, f[0]->line, f[0]->column, "id: %lld is already on line %d", id, first);
 			if (disputes_exists(s, id))
 				import_error(&e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
@@ -118,8 +115,7 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 		ids[n] = id;
 		n++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	rc = import_errors_report(&e);
 	if (rc == 0) {
 		xasprintf(&summary, "%d disputes", n);

@@ -28,19 +28,18 @@ import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE
 	static const char *const names[] = { "case_ref", "plan", "agreed_on", NULL };
 	static const int required[] = { 1, 1, 1 };
 	struct import_errors e = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct permanence_row *rows = NULL;
-	int index[3], ncol, bad, rc, n = 0, i, added, nadded = 0, today = calendar_local_date(now);
-	char *cause = NULL, *summary = NULL, *detail, when[11];
+	int rc, n = 0, i, added, nadded = 0, today = calendar_local_date(now);
+	char *cause = NULL, *summary = NULL, *detail, when[DATE_BUFSZ];
 
-	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, path, names, required) != 0)
 		goto report;
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *ref = import_field(&row, index, 0), *plan = import_field(&row, index, 1);
-		const struct csv_field *agreed = import_field(&row, index, 2);
+	while (import_file_next(&in)) {
+		const struct csv_field *ref = import_file_field(&in, 0), *plan = import_file_field(&in, 1);
+		const struct csv_field *agreed = import_file_field(&in, 2);
 		int date;
-		if (bad || import_required(&e, ref, "case_ref") != 0 || import_required(&e, plan, "plan") != 0 ||
+		if (import_required(&e, ref, "case_ref") != 0 || import_required(&e, plan, "plan") != 0 ||
 		    import_date(&e, agreed, "agreed_on", false, &date) != 0)
 			continue;
 		if (!reviews_plan_valid(plan->value)) {
@@ -64,8 +63,7 @@ import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE
 		rows[n].agreed_on = date;
 		n++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 report:
 	if (e.n > 0) {
 		fprintf(err, "%s\n%s: %d problem%s; nothing imported\n", e.text, path, e.n, e.n == 1 ? "" : "s");

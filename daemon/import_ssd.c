@@ -98,15 +98,15 @@ struct ssd {
 int
 ssd_date(const char *s, int today, int *date)
 {
-	char day[11];
+	char day[DATE_BUFSZ];
 	size_t len = strlen(s);
 
 	/* DATETIME as SQL Server writes it: "2024-12-10 00:00:00.000" (or with a T); the time is dropped. */
 	if (len > 10 && (s[10] == ' ' || s[10] == 'T')) {
 		if (strspn(s + 11, "0123456789:.") != len - 11)
 			return -1;
-		memcpy(day, s, 10);
-		day[10] = '\0';
+		memcpy(day, s, DATE_BUFSZ - 1);
+		day[DATE_BUFSZ - 1] = '\0';
 		return date_parse(day, date);
 	}
 	return ssda903_date(s, today, date);
@@ -138,24 +138,16 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 	static const int required[] = { 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct import_seen seen = { 0 }; /* a child has several episodes: list each once */
-	int index[12], ncol, bad, rc;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *person = import_field(&row, index, 1), *start = import_field(&row, index, 3);
-		const struct csv_field *why = import_field(&row, index, 4), *ceased = import_field(&row, index, 6);
-		const struct csv_field *end = import_field(&row, index, 7);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *person = import_file_field(&in, 1), *start = import_file_field(&in, 3);
+		const struct csv_field *why = import_file_field(&in, 4), *ceased = import_file_field(&in, 6);
+		const struct csv_field *end = import_file_field(&in, 7);
 		struct ssda903_episode e = { 0 };
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (person->len == 0) {
 			ssda903_skip(x, t, person->line, person->column, "person missing", "clae_person_id: missing");
 			continue;
@@ -209,16 +201,13 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 			continue;
 		}
 		e.child = xstrdup(person->value);
-		e.line = row.line;
+		e.line = in.row.line;
 		e.col_decom = start->column;
 		e.col_rne = why->column;
 		ssda903_add_episode(x, &e);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
 	import_seen_free(&seen);
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 	ssda903_children_index(x);
 }
 
@@ -232,22 +221,14 @@ ssd_read_reviews(struct ssd *d, const char *path, struct ssda903_tally *t, int *
 	static const int required[] = { 0, 0, 1, 0, 1, 1, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[7], ncol, bad, rc;
+	struct import_file in;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *person = import_field(&row, index, 2), *held = import_field(&row, index, 4);
-		const struct csv_field *cancelled = import_field(&row, index, 5);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *person = import_file_field(&in, 2), *held = import_file_field(&in, 4);
+		const struct csv_field *cancelled = import_file_field(&in, 5);
 		struct ssda903_review v = { 0 };
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (ssda903_known_child(x, t, person) != 0)
 			continue;
 		if (cancelled->len > 0 && strcasecmp(cancelled->value, "Y") != 0 && strcasecmp(cancelled->value, "N") != 0) {
@@ -278,14 +259,11 @@ ssd_read_reviews(struct ssd *d, const char *path, struct ssda903_tally *t, int *
 			continue;
 		}
 		v.child = xstrdup(person->value);
-		v.line = row.line;
+		v.line = in.row.line;
 		v.col = held->column;
 		ssda903_add_review(x, &v);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 	ssda903_place_reviews(x, t);
 }
 
@@ -365,24 +343,17 @@ ssd_read_care_plans(struct ssd *d, const char *path, struct ssda903_tally *t)
 	static const int required[] = { 0, 1, 1, 0, 1 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[5], ncol, bad, rc, date, nticked;
+	struct import_file in;
+	int date, nticked;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *person = import_field(&row, index, 1), *start = import_field(&row, index, 2);
-		const struct csv_field *js = import_field(&row, index, 4);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *person = import_file_field(&in, 1), *start = import_file_field(&in, 2);
+		const struct csv_field *js = import_file_field(&in, 4);
 		const char *plan = NULL, *key, *unknown = NULL;
 		json_error_t jerr;
 		json_t *o, *v;
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (ssd_plan_child(d, t, person, "lacp_person_id") != 0)
 			continue;
 		if (start->len == 0 || ssd_date(start->value, x->today, &date) != 0 || date > x->today) {
@@ -419,10 +390,7 @@ ssd_read_care_plans(struct ssd *d, const char *path, struct ssda903_tally *t)
 		}
 		json_decref(o);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* ssd_permanence.csv: the agency decision maker's decision for adoption is an adoption plan agreed. */
@@ -439,20 +407,13 @@ ssd_read_permanence(struct ssd *d, const char *path, struct ssda903_tally *t)
 	static const int required[] = { 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[23], ncol, bad, rc, date;
+	struct import_file in;
+	int date;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *person = import_field(&row, index, 1), *adm = import_field(&row, index, 3);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *person = import_file_field(&in, 1), *adm = import_file_field(&in, 3);
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (adm->len == 0) {
 			t->unused++; /* no decision for adoption */
 			continue;
@@ -467,10 +428,7 @@ ssd_read_permanence(struct ssd *d, const char *path, struct ssda903_tally *t)
 		ssd_add_plan(d, person->value, "adoption", date);
 		t->used++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* Order professionals by id, for lookups. */
@@ -517,27 +475,20 @@ ssd_read_professionals(struct ssd *d, const char *path, struct ssda903_tally *t)
 	static const int required[] = { 1, 0, 0, 0, 0, 0, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct import_seen seen = { 0 };
-	int index[8], ncol, bad, rc, first;
+	int first;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *id = import_field(&row, index, 0), *staff = import_field(&row, index, 1);
-		const struct csv_field *reg = import_field(&row, index, 3);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *id = import_file_field(&in, 0), *staff = import_file_field(&in, 1);
+		const struct csv_field *reg = import_file_field(&in, 3);
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (id->len == 0) {
 			ssda903_skip(x, t, id->line, id->column, "professional id missing", "prof_professional_id: missing");
 			continue;
 		}
-		if ((first = import_seen_add(&seen, id->value, row.line)) != 0) {
+		if ((first = import_seen_add(&seen, id->value, in.row.line)) != 0) {
 			ssda903_skip(x, t, id->line, id->column, "duplicate professional id",
 			    "prof_professional_id %s: already listed at line %d", id->value, first);
 			continue;
@@ -550,13 +501,10 @@ ssd_read_professionals(struct ssd *d, const char *path, struct ssda903_tally *t)
 		d->nprofs++;
 		t->used++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
 	if (d->nprofs > 1)
 		qsort(d->profs, (size_t)d->nprofs, sizeof *d->profs, ssd_cmp_prof);
-out:
 	import_seen_free(&seen);
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* Which person an involvement's role code names under [ssd]; -1 for a role driftwatch does not use. */
@@ -618,23 +566,16 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 	static const int required[] = { 0, 1, 1, 0, 1, 1, 1, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[9], ncol, bad, rc, start, end, who, i, j, p;
+	struct import_file in;
+	int start, end, who, i, j, p;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *prof = import_field(&row, index, 1), *role = import_field(&row, index, 2);
-		const struct csv_field *team = import_field(&row, index, 3), *person = import_field(&row, index, 4);
-		const struct csv_field *fstart = import_field(&row, index, 5), *fend = import_field(&row, index, 6);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *prof = import_file_field(&in, 1), *role = import_file_field(&in, 2);
+		const struct csv_field *team = import_file_field(&in, 3), *person = import_file_field(&in, 4);
+		const struct csv_field *fstart = import_file_field(&in, 5), *fend = import_file_field(&in, 6);
 		struct ssd_involvement *v;
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if ((who = ssd_role(d->cfg, role->value)) < 0) {
 			(*nunmapped)++;
 			t->unused++;
@@ -684,13 +625,10 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 		v->team = ssd_team(d, team->value);
 		v->who = (enum ssd_who)who;
 		v->start = start;
-		v->line = row.line;
+		v->line = in.row.line;
 		v->col = prof->column;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 	if (d->ninvs > 1)
 		qsort(d->invs, (size_t)d->ninvs, sizeof *d->invs, ssd_cmp_involvement);
 	/* One allocation per child: the last (latest started) involvement of each role. */
@@ -834,7 +772,7 @@ import_ssd(struct store *s, const struct config *cfg, char *const *paths, int np
 {
 	struct ssd d;
 	struct ssda903_tally t[SSD_NFILES];
-	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL, *why = NULL, *detail, when[11];
+	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL, *why = NULL, *detail, when[DATE_BUFSZ];
 	int i, k, rc = 0, ncancelled = 0, nnot_held = 0, nunmapped = 0, nended = 0;
 	int nperiods, nunknown, nreviews, total, nchanged, added, nadded = 0;
 

@@ -200,7 +200,8 @@ ssda903_children_index(struct ssda903 *x)
 
 	if (x->nchildren == 0)
 		return;
-	qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
+	if (x->nchildren > 1)
+		qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
 	for (i = 1, j = 0; i < x->nchildren; i++) {
 		if (strcmp(x->children[i].child, x->children[j].child) == 0) {
 			if (x->children[i].line < x->children[j].line)
@@ -230,6 +231,27 @@ ssda903_add_review(struct ssda903 *x, const struct ssda903_review *v)
 	x->reviews[x->nreviews++] = *v;
 }
 
+/* See import_ssd.h: a row whose field count is wrong is counted under its reason and passed over. */
+int
+ssda903_next(struct import_file *in, struct ssda903_tally *t)
+{
+	while (import_file_next_any(in)) {
+		t->rows++;
+		if (!in->bad)
+			return 1;
+		ssda903_count(t, "wrong number of fields");
+	}
+	return 0;
+}
+
+/* See import_ssd.h. */
+void
+ssda903_close(struct ssda903 *x, struct import_file *in)
+{
+	import_file_close(in);
+	ssda903_sort_errors(x, in->e);
+}
+
 /* header.csv: the children in the extract. */
 static void
 ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t)
@@ -237,28 +259,20 @@ ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t
 	static const char *const names[] = { "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB", NULL };
 	static const int required[] = { 1, 0, 0, 0, 0, 0, 0 };
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[7], ncol, bad, rc, i, j;
+	struct import_file in;
+	int i, j;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *f = import_field(&row, index, 0);
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *f = import_file_field(&in, 0);
 		if (f->len == 0) {
 			ssda903_skip(x, t, f->line, f->column, "CHILD missing", "CHILD: missing");
 			continue;
 		}
 		ssda903_add_child(x, f->value, f->line);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-	qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
+	if (x->nchildren > 1)
+		qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
 	for (i = 1, j = 0; i < x->nchildren; i++) {
 		if (strcmp(x->children[i].child, x->children[j].child) == 0) {
 			ssda903_skip(x, t, x->children[i].line, 1, "duplicate CHILD", "CHILD %s: already listed at line %d",
@@ -269,8 +283,7 @@ ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t
 	}
 	if (x->nchildren > 0)
 		x->nchildren = j + 1;
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* See import_ssd.h: field-count problems are row skips (counted by the reader). */
@@ -301,23 +314,15 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 		"REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", NULL };
 	static const int required[] = { 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0 };
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[13], ncol, bad, rc;
+	struct import_file in;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *child = import_field(&row, index, 0), *decom = import_field(&row, index, 1);
-		const struct csv_field *rne = import_field(&row, index, 2), *dec = import_field(&row, index, 7);
-		const struct csv_field *rec = import_field(&row, index, 8);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *child = import_file_field(&in, 0), *decom = import_file_field(&in, 1);
+		const struct csv_field *rne = import_file_field(&in, 2), *dec = import_file_field(&in, 7);
+		const struct csv_field *rec = import_file_field(&in, 8);
 		struct ssda903_episode e = { 0 };
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (ssda903_known_child(x, t, child) != 0)
 			continue;
 		if (decom->len == 0 || ssda903_date(decom->value, x->today, &e.decom) != 0) {
@@ -360,15 +365,12 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 		e.child = xstrdup(child->value);
 		memcpy(e.rne, rne->value, rne->len + 1);
 		memcpy(e.rec, rec->value, rec->len + 1);
-		e.line = row.line;
+		e.line = in.row.line;
 		e.col_decom = decom->column;
 		e.col_rne = rne->column;
 		ssda903_add_episode(x, &e);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* See import_ssd.h: episodes that contradict the chain are skipped. */
@@ -376,7 +378,7 @@ void
 ssda903_periods(struct ssda903 *x, struct ssda903_tally *t)
 {
 	int j, start;
-	char when[11];
+	char when[DATE_BUFSZ];
 
 	if (x->nepisodes > 1)
 		qsort(x->episodes, (size_t)x->nepisodes, sizeof *x->episodes, ssda903_cmp_episode);
@@ -443,21 +445,13 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 	static const char *const names[] = { "CHILD", "DOB", "REVIEW", "REVIEW_CODE", NULL };
 	static const int required[] = { 1, 0, 1, 0 };
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[4], ncol, bad, rc;
+	struct import_file in;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *child = import_field(&row, index, 0), *review = import_field(&row, index, 2);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *child = import_file_field(&in, 0), *review = import_file_field(&in, 2);
 		struct ssda903_review v = { 0 };
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (ssda903_known_child(x, t, child) != 0)
 			continue;
 		if (review->len == 0 || ssda903_date(review->value, x->today, &v.held_on) != 0) {
@@ -471,14 +465,11 @@ ssda903_read_reviews(struct ssda903 *x, const char *path, struct ssda903_tally *
 			continue;
 		}
 		v.child = xstrdup(child->value);
-		v.line = row.line;
+		v.line = in.row.line;
 		v.col = review->column;
 		ssda903_add_review(x, &v);
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 	ssda903_place_reviews(x, t);
 }
 
@@ -487,7 +478,7 @@ void
 ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
 {
 	int i, p;
-	char when[11], ended[11];
+	char when[DATE_BUFSZ], ended[DATE_BUFSZ];
 
 	if (x->nreviews > 1)
 		qsort(x->reviews, (size_t)x->nreviews, sizeof *x->reviews, ssda903_cmp_review);
@@ -556,20 +547,13 @@ ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 	static const char *const names[] = { "staff_id", "email", NULL };
 	static const int required[] = { 1, 1 };
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
+	struct import_file in;
 	struct import_seen seen = { 0 };
-	int index[2], ncol, bad, rc, first;
+	int first;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *id = import_field(&row, index, 0), *email = import_field(&row, index, 1);
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *id = import_file_field(&in, 0), *email = import_file_field(&in, 1);
 		if (id->len == 0) {
 			ssda903_skip(x, t, id->line, id->column, "staff_id missing", "staff_id: missing");
 			continue;
@@ -579,7 +563,7 @@ ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 			    email->value);
 			continue;
 		}
-		if ((first = import_seen_add(&seen, id->value, row.line)) != 0) {
+		if ((first = import_seen_add(&seen, id->value, in.row.line)) != 0) {
 			ssda903_skip(x, t, id->line, id->column, "duplicate staff_id", "staff_id %s: already listed at line %d",
 			    id->value, first);
 			continue;
@@ -588,16 +572,13 @@ ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 			x->staff = xreallocarray(x->staff, (size_t)x->nstaff * 2 + 1, sizeof *x->staff);
 		x->staff[x->nstaff].staff_id = xstrdup(id->value);
 		x->staff[x->nstaff].email = xstrdup(email->value);
-		x->staff[x->nstaff].line = row.line;
+		x->staff[x->nstaff].line = in.row.line;
 		x->nstaff++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
 	if (x->nstaff > 1)
 		qsort(x->staff, (size_t)x->nstaff, sizeof *x->staff, ssda903_cmp_staff);
-out:
 	import_seen_free(&seen);
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 }
 
 /* See import_ssd.h. */
@@ -623,22 +604,15 @@ ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tal
 	static const char *const names[] = { "CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON", NULL };
 	static const int required[] = { 1, 0, 1, 1, 1, 0 };
 	struct import_errors fe = { path, NULL, 0 };
-	struct csv_reader *r;
-	struct csv_row row = { 0 };
-	int index[6], ncol, bad, rc, decom, dec, i;
+	struct import_file in;
+	int decom, dec, i;
 
-	if ((r = import_open(&fe, path, names, required, index, &ncol)) == NULL)
-		goto out;
-	while ((rc = import_next(&fe, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *child = import_field(&row, index, 0), *id = import_field(&row, index, 2);
-		const struct csv_field *fdecom = import_field(&row, index, 3), *fdec = import_field(&row, index, 4);
+	import_file_open(&in, &fe, path, names, required);
+	while (ssda903_next(&in, t)) {
+		const struct csv_field *child = import_file_field(&in, 0), *id = import_file_field(&in, 2);
+		const struct csv_field *fdecom = import_file_field(&in, 3), *fdec = import_file_field(&in, 4);
 		struct ssda903_child *c;
 
-		t->rows++;
-		if (bad) {
-			ssda903_count(t, "wrong number of fields");
-			continue;
-		}
 		if (ssda903_known_child(x, t, child) != 0)
 			continue;
 		if (id->len == 0) {
@@ -683,10 +657,7 @@ ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tal
 		c->sw_line = id->line;
 		c->sw_col = id->column;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
-out:
-	ssda903_sort_errors(x, &fe);
+	ssda903_close(x, &in);
 	for (i = 0; i < x->nchildren; i++) {
 		struct ssda903_child *c = &x->children[i];
 		const char *email;

@@ -11,6 +11,7 @@
 
 #include "asye.h"
 #include "audit.h"
+#include "calendar.h"
 #include "csv.h"
 #include "import.h"
 #include "store.h"
@@ -38,7 +39,7 @@ asye_parse_hours(const char *s, double *hours, char **why)
 int
 asye_check_date(const struct asye_worker *w, int date, int today, const char *what, char **why)
 {
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (w->asye_started_on == DATE_NONE) {
 		xasprintf(why, "%s is not an ASYE (no asye_started_on in the workforce)", w->person_id);
@@ -60,7 +61,7 @@ asye_check_date(const struct asye_worker *w, int date, int today, const char *wh
 int
 asye_check_time(const struct asye_worker *w, int week_of, double hours, int today, char **why)
 {
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 
 	if (w->asye_started_on == DATE_NONE) {
 		xasprintf(why, "%s is not an ASYE (no asye_started_on in the workforce)", w->person_id);
@@ -136,26 +137,23 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	static const int required[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
 	struct import_errors e = {0};
 	struct asye_import_workers wi = {0};
-	struct csv_reader *r;
-	struct csv_row row = {0};
-	int index[9], ncol, bad, rc, i, j, *lines = NULL, nseen = 0;
+	struct import_file in;
+	int rc, i, j, *lines = NULL, nseen = 0;
 	char *summary, *why = NULL, *end, **seen = NULL;
 	long caseload;
 
 	e.file = path;
 	wi.today = today;
-	if ((r = import_open(&e, path, names, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, path, names, required) != 0)
 		return import_errors_report(&e);
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
+	while (import_file_next(&in)) {
 		const struct csv_field *f[9];
 		struct asye_worker w = {0};
 		int ok = 1, start;
 		double hours = 0;
 
-		if (bad)
-			continue;
 		for (i = 0; i < 9; i++)
-			f[i] = import_field(&row, index, i);
+			f[i] = import_file_field(&in, i);
 		ok &= import_required(&e, f[0], "person_id") == 0;
 		ok &= import_required(&e, f[1], "name") == 0;
 		ok &= import_required(&e, f[3], "role") == 0;
@@ -212,8 +210,7 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 		wi.rows = xreallocarray(wi.rows, (size_t)wi.n + 1, sizeof *wi.rows);
 		wi.rows[wi.n++] = w;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	xasprintf(&summary, "%d workers", wi.n);
 	rc = asye_import_finish(s, &e, now, "workforce", path, summary, asye_import_workers_write, &wi);
 	free(summary);
@@ -269,24 +266,23 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 	struct import_errors e = {0};
 	struct asye_import_dated di = {0};
 	struct asye_roster roster;
-	struct csv_reader *r;
-	struct csv_row row = {0};
-	int index[3], ncol, bad, rc, i;
+	struct import_file in;
+	int rc, i;
 	char *summary, *why = NULL;
 
 	di.time = time;
 	e.file = path;
-	if ((r = import_open(&e, path, time ? tnames : snames, required, index, &ncol)) == NULL)
+	if (import_file_open(&in, &e, path, time ? tnames : snames, required) != 0)
 		return import_errors_report(&e);
 	asye_roster_load(s, NULL, &roster, NULL);
-	while ((rc = import_next(&e, r, &row, ncol, &bad)) == 1) {
-		const struct csv_field *pf = import_field(&row, index, 0), *df = import_field(&row, index, 1);
-		const struct csv_field *hf = time ? import_field(&row, index, 2) : NULL;
+	while (import_file_next(&in)) {
+		const struct csv_field *pf = import_file_field(&in, 0), *df = import_file_field(&in, 1);
+		const struct csv_field *hf = time ? import_file_field(&in, 2) : NULL;
 		const struct asye_worker *w;
 		int date;
 		double hours = 0;
 
-		if (bad || import_required(&e, pf, "person_id") != 0)
+		if (import_required(&e, pf, "person_id") != 0)
 			continue;
 		if ((w = asye_roster_find(&roster, pf->value)) == NULL) {
 			import_error(&e, pf->line, pf->column,
@@ -320,8 +316,7 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 		di.rows[di.n].hours = hours;
 		di.n++;
 	}
-	csv_row_clear(&row);
-	csv_close(r);
+	import_file_close(&in);
 	asye_roster_free(&roster);
 	xasprintf(&summary, time ? "%d weeks of protected time" : "%d supervisions", di.n);
 	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, summary,

@@ -63,7 +63,7 @@ op_action_progress(const struct op_env *env, const struct op_action_request *r, 
 {
 	struct store *s = env->store;
 	struct action act, after;
-	char *cause = NULL, *detail, buf[11];
+	char *cause = NULL, *detail, buf[DATE_BUFSZ];
 	int on = r->on != DATE_NONE ? r->on : env->today, rc;
 
 	memset(a, 0, sizeof *a);

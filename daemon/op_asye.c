@@ -65,7 +65,7 @@ op_asye_supervision(const struct op_env *env, const struct op_asye_request *req,
 {
 	struct asye_roster r;
 	const struct asye_worker *w;
-	char *why = NULL, *detail, d[11];
+	char *why = NULL, *detail, d[DATE_BUFSZ];
 	int added = 0, rc;
 
 	memset(a, 0, sizeof *a);
@@ -96,7 +96,7 @@ op_asye_time(const struct op_env *env, const struct op_asye_request *req, struct
 {
 	struct asye_roster r;
 	const struct asye_worker *w;
-	char *why = NULL, *detail, d[11];
+	char *why = NULL, *detail, d[DATE_BUFSZ];
 	int week, rc;
 
 	memset(a, 0, sizeof *a);

@@ -89,7 +89,7 @@ op_dispute_change(const struct op_env *env, struct dispute *d, const char *kind,
 static int
 op_dispute_open(const struct op_env *env, struct dispute *d, const char *what, struct op_answer *a)
 {
-	char on[11];
+	char on[DATE_BUFSZ];
 
 	if (d->rec.resolved_on == DATE_NONE)
 		return 0;
@@ -188,7 +188,7 @@ op_dispute_escalate(const struct op_env *env, const struct op_dispute_request *r
 {
 	struct dispute d;
 	int on = op_dispute_on(env, r), stage, i, rc;
-	char *detail, *names = NULL, *t, due[11];
+	char *detail, *names = NULL, *t, due[DATE_BUFSZ];
 
 	memset(a, 0, sizeof *a);
 	if (op_dispute_begin(env, r->id, on, &d, a) != 0 || op_dispute_open(env, &d, "escalate", a) != 0)
@@ -272,7 +272,7 @@ op_dispute_cafcass(const struct op_env *env, const struct op_dispute_request *r,
 {
 	struct dispute d;
 	int on = op_dispute_on(env, r);
-	char day[11];
+	char day[DATE_BUFSZ];
 
 	memset(a, 0, sizeof *a);
 	if (r->note == NULL)

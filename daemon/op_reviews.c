@@ -64,7 +64,7 @@ op_review_record(const struct op_env *env, const struct op_review_request *r, st
 {
 	struct store *s = env->store;
 	struct reviews_child *rc;
-	char *cause = NULL, *detail, when[11];
+	char *cause = NULL, *detail, when[DATE_BUFSZ];
 	int n, added = 0, looked_after;
 
 	memset(a, 0, sizeof *a);
@@ -103,7 +103,7 @@ int
 op_permanence_record(const struct op_env *env, const struct op_review_request *r, struct op_answer *a)
 {
 	struct store *s = env->store;
-	char *cause = NULL, *detail, *plans = NULL, *t, when[11];
+	char *cause = NULL, *detail, *plans = NULL, *t, when[DATE_BUFSZ];
 	int added = 0, i;
 
 	memset(a, 0, sizeof *a);

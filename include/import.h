@@ -7,9 +7,7 @@
 
 #include <stdbool.h>
 
-struct csv_field;
-struct csv_reader;
-struct csv_row;
+#include "csv.h"
 
 struct import_errors {
 	const char *file;
@@ -44,6 +42,32 @@ struct csv_reader *import_open(struct import_errors *e, const char *path, const 
 /* Read the next data row; 1 row, 0 end, -1 syntax error (already in e). Rows whose field count differs
  * from the header's are reported (extra or missing fields) and returned with *bad = 1. */
 int import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, int nheader, int *bad);
+
+/*
+ * One CSV file read row by row, the loop every importer runs: the header mapped by name, each
+ * row's field count checked, every problem added to the caller's errors with FILE:LINE:COLUMN.
+ * Open it, take rows (none when the file did not open), close it.
+ */
+#define IMPORT_MAX_COLUMNS 32
+struct import_file {
+	struct import_errors *e;
+	struct csv_reader *r;
+	struct csv_row row;		  /* the current row */
+	int index[IMPORT_MAX_COLUMNS]; /* names[i] -> the row's field, or -1 */
+	int ncolumns;		  /* fields in the header */
+	int bad;		  /* the current row has too many or too few fields (reported in e) */
+};
+/* Open path and map its header (names NULL-terminated, at most IMPORT_MAX_COLUMNS): 0, or -1 (in e). */
+int import_file_open(struct import_file *f, struct import_errors *e, const char *path, const char *const names[],
+    const int required[]);
+/* The next well-formed row: 1, or 0 at the end, on a syntax error (in e) or when the file did not open. */
+int import_file_next(struct import_file *f);
+/* The same, with rows whose field count is wrong too (f->bad set; already in e). */
+int import_file_next_any(struct import_file *f);
+/* The current row's field for names[i], or an empty one when the column is absent. */
+const struct csv_field *import_file_field(const struct import_file *f, int i);
+/* Close the file and free the row. */
+void import_file_close(struct import_file *f);
 
 /* The keys of one file's rows (a case reference, "plan\tref"), for "already on line N" in linear time. */
 struct import_seen {

@@ -18,6 +18,7 @@
 struct config;
 struct csv_field;
 struct import_errors;
+struct import_file;
 struct store;
 
 #define SSDA903_MAX_REASONS 16
@@ -90,6 +91,13 @@ void ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int colu
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Count a row skipped or not used under its reason. */
 void ssda903_count(struct ssda903_tally *t, const char *reason);
+/*
+ * The next row of a file of either route: every row is counted in t; one with the wrong number of
+ * fields is counted as skipped and passed over. 1 a row, 0 the end (or the file did not open).
+ */
+int ssda903_next(struct import_file *in, struct ssda903_tally *t);
+/* Close a file of either route and move its reader errors into x (ssda903_sort_errors). */
+void ssda903_close(struct ssda903 *x, struct import_file *in);
 /* Move a file's reader errors into x: syntax and header problems refuse; field counts skip the row. */
 void ssda903_sort_errors(struct ssda903 *x, struct import_errors *fe);
 /* Add a child (duplicates are merged) and, once all are added, sort them for lookups. */

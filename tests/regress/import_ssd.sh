@@ -43,12 +43,9 @@ case $BUILD in *asan*) EVERY=10 ;; esac
 sqlite3 "$T/dw.db" "SELECT case_ref FROM allocations UNION SELECT case_ref FROM lac_permanence" >"$T/named"
 awk -v n=$EVERY 'FNR == NR { named[$0] = 1; next } FNR % n == 1 || n == 1 || ($0 in named)' "$T/named" "$T/children" >"$T/sample"
 NSAMPLE=$(wc -l <"$T/sample")
-while read -r ref; do
-	ctl903 explain child "$ref"
-done <"$T/sample" >"$T/explain903" 2>&1 &
-while read -r ref; do
-	ctl explain child "$ref"
-done <"$T/sample" >"$T/explainssd" 2>&1
+# One driftwatchctl a route, explaining every child of the sample in turn (explain child CASE...).
+xargs "$DWC" -f "$T/dw903.ini" explain child <"$T/sample" >"$T/explain903" 2>&1 &
+xargs "$DWC" -f "$T/dw.ini" explain child <"$T/sample" >"$T/explainssd" 2>&1
 wait $!
 cmp -s "$T/explain903" "$T/explainssd" || fail "explain child differs: $(diff "$T/explain903" "$T/explainssd" | head)"
 [ "$(grep -c '^case ' "$T/explainssd")" -eq "$NSAMPLE" ] || fail "explain did not run for every child"
@@ -56,6 +53,13 @@ grep -q "allocation: team Children in Care; social worker sam.example@council.ex
 	fail "the involvements did not make the allocation"
 grep -q "permanence plan: long-term-fostering, agreed 2016-01-20" "$T/explainssd" || fail "the care plan did not make a plan"
 ok "the SSD sample gives the same schedules as the 903 route: explain child equal for $NSAMPLE of the 2120 children"
+# An unknown case among several is said and passed over; the rest are explained, the exit is 65.
+ref=$(head -n 1 "$T/sample")
+ctl explain child NO-SUCH-CASE "$ref" >"$T/out" 2>"$T/err"
+[ $? -eq 65 ] || fail "explain child with an unknown case did not exit 65"
+grep -q "^case $ref as at" "$T/out" || fail "the known case after an unknown one was not explained: $(cat "$T/out")"
+grep -q "NO-SUCH-CASE" "$T/err" || fail "the unknown case was not named: $(cat "$T/err")"
+ok "explain child CASE...: an unknown case is named and passed over (exit 65)"
 
 # Cancelled reviews and reviews not yet held are not reviews held: the child's reviews are the 903's.
 ref=$(awk -F, '$6 == "Y" { print $3; exit }' "$SSD/ssd_cla_reviews.csv")
