@@ -787,6 +787,31 @@ store_busy_wait(struct store *s, int ms)
 	return was;
 }
 
+/* See store.h. */
+int
+store_query_plan(struct store *s, const char *sql, char **plan, char **cause)
+{
+	sqlite3_stmt *st;
+	char *explain;
+	int rc;
+
+	xasprintf(&explain, "EXPLAIN QUERY PLAN %s", sql);
+	rc = sqlite3_prepare_v2(s->db, explain, -1, &st, NULL);
+	free(explain);
+	if (rc != SQLITE_OK)
+		return store_fail(s, cause, "explain");
+	*plan = xstrdup("");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		xappendf(plan, "%s\n", (const char *)sqlite3_column_text(st, 3)); /* id, parent, notused, detail */
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*plan);
+		*plan = NULL;
+		return store_fail(s, cause, "explain");
+	}
+	return 0;
+}
+
 /*
  * Start a write transaction: take the write lock now so no later statement fails on it.
  * After a full disk, first copy the WAL into the database and truncate it. Why: SQLite checkpoints

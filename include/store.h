@@ -29,6 +29,9 @@ int store_checkpoint(struct store *s);
  * driftwatchctl's short transactions). Returns the wait it replaces. The HTTP path waits briefly and
  * answers 503: the event loop must not stand still for 5 s behind someone else's transaction. */
 int store_busy_wait(struct store *s, int ms);
+/* SQLite's plan for sql (EXPLAIN QUERY PLAN), one step a line ("SEARCH t USING INDEX ...",
+ * "SCAN t"), for tests that a statement searches rather than scans. 0 and *plan (caller frees), or -1. */
+int store_query_plan(struct store *s, const char *sql, char **plan, char **cause);
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 /* For tests of disk-full handling: cap the database at n pages (0 = no cap). */
