@@ -38,8 +38,8 @@ ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT     := -O1
 endif
-CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN_FLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
-LDFLAGS += $(SAN_FLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -g $(OPT) $(WARN) $(SAN_FLAGS) -Iinclude -Idaemon $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += -pthread $(SAN_FLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_SRCS  := $(filter-out daemon/main.c $(wildcard daemon/ctl*.c),$(wildcard daemon/*.c))

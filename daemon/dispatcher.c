@@ -98,8 +98,12 @@ struct dispatcher {
 		int *batchable, *group, *take;
 	} pick;
 	struct event ev_timer;
-	struct event ev_kick;
+	struct event ev_kick; /* a pass wanted now, at LOOP_PRIORITY_BACKGROUND */
+	struct event ev_late; /* ... and at the clients' priority after DISPATCH_LATE_MS */
 };
+
+/* How long a delivery pass waits for another connection's lock before trying again later. */
+#define DISPATCH_BUSY_MS 100
 
 static void dispatcher_pass(struct dispatcher *d);
 static int dispatcher_flush_sent(struct dispatcher *d);
@@ -170,15 +174,38 @@ dispatcher_retire(struct dispatcher *d)
 static void
 dispatcher_schedule_pass(struct dispatcher *d)
 {
+	static const struct timeval late = {0, DISPATCH_LATE_MS * 1000};
+
 	event_active(&d->ev_kick, EV_TIMEOUT, 0);
+	if (!evtimer_pending(&d->ev_late, NULL) && evtimer_add(&d->ev_late, &late) != 0)
+		log_warnx("outbox: cannot arm the delivery timer");
 }
 
-/* Timer and kick callback. */
+/* The next due row's timer: a pass, behind any ready client (see dispatcher.h). */
+static void
+dispatcher_due_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	dispatcher_schedule_pass(arg);
+}
+
+/*
+ * Kick callback (and its late twin): one pass. Its statements wait DISPATCH_BUSY_MS at most for another
+ * connection's lock, not the store's 5 s: the loop (every HTTP client) waits with it, and a
+ * refused pass is tried again in a second.
+ */
 static void
 dispatcher_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct dispatcher *d = arg;
+	int busy;
+
 	(void)fd, (void)what;
-	dispatcher_pass(arg);
+	event_del(&d->ev_kick); /* whichever of the two fired, this pass serves both */
+	evtimer_del(&d->ev_late);
+	busy = store_busy_wait(d->store, DISPATCH_BUSY_MS);
+	dispatcher_pass(d);
+	store_busy_wait(d->store, busy);
 }
 
 /* See dispatcher.h. */
@@ -212,8 +239,13 @@ dispatcher_new(struct event_base *base, struct store *s, const struct config *cf
 		return NULL;
 	}
 	d->neps = cfg->ntransports;
-	evtimer_assign(&d->ev_timer, base, dispatcher_timer_cb, d);
+	evtimer_assign(&d->ev_timer, base, dispatcher_due_cb, d);
 	evtimer_assign(&d->ev_kick, base, dispatcher_timer_cb, d);
+	evtimer_assign(&d->ev_late, base, dispatcher_timer_cb, d);
+	/* A base without priorities (driftwatchctl's) runs every event alike. */
+	if (event_base_get_npriorities(base) > LOOP_PRIORITY_BACKGROUND &&
+	    event_priority_set(&d->ev_kick, LOOP_PRIORITY_BACKGROUND) != 0)
+		log_warnx("outbox: cannot lower the delivery pass's priority");
 	srandom((unsigned)(getpid() ^ time(NULL)));
 	/* At-least-once: what a crash left half-sent goes out again (with the same ids). */
 	if ((n = outbox_recover(s, &err)) < 0) {
@@ -235,6 +267,7 @@ dispatcher_free(struct dispatcher *d)
 		return;
 	event_del(&d->ev_timer);
 	event_del(&d->ev_kick);
+	event_del(&d->ev_late);
 	if (dispatcher_flush_sent(d) != 0)
 		log_warnx("outbox: %d sent notices could not be recorded; they will be sent again", d->nsent);
 	free(d->sent);

@@ -37,6 +37,9 @@
 #define HTTP_WRITE_KEY_MAX 255
 /* When to try again after the database was busy or the disk full, in seconds. */
 #define HTTP_WRITE_RETRY_AFTER "1"
+/* How long a write waits for another connection's lock (driftwatchctl, an import) before its 503:
+ * the whole event loop waits with it, so every other client and delivery too. */
+#define HTTP_WRITE_BUSY_MS 100
 
 /* One write request being answered. */
 struct http_write {
@@ -443,9 +446,12 @@ http_write_run(struct http_call *call, enum http_write_kind kind)
 	struct http_write w;
 	struct op_env env;
 	struct op_answer a;
+	int busy = store_busy_wait(call->store, HTTP_WRITE_BUSY_MS);
 
-	if (http_write_begin(call, &w, kind) != 0)
+	if (http_write_begin(call, &w, kind) != 0) {
+		store_busy_wait(call->store, busy);
 		return;
+	}
 	http_write_env(&w, &env);
 	switch (kind) {
 	case HTTP_WRITE_DISPUTE_RAISE:
@@ -479,10 +485,12 @@ http_write_run(struct http_call *call, enum http_write_kind kind)
 		op_asye_time(&env, &w.req.asye, &a);
 		break;
 	case HTTP_WRITE_NKINDS: /* http_write_parse refuses it: never here */
+		store_busy_wait(call->store, busy);
 		http_write_request_free(&w.req);
 		http_reply_error(call, 500, NULL, "no such write");
 		return;
 	}
+	store_busy_wait(call->store, busy);
 	http_write_finish(&w, &a);
 }
 

@@ -469,6 +469,9 @@ main(int argc, char **argv)
 	}
 	if ((m.base = event_base_new()) == NULL)
 		fatalx("main: event_base_new failed");
+	/* Clients before delivery passes: see dispatcher.h. */
+	if (event_base_priority_init(m.base, LOOP_PRIORITIES) != 0)
+		fatalx("main: event_base_priority_init failed");
 	if ((m.dispatcher = dispatcher_new(m.base, m.store, m.cfg, &cause)) == NULL) {
 		log_error("main: %s", cause);
 		return EX_CONFIG_CODE;

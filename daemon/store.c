@@ -710,7 +710,8 @@ store_open(const char *path, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Wait for driftwatchctl's short transactions rather than failing at once. */
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	s->busy_ms = STORE_BUSY_MS;
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	/*
 	 * The WAL is checkpointed at STORE_WAL_PAGES (1 MB) rather than SQLite's 1,000 pages (4 MB),
 	 * and its file cut back to that size when it restarts. Why: the WAL is what fills a small
@@ -766,10 +767,47 @@ store_checkpoint(struct store *s)
 	 * the next call tries again. */
 	sqlite3_busy_timeout(s->db, 0);
 	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &ncopied);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
 	if (rc != SQLITE_OK) {
 		log_debug("store: %s: checkpoint: %s", s->path, sqlite3_errmsg(s->db));
 		return -1;
+	}
+	return 0;
+}
+
+/* See store.h. */
+int
+store_busy_wait(struct store *s, int ms)
+{
+	int was = s->busy_ms;
+
+	s->busy_ms = ms > 0 ? ms : STORE_BUSY_MS;
+	if (s->busy_ms != was)
+		sqlite3_busy_timeout(s->db, s->busy_ms);
+	return was;
+}
+
+/* See store.h. */
+int
+store_query_plan(struct store *s, const char *sql, char **plan, char **cause)
+{
+	sqlite3_stmt *st;
+	char *explain;
+	int rc;
+
+	xasprintf(&explain, "EXPLAIN QUERY PLAN %s", sql);
+	rc = sqlite3_prepare_v2(s->db, explain, -1, &st, NULL);
+	free(explain);
+	if (rc != SQLITE_OK)
+		return store_fail(s, cause, "explain");
+	*plan = xstrdup("");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		xappendf(plan, "%s\n", (const char *)sqlite3_column_text(st, 3)); /* id, parent, notused, detail */
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*plan);
+		*plan = NULL;
+		return store_fail(s, cause, "explain");
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@ struct store {
 	char *path;
 	bool hold_escalations; /* the first-start hold: escalations enqueued 'held' (store_daemon.c) */
 	int full; /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
+	int busy_ms; /* how long a statement now waits for another connection's lock (store_busy_wait) */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;

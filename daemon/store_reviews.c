@@ -82,6 +82,27 @@ static const struct reviews_queries reviews_by_set = {
 	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, agreed_on",
 };
 
+/* See reviews.h. */
+int
+reviews_load_plan(struct store *s, char **plan, char **cause)
+{
+	const char *sql[] = {reviews_by_case.periods, reviews_by_case.reviews, reviews_by_case.plans};
+	char *one;
+	size_t i;
+
+	*plan = xstrdup("");
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		if (store_query_plan(s, sql[i], &one, cause) != 0) {
+			free(*plan);
+			*plan = NULL;
+			return -1;
+		}
+		xappendf(plan, "%s", one);
+		free(one);
+	}
+	return 0;
+}
+
 /* Load children with the queries q (case_ref bound to each, NULL for none). */
 static int
 reviews_load_with(struct store *s, const struct reviews_queries *q, const char *case_ref, struct reviews_child **children,

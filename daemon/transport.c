@@ -168,6 +168,8 @@ transport_job_free(struct transport_job *job)
 	TAILQ_REMOVE(&t->jobs, job, entry);
 	t->in_flight--;
 	event_del(&job->ev_finish);
+	if (t->ops->cancel != NULL)
+		t->ops->cancel(job);
 	if (job->easy != NULL) {
 		curlev_remove(t->cev, job->easy); /* no-op when curlev already let it go */
 		/*

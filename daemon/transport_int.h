@@ -29,6 +29,7 @@ struct transport_job {
 	char errbuf[CURL_ERROR_SIZE];
 	long retry_after; /* from a Retry-After header */
 	time_t now;
+	void *priv; /* the type's own, for this job (the file transport's queued write) */
 	TAILQ_ENTRY(transport_job) entry;
 };
 
@@ -42,6 +43,8 @@ struct transport_ops {
 	int (*send)(struct transport *t, struct transport_job *job, const struct notice *n, char **cause);
 	/* A curl transfer ended: fill job->status. */
 	void (*complete)(struct transport_job *job, CURLcode result);
+	/* The job is being freed (finished or cancelled): forget it. NULL when nothing to forget. */
+	void (*cancel)(struct transport_job *job);
 	void (*free)(struct transport *t);
 };
 

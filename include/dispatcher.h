@@ -11,6 +11,17 @@
 
 #include <time.h>
 
+/*
+ * The event loop's priorities (main.c gives the base LOOP_PRIORITIES): an event is at the middle
+ * one unless set, and HTTP clients, signals and transfers are; a delivery pass (a claim and a
+ * commit) waits at LOOP_PRIORITY_BACKGROUND until no client is ready, so a request that came
+ * during a pass is answered before the next. A pass kept waiting DISPATCH_LATE_MS runs anyway:
+ * delivery is slowed by a busy API, never stopped.
+ */
+#define LOOP_PRIORITIES 3
+#define LOOP_PRIORITY_BACKGROUND 2
+#define DISPATCH_LATE_MS 20
+
 struct config;
 struct event_base;
 struct store;

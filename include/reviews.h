@@ -40,6 +40,9 @@ int reviews_load(struct store *s, const char *case_ref, struct reviews_child **c
 /* Load the children a pass plans: those named in temp.plan_set (dirty_begin, see dirty.h). */
 int reviews_load_set(struct store *s, struct reviews_child **children, int *n, char **cause);
 void reviews_children_free(struct reviews_child *children, int n);
+/* SQLite's plans for the three statements of reviews_load(s, case_ref, ...), one after another (see
+ * store_query_plan): each must search its table by case_ref, never scan it (test_store). */
+int reviews_load_plan(struct store *s, char **plan, char **cause);
 /* A child's review_child view for the planner (pointers into rc). */
 void reviews_child_view(const struct reviews_child *rc, struct review_child *c);
 

@@ -25,6 +25,13 @@ void store_rollback(struct store *s);
 /* Copy the WAL into the database and truncate it, without waiting for other connections (outside
  * a transaction only). 0 done, -1 busy or failed: call again later. */
 int store_checkpoint(struct store *s);
+/* How long a statement waits for another connection's lock, in ms; 0 or less: the default (5 s, for
+ * driftwatchctl's short transactions). Returns the wait it replaces. The HTTP path waits briefly and
+ * answers 503: the event loop must not stand still for 5 s behind someone else's transaction. */
+int store_busy_wait(struct store *s, int ms);
+/* SQLite's plan for sql (EXPLAIN QUERY PLAN), one step a line ("SEARCH t USING INDEX ...",
+ * "SCAN t"), for tests that a statement searches rather than scans. 0 and *plan (caller frees), or -1. */
+int store_query_plan(struct store *s, const char *sql, char **plan, char **cause);
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 /* For tests of disk-full handling: cap the database at n pages (0 = no cap). */
