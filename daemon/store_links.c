@@ -111,6 +111,20 @@ store_link_use(struct store *s, const unsigned char *nonce, size_t len, const ch
 
 /* See store_links.h. */
 int
+store_link_is_used(struct store *s, const unsigned char *nonce, size_t len)
+{
+	sqlite3_stmt *st = store_cached(s, "SELECT 1 FROM link_used WHERE nonce = ?");
+	int rc;
+
+	sqlite3_bind_blob(st, 1, nonce, (int)len, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	store_release(s, st);
+	return rc;
+}
+
+/* See store_links.h. */
+int
 store_review_booking_set(struct store *s, const char *case_ref, int booked_for, time_t now, char **cause)
 {
 	sqlite3_stmt *st;

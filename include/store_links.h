@@ -22,6 +22,8 @@ int store_link_key_add(struct store *s, const unsigned char *secret, size_t len,
 /* Record a token's nonce as used: 0, 1 when it already was, -1 with *cause. */
 int store_link_use(struct store *s, const unsigned char *nonce, size_t len, const char *action, time_t now,
     char **cause);
+/* Has a token's nonce been used? 1 yes, 0 no, -1 when the store did not answer. */
+int store_link_is_used(struct store *s, const unsigned char *nonce, size_t len);
 /* A review booked for a child on a date (DATE_NONE clears it); in the caller's transaction. */
 int store_review_booking_set(struct store *s, const char *case_ref, int booked_for, time_t now, char **cause);
 /* The date a child's next review is booked for, or DATE_NONE. */

@@ -21,7 +21,7 @@ struct store;
 /* Field limits, NUL included: a longer field is refused when making and when reading. */
 #define TOKEN_ACTION_MAX 32
 #define TOKEN_REF_MAX 128
-#define TOKEN_PLAN_MAX 128
+#define TOKEN_PLAN_MAX 256
 #define TOKEN_RECIPIENT_MAX 256
 /* The payload's largest size, and a token's longest text (base64url of payload and MAC, and '.'). */
 #define TOKEN_PAYLOAD_MAX (1 + 4 + 1 + 1 + 8 + 4 + 8 + TOKEN_NONCE_LEN + 4 + TOKEN_ACTION_MAX + TOKEN_REF_MAX + \
@@ -42,7 +42,7 @@ struct token {
 	unsigned char nonce[TOKEN_NONCE_LEN]; /* single use: recorded when the token acts */
 	char action[TOKEN_ACTION_MAX];	  /* "dispute-respond", "review-booked", "not-mine" ... */
 	char ref[TOKEN_REF_MAX];	  /* action ref, case reference, ASYE person id; "" none */
-	char plan[TOKEN_PLAN_MAX];	  /* action plan; "" none */
+	char plan[TOKEN_PLAN_MAX];	  /* action plan; not-mine: the notice's dedupe key; "" none */
 	char recipient[TOKEN_RECIPIENT_MAX];
 };
 
@@ -86,6 +86,8 @@ enum token_status token_check(struct store *s, const char *text, char purpose, t
     struct token *t);
 /* Record t's nonce as used, in the caller's transaction: TOKEN_OK, TOKEN_USED, TOKEN_UNAVAILABLE. */
 enum token_status token_use(struct store *s, const struct token *t, time_t now, char **cause);
+/* Has t acted already (read only: a GET's question)? TOKEN_OK, TOKEN_USED, TOKEN_UNAVAILABLE. */
+enum token_status token_seen(struct store *s, const struct token *t);
 /* Make a new current key and retire the others from now: 0 and *id, or -1 with *cause. */
 int token_rotate(struct store *s, time_t now, uint32_t *id, char **cause);
 
