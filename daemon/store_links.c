@@ -25,15 +25,16 @@ store_link_secret(struct store *s, sqlite3_stmt *st, int i, unsigned char *secre
 	return 0;
 }
 
-/* See store_links.h. */
-int
-store_link_key_current(struct store *s, uint32_t *id, unsigned char *secret, size_t len, char **cause)
+/* One key from st (bound already): 0 with *id, secret and *retired_at, 1 when none, -1 with *cause. */
+static int
+store_link_key_read(struct store *s, sqlite3_stmt *st, uint32_t *id, unsigned char *secret, size_t len,
+    time_t *retired_at, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT id, secret FROM link_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1");
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW) {
 		*id = (uint32_t)sqlite3_column_int64(st, 0);
+		*retired_at = (time_t)sqlite3_column_int64(st, 2);
 		rc = store_link_secret(s, st, 1, secret, len, cause);
 	} else if (rc == SQLITE_DONE)
 		rc = 1;
@@ -45,23 +46,25 @@ store_link_key_current(struct store *s, uint32_t *id, unsigned char *secret, siz
 
 /* See store_links.h. */
 int
+store_link_key_current(struct store *s, uint32_t *id, unsigned char *secret, size_t len, char **cause)
+{
+	time_t retired_at;
+
+	return store_link_key_read(s,
+	    store_cached(s, "SELECT id, secret, 0 FROM link_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1"), id,
+	    secret, len, &retired_at, cause);
+}
+
+/* See store_links.h. */
+int
 store_link_key_get(struct store *s, uint32_t id, unsigned char *secret, size_t len, time_t *retired_at,
     char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT secret, coalesce(retired_at, 0) FROM link_keys WHERE id = ?");
-	int rc;
+	sqlite3_stmt *st = store_cached(s, "SELECT id, secret, coalesce(retired_at, 0) FROM link_keys WHERE id = ?");
+	uint32_t found;
 
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*retired_at = (time_t)sqlite3_column_int64(st, 1);
-		rc = store_link_secret(s, st, 0, secret, len, cause);
-	} else if (rc == SQLITE_DONE)
-		rc = 1;
-	else
-		rc = store_fail(s, cause, "link_keys");
-	store_release(s, st);
-	return rc;
+	return store_link_key_read(s, st, &found, secret, len, retired_at, cause);
 }
 
 /* See store_links.h. */

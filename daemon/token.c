@@ -365,30 +365,23 @@ token_check(struct store *s, const char *text, char purpose, time_t now, long gr
 	return TOKEN_OK;
 }
 
+/* The store's 0 (not used), 1 (used) or -1 as a status. */
+static enum token_status
+token_used_status(int rc)
+{
+	return rc == 0 ? TOKEN_OK : rc == 1 ? TOKEN_USED : TOKEN_UNAVAILABLE;
+}
+
 /* See token.h. */
 enum token_status
 token_seen(struct store *s, const struct token *t)
 {
-	switch (store_link_is_used(s, t->nonce, TOKEN_NONCE_LEN)) {
-	case 0:
-		return TOKEN_OK;
-	case 1:
-		return TOKEN_USED;
-	default:
-		return TOKEN_UNAVAILABLE;
-	}
+	return token_used_status(store_link_is_used(s, t->nonce, TOKEN_NONCE_LEN));
 }
 
 /* See token.h. */
 enum token_status
 token_use(struct store *s, const struct token *t, time_t now, char **cause)
 {
-	switch (store_link_use(s, t->nonce, TOKEN_NONCE_LEN, t->action, now, cause)) {
-	case 0:
-		return TOKEN_OK;
-	case 1:
-		return TOKEN_USED;
-	default:
-		return TOKEN_UNAVAILABLE;
-	}
+	return token_used_status(store_link_use(s, t->nonce, TOKEN_NONCE_LEN, t->action, now, cause));
 }
