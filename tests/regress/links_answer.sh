@@ -138,8 +138,13 @@ post progress --data-urlencode "note=Audit tool rolled out" --data-urlencode "co
 ctl explain action st-helens-ilacs-2020 1.1a >"$T/explain" 2>&1
 grep -q "status complete" "$T/explain" && grep -q "progress: 2022-05-23: Audit tool rolled out" "$T/explain" ||
 	fail "action 1.1a: $(cat "$T/explain")"
+[ "$(ctl explain child 566910 | grep -c '  review-reminder ')" = 2 ] || fail "before booking: $(ctl explain child 566910)"
 post booked --data-urlencode "date=2022-06-20"
 [ "$code" = 200 ] || fail "POST booked: $code: $(cat "$T/page")"
+# Booked for a date after its reminders' windows: they are no longer planned; the overdue ones are.
+ctl explain child 566910 >"$T/explain"
+grep -q '  review-reminder ' "$T/explain" && fail "reminders still planned after the booking: $(cat "$T/explain")"
+grep -q '  review-overdue ' "$T/explain" || fail "the overdue notices went with the booking: $(cat "$T/explain")"
 [ "$(sqlite3 "$T/dw.db" "SELECT booked_for FROM lac_bookings WHERE case_ref = '566910'")" = \
 	"$(date -u -d 2022-06-20 +%s | awk '{print int($1 / 86400)}')" ] || fail "the booking is not recorded"
 post held --data-urlencode "date=2022-05-20"
@@ -161,7 +166,7 @@ ctl audit "reviews:566910:review-reminder:2022-01-01:2022-06-30:5wd:sam@council.
 [ "$(sqlite3 "$T/dw.db" "SELECT count(DISTINCT actor) FROM audit WHERE actor LIKE 'link:%'")" -ge 5 ] ||
 	fail "the trail: $(sqlite3 "$T/dw.db" "SELECT actor, what FROM audit")"
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM link_used")" = 9 ] || fail "not every link recorded as used"
-ok "each POST acts through its operation (respond, resolve, escalate, progress, booked, held, supervision, hours, not mine), audited as link:ADDRESS"
+ok "each POST acts through its operation (respond, resolve, escalate, progress, booked: reminders wait, held, supervision, hours, not mine), audited as link:ADDRESS"
 
 # Replayed: every link a second time is refused, and nothing changes.
 state "$T/before"
