@@ -13,6 +13,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "links.h"
+#include "log.h"
 #include "token.h"
 #include "xmalloc.h"
 
@@ -50,14 +51,15 @@ links_domain_letter(enum link_domain d)
 	return 'n';
 }
 
-/* Copy a string into a token field; -1 when it does not fit. */
+/* Copy a string into a token field; -1 (and a warning) when it does not fit. */
 static int
-links_field(char *dst, size_t size, const char *src, const char *what, char **cause)
+links_field(char *dst, size_t size, const char *src, const char *action, const char *what)
 {
 	if (src == NULL)
 		src = "";
 	if (strlen(src) >= size) {
-		xasprintf(cause, "links: %s is too long for a link (%zu bytes)", what, strlen(src));
+		log_warnx("links: %s: %s is too long for a link (%zu bytes): the notice goes without it", action, what,
+		    strlen(src));
 		return -1;
 	}
 	memcpy(dst, src, strlen(src) + 1);
@@ -97,12 +99,13 @@ links_add(struct store *s, const struct config *cfg, const struct link_subject *
 	t.id = sub->id;
 	t.due = sub->due;
 	t.expires = expires;
-	if (links_field(t.action, sizeof t.action, action, "the action", cause) != 0 ||
-	    links_field(t.ref, sizeof t.ref, sub->ref, "the reference", cause) != 0 ||
-	    links_field(t.plan, sizeof t.plan, strcmp(action, "not-mine") == 0 ? sub->dedupe_key : sub->plan,
-		"the plan or notice key", cause) != 0 ||
-	    links_field(t.recipient, sizeof t.recipient, sub->recipient, "the address", cause) != 0)
-		return -1;
+	/* A field too long for a token loses that one link, never the notice. */
+	if (links_field(t.action, sizeof t.action, action, action, "the action") != 0 ||
+	    links_field(t.ref, sizeof t.ref, sub->ref, action, "the reference") != 0 ||
+	    links_field(t.plan, sizeof t.plan, strcmp(action, "not-mine") == 0 ? sub->dedupe_key : sub->plan, action,
+		"the plan or notice key") != 0 ||
+	    links_field(t.recipient, sizeof t.recipient, sub->recipient, action, "the address") != 0)
+		return 0;
 	if ((text = token_make(s, &t, now, cause)) == NULL)
 		return -1;
 	while (blen > 0 && base[blen - 1] == '/')

@@ -403,6 +403,20 @@ test_dispute_parts(void **state)
 	assert_int_equal(out.n, 1);
 	assert_string_equal(out.v[0].label, "This is not mine");
 	notice_links_free(&out);
+
+	/* A notice key too long for a token: that one link is left out, the notice keeps the rest. */
+	{
+		char key[400];
+
+		memset(key, 'k', sizeof key - 1);
+		key[sizeof key - 1] = '\0';
+		sub.role = "responder";
+		sub.dedupe_key = key;
+		links(cfg, &sub, &out);
+		assert_int_equal(out.n, 1);
+		assert_string_equal(out.v[0].label, "Record our response");
+		notice_links_free(&out);
+	}
 }
 
 static void
