@@ -286,6 +286,12 @@ static const struct config_key config_keys[] = {
 	{ "http", "tls_key_file", T_PATH, "", 0, 0, NULL, true,
 	    "PEM private key for tls_cert_file (mode 0600 or stricter), or credential:NAME", GS(http_tls_key_file) },
 
+	/* [links]: the answer links notices carry (links.c, http_answer.c) */
+	{ "links", "expiry", T_DURATION, "30d", 1, 1000, NULL, true,
+	    "an answer link works for this long after its notice is made", G(links_expiry) },
+	{ "links", "key_grace", T_DURATION, "30d", 0, 1000, NULL, true,
+	    "after `driftwatchctl keys rotate`, links signed by the old key still work for this long", G(links_key_grace) },
+
 	/* [client "NAME"]: a caller of the HTTP API */
 	{ "client", "may", T_LIST, "read", 0, 0, NULL, true,
 	    "scopes: read, disputes, reviews, permanence, actions, asye, imports", CLL(may, nmay) },
@@ -313,7 +319,7 @@ static const char *const config_named_sections[] = { "transport", "role", "team"
 static const char *const config_client_scopes[] = { "read", "disputes", "reviews", "permanence", "actions", "asye",
 	"imports", NULL };
 static const char *const config_plain_sections[] = { "daemon", "outbox", "actions", "disputes", "reviews", "asye",
-	"caseloads", "ssd", "http", NULL };
+	"caseloads", "ssd", "http", "links", NULL };
 static const char *const config_digest_sections[] = { "actions", "disputes", "reviews", "asye", "delivery", NULL };
 
 /* Parser state while reading one file. */

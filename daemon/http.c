@@ -90,6 +90,8 @@ static void http_request_cb(struct evhttp_request *req, void *arg);
 
 /* The route table: every route the daemon serves. */
 static const struct http_route http_routes[] = {
+	{ EVHTTP_REQ_GET, "/a/{token}", NULL, http_answer_show },
+	{ EVHTTP_REQ_POST, "/a/{token}", NULL, http_answer_post },
 	{ EVHTTP_REQ_GET, "/healthz", NULL, http_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },

@@ -64,6 +64,9 @@ void http_reply_json(struct http_call *call, int status, json_t *body);
 /* Answer {"error": message[, "field": field]}. */
 void http_reply_error(struct http_call *call, int status, const char *field, const char *message);
 
+/* The answer pages (http_answer.c): GET shows the confirmation form, POST acts once. */
+void http_answer_show(struct http_call *call);
+void http_answer_post(struct http_call *call);
 /* The routes in http_metrics.c. */
 void http_healthz(struct http_call *call);
 void http_readyz(struct http_call *call);

@@ -17,6 +17,7 @@
 #include "reviews.h"
 #include "reviews_json.h"
 #include "store.h"
+#include "store_links.h"
 #include "xmalloc.h"
 
 /* The child as it now stands into the answer (inside the transaction), then commit. */
@@ -96,6 +97,38 @@ op_review_record(const struct op_env *env, const struct op_review_request *r, st
 	}
 	a->created = added;
 	return op_reviews_finish(env, r->case_ref, "review record", a);
+}
+
+/* See ops.h. */
+int
+op_review_book(const struct op_env *env, const struct op_review_request *r, struct op_answer *a)
+{
+	struct store *s = env->store;
+	char *cause = NULL, *detail, when[DATE_BUFSZ];
+
+	memset(a, 0, sizeof *a);
+	if (r->case_ref == NULL || r->case_ref[0] == '\0')
+		return op_refuse(env, a, OP_BAD_INPUT, "case_ref", "review booked: a case reference is needed");
+	if (r->date == DATE_NONE)
+		return op_refuse(env, a, OP_BAD_INPUT, "booked_for", "review booked: the date it is booked for is needed");
+	if (r->date < env->today)
+		return op_refuse(env, a, OP_BAD_INPUT, "booked_for",
+		    "review booked: %s is before today: record a review held instead", date_format(r->date, when));
+	if (store_begin(s, &cause) != 0)
+		return op_fail(env, a, cause, "review booked: ");
+	if (!reviews_child_known(s, r->case_ref))
+		return op_refuse(env, a, OP_NOT_FOUND, "case_ref",
+		    "case %s: no period of care (import the SSDA903 extract first)", r->case_ref);
+	if (store_review_booking_set(s, r->case_ref, r->date, env->now, &cause) != 0)
+		return op_fail(env, a, cause, "review booked: ");
+	xasprintf(&detail, "booked for %s", date_format(r->date, when));
+	if (audit_add(s, env->now, env->actor, "review-booked", r->case_ref, detail, &cause) != 0) {
+		free(detail);
+		return op_fail(env, a, cause, "review booked: ");
+	}
+	free(detail);
+	a->created = 1;
+	return op_reviews_finish(env, r->case_ref, "review booked", a);
 }
 
 /* See ops.h. */

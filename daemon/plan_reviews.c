@@ -149,8 +149,11 @@ plan_reviews_items(const struct review_child *c, const struct review_rules *r, c
 		int until = i + 1 < n ? fires[order[i + 1]] - 1 : d;
 		if (until < fires[order[i]])
 			continue; /* two rules on one day: the later one speaks */
-		it = plan_reviews_add(out, REVIEW_ITEM_REMINDER, "review-reminder", pp, pp->next_ordinal, d, fires[order[i]],
-		    until, REVIEW_TO_SOCIAL_WORKER | REVIEW_TO_TEAM_MANAGER | REVIEW_TO_IRO);
+		/* A review booked (from an answer link) quiets the reminders until its date. */
+		if (until < c->booked_for)
+			continue;
+		it = plan_reviews_add(out, REVIEW_ITEM_REMINDER, "review-reminder", pp, pp->next_ordinal, d,
+		    fires[order[i]] > c->booked_for ? fires[order[i]] : c->booked_for, until, REVIEW_TO_SOCIAL_WORKER | REVIEW_TO_TEAM_MANAGER | REVIEW_TO_IRO);
 		duration_format(rb, it->level);
 		snprintf(it->reason, sizeof it->reason, "%s for case %s is due on %s.", name, c->case_ref, due);
 	}

@@ -461,6 +461,24 @@ static const char *const store_migrations[] = {
 	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
 	"    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
 	"END;",
+	/* 14: answer links: the keys that sign them (made on first use; a rotated key keeps working for
+	 * [links] key_grace after retired_at), the tokens that have acted (single use: recorded in the
+	 * transaction of the change), and a child's next review as booked from a link, which stops the
+	 * reminders until that date. */
+	"CREATE TABLE link_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  secret BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  retired_at INTEGER);"
+	"CREATE TABLE link_used ("
+	"  nonce BLOB PRIMARY KEY,"
+	"  action TEXT NOT NULL,"
+	"  used_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE lac_bookings ("
+	"  case_ref TEXT PRIMARY KEY,"
+	"  booked_for INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL) WITHOUT ROWID;"
+	STORE_DIRTY_TRIGGERS("lac_bookings", "'reviews'", "NEW.case_ref", "OLD.case_ref"),
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */

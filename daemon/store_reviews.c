@@ -46,9 +46,9 @@ reviews_find(struct reviews_child *children, int n, const char *case_ref)
 	return NULL;
 }
 
-/* The three queries of a load: periods, reviews and plans, each ordered by case_ref. */
+/* The queries of a load: periods, reviews, plans and the review booked, each ordered by case_ref. */
 struct reviews_queries {
-	const char *periods, *reviews, *plans;
+	const char *periods, *reviews, *plans, *bookings;
 };
 
 /*
@@ -63,6 +63,7 @@ static const struct reviews_queries reviews_by_case = {
 	"WHERE case_ref = ?1 ORDER BY case_ref, held_on",
 	"SELECT case_ref, plan, agreed_on FROM lac_permanence "
 	"WHERE case_ref = ?1 ORDER BY case_ref, agreed_on",
+	"SELECT case_ref, booked_for FROM lac_bookings WHERE case_ref = ?1",
 };
 
 /* Every child (the ?1 bound is NULL and unused). */
@@ -70,6 +71,7 @@ static const struct reviews_queries reviews_all = {
 	"SELECT case_ref, started_on, start_known, ended_on FROM lac_periods ORDER BY case_ref, started_on",
 	"SELECT case_ref, held_on, brought_forward FROM lac_reviews ORDER BY case_ref, held_on",
 	"SELECT case_ref, plan, agreed_on FROM lac_permanence ORDER BY case_ref, agreed_on",
+	"SELECT case_ref, booked_for FROM lac_bookings",
 };
 
 /* The children a pass plans (temp.plan_set, see dirty.h): each an index search, cached. */
@@ -80,6 +82,7 @@ static const struct reviews_queries reviews_by_set = {
 	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, held_on",
 	"SELECT case_ref, plan, agreed_on FROM lac_permanence "
 	"WHERE case_ref IN (SELECT key FROM temp.plan_set) ORDER BY case_ref, agreed_on",
+	"SELECT case_ref, booked_for FROM lac_bookings WHERE case_ref IN (SELECT key FROM temp.plan_set)",
 };
 
 /* See reviews.h. */
@@ -120,6 +123,7 @@ reviews_load_with(struct store *s, const struct reviews_queries *q, const char *
 			if ((nout & (nout - 1)) == 0) /* grow by doubling */
 				out = xreallocarray(out, (size_t)nout * 2 + 1, sizeof *out);
 			memset(&out[nout], 0, sizeof *out);
+			out[nout].booked_for = DATE_NONE;
 			out[nout++].case_ref = xstrdup(ref);
 		}
 		c = &out[nout - 1];
@@ -153,6 +157,14 @@ reviews_load_with(struct store *s, const struct reviews_queries *q, const char *
 		c->plans[c->nplans].plan = store_column_strdup(st, 1);
 		c->plans[c->nplans].agreed_on = sqlite3_column_int(st, 2);
 		c->nplans++;
+	}
+	store_release(s, st);
+
+	st = store_cached(s, q->bookings);
+	store_bind_text(st, 1, case_ref);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if ((c = reviews_find(out, nout, (const char *)sqlite3_column_text(st, 0))) != NULL)
+			c->booked_for = sqlite3_column_int(st, 1);
 	}
 	store_release(s, st);
 	*children = out;
@@ -204,6 +216,7 @@ reviews_child_view(const struct reviews_child *rc, struct review_child *c)
 	c->nreviews = rc->nreviews;
 	c->plans = rc->plans;
 	c->nplans = rc->nplans;
+	c->booked_for = rc->booked_for;
 }
 
 /*

@@ -195,6 +195,10 @@ struct config {
 	char *http_tls_cert;	     /* the certificate chain as read (PEM), NULL without TLS */
 	char *http_tls_key;	     /* the private key as read (PEM), NULL without TLS */
 
+	/* [links] */
+	struct duration links_expiry;	 /* an answer link's life from its notice */
+	struct duration links_key_grace; /* a rotated key's links keep working this long */
+
 	/* named sections */
 	struct config_transport *transports;
 	int ntransports;

@@ -71,6 +71,8 @@ int ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *ta
 /* Subcommand families (one ctl_*.c each). */
 int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_replan(struct ctl *c, int argc, char **argv);
+int ctl_keys(struct ctl *c, int argc, char **argv);
+int ctl_link(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_asye(struct ctl *c, int argc, char **argv);
 int ctl_caseloads(struct ctl *c, int argc, char **argv);

@@ -95,6 +95,8 @@ struct op_review_request {
 };
 
 int op_review_record(const struct op_env *env, const struct op_review_request *r, struct op_answer *a);
+/* A child's next review booked for r->date (today or later): the reminders wait until that date. */
+int op_review_book(const struct op_env *env, const struct op_review_request *r, struct op_answer *a);
 int op_permanence_record(const struct op_env *env, const struct op_review_request *r, struct op_answer *a);
 
 /* Progress on an improvement action. */
@@ -117,5 +119,15 @@ struct op_asye_request {
 
 int op_asye_supervision(const struct op_env *env, const struct op_asye_request *r, struct op_answer *a);
 int op_asye_time(const struct op_env *env, const struct op_asye_request *r, struct op_answer *a);
+
+/* "This is not mine": a recipient says a notice was not for them (op_links.c). */
+struct op_not_mine_request {
+	const char *dedupe_key; /* the notice's own key */
+	const char *recipient;	/* who says so */
+	const char *note;	/* NULL: none */
+};
+
+/* Audit it and tell the admin (an alert naming the notice's key); the notice itself stays. */
+int op_notice_not_mine(const struct op_env *env, const struct op_not_mine_request *r, struct op_answer *a);
 
 #endif

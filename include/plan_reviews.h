@@ -51,6 +51,7 @@ struct review_child {
 	int nreviews;
 	const struct review_permanence *plans;
 	int nplans;
+	int booked_for; /* the next review booked for this date: no reminder before it (DATE_NONE, 0: none) */
 };
 
 /* Who a notice goes to (a bit set). */

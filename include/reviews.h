@@ -33,6 +33,7 @@ struct reviews_child {
 	int nreviews;
 	struct review_permanence *plans; /* plan strings owned here */
 	int nplans;
+	int booked_for; /* lac_bookings: the next review booked for (DATE_NONE: none) */
 };
 
 /* Every child with a period of care (case_ref NULL), or one; sorted by case reference. */

@@ -97,15 +97,15 @@ $PY "$T/churn.py" "$T/dw.db" || fail "churn"
 $PY "$T/compare.py" "$T/dw.db" >"$T/cmp" 2>&1 || fail "after 400 changes: $(cat "$T/cmp")"
 ok "after 400 arbitrary changes (states, attempts, times, transports, deletes) the tallies still match"
 
-# The migration fills the tallies from the rows an older database already holds. It is the last
-# migration: roll back to the one before it, whatever its number.
-V=$(sqlite3 "$T/dw.db" "PRAGMA user_version")
+# The migration fills the tallies from the rows an older database already holds. It is migration
+# 13: roll back to 12, undoing the later ones too (14: the answer links' tables), which then run again.
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE name = 'outbox_tally'")" = 1 ] || fail "no outbox_tally"
 sqlite3 "$T/dw.db" "DROP TRIGGER outbox_tally_insert; DROP TRIGGER outbox_tally_delete;
 	DROP TRIGGER outbox_tally_update; DROP TRIGGER outbox_outcomes_update; DROP TRIGGER outbox_latency_update;
 	DROP TABLE outbox_tally; DROP TABLE outbox_outcomes; DROP TABLE outbox_latency; DROP INDEX disputes_open_stage;
 	UPDATE outbox SET state = 'dead', attempts = 3 WHERE id % 7 = 0;
-	PRAGMA user_version = $((V - 1));" || fail "could not roll the schema back"
+	DROP TABLE link_keys; DROP TABLE link_used; DROP TABLE lac_bookings;
+	PRAGMA user_version = 12;" || fail "could not roll the schema back"
 ctl outbox add other@council.example --urgent --count 5 --subject "After" >/dev/null || fail "enqueue after"
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'")" = 5 ] ||
 	fail "the migration did not make its triggers again"

@@ -115,6 +115,39 @@ test_first_review_skips_jubilee(void **state)
 	review_plan_free(&p);
 }
 
+/*
+ * The same child with the review booked (an answer link): booked for 20 June, the 15wd reminder
+ * (10 to 23 June) waits until the 20th; booked for the due date or later, no reminder at all; the
+ * overdue escalation stays either way (a booking is not a review held).
+ */
+static void
+test_booked_quiets_reminders(void **state)
+{
+	struct review_period period = { D("2022-06-02"), true, DATE_NONE };
+	struct review_child c = { "LAC001", &period, 1, NULL, 0, NULL, 0, D("2022-06-20") };
+	struct review_plan p;
+	const struct review_item *it;
+
+	(void)state;
+	plan_reviews(&c, &rules, cal, D("2022-06-02"), &p);
+	assert_int_equal(count_kind(&p, REVIEW_ITEM_REMINDER, &it), 2);
+	assert_int_equal(it->fire_on, D("2022-06-20"));
+	assert_int_equal(it[1].fire_on, D("2022-06-24"));
+	assert_int_equal(count_kind(&p, REVIEW_ITEM_OVERDUE, NULL), 1);
+	review_plan_free(&p);
+
+	c.booked_for = D("2022-07-01");
+	plan_reviews(&c, &rules, cal, D("2022-06-02"), &p);
+	assert_int_equal(count_kind(&p, REVIEW_ITEM_REMINDER, NULL), 1); /* the 5wd one runs to the due date */
+	c.booked_for = D("2022-07-02");
+	review_plan_free(&p);
+	plan_reviews(&c, &rules, cal, D("2022-06-02"), &p);
+	assert_int_equal(count_kind(&p, REVIEW_ITEM_REMINDER, NULL), 0);
+	assert_int_equal(count_kind(&p, REVIEW_ITEM_OVERDUE, &it), 1);
+	assert_int_equal(it->fire_on, D("2022-07-04"));
+	review_plan_free(&p);
+}
+
 /* First review on 31 August: the second is due 3 months later, on 30 November (clamped). */
 static void
 test_second_review_month_end(void **state)
@@ -357,6 +390,7 @@ main(void)
 		cmocka_unit_test(test_second_period),
 		cmocka_unit_test(test_overdue_repeats),
 		cmocka_unit_test(test_permanence_plan),
+		cmocka_unit_test(test_booked_quiets_reminders),
 		cmocka_unit_test(test_start_unknown),
 		cmocka_unit_test(test_period_ended),
 	};
