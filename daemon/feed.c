@@ -392,7 +392,8 @@ feed_dispute_cb(const struct dispute *d, void *arg)
 	feed_add(ev, d->rec.stage_due_on, subject, uid, summary, description);
 }
 
-/* Looked-after reviews: each allocated child's next review, to its social worker, team manager and IRO. */
+/* Looked-after reviews: the next review of each child allocated to the person, as their social
+ * worker, team manager or IRO. Only their cases are loaded, not every child. */
 static int
 feed_reviews(struct feed_events *ev, char **cause)
 {
@@ -403,23 +404,22 @@ feed_reviews(struct feed_events *ev, char **cause)
 	struct allocation al;
 	const struct review_period_plan *pp;
 	const char *as;
-	char due[DATE_BUFSZ], number[32], *uid, *summary, *description;
-	int n, i;
+	char due[DATE_BUFSZ], number[32], **refs, *uid, *summary, *description;
+	int nrefs, n, i, rc = 0;
 
-	if (reviews_load(ev->store, NULL, &children, &n, cause) != 0)
+	if (store_feed_cases(ev->store, ev->email, &refs, &nrefs, cause) != 0)
 		return -1;
 	plan_reviews_rules(ev->cfg, &rules);
-	for (i = 0; i < n; i++) {
-		if (allocation_get(ev->store, children[i].case_ref, &al) != 0)
+	for (i = 0; i < nrefs && rc == 0; i++) {
+		if (allocation_get(ev->store, refs[i], &al) != 0)
 			continue;
 		as = feed_is(ev, al.social_worker_email) ? "social worker" :
 		    feed_is(ev, al.team_manager_email)	 ? "team manager" :
-		    feed_is(ev, al.iro_email)		 ? "IRO" :
-							   NULL;
+							   "IRO";
 		allocation_free(&al);
-		if (as == NULL)
+		if ((rc = reviews_load(ev->store, refs[i], &children, &n, cause)) != 0 || n == 0)
 			continue;
-		reviews_child_view(&children[i], &child);
+		reviews_child_view(&children[0], &child);
 		plan_reviews(&child, &rules, ev->cfg->calendar, ev->today, &p);
 		pp = p.nperiods > 0 ? &p.periods[p.nperiods - 1] : NULL;
 		if (pp != NULL && pp->next_due != DATE_NONE) {
@@ -437,9 +437,12 @@ feed_reviews(struct feed_events *ev, char **cause)
 			feed_add(ev, pp->next_due, child.case_ref, uid, summary, description);
 		}
 		review_plan_free(&p);
+		reviews_children_free(children, n);
 	}
-	reviews_children_free(children, n);
-	return 0;
+	for (i = 0; i < nrefs; i++)
+		free(refs[i]);
+	free(refs);
+	return rc;
 }
 
 /* One ASYE date of a worker's, if there is one. */

@@ -3,9 +3,11 @@
  * store_feeds.h. Part of the store family.
  */
 #include <sqlite3.h>
+#include <stdlib.h>
 
 #include "store_feeds.h"
 #include "store_int.h"
+#include "xmalloc.h"
 
 /* See store_feeds.h. */
 int
@@ -73,4 +75,30 @@ store_feed_modified(struct store *s, const char *subject)
 		at = (time_t)sqlite3_column_int64(st, 0);
 	store_release(s, st);
 	return at;
+}
+
+/* See store_feeds.h. */
+int
+store_feed_cases(struct store *s, const char *email, char ***refs, int *n, char **cause)
+{
+	sqlite3_stmt *st = store_cached(s, "SELECT case_ref FROM allocations WHERE social_worker_email = ?1 "
+					   "COLLATE NOCASE OR team_manager_email = ?1 COLLATE NOCASE OR "
+					   "iro_email = ?1 COLLATE NOCASE ORDER BY case_ref");
+	int rc;
+
+	*refs = NULL, *n = 0;
+	store_bind_text(st, 1, email);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*refs = xreallocarray(*refs, (size_t)*n + 1, sizeof **refs);
+		(*refs)[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	store_release(s, st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	rc = store_fail(s, cause, "allocations");
+	while (*n > 0)
+		free((*refs)[--*n]);
+	free(*refs);
+	*refs = NULL;
+	return rc;
 }

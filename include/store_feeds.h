@@ -18,6 +18,9 @@ int store_feed_generation(struct store *s, const char *email, int create, time_t
     char **cause);
 /* Bump a person's generation (made when absent), so their older feed URLs stop working: 0 and *generation. */
 int store_feed_revoke(struct store *s, const char *email, time_t now, int64_t *generation, char **cause);
+/* The cases allocated to a person (social worker, team manager or IRO), sorted: 0 and *refs (free
+ * each and the array), or -1 with *cause. */
+int store_feed_cases(struct store *s, const char *email, char ***refs, int *n, char **cause);
 /* The last change to a record, as its audit trail says (notices left out): UTC seconds, 0 when unknown. */
 time_t store_feed_modified(struct store *s, const char *subject);
 

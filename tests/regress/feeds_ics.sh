@@ -75,8 +75,11 @@ expected() {
 		ctl explain dispute "$id" --json >"$T/x-dispute-$id.json" || fail "explain dispute $id"
 	done
 	ctl explain worker P001 --json >"$T/x-worker-P001.json" || fail "explain worker"
+	# The actions do not change in this script: explained once.
+	[ -f "$T/x-actions.json" ] && explained=1 || explained=0
 	ctl actions list --json >"$T/x-actions.json" || fail "actions list"
 	PLAN=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["plan"])' "$T/x-actions.json")
+	[ $explained = 1 ] ||
 	for ref in $($PY -c 'import json,sys; print(" ".join(a["ref"] for a in json.load(open(sys.argv[1]))))' "$T/x-actions.json"); do
 		ctl explain action "$PLAN" "$ref" --json >"$T/x-action-$ref.json" || fail "explain action $ref"
 	done
