@@ -5,7 +5,7 @@
 # dispute stages, reviews, ASYE dates), all-day, folded at 75 octets with CRLF, no child's or
 # worker's name. UIDs are stable across fetches and across a moved due date (a review recorded:
 # the event moves, same UID). An unchanged feed answers If-None-Match with 304. A revoked,
-# tampered or answer-link token is refused with a plain 404.
+# tampered, expired or answer-link token is refused with a plain 404.
 . "$(dirname "$0")/lib.sh"
 
 start_smtp
@@ -212,6 +212,16 @@ code=$(fetch tess4 "$NEW")
 [ "$code" = 200 ] || fail "the new URL: $code"
 cmp -s "$T/tess3.ics" "$T/tess4.ics" 2>/dev/null || check tess4 tess@council.example >/dev/null || fail "the new URL's feed"
 ok "tampered, answer-link and revoked tokens get a plain 404; revoking one person leaves others; feed url gives a new one"
+
+# Expired: a feed token lasts ten years. The same URL the day before its expiry works, the day after not.
+stop_daemon || fail "stop"
+DRIFTWATCH_NOW=2032-05-23T10:00 start_daemon_ready
+code=$(fetch ian3 "$IAN")
+[ "$code" = 200 ] || fail "ian's feed before its expiry: $code"
+stop_daemon || fail "stop"
+DRIFTWATCH_NOW=2032-05-26T10:00 start_daemon_ready
+refused "$IAN" "an expired feed"
+ok "a feed URL works for ten years, then gets the same plain 404"
 
 stop_daemon
 finish
