@@ -260,6 +260,10 @@ struct feed_events {
 	struct store *store;
 	const struct config *cfg;
 	int today;
+	/* Role keys already routed, and whether each reaches the person: a plan names a few roles,
+	 * its actions' ladders name them hundreds of times. */
+	char **role_keys;
+	int *role_is, nroles;
 };
 
 /* Add an event; uid, summary and description are taken over. */
@@ -284,14 +288,20 @@ feed_is_role(struct feed_events *ev, const char *key)
 {
 	struct role_route route;
 	char *cause = NULL;
-	int is;
+	int i, is;
 
-	if (roles_route(ev->store, ev->cfg, key, &route, &cause) != 0) {
-		free(cause);
-		return 0;
+	for (i = 0; i < ev->nroles; i++) {
+		if (strcmp(ev->role_keys[i], key) == 0)
+			return ev->role_is[i];
 	}
-	is = route.email != NULL && strcasecmp(route.email, ev->email) == 0;
+	/* The route is filled (key, transport) even when it has no email: freed either way. */
+	is = roles_route(ev->store, ev->cfg, key, &route, &cause) == 0 && strcasecmp(route.email, ev->email) == 0;
 	role_route_free(&route);
+	free(cause);
+	ev->role_keys = xreallocarray(ev->role_keys, (size_t)ev->nroles + 1, sizeof *ev->role_keys);
+	ev->role_is = xreallocarray(ev->role_is, (size_t)ev->nroles + 1, sizeof *ev->role_is);
+	ev->role_keys[ev->nroles] = xstrdup(key);
+	ev->role_is[ev->nroles++] = is;
 	return is;
 }
 
@@ -578,6 +588,9 @@ feed_build(struct store *s, const struct config *cfg, const char *email, time_t 
 	for (i = 0; i < ev.n; i++)
 		free(ev.v[i].uid), free(ev.v[i].summary), free(ev.v[i].description);
 	free(ev.v);
+	for (i = 0; i < ev.nroles; i++)
+		free(ev.role_keys[i]);
+	free(ev.role_keys), free(ev.role_is);
 	if (rc != 0)
 		ics_free(w);
 	return rc;
