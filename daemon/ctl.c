@@ -70,6 +70,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ "caseloads", ctl_caseloads, "caseloads [--over] [--json] [--at DATE]   caseloads against the caps" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
 	{ "keys", ctl_keys, "keys rotate                  a new key signs the answer links (the old one's work for key_grace)", CTL_FAMILY },
+	{ "feed", ctl_feed, "feed url|revoke EMAIL        a person's calendar feed URL (subscribe in Outlook, Google)", CTL_FAMILY },
 	{ "link", ctl_link, "link make DOMAIN --role ROLE --to EMAIL ...   the answer links a notice would carry", CTL_FAMILY },
 	{ "version", ctl_version, "version                      driftwatchctl's version", CTL_NO_STATE },
 	{ "help", NULL, "help [COMMAND [SUBCOMMAND]]  this list, or one command's usage", CTL_NO_STATE },

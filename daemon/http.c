@@ -93,6 +93,7 @@ static const struct http_route http_routes[] = {
 	{ EVHTTP_REQ_GET, "/a/{token}", NULL, http_answer_show },
 	{ EVHTTP_REQ_POST, "/a/{token}", NULL, http_answer_post },
 	{ EVHTTP_REQ_GET, "/healthz", NULL, http_healthz },
+	{ EVHTTP_REQ_GET, "/ics/{token}", NULL, http_feed_show },
 	{ EVHTTP_REQ_GET, "/metrics", NULL, http_metrics },
 	{ EVHTTP_REQ_GET, "/readyz", NULL, http_readyz },
 	{ EVHTTP_REQ_GET, "/v1/actions", "read", http_actions_list },

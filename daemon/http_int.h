@@ -67,6 +67,8 @@ void http_reply_error(struct http_call *call, int status, const char *field, con
 /* The answer pages (http_answer.c): GET shows the confirmation form, POST acts once. */
 void http_answer_show(struct http_call *call);
 void http_answer_post(struct http_call *call);
+/* The calendar feed (http_feed.c): GET /ics/{token}, TOKEN.ics in the path; the token is the credential. */
+void http_feed_show(struct http_call *call);
 /* The routes in http_metrics.c. */
 void http_healthz(struct http_call *call);
 void http_readyz(struct http_call *call);

@@ -479,6 +479,13 @@ static const char *const store_migrations[] = {
 	"  booked_for INTEGER NOT NULL,"
 	"  at INTEGER NOT NULL) WITHOUT ROWID;"
 	STORE_DIRTY_TRIGGERS("lac_bookings", "'reviews'", "NEW.case_ref", "OLD.case_ref"),
+	/* 15: calendar feeds. A person's feed token carries their
+	 * generation; `driftwatchctl feed revoke` bumps it, so every older URL of theirs stops working. */
+	"CREATE TABLE feed_tokens ("
+	"  email TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  generation INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER) WITHOUT ROWID;",
 };
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */

@@ -73,6 +73,7 @@ int ctl_calendar(struct ctl *c, int argc, char **argv);
 int ctl_replan(struct ctl *c, int argc, char **argv);
 int ctl_keys(struct ctl *c, int argc, char **argv);
 int ctl_link(struct ctl *c, int argc, char **argv);
+int ctl_feed(struct ctl *c, int argc, char **argv);
 int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_asye(struct ctl *c, int argc, char **argv);
 int ctl_caseloads(struct ctl *c, int argc, char **argv);
