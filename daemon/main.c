@@ -467,6 +467,12 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return 1;
 	}
+	/* Checkpoints off the event loop: see store.h. Without the thread they stay on commit. */
+	if (store_checkpoint_in_background(m.store, &cause) != 0) {
+		log_warnx("main: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if ((m.base = event_base_new()) == NULL)
 		fatalx("main: event_base_new failed");
 	/* Clients before delivery passes: see dispatcher.h. */
