@@ -486,6 +486,8 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return 1;
 	}
+	if (m.http != NULL)
+		dispatcher_set_clients(m.dispatcher, http_last_answer, m.http);
 
 	evsignal_assign(&m.ev_hup, m.base, SIGHUP, main_sighup_cb, &m);
 	evsignal_assign(&m.ev_term, m.base, SIGTERM, main_sigterm_cb, &m);
