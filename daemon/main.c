@@ -518,6 +518,7 @@ main(int argc, char **argv)
 	inbox_free(m.inbox);
 	log_info("main: stopped");
 	schedule_stopped(m.store, clock_now());
+	dispatcher_set_clients(m.dispatcher, NULL, NULL); /* the http goes first */
 	http_free(m.http);
 	dispatcher_free(m.dispatcher);
 	event_del(&m.ev_hup), event_del(&m.ev_term), event_del(&m.ev_int);
