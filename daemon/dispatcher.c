@@ -100,12 +100,15 @@ struct dispatcher {
 	struct event ev_timer;
 	struct event ev_kick; /* a pass wanted now, at LOOP_PRIORITY_BACKGROUND */
 	struct event ev_late; /* ... and at the clients' priority after DISPATCH_LATE_MS */
+	dispatch_clients_cb last_answer; /* when a client was last answered, or NULL */
+	void *clients_arg;
 };
 
 /* How long a delivery pass waits for another connection's lock before trying again later. */
 #define DISPATCH_BUSY_MS 100
 
 static void dispatcher_pass(struct dispatcher *d);
+static void dispatcher_timer_cb(evutil_socket_t fd, short what, void *arg);
 static int dispatcher_flush_sent(struct dispatcher *d);
 
 /* Free an endpoint. */
@@ -189,6 +192,24 @@ dispatcher_due_cb(evutil_socket_t fd, short what, void *arg)
 	dispatcher_schedule_pass(arg);
 }
 
+/* The kick, at LOOP_PRIORITY_BACKGROUND: a pass, unless a client was answered a moment ago (its
+ * next request goes first; the late timer, armed with the kick, runs the pass at the latest). */
+static void
+dispatcher_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+	struct timespec ts;
+	long long now, last;
+
+	if (d->last_answer != NULL && (last = d->last_answer(d->clients_arg)) > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		if (now - last < DISPATCH_YIELD_US && evtimer_pending(&d->ev_late, NULL))
+			return;
+	}
+	dispatcher_timer_cb(fd, what, arg);
+}
+
 /*
  * Kick callback (and its late twin): one pass. Its statements wait DISPATCH_BUSY_MS at most for another
  * connection's lock, not the store's 5 s: the loop (every HTTP client) waits with it, and a
@@ -240,7 +261,7 @@ dispatcher_new(struct event_base *base, struct store *s, const struct config *cf
 	}
 	d->neps = cfg->ntransports;
 	evtimer_assign(&d->ev_timer, base, dispatcher_due_cb, d);
-	evtimer_assign(&d->ev_kick, base, dispatcher_timer_cb, d);
+	evtimer_assign(&d->ev_kick, base, dispatcher_kick_cb, d);
 	evtimer_assign(&d->ev_late, base, dispatcher_timer_cb, d);
 	/* A base without priorities (driftwatchctl's) runs every event alike. */
 	if (event_base_get_npriorities(base) > LOOP_PRIORITY_BACKGROUND &&
@@ -302,6 +323,14 @@ dispatcher_set_config(struct dispatcher *d, const struct config *cfg, char **cau
 	d->cfg = cfg;
 	dispatcher_schedule_pass(d);
 	return 0;
+}
+
+/* See dispatcher.h. */
+void
+dispatcher_set_clients(struct dispatcher *d, dispatch_clients_cb last_answer, void *arg)
+{
+	d->last_answer = last_answer;
+	d->clients_arg = arg;
 }
 
 /* See dispatcher.h. */

@@ -83,6 +83,7 @@ struct http {
 	int nconns;
 	struct event ev_sweep;
 	int changed; /* an API write committed since http_take_changed */
+	long long last_answer; /* when the last request was answered (monotonic us; 0: none yet) */
 	unsigned char (*token_hashes)[SHA256_DIGEST_LENGTH]; /* each [client]'s token, hashed once a config */
 };
 
@@ -535,6 +536,16 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	if (!call.deferred)
 		http_log_request(method, call.route, call.status, call.client, start);
 	free(param_buf);
+	h->last_answer = http_usec();
+}
+
+/* See http.h. */
+long long
+http_last_answer(void *arg)
+{
+	const struct http *h = arg;
+
+	return h->last_answer;
 }
 
 /* See http.h. */

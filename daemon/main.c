@@ -467,6 +467,12 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return 1;
 	}
+	/* Checkpoints off the event loop: see store.h. Without the thread they stay on commit. */
+	if (store_checkpoint_in_background(m.store, &cause) != 0) {
+		log_warnx("main: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if ((m.base = event_base_new()) == NULL)
 		fatalx("main: event_base_new failed");
 	/* Clients before delivery passes: see dispatcher.h. */
@@ -480,6 +486,8 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return 1;
 	}
+	if (m.http != NULL)
+		dispatcher_set_clients(m.dispatcher, http_last_answer, m.http);
 
 	evsignal_assign(&m.ev_hup, m.base, SIGHUP, main_sighup_cb, &m);
 	evsignal_assign(&m.ev_term, m.base, SIGTERM, main_sigterm_cb, &m);
@@ -510,6 +518,7 @@ main(int argc, char **argv)
 	inbox_free(m.inbox);
 	log_info("main: stopped");
 	schedule_stopped(m.store, clock_now());
+	dispatcher_set_clients(m.dispatcher, NULL, NULL); /* the http goes first */
 	http_free(m.http);
 	dispatcher_free(m.dispatcher);
 	event_del(&m.ev_hup), event_del(&m.ev_term), event_del(&m.ev_int);

@@ -296,6 +296,10 @@ send_file_worker(void *arg)
 
 	pthread_mutex_lock(&sf->lock);
 	for (;;) {
+		/* Stopping: what is still queued belongs to cancelled jobs (their notices stay 'sending'
+		 * and go out again after a restart), so no more fsyncs hold up the stop. */
+		if (sf->stop)
+			break;
 		n = 0;
 		TAILQ_FOREACH(w, &sf->writes, entry) {
 			if (w->state != SEND_FILE_QUEUED)
@@ -308,8 +312,6 @@ send_file_worker(void *arg)
 			round[n++] = w;
 		}
 		if (n == 0) {
-			if (sf->stop)
-				break;
 			pthread_cond_wait(&sf->wake, &sf->lock);
 			continue;
 		}

@@ -19,6 +19,7 @@ struct store {
 	bool hold_escalations; /* the first-start hold: escalations enqueued 'held' (store_daemon.c) */
 	int full; /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
 	int busy_ms; /* how long a statement now waits for another connection's lock (store_busy_wait) */
+	struct store_checkpointer *checkpointer; /* store_checkpoint_in_background, or NULL */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
 		sqlite3_stmt *st;

@@ -31,6 +31,9 @@ void http_set_config(struct http *h, const struct config *cfg);
 /* Has an API write committed since the last call? (Clears it.) The daemon's own commits do not
  * move PRAGMA data_version, so main.c asks this too before re-planning. */
 int http_take_changed(struct http *h);
+/* When the last request was answered (CLOCK_MONOTONIC us; 0: none yet): the dispatcher's
+ * dispatch_clients_cb, so a delivery pass lets a client's next request go first. arg: the http. */
+long long http_last_answer(void *arg);
 /* Stopping: GET /readyz answers 503 from now on. */
 void http_set_stopping(struct http *h);
 /* Close every listener and connection; removes unix sockets. NULL is fine. */

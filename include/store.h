@@ -32,6 +32,10 @@ int store_busy_wait(struct store *s, int ms);
 /* SQLite's plan for sql (EXPLAIN QUERY PLAN), one step a line ("SEARCH t USING INDEX ...",
  * "SCAN t"), for tests that a statement searches rather than scans. 0 and *plan (caller frees), or -1. */
 int store_query_plan(struct store *s, const char *sql, char **plan, char **cause);
+/* From now on the WAL is copied into the database by a thread with its own connection once it
+ * passes 512 KB, so the commit that passes 1 MB (which checkpoints, on the daemon's event loop) finds
+ * little left to copy and fsync. For the daemon; 0, or -1 and *cause (checkpoints stay on commit). */
+int store_checkpoint_in_background(struct store *s, char **cause);
 /* PRAGMA data_version: changes when another connection commits. */
 int64_t store_data_version(struct store *s);
 /* For tests of disk-full handling: cap the database at n pages (0 = no cap). */
