@@ -125,6 +125,32 @@ test_civil(void **state)
 	assert_string_equal(date_format(DATE_NONE, buf), "-");
 }
 
+/* date_format writes by hand what snprintf's "%04d-%02d-%02d" wrote: every day 1900-2200, and
+ * years from -999 to 12000 a stride apart (outside 0-9999 it is snprintf's own). */
+static void
+test_date_format(void **state)
+{
+	char buf[DATE_BUFSZ], want[32];
+	int date, y, m, d, last = D("2200-12-31");
+
+	(void)state;
+	for (date = D("1900-01-01"); date <= last; date++) {
+		date_to_ymd(date, &y, &m, &d);
+		snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+		if (strcmp(date_format(date, buf), want) != 0)
+			fail_msg("day %d: \"%s\", want \"%s\"", date, buf, want);
+	}
+	for (date = date_from_ymd(-999, 1, 1); date <= date_from_ymd(12000, 1, 1); date += 89) {
+		date_to_ymd(date, &y, &m, &d);
+		snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+		want[DATE_BUFSZ - 1] = '\0';
+		if (strcmp(date_format(date, buf), want) != 0)
+			fail_msg("day %d: \"%s\", want \"%s\"", date, buf, want);
+	}
+	assert_string_equal(date_format(date_from_ymd(0, 1, 1), buf), "0000-01-01");
+	assert_string_equal(date_format(date_from_ymd(9999, 12, 31), buf), "9999-12-31");
+}
+
 /* Strict YYYY-MM-DD: real dates only, nothing around them. */
 static void
 test_date_parse(void **state)
@@ -749,6 +775,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_civil),
+	    cmocka_unit_test(test_date_format),
 	    cmocka_unit_test(test_date_parse),
 	    cmocka_unit_test(test_file_holidays),
 	    cmocka_unit_test(test_rule_breakers),
