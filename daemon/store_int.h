@@ -24,6 +24,15 @@ struct store {
 	} cached[STORE_NCACHED];
 	char *import_who, *import_files; /* the import log's origin (store_import_origin) */
 	time_t import_newest;
+	struct store_tally *tally; /* rows queued in the open transaction, counted at commit (store_outbox.c) */
+	size_t ntally;
+};
+
+/* Outbox rows queued in the open transaction for one state and transport (outbox_tally_flush). */
+struct store_tally {
+	const char *state; /* "pending" or "held": a string constant */
+	char *transport;
+	int64_t rows;
 };
 
 /* Prepare or die: our own SQL failing to prepare is a programming error. */
@@ -37,6 +46,10 @@ sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 sqlite3_stmt *store_cached(struct store *s, const char *sql);
 /* Done with a statement from store_cached: reset it (or finalize it if it was not cached). */
 void store_release(struct store *s, sqlite3_stmt *st);
+/* Add what this transaction queued to outbox_tally (store_commit, before COMMIT); 0 or -1 with *cause. */
+int outbox_tally_flush(struct store *s, char **cause);
+/* Forget what this transaction queued (it rolled back, or a new one begins). */
+void outbox_tally_forget(struct store *s);
 /* Set *cause from the connection's last error with a prefix; returns -1. */
 int store_fail(struct store *s, char **cause, const char *what);
 /* Execute SQL without results; 0 or -1 with *cause. */

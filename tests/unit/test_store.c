@@ -491,6 +491,84 @@ test_outbox_hold_release(void **state)
 	free(path);
 }
 
+/* outbox_tally's rows for a state (all transports), as /metrics reads them. */
+static long long
+tally(const char *path, const char *state)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "SELECT coalesce(sum(rows), 0) FROM outbox_tally WHERE state = '%s'", state);
+	return raw_scalar(path, sql);
+}
+
+/*
+ * The outbox tally counts what outbox_enqueue queued when its transaction commits (migration 15
+ * dropped the per-row trigger): nothing for a rollback or a key already there, one per row
+ * queued outside a transaction, held rows apart, and always what a scan of the rows counts.
+ */
+static void
+test_outbox_tally(void **state)
+{
+	char *path = db_path("tally.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct outbox_item item;
+	char key[32];
+	int added, i;
+
+	(void)state;
+	memset(&item, 0, sizeof item);
+	item.kind = "escalation";
+	item.recipient = "manager@council.example";
+	item.subject = "Overdue";
+	item.body_text = "text";
+	item.urgent = true;
+	/* Rolled back: neither rows nor tally. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof key, "rolled:%d", i);
+		item.dedupe_key = key;
+		assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+		assert_int_equal(added, 1);
+	}
+	store_rollback(s);
+	assert_int_equal(tally(path, "pending"), 0);
+	/* Committed: five rows, and a key queued twice is one. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof key, "kept:%d", i);
+		item.dedupe_key = key;
+		assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	}
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 5);
+	/* Outside a transaction: its own, counted at once; the first-start hold counts held. */
+	item.dedupe_key = "alone";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 6);
+	outbox_hold_escalations(s, true);
+	item.dedupe_key = "held";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	outbox_hold_escalations(s, false);
+	assert_int_equal(tally(path, "held"), 1);
+	assert_int_equal(tally(path, "pending"), 6);
+	/* A row rolled back is not counted by the next transaction to commit. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	item.dedupe_key = "lost";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	store_rollback(s);
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 6);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox WHERE state = 'pending'"), 6);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox WHERE state = 'held'"), 1);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
 /*
  * Each pass records every watcher in one statement; a status write that fails (its table gone,
  * as a full disk would refuse it) does not fail the pass.
@@ -531,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_outbox_enqueue),
 		cmocka_unit_test(test_outbox_recover), cmocka_unit_test(test_outbox_load_many),
 		cmocka_unit_test(test_outbox_hold_release),
+		cmocka_unit_test(test_outbox_tally),
 		cmocka_unit_test(test_status_pass_best_effort),
 		cmocka_unit_test(test_migrate_outbox_rebuild),
 	};
