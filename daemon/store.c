@@ -771,6 +771,7 @@ store_close(struct store *s)
 		return;
 	outbox_tally_forget(s);
 	free(s->tally);
+	allocation_memo_forget(s);
 	for (i = 0; i < STORE_NCACHED; i++)
 		sqlite3_finalize(s->cached[i].st); /* NULL is harmless */
 	sqlite3_close(s->db);
@@ -821,13 +822,19 @@ store_begin(struct store *s, char **cause)
 		s->full = 0;
 	}
 	outbox_tally_forget(s);
-	return store_exec_cached(s, "BEGIN IMMEDIATE", cause);
+	allocation_memo_forget(s);
+	if (store_exec_cached(s, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	s->in_begin = true;
+	return 0;
 }
 
 /* Commit (with the outbox tally of what it queued); on failure the transaction is rolled back. */
 int
 store_commit(struct store *s, char **cause)
 {
+	s->in_begin = false;
+	allocation_memo_forget(s);
 	if (outbox_tally_flush(s, cause) != 0 || store_exec_cached(s, "COMMIT", cause) != 0) {
 		store_rollback(s);
 		return -1;
@@ -840,6 +847,8 @@ void
 store_rollback(struct store *s)
 {
 	outbox_tally_forget(s);
+	s->in_begin = false;
+	allocation_memo_forget(s);
 	if (!sqlite3_get_autocommit(s->db))
 		store_exec(s, "ROLLBACK", NULL);
 }

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "allocations.h"
 #include "store.h"
 
 /* Statements kept prepared for the hot SQL of delivery and planning (see store_cached). */
@@ -26,6 +27,9 @@ struct store {
 	time_t import_newest;
 	struct store_tally *tally; /* rows queued in the open transaction, counted at commit (store_outbox.c) */
 	size_t ntally;
+	bool in_begin; /* inside store_begin's transaction: it holds the write lock, so nobody else writes */
+	bool alloc_memo_ok; /* alloc_memo is the last case allocation_get found in it (store_allocations.c) */
+	struct allocation alloc_memo;
 };
 
 /* Outbox rows queued in the open transaction for one state and transport (outbox_tally_flush). */
@@ -46,6 +50,8 @@ sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 sqlite3_stmt *store_cached(struct store *s, const char *sql);
 /* Done with a statement from store_cached: reset it (or finalize it if it was not cached). */
 void store_release(struct store *s, sqlite3_stmt *st);
+/* Forget the case allocation_get remembers (a transaction ends, or allocations are written). */
+void allocation_memo_forget(struct store *s);
 /* Add what this transaction queued to outbox_tally (store_commit, before COMMIT); 0 or -1 with *cause. */
 int outbox_tally_flush(struct store *s, char **cause);
 /* Forget what this transaction queued (it rolled back, or a new one begins). */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "allocations.h"
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
@@ -491,6 +492,54 @@ test_outbox_hold_release(void **state)
 	free(path);
 }
 
+/*
+ * allocation_get remembers the last case it found inside a transaction: a write of ours in the
+ * same transaction is seen at once, and another connection's commit by the next transaction.
+ */
+static void
+test_allocation_memo(void **state)
+{
+	char *path = db_path("alloc.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct allocation a, got;
+	char ref[] = "C1", team[] = "North", tm1[] = "tm1@council.example", tm2[] = "tm2@council.example";
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.case_ref = ref;
+	a.team = team;
+	a.team_manager_email = tm1;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(allocation_put(s, &a, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm1@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_get(s, "C1", &got), 0); /* the remembered copy: its own strings */
+	assert_string_equal(got.team, "North");
+	assert_null(got.iro);
+	allocation_free(&got);
+	a.team_manager_email = tm2;
+	assert_int_equal(allocation_put(s, &a, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm2@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_set_social_worker(s, "C1", "SW9", "sw9@council.example", &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.social_worker_email, "sw9@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_get(s, "C2", &got), -1);
+	assert_int_equal(store_commit(s, &cause), 0);
+	/* Another connection (driftwatchctl) changes it between two passes. */
+	assert_int_equal(raw_exec(path, "UPDATE allocations SET team_manager_email = 'tm3@council.example'"), SQLITE_OK);
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm3@council.example");
+	allocation_free(&got);
+	store_rollback(s);
+	store_close(s);
+	free(path);
+}
+
 /* outbox_tally's rows for a state (all transports), as /metrics reads them. */
 static long long
 tally(const char *path, const char *state)
@@ -610,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_outbox_recover), cmocka_unit_test(test_outbox_load_many),
 		cmocka_unit_test(test_outbox_hold_release),
 		cmocka_unit_test(test_outbox_tally),
+		cmocka_unit_test(test_allocation_memo),
 		cmocka_unit_test(test_status_pass_best_effort),
 		cmocka_unit_test(test_migrate_outbox_rebuild),
 	};
