@@ -591,6 +591,16 @@ store_bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
+/* See store_int.h. */
+void
+store_bind_text_static(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
 /* A text column as a new string. */
 char *
 store_column_strdup(sqlite3_stmt *st, int i)

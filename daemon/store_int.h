@@ -62,6 +62,11 @@ int store_fail(struct store *s, char **cause, const char *what);
 int store_exec(struct store *s, const char *sql, char **cause);
 /* Bind helpers: NULL text binds NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/*
+ * Bind text, or NULL, without a copy: v must stay as it is until the statement has run (a step
+ * to SQLITE_DONE, then store_release). For the wide rows written per notice (outbox, audit).
+ */
+void store_bind_text_static(sqlite3_stmt *st, int i, const char *v);
 /* A column as a fresh string (NULL stays NULL). */
 char *store_column_strdup(sqlite3_stmt *st, int i);
 

@@ -156,21 +156,21 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	    "INSERT INTO outbox (dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, "
 	    "batch_text, batch_html, urgency, urgent, created_at, next_attempt_at, state) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING");
-	store_bind_text(st, 1, item->dedupe_key);
-	store_bind_text(st, 2, item->kind);
-	store_bind_text(st, 3, transport);
-	store_bind_text(st, 4, item->recipient);
-	store_bind_text(st, 5, item->subject);
-	store_bind_text(st, 6, item->body_text != NULL ? item->body_text : "");
-	store_bind_text(st, 7, item->body_html);
-	store_bind_text(st, 8, item->payload);
-	store_bind_text(st, 9, cfg->batch_reminders ? item->batch_text : NULL);
-	store_bind_text(st, 10, cfg->batch_reminders ? item->batch_html : NULL);
+	store_bind_text_static(st, 1, item->dedupe_key);
+	store_bind_text_static(st, 2, item->kind);
+	store_bind_text_static(st, 3, transport);
+	store_bind_text_static(st, 4, item->recipient);
+	store_bind_text_static(st, 5, item->subject);
+	store_bind_text_static(st, 6, item->body_text != NULL ? item->body_text : "");
+	store_bind_text_static(st, 7, item->body_html);
+	store_bind_text_static(st, 8, item->payload);
+	store_bind_text_static(st, 9, cfg->batch_reminders ? item->batch_text : NULL);
+	store_bind_text_static(st, 10, cfg->batch_reminders ? item->batch_html : NULL);
 	sqlite3_bind_int(st, 11, item->urgency);
 	sqlite3_bind_int(st, 12, item->urgent);
 	sqlite3_bind_int64(st, 13, now);
 	sqlite3_bind_int64(st, 14, due);
-	store_bind_text(st, 15, state);
+	store_bind_text_static(st, 15, state);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, cause, "outbox enqueue");
 		goto out;
