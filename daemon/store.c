@@ -581,24 +581,28 @@ store_exec(struct store *s, const char *sql, char **cause)
 	return 0;
 }
 
-/* Bind text, or NULL. */
-void
-store_bind_text(sqlite3_stmt *st, int i, const char *v)
+/* Bind text (copied, or not, as how says), or NULL. */
+static void
+store_bind_text_as(sqlite3_stmt *st, int i, const char *v, sqlite3_destructor_type how)
 {
 	if (v == NULL)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, v, -1, how);
+}
+
+/* Bind text, or NULL. */
+void
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	store_bind_text_as(st, i, v, SQLITE_TRANSIENT);
 }
 
 /* See store_int.h. */
 void
 store_bind_text_static(sqlite3_stmt *st, int i, const char *v)
 {
-	if (v == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	store_bind_text_as(st, i, v, SQLITE_STATIC);
 }
 
 /* A text column as a new string. */
