@@ -418,6 +418,19 @@ test_migrate_outbox_rebuild(void **state)
 	free(sql), free(path);
 }
 
+/* An "Overdue" notice of a kind to the manager under a key. */
+static void
+overdue_item(struct outbox_item *item, const char *key, const char *kind, bool urgent)
+{
+	memset(item, 0, sizeof *item);
+	item->dedupe_key = key;
+	item->kind = kind;
+	item->recipient = "manager@council.example";
+	item->subject = "Overdue";
+	item->body_text = "text";
+	item->urgent = urgent;
+}
+
 /* Enqueue one notice of a kind under a key (inside its own transaction). */
 static void
 enqueue_one(struct store *s, const struct config *cfg, const char *key, const char *kind, bool urgent, time_t now)
@@ -425,13 +438,7 @@ enqueue_one(struct store *s, const struct config *cfg, const char *key, const ch
 	struct outbox_item item;
 	char *cause = NULL;
 
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = kind;
-	item.recipient = "manager@council.example";
-	item.subject = "Overdue";
-	item.body_text = "text";
-	item.urgent = urgent;
+	overdue_item(&item, key, kind, urgent);
 	assert_int_equal(store_begin(s, &cause), 0);
 	assert_int_equal(outbox_enqueue(s, cfg, &item, now, NULL, &cause), 0);
 	assert_int_equal(store_commit(s, &cause), 0);
@@ -566,12 +573,7 @@ test_outbox_tally(void **state)
 	int added, i;
 
 	(void)state;
-	memset(&item, 0, sizeof item);
-	item.kind = "escalation";
-	item.recipient = "manager@council.example";
-	item.subject = "Overdue";
-	item.body_text = "text";
-	item.urgent = true;
+	overdue_item(&item, NULL, "escalation", true);
 	/* Rolled back: neither rows nor tally. */
 	assert_int_equal(store_begin(s, &cause), 0);
 	for (i = 0; i < 3; i++) {
