@@ -19,10 +19,10 @@ audit_add(struct store *s, time_t at, const char *actor, const char *what, const
 	int rc = 0;
 
 	sqlite3_bind_int64(st, 1, at);
-	store_bind_text(st, 2, actor);
-	store_bind_text(st, 3, what);
-	store_bind_text(st, 4, subject);
-	store_bind_text(st, 5, detail);
+	store_bind_text_static(st, 2, actor);
+	store_bind_text_static(st, 3, what);
+	store_bind_text_static(st, 4, subject);
+	store_bind_text_static(st, 5, detail);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = store_fail(s, cause, "audit");
 	store_release(s, st);

@@ -519,7 +519,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	rules.remind_before = c->cfg->disputes_remind_before;
 	rules.iro_reminder_after = c->cfg->disputes_iro_reminder_after;
 	rules.total_limit = c->cfg->disputes_total_limit;
-	n = plan_dispute(&d.rec, &rules, c->cfg->calendar, items, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d.rec, &rules, c->cfg->calendar, items, DISPUTE_ITEMS_MAX);
 	for (i = 0; i < n; i++) {
 		printf("  %s  %-11s %-19s ", date_format(items[i].due, x), plan_dispute_rule_name(items[i].rule),
 		    items[i].rule == DISPUTE_RULE_ADVANCE ? "-" : items[i].recipient);

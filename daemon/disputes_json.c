@@ -120,7 +120,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 	rules.remind_before = cfg->disputes_remind_before;
 	rules.iro_reminder_after = cfg->disputes_iro_reminder_after;
 	rules.total_limit = cfg->disputes_total_limit;
-	count = plan_dispute(&d->rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
+	count = plan_disputes(&d->rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
 	for (i = 0; i < count; i++) {
 		const struct dispute_item *it = &items[i];
 		address = NULL, sent = 0;

@@ -272,7 +272,7 @@ asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date
 
 /* See plan_asye.h. */
 int
-asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items, int max)
+plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items, int max)
 {
 	const struct calendar *cal = cfg->calendar;
 	struct asye_status st;

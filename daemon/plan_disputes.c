@@ -153,7 +153,7 @@ plan_cmp(const void *a, const void *b)
 
 /* Every item; see plan_disputes.h. */
 int
-plan_dispute(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal,
+plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal,
     struct dispute_item *items, int max)
 {
 	const struct dispute_stage *st;

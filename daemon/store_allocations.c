@@ -10,15 +10,48 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-/* One case's allocation; see allocations.h. */
+/* A copy of src's strings into dst. */
+static void
+allocation_copy(struct allocation *dst, const struct allocation *src)
+{
+	dst->case_ref = src->case_ref != NULL ? xstrdup(src->case_ref) : NULL;
+	dst->team = src->team != NULL ? xstrdup(src->team) : NULL;
+	dst->social_worker = src->social_worker != NULL ? xstrdup(src->social_worker) : NULL;
+	dst->social_worker_email = src->social_worker_email != NULL ? xstrdup(src->social_worker_email) : NULL;
+	dst->team_manager = src->team_manager != NULL ? xstrdup(src->team_manager) : NULL;
+	dst->team_manager_email = src->team_manager_email != NULL ? xstrdup(src->team_manager_email) : NULL;
+	dst->iro = src->iro != NULL ? xstrdup(src->iro) : NULL;
+	dst->iro_email = src->iro_email != NULL ? xstrdup(src->iro_email) : NULL;
+}
+
+/* See store_int.h. */
+void
+allocation_memo_forget(struct store *s)
+{
+	if (s->alloc_memo_ok)
+		allocation_free(&s->alloc_memo);
+	s->alloc_memo_ok = false;
+}
+
+/*
+ * One case's allocation; see allocations.h. Inside store_begin's transaction the last case found
+ * is remembered: planning a child asks for it three times (its reviews' recipients, a dispute's
+ * raise and the dispute's recipients), and nobody else can write while the transaction holds
+ * the write lock; our own writes (allocation_put, allocation_set_social_worker) forget it.
+ */
 int
 allocation_get(struct store *s, const char *case_ref, struct allocation *a)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
-					    "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
+	sqlite3_stmt *st;
 	int rc = -1;
 
 	memset(a, 0, sizeof *a);
+	if (s->alloc_memo_ok && s->in_begin && case_ref != NULL && strcmp(s->alloc_memo.case_ref, case_ref) == 0) {
+		allocation_copy(a, &s->alloc_memo);
+		return 0;
+	}
+	st = store_cached(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
+			     "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
 	store_bind_text(st, 1, case_ref);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		a->case_ref = store_column_strdup(st, 0);
@@ -32,6 +65,11 @@ allocation_get(struct store *s, const char *case_ref, struct allocation *a)
 		rc = 0;
 	}
 	store_release(s, st);
+	if (rc == 0 && s->in_begin && a->case_ref != NULL) {
+		allocation_memo_forget(s);
+		allocation_copy(&s->alloc_memo, a);
+		s->alloc_memo_ok = true;
+	}
 	return rc;
 }
 
@@ -61,6 +99,7 @@ allocation_put(struct store *s, const struct allocation *a, char **cause)
 					   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
+	allocation_memo_forget(s);
 	store_bind_text(st, 1, a->case_ref);
 	store_bind_text(st, 2, a->team);
 	allocation_bind(st, 3, a->social_worker);
@@ -86,6 +125,7 @@ allocation_set_social_worker(struct store *s, const char *case_ref, const char *
 					   "social_worker = excluded.social_worker, social_worker_email = excluded.social_worker_email");
 	int rc = 0;
 
+	allocation_memo_forget(s);
 	store_bind_text(st, 1, case_ref);
 	allocation_bind(st, 2, social_worker);
 	allocation_bind(st, 3, email);

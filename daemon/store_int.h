@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "allocations.h"
 #include "store.h"
 
 /* Statements kept prepared for the hot SQL of delivery and planning (see store_cached). */
@@ -26,6 +27,18 @@ struct store {
 	} cached[STORE_NCACHED];
 	char *import_who, *import_files; /* the import log's origin (store_import_origin) */
 	time_t import_newest;
+	struct store_tally *tally; /* rows queued in the open transaction, counted at commit (store_outbox.c) */
+	size_t ntally;
+	bool in_begin; /* inside store_begin's transaction: it holds the write lock, so nobody else writes */
+	bool alloc_memo_ok; /* alloc_memo is the last case allocation_get found in it (store_allocations.c) */
+	struct allocation alloc_memo;
+};
+
+/* Outbox rows queued in the open transaction for one state and transport (outbox_tally_flush). */
+struct store_tally {
+	const char *state; /* "pending" or "held": a string constant */
+	char *transport;
+	int64_t rows;
 };
 
 /* Prepare or die: our own SQL failing to prepare is a programming error. */
@@ -39,12 +52,23 @@ sqlite3_stmt *store_prepare(struct store *s, const char *sql);
 sqlite3_stmt *store_cached(struct store *s, const char *sql);
 /* Done with a statement from store_cached: reset it (or finalize it if it was not cached). */
 void store_release(struct store *s, sqlite3_stmt *st);
+/* Forget the case allocation_get remembers (a transaction ends, or allocations are written). */
+void allocation_memo_forget(struct store *s);
+/* Add what this transaction queued to outbox_tally (store_commit, before COMMIT); 0 or -1 with *cause. */
+int outbox_tally_flush(struct store *s, char **cause);
+/* Forget what this transaction queued (it rolled back, or a new one begins). */
+void outbox_tally_forget(struct store *s);
 /* Set *cause from the connection's last error with a prefix; returns -1. */
 int store_fail(struct store *s, char **cause, const char *what);
 /* Execute SQL without results; 0 or -1 with *cause. */
 int store_exec(struct store *s, const char *sql, char **cause);
 /* Bind helpers: NULL text binds NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/*
+ * Bind text, or NULL, without a copy: v must stay as it is until the statement has run (a step
+ * to SQLITE_DONE, then store_release). For the wide rows written per notice (outbox, audit).
+ */
+void store_bind_text_static(sqlite3_stmt *st, int i, const char *v);
 /* A column as a fresh string (NULL stays NULL). */
 char *store_column_strdup(sqlite3_stmt *st, int i);
 

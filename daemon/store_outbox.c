@@ -1,6 +1,8 @@
 /*
  * store_outbox.c: the outbox's SQL. Enqueueing is INSERT ... ON CONFLICT(dedupe_key) DO NOTHING:
  * the UNIQUE key is what makes "exactly-once intent" hold across crashes, restarts and re-plans.
+ * The rows it queues are counted into outbox_tally (for /metrics) at the transaction's commit, one
+ * statement per state and transport, not by a trigger per row (migration 16).
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -47,6 +49,65 @@ outbox_transport_for(const struct config *cfg, const char *role_transport)
 	return cfg->transports[0].t.name;
 }
 
+/* Count one row queued in the open transaction (added to outbox_tally at commit). */
+static void
+outbox_tally_add(struct store *s, const char *state, const char *transport)
+{
+	struct store_tally *t;
+	size_t i;
+
+	for (i = 0; i < s->ntally; i++) {
+		t = &s->tally[i];
+		if (strcmp(t->state, state) == 0 && strcmp(t->transport, transport) == 0) {
+			t->rows++;
+			return;
+		}
+	}
+	s->tally = xreallocarray(s->tally, s->ntally + 1, sizeof *s->tally);
+	t = &s->tally[s->ntally++];
+	t->state = state;
+	t->transport = xstrdup(transport);
+	t->rows = 1;
+}
+
+/* See store_int.h. */
+int
+outbox_tally_flush(struct store *s, char **cause)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = 0;
+
+	/* SQLite rolled the transaction back by itself (a full disk): its rows are gone, and COMMIT fails. */
+	if (sqlite3_get_autocommit(s->db)) {
+		outbox_tally_forget(s);
+		return 0;
+	}
+	for (i = 0; i < s->ntally && rc == 0; i++) {
+		st = store_cached(s, "INSERT INTO outbox_tally (state, transport, rows) VALUES (?, ?, ?) "
+				     "ON CONFLICT (state, transport) DO UPDATE SET rows = rows + excluded.rows");
+		store_bind_text(st, 1, s->tally[i].state);
+		store_bind_text(st, 2, s->tally[i].transport);
+		sqlite3_bind_int64(st, 3, s->tally[i].rows);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(s, cause, "outbox tally");
+		store_release(s, st);
+	}
+	outbox_tally_forget(s);
+	return rc;
+}
+
+/* See store_int.h. */
+void
+outbox_tally_forget(struct store *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->ntally; i++)
+		free(s->tally[i].transport);
+	s->ntally = 0;
+}
+
 /* Insert a notice unless its key is there; see outbox.h. */
 int
 outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now, int *added,
@@ -54,10 +115,11 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 {
 	sqlite3_stmt *st, *at;
 	const char *transport = item->transport != NULL ? item->transport : outbox_transport_for(cfg, NULL);
+	const char *state;
 	time_t due = item->not_before > now ? item->not_before : now;
 	int64_t id;
 	size_t i;
-	int rc = -1;
+	int rc = -1, own;
 
 	if (added != NULL)
 		*added = 0;
@@ -83,28 +145,32 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	if (!item->urgent)
 		due = calendar_next_window_open(cfg->calendar, &cfg->send_window, due);
 
-	/* Cached: parsing it (with the tally triggers it fires, migration 13) cost more than running it. */
+	/* The first-start hold (store_daemon.c): escalations wait for an admin's release. */
+	state = s->hold_escalations && item->kind != NULL && strcmp(item->kind, "escalation") == 0 ? "held" : "pending";
+	/* Outside a transaction, its own: the row and its tally commit together. */
+	own = sqlite3_get_autocommit(s->db);
+	if (own && store_begin(s, cause) != 0)
+		return -1;
+	/* Cached: parsing it cost more than running it. */
 	st = store_cached(s,
 	    "INSERT INTO outbox (dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, "
 	    "batch_text, batch_html, urgency, urgent, created_at, next_attempt_at, state) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING");
-	store_bind_text(st, 1, item->dedupe_key);
-	store_bind_text(st, 2, item->kind);
-	store_bind_text(st, 3, transport);
-	store_bind_text(st, 4, item->recipient);
-	store_bind_text(st, 5, item->subject);
-	store_bind_text(st, 6, item->body_text != NULL ? item->body_text : "");
-	store_bind_text(st, 7, item->body_html);
-	store_bind_text(st, 8, item->payload);
-	store_bind_text(st, 9, cfg->batch_reminders ? item->batch_text : NULL);
-	store_bind_text(st, 10, cfg->batch_reminders ? item->batch_html : NULL);
+	store_bind_text_static(st, 1, item->dedupe_key);
+	store_bind_text_static(st, 2, item->kind);
+	store_bind_text_static(st, 3, transport);
+	store_bind_text_static(st, 4, item->recipient);
+	store_bind_text_static(st, 5, item->subject);
+	store_bind_text_static(st, 6, item->body_text != NULL ? item->body_text : "");
+	store_bind_text_static(st, 7, item->body_html);
+	store_bind_text_static(st, 8, item->payload);
+	store_bind_text_static(st, 9, cfg->batch_reminders ? item->batch_text : NULL);
+	store_bind_text_static(st, 10, cfg->batch_reminders ? item->batch_html : NULL);
 	sqlite3_bind_int(st, 11, item->urgency);
 	sqlite3_bind_int(st, 12, item->urgent);
 	sqlite3_bind_int64(st, 13, now);
 	sqlite3_bind_int64(st, 14, due);
-	/* The first-start hold (store_daemon.c): escalations wait for an admin's release. */
-	store_bind_text(st, 15,
-	    s->hold_escalations && item->kind != NULL && strcmp(item->kind, "escalation") == 0 ? "held" : "pending");
+	store_bind_text_static(st, 15, state);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		store_fail(s, cause, "outbox enqueue");
 		goto out;
@@ -114,6 +180,7 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 		goto out;
 	}
 	id = sqlite3_last_insert_rowid(s->db);
+	outbox_tally_add(s, state, transport);
 	for (i = 0; i < item->nattachments; i++) {
 		at = store_prepare(s, "INSERT INTO outbox_attachments (notice, filename, content_type, data) VALUES (?, ?, ?, ?)");
 		sqlite3_bind_int64(at, 1, id);
@@ -132,6 +199,12 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	rc = 0;
 out:
 	store_release(s, st);
+	if (own) {
+		if (rc == 0)
+			rc = store_commit(s, cause);
+		else
+			store_rollback(s);
+	}
 	return rc;
 }
 

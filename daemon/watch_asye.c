@@ -148,7 +148,7 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 {
 	struct asye_item items[ASYE_ITEMS_MAX];
 	char occ[11], wk[11], *who, *line, *eline, *eadv;
-	int i, k = asye_plan(w, cfg, date, items, ASYE_ITEMS_MAX);
+	int i, k = plan_asye(w, cfg, date, items, ASYE_ITEMS_MAX);
 
 	for (i = 0; i < k; i++) {
 		const struct asye_item *it = &items[i];

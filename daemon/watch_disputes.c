@@ -360,7 +360,7 @@ disputes_fire_by(struct store *s, const struct config *cfg, int64_t id, time_t d
 	for (round = 0; round < DISPUTES_MAX_ROUNDS; round++) {
 		if (disputes_load(s, id, &d) != 0)
 			return 0;
-		n = plan_dispute(&d.rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
+		n = plan_disputes(&d.rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
 		moved = 0;
 		for (i = 0; i < n && !moved; i++) {
 			at = calendar_local_time(items[i].due, cfg->send_window.open);

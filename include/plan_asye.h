@@ -114,7 +114,7 @@ void asye_status(const struct asye_worker *w, const struct config *cfg, int date
  * The notices for this worker that are live at date (due on or before, until on or after) or still
  * to come; at most max. Returns how many.
  */
-int asye_plan(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items,
+int plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items,
 	      int max);
 /* The assistant director's monthly list for date's month: its due date (the first working day) and until. */
 void asye_month_list_dates(const struct config *cfg, int date, int *due, int *until);

@@ -102,7 +102,7 @@ extern const char *const plan_dispute_categories[];
 bool plan_dispute_address_ok(const char *s);
 
 /* Every item for a dispute, in date order. Returns the count (at most max). */
-int plan_dispute(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal,
+int plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal,
     struct dispute_item *items, int max);
 /* Is an item to be done on date today (due, and its until not passed)? */
 bool plan_dispute_item_live(const struct dispute_item *it, int today);

@@ -97,18 +97,20 @@ $PY "$T/churn.py" "$T/dw.db" || fail "churn"
 $PY "$T/compare.py" "$T/dw.db" >"$T/cmp" 2>&1 || fail "after 400 changes: $(cat "$T/cmp")"
 ok "after 400 arbitrary changes (states, attempts, times, transports, deletes) the tallies still match"
 
-# The migration fills the tallies from the rows an older database already holds. It is migration
-# 13: roll back to 12, undoing the later ones too (14: the answer links' tables; the calendar feeds' table), which then run again.
+# The migration fills the tallies from the rows an older database already holds: roll back to
+# the one before it (12; the tally migration is 13, 14 and 15 are the answer links' and the
+# calendar feeds' tables, and 16 drops its insert trigger: store_commit counts what it queued)
+# and let store_migrate run 13 and what follows again.
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE name = 'outbox_tally'")" = 1 ] || fail "no outbox_tally"
-sqlite3 "$T/dw.db" "DROP TRIGGER outbox_tally_insert; DROP TRIGGER outbox_tally_delete;
+sqlite3 "$T/dw.db" "DROP TRIGGER outbox_tally_delete;
 	DROP TRIGGER outbox_tally_update; DROP TRIGGER outbox_outcomes_update; DROP TRIGGER outbox_latency_update;
 	DROP TABLE outbox_tally; DROP TABLE outbox_outcomes; DROP TABLE outbox_latency; DROP INDEX disputes_open_stage;
 	UPDATE outbox SET state = 'dead', attempts = 3 WHERE id % 7 = 0;
 	DROP TABLE link_keys; DROP TABLE link_used; DROP TABLE lac_bookings; DROP TABLE feed_tokens;
 	PRAGMA user_version = 12;" || fail "could not roll the schema back"
 ctl outbox add other@council.example --urgent --count 5 --subject "After" >/dev/null || fail "enqueue after"
-[ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'")" = 5 ] ||
-	fail "the migration did not make its triggers again"
+[ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'")" = 4 ] ||
+	fail "the migrations did not make their triggers again"
 $PY "$T/compare.py" "$T/dw.db" >"$T/cmp" 2>&1 || fail "after the migration: $(cat "$T/cmp")"
 ok "the migration fills the tallies from an existing outbox"
 

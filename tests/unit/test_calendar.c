@@ -125,6 +125,32 @@ test_civil(void **state)
 	assert_string_equal(date_format(DATE_NONE, buf), "-");
 }
 
+/* date_format writes by hand what snprintf's "%04d-%02d-%02d" wrote: every day 1900-2200, and
+ * years from -999 to 12000 a stride apart (outside 0-9999 it is snprintf's own). */
+static void
+test_date_format(void **state)
+{
+	char buf[DATE_BUFSZ], want[32];
+	int date, y, m, d, last = D("2200-12-31");
+
+	(void)state;
+	for (date = D("1900-01-01"); date <= last; date++) {
+		date_to_ymd(date, &y, &m, &d);
+		snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+		if (strcmp(date_format(date, buf), want) != 0)
+			fail_msg("day %d: \"%s\", want \"%s\"", date, buf, want);
+	}
+	for (date = date_from_ymd(-999, 1, 1); date <= date_from_ymd(12000, 1, 1); date += 89) {
+		date_to_ymd(date, &y, &m, &d);
+		snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+		want[DATE_BUFSZ - 1] = '\0';
+		if (strcmp(date_format(date, buf), want) != 0)
+			fail_msg("day %d: \"%s\", want \"%s\"", date, buf, want);
+	}
+	assert_string_equal(date_format(date_from_ymd(0, 1, 1), buf), "0000-01-01");
+	assert_string_equal(date_format(date_from_ymd(9999, 12, 31), buf), "9999-12-31");
+}
+
 /* Strict YYYY-MM-DD: real dates only, nothing around them. */
 static void
 test_date_parse(void **state)
@@ -620,6 +646,66 @@ test_local_gap(void **state)
 	assert_int_equal(calendar_local_minutes(calendar_local_time(D("2021-03-28"), 90)), 120);
 }
 
+/* mktime for local hh:mm on date, walked forward out of a spring-forward gap: what calendar_local_time says. */
+static time_t
+local_time_by_mktime(int date, int minutes)
+{
+	struct tm tm;
+	int y, mo, d, m;
+	time_t t = 0;
+
+	date_to_ymd(date, &y, &mo, &d);
+	for (m = minutes; m < minutes + 240 && m < 24 * 60; m++) {
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+		tm.tm_hour = m / 60, tm.tm_min = m % 60, tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (tm.tm_mday == d && tm.tm_hour * 60 + tm.tm_min == m)
+			break;
+	}
+	return t;
+}
+
+/* calendar_local_time remembers its answers per zone: a changed TZ is never answered from the old one's. */
+static void
+test_local_time_zone_change(void **state)
+{
+	static const char *zones[] = {"Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Santiago",
+				      "Asia/Tehran", NULL};
+	const char **zone;
+	int date = D("2022-06-10"), m;
+	char *saved = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	for (m = 0; m < 3; m++) /* asked again and again: the same answer */
+		assert_instant(calendar_local_time(date, 8 * 60), 1654844400); /* 08:00 BST = 07:00 UTC */
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	assert_instant(calendar_local_time(date, 8 * 60), 1654862400); /* 08:00 EDT = 12:00 UTC */
+	setenv("TZ", saved != NULL ? saved : "Europe/London", 1);
+	tzset();
+	free(saved);
+	assert_instant(calendar_local_time(date, 8 * 60), 1654844400);
+	/* Every minute of a day through the memo is what mktime says afresh. */
+	for (m = 0; m < 24 * 60; m += 7)
+		assert_instant(calendar_local_time(date, m), 1654844400 - 8 * 3600 + m * 60);
+	/* And every day of forty years, clock changes included, here and in zones that change by half
+	 * an hour or at midnight. */
+	for (zone = zones; *zone != NULL; zone++) {
+		setenv("TZ", *zone, 1);
+		tzset();
+		for (date = D("2000-01-01"); date <= D("2040-12-31"); date++) {
+			for (m = 0; m < 24 * 60; m += 89) {
+				if (calendar_local_time(date, m) != local_time_by_mktime(date, m))
+					fail_msg("%s: day %d minute %d: %lld, mktime %lld", *zone, date, m,
+					    (long long)calendar_local_time(date, m), (long long)local_time_by_mktime(date, m));
+			}
+		}
+	}
+	setenv("TZ", "Europe/London", 1);
+	tzset();
+}
+
 /* The send window 08:00-18:00 on working days, exact instants across the clock changes. */
 static void
 test_window(void **state)
@@ -749,6 +835,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_civil),
+	    cmocka_unit_test(test_date_format),
+	    cmocka_unit_test(test_local_time_zone_change),
 	    cmocka_unit_test(test_date_parse),
 	    cmocka_unit_test(test_file_holidays),
 	    cmocka_unit_test(test_rule_breakers),

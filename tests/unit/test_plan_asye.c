@@ -185,7 +185,7 @@ test_window_not_single_week(void **state)
 	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
 	asye_status(&w, cfg, D(2023, 3, 6), &st);
 	assert_false(st.behind);
-	n = asye_plan(&w, cfg, D(2023, 3, 6), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 6), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
 	/* Only complete weeks count: on Wednesday 8 March the week of 6 March is not measured yet. */
 	asye_status(&w, cfg, D(2023, 3, 8), &st);
@@ -197,7 +197,7 @@ test_window_not_single_week(void **state)
 	asye_status(&w, cfg, D(2023, 3, 20), &st);
 	assert_true(st.behind);
 	assert_true(fabs(st.actual - 7.4) < 1e-9);
-	n = asye_plan(&w, cfg, D(2023, 3, 22), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 22), items, ASYE_ITEMS_MAX);
 	assert_non_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
 	assert_int_equal(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER)->due, D(2023, 3, 20));
 	assert_int_equal(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER)->until, D(2023, 3, 26));
@@ -260,7 +260,7 @@ test_supervision_overdue(void **state)
 	w.supervisions = held, w.nsupervisions = 1;
 	asye_status(&w, cfg, D(2023, 3, 17), &st);
 	assert_false(st.supervision_overdue);
-	n = asye_plan(&w, cfg, D(2023, 3, 17), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 17), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
 	/* The working day after a Friday is Monday. */
@@ -270,13 +270,13 @@ test_supervision_overdue(void **state)
 	asye_status(&w, cfg, D(2023, 3, 18), &st);
 	assert_true(st.supervision_overdue);
 	/* The week after, a fresh reminder for that week. */
-	n = asye_plan(&w, cfg, D(2023, 3, 28), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 28), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
 	assert_int_equal(it->due, D(2023, 3, 27));
 	assert_int_equal(it->week, D(2023, 3, 27));
 	assert_int_equal(it->occurrence, D(2023, 3, 17));
 	/* Over Easter: the week of 10 April starts on Tuesday 11th (Easter Monday). */
-	n = asye_plan(&w, cfg, D(2023, 4, 12), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 4, 12), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_SUPERVISION_OVERDUE, ASYE_TO_MANAGER);
 	assert_int_equal(it->due, D(2023, 4, 11));
 }
@@ -293,21 +293,21 @@ test_review_points(void **state)
 
 	(void)state;
 	/* Point 1 on 9 April (a Sunday); 10 working days before, across Good Friday: 24 March. */
-	n = asye_plan(&w, cfg, D(2023, 3, 20), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 20), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
 	assert_int_equal(it->occurrence, D(2023, 4, 9));
 	assert_int_equal(it->due, D(2023, 3, 24));
 	assert_int_equal(it->until, D(2023, 4, 9));
 	/* Passed unrecorded: escalation the working day after (Easter Monday skipped: 11 April). */
-	n = asye_plan(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(it);
 	assert_true(it->escalation);
 	assert_int_equal(it->due, D(2023, 4, 11));
 	/* Recorded: no escalation, and the next reminder is for 6 months. */
 	w.reviews = held, w.nreviews = 1;
-	n = asye_plan(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 4, 11), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	it = find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER);
 	assert_int_equal(it->occurrence, D(2023, 7, 9));
@@ -384,7 +384,7 @@ test_reflection_due_and_missed(void **state)
 	assert_int_equal(st.next_reflection, D(2023, 7, 9));
 	assert_int_equal(st.next_reflection_index, 0);
 	/* Reflection 1 on Sunday 9 July 2023; 10 working days before it: Monday 26 June. */
-	n = asye_plan(&w, cfg, D(2023, 6, 20), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 6, 20), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
 	assert_false(it->escalation);
@@ -397,11 +397,11 @@ test_reflection_due_and_missed(void **state)
 	/* The review point on the same day is its own item. */
 	assert_int_equal(find(items, n, ASYE_REVIEW_DUE, ASYE_TO_MANAGER)->occurrence, D(2023, 7, 9));
 	/* On the day itself the reminder is still sendable; no escalation yet. */
-	n = asye_plan(&w, cfg, D(2023, 7, 9), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 7, 9), items, ASYE_ITEMS_MAX);
 	assert_non_null(find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER));
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	/* Monday 10 July: escalated to the head of service, singly (no week: it does not repeat). */
-	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(it);
 	assert_true(it->escalation);
@@ -419,7 +419,7 @@ test_reflection_due_and_missed(void **state)
 	assert_int_equal(it->due, D(2023, 12, 21));
 	/* A review point recorded does not stand for a reflection. */
 	w.reviews = (const int[]){D(2023, 4, 6), D(2023, 7, 6)}, w.nreviews = 2;
-	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	assert_non_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 }
@@ -438,7 +438,7 @@ test_reflection_kth_held(void **state)
 	(void)state;
 	/* One held (early, before its point): point 1 is covered, no escalation; point 2 comes next. */
 	w.reflections = held, w.nreflections = 1;
-	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
@@ -450,17 +450,17 @@ test_reflection_kth_held(void **state)
 	/* The reviews are not covered by it: review point 1 (9 April) was still missed. */
 	assert_non_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	/* One held, reflection 2 passed: escalated for point 2, not point 1. */
-	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(it);
 	assert_int_equal(it->occurrence, D(2024, 1, 9));
 	/* None held at all: both points escalated, each with its own occurrence. */
 	w.nreflections = 0;
-	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
 	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 2);
 	/* Both held: nothing more for reflections. */
 	w.nreflections = 2;
-	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
 	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 0);
 	assert_int_equal(items_count(items, n, ASYE_REFLECTION_DUE), 0);
 	asye_status(&w, cfg, D(2023, 12, 21), &st);
@@ -483,14 +483,14 @@ test_reflection_pause(void **state)
 	asye_status(&w, cfg, D(2023, 6, 1), &st);
 	assert_int_equal(st.next_reflection, D(2023, 8, 9));
 	/* 10 July: not missed yet; the reminder is for Wednesday 9 August, 10 working days before. */
-	n = asye_plan(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
 	assert_int_equal(it->occurrence, D(2023, 8, 9));
 	assert_int_equal(it->due, D(2023, 7, 26));
 	/* Escalated the working day after the moved date. */
-	n = asye_plan(&w, cfg, D(2023, 8, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 8, 10), items, ASYE_ITEMS_MAX);
 	it = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(it);
 	assert_int_equal(it->due, D(2023, 8, 10));
@@ -498,7 +498,7 @@ test_reflection_pause(void **state)
 	w.reflections = (const int[]){D(2023, 8, 14)}, w.nreflections = 1;
 	asye_status(&w, cfg, D(2023, 8, 14), &st);
 	assert_int_equal(st.next_reflection, D(2024, 2, 9));
-	n = asye_plan(&w, cfg, D(2023, 8, 14), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 8, 14), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	assert_int_equal(find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER)->occurrence, D(2024, 2, 9));
 }
@@ -520,9 +520,9 @@ test_points_at_the_end(void **state)
 	(void)state;
 	w.reviews = reviews, w.nreviews = 3;
 	w.reflections = reflection, w.nreflections = 1;
-	n = asye_plan(&w, cfg, D(2024, 1, 9), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 9), items, ASYE_ITEMS_MAX);
 	assert_int_equal(n, 0);
-	n = asye_plan(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 10), items, ASYE_ITEMS_MAX);
 	r = find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	c = find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(r);
@@ -535,11 +535,11 @@ test_points_at_the_end(void **state)
 	assert_int_equal(n, 2); /* only the escalations (the caseload of 10 is within the limit) */
 	/* Recorded late (after the end, within the month): no escalation. */
 	w.reflections = (const int[]){D(2023, 7, 6), D(2024, 1, 12)}, w.nreflections = 2;
-	n = asye_plan(&w, cfg, D(2024, 1, 15), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 1, 15), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	assert_non_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	/* A month after the end nothing more is planned. */
-	n = asye_plan(&w, cfg, D(2024, 2, 10), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 2, 10), items, ASYE_ITEMS_MAX);
 	assert_int_equal(n, 0);
 }
 
@@ -558,7 +558,7 @@ test_reflections_empty(void **state)
 	asye_status(&w, none, D(2023, 6, 20), &st);
 	assert_int_equal(st.next_reflection, DATE_NONE);
 	assert_int_equal(st.next_review, D(2023, 4, 9));
-	n = asye_plan(&w, none, D(2024, 1, 8), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, none, D(2024, 1, 8), items, ASYE_ITEMS_MAX);
 	assert_int_equal(items_count(items, n, ASYE_REFLECTION_DUE), 0);
 	assert_int_equal(items_count(items, n, ASYE_REFLECTION_MISSED), 0);
 	assert_int_equal(items_count(items, n, ASYE_REVIEW_MISSED), 3);
@@ -582,11 +582,11 @@ test_caseload_caps(void **state)
 	(void)state;
 	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
 	w.caseload = 18;
-	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
 	w.caseload = 19;
 	/* Saturday 4 March: the week's notice was due on Monday 27 Feb, still sendable until Sunday. */
-	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
 	m = find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER);
 	h = find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_HEAD_OF_SERVICE);
 	assert_non_null(m);
@@ -596,17 +596,17 @@ test_caseload_caps(void **state)
 	assert_int_equal(m->week, D(2023, 2, 27));
 	assert_false(h->escalation);
 	/* After the programme: the experienced alert level applies. */
-	n = asye_plan(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
 	w.caseload = 23;
-	n = asye_plan(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2024, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_non_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
 	assert_null(find(items, n, ASYE_TIME_BEHIND, ASYE_TO_MANAGER));
 	/* Never an ASYE. */
 	w.asye_started_on = DATE_NONE;
 	w.role = "social-worker";
 	w.caseload = 22;
-	n = asye_plan(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
+	n = plan_asye(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_int_equal(n, 0);
 }
 

@@ -163,7 +163,7 @@ test_raise_across_jubilee(void **state)
 	rules(&r);
 	raised(&d, 0, D("2022-05-27"));
 	assert_date(d.stage_due_on, "2022-06-07");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_non_null(x = find(it, n, DISPUTE_RULE_STAGE, "team-manager"));
 	assert_date(x->due, "2022-05-27");
 	assert_date(x->until, "2022-06-07");
@@ -205,7 +205,7 @@ test_move_up(void **state)
 	assert_int_equal(d.entry, DISPUTE_ENTRY_MOVED_UP);
 	assert_int_equal(d.prev_stage, 1);
 	assert_date(d.formal_started_on, "2022-06-01");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_non_null(x = find(it, n, DISPUTE_RULE_STAGE, "head-of-service"));
 	assert_date(x->due, "2022-06-13");
 	assert_non_null(find(it, n, DISPUTE_RULE_MOVED, "iro"));
@@ -218,7 +218,7 @@ test_move_up(void **state)
 	raised(&d, 0, D("2022-05-27"));
 	plan_dispute_advance(&d, cal, D("2022-06-08"));
 	assert_date(d.formal_started_on, "2022-06-08");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_non_null(find(it, n, DISPUTE_RULE_STAGE, "team-manager"));
 	assert_null(find(it, n, DISPUTE_RULE_MOVED, "team-manager"));
 }
@@ -238,7 +238,7 @@ test_bypass(void **state)
 	raised(&d, 3, D("2022-12-22")); /* Thursday before Christmas: 26, 27 Dec are bank holidays */
 	assert_date(d.stage_due_on, "2023-01-03");
 	assert_date(d.formal_started_on, "2022-12-22");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_non_null(find(it, n, DISPUTE_RULE_STAGE, "assistant-director"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_ADVANCE, "assistant-director"));
 	assert_int_equal(x->stage, 4);
@@ -263,7 +263,7 @@ test_response_stops_clock(void **state)
 	rules(&r);
 	raised(&d, 1, D("2022-05-27"));
 	d.responded_on = D("2022-06-01"); /* Wednesday: +2wd skips the bank holidays and the weekend */
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_null(find(it, n, DISPUTE_RULE_REMINDER, "team-manager"));
 	assert_null(find(it, n, DISPUTE_RULE_ADVANCE, "team-manager"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_IRO_ASK, "iro"));
@@ -288,7 +288,7 @@ test_last_stage(void **state)
 	rules(&r);
 	raised(&d, 4, D("2022-09-13")); /* 19 Sept 2022 (the Queen's funeral) is a bank holiday */
 	assert_date(d.stage_due_on, "2022-09-21");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_null(find(it, n, DISPUTE_RULE_ADVANCE, "dcs"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_LAST_STAGE, "iro"));
 	assert_date(x->due, "2022-09-22");
@@ -310,7 +310,7 @@ test_total_limit(void **state)
 	(void)state;
 	rules(&r);
 	raised(&d, 1, D("2022-05-27"));
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	/* 20wd from 27 May (no 2, 3 June) is 28 June; flagged the next working day, 29 June. */
 	assert_non_null(x = find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs"));
 	assert_date(x->due, "2022-06-29");
@@ -319,7 +319,7 @@ test_total_limit(void **state)
 	/* Walking up the ladder does not move the flag. */
 	plan_dispute_advance(&d, cal, D("2022-06-08"));
 	plan_dispute_advance(&d, cal, D("2022-06-16"));
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	for (i = 0; i < n; i++)
 		flags += it[i].rule == DISPUTE_RULE_TOTAL_LIMIT;
 	assert_int_equal(flags, 2);
@@ -341,7 +341,7 @@ test_resolved(void **state)
 	plan_dispute_advance(&d, cal, D("2022-06-08"));
 	plan_dispute_advance(&d, cal, D("2022-06-16"));
 	d.resolved_on = D("2022-06-17");
-	n = plan_dispute(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
 	assert_int_equal(n, 3);
 	assert_non_null(find(it, n, DISPUTE_RULE_RESOLVED, "iro"));
 	assert_non_null(find(it, n, DISPUTE_RULE_RESOLVED, "team-manager"));

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "allocations.h"
 #include "audit.h"
 #include "calendar.h"
 #include "config.h"
@@ -474,6 +475,19 @@ test_migrate_outbox_rebuild(void **state)
 	free(sql), free(path);
 }
 
+/* An "Overdue" notice of a kind to the manager under a key. */
+static void
+overdue_item(struct outbox_item *item, const char *key, const char *kind, bool urgent)
+{
+	memset(item, 0, sizeof *item);
+	item->dedupe_key = key;
+	item->kind = kind;
+	item->recipient = "manager@council.example";
+	item->subject = "Overdue";
+	item->body_text = "text";
+	item->urgent = urgent;
+}
+
 /* Enqueue one notice of a kind under a key (inside its own transaction). */
 static void
 enqueue_one(struct store *s, const struct config *cfg, const char *key, const char *kind, bool urgent, time_t now)
@@ -481,13 +495,7 @@ enqueue_one(struct store *s, const struct config *cfg, const char *key, const ch
 	struct outbox_item item;
 	char *cause = NULL;
 
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = kind;
-	item.recipient = "manager@council.example";
-	item.subject = "Overdue";
-	item.body_text = "text";
-	item.urgent = urgent;
+	overdue_item(&item, key, kind, urgent);
 	assert_int_equal(store_begin(s, &cause), 0);
 	assert_int_equal(outbox_enqueue(s, cfg, &item, now, NULL, &cause), 0);
 	assert_int_equal(store_commit(s, &cause), 0);
@@ -549,6 +557,127 @@ test_outbox_hold_release(void **state)
 }
 
 /*
+ * allocation_get remembers the last case it found inside a transaction: a write of ours in the
+ * same transaction is seen at once, and another connection's commit by the next transaction.
+ */
+static void
+test_allocation_memo(void **state)
+{
+	char *path = db_path("alloc.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct allocation a, got;
+	char ref[] = "C1", team[] = "North", tm1[] = "tm1@council.example", tm2[] = "tm2@council.example";
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.case_ref = ref;
+	a.team = team;
+	a.team_manager_email = tm1;
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(allocation_put(s, &a, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm1@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_get(s, "C1", &got), 0); /* the remembered copy: its own strings */
+	assert_string_equal(got.team, "North");
+	assert_null(got.iro);
+	allocation_free(&got);
+	a.team_manager_email = tm2;
+	assert_int_equal(allocation_put(s, &a, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm2@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_set_social_worker(s, "C1", "SW9", "sw9@council.example", &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.social_worker_email, "sw9@council.example");
+	allocation_free(&got);
+	assert_int_equal(allocation_get(s, "C2", &got), -1);
+	assert_int_equal(store_commit(s, &cause), 0);
+	/* Another connection (driftwatchctl) changes it between two passes. */
+	assert_int_equal(raw_exec(path, "UPDATE allocations SET team_manager_email = 'tm3@council.example'"), SQLITE_OK);
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(allocation_get(s, "C1", &got), 0);
+	assert_string_equal(got.team_manager_email, "tm3@council.example");
+	allocation_free(&got);
+	store_rollback(s);
+	store_close(s);
+	free(path);
+}
+
+/* outbox_tally's rows for a state (all transports), as /metrics reads them. */
+static long long
+tally(const char *path, const char *state)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "SELECT coalesce(sum(rows), 0) FROM outbox_tally WHERE state = '%s'", state);
+	return raw_scalar(path, sql);
+}
+
+/*
+ * The outbox tally counts what outbox_enqueue queued when its transaction commits (migration 16
+ * dropped the per-row trigger): nothing for a rollback or a key already there, one per row
+ * queued outside a transaction, held rows apart, and always what a scan of the rows counts.
+ */
+static void
+test_outbox_tally(void **state)
+{
+	char *path = db_path("tally.db"), *cause = NULL;
+	struct store *s = store_open(path, &cause);
+	struct config *cfg = test_config();
+	struct outbox_item item;
+	char key[32];
+	int added, i;
+
+	(void)state;
+	overdue_item(&item, NULL, "escalation", true);
+	/* Rolled back: neither rows nor tally. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof key, "rolled:%d", i);
+		item.dedupe_key = key;
+		assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+		assert_int_equal(added, 1);
+	}
+	store_rollback(s);
+	assert_int_equal(tally(path, "pending"), 0);
+	/* Committed: five rows, and a key queued twice is one. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof key, "kept:%d", i);
+		item.dedupe_key = key;
+		assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	}
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 5);
+	/* Outside a transaction: its own, counted at once; the first-start hold counts held. */
+	item.dedupe_key = "alone";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 6);
+	outbox_hold_escalations(s, true);
+	item.dedupe_key = "held";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	outbox_hold_escalations(s, false);
+	assert_int_equal(tally(path, "held"), 1);
+	assert_int_equal(tally(path, "pending"), 6);
+	/* A row rolled back is not counted by the next transaction to commit. */
+	assert_int_equal(store_begin(s, &cause), 0);
+	item.dedupe_key = "lost";
+	assert_int_equal(outbox_enqueue(s, cfg, &item, 1000, &added, &cause), 0);
+	store_rollback(s);
+	assert_int_equal(store_begin(s, &cause), 0);
+	assert_int_equal(store_commit(s, &cause), 0);
+	assert_int_equal(tally(path, "pending"), 6);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox WHERE state = 'pending'"), 6);
+	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox WHERE state = 'held'"), 1);
+	config_free(cfg);
+	store_close(s);
+	free(path);
+}
+
+/*
  * Each pass records every watcher in one statement; a status write that fails (its table gone,
  * as a full disk would refuse it) does not fail the pass.
  */
@@ -588,6 +717,8 @@ main(void)
 		cmocka_unit_test(test_outbox_enqueue),
 		cmocka_unit_test(test_outbox_recover), cmocka_unit_test(test_outbox_load_many),
 		cmocka_unit_test(test_outbox_hold_release),
+		cmocka_unit_test(test_outbox_tally),
+		cmocka_unit_test(test_allocation_memo),
 		cmocka_unit_test(test_status_pass_best_effort),
 		cmocka_unit_test(test_migrate_outbox_rebuild),
 		cmocka_unit_test(test_reviews_one_child_searches),
