@@ -12,8 +12,10 @@
 #include "answer.h"
 #include "calendar.h"
 #include "config.h"
+#include "feed.h"
 #include "links.h"
 #include "log.h"
+#include "store_feeds.h"
 #include "token.h"
 #include "xmalloc.h"
 
@@ -117,6 +119,34 @@ links_add(struct store *s, const struct config *cfg, const struct link_subject *
 	return 0;
 }
 
+/*
+ * How to subscribe to one's calendar feed: said in the monthly digest, and in the first notice a
+ * person gets (the first one to find no feed made for them; making the URL records one). Best
+ * effort: without it the notice still goes.
+ */
+static void
+links_feed(struct store *s, const struct config *cfg, const struct link_subject *sub, time_t now,
+    struct notice_links *out)
+{
+	int64_t generation;
+	char *cause = NULL;
+	int rc;
+
+	if (cfg->http_public_url == NULL || *cfg->http_public_url == '\0' || sub->recipient == NULL ||
+	    strchr(sub->recipient, '@') == NULL)
+		return;
+	if (sub->domain != LINK_DIGEST) {
+		rc = store_feed_generation(s, sub->recipient, 0, now, &generation, &cause);
+		if (rc < 0) {
+			log_warnx("links: %s", cause);
+			free(cause);
+		}
+		if (rc != 1)
+			return; /* they have had a feed URL already (or the store did not answer) */
+	}
+	out->feed_url = feed_url_for(s, cfg, sub->recipient);
+}
+
 /* See links.h. */
 int
 links_for_notice(struct store *s, const struct config *cfg, const struct link_subject *sub, time_t now,
@@ -126,8 +156,10 @@ links_for_notice(struct store *s, const struct config *cfg, const struct link_su
 	size_t i, j;
 
 	memset(out, 0, sizeof *out);
-	if (sub->domain == LINK_DIGEST)
+	if (sub->domain == LINK_DIGEST) {
+		links_feed(s, cfg, sub, now, out);
 		return 0;
+	}
 	if (cfg->http_public_url == NULL || *cfg->http_public_url == '\0') {
 		out->instead = xstrdup("To record what was done, tell your driftwatch administrator, or use the "
 				       "council's usual form; the reminders stop once it is recorded.");
@@ -149,6 +181,7 @@ links_for_notice(struct store *s, const struct config *cfg, const struct link_su
 	}
 	if (sub->dedupe_key != NULL && links_add(s, cfg, sub, "not-mine", expires, now, out, cause) != 0)
 		goto fail;
+	links_feed(s, cfg, sub, now, out);
 	return 0;
 fail:
 	notice_links_free(out);

@@ -477,6 +477,47 @@ test_no_public_url(void **state)
 	notice_links_free(&out);
 }
 
+/* How to subscribe: the first notice a person gets carries their feed URL, later ones do not; the
+ * digest always does; nothing without public_url. */
+static void
+test_feed_url(void **state)
+{
+	struct link_subject sub = { LINK_ACTION, "lead-officer", 3, "1.1a", "ILACS", DATE_NONE, "new@council.example",
+		"actions:first" };
+	struct link_subject digest = { LINK_DIGEST, "dcs", 0, NULL, NULL, DATE_NONE, "dcs@council.example", "digest:2" };
+	struct notice_links out;
+	struct token t;
+	const char *prefix = "http://127.0.0.1:8080/ics/";
+
+	(void)state;
+	links(cfg, &sub, &out);
+	assert_non_null(out.feed_url);
+	assert_true(strncmp(out.feed_url, prefix, strlen(prefix)) == 0);
+	assert_non_null(strstr(out.feed_url, ".ics"));
+	*strstr(out.feed_url, ".ics") = '\0';
+	assert_int_equal(token_check(st, out.feed_url + strlen(prefix), TOKEN_FEED, LNOW, 0, &t), TOKEN_OK);
+	assert_string_equal(t.recipient, "new@council.example");
+	notice_links_free(&out);
+
+	sub.dedupe_key = "actions:second";
+	links(cfg, &sub, &out);
+	assert_true(out.n > 0);
+	assert_null(out.feed_url);
+	notice_links_free(&out);
+
+	links(cfg, &digest, &out);
+	assert_non_null(out.feed_url);
+	notice_links_free(&out);
+	links(cfg, &digest, &out);
+	assert_non_null(out.feed_url);
+	notice_links_free(&out);
+
+	sub.recipient = "other@council.example";
+	links(cfg_nourl, &sub, &out);
+	assert_null(out.feed_url);
+	notice_links_free(&out);
+}
+
 int
 main(void)
 {
@@ -492,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_dispute_parts),
 		cmocka_unit_test(test_other_parts),
 		cmocka_unit_test(test_no_public_url),
+		cmocka_unit_test(test_feed_url),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
