@@ -30,6 +30,22 @@
 #include "store.h"
 #include "xmalloc.h"
 
+/* The roles file's rows, for the write inside the transaction. */
+struct ctl_import_roles_rows {
+	const struct role_row *rows;
+	int n;
+};
+
+/* Replace the roles table with the file's. */
+static int
+ctl_import_roles_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	const struct ctl_import_roles_rows *rr = arg;
+
+	(void)summary;
+	return roles_replace(s, rr->rows, rr->n, cause);
+}
+
 /* import roles FILE.csv: role, title, reports_to. */
 static int
 ctl_import_roles(struct ctl *c, int argc, char **argv)
@@ -40,7 +56,9 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	struct import_file in;
 	struct role_row *rows = NULL;
 	int n = 0, i, j, rc, *lines = NULL, *cols = NULL;
-	char *cause = NULL, *summary;
+	struct ctl_import_roles_rows rr = { NULL, 0 };
+	struct import_commit commit = { "roles", argv[1], c->now, ctl_import_roles_write, &rr, "roles-imported", "roles" };
+	char *summary;
 	struct store *s;
 
 	if (argc != 2)
@@ -100,21 +118,12 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 			up = next;
 		}
 	}
-	rc = import_errors_report(&e);
-	if (rc == 0) {
-		xasprintf(&summary, "%d titles", n);
-		if (store_begin(s, &cause) != 0 || roles_replace(s, rows, n, &cause) != 0 ||
-		    store_import_log(s, c->now, "roles", argv[1], summary, &cause) != 0 ||
-		    audit_add(s, c->now, "ctl:import", "roles-imported", "roles", summary, &cause) != 0 ||
-		    store_commit(s, &cause) != 0) {
-			store_rollback(s);
-			fprintf(stderr, "driftwatchctl: import roles: %s; nothing imported\n", cause);
-			free(cause);
-			rc = CTL_EX_FAIL;
-		} else
-			printf("%s: %s imported\n", argv[1], summary);
-		free(summary);
-	}
+	rr.rows = rows, rr.n = n;
+	xasprintf(&summary, "%d titles", n);
+	if ((rc = import_finish(s, &e, &commit, &summary, stderr)) == 0)
+		printf("%s: %s imported\n", argv[1], summary);
+	free(summary);
+	import_errors_free(&e);
 	for (i = 0; i < n; i++) {
 		free((void *)(uintptr_t)rows[i].key);
 		free((void *)(uintptr_t)rows[i].title);

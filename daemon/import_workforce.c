@@ -84,27 +84,17 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 	return 0;
 }
 
-/* Write everything or nothing, log the run and audit it; print the outcome. */
+/* import_finish, then the outcome. */
 static int
 asye_import_finish(struct store *s, struct import_errors *e, time_t now, const char *kind, const char *path,
-		   const char *summary, int (*write)(struct store *, void *, char **), void *arg)
+		   char **summary, int (*write)(struct store *, void *, char **, char **), void *arg)
 {
-	char *cause = NULL;
-	int rc = import_errors_report(e);
+	struct import_commit commit = {kind, path, now, write, arg, kind, "asye"};
+	int rc = import_finish(s, e, &commit, summary, stderr);
 
-	if (rc != 0)
-		return rc;
-	if (store_begin(s, &cause) != 0 || write(s, arg, &cause) != 0 ||
-	    store_import_log(s, now, kind, path, summary, &cause) != 0 ||
-	    audit_add(s, now, "ctl:import", kind, "asye", summary, &cause) != 0 ||
-	    store_commit(s, &cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: import %s: %s; nothing imported\n", kind, cause);
-		free(cause);
-		return 1;
-	}
-	printf("%s: %s imported\n", path, summary);
-	return 0;
+	if (rc == 0)
+		printf("%s: %s imported\n", path, *summary);
+	return rc;
 }
 
 struct asye_import_workers {
@@ -114,11 +104,12 @@ struct asye_import_workers {
 
 /* Write the workforce rows. */
 static int
-asye_import_workers_write(struct store *s, void *arg, char **cause)
+asye_import_workers_write(struct store *s, void *arg, char **summary, char **cause)
 {
 	struct asye_import_workers *wi = arg;
 	int i, changed;
 
+	(void)summary;
 	for (i = 0; i < wi->n; i++) {
 		if (asye_store_worker(s, &wi->rows[i], wi->today, &changed, cause) != 0)
 			return -1;
@@ -212,7 +203,7 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	}
 	import_file_close(&in);
 	xasprintf(&summary, "%d workers", wi.n);
-	rc = asye_import_finish(s, &e, now, "workforce", path, summary, asye_import_workers_write, &wi);
+	rc = asye_import_finish(s, &e, now, "workforce", path, &summary, asye_import_workers_write, &wi);
 	free(summary);
 	for (i = 0; i < wi.n; i++) {
 		struct asye_worker *w = &wi.rows[i];
@@ -241,11 +232,12 @@ struct asye_import_dated {
 
 /* Write protected time or supervisions. */
 static int
-asye_import_dated_write(struct store *s, void *arg, char **cause)
+asye_import_dated_write(struct store *s, void *arg, char **summary, char **cause)
 {
 	struct asye_import_dated *di = arg;
 	int i;
 
+	(void)summary;
 	for (i = 0; i < di->n; i++) {
 		if (di->time
 			? asye_store_time(s, di->rows[i].person_id, asye_monday(di->rows[i].date),
@@ -319,7 +311,7 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 	import_file_close(&in);
 	asye_roster_free(&roster);
 	xasprintf(&summary, time ? "%d weeks of protected time" : "%d supervisions", di.n);
-	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, summary,
+	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, &summary,
 				asye_import_dated_write, &di);
 	free(summary);
 	for (i = 0; i < di.n; i++)

@@ -116,6 +116,11 @@ void ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t);
 void ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t);
 /* A staff member's email, or NULL. */
 const char *ssda903_staff_email(const struct ssda903 *x, const char *staff_id);
+/*
+ * Say what refuses the import on err and return 65: problems that refuse in any mode, or (strict)
+ * rows that contradict the rest, with the summary. Else list the rows skipped and return 0.
+ */
+int ssda903_report(const struct ssda903 *x, const char *what, const char *summary, bool strict, FILE *err);
 /* Add a tally's line to the summary. */
 void ssda903_tally_print(char **summary, const struct ssda903_tally *t, const char *unused_why);
 /*
