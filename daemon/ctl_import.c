@@ -6,6 +6,7 @@
  * no-op, and an extract older than the one already held is refused unless --force.
  */
 #include <dirent.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <pwd.h>
@@ -17,15 +18,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "allocations.h"
+#include "asye.h"
 #include "audit.h"
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "csv.h"
 #include "ctl.h"
+#include "disputes.h"
 #include "import.h"
 #include "import_progress.h"
 #include "import_ssd.h"
+#include "log.h"
+#include "reviews.h"
 #include "roles.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -133,47 +139,73 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* import ssd [--strict|--no-strict] DIR_OR_FILES...: the Standard Safeguarding Dataset's tables. */
-static int
-ctl_import_ssd(struct ctl *c, int argc, char **argv)
-{
-	static const char *usage = "import ssd [--strict|--no-strict] DIR_OR_FILES...";
-	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	bool strict = true;
-	int i, n = 0, rc;
+/* The importers of one signature (import.h), and what each is given on the command line. */
+static const struct ctl_importer {
+	const char *kind;
+	int (*run)(const struct import_request *rq);
+	bool extract; /* files or their folders, with --strict|--no-strict; else one FILE.csv */
+	const char *usage;
+} ctl_importers[] = {
+	{ "allocations", import_allocations, false, "import allocations FILE.csv" },
+	{ "ssda903", import_ssda903, true, "import ssda903 [--strict|--no-strict] DIR_OR_FILES..." },
+	{ "ssd", import_ssd, true, "import ssd [--strict|--no-strict] DIR_OR_FILES..." },
+	{ "permanence", import_permanence, false, "import permanence FILE.csv" },
+	{ "disputes", import_disputes, false, "import disputes FILE.csv" },
+	{ "workforce", import_workforce, false, "import workforce FILE.csv" },
+	{ "protected-time", import_protected_time, false, "import protected-time FILE.csv" },
+	{ "supervisions", import_supervisions, false, "import supervisions FILE.csv" },
+	{ NULL, NULL, false, NULL },
+};
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--strict") == 0)
-			strict = true;
-		else if (strcmp(argv[i], "--no-strict") == 0)
-			strict = false;
-		else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			free(paths);
-			return ctl_usage(usage);
-		} else
-			paths[n++] = argv[i];
+/* import KIND [--strict|--no-strict] FILE...: the importer of that kind, its summary on stdout. */
+static int
+ctl_import_run(struct ctl *c, int argc, char **argv)
+{
+	static const struct option strict_opts[] = { { "strict", no_argument, NULL, 's' },
+		{ "no-strict", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+	static const struct option no_opts[] = { { NULL, 0, NULL, 0 } };
+	const struct ctl_importer *im;
+	struct import_request rq;
+	int ch;
+
+	for (im = ctl_importers; im->kind != NULL && strcmp(im->kind, argv[0]) != 0; im++)
+		;
+	if (im->kind == NULL)
+		fatalx("ctl: import %s: not in the importers' table", argv[0]);
+	memset(&rq, 0, sizeof rq);
+	rq.strict = true;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", im->extract ? strict_opts : no_opts, NULL)) != -1) {
+		if (ch == 's' || ch == 'n')
+			rq.strict = ch == 's';
+		else
+			return ctl_usage(im->usage);
 	}
-	if (n == 0) {
-		free(paths);
-		return ctl_usage(usage);
-	}
-	rc = import_ssd(ctl_store(c), c->cfg, paths, n, strict, c->now, stdout, stderr);
-	free(paths);
-	return rc;
+	rq.paths = argv + optind;
+	rq.npaths = argc - optind;
+	if (rq.npaths == 0 || (!im->extract && rq.npaths != 1))
+		return ctl_usage(im->usage);
+	rq.store = ctl_store(c);
+	rq.cfg = c->cfg;
+	rq.now = c->now;
+	rq.today = c->today;
+	rq.out = stdout;
+	rq.err = stderr;
+	return im->run(&rq);
 }
 
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
 	{ "actions", ctl_import_actions, "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
-	{ "allocations", ctl_import_allocations, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
-	{ "ssda903", ctl_import_ssda903, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
-	{ "ssd", ctl_import_ssd, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
-	{ "permanence", ctl_import_permanence, "permanence FILE.csv         case_ref, plan, agreed_on" },
-	{ "disputes", ctl_import_disputes, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
-	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
-	{ "protected-time", ctl_import_protected_time, "protected-time FILE.csv     person_id, week_of, hours" },
-	{ "supervisions", ctl_import_supervisions, "supervisions FILE.csv       person_id, held_on" },
+	{ "allocations", ctl_import_run, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
+	{ "ssda903", ctl_import_run, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
+	{ "ssd", ctl_import_run, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
+	{ "permanence", ctl_import_run, "permanence FILE.csv         case_ref, plan, agreed_on" },
+	{ "disputes", ctl_import_run, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
+	{ "workforce", ctl_import_run, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
+	{ "protected-time", ctl_import_run, "protected-time FILE.csv     person_id, week_of, hours" },
+	{ "supervisions", ctl_import_run, "supervisions FILE.csv       person_id, held_on" },
 	{ "log", NULL, "log [--json]                every import: when, who, files and checksums, rows" },
 	{ NULL, NULL, NULL },
 };

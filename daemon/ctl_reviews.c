@@ -22,43 +22,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-/* import ssda903 [--strict|--no-strict] DIR_OR_FILES... */
-int
-ctl_import_ssda903(struct ctl *c, int argc, char **argv)
-{
-	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	bool strict = true;
-	int i, n = 0, rc;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--strict") == 0)
-			strict = true;
-		else if (strcmp(argv[i], "--no-strict") == 0)
-			strict = false;
-		else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			free(paths);
-			return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
-		} else
-			paths[n++] = argv[i];
-	}
-	if (n == 0) {
-		free(paths);
-		return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
-	}
-	rc = import_ssda903(ctl_store(c), paths, n, strict, c->now, stdout, stderr);
-	free(paths);
-	return rc;
-}
-
-/* import permanence FILE.csv */
-int
-ctl_import_permanence(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import permanence FILE.csv");
-	return import_permanence(ctl_store(c), argv[1], c->now, stdout, stderr);
-}
-
 /* Load one child, or say why not. */
 static int
 ctl_reviews_child(struct ctl *c, const char *case_ref, struct reviews_child **rc, int *n)

@@ -50,8 +50,11 @@ import_allocations_write(struct store *s, void *arg, char **summary, char **caus
 
 /* See allocations.h. */
 int
-import_allocations(struct store *s, const char *path, time_t now)
+import_allocations(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
 	static const char *const names[] = { "case_ref", "team", "social_worker", "social_worker_email", "team_manager",
 		"team_manager_email", "iro", "iro_email", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -68,8 +71,7 @@ import_allocations(struct store *s, const char *path, time_t now)
 	char *summary;
 
 	e.file = path;
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[ALLOC_NCOLS];
 		int errs = e.n;
@@ -107,8 +109,8 @@ import_allocations(struct store *s, const char *path, time_t now)
 	import_file_close(&in);
 	ar.rows = rows, ar.n = n;
 	xasprintf(&summary, "%d cases", n);
-	if ((rc = import_finish(s, &e, &commit, &summary, stderr)) == 0)
-		printf("%s: %s imported\n", path, summary);
+	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
+		fprintf(rq->out, "%s: %s imported\n", path, summary);
 	free(summary);
 	import_errors_free(&e);
 	for (i = 0; i < n; i++)

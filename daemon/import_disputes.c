@@ -56,8 +56,12 @@ import_disputes_write(struct store *s, void *arg, char **summary, char **cause)
 
 /* See disputes.h. */
 int
-import_disputes(struct store *s, const struct config *cfg, const char *path, time_t now)
+import_disputes(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const struct config *cfg = rq->cfg;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
 	static const char *const names[] = { "id", "case_ref", "iro_email", "category", "raised_on", "stage",
 		"stage_started_on", "resolved_on", "outcome", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -79,8 +83,7 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	     first_formal++)
 		;
 	e.file = path;
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[DISPUTE_NCOLS];
 		int errs = e.n;
@@ -154,8 +157,8 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	import_file_close(&in);
 	dr.rows = rows, dr.ids = ids, dr.n = n;
 	xasprintf(&summary, "%d disputes", n);
-	if ((rc = import_finish(s, &e, &commit, &summary, stderr)) == 0)
-		printf("%s: %s imported\n", path, summary);
+	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
+		fprintf(rq->out, "%s: %s imported\n", path, summary);
 	free(summary);
 	import_errors_free(&e);
 	for (i = 0; i < n; i++)

@@ -55,8 +55,12 @@ import_permanence_write(struct store *s, void *arg, char **summary, char **cause
 
 /* See reviews.h. */
 int
-import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE *err)
+import_permanence(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	static const char *const names[] = { "case_ref", "plan", "agreed_on", NULL };
 	static const int required[] = { 1, 1, 1 };
 	struct import_errors e = { path, NULL, 0 };

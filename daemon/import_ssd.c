@@ -801,9 +801,15 @@ ssd_write(struct store *s, void *arg, char **summary, char **cause)
 
 /* See import_ssd.h. */
 int
-import_ssd(struct store *s, const struct config *cfg, char *const *paths, int npaths, bool strict, time_t now,
-    FILE *out, FILE *err)
+import_ssd(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const struct config *cfg = rq->cfg;
+	char *const *paths = rq->paths;
+	int npaths = rq->npaths;
+	bool strict = rq->strict;
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	struct ssd d;
 	struct ssda903_tally t[SSD_NFILES];
 	struct import_commit commit = { "ssd", NULL, now, ssd_write, &d, "ssd-imported", "reviews" };

@@ -828,8 +828,14 @@ ssda903_import_write(struct store *s, void *arg, char **summary, char **cause)
 
 /* See reviews.h. */
 int
-import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, time_t now, FILE *out, FILE *err)
+import_ssda903(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	char *const *paths = rq->paths;
+	int npaths = rq->npaths;
+	bool strict = rq->strict;
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	struct ssda903 x;
 	struct ssda903_tally th = { 0 }, te = { 0 }, tr = { 0 }, tw = { 0 }, ts = { 0 };
 	char *files[SSDA903_NFILES] = { NULL }, *others = NULL, *summary = NULL;

@@ -75,9 +75,6 @@ int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_asye(struct ctl *c, int argc, char **argv);
 int ctl_caseloads(struct ctl *c, int argc, char **argv);
 int ctl_explain_worker(struct ctl *c, int argc, char **argv);
-int ctl_import_workforce(struct ctl *c, int argc, char **argv);
-int ctl_import_protected_time(struct ctl *c, int argc, char **argv);
-int ctl_import_supervisions(struct ctl *c, int argc, char **argv);
 int ctl_outbox(struct ctl *c, int argc, char **argv);
 int ctl_test_send(struct ctl *c, int argc, char **argv);
 int ctl_explain(struct ctl *c, int argc, char **argv);
@@ -90,16 +87,12 @@ int ctl_explain_action(struct ctl *c, int argc, char **argv);
 /* IRO disputes (ctl_disputes.c). */
 int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
 int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
-int ctl_import_allocations(struct ctl *c, int argc, char **argv);
-int ctl_import_disputes(struct ctl *c, int argc, char **argv);
 
 /* Looked-after reviews and permanence (ctl_reviews.c). */
 int ctl_review(struct ctl *c, int argc, char **argv);
 int ctl_permanence(struct ctl *c, int argc, char **argv);
 int ctl_children(struct ctl *c, int argc, char **argv);
 int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CASE */
-int ctl_import_ssda903(struct ctl *c, int argc, char **argv);
-int ctl_import_permanence(struct ctl *c, int argc, char **argv);
 
 /* The daemon's status (ctl_status.c) and the notices to come (ctl_upcoming.c). */
 int ctl_status(struct ctl *c, int argc, char **argv);

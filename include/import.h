@@ -11,6 +11,7 @@
 
 #include "csv.h"
 
+struct config;
 struct store;
 
 struct import_errors {
@@ -26,6 +27,21 @@ void import_errors_add(struct import_errors *e, const char *messages);
 /* Print every error to stderr, free them, and return 65 (EX_DATAERR); 0 when there are none. */
 int import_errors_report(struct import_errors *e);
 void import_errors_free(struct import_errors *e);
+
+/*
+ * What every importer is given (one signature: int import_KIND(const struct import_request *)),
+ * returning an exit code: 0, 65 bad data (nothing imported), 66 a file missing, 1 a store failure.
+ */
+struct import_request {
+	struct store *store;
+	const struct config *cfg;
+	char *const *paths; /* the files named (the extracts: files or their folders) */
+	int npaths;
+	bool strict;	    /* the extracts: refuse the whole extract when a row contradicts another */
+	time_t now;
+	int today;
+	FILE *out, *err;    /* the summary; every problem */
+};
 
 /* What an import writes once every row is checked (import_finish). */
 struct import_commit {

@@ -19,6 +19,7 @@ struct config;
 struct csv_field;
 struct import_errors;
 struct import_file;
+struct import_request;
 struct store;
 
 #define SSDA903_MAX_REASONS 16
@@ -143,7 +144,6 @@ int ssd_code(const char *s, char *code, size_t size);
  * permanence plans and allocations, in one transaction or not at all. Returns 0, 65 (bad data,
  * nothing imported), 66 (a file missing), 1 (store failure).
  */
-int import_ssd(struct store *s, const struct config *cfg, char *const *paths, int npaths, bool strict, time_t now,
-    FILE *out, FILE *err);
+int import_ssd(const struct import_request *rq);
 
 #endif
