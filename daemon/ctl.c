@@ -168,6 +168,23 @@ ctl_usage(const char *usage)
 
 /* See ctl.h. */
 int
+ctl_json_only(int argc, char **argv, const char *usage, int *json)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*json = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return ctl_usage(usage);
+		*json = 1;
+	}
+	return optind == argc ? CTL_EX_OK : ctl_usage(usage);
+}
+
+/* See ctl.h. */
+int
 ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *table, int argc, char **argv)
 {
 	const struct ctl_command *cmd;

@@ -253,26 +253,32 @@ ctl_actions_list(struct ctl *c, int argc, char **argv)
 				    "[--at DATE] [--json]";
 	struct action *v = NULL;
 	const char *plan = NULL, *lead = NULL;
-	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0;
+	static const struct option opts[] = { { "plan", required_argument, NULL, 'p' },
+		{ "rag", required_argument, NULL, 'r' }, { "lead", required_argument, NULL, 'l' },
+		{ "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0, ch;
 	char *cause = NULL, *leadkey = NULL, *keys, buf[DATE_BUFSZ];
 	json_t *arr;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
-			plan = argv[++i];
-		else if (strcmp(argv[i], "--rag") == 0 && i + 1 < argc) {
-			if ((rag = plan_actions_rag_parse(argv[++i])) < 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			plan = optarg;
+		else if (ch == 'r') {
+			if ((rag = plan_actions_rag_parse(optarg)) < 0)
 				return ctl_usage(usage);
-		} else if (strcmp(argv[i], "--lead") == 0 && i + 1 < argc)
-			lead = argv[++i];
-		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+		} else if (ch == 'l')
+			lead = optarg;
+		else if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
 				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--json") == 0)
+		} else if (ch == 'j')
 			json = 1;
 		else
 			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: actions list: %s\n", cause);
 		free(cause);
@@ -316,18 +322,24 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 {
 	struct action *v = NULL;
 	const char *plan = NULL;
-	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched;
+	static const char usage[] = "actions summary [--plan P] [--at DATE]";
+	static const struct option opts[] = { { "plan", required_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched, ch;
 	char *cause = NULL, buf[DATE_BUFSZ], *keys;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
-			plan = argv[++i];
-		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			plan = optarg;
+		else if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
 				return CTL_EX_USAGE;
 		} else
-			return ctl_usage("actions summary [--plan P] [--at DATE]");
+			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: actions summary: %s\n", cause);
 		free(cause);
@@ -395,30 +407,33 @@ ctl_actions(struct ctl *c, int argc, char **argv)
 int
 ctl_explain_action(struct ctl *c, int argc, char **argv)
 {
-	static const char usage[] = "action PLAN REF [--at DATE] [--json]";
+	static const char usage[] = "explain action PLAN REF [--at DATE] [--json]";
+	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
 	struct action a;
 	struct actions_org org;
 	struct plan_action_items items;
 	struct role_route route;
-	int at = c->today, json = 0, i;
+	int at = c->today, json = 0, i, ch;
 	char *cause = NULL, buf[DATE_BUFSZ], b2[DATE_BUFSZ], state[256], *up, *title;
 	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
 	json_t *o;
 	enum action_rag rag;
 
-	if (argc < 3)
-		return ctl_usage(usage);
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
 				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--json") == 0)
+		} else if (ch == 'j')
 			json = 1;
 		else
 			return ctl_usage(usage);
 	}
-	if (actions_get(ctl_store(c), argv[1], argv[2], &a) != 0) {
-		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[1], argv[2]);
+	if (argc - optind != 2)
+		return ctl_usage(usage);
+	if (actions_get(ctl_store(c), argv[optind], argv[optind + 1], &a) != 0) {
+		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[optind], argv[optind + 1]);
 		return CTL_EX_DATAERR;
 	}
 	if (json) {

@@ -416,13 +416,12 @@ ctl_import_log(struct ctl *c, int argc, char **argv)
 {
 	struct store_import_row *rows = NULL;
 	char *cause = NULL, when[32], *line, *save;
-	int n = 0, i, json = 0;
+	int n = 0, i, json, rc;
 	json_t *all, *o, *files;
 
-	if (argc == 3 && strcmp(argv[2], "--json") == 0)
-		json = 1;
-	else if (argc != 2)
-		return ctl_usage("import log [--json]");
+	/* argv is "import log ...": the options are log's. */
+	if ((rc = ctl_json_only(argc - 1, argv + 1, "import log [--json]", &json)) != CTL_EX_OK)
+		return rc;
 	if (store_import_list(ctl_store(c), &rows, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: import log: %s\n", cause);
 		free(cause);
@@ -482,6 +481,8 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	int i, n = 0, force = 0, rc;
 	struct store *s;
 
+	/* --force and --by are the family's, anywhere on the line; the rest (--strict ...) is the
+	 * importer's own getopt_long's. Not getopt here: it would refuse the importer's options. */
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			force = 1;

@@ -157,18 +157,23 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 	bool overdue = false, noplan = false, json = false;
 	json_t *arr = NULL;
 	char *cause = NULL, a[DATE_BUFSZ], b[DATE_BUFSZ], next[24];
-	int i, n = 0, shown = 0;
+	static const struct option opts[] = { { "overdue", no_argument, NULL, 'o' },
+		{ "no-permanence", no_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int i, n = 0, shown = 0, ch;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--overdue") == 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
 			overdue = true;
-		else if (strcmp(argv[i], "--no-permanence") == 0)
+		else if (ch == 'p')
 			noplan = true;
-		else if (strcmp(argv[i], "--json") == 0)
+		else if (ch == 'j')
 			json = true;
 		else
 			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	s = ctl_store(c);
 	if (reviews_load(s, NULL, &children, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: %s\n", cause);

@@ -5,6 +5,7 @@
 #ifndef DRIFTWATCH_CTL_H
 #define DRIFTWATCH_CTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -62,6 +63,8 @@ void ctl_op_env(struct ctl *c, struct op_env *env);
 int ctl_op_exit(const struct op_answer *a);
 /* Print a usage line for a command and return CTL_EX_USAGE. */
 int ctl_usage(const char *usage);
+/* A command whose one option is --json (getopt_long): 0 with *json, or its usage and CTL_EX_USAGE. */
+int ctl_json_only(int argc, char **argv, const char *usage, int *json);
 /*
  * Dispatch argv[1] among subcommands (e.g. "outbox list"); prints their usage when unknown.
  * `FAMILY --help` prints the family's usage and `FAMILY SUB --help` the subcommand's, exit 0.
