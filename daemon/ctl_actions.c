@@ -407,31 +407,18 @@ ctl_actions(struct ctl *c, int argc, char **argv)
 int
 ctl_explain_action(struct ctl *c, int argc, char **argv)
 {
-	static const char usage[] = "explain action PLAN REF [--at DATE] [--json]";
-	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 } };
 	struct action a;
 	struct actions_org org;
 	struct plan_action_items items;
 	struct role_route route;
-	int at = c->today, json = 0, i, ch;
+	int at, json, i, rc;
 	char *cause = NULL, buf[DATE_BUFSZ], b2[DATE_BUFSZ], state[256], *up, *title;
 	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
 	json_t *o;
 	enum action_rag rag;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'a') {
-			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
-				return CTL_EX_USAGE;
-		} else if (ch == 'j')
-			json = 1;
-		else
-			return ctl_usage(usage);
-	}
-	if (argc - optind != 2)
-		return ctl_usage(usage);
+	if ((rc = ctl_explain_opts(c, argc, argv, "explain action PLAN REF [--at DATE] [--json]", 2, &at, &json)) != 0)
+		return rc;
 	if (actions_get(ctl_store(c), argv[optind], argv[optind + 1], &a) != 0) {
 		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[optind], argv[optind + 1]);
 		return CTL_EX_DATAERR;

@@ -399,23 +399,10 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 int
 ctl_explain_child(struct ctl *c, int argc, char **argv)
 {
-	static const char *usage = "explain child CASE... [--at DATE] [--json]";
-	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 } };
-	int at = c->today, json = 0, ch, i, rc = CTL_EX_OK;
+	int at, json, i, rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'a') {
-			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
-				return CTL_EX_USAGE;
-		} else if (ch == 'j')
-			json = 1;
-		else
-			return ctl_usage(usage);
-	}
-	if (optind >= argc)
-		return ctl_usage(usage);
+	if ((rc = ctl_explain_opts(c, argc, argv, "explain child CASE... [--at DATE] [--json]", 0, &at, &json)) != 0)
+		return rc;
 	for (i = optind; i < argc; i++) {
 		if (ctl_explain_child_one(c, argv[i], at, json) != CTL_EX_OK)
 			rc = CTL_EX_DATAERR;

@@ -63,6 +63,11 @@ void ctl_op_env(struct ctl *c, struct op_env *env);
 int ctl_op_exit(const struct op_answer *a);
 /* Print a usage line for a command and return CTL_EX_USAGE. */
 int ctl_usage(const char *usage);
+/*
+ * An explain command's [--at DATE] [--json] (getopt_long), then npos arguments (0: one or more,
+ * from argv[optind]): 0, or CTL_EX_USAGE after the usage or the bad date is said.
+ */
+int ctl_explain_opts(struct ctl *c, int argc, char **argv, const char *usage, int npos, int *at, int *json);
 /* A command whose one option is --json (getopt_long): 0 with *json, or its usage and CTL_EX_USAGE. */
 int ctl_json_only(int argc, char **argv, const char *usage, int *json);
 /*
