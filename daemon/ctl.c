@@ -171,6 +171,47 @@ ctl_usage(const char *usage)
 
 /* See ctl.h. */
 int
+ctl_explain_opts(struct ctl *c, int argc, char **argv, const char *usage, int npos, int *at, int *json)
+{
+	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
+	int ch;
+
+	*at = c->today;
+	*json = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'j')
+			*json = 1;
+		else if (ch != 'a')
+			return ctl_usage(usage);
+		else if (ctl_parse_date(c, "--at", optarg, at) != 0)
+			return CTL_EX_USAGE;
+	}
+	if (npos > 0 ? argc - optind != npos : optind >= argc)
+		return ctl_usage(usage);
+	return CTL_EX_OK;
+}
+
+/* See ctl.h. */
+int
+ctl_json_only(int argc, char **argv, const char *usage, int *json)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int ch;
+
+	*json = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return ctl_usage(usage);
+		*json = 1;
+	}
+	return optind == argc ? CTL_EX_OK : ctl_usage(usage);
+}
+
+/* See ctl.h. */
+int
 ctl_dispatch(struct ctl *c, const char *family, const struct ctl_command *table, int argc, char **argv)
 {
 	const struct ctl_command *cmd;

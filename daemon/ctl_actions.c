@@ -113,71 +113,77 @@ ctl_actions_merge(const struct action *old, struct action *a, const bool present
 	return changes;
 }
 
+/* The plan's rows, for the write inside the transaction. */
+struct ctl_actions_import {
+	struct action *v;
+	int n;
+	const bool *present;
+	time_t now;
+};
+
+/* Add the new actions and merge the known ones (each audited); the counts into the summary. */
+static int
+ctl_actions_import_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct ctl_actions_import *im = arg;
+	struct action old;
+	char *changes;
+	int i, rc, added = 0, changed = 0, unchanged = 0, completed = 0;
+
+	for (i = 0; i < im->n; i++) {
+		struct action *a = &im->v[i];
+		if (actions_get(s, a->plan, a->ref, &old) != 0) {
+			if (actions_insert(s, a, cause) != 0 ||
+			    audit_add(s, im->now, "ctl:import", "action-added", a->ref, a->plan, cause) != 0)
+				return -1;
+			added++;
+			completed += a->status == ACTION_COMPLETE;
+			continue;
+		}
+		if ((changes = ctl_actions_merge(&old, a, im->present)) == NULL)
+			unchanged++;
+		else {
+			/* The outbox keeps every notice already sent; a new due_on gives new dedupe keys. */
+			rc = actions_update(s, a, cause) != 0 ||
+			    audit_add(s, im->now, "ctl:import", "action-changed", a->ref, changes, cause) != 0;
+			free(changes);
+			if (rc) {
+				action_free(&old);
+				return -1;
+			}
+			changed++;
+			completed += a->status == ACTION_COMPLETE && old.status != ACTION_COMPLETE;
+		}
+		action_free(&old);
+	}
+	xasprintf(summary, "%d actions: %d added, %d changed, %d unchanged, %d completed", im->n, added, changed,
+	    unchanged, completed);
+	return 0;
+}
+
 /* import actions FILE.csv. */
 int
 ctl_import_actions(struct ctl *c, int argc, char **argv)
 {
 	struct import_errors e = { 0 };
-	struct action *v = NULL, old;
 	bool present[ACTIONS_OPTIONAL_COLUMNS];
+	struct ctl_actions_import im = { NULL, 0, present, c->now };
+	struct import_commit commit = { "actions", argv[1], c->now, ctl_actions_import_write, &im, "actions-imported",
+		"actions" };
 	struct store *s;
-	char *cause = NULL, *summary = NULL, *changes, *subject;
-	int n = 0, i, added = 0, changed = 0, unchanged = 0, completed = 0, rc, found;
+	char *summary = NULL;
+	int rc;
 
 	if (argc != 2)
 		return ctl_usage("import actions FILE.csv");
 	e.file = argv[1];
 	s = ctl_store(c);
-	if (import_actions_read(&e, argv[1], s, c->cfg, c->today, &v, &n, present) != 0)
+	if (import_actions_read(&e, argv[1], s, c->cfg, c->today, &im.v, &im.n, present) != 0)
 		return import_errors_report(&e);
-	if (store_begin(s, &cause) != 0)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		xasprintf(&subject, "%s", v[i].ref);
-		found = actions_get(s, v[i].plan, v[i].ref, &old) == 0;
-		if (!found) {
-			if (actions_insert(s, &v[i], &cause) != 0 ||
-			    audit_add(s, c->now, "ctl:import", "action-added", subject, v[i].plan, &cause) != 0) {
-				free(subject);
-				goto fail;
-			}
-			added++;
-			completed += v[i].status == ACTION_COMPLETE;
-		} else {
-			changes = ctl_actions_merge(&old, &v[i], present);
-			if (changes == NULL)
-				unchanged++;
-			else {
-				/* The outbox keeps every notice already sent; a new due_on gives new dedupe keys. */
-				if (actions_update(s, &v[i], &cause) != 0 ||
-				    audit_add(s, c->now, "ctl:import", "action-changed", subject, changes, &cause) != 0) {
-					free(changes), free(subject), action_free(&old);
-					goto fail;
-				}
-				changed++;
-				completed += v[i].status == ACTION_COMPLETE && old.status != ACTION_COMPLETE;
-			}
-			free(changes);
-			action_free(&old);
-		}
-		free(subject);
-	}
-	xasprintf(&summary, "%d actions: %d added, %d changed, %d unchanged, %d completed", n, added, changed, unchanged,
-	    completed);
-	if (store_import_log(s, c->now, "actions", argv[1], summary, &cause) != 0 ||
-	    audit_add(s, c->now, "ctl:import", "actions-imported", "actions", summary, &cause) != 0 ||
-	    store_commit(s, &cause) != 0)
-		goto fail;
-	printf("%s: %s\n", argv[1], summary);
+	if ((rc = import_finish(s, NULL, &commit, &summary, stderr)) == 0)
+		printf("%s: %s\n", argv[1], summary);
 	free(summary);
-	actions_free(v, n);
-	return CTL_EX_OK;
-fail:
-	store_rollback(s);
-	fprintf(stderr, "driftwatchctl: import actions: %s; nothing imported\n", cause != NULL ? cause : "failed");
-	free(cause), free(summary);
-	actions_free(v, n);
-	rc = CTL_EX_FAIL;
+	actions_free(im.v, im.n);
 	return rc;
 }
 
@@ -247,26 +253,32 @@ ctl_actions_list(struct ctl *c, int argc, char **argv)
 				    "[--at DATE] [--json]";
 	struct action *v = NULL;
 	const char *plan = NULL, *lead = NULL;
-	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0;
+	static const struct option opts[] = { { "plan", required_argument, NULL, 'p' },
+		{ "rag", required_argument, NULL, 'r' }, { "lead", required_argument, NULL, 'l' },
+		{ "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int n = 0, i, rag = -1, json = 0, at = c->today, shown = 0, ch;
 	char *cause = NULL, *leadkey = NULL, *keys, buf[DATE_BUFSZ];
 	json_t *arr;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
-			plan = argv[++i];
-		else if (strcmp(argv[i], "--rag") == 0 && i + 1 < argc) {
-			if ((rag = plan_actions_rag_parse(argv[++i])) < 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			plan = optarg;
+		else if (ch == 'r') {
+			if ((rag = plan_actions_rag_parse(optarg)) < 0)
 				return ctl_usage(usage);
-		} else if (strcmp(argv[i], "--lead") == 0 && i + 1 < argc)
-			lead = argv[++i];
-		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+		} else if (ch == 'l')
+			lead = optarg;
+		else if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
 				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--json") == 0)
+		} else if (ch == 'j')
 			json = 1;
 		else
 			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: actions list: %s\n", cause);
 		free(cause);
@@ -310,18 +322,24 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 {
 	struct action *v = NULL;
 	const char *plan = NULL;
-	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched;
+	static const char usage[] = "actions summary [--plan P] [--at DATE]";
+	static const struct option opts[] = { { "plan", required_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	int n = 0, i, j, at = c->today, counts[6], total[6] = { 0 }, watched, ch;
 	char *cause = NULL, buf[DATE_BUFSZ], *keys;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--plan") == 0 && i + 1 < argc)
-			plan = argv[++i];
-		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'p')
+			plan = optarg;
+		else if (ch == 'a') {
+			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
 				return CTL_EX_USAGE;
 		} else
-			return ctl_usage("actions summary [--plan P] [--at DATE]");
+			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	if (actions_load(ctl_store(c), plan, &v, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: actions summary: %s\n", cause);
 		free(cause);
@@ -389,30 +407,20 @@ ctl_actions(struct ctl *c, int argc, char **argv)
 int
 ctl_explain_action(struct ctl *c, int argc, char **argv)
 {
-	static const char usage[] = "action PLAN REF [--at DATE] [--json]";
 	struct action a;
 	struct actions_org org;
 	struct plan_action_items items;
 	struct role_route route;
-	int at = c->today, json = 0, i;
+	int at, json, i, rc;
 	char *cause = NULL, buf[DATE_BUFSZ], b2[DATE_BUFSZ], state[256], *up, *title;
 	const char *word, *rules[] = { "reminder", "nudge", "escalation" };
 	json_t *o;
 	enum action_rag rag;
 
-	if (argc < 3)
-		return ctl_usage(usage);
-	for (i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--at") == 0 && i + 1 < argc) {
-			if (ctl_parse_date(c, "--at", argv[++i], &at) != 0)
-				return CTL_EX_USAGE;
-		} else if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else
-			return ctl_usage(usage);
-	}
-	if (actions_get(ctl_store(c), argv[1], argv[2], &a) != 0) {
-		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[1], argv[2]);
+	if ((rc = ctl_explain_opts(c, argc, argv, "explain action PLAN REF [--at DATE] [--json]", 2, &at, &json)) != 0)
+		return rc;
+	if (actions_get(ctl_store(c), argv[optind], argv[optind + 1], &a) != 0) {
+		fprintf(stderr, "driftwatchctl: explain action: no action %s %s\n", argv[optind], argv[optind + 1]);
 		return CTL_EX_DATAERR;
 	}
 	if (json) {

@@ -483,27 +483,3 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
-/* import workforce|protected-time|supervisions FILE.csv */
-int
-ctl_import_workforce(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import workforce FILE.csv");
-	return import_workforce(ctl_store(c), argv[1], c->now, c->today);
-}
-
-int
-ctl_import_protected_time(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import protected-time FILE.csv");
-	return import_protected_time(ctl_store(c), argv[1], c->now, c->today);
-}
-
-int
-ctl_import_supervisions(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import supervisions FILE.csv");
-	return import_supervisions(ctl_store(c), argv[1], c->now, c->today);
-}

@@ -544,24 +544,6 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	return CTL_EX_OK;
 }
 
-/* import allocations FILE.csv */
-int
-ctl_import_allocations(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import allocations FILE.csv");
-	return import_allocations(ctl_store(c), argv[1], c->now);
-}
-
-/* import disputes FILE.csv */
-int
-ctl_import_disputes(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import disputes FILE.csv");
-	return import_disputes(ctl_store(c), c->cfg, argv[1], c->now);
-}
-
 /* Every dispute subcommand. */
 static const struct ctl_command ctl_dispute_commands[] = {
 	{ "raise", ctl_dispute_raise, "raise CASE --iro EMAIL --category C [--stage S] [--note TEXT] [--on DATE]" },

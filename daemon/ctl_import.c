@@ -6,6 +6,7 @@
  * no-op, and an extract older than the one already held is refused unless --force.
  */
 #include <dirent.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <pwd.h>
@@ -17,18 +18,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "allocations.h"
+#include "asye.h"
 #include "audit.h"
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
 #include "csv.h"
 #include "ctl.h"
+#include "disputes.h"
 #include "import.h"
 #include "import_progress.h"
 #include "import_ssd.h"
+#include "log.h"
+#include "reviews.h"
 #include "roles.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* The roles file's rows, for the write inside the transaction. */
+struct ctl_import_roles_rows {
+	const struct role_row *rows;
+	int n;
+};
+
+/* Replace the roles table with the file's. */
+static int
+ctl_import_roles_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	const struct ctl_import_roles_rows *rr = arg;
+
+	(void)summary;
+	return roles_replace(s, rr->rows, rr->n, cause);
+}
 
 /* import roles FILE.csv: role, title, reports_to. */
 static int
@@ -40,7 +62,9 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	struct import_file in;
 	struct role_row *rows = NULL;
 	int n = 0, i, j, rc, *lines = NULL, *cols = NULL;
-	char *cause = NULL, *summary;
+	struct ctl_import_roles_rows rr = { NULL, 0 };
+	struct import_commit commit = { "roles", argv[1], c->now, ctl_import_roles_write, &rr, "roles-imported", "roles" };
+	char *summary;
 	struct store *s;
 
 	if (argc != 2)
@@ -100,21 +124,12 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 			up = next;
 		}
 	}
-	rc = import_errors_report(&e);
-	if (rc == 0) {
-		xasprintf(&summary, "%d titles", n);
-		if (store_begin(s, &cause) != 0 || roles_replace(s, rows, n, &cause) != 0 ||
-		    store_import_log(s, c->now, "roles", argv[1], summary, &cause) != 0 ||
-		    audit_add(s, c->now, "ctl:import", "roles-imported", "roles", summary, &cause) != 0 ||
-		    store_commit(s, &cause) != 0) {
-			store_rollback(s);
-			fprintf(stderr, "driftwatchctl: import roles: %s; nothing imported\n", cause);
-			free(cause);
-			rc = CTL_EX_FAIL;
-		} else
-			printf("%s: %s imported\n", argv[1], summary);
-		free(summary);
-	}
+	rr.rows = rows, rr.n = n;
+	xasprintf(&summary, "%d titles", n);
+	if ((rc = import_finish(s, &e, &commit, &summary, stderr)) == 0)
+		printf("%s: %s imported\n", argv[1], summary);
+	free(summary);
+	import_errors_free(&e);
 	for (i = 0; i < n; i++) {
 		free((void *)(uintptr_t)rows[i].key);
 		free((void *)(uintptr_t)rows[i].title);
@@ -124,47 +139,73 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* import ssd [--strict|--no-strict] DIR_OR_FILES...: the Standard Safeguarding Dataset's tables. */
-static int
-ctl_import_ssd(struct ctl *c, int argc, char **argv)
-{
-	static const char *usage = "import ssd [--strict|--no-strict] DIR_OR_FILES...";
-	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	bool strict = true;
-	int i, n = 0, rc;
+/* The importers of one signature (import.h), and what each is given on the command line. */
+static const struct ctl_importer {
+	const char *kind;
+	int (*run)(const struct import_request *rq);
+	bool extract; /* files or their folders, with --strict|--no-strict; else one FILE.csv */
+	const char *usage;
+} ctl_importers[] = {
+	{ "allocations", import_allocations, false, "import allocations FILE.csv" },
+	{ "ssda903", import_ssda903, true, "import ssda903 [--strict|--no-strict] DIR_OR_FILES..." },
+	{ "ssd", import_ssd, true, "import ssd [--strict|--no-strict] DIR_OR_FILES..." },
+	{ "permanence", import_permanence, false, "import permanence FILE.csv" },
+	{ "disputes", import_disputes, false, "import disputes FILE.csv" },
+	{ "workforce", import_workforce, false, "import workforce FILE.csv" },
+	{ "protected-time", import_protected_time, false, "import protected-time FILE.csv" },
+	{ "supervisions", import_supervisions, false, "import supervisions FILE.csv" },
+	{ NULL, NULL, false, NULL },
+};
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--strict") == 0)
-			strict = true;
-		else if (strcmp(argv[i], "--no-strict") == 0)
-			strict = false;
-		else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			free(paths);
-			return ctl_usage(usage);
-		} else
-			paths[n++] = argv[i];
+/* import KIND [--strict|--no-strict] FILE...: the importer of that kind, its summary on stdout. */
+static int
+ctl_import_run(struct ctl *c, int argc, char **argv)
+{
+	static const struct option strict_opts[] = { { "strict", no_argument, NULL, 's' },
+		{ "no-strict", no_argument, NULL, 'n' }, { NULL, 0, NULL, 0 } };
+	static const struct option no_opts[] = { { NULL, 0, NULL, 0 } };
+	const struct ctl_importer *im;
+	struct import_request rq;
+	int ch;
+
+	for (im = ctl_importers; im->kind != NULL && strcmp(im->kind, argv[0]) != 0; im++)
+		;
+	if (im->kind == NULL)
+		fatalx("ctl: import %s: not in the importers' table", argv[0]);
+	memset(&rq, 0, sizeof rq);
+	rq.strict = true;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", im->extract ? strict_opts : no_opts, NULL)) != -1) {
+		if (ch == 's' || ch == 'n')
+			rq.strict = ch == 's';
+		else
+			return ctl_usage(im->usage);
 	}
-	if (n == 0) {
-		free(paths);
-		return ctl_usage(usage);
-	}
-	rc = import_ssd(ctl_store(c), c->cfg, paths, n, strict, c->now, stdout, stderr);
-	free(paths);
-	return rc;
+	rq.paths = argv + optind;
+	rq.npaths = argc - optind;
+	if (rq.npaths == 0 || (!im->extract && rq.npaths != 1))
+		return ctl_usage(im->usage);
+	rq.store = ctl_store(c);
+	rq.cfg = c->cfg;
+	rq.now = c->now;
+	rq.today = c->today;
+	rq.out = stdout;
+	rq.err = stderr;
+	return im->run(&rq);
 }
 
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
 	{ "actions", ctl_import_actions, "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
-	{ "allocations", ctl_import_allocations, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
-	{ "ssda903", ctl_import_ssda903, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
-	{ "ssd", ctl_import_ssd, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
-	{ "permanence", ctl_import_permanence, "permanence FILE.csv         case_ref, plan, agreed_on" },
-	{ "disputes", ctl_import_disputes, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
-	{ "workforce", ctl_import_workforce, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
-	{ "protected-time", ctl_import_protected_time, "protected-time FILE.csv     person_id, week_of, hours" },
-	{ "supervisions", ctl_import_supervisions, "supervisions FILE.csv       person_id, held_on" },
+	{ "allocations", ctl_import_run, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
+	{ "ssda903", ctl_import_run, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
+	{ "ssd", ctl_import_run, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
+	{ "permanence", ctl_import_run, "permanence FILE.csv         case_ref, plan, agreed_on" },
+	{ "disputes", ctl_import_run, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
+	{ "workforce", ctl_import_run, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
+	{ "protected-time", ctl_import_run, "protected-time FILE.csv     person_id, week_of, hours" },
+	{ "supervisions", ctl_import_run, "supervisions FILE.csv       person_id, held_on" },
 	{ "log", NULL, "log [--json]                every import: when, who, files and checksums, rows" },
 	{ NULL, NULL, NULL },
 };
@@ -375,13 +416,12 @@ ctl_import_log(struct ctl *c, int argc, char **argv)
 {
 	struct store_import_row *rows = NULL;
 	char *cause = NULL, when[32], *line, *save;
-	int n = 0, i, json = 0;
+	int n = 0, i, json, rc;
 	json_t *all, *o, *files;
 
-	if (argc == 3 && strcmp(argv[2], "--json") == 0)
-		json = 1;
-	else if (argc != 2)
-		return ctl_usage("import log [--json]");
+	/* argv is "import log ...": the options are log's. */
+	if ((rc = ctl_json_only(argc - 1, argv + 1, "import log [--json]", &json)) != CTL_EX_OK)
+		return rc;
 	if (store_import_list(ctl_store(c), &rows, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: import log: %s\n", cause);
 		free(cause);
@@ -441,6 +481,8 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	int i, n = 0, force = 0, rc;
 	struct store *s;
 
+	/* --force and --by are the family's, anywhere on the line; the rest (--strict ...) is the
+	 * importer's own getopt_long's. Not getopt here: it would refuse the importer's options. */
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--force") == 0)
 			force = 1;

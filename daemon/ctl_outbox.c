@@ -138,22 +138,30 @@ ctl_outbox_show(struct ctl *c, int argc, char **argv)
 static int
 ctl_outbox_retry(struct ctl *c, int argc, char **argv)
 {
+	static const char usage[] = "outbox retry ID | --dead";
+	static const struct option opts[] = { { "dead", no_argument, NULL, 'd' }, { NULL, 0, NULL, 0 } };
 	char *cause = NULL;
-	int64_t id;
-	int n;
+	int64_t id = 0;
+	int n, ch, dead = 0;
 
-	if (argc != 2)
-		return ctl_usage("outbox retry ID | --dead");
-	id = strcmp(argv[1], "--dead") == 0 ? 0 : strtoll(argv[1], NULL, 10);
-	if (id == 0 && strcmp(argv[1], "--dead") != 0)
-		return ctl_usage("outbox retry ID | --dead");
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'd')
+			return ctl_usage(usage);
+		dead = 1;
+	}
+	/* Either --dead (every dead notice: id 0) or one notice's ID, not both. */
+	if (argc - optind != (dead ? 0 : 1))
+		return ctl_usage(usage);
+	if (!dead && (id = strtoll(argv[optind], NULL, 10)) == 0)
+		return ctl_usage(usage);
 	if ((n = outbox_requeue(ctl_store(c), id, c->now, &cause)) < 0) {
 		fprintf(stderr, "driftwatchctl: %s\n", cause);
 		free(cause);
 		return CTL_EX_FAIL;
 	}
 	if (id != 0 && n == 0) {
-		fprintf(stderr, "driftwatchctl: outbox: notice %s is not dead, retrying or pending\n", argv[1]);
+		fprintf(stderr, "driftwatchctl: outbox: notice %s is not dead, retrying or pending\n", argv[optind]);
 		return CTL_EX_DATAERR;
 	}
 	printf("%d notice%s queued again\n", n, n == 1 ? "" : "s");
@@ -168,21 +176,30 @@ static int
 ctl_outbox_release(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "outbox release --all | --rule RULE | ID";
+	static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "rule", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 } };
 	const char *rule = NULL;
 	char *cause = NULL, *end;
 	int64_t id = 0;
-	int n, left;
+	int n, left, ch, all = 0;
 
-	if (argc == 2 && strcmp(argv[1], "--all") == 0)
-		;
-	else if (argc == 3 && strcmp(argv[1], "--rule") == 0 && argv[2][0] != '\0')
-		rule = argv[2];
-	else if (argc == 2 && argv[1][0] != '-') {
-		id = strtoll(argv[1], &end, 10);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'a')
+			all = 1;
+		else if (ch == 'r' && *optarg != '\0')
+			rule = optarg;
+		else
+			return ctl_usage(usage);
+	}
+	/* Exactly one of --all, --rule RULE and ID. */
+	if (all + (rule != NULL) + (optind < argc) != 1 || argc - optind > 1)
+		return ctl_usage(usage);
+	if (optind < argc) {
+		id = strtoll(argv[optind], &end, 10);
 		if (*end != '\0' || id <= 0)
 			return ctl_usage(usage);
-	} else
-		return ctl_usage(usage);
+	}
 	/* Held notices wait for the send window like any other non-urgent notice. */
 	n = outbox_release(ctl_store(c), rule, id, c->now,
 	    calendar_next_window_open(c->cfg->calendar, &c->cfg->send_window, c->now), &cause);

@@ -22,43 +22,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-/* import ssda903 [--strict|--no-strict] DIR_OR_FILES... */
-int
-ctl_import_ssda903(struct ctl *c, int argc, char **argv)
-{
-	char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
-	bool strict = true;
-	int i, n = 0, rc;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--strict") == 0)
-			strict = true;
-		else if (strcmp(argv[i], "--no-strict") == 0)
-			strict = false;
-		else if (argv[i][0] == '-' && argv[i][1] == '-') {
-			free(paths);
-			return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
-		} else
-			paths[n++] = argv[i];
-	}
-	if (n == 0) {
-		free(paths);
-		return ctl_usage("import ssda903 [--strict|--no-strict] DIR_OR_FILES...");
-	}
-	rc = import_ssda903(ctl_store(c), paths, n, strict, c->now, stdout, stderr);
-	free(paths);
-	return rc;
-}
-
-/* import permanence FILE.csv */
-int
-ctl_import_permanence(struct ctl *c, int argc, char **argv)
-{
-	if (argc != 2)
-		return ctl_usage("import permanence FILE.csv");
-	return import_permanence(ctl_store(c), argv[1], c->now, stdout, stderr);
-}
-
 /* Load one child, or say why not. */
 static int
 ctl_reviews_child(struct ctl *c, const char *case_ref, struct reviews_child **rc, int *n)
@@ -194,18 +157,23 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 	bool overdue = false, noplan = false, json = false;
 	json_t *arr = NULL;
 	char *cause = NULL, a[DATE_BUFSZ], b[DATE_BUFSZ], next[24];
-	int i, n = 0, shown = 0;
+	static const struct option opts[] = { { "overdue", no_argument, NULL, 'o' },
+		{ "no-permanence", no_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	int i, n = 0, shown = 0, ch;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--overdue") == 0)
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
 			overdue = true;
-		else if (strcmp(argv[i], "--no-permanence") == 0)
+		else if (ch == 'p')
 			noplan = true;
-		else if (strcmp(argv[i], "--json") == 0)
+		else if (ch == 'j')
 			json = true;
 		else
 			return ctl_usage(usage);
 	}
+	if (optind != argc)
+		return ctl_usage(usage);
 	s = ctl_store(c);
 	if (reviews_load(s, NULL, &children, &n, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: %s\n", cause);
@@ -431,23 +399,10 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 int
 ctl_explain_child(struct ctl *c, int argc, char **argv)
 {
-	static const char *usage = "explain child CASE... [--at DATE] [--json]";
-	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 } };
-	int at = c->today, json = 0, ch, i, rc = CTL_EX_OK;
+	int at, json, i, rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'a') {
-			if (ctl_parse_date(c, "--at", optarg, &at) != 0)
-				return CTL_EX_USAGE;
-		} else if (ch == 'j')
-			json = 1;
-		else
-			return ctl_usage(usage);
-	}
-	if (optind >= argc)
-		return ctl_usage(usage);
+	if ((rc = ctl_explain_opts(c, argc, argv, "explain child CASE... [--at DATE] [--json]", 0, &at, &json)) != 0)
+		return rc;
 	for (i = optind; i < argc; i++) {
 		if (ctl_explain_child_one(c, argv[i], at, json) != CTL_EX_OK)
 			rc = CTL_EX_DATAERR;

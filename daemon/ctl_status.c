@@ -4,6 +4,7 @@
  * oldest waiting notice; each transport ok, paused by the breaker or disabled; the last import of
  * each kind; and the next thing due. The daemon records what only it knows (store_daemon.c).
  */
+#include <getopt.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -260,12 +261,10 @@ ctl_status(struct ctl *c, int argc, char **argv)
 	struct status st;
 	char *cause = NULL;
 	bool alive;
-	int json = 0;
+	int json, rc;
 
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		json = 1;
-	else if (argc != 1)
-		return ctl_usage("status [--json]");
+	if ((rc = ctl_json_only(argc, argv, "status [--json]", &json)) != CTL_EX_OK)
+		return rc;
 	if (status_read(ctl_store(c), &st, &cause) != 0) {
 		fprintf(stderr, "driftwatchctl: status: %s\n", cause);
 		free(cause);

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "calendar.h"
 #include "csv.h"
 #include "import.h"
 #include "import_progress.h"
 #include "log.h"
 #include "reviews.h"
+#include "store.h"
 #include "xmalloc.h"
 
 /* Add one message. */
@@ -45,18 +47,52 @@ import_errors_add(struct import_errors *e, const char *messages)
 		e->n++;
 }
 
-/* Print and free; 65 when there was anything. */
-int
-import_errors_report(struct import_errors *e)
+/* Print to err and free; 65 when there was anything. */
+static int
+import_errors_print(struct import_errors *e, FILE *err)
 {
 	int n = e->n;
 
 	if (n == 0)
 		return 0;
-	fprintf(stderr, "%s\n", e->text);
-	fprintf(stderr, "%s: %d problem%s; nothing imported\n", e->file, n, n == 1 ? "" : "s");
+	fprintf(err, "%s\n", e->text);
+	fprintf(err, "%s: %d problem%s; nothing imported\n", e->file, n, n == 1 ? "" : "s");
 	import_errors_free(e);
 	return 65;
+}
+
+/* Print and free; 65 when there was anything. */
+int
+import_errors_report(struct import_errors *e)
+{
+	return import_errors_print(e, stderr);
+}
+
+/* See import.h. */
+int
+import_finish(struct store *s, struct import_errors *e, const struct import_commit *c, char **summary, FILE *err)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (e != NULL && (rc = import_errors_print(e, err)) != 0)
+		return rc;
+	/* One transaction: a failure anywhere leaves the store as it was, so the file can simply be
+	 * imported again. */
+	if (store_begin(s, &cause) != 0)
+		goto fail;
+	if ((c->write != NULL && c->write(s, c->arg, summary, &cause) != 0) ||
+	    store_import_log(s, c->now, c->kind, c->path, *summary, &cause) != 0 ||
+	    (c->event != NULL && audit_add(s, c->now, "ctl:import", c->event, c->subject, *summary, &cause) != 0) ||
+	    store_commit(s, &cause) != 0) {
+		store_rollback(s);
+		goto fail;
+	}
+	return 0;
+fail:
+	fprintf(err, "driftwatchctl: import %s: %s; nothing imported\n", c->kind, cause != NULL ? cause : "failed");
+	free(cause);
+	return 1;
 }
 
 /* Free the messages. */

@@ -27,10 +27,34 @@ import_case_ref_ok(const char *s)
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-/_.") == strlen(s);
 }
 
+/* The checked rows, for the write inside the transaction. */
+struct allocation_rows {
+	struct allocation *rows;
+	int n;
+};
+
+/* Add or replace each case's allocation. */
+static int
+import_allocations_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct allocation_rows *ar = arg;
+	int i;
+
+	(void)summary;
+	for (i = 0; i < ar->n; i++) {
+		if (allocation_put(s, &ar->rows[i], cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* See allocations.h. */
 int
-import_allocations(struct store *s, const char *path, time_t now)
+import_allocations(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
 	static const char *const names[] = { "case_ref", "team", "social_worker", "social_worker_email", "team_manager",
 		"team_manager_email", "iro", "iro_email", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -41,11 +65,13 @@ import_allocations(struct store *s, const char *path, time_t now)
 	struct import_seen seen = { 0 };
 	size_t cap = 0;
 	int n = 0, i, rc, first;
-	char *cause = NULL, *summary;
+	struct allocation_rows ar = { NULL, 0 };
+	struct import_commit commit = { "allocations", path, now, import_allocations_write, &ar, "allocations-imported",
+		"allocations" };
+	char *summary;
 
 	e.file = path;
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[ALLOC_NCOLS];
 		int errs = e.n;
@@ -81,29 +107,12 @@ import_allocations(struct store *s, const char *path, time_t now)
 		n++;
 	}
 	import_file_close(&in);
-	rc = import_errors_report(&e);
-	if (rc == 0) {
-		xasprintf(&summary, "%d cases", n);
-		if (store_begin(s, &cause) != 0)
-			goto fail;
-		for (i = 0; i < n; i++) {
-			if (allocation_put(s, &rows[i], &cause) != 0)
-				goto fail;
-		}
-		if (store_import_log(s, now, "allocations", path, summary, &cause) != 0 ||
-		    audit_add(s, now, "ctl:import", "allocations-imported", "allocations", summary, &cause) != 0 ||
-		    store_commit(s, &cause) != 0)
-			goto fail;
-		printf("%s: %s imported\n", path, summary);
-		goto done;
-	fail:
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: import allocations: %s; nothing imported\n", cause);
-		free(cause);
-		rc = 1;
-	done:
-		free(summary);
-	}
+	ar.rows = rows, ar.n = n;
+	xasprintf(&summary, "%d cases", n);
+	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
+		fprintf(rq->out, "%s: %s imported\n", path, summary);
+	free(summary);
+	import_errors_free(&e);
 	for (i = 0; i < n; i++)
 		allocation_free(&rows[i]);
 	free(rows);

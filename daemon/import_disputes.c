@@ -20,10 +20,48 @@
 
 #define DISPUTE_NCOLS 9
 
+/* The checked rows, for the write inside the transaction. */
+struct dispute_rows {
+	struct dispute *rows;
+	int64_t *ids;
+	int n;
+	const char *path;
+	time_t now;
+};
+
+/* Insert each dispute under its own number, with its history and an audit entry. */
+static int
+import_disputes_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct dispute_rows *dr = arg;
+	char subj[32];
+	int i;
+
+	(void)summary;
+	for (i = 0; i < dr->n; i++) {
+		struct dispute *d = &dr->rows[i];
+		const struct dispute_stage *st = &d->rec.ladder.stages[d->rec.stage];
+		snprintf(subj, sizeof subj, "dispute:%lld", (long long)dr->ids[i]);
+		if (disputes_insert_id(s, d, dr->ids[i], cause) != 0 ||
+		    disputes_event_add(s, dr->ids[i], d->rec.stage_started_on, dr->now, "imported", st->name, st->responder,
+			dr->path, "ctl:import", cause) != 0 ||
+		    (d->rec.resolved_on != DATE_NONE &&
+			disputes_event_add(s, dr->ids[i], d->rec.resolved_on, dr->now, "resolved", st->name, st->responder,
+			    d->outcome, "ctl:import", cause) != 0) ||
+		    audit_add(s, dr->now, "ctl:import", "dispute-imported", subj, dr->path, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* See disputes.h. */
 int
-import_disputes(struct store *s, const struct config *cfg, const char *path, time_t now)
+import_disputes(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const struct config *cfg = rq->cfg;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
 	static const char *const names[] = { "id", "case_ref", "iro_email", "category", "raised_on", "stage",
 		"stage_started_on", "resolved_on", "outcome", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
@@ -35,7 +73,9 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	struct import_seen seen = { 0 };
 	int64_t *ids = NULL;
 	int n = 0, i, rc, raised, started, resolved, stage, first_formal, first;
-	char *cause = NULL, *summary, *end, subj[32];
+	struct dispute_rows dr = { NULL, NULL, 0, path, now };
+	struct import_commit commit = { "disputes", path, now, import_disputes_write, &dr, NULL, NULL };
+	char *summary, *end, subj[32];
 	long long id;
 
 	plan_dispute_ladder_from_config(cfg, &ladder);
@@ -43,8 +83,7 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 	     first_formal++)
 		;
 	e.file = path;
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[DISPUTE_NCOLS];
 		int errs = e.n;
@@ -116,35 +155,12 @@ import_disputes(struct store *s, const struct config *cfg, const char *path, tim
 		n++;
 	}
 	import_file_close(&in);
-	rc = import_errors_report(&e);
-	if (rc == 0) {
-		xasprintf(&summary, "%d disputes", n);
-		if (store_begin(s, &cause) != 0)
-			goto fail;
-		for (i = 0; i < n; i++) {
-			const struct dispute_stage *st = &rows[i].rec.ladder.stages[rows[i].rec.stage];
-			snprintf(subj, sizeof subj, "dispute:%lld", (long long)ids[i]);
-			if (disputes_insert_id(s, &rows[i], ids[i], &cause) != 0 ||
-			    disputes_event_add(s, ids[i], rows[i].rec.stage_started_on, now, "imported", st->name, st->responder,
-				path, "ctl:import", &cause) != 0 ||
-			    (rows[i].rec.resolved_on != DATE_NONE &&
-				disputes_event_add(s, ids[i], rows[i].rec.resolved_on, now, "resolved", st->name, st->responder,
-				    rows[i].outcome, "ctl:import", &cause) != 0) ||
-			    audit_add(s, now, "ctl:import", "dispute-imported", subj, path, &cause) != 0)
-				goto fail;
-		}
-		if (store_import_log(s, now, "disputes", path, summary, &cause) != 0 || store_commit(s, &cause) != 0)
-			goto fail;
-		printf("%s: %s imported\n", path, summary);
-		goto done;
-	fail:
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: import disputes: %s; nothing imported\n", cause);
-		free(cause);
-		rc = 1;
-	done:
-		free(summary);
-	}
+	dr.rows = rows, dr.ids = ids, dr.n = n;
+	xasprintf(&summary, "%d disputes", n);
+	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
+		fprintf(rq->out, "%s: %s imported\n", path, summary);
+	free(summary);
+	import_errors_free(&e);
 	for (i = 0; i < n; i++)
 		dispute_free(&rows[i]);
 	free(rows), free(ids);

@@ -21,20 +21,57 @@ struct permanence_row {
 	int agreed_on;
 };
 
+/* The checked rows, for the write inside the transaction. */
+struct permanence_rows {
+	struct permanence_row *rows;
+	int n;
+	time_t now;
+};
+
+/* Record each plan (one already recorded is left as it is) and audit the new ones. */
+static int
+import_permanence_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct permanence_rows *pr = arg;
+	char *detail, when[DATE_BUFSZ];
+	int i, added, nadded = 0, rc;
+
+	for (i = 0; i < pr->n; i++) {
+		struct permanence_row *r = &pr->rows[i];
+		if (reviews_add_plan(s, r->case_ref, r->plan, r->agreed_on, "import", pr->now, &added, cause) != 0)
+			return -1;
+		if (!added)
+			continue;
+		nadded++;
+		xasprintf(&detail, "%s agreed on %s", r->plan, date_format(r->agreed_on, when));
+		rc = audit_add(s, pr->now, "ctl:import", "permanence-recorded", r->case_ref, detail, cause);
+		free(detail);
+		if (rc != 0)
+			return -1;
+	}
+	xasprintf(summary, "%d permanence plans: %d new, %d already recorded", pr->n, nadded, pr->n - nadded);
+	return 0;
+}
+
 /* See reviews.h. */
 int
-import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE *err)
+import_permanence(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const char *path = rq->paths[0];
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	static const char *const names[] = { "case_ref", "plan", "agreed_on", NULL };
 	static const int required[] = { 1, 1, 1 };
 	struct import_errors e = { path, NULL, 0 };
 	struct import_file in;
+	struct permanence_rows pr = { NULL, 0, now };
+	struct import_commit commit = { "permanence", path, now, import_permanence_write, &pr, NULL, NULL };
 	struct permanence_row *rows = NULL;
-	int rc, n = 0, i, added, nadded = 0, today = calendar_local_date(now);
-	char *cause = NULL, *summary = NULL, *detail, when[DATE_BUFSZ];
+	int rc, n = 0, i, today = calendar_local_date(now);
+	char *summary = NULL;
 
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		goto report;
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *ref = import_file_field(&in, 0), *plan = import_file_field(&in, 1);
 		const struct csv_field *agreed = import_file_field(&in, 2);
@@ -64,40 +101,9 @@ import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE
 		n++;
 	}
 	import_file_close(&in);
-report:
-	if (e.n > 0) {
-		fprintf(err, "%s\n%s: %d problem%s; nothing imported\n", e.text, path, e.n, e.n == 1 ? "" : "s");
-		rc = 65;
-		goto done;
-	}
-	if (store_begin(s, &cause) != 0)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		if (reviews_add_plan(s, rows[i].case_ref, rows[i].plan, rows[i].agreed_on, "import", now, &added, &cause) != 0)
-			goto fail_rollback;
-		if (added) {
-			nadded++;
-			xasprintf(&detail, "%s agreed on %s", rows[i].plan, date_format(rows[i].agreed_on, when));
-			rc = audit_add(s, now, "ctl:import", "permanence-recorded", rows[i].case_ref, detail, &cause);
-			free(detail);
-			if (rc != 0)
-				goto fail_rollback;
-		}
-	}
-	xasprintf(&summary, "%d permanence plans: %d new, %d already recorded", n, nadded, n - nadded);
-	if (store_import_log(s, now, "permanence", path, summary, &cause) != 0 || store_commit(s, &cause) != 0)
-		goto fail_rollback;
-	fprintf(out, "%s: %s\n", path, summary);
-	rc = 0;
-	goto done;
-
-fail_rollback:
-	store_rollback(s);
-fail:
-	fprintf(err, "driftwatchctl: import permanence: %s; nothing imported\n", cause != NULL ? cause : "failed");
-	free(cause);
-	rc = 1;
-done:
+	pr.rows = rows, pr.n = n;
+	if ((rc = import_finish(s, &e, &commit, &summary, err)) == 0)
+		fprintf(out, "%s: %s\n", path, summary);
 	for (i = 0; i < n; i++) {
 		free(rows[i].case_ref);
 		free(rows[i].plan);

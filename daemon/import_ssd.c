@@ -92,6 +92,7 @@ struct ssd {
 	int nplans;
 	struct allocation *allocs; /* pointers into invs, profs, teams and the staff: nothing owned */
 	int nallocs;
+	time_t now;
 };
 
 /* See import_ssd.h. */
@@ -765,20 +766,60 @@ ssd_free(struct ssd *d)
 	free(d->allocs);
 }
 
+/* Write the children, then the permanence plans and the allocations; the counts into the summary. */
+static int
+ssd_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct ssd *d = arg;
+	char *detail, when[DATE_BUFSZ];
+	int i, rc, added, nadded = 0, nperiods, nunknown, nreviews, total, nchanged;
+
+	if (ssda903_write(&d->x, s, d->now, &nperiods, &nunknown, &nreviews, &total, &nchanged, cause) != 0)
+		return -1;
+	for (i = 0; i < d->nplans; i++) {
+		if (reviews_add_plan(s, d->plans[i].person, d->plans[i].plan, d->plans[i].agreed_on, "ssd", d->now, &added,
+			cause) != 0)
+			return -1;
+		if (!added)
+			continue;
+		nadded++;
+		xasprintf(&detail, "%s agreed on %s", d->plans[i].plan, date_format(d->plans[i].agreed_on, when));
+		rc = audit_add(s, d->now, "ctl:import", "permanence-recorded", d->plans[i].person, detail, cause);
+		free(detail);
+		if (rc != 0)
+			return -1;
+	}
+	for (i = 0; i < d->nallocs; i++) {
+		if (allocation_put(s, &d->allocs[i], cause) != 0)
+			return -1;
+	}
+	xappendf(summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children "
+			  "changed; %d permanence plans (%d new); %d cases allocated",
+	    total, nperiods, nunknown, nreviews, nchanged, d->nplans, nadded, d->nallocs);
+	return 0;
+}
+
 /* See import_ssd.h. */
 int
-import_ssd(struct store *s, const struct config *cfg, char *const *paths, int npaths, bool strict, time_t now,
-    FILE *out, FILE *err)
+import_ssd(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	const struct config *cfg = rq->cfg;
+	char *const *paths = rq->paths;
+	int npaths = rq->npaths;
+	bool strict = rq->strict;
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	struct ssd d;
 	struct ssda903_tally t[SSD_NFILES];
-	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL, *why = NULL, *detail, when[DATE_BUFSZ];
-	int i, k, rc = 0, ncancelled = 0, nnot_held = 0, nunmapped = 0, nended = 0;
-	int nperiods, nunknown, nreviews, total, nchanged, added, nadded = 0;
+	struct import_commit commit = { "ssd", NULL, now, ssd_write, &d, "ssd-imported", "reviews" };
+	char *files[SSD_NFILES] = { NULL }, *others = NULL, *summary = NULL, *why = NULL;
+	int k, rc = 0, ncancelled = 0, nnot_held = 0, nunmapped = 0, nended = 0;
 
 	memset(&d, 0, sizeof d);
 	memset(t, 0, sizeof t);
 	d.cfg = cfg;
+	d.now = now;
 	d.x.today = calendar_local_date(now);
 	d.x.children_from = "ssd_cla_episodes.csv";
 	if ((rc = ssd_find_files(paths, npaths, files, &others, err)) != 0)
@@ -798,15 +839,6 @@ import_ssd(struct store *s, const struct config *cfg, char *const *paths, int np
 	t[SSD_STAFF].used = d.x.nstaff;
 	ssd_read_professionals(&d, files[SSD_PROFESSIONALS], &t[SSD_PROFESSIONALS]);
 	ssd_read_involvements(&d, files[SSD_INVOLVEMENTS], &t[SSD_INVOLVEMENTS], &nunmapped, &nended);
-	if (d.x.fatal > 0) {
-		fprintf(err, "%s\n", d.x.fatal_text);
-		for (i = 0; i < d.x.nmsgs; i++)
-			fprintf(err, "%s\n", d.x.msgs[i]);
-		fprintf(err, "driftwatchctl: import ssd: %d problem%s; nothing imported\n", d.x.fatal + d.x.nmsgs,
-		    d.x.fatal + d.x.nmsgs == 1 ? "" : "s");
-		rc = 65;
-		goto done;
-	}
 	ssda903_tally_print(&summary, &t[SSD_EPISODES], "");
 	xasprintf(&why, "%d cancelled, %d with no review date: not reviews held", ncancelled, nnot_held);
 	ssda903_tally_print(&summary, &t[SSD_REVIEWS], why);
@@ -823,55 +855,12 @@ import_ssd(struct store *s, const struct config *cfg, char *const *paths, int np
 		ssda903_tally_print(&summary, &t[SSD_PERMANENCE], "no adoption decision");
 	if (others != NULL)
 		xappendf(&summary, "not read: %s\n", others);
-	if (d.x.nmsgs > 0 && strict) {
-		for (i = 0; i < d.x.nmsgs; i++)
-			fprintf(err, "%s\n", d.x.msgs[i]);
-		fprintf(err, "%s", summary);
-		fprintf(err, "driftwatchctl: import ssd: %d row%s contradict%s the rest (strict); nothing imported "
-			     "(--no-strict imports the rest and skips these)\n", d.x.nmsgs, d.x.nmsgs == 1 ? "" : "s",
-		    d.x.nmsgs == 1 ? "s" : "");
-		rc = 65;
+	if ((rc = ssda903_report(&d.x, "ssd", summary, strict, err)) != 0)
 		goto done;
-	}
-	for (i = 0; i < d.x.nmsgs; i++)
-		fprintf(err, "%s (row skipped)\n", d.x.msgs[i]);
-
 	/* Everything checked: periods, reviews, plans and allocations in one transaction, or nothing. */
-	if (store_begin(s, &cause) != 0)
-		goto fail;
-	if (ssda903_write(&d.x, s, now, &nperiods, &nunknown, &nreviews, &total, &nchanged, &cause) != 0)
-		goto fail_rollback;
-	for (i = 0; i < d.nplans; i++) {
-		if (reviews_add_plan(s, d.plans[i].person, d.plans[i].plan, d.plans[i].agreed_on, "ssd", now, &added, &cause) != 0)
-			goto fail_rollback;
-		if (added) {
-			nadded++;
-			xasprintf(&detail, "%s agreed on %s", d.plans[i].plan, date_format(d.plans[i].agreed_on, when));
-			k = audit_add(s, now, "ctl:import", "permanence-recorded", d.plans[i].person, detail, &cause);
-			free(detail);
-			if (k != 0)
-				goto fail_rollback;
-		}
-	}
-	for (i = 0; i < d.nallocs; i++) {
-		if (allocation_put(s, &d.allocs[i], &cause) != 0)
-			goto fail_rollback;
-	}
-	xappendf(&summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children "
-			   "changed; %d permanence plans (%d new); %d cases allocated",
-	    total, nperiods, nunknown, nreviews, nchanged, d.nplans, nadded, d.nallocs);
-	if (store_import_log(s, now, "ssd", files[SSD_EPISODES], summary, &cause) != 0 ||
-	    audit_add(s, now, "ctl:import", "ssd-imported", "reviews", summary, &cause) != 0 || store_commit(s, &cause) != 0)
-		goto fail_rollback;
-	fprintf(out, "%s\n", summary);
-	goto done;
-
-fail_rollback:
-	store_rollback(s);
-fail:
-	fprintf(err, "driftwatchctl: import ssd: %s; nothing imported\n", cause != NULL ? cause : "failed");
-	free(cause);
-	rc = 1;
+	commit.path = files[SSD_EPISODES];
+	if ((rc = import_finish(s, NULL, &commit, &summary, err)) == 0)
+		fprintf(out, "%s\n", summary);
 done:
 	ssd_free(&d);
 	for (k = 0; k < SSD_NFILES; k++)

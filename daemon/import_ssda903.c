@@ -769,15 +769,80 @@ ssda903_base(const char *path)
 	return slash != NULL ? slash + 1 : path;
 }
 
+/* See import_ssd.h. */
+int
+ssda903_report(const struct ssda903 *x, const char *what, const char *summary, bool strict, FILE *err)
+{
+	int i;
+
+	if (x->fatal > 0) {
+		fprintf(err, "%s\n", x->fatal_text);
+		for (i = 0; i < x->nmsgs; i++)
+			fprintf(err, "%s\n", x->msgs[i]);
+		fprintf(err, "driftwatchctl: import %s: %d problem%s; nothing imported\n", what, x->fatal + x->nmsgs,
+		    x->fatal + x->nmsgs == 1 ? "" : "s");
+		return 65;
+	}
+	if (x->nmsgs > 0 && strict) {
+		for (i = 0; i < x->nmsgs; i++)
+			fprintf(err, "%s\n", x->msgs[i]);
+		fprintf(err, "%s", summary);
+		fprintf(err, "driftwatchctl: import %s: %d row%s contradict%s the rest (strict); nothing imported "
+			     "(--no-strict imports the rest and skips these)\n", what, x->nmsgs, x->nmsgs == 1 ? "" : "s",
+		    x->nmsgs == 1 ? "s" : "");
+		return 65;
+	}
+	for (i = 0; i < x->nmsgs; i++)
+		fprintf(err, "%s (row skipped)\n", x->msgs[i]);
+	return 0;
+}
+
+/* What the 903 route writes, beyond the periods and reviews. */
+struct ssda903_import {
+	struct ssda903 *x;
+	time_t now;
+	bool sw; /* sw_episodes.csv was read */
+	int nsw;
+};
+
+/* Write the children, then the social workers sw_episodes.csv gave; the counts into the summary. */
+static int
+ssda903_import_write(struct store *s, void *arg, char **summary, char **cause)
+{
+	struct ssda903_import *im = arg;
+	int i, nperiods, nunknown, nreviews, total, nchanged;
+
+	if (ssda903_write(im->x, s, im->now, &nperiods, &nunknown, &nreviews, &total, &nchanged, cause) != 0)
+		return -1;
+	for (i = 0; i < im->x->nchildren; i++) {
+		struct ssda903_child *c = &im->x->children[i];
+		if (c->sw_email != NULL && allocation_set_social_worker(s, c->child, c->sw_id, c->sw_email, cause) != 0)
+			return -1;
+	}
+	xappendf(summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children changed",
+	    total, nperiods, nunknown, nreviews, nchanged);
+	if (im->sw)
+		xappendf(summary, "; %d social worker%s allocated from sw_episodes.csv", im->nsw, im->nsw == 1 ? "" : "s");
+	return 0;
+}
+
 /* See reviews.h. */
 int
-import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, time_t now, FILE *out, FILE *err)
+import_ssda903(const struct import_request *rq)
 {
+	struct store *s = rq->store;
+	char *const *paths = rq->paths;
+	int npaths = rq->npaths;
+	bool strict = rq->strict;
+	time_t now = rq->now;
+	FILE *out = rq->out, *err = rq->err;
 	struct ssda903 x;
 	struct ssda903_tally th = { 0 }, te = { 0 }, tr = { 0 }, tw = { 0 }, ts = { 0 };
-	char *files[SSDA903_NFILES] = { NULL }, *others = NULL, *summary = NULL, *cause = NULL;
+	char *files[SSDA903_NFILES] = { NULL }, *others = NULL, *summary = NULL;
+	struct ssda903_import im = { 0 };
+	struct import_commit commit = { "ssda903", NULL, now, ssda903_import_write, &im, "ssda903-imported", "reviews" };
 	struct stat sb;
-	int i, k, rc = 0, nperiods, nunknown, nreviews, nchanged, total, nsw = 0;
+	int i, k, rc = 0, nsw = 0;
 
 	memset(&x, 0, sizeof x);
 	x.today = calendar_local_date(now);
@@ -850,15 +915,6 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 		nsw += x.children[i].sw_email != NULL;
 	}
 	ts.used = x.nstaff;
-	if (x.fatal > 0) {
-		fprintf(err, "%s\n", x.fatal_text);
-		for (i = 0; i < x.nmsgs; i++)
-			fprintf(err, "%s\n", x.msgs[i]);
-		fprintf(err, "driftwatchctl: import ssda903: %d problem%s; nothing imported\n", x.fatal + x.nmsgs,
-		    x.fatal + x.nmsgs == 1 ? "" : "s");
-		rc = 65;
-		goto done;
-	}
 	ssda903_tally_print(&summary, &th, "no episode of care in episodes.csv");
 	ssda903_tally_print(&summary, &te, "");
 	ssda903_tally_print(&summary, &tr, "");
@@ -869,45 +925,13 @@ import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, tim
 	if (others != NULL)
 		xappendf(&summary, "not read: %s (driftwatch reads header.csv, episodes.csv, reviews.csv, and sw_episodes.csv "
 				   "with staff_emails.csv)\n", others);
-	if (x.nmsgs > 0 && strict) {
-		for (i = 0; i < x.nmsgs; i++)
-			fprintf(err, "%s\n", x.msgs[i]);
-		fprintf(err, "%s", summary);
-		fprintf(err, "driftwatchctl: import ssda903: %d row%s contradict%s the rest (strict); nothing imported "
-			     "(--no-strict imports the rest and skips these)\n", x.nmsgs, x.nmsgs == 1 ? "" : "s",
-		    x.nmsgs == 1 ? "s" : "");
-		rc = 65;
+	if ((rc = ssda903_report(&x, "ssda903", summary, strict, err)) != 0)
 		goto done;
-	}
-	for (i = 0; i < x.nmsgs; i++)
-		fprintf(err, "%s (row skipped)\n", x.msgs[i]);
-
 	/* Everything checked: write it all in one transaction, or nothing. */
-	if (store_begin(s, &cause) != 0)
-		goto fail;
-	if (ssda903_write(&x, s, now, &nperiods, &nunknown, &nreviews, &total, &nchanged, &cause) != 0)
-		goto fail_rollback;
-	for (i = 0; i < x.nchildren; i++) {
-		struct ssda903_child *c = &x.children[i];
-		if (c->sw_email != NULL && allocation_set_social_worker(s, c->child, c->sw_id, c->sw_email, &cause) != 0)
-			goto fail_rollback;
-	}
-	xappendf(&summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children changed",
-	    total, nperiods, nunknown, nreviews, nchanged);
-	if (tw.file != NULL)
-		xappendf(&summary, "; %d social worker%s allocated from sw_episodes.csv", nsw, nsw == 1 ? "" : "s");
-	if (store_import_log(s, now, "ssda903", files[SSDA903_EPISODES], summary, &cause) != 0 ||
-	    audit_add(s, now, "ctl:import", "ssda903-imported", "reviews", summary, &cause) != 0 || store_commit(s, &cause) != 0)
-		goto fail_rollback;
-	fprintf(out, "%s\n", summary);
-	goto done;
-
-fail_rollback:
-	store_rollback(s);
-fail:
-	fprintf(err, "driftwatchctl: import ssda903: %s; nothing imported\n", cause != NULL ? cause : "failed");
-	free(cause);
-	rc = 1;
+	im.x = &x, im.now = now, im.sw = tw.file != NULL, im.nsw = nsw;
+	commit.path = files[SSDA903_EPISODES];
+	if ((rc = import_finish(s, NULL, &commit, &summary, err)) == 0)
+		fprintf(out, "%s\n", summary);
 done:
 	ssda903_free(&x);
 	for (k = 0; k < SSDA903_NFILES; k++)

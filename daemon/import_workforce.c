@@ -84,27 +84,17 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 	return 0;
 }
 
-/* Write everything or nothing, log the run and audit it; print the outcome. */
+/* import_finish, then the outcome. */
 static int
-asye_import_finish(struct store *s, struct import_errors *e, time_t now, const char *kind, const char *path,
-		   const char *summary, int (*write)(struct store *, void *, char **), void *arg)
+asye_import_finish(const struct import_request *rq, struct import_errors *e, const char *kind, char **summary,
+		   int (*write)(struct store *, void *, char **, char **), void *arg)
 {
-	char *cause = NULL;
-	int rc = import_errors_report(e);
+	struct import_commit commit = {kind, rq->paths[0], rq->now, write, arg, kind, "asye"};
+	int rc = import_finish(rq->store, e, &commit, summary, rq->err);
 
-	if (rc != 0)
-		return rc;
-	if (store_begin(s, &cause) != 0 || write(s, arg, &cause) != 0 ||
-	    store_import_log(s, now, kind, path, summary, &cause) != 0 ||
-	    audit_add(s, now, "ctl:import", kind, "asye", summary, &cause) != 0 ||
-	    store_commit(s, &cause) != 0) {
-		store_rollback(s);
-		fprintf(stderr, "driftwatchctl: import %s: %s; nothing imported\n", kind, cause);
-		free(cause);
-		return 1;
-	}
-	printf("%s: %s imported\n", path, summary);
-	return 0;
+	if (rc == 0)
+		fprintf(rq->out, "%s: %s imported\n", rq->paths[0], *summary);
+	return rc;
 }
 
 struct asye_import_workers {
@@ -114,11 +104,12 @@ struct asye_import_workers {
 
 /* Write the workforce rows. */
 static int
-asye_import_workers_write(struct store *s, void *arg, char **cause)
+asye_import_workers_write(struct store *s, void *arg, char **summary, char **cause)
 {
 	struct asye_import_workers *wi = arg;
 	int i, changed;
 
+	(void)summary;
 	for (i = 0; i < wi->n; i++) {
 		if (asye_store_worker(s, &wi->rows[i], wi->today, &changed, cause) != 0)
 			return -1;
@@ -129,7 +120,7 @@ asye_import_workers_write(struct store *s, void *arg, char **cause)
 
 /* import workforce FILE.csv. */
 int
-import_workforce(struct store *s, const char *path, time_t now, int today)
+import_workforce(const struct import_request *rq)
 {
 	static const char *const names[] = {
 	    "person_id",	"name",	    "email", "role", "team", "manager_email", "asye_started_on",
@@ -141,11 +132,12 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	int rc, i, j, *lines = NULL, nseen = 0;
 	char *summary, *why = NULL, *end, **seen = NULL;
 	long caseload;
+	const char *path = rq->paths[0];
+	int today = rq->today;
 
 	e.file = path;
 	wi.today = today;
-	if (import_file_open(&in, &e, path, names, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[9];
 		struct asye_worker w = {0};
@@ -212,7 +204,7 @@ import_workforce(struct store *s, const char *path, time_t now, int today)
 	}
 	import_file_close(&in);
 	xasprintf(&summary, "%d workers", wi.n);
-	rc = asye_import_finish(s, &e, now, "workforce", path, summary, asye_import_workers_write, &wi);
+	rc = asye_import_finish(rq, &e, "workforce", &summary, asye_import_workers_write, &wi);
 	free(summary);
 	for (i = 0; i < wi.n; i++) {
 		struct asye_worker *w = &wi.rows[i];
@@ -241,11 +233,12 @@ struct asye_import_dated {
 
 /* Write protected time or supervisions. */
 static int
-asye_import_dated_write(struct store *s, void *arg, char **cause)
+asye_import_dated_write(struct store *s, void *arg, char **summary, char **cause)
 {
 	struct asye_import_dated *di = arg;
 	int i;
 
+	(void)summary;
 	for (i = 0; i < di->n; i++) {
 		if (di->time
 			? asye_store_time(s, di->rows[i].person_id, asye_monday(di->rows[i].date),
@@ -258,7 +251,7 @@ asye_import_dated_write(struct store *s, void *arg, char **cause)
 
 /* import protected-time (person_id, week_of, hours) or supervisions (person_id, held_on). */
 static int
-asye_import_dated(struct store *s, const char *path, time_t now, int today, int time)
+asye_import_dated(const struct import_request *rq, int time)
 {
 	static const char *const tnames[] = {"person_id", "week_of", "hours", NULL};
 	static const char *const snames[] = {"person_id", "held_on", NULL};
@@ -267,13 +260,14 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 	struct asye_import_dated di = {0};
 	struct asye_roster roster;
 	struct import_file in;
-	int rc, i;
+	int rc, i, today = rq->today;
 	char *summary, *why = NULL;
+	struct store *s = rq->store;
+	const char *path = rq->paths[0];
 
 	di.time = time;
 	e.file = path;
-	if (import_file_open(&in, &e, path, time ? tnames : snames, required) != 0)
-		return import_errors_report(&e);
+	import_file_open(&in, &e, path, time ? tnames : snames, required);
 	asye_roster_load(s, NULL, &roster, NULL);
 	while (import_file_next(&in)) {
 		const struct csv_field *pf = import_file_field(&in, 0), *df = import_file_field(&in, 1);
@@ -319,7 +313,7 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 	import_file_close(&in);
 	asye_roster_free(&roster);
 	xasprintf(&summary, time ? "%d weeks of protected time" : "%d supervisions", di.n);
-	rc = asye_import_finish(s, &e, now, time ? "protected-time" : "supervisions", path, summary,
+	rc = asye_import_finish(rq, &e, time ? "protected-time" : "supervisions", &summary,
 				asye_import_dated_write, &di);
 	free(summary);
 	for (i = 0; i < di.n; i++)
@@ -330,14 +324,14 @@ asye_import_dated(struct store *s, const char *path, time_t now, int today, int 
 
 /* import protected-time FILE.csv. */
 int
-import_protected_time(struct store *s, const char *path, time_t now, int today)
+import_protected_time(const struct import_request *rq)
 {
-	return asye_import_dated(s, path, now, today, 1);
+	return asye_import_dated(rq, 1);
 }
 
 /* import supervisions FILE.csv. */
 int
-import_supervisions(struct store *s, const char *path, time_t now, int today)
+import_supervisions(const struct import_request *rq)
 {
-	return asye_import_dated(s, path, now, today, 0);
+	return asye_import_dated(rq, 0);
 }

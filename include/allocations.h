@@ -9,6 +9,7 @@
 
 #include <time.h>
 
+struct import_request;
 struct store;
 
 struct allocation {
@@ -35,9 +36,9 @@ int allocation_count(struct store *s);
 
 /*
  * `driftwatchctl import allocations FILE.csv`: validate every row (FILE:LINE:COLUMN errors on
- * stderr), then add or replace every case in one transaction (cases not in the file are kept).
+ * err), then add or replace every case in one transaction (cases not in the file are kept).
  * Returns an exit code: 0, 65 on bad input (nothing imported), 1 on a store failure.
  */
-int import_allocations(struct store *s, const char *path, time_t now);
+int import_allocations(const struct import_request *rq);
 
 #endif

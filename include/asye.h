@@ -12,6 +12,7 @@
 #include "plan_asye.h"
 
 struct config;
+struct import_request;
 struct store;
 
 /* Every worker with their records, loaded in one go; the arrays are owned here. */
@@ -46,9 +47,9 @@ int asye_check_date(const struct asye_worker *w, int date, int today, const char
 /* An ASYE, the week not before the start nor in the future, hours no more than contracted. */
 int asye_check_time(const struct asye_worker *w, int week_of, double hours, int today, char **why);
 /* The imports (import_workforce.c): 0, 65 on bad input (every error printed), 1 on a store failure. */
-int import_workforce(struct store *s, const char *path, time_t now, int today);
-int import_protected_time(struct store *s, const char *path, time_t now, int today);
-int import_supervisions(struct store *s, const char *path, time_t now, int today);
+int import_workforce(const struct import_request *rq);
+int import_protected_time(const struct import_request *rq);
+int import_supervisions(const struct import_request *rq);
 
 /* One notice the watcher would send. */
 struct asye_notice {

@@ -5,6 +5,7 @@
 #ifndef DRIFTWATCH_CTL_H
 #define DRIFTWATCH_CTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -63,6 +64,13 @@ int ctl_op_exit(const struct op_answer *a);
 /* Print a usage line for a command and return CTL_EX_USAGE. */
 int ctl_usage(const char *usage);
 /*
+ * An explain command's [--at DATE] [--json] (getopt_long), then npos arguments (0: one or more,
+ * from argv[optind]): 0, or CTL_EX_USAGE after the usage or the bad date is said.
+ */
+int ctl_explain_opts(struct ctl *c, int argc, char **argv, const char *usage, int npos, int *at, int *json);
+/* A command whose one option is --json (getopt_long): 0 with *json, or its usage and CTL_EX_USAGE. */
+int ctl_json_only(int argc, char **argv, const char *usage, int *json);
+/*
  * Dispatch argv[1] among subcommands (e.g. "outbox list"); prints their usage when unknown.
  * `FAMILY --help` prints the family's usage and `FAMILY SUB --help` the subcommand's, exit 0.
  */
@@ -78,9 +86,6 @@ int ctl_import(struct ctl *c, int argc, char **argv);
 int ctl_asye(struct ctl *c, int argc, char **argv);
 int ctl_caseloads(struct ctl *c, int argc, char **argv);
 int ctl_explain_worker(struct ctl *c, int argc, char **argv);
-int ctl_import_workforce(struct ctl *c, int argc, char **argv);
-int ctl_import_protected_time(struct ctl *c, int argc, char **argv);
-int ctl_import_supervisions(struct ctl *c, int argc, char **argv);
 int ctl_outbox(struct ctl *c, int argc, char **argv);
 int ctl_test_send(struct ctl *c, int argc, char **argv);
 int ctl_explain(struct ctl *c, int argc, char **argv);
@@ -93,16 +98,12 @@ int ctl_explain_action(struct ctl *c, int argc, char **argv);
 /* IRO disputes (ctl_disputes.c). */
 int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
 int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
-int ctl_import_allocations(struct ctl *c, int argc, char **argv);
-int ctl_import_disputes(struct ctl *c, int argc, char **argv);
 
 /* Looked-after reviews and permanence (ctl_reviews.c). */
 int ctl_review(struct ctl *c, int argc, char **argv);
 int ctl_permanence(struct ctl *c, int argc, char **argv);
 int ctl_children(struct ctl *c, int argc, char **argv);
 int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CASE */
-int ctl_import_ssda903(struct ctl *c, int argc, char **argv);
-int ctl_import_permanence(struct ctl *c, int argc, char **argv);
 
 /* The daemon's status (ctl_status.c) and the notices to come (ctl_upcoming.c). */
 int ctl_status(struct ctl *c, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include "plan_disputes.h"
 
 struct config;
+struct import_request;
 struct store;
 
 struct dispute_raise {
@@ -61,7 +62,7 @@ char *disputes_dedupe_key(const struct dispute *d, const struct dispute_item *it
  * category, raised_on, stage, stage_started_on, resolved_on, outcome). Every row checked first,
  * then all written in one transaction under the ladder in the ini. Returns an exit code (0, 65, 1).
  */
-int import_disputes(struct store *s, const struct config *cfg, const char *path, time_t now);
+int import_disputes(const struct import_request *rq);
 
 /* ---- the store side (store_disputes.c) ---- */
 

@@ -6,8 +6,13 @@
 #define DRIFTWATCH_IMPORT_H
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "csv.h"
+
+struct config;
+struct store;
 
 struct import_errors {
 	const char *file;
@@ -22,6 +27,41 @@ void import_errors_add(struct import_errors *e, const char *messages);
 /* Print every error to stderr, free them, and return 65 (EX_DATAERR); 0 when there are none. */
 int import_errors_report(struct import_errors *e);
 void import_errors_free(struct import_errors *e);
+
+/*
+ * What every importer is given (one signature: int import_KIND(const struct import_request *)),
+ * returning an exit code: 0, 65 bad data (nothing imported), 66 a file missing, 1 a store failure.
+ */
+struct import_request {
+	struct store *store;
+	const struct config *cfg;
+	char *const *paths; /* the files named (the extracts: files or their folders) */
+	int npaths;
+	bool strict;	    /* the extracts: refuse the whole extract when a row contradicts another */
+	time_t now;
+	int today;
+	FILE *out, *err;    /* the summary; every problem */
+};
+
+/* What an import writes once every row is checked (import_finish). */
+struct import_commit {
+	const char *kind;    /* the import log's kind; "driftwatchctl: import KIND: ..." */
+	const char *path;    /* the file the import log names */
+	time_t now;
+	/* Write the rows inside the transaction, adding to *summary if it likes: 0, or -1 with *cause. */
+	int (*write)(struct store *s, void *arg, char **summary, char **cause);
+	void *arg;
+	const char *event;   /* an audit entry for the whole import (actor ctl:import), or NULL */
+	const char *subject; /* its subject */
+};
+/*
+ * The tail every import ends with. When e (may be NULL) holds problems: print them to err with
+ * "FILE: N problems; nothing imported", return 65, write nothing. Else write everything in one
+ * transaction: the rows, the import log with *summary, the audit entry; 0. On a store failure
+ * roll back, say "driftwatchctl: import KIND: WHY; nothing imported" on err and return 1.
+ * Printing *summary on success is the caller's (each importer words it its own way).
+ */
+int import_finish(struct store *s, struct import_errors *e, const struct import_commit *c, char **summary, FILE *err);
 
 /* A "YYYY-MM-DD" field (empty allowed when optional: *date = DATE_NONE). 0, or -1 after an error. */
 int import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date);

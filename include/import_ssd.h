@@ -19,6 +19,7 @@ struct config;
 struct csv_field;
 struct import_errors;
 struct import_file;
+struct import_request;
 struct store;
 
 #define SSDA903_MAX_REASONS 16
@@ -116,6 +117,11 @@ void ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t);
 void ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t);
 /* A staff member's email, or NULL. */
 const char *ssda903_staff_email(const struct ssda903 *x, const char *staff_id);
+/*
+ * Say what refuses the import on err and return 65: problems that refuse in any mode, or (strict)
+ * rows that contradict the rest, with the summary. Else list the rows skipped and return 0.
+ */
+int ssda903_report(const struct ssda903 *x, const char *what, const char *summary, bool strict, FILE *err);
 /* Add a tally's line to the summary. */
 void ssda903_tally_print(char **summary, const struct ssda903_tally *t, const char *unused_why);
 /*
@@ -138,7 +144,6 @@ int ssd_code(const char *s, char *code, size_t size);
  * permanence plans and allocations, in one transaction or not at all. Returns 0, 65 (bad data,
  * nothing imported), 66 (a file missing), 1 (store failure).
  */
-int import_ssd(struct store *s, const struct config *cfg, char *const *paths, int npaths, bool strict, time_t now,
-    FILE *out, FILE *err);
+int import_ssd(const struct import_request *rq);
 
 #endif

@@ -17,6 +17,7 @@ struct allocation;
 struct config;
 struct digest;
 struct digest_period;
+struct import_request;
 struct store;
 struct watcher;
 
@@ -82,8 +83,8 @@ char *reviews_key_prefix(const char *case_ref);
  * `import permanence` (import_permanence.c): case_ref, plan, agreed_on. Both write in one
  * transaction or not at all. Return 0, 65 (bad data, nothing imported), 66 (missing file), 1.
  */
-int import_ssda903(struct store *s, char *const *paths, int npaths, bool strict, time_t now, FILE *out, FILE *err);
-int import_permanence(struct store *s, const char *path, time_t now, FILE *out, FILE *err);
+int import_ssda903(const struct import_request *rq);
+int import_permanence(const struct import_request *rq);
 /* An SSDA903 date: dd/mm/yyyy, dd/mm/yy (the century within the 100 years before today) or YYYY-MM-DD. */
 int ssda903_date(const char *s, int today, int *date);
 

@@ -156,7 +156,9 @@ setup(void **state)
 	    "2,CR-2,iro@council.example,placement,2021-02-01,informal,2021-02-01,2021-02-26,resolved\n"
 	    "3,CR-3,iro@council.example,drift-and-delay,2021-02-28,informal,2021-02-28,,\n"
 	    "4,CR-4,iro@council.example,placement,2021-03-01,informal,2021-03-01,,\n");
-	assert_int_equal(import_disputes(st, cfg, path, calendar_local_time(D(2021, 3, 1), 9 * 60)), 0);
+	assert_int_equal(import_disputes(&(struct import_request){ st, cfg, &path, 1, true,
+				 calendar_local_time(D(2021, 3, 1), 9 * 60), 0, stdout, stderr }),
+	    0);
 	free(path);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
+#include "import.h"
 #include "import_ssd.h"
 #include "reviews.h"
 #include "store.h"
@@ -147,7 +148,10 @@ run(struct store *s, const struct config *cfg, char *dir, char **out, char **err
 	int rc;
 
 	assert_int_equal(clock_parse("2023-09-01T10:00", &now), 0);
-	rc = import_ssd(s, cfg, &dir, 1, true, now, fo, fe);
+	struct import_request rq = { s, cfg, &dir, 1, true, 0, 0, fo, fe };
+
+	rq.now = now;
+	rc = import_ssd(&rq);
 	fclose(fo);
 	fclose(fe);
 	return rc;

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "digest.h"
+#include "import.h"
 #include "reviews.h"
 #include "store.h"
 #include "test_util.h"
@@ -119,7 +120,9 @@ run_import(struct store *s, char **paths, int n, bool strict, const char *now, s
 	size_t lo, le;
 	FILE *out = open_memstream(&r->out, &lo), *err = open_memstream(&r->err, &le);
 
-	r->rc = import_ssda903(s, paths, n, strict, at(now), out, err);
+	struct import_request rq = { s, NULL, paths, n, strict, at(now), 0, out, err };
+
+	r->rc = import_ssda903(&rq);
 	fclose(out);
 	fclose(err);
 }
@@ -348,7 +351,7 @@ test_permanence_import(void **state)
 	      "C1,kinship,01/08/2022\n", f);
 	fclose(f);
 	out = open_memstream(&r.out, &lo), err = open_memstream(&r.err, &le);
-	r.rc = import_permanence(s, p, at("2022-09-01T10:00"), out, err);
+	r.rc = import_permanence(&(struct import_request){ s, NULL, &p, 1, true, at("2022-09-01T10:00"), 0, out, err });
 	fclose(out), fclose(err);
 	assert_int_equal(r.rc, 65);
 	assert_non_null(strstr(r.err, "plans.csv:3:1: case_ref: \"C2\" has no period of care"));
@@ -359,7 +362,7 @@ test_permanence_import(void **state)
 	fputs("case_ref,plan,agreed_on\nC1,adoption,2022-08-01\n", f);
 	fclose(f);
 	out = open_memstream(&r.out, &lo), err = open_memstream(&r.err, &le);
-	r.rc = import_permanence(s, p, at("2022-09-01T10:00"), out, err);
+	r.rc = import_permanence(&(struct import_request){ s, NULL, &p, 1, true, at("2022-09-01T10:00"), 0, out, err });
 	fclose(out), fclose(err);
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "1 permanence plans: 1 new, 0 already recorded"));
