@@ -1,0 +1,184 @@
+/*
+ * notice.c: the one notice layer; see notice.h. A domain fills a struct notice_spec; routing,
+ * keying, the answer links and the enqueue are done here the same way for every domain, and the
+ * rendering (notice_render.c) gives every mail one look.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocations.h"
+#include "calendar.h"
+#include "config.h"
+#include "notice.h"
+#include "outbox.h"
+#include "roles.h"
+#include "xmalloc.h"
+
+/* See notice.h. */
+bool
+notice_address_ok(const char *s)
+{
+	const char *at, *c;
+
+	if (s == NULL || (at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+		return false;
+	for (c = s; *c != '\0'; c++) {
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || strchr(",;<>\"()[]\\", *c) != NULL)
+			return false;
+	}
+	return strchr(at + 1, '.') != NULL;
+}
+
+/* The email an allocation gives for a field, or NULL. */
+static const char *
+notice_allocation_email(const struct allocation *a, const char *field)
+{
+	if (strcmp(field, "social-worker") == 0)
+		return a->social_worker_email;
+	if (strcmp(field, "team-manager") == 0)
+		return a->team_manager_email;
+	if (strcmp(field, "iro") == 0)
+		return a->iro_email;
+	return NULL;
+}
+
+/* The role key a team gives instead of the ladder's head-of-service or assistant-director. */
+static const char *
+notice_team_role(const struct config *cfg, const struct allocation *a, const char *key)
+{
+	const struct config_team *team;
+
+	if (a == NULL || a->team == NULL || (team = config_team(cfg, a->team)) == NULL)
+		return key;
+	if (strcmp(key, "head-of-service") == 0 && team->head_of_service != NULL && *team->head_of_service != '\0')
+		return team->head_of_service;
+	if (strcmp(key, "assistant-director") == 0 && team->assistant_director != NULL &&
+	    *team->assistant_director != '\0')
+		return team->assistant_director;
+	return key;
+}
+
+/* See notice.h. */
+int
+notice_route(struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out,
+    char **why)
+{
+	struct allocation loaded;
+	const struct allocation *a = to->allocation;
+	struct role_route route;
+	const char *email, *key, *label = to->label != NULL ? to->label : to->who;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	*why = NULL;
+	if (to->kind == NOTICE_TO_ADDRESS) {
+		out->address = xstrdup(to->who);
+		out->transport = xstrdup(outbox_transport_for(cfg, NULL));
+		return 0;
+	}
+	if (a == NULL && to->load_allocation && to->case_ref != NULL && allocation_get(s, to->case_ref, &loaded) == 0)
+		a = &loaded;
+	if (to->kind == NOTICE_TO_ALLOCATION) {
+		if (a == NULL)
+			xasprintf(why, "case %s has no allocation (driftwatchctl import allocations)", to->case_ref);
+		else if ((email = notice_allocation_email(a, to->who)) == NULL || !notice_address_ok(email))
+			xasprintf(why, "case %s has no %s email in the allocations (driftwatchctl import allocations)",
+			    to->case_ref, label);
+		else {
+			out->address = xstrdup(email);
+			out->transport = xstrdup(outbox_transport_for(cfg, NULL));
+			rc = 0;
+		}
+		goto out;
+	}
+	key = notice_team_role(cfg, a, to->who);
+	if (roles_route(s, cfg, key, &route, why) == 0) {
+		if (!notice_address_ok(route.email))
+			xasprintf(why, "role %s's email \"%s\" is not one address", key, route.email);
+		else {
+			out->address = route.email;
+			out->transport = route.transport;
+			route.email = route.transport = NULL;
+			rc = 0;
+		}
+	}
+	role_route_free(&route);
+out:
+	if (a == &loaded)
+		allocation_free(&loaded);
+	return rc;
+}
+
+/* See notice.h. */
+void
+notice_route_free(struct notice_route *r)
+{
+	free(r->address), free(r->transport);
+	memset(r, 0, sizeof *r);
+}
+
+/* See notice.h. */
+char *
+notice_key(const char *prefix, const char *recipient, ...)
+{
+	const char *part;
+	char *key = xstrdup(prefix);
+	va_list ap;
+
+	va_start(ap, recipient);
+	while ((part = va_arg(ap, const char *)) != NULL)
+		xappendf(&key, ":%s", part);
+	va_end(ap);
+	xappendf(&key, ":%s", recipient);
+	return key;
+}
+
+/* See notice.h. */
+int
+notice_enqueue(struct store *s, const struct config *cfg, const struct notice_spec *n,
+    const struct notice_route *to, time_t now, int *added, char **cause)
+{
+	struct link_subject sub;
+	struct notice_links links;
+	struct notice_rendered r;
+	struct outbox_item o;
+	int rc;
+
+	if (added != NULL)
+		*added = 0;
+	/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
+	if (notice_state(s, n->dedupe_key, NULL))
+		return 0;
+	memset(&sub, 0, sizeof sub);
+	sub.domain = n->domain;
+	sub.role = n->role;
+	sub.id = n->id;
+	sub.ref = n->ref;
+	sub.plan = n->plan;
+	sub.due = n->due;
+	sub.recipient = to->address;
+	sub.dedupe_key = n->dedupe_key;
+	if (links_for_notice(s, cfg, &sub, now, &links, cause) != 0)
+		return -1;
+	notice_render(n, &links, &r);
+	memset(&o, 0, sizeof o);
+	o.dedupe_key = n->dedupe_key;
+	o.kind = n->kind;
+	o.transport = to->transport;
+	o.recipient = to->address;
+	o.subject = n->subject;
+	o.body_text = r.text;
+	o.body_html = r.html;
+	o.payload = r.payload;
+	o.batch_text = r.batch_text;
+	o.batch_html = r.batch_html;
+	o.urgency = n->urgency;
+	o.urgent = n->urgent;
+	o.not_before = n->not_before;
+	rc = outbox_enqueue(s, cfg, &o, now, added, cause);
+	notice_rendered_free(&r);
+	notice_links_free(&links);
+	return rc;
+}
