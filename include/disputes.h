@@ -105,8 +105,6 @@ int disputes_list(struct store *s, bool open_only, const char *stage, void (*fn)
 /* Is this id taken? */
 bool disputes_exists(struct store *s, int64_t id);
 
-/* The outbox as explain sees it: the state and sent time of a notice by dedupe key (0 found, -1 not). */
-int disputes_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *created, time_t *sent);
 /* Every notice of one dispute already in the outbox, oldest first. */
 struct dispute_notice {
 	const char *dedupe_key, *recipient, *subject, *state;
