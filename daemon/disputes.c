@@ -30,7 +30,7 @@ disputes_recipient(struct store *s, const struct config *cfg, const struct dispu
     char **address, char **transport, char **why)
 {
 	struct notice_to to = { NOTICE_TO_ROLE, who, d->case_ref, NULL, true, NULL };
-	struct notice_route route;
+	struct notice_route route = { NULL, NULL, NULL };
 
 	if (strcmp(who, "iro") == 0)
 		to.kind = NOTICE_TO_ADDRESS, to.who = d->raised_by;
@@ -41,6 +41,7 @@ disputes_recipient(struct store *s, const struct config *cfg, const struct dispu
 		return -1;
 	*address = route.address;
 	*transport = route.transport;
+	free(route.role);
 	return 0;
 }
 
@@ -160,7 +161,7 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 {
 	const struct dispute_stage *st = &d->rec.ladder.stages[d->rec.stage];
 	struct notice_spec n;
-	struct notice_route route;
+	struct notice_route route = { NULL, NULL, NULL };
 	char *why, *key, *subject, *body, *batch, *history = NULL, *stage, *raised, subj[32], due[DATE_BUFSZ],
 	    on[DATE_BUFSZ];
 	int added = 0, rc = 0;

@@ -46,11 +46,11 @@ notice_allocation_email(const struct allocation *a, const char *field)
 
 /* The role key a team gives instead of the ladder's head-of-service or assistant-director. */
 static const char *
-notice_team_role(const struct config *cfg, const struct allocation *a, const char *key)
+notice_team_role(const struct config *cfg, const char *name, const char *key)
 {
 	const struct config_team *team;
 
-	if (a == NULL || a->team == NULL || (team = config_team(cfg, a->team)) == NULL)
+	if (name == NULL || *name == '\0' || (team = config_team(cfg, name)) == NULL)
 		return key;
 	if (strcmp(key, "head-of-service") == 0 && team->head_of_service != NULL && *team->head_of_service != '\0')
 		return team->head_of_service;
@@ -93,13 +93,14 @@ notice_route(struct store *s, const struct config *cfg, const struct notice_to *
 		}
 		goto out;
 	}
-	key = notice_team_role(cfg, a, to->who);
+	key = notice_team_role(cfg, a != NULL ? a->team : to->team, to->who);
 	if (roles_route(s, cfg, key, &route, why) == 0) {
 		if (!notice_address_ok(route.email))
 			xasprintf(why, "role %s's email \"%s\" is not one address", key, route.email);
 		else {
 			out->address = route.email;
 			out->transport = route.transport;
+			out->role = xstrdup(key);
 			route.email = route.transport = NULL;
 			rc = 0;
 		}
@@ -115,7 +116,7 @@ out:
 void
 notice_route_free(struct notice_route *r)
 {
-	free(r->address), free(r->transport);
+	free(r->address), free(r->transport), free(r->role);
 	memset(r, 0, sizeof *r);
 }
 

@@ -172,7 +172,9 @@ notice_html(const struct notice_spec *n, const struct notice_links *l)
 		}
 		xappendf(&h, "</table>\n");
 	}
-	if (n->after != NULL) {
+	if (n->after_html != NULL)
+		xappendf(&h, "%s\n", n->after_html);
+	else if (n->after != NULL) {
 		xappendf(&h, "<p style=\"margin:0 0 12px 0;font-size:13px;color:#334e68\">");
 		notice_esc(&h, n->after, 1);
 		xappendf(&h, "</p>\n");

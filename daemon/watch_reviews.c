@@ -79,6 +79,7 @@ reviews_recipient(struct store *s, const struct config *cfg, const char *case_re
 		return -1;
 	*address = route.address;
 	*transport = route.transport;
+	free(route.role);
 	return 0;
 }
 
@@ -141,7 +142,7 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
     const struct review_item *it, int today, time_t now, int *sent, char **cause)
 {
 	struct notice_spec n;
-	struct notice_route route;
+	struct notice_route route = { NULL, NULL, NULL };
 	char *why, *key, *subject, *receive, *batch, due[DATE_BUFSZ];
 	const char *action;
 	int bit, added, rc = 0;

@@ -55,7 +55,8 @@ struct notice_spec {
 	const char *paras[NOTICE_PARAS_MAX]; /* reason, what to do, why you receive it ...; NULLs skipped */
 	struct notice_fact facts[NOTICE_FACTS_MAX];
 	int nfacts;
-	const char *after; /* text after the facts (a history); NULL: none */
+	const char *after; /* text after the facts (a history, a list); NULL: none */
+	const char *after_html; /* the same as HTML the caller built and escaped (a table); NULL: after, escaped */
 	const char *batch; /* this notice's line in a batched message; NULL: always sent alone */
 	int urgency;
 	bool urgent;
@@ -76,11 +77,13 @@ struct notice_to {
 	const struct allocation *allocation; /* the case's allocation when the caller has it loaded */
 	bool load_allocation;		     /* allocation is NULL: load it by case_ref */
 	const char *label;		     /* how a reason names who: "team manager" (NULL: who) */
+	const char *team;		     /* the team whose [team] roles apply when there is no allocation */
 };
 
 struct notice_route {
 	char *address;
 	char *transport;
+	char *role; /* NOTICE_TO_ROLE: the role key it went to (a team's own, or who); else NULL */
 };
 
 /*
