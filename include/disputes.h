@@ -1,6 +1,8 @@
 /*
- * disputes.h: IRO disputes as other modules see them. The reviews watcher raises a permanence
- * dispute by itself when a second review is recorded without a permanence plan.
+ * disputes.h: IRO disputes as other modules see them. Raising, firing, catching up, routing and
+ * keying live in disputes.c (the watcher that fires them as time passes is watch_disputes.c); the
+ * records' SQL in store_disputes.c. The reviews watcher raises a permanence dispute by itself when
+ * a second review is recorded without a permanence plan.
  */
 #ifndef DRIFTWATCH_DISPUTES_H
 #define DRIFTWATCH_DISPUTES_H
