@@ -30,19 +30,12 @@ disputes_recipient(struct store *s, const struct config *cfg, const struct dispu
     char **address, char **transport, char **why)
 {
 	struct notice_to to = { NOTICE_TO_ROLE, who, d->case_ref, NULL, true, NULL };
-	struct notice_route route = { NULL, NULL, NULL };
 
 	if (strcmp(who, "iro") == 0)
 		to.kind = NOTICE_TO_ADDRESS, to.who = d->raised_by;
 	else if (strcmp(who, "team-manager") == 0 || strcmp(who, "social-worker") == 0)
 		to.kind = NOTICE_TO_ALLOCATION;
-	*address = *transport = NULL;
-	if (notice_route(s, cfg, &to, &route, why) != 0)
-		return -1;
-	*address = route.address;
-	*transport = route.transport;
-	free(route.role);
-	return 0;
+	return notice_route_pair(s, cfg, &to, address, transport, why);
 }
 
 /* See disputes.h. */

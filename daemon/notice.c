@@ -13,23 +13,9 @@
 #include "config.h"
 #include "notice.h"
 #include "outbox.h"
+#include "plan_disputes.h"
 #include "roles.h"
 #include "xmalloc.h"
-
-/* See notice.h. */
-bool
-notice_address_ok(const char *s)
-{
-	const char *at, *c;
-
-	if (s == NULL || (at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return false;
-	for (c = s; *c != '\0'; c++) {
-		if ((unsigned char)*c <= 0x20 || *c == 0x7f || strchr(",;<>\"()[]\\", *c) != NULL)
-			return false;
-	}
-	return strchr(at + 1, '.') != NULL;
-}
 
 /* The email an allocation gives for a field, or NULL. */
 static const char *
@@ -83,7 +69,7 @@ notice_route(struct store *s, const struct config *cfg, const struct notice_to *
 	if (to->kind == NOTICE_TO_ALLOCATION) {
 		if (a == NULL)
 			xasprintf(why, "case %s has no allocation (driftwatchctl import allocations)", to->case_ref);
-		else if ((email = notice_allocation_email(a, to->who)) == NULL || !notice_address_ok(email))
+		else if ((email = notice_allocation_email(a, to->who)) == NULL || !plan_dispute_address_ok(email))
 			xasprintf(why, "case %s has no %s email in the allocations (driftwatchctl import allocations)",
 			    to->case_ref, label);
 		else {
@@ -95,7 +81,7 @@ notice_route(struct store *s, const struct config *cfg, const struct notice_to *
 	}
 	key = notice_team_role(cfg, a != NULL ? a->team : to->team, to->who);
 	if (roles_route(s, cfg, key, &route, why) == 0) {
-		if (!notice_address_ok(route.email))
+		if (!plan_dispute_address_ok(route.email))
 			xasprintf(why, "role %s's email \"%s\" is not one address", key, route.email);
 		else {
 			out->address = route.email;
@@ -110,6 +96,22 @@ out:
 	if (a == &loaded)
 		allocation_free(&loaded);
 	return rc;
+}
+
+/* See notice.h. */
+int
+notice_route_pair(struct store *s, const struct config *cfg, const struct notice_to *to, char **address,
+    char **transport, char **why)
+{
+	struct notice_route route;
+
+	*address = *transport = NULL;
+	if (notice_route(s, cfg, to, &route, why) != 0)
+		return -1;
+	*address = route.address;
+	*transport = route.transport;
+	free(route.role);
+	return 0;
 }
 
 /* See notice.h. */
@@ -152,32 +154,15 @@ notice_enqueue(struct store *s, const struct config *cfg, const struct notice_sp
 	/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
 	if (notice_state(s, n->dedupe_key, NULL))
 		return 0;
-	memset(&sub, 0, sizeof sub);
-	sub.domain = n->domain;
-	sub.role = n->role;
-	sub.id = n->id;
-	sub.ref = n->ref;
-	sub.plan = n->plan;
-	sub.due = n->due;
-	sub.recipient = to->address;
-	sub.dedupe_key = n->dedupe_key;
+	sub = (struct link_subject){ .domain = n->domain, .role = n->role, .id = n->id, .ref = n->ref, .plan = n->plan,
+		.due = n->due, .recipient = to->address, .dedupe_key = n->dedupe_key };
 	if (links_for_notice(s, cfg, &sub, now, &links, cause) != 0)
 		return -1;
 	notice_render(n, &links, &r);
-	memset(&o, 0, sizeof o);
-	o.dedupe_key = n->dedupe_key;
-	o.kind = n->kind;
-	o.transport = to->transport;
-	o.recipient = to->address;
-	o.subject = n->subject;
-	o.body_text = r.text;
-	o.body_html = r.html;
-	o.payload = r.payload;
-	o.batch_text = r.batch_text;
-	o.batch_html = r.batch_html;
-	o.urgency = n->urgency;
-	o.urgent = n->urgent;
-	o.not_before = n->not_before;
+	o = (struct outbox_item){ .dedupe_key = n->dedupe_key, .kind = n->kind, .transport = to->transport,
+		.recipient = to->address, .subject = n->subject, .body_text = r.text, .body_html = r.html,
+		.payload = r.payload, .batch_text = r.batch_text, .batch_html = r.batch_html, .urgency = n->urgency,
+		.urgent = n->urgent, .not_before = n->not_before };
 	rc = outbox_enqueue(s, cfg, &o, now, added, cause);
 	notice_rendered_free(&r);
 	notice_links_free(&links);

@@ -66,7 +66,6 @@ reviews_recipient(struct store *s, const struct config *cfg, const char *case_re
     char **address, char **transport, char **why)
 {
 	struct notice_to to = { NOTICE_TO_ALLOCATION, reviews_role(bit), case_ref, a, false, reviews_who(bit) };
-	struct notice_route route;
 
 	*address = *transport = NULL;
 	if (a == NULL) {
@@ -75,12 +74,7 @@ reviews_recipient(struct store *s, const struct config *cfg, const char *case_re
 	}
 	if (bit == REVIEW_TO_HEAD_OF_SERVICE)
 		to.kind = NOTICE_TO_ROLE;
-	if (notice_route(s, cfg, &to, &route, why) != 0)
-		return -1;
-	*address = route.address;
-	*transport = route.transport;
-	free(route.role);
-	return 0;
+	return notice_route_pair(s, cfg, &to, address, transport, why);
 }
 
 /* See reviews.h. */

@@ -89,13 +89,14 @@ struct notice_route {
 /*
  * Route a notice: 0 with out's strings set (free with notice_route_free), or -1 with *why (the
  * caller's to free): the case has no allocation or no such email, the role has none, or the
- * address is not one address. Nothing is logged here: the caller logs and skips.
+ * address is not one address (plan_dispute_address_ok). Nothing is logged here: the caller logs and skips.
  */
 int notice_route(struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out,
     char **why);
 void notice_route_free(struct notice_route *r);
-/* Is s one plain email address (one @, a dot after it, no space or list punctuation)? */
-bool notice_address_ok(const char *s);
+/* The same, handing back only the address and transport (both the caller's to free). */
+int notice_route_pair(struct store *s, const struct config *cfg, const struct notice_to *to, char **address,
+    char **transport, char **why);
 
 /*
  * The one dedupe key function: "PREFIX:PART:...:RECIPIENT", the NULL-terminated parts joined with
