@@ -28,36 +28,46 @@
 #include "watch.h"
 #include "xmalloc.h"
 
+/* Each REVIEW_TO_* bit (1, 2, 4, 8 in order): how messages name it, and its part as notice.h and
+ * links.h spell it. */
+static const struct {
+	const char *who, *role;
+} reviews_parts[] = {
+	{ "social worker", "social-worker" },
+	{ "team manager", "team-manager" },
+	{ "IRO", "iro" },
+	{ "head of service", "head-of-service" },
+};
+
+/* The index of a single REVIEW_TO_* bit in reviews_parts, or -1. */
+static int
+reviews_part(int bit)
+{
+	int i;
+
+	for (i = 0; i < (int)(sizeof reviews_parts / sizeof reviews_parts[0]); i++) {
+		if (bit == 1 << i)
+			return i;
+	}
+	return -1;
+}
+
 /* Who a bit names, for messages and explain. */
 const char *
 reviews_who(int bit)
 {
-	switch (bit) {
-	case REVIEW_TO_SOCIAL_WORKER:
-		return "social worker";
-	case REVIEW_TO_TEAM_MANAGER:
-		return "team manager";
-	case REVIEW_TO_IRO:
-		return "IRO";
-	case REVIEW_TO_HEAD_OF_SERVICE:
-		return "head of service";
-	}
-	return "?";
+	int i = reviews_part(bit);
+
+	return i < 0 ? "?" : reviews_parts[i].who;
 }
 
 /* The part a REVIEW_TO_* bit names, as notice.h and links.h spell it. */
 static const char *
 reviews_role(int bit)
 {
-	switch (bit) {
-	case REVIEW_TO_SOCIAL_WORKER:
-		return "social-worker";
-	case REVIEW_TO_TEAM_MANAGER:
-		return "team-manager";
-	case REVIEW_TO_IRO:
-		return "iro";
-	}
-	return "head-of-service";
+	int i = reviews_part(bit);
+
+	return i < 0 ? "head-of-service" : reviews_parts[i].role;
 }
 
 /* See reviews.h. */
