@@ -23,7 +23,7 @@ json_t *
 actions_json(const struct action *a, const struct config *cfg, int at)
 {
 	json_t *o = json_object(), *leads = json_array();
-	char buf[11];
+	char buf[DATE_BUFSZ];
 	int i;
 
 	json_object_set_new(o, "plan", json_string(a->plan));
@@ -95,7 +95,7 @@ actions_explain_json(struct store *s, const struct config *cfg, const struct act
 	static const char *const rules[] = { "reminder", "nudge", "escalation" };
 	struct actions_org org;
 	struct plan_action_items items;
-	char buf[11], b2[11], state[256];
+	char buf[DATE_BUFSZ], b2[DATE_BUFSZ], state[256];
 	const char *word;
 	json_t *o, *arr, *n;
 	int i;

@@ -20,7 +20,7 @@
 json_t *
 asye_json(const struct asye_worker *w, const struct asye_status *st)
 {
-	char a[11], b[11], d[11], e[11], f[11], g[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], d[DATE_BUFSZ], e[DATE_BUFSZ], f[DATE_BUFSZ], g[DATE_BUFSZ];
 
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:b, s:s?, s:s?, s:b, s:s?, s:s?, s:i, s:i, s:b}", "person_id",
 	    w->person_id, "name", w->name, "team", w->team, "started_on", date_format(st->start, a), "ends_on",

@@ -21,7 +21,7 @@
 json_t *
 disputes_json(const struct dispute *d)
 {
-	char a[11], b[11], e[11], f[11], g[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], e[DATE_BUFSZ], f[DATE_BUFSZ], g[DATE_BUFSZ];
 	json_t *o = json_object(), *h = json_array();
 	int i;
 

@@ -30,7 +30,7 @@ reviews_child_json(struct store *s, const struct config *cfg, const struct revie
 	struct allocation al;
 	const struct review_period_plan *pp;
 	bool is_open, is_overdue, allocated;
-	char a[11], b[11];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ];
 	int days;
 	json_t *o;
 

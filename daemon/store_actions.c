@@ -89,7 +89,7 @@ store_actions_date(sqlite3_stmt *st, int i)
 static void
 store_actions_bind_date(sqlite3_stmt *st, int i, int date)
 {
-	char buf[11];
+	char buf[DATE_BUFSZ];
 
 	if (date == DATE_NONE)
 		sqlite3_bind_null(st, i);
