@@ -277,6 +277,24 @@ notice_payload(const struct notice_spec *n, const struct notice_links *l)
 	return s;
 }
 
+/* The batch line in text and HTML, each link after it (a batched message carries every item's). */
+static void
+notice_batch(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+{
+	int i;
+
+	out->batch_text = xstrdup(n->batch);
+	out->batch_html = render_html_escape(n->batch, strlen(n->batch), 1);
+	for (i = 0; i < l->n; i++) {
+		xappendf(&out->batch_text, "\n   %s: %s", l->v[i].label, l->v[i].url);
+		xappendf(&out->batch_html, "%s<a href=\"", i == 0 ? "<br>\n" : " &#183; ");
+		notice_esc(&out->batch_html, l->v[i].url, 0);
+		xappendf(&out->batch_html, "\" style=\"color:" NOTICE_COLOUR ";font-weight:bold\">");
+		notice_esc(&out->batch_html, l->v[i].label, 0);
+		xappendf(&out->batch_html, "</a>");
+	}
+}
+
 /* See notice.h. */
 void
 notice_render(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
@@ -285,10 +303,8 @@ notice_render(const struct notice_spec *n, const struct notice_links *l, struct 
 	out->text = notice_text(n, l);
 	out->html = notice_html(n, l);
 	out->payload = notice_payload(n, l);
-	if (n->batch != NULL) {
-		out->batch_text = xstrdup(n->batch);
-		out->batch_html = render_html_escape(n->batch, strlen(n->batch), 1);
-	}
+	if (n->batch != NULL)
+		notice_batch(n, l, out);
 }
 
 /* See notice.h. */

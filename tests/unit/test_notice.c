@@ -1,6 +1,6 @@
 /*
  * test_notice.c: the notice layer's renderer and key. A spec with links built by hand renders the
- * links as "Label: URL" text lines, as Outlook-safe HTML buttons with a hostile label and URL
+ * links as "Label: URL" text lines (after a batched line too), as Outlook-safe HTML buttons with a hostile label and URL
  * escaped, as Teams Action.OpenUrl actions (through the webhook transport's teams body too) and as
  * the JSON webhook payload's "links" array; with no links, the sentence instead; every mail ends
  * with the one footer; the key function keeps the key formats already in databases.
@@ -77,6 +77,20 @@ test_text_and_html(void **state)
 	assert_non_null(strstr(r.text, "has reached stage 2 <urgent>."));
 	assert_true(strlen(r.text) > strlen(notice_text_footer));
 	assert_string_equal(r.text + strlen(r.text) - strlen(notice_text_footer), notice_text_footer);
+	assert_null(r.batch_text);
+	notice_rendered_free(&r);
+	/* A batched line carries its links too, escaped in HTML. */
+	n.batch = "IRO dispute 7 (case CR-1001): response due by 2022-06-15";
+	notice_render(&n, &l, &r);
+	assert_string_equal(r.batch_text, "IRO dispute 7 (case CR-1001): response due by 2022-06-15\n"
+					  "   Record our response: https://dw.example/a/T0\n"
+					  "   " HOSTILE_LABEL ": " HOSTILE_URL);
+	assert_null(strstr(r.batch_html, "<script>"));
+	assert_non_null(strstr(r.batch_html, "<br>\n<a href=\"https://dw.example/a/T0\""));
+	assert_non_null(strstr(r.batch_html, ">Record &lt;b&gt;&quot;it&quot;&lt;/b&gt; &amp; go</a>"));
+	n.batch = NULL;
+	notice_rendered_free(&r);
+	notice_render(&n, &l, &r);
 	/* Nothing from a record or a link reaches the page unescaped. */
 	assert_null(strstr(r.html, "<script>"));
 	assert_null(strstr(r.html, "<b>\"it\"</b>"));
