@@ -14,6 +14,7 @@
 #include "explain_json.h"
 #include "clock.h"
 #include "config.h"
+#include "notice.h"
 #include "plan_actions.h"
 #include "roles.h"
 
@@ -52,32 +53,31 @@ void
 actions_notice_explain(struct store *s, const struct config *cfg, const struct plan_action_item *it, int at, char *out,
     size_t len, const char **word)
 {
-	struct role_route route;
-	char *state = NULL, *cause = NULL, tbuf[32];
-	time_t when;
+	struct notice_route route;
+	struct notice_to to = { NOTICE_TO_ROLE, it->recipient, NULL, NULL, false, NULL };
+	struct notice_state ns;
+	char *cause = NULL, tbuf[32];
 
 	if (it->recipient == NULL) {
 		snprintf(out, len, "nobody to tell");
 		*word = "none";
 		return;
 	}
-	if (actions_notice_state(s, it->dedupe_key, &state, &when) == 0) {
-		if (strcmp(state, "sent") == 0)
-			snprintf(out, len, "sent %s", clock_format_local(when, tbuf));
+	if (notice_state(s, it->dedupe_key, &ns)) {
+		if (strcmp(ns.state, "sent") == 0)
+			snprintf(out, len, "sent %s", clock_format_local(ns.at, tbuf));
 		else
-			snprintf(out, len, "%s in the outbox (since %s)", state, clock_format_local(when, tbuf));
-		*word = explain_outbox_word(state);
-		free(state);
+			snprintf(out, len, "%s in the outbox (since %s)", ns.state, clock_format_local(ns.at, tbuf));
+		*word = explain_outbox_word(ns.state);
 		return;
 	}
-	if (roles_route(s, cfg, it->recipient, &route, &cause) != 0) {
+	if (notice_route(s, cfg, &to, &route, &cause) != 0) {
 		snprintf(out, len, "cannot send: %s", cause);
 		*word = "no-email";
 		free(cause);
-		role_route_free(&route);
 		return;
 	}
-	role_route_free(&route);
+	notice_route_free(&route);
 	if (it->until != DATE_NONE && it->until < it->due)
 		snprintf(out, len, "not sent (the action was completed)"), *word = "cancelled";
 	else if (it->due > at)

@@ -13,6 +13,7 @@
 #include "explain_json.h"
 #include "clock.h"
 #include "config.h"
+#include "notice.h"
 #include "plan_asye.h"
 
 /* See asye_json.h. */
@@ -71,8 +72,9 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 	struct asye_notice *notices = NULL;
 	struct asye_status st;
 	json_t *o, *all = json_array();
-	char when[32], detail[160], *state, *cause = NULL;
+	char when[32], detail[160], *cause = NULL;
 	const char *word;
+	struct notice_state ns;
 	time_t sent_at;
 	int n = 0, i;
 
@@ -87,19 +89,19 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 		free(cause);
 	for (i = 0; i < n; i++) {
 		const struct asye_notice *no = &notices[i];
-		state = NULL, sent_at = 0;
+		sent_at = 0;
 		/* The same cases, in the same order, as the text form. */
 		if (no->recipient == NULL) {
 			word = "not-sent";
 			snprintf(detail, sizeof detail, "NOT SENT: %s", no->missing);
-		} else if (asye_store_notice(s, no->dedupe_key, &state, &sent_at) == 0) {
-			if (strcmp(state, "sent") == 0) {
+		} else if (notice_state(s, no->dedupe_key, &ns)) {
+			if (strcmp(ns.state, "sent") == 0) {
 				word = "sent";
+				sent_at = ns.sent_at;
 				snprintf(detail, sizeof detail, "sent %s", clock_format_local(sent_at, when));
 			} else {
-				word = explain_outbox_word(state);
-				snprintf(detail, sizeof detail, "in the outbox (%s)", state);
-				sent_at = 0;
+				word = explain_outbox_word(ns.state);
+				snprintf(detail, sizeof detail, "in the outbox (%s)", ns.state);
 			}
 		} else if (no->fire_at > now) {
 			word = "to-come";
@@ -116,7 +118,6 @@ asye_explain_json(struct store *s, const struct config *cfg, const struct asye_r
 			no->escalation, "reason", no->reason, "to", no->to_desc, "address", no->recipient, "due",
 			explain_json_date(no->due), "until", explain_json_date(no->until), "state", word, "detail", detail,
 			"sent_at", sent_at > 0 ? json_string(clock_format_local(sent_at, when)) : json_null()));
-		free(state);
 	}
 	asye_notices_free(notices, n);
 	json_object_set_new(o, "notices", all);

@@ -16,6 +16,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
+#include "notice.h"
 #include "ctl.h"
 #include "ops.h"
 #include "store.h"
@@ -394,9 +395,10 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	const struct asye_worker *w;
 	struct asye_notice *notices;
 	struct asye_status st;
+	struct notice_state ns;
 	char a[DATE_BUFSZ], b[DATE_BUFSZ], when[32], *state, *cause = NULL;
 	int date = c->today, ch, n, i, json = 0;
-	time_t now = c->now, sent_at;
+	time_t now = c->now;
 	json_t *o;
 
 	optind = 0;
@@ -462,21 +464,19 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 		printf("  %s %s: %s\n    to %s\n    due %s (send until %s)", no->rule,
 		       no->escalation ? "(escalation)" : "(reminder)", no->reason, no->to_desc,
 		       date_format(no->due, a), date_format(no->until, b));
-		state = NULL;
 		if (no->recipient == NULL)
 			printf(": NOT SENT: %s\n", no->missing);
-		else if (asye_store_notice(ctl_store(c), no->dedupe_key, &state, &sent_at) == 0) {
-			if (strcmp(state, "sent") == 0)
-				printf(": sent %s\n", clock_format_local(sent_at, when));
+		else if (notice_state(ctl_store(c), no->dedupe_key, &ns)) {
+			if (strcmp(ns.state, "sent") == 0)
+				printf(": sent %s\n", clock_format_local(ns.sent_at, when));
 			else
-				printf(": in the outbox (%s)\n", state);
+				printf(": in the outbox (%s)\n", ns.state);
 		} else if (no->fire_at > now)
 			printf(": to come, %s\n", clock_format_local(no->fire_at, when));
 		else if (date > no->until)
 			printf(": not sent (its time passed)\n");
 		else
 			printf(": due now (queued on the daemon's next pass, sent in the send window)\n");
-		free(state);
 	}
 	asye_notices_free(notices, n);
 	asye_roster_free(&r);

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "disputes.h"
 #include "disputes_json.h"
+#include "notice.h"
 #include "ops.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -467,8 +468,8 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	struct dispute_item items[DISPUTE_ITEMS_MAX];
 	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], at, n, i, j;
 	int64_t id;
-	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *address, *transport, *why, *key, *state;
-	time_t created, sent;
+	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *address, *transport, *why, *key;
+	struct notice_state ns;
 	struct store *s;
 
 	if (ctl_dispute_parse(argc, argv, opts, &a) != 0 || a.npos != 1)
@@ -530,14 +531,13 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 			free(why);
 		} else {
 			key = disputes_dedupe_key(&d, &items[i], address);
-			if (disputes_notice_state(s, key, &state, &created, &sent) == 0)
-				printf("%s %s %s: %s\n", address, state, sent > 0 ? clock_format_local(sent, when) :
-										  clock_format_local(created, when), items[i].reason);
+			if (notice_state(s, key, &ns))
+				printf("%s %s %s: %s\n", address, ns.state, clock_format_local(ns.at, when), items[i].reason);
 			else if (items[i].until != DATE_NONE && at > items[i].until)
 				printf("%s lapsed (not sent after %s): %s\n", address, date_format(items[i].until, y), items[i].reason);
 			else
 				printf("%s %s: %s\n", address, items[i].due <= at ? "due" : "to come", items[i].reason);
-			free(state), free(key), free(address), free(transport);
+			free(key), free(address), free(transport);
 		}
 	}
 	dispute_free(&d);

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ctl.h"
+#include "notice.h"
 #include "ops.h"
 #include "plan_reviews.h"
 #include "reviews.h"
@@ -282,8 +283,9 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 	struct review_plan p;
 	struct allocation al;
 	struct store *s;
-	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *prefix, *address, *transport, *why, *key, *state;
-	time_t sent, raised_at;
+	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *prefix, *address, *transport, *why, *key;
+	struct notice_state ns;
+	time_t raised_at;
 	int64_t dispute_id;
 	int n = 0, i, j, bit, have;
 	json_t *o;
@@ -369,10 +371,9 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 				continue;
 			}
 			key = reviews_dedupe_key(child.case_ref, it, address);
-			if (reviews_notice_state(s, key, &state, &sent) == 0) {
-				printf("      %-16s %-30s %s%s%s\n", reviews_who(bit), address, state, sent > 0 ? " " : "",
-				    sent > 0 ? clock_format_local(sent, when) : "");
-				free(state);
+			if (notice_state(s, key, &ns)) {
+				printf("      %-16s %-30s %s%s%s\n", reviews_who(bit), address, ns.state, ns.sent_at > 0 ? " " : "",
+				    ns.sent_at > 0 ? clock_format_local(ns.sent_at, when) : "");
 			} else
 				printf("      %-16s %-30s %s\n", reviews_who(bit), address,
 				    past ? "not sent (past its last useful date)" : due ? "due now (the daemon sends it)" : "to come");

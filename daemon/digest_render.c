@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "digest.h"
 #include "digest_int.h"
+#include "notice.h"
 #include "render.h"
 #include "xmalloc.h"
 
@@ -294,7 +295,8 @@ digest_text(const struct digest *d)
 	xappendf(
 	    &out,
 	    "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
-	    "-- \nSent by driftwatch on the first working day of the month.\n");
+	    "Sent on the first working day of the month.\n\n%s",
+	    notice_text_footer);
 	free(subject);
 	return out;
 }
@@ -369,17 +371,12 @@ digest_html_rag(char **out, const struct digest *d)
 static void
 digest_html_head(char **out, const struct digest *d, const char *subject, const char *month, const char *prev)
 {
-	char asat[DIGEST_DATE_SIZE];
+	char asat[DIGEST_DATE_SIZE], *open = notice_html_open(subject, subject, false);
 
-	xappendf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-	digest_html_escape(out, subject);
-	xappendf(out, "</title></head>\n<body style=\"margin:0;padding:0;background:#ffffff;\">\n"
-		      "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
-		      "style=\"max-width:680px;font-family:Arial,Helvetica,sans-serif;color:#1b1b1b;\">"
-		      "<tr><td style=\"padding:12px;\">\n<h1 style=\"font-size:20px;margin:0 0 8px 0;\">");
-	digest_html_escape(out, subject);
-	xappendf(out, "</h1>\n<p style=\"font-size:14px;margin:0 0 12px 0;\">");
+	/* The one look every notice has (notice_render.c), the digest's own tables inside it. */
+	xappendf(out, "%s", open);
+	free(open);
+	xappendf(out, "<p style=\"font-size:14px;margin:0 0 12px 0;\">");
 	if (digest_month_to_date(d, asat, sizeof asat))
 		xappendf(out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
 	else
@@ -509,8 +506,8 @@ digest_html(const struct digest *d)
 	}
 	xappendf(&out,
 		 "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
-		 "attached CSV. Sent by driftwatch on the first working day of the month.</p>\n"
-		 "</td></tr></table>\n</body></html>\n");
+		 "attached CSV. Sent on the first working day of the month.</p>\n%s",
+		 notice_html_close());
 	free(subject);
 	return out;
 }

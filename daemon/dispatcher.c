@@ -28,6 +28,7 @@
 #include "curlev.h"
 #include "dispatcher.h"
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "status.h"
 #include "store.h"
@@ -716,16 +717,18 @@ dispatcher_compose_batch(struct dispatch_message *msg, struct outbox_row *claime
 	qsort(rows, (size_t)loaded, sizeof *rows, dispatcher_cmp_urgency);
 	xasprintf(&msg->subject, "Reminders: %d items need your attention", loaded);
 	xasprintf(&msg->text, "You have %d items that need your attention, most urgent first.\n\n", loaded);
-	xasprintf(&msg->html,
-	    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>You have %d items that need your "
-	    "attention, most urgent first.</p><ol>",
-	    loaded);
+	/* The one look of every notice (notice_render.c), the items a numbered list inside it. */
+	msg->html = notice_html_open(msg->subject, msg->subject, false);
+	xappendf(&msg->html, "<p style=\"margin:0 0 12px 0\">You have %d items that need your attention, most urgent "
+			     "first.</p>\n<ol style=\"margin:0 0 12px 0;padding-left:24px\">\n", loaded);
 	for (i = 0; i < loaded; i++) {
 		xappendf(&msg->text, "%d. %s\n\n", i + 1, rows[i]->batch_text);
-		xappendf(&msg->html, "<li>%s</li>", rows[i]->batch_html != NULL ? rows[i]->batch_html : "");
+		xappendf(&msg->html, "<li>%s</li>\n",
+		    rows[i]->batch_html != NULL ? rows[i]->batch_html : "");
 	}
-	xappendf(&msg->text, "-- \nSent by driftwatch. One message per send window lists all your reminders.\n");
-	xappendf(&msg->html, "</ol><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
+	xappendf(&msg->text, "One message per send window lists all your reminders.\n\n%s", notice_text_footer);
+	xappendf(&msg->html, "</ol>\n<p style=\"margin:0 0 12px 0;font-size:13px;color:#52606d\">One message per send "
+			     "window lists all your reminders.</p>\n%s", notice_html_close());
 	for (i = 0; i < loaded; i++) {
 		/* Without HTML for every item, send text only rather than a partial HTML part. */
 		if (rows[i]->batch_html == NULL) {

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "disputes.h"
 #include "disputes_json.h"
+#include "notice.h"
 #include "plan_disputes.h"
 
 /* See disputes_json.h. */
@@ -105,9 +106,10 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 {
 	struct dispute_rules rules;
 	struct dispute_item items[DISPUTE_ITEMS_MAX];
-	char *address, *transport, *why, *key, *state, detail[512], when[32], y[DATE_BUFSZ];
+	char *address, *transport, *why, *key, detail[512], when[32], y[DATE_BUFSZ];
 	const char *word;
-	time_t created, sent;
+	struct notice_state ns;
+	time_t sent;
 	json_t *o, *outbox = json_array(), *planned = json_array(), *n;
 	int count, i;
 
@@ -133,11 +135,10 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 			free(why);
 		} else {
 			key = disputes_dedupe_key(d, it, address);
-			state = NULL;
-			if (disputes_notice_state(s, key, &state, &created, &sent) == 0) {
-				word = explain_outbox_word(state);
-				snprintf(detail, sizeof detail, "%s %s", state,
-				    sent > 0 ? clock_format_local(sent, when) : clock_format_local(created, when));
+			if (notice_state(s, key, &ns)) {
+				word = explain_outbox_word(ns.state);
+				sent = ns.sent_at;
+				snprintf(detail, sizeof detail, "%s %s", ns.state, clock_format_local(ns.at, when));
 			} else if (it->until != DATE_NONE && at > it->until) {
 				word = "lapsed";
 				snprintf(detail, sizeof detail, "lapsed (not sent after %s)", date_format(it->until, y));
@@ -145,7 +146,7 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 				word = it->due <= at ? "due" : "to-come";
 				snprintf(detail, sizeof detail, "%s", it->due <= at ? "due" : "to come");
 			}
-			free(state), free(key), free(transport);
+			free(key), free(transport);
 		}
 		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->due), "until",
 		    explain_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",

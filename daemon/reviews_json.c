@@ -16,6 +16,7 @@
 #include "config.h"
 #include "plan_reviews.h"
 #include "reviews.h"
+#include "notice.h"
 #include "reviews_json.h"
 
 /* See reviews_json.h. */
@@ -131,8 +132,9 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
     const struct review_item *it, int at)
 {
 	json_t *all = json_array();
-	char *address, *transport, *why, *key, *state, when[32];
+	char *address, *transport, *why, *key, when[32];
 	const char *word, *detail;
+	struct notice_state ns;
 	time_t sent;
 	int bit;
 
@@ -146,10 +148,10 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 			continue;
 		}
 		key = reviews_dedupe_key(case_ref, it, address);
-		state = NULL, sent = 0;
+		sent = 0;
 		/* The same words as the text form. */
-		if (reviews_notice_state(s, key, &state, &sent) == 0)
-			word = explain_outbox_word(state), detail = state;
+		if (notice_state(s, key, &ns))
+			word = explain_outbox_word(ns.state), detail = ns.state, sent = ns.sent_at;
 		else if (it->until < at)
 			word = "lapsed", detail = "not sent (past its last useful date)";
 		else if (it->fire_on <= at)
@@ -159,7 +161,7 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:o}", "who", reviews_who(bit), "address", address,
 						"state", word, "detail", detail, "sent_at",
 						sent > 0 ? json_string(clock_format_local(sent, when)) : json_null()));
-		free(state), free(key), free(address), free(transport);
+		free(key), free(address), free(transport);
 	}
 	return all;
 }

@@ -209,7 +209,8 @@ webhook_json_body(const struct notice *n, const char *id, char **cause)
 			free(s);
 		} else {
 			json_object_foreach(payload, key, value) {
-				if (webhook_own_key(key))
+				/* "card" is the Teams card the notice layer drew: the teams format's, not ours. */
+				if (webhook_own_key(key) || strcmp(key, "card") == 0)
 					continue;
 				webhook_buf_add(&b, ",", 1);
 				(void)webhook_buf_string(&b, key); /* jansson took it: UTF-8 */
@@ -262,7 +263,31 @@ webhook_utf8_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
-/* The teams body, the text cut (with a note) until the whole document is under the limit. */
+/* The Adaptive Card a notice's payload carries (drawn by notice_render.c), as a Teams message under
+ * the limit; NULL when it has none or it is too large (the card from the text is posted instead). */
+static char *
+webhook_teams_card(const struct notice *n)
+{
+	json_t *payload, *card, *doc;
+	char *s = NULL;
+
+	if (n->payload == NULL || (payload = json_loads(n->payload, 0, NULL)) == NULL)
+		return NULL;
+	if ((card = json_object_get(payload, "card")) != NULL && json_is_object(card)) {
+		doc = json_pack("{s:s, s:[{s:s, s:n, s:O}]}", "type", "message", "attachments", "contentType",
+		    "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
+		if (doc != NULL && (s = json_dumps(doc, JSON_COMPACT)) != NULL && strlen(s) >= WEBHOOK_TEAMS_MAX) {
+			free(s);
+			s = NULL;
+		}
+		json_decref(doc);
+	}
+	json_decref(payload);
+	return s;
+}
+
+/* The teams body: the notice's own card, else the text cut (with a note) until the whole document
+ * is under the limit. */
 static char *
 webhook_teams_body(const struct notice *n, char **cause)
 {
@@ -272,6 +297,8 @@ webhook_teams_body(const struct notice *n, char **cause)
 	char *subject, *cut, *s = NULL;
 	json_t *doc;
 
+	if ((s = webhook_teams_card(n)) != NULL)
+		return s;
 	subject = xstrndup(n->subject, webhook_utf8_cut(n->subject, slen, WEBHOOK_TEAMS_SUBJECT_MAX));
 	for (;;) {
 		if (keep == tlen)

@@ -242,23 +242,6 @@ actions_update(struct store *s, const struct action *a, char **cause)
 
 /* See actions.h. */
 int
-actions_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *at)
-{
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, COALESCE(sent_at, created_at) FROM outbox WHERE dedupe_key = ?");
-	int rc = 1;
-
-	store_bind_text(st, 1, dedupe_key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*state = store_column_strdup(st, 0);
-		*at = (time_t)sqlite3_column_int64(st, 1);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* See actions.h. */
-int
 actions_org_open(struct store *s, const struct config *cfg, struct actions_org *o, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT key FROM roles");

@@ -295,20 +295,3 @@ asye_store_caseload_at(struct store *s, const char *person_id, int date)
 	sqlite3_finalize(st);
 	return v;
 }
-
-/* See asye.h. */
-int
-asye_store_notice(struct store *s, const char *dedupe_key, char **state, time_t *sent_at)
-{
-	sqlite3_stmt *st = store_prepare(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
-	int rc = -1;
-
-	store_bind_text(st, 1, dedupe_key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*state = store_column_strdup(st, 0);
-		*sent_at = (time_t)sqlite3_column_int64(st, 1);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}

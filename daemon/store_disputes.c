@@ -406,25 +406,6 @@ disputes_exists(struct store *s, int64_t id)
 
 /* See disputes.h. */
 int
-disputes_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *created, time_t *sent)
-{
-	sqlite3_stmt *st = store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
-	int rc = -1;
-
-	*state = NULL;
-	store_bind_text(st, 1, dedupe_key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*state = store_column_strdup(st, 0);
-		*created = (time_t)sqlite3_column_int64(st, 1);
-		*sent = (time_t)sqlite3_column_int64(st, 2);
-		rc = 0;
-	}
-	store_release(s, st);
-	return rc;
-}
-
-/* See disputes.h. */
-int
 disputes_notices(struct store *s, int64_t id, void (*fn)(const struct dispute_notice *, void *), void *arg)
 {
 	sqlite3_stmt *st = store_prepare(s, "SELECT dedupe_key, recipient, subject, state, created_at, coalesce(sent_at, 0) "

@@ -12,6 +12,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "notice.h"
 #include "outbox.h"
 #include "store_int.h"
 #include "xmalloc.h"
@@ -670,4 +671,24 @@ outbox_counts(struct store *s, time_t from, time_t to, int *sent, int *retried, 
 		*pending = sqlite3_column_int(st, 3);
 	}
 	sqlite3_finalize(st);
+}
+
+/* See notice.h. */
+bool
+notice_state(struct store *s, const char *dedupe_key, struct notice_state *ns)
+{
+	sqlite3_stmt *st = store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
+	bool found;
+
+	store_bind_text(st, 1, dedupe_key);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	if (found && ns != NULL) {
+		const unsigned char *state = sqlite3_column_text(st, 0);
+		snprintf(ns->state, sizeof ns->state, "%s", state != NULL ? (const char *)state : "");
+		ns->created_at = (time_t)sqlite3_column_int64(st, 1);
+		ns->sent_at = (time_t)sqlite3_column_int64(st, 2);
+		ns->at = ns->sent_at != 0 ? ns->sent_at : ns->created_at;
+	}
+	store_release(s, st);
+	return found;
 }

@@ -409,23 +409,6 @@ reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int
 
 /* See reviews.h. */
 int
-reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *sent_at)
-{
-	sqlite3_stmt *st = store_cached(s, "SELECT state, sent_at FROM outbox WHERE dedupe_key = ?");
-	int rc = -1;
-
-	store_bind_text(st, 1, dedupe_key);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*state = store_column_strdup(st, 0);
-		*sent_at = (time_t)sqlite3_column_int64(st, 1);
-		rc = 0;
-	}
-	store_release(s, st);
-	return rc;
-}
-
-/* See reviews.h. */
-int
 reviews_notices(struct store *s, const char *prefix,
     void (*fn)(const char *key, const char *recipient, const char *state, time_t created_at, time_t sent_at, void *),
     void *arg)

@@ -17,11 +17,10 @@
 #include "config.h"
 #include "dirty.h"
 #include "log.h"
-#include "outbox.h"
+#include "notice.h"
 #include "plan_actions.h"
 #include "roles.h"
 #include "watch.h"
-#include "render.h"
 #include "xmalloc.h"
 
 #define WATCH_ACTIONS_SHORT 90
@@ -43,13 +42,6 @@ watch_actions_first_warning(const char *key)
 	if (i < WATCH_ACTIONS_WARNED)
 		watch_actions_warned[i] = xstrdup(key);
 	return true;
-}
-
-/* Escape text for HTML, newlines as line breaks. */
-static char *
-watch_actions_html(const char *s)
-{
-	return render_html_escape(s, strlen(s), 1);
 }
 
 /* The action text cut to about n characters at a word boundary (UTF-8 safe), with "...". */
@@ -90,7 +82,7 @@ watch_actions_people(struct store *s, const struct config *cfg, const char *keys
 static char *
 watch_actions_progress(const struct action *a)
 {
-	char buf[11], *out;
+	char buf[DATE_BUFSZ], *out;
 
 	if (a->progress_on == DATE_NONE && a->progress_note == NULL)
 		xasprintf(&out, "none recorded since it was imported on %s", date_format(a->imported_on, buf));
@@ -101,31 +93,47 @@ watch_actions_progress(const struct action *a)
 	return out;
 }
 
+/* A notice's own strings, freed together. */
+struct watch_actions_text {
+	char *subject, *heading, *why, *asks, *receive, *others, *progress, *shorttext, *batch, *rag, *overdue;
+};
+
+/* Free what a notice's text holds. */
+static void
+watch_actions_text_free(struct watch_actions_text *t)
+{
+	free(t->subject), free(t->heading), free(t->why), free(t->asks), free(t->receive), free(t->others);
+	free(t->progress), free(t->shorttext), free(t->batch), free(t->rag), free(t->overdue);
+}
+
+/* Add a fact to a spec. */
+static void
+watch_actions_fact(struct notice_spec *n, const char *label, const char *value)
+{
+	if (n->nfacts < NOTICE_FACTS_MAX)
+		n->facts[n->nfacts++] = (struct notice_fact){ label, value };
+}
+
 /* Compose and enqueue one notice. 0 (enqueued or skipped with a warning), or -1 with *cause. */
 static int
 watch_actions_send(struct store *s, const struct config *cfg, const struct action *a, const struct plan_action_item *it,
     int today, time_t now, char **cause)
 {
-	struct outbox_item o;
-	struct role_route route;
+	struct notice_spec n;
+	struct notice_route route;
+	struct notice_to to = { NOTICE_TO_ROLE, it->recipient, NULL, NULL, false, NULL };
+	struct watch_actions_text t;
 	enum action_rag rag = plan_actions_rag(a, cfg, cfg->calendar, today);
 	int overdue = plan_actions_overdue(a, cfg->calendar, today), added = 0, rc = -1, until_due = 0;
-	char due[11], *shorttext = NULL, *progress = NULL, *subject = NULL, *text = NULL, *html = NULL, *batch = NULL;
-	char *batch_html = NULL, *others = NULL, *e_text = NULL, *e_short = NULL, *e_lead = NULL, *e_prog = NULL;
-	char *detail = NULL, *state = NULL, *why = NULL;
-	const char *kind, *what;
-	time_t at;
+	char due[DATE_BUFSZ], *detail = NULL, *why = NULL;
+	const char *what, *ragname = plan_actions_rag_name(rag);
 
-	if (actions_notice_state(s, it->dedupe_key, &state, &at) == 0) {
-		free(state);
+	if (notice_state(s, it->dedupe_key, NULL))
 		return 0; /* already in the outbox: a second pass is a no-op */
-	}
-	if (roles_route(s, cfg, it->recipient, &route, cause) != 0) {
+	if (notice_route(s, cfg, &to, &route, &why) != 0) {
 		if (watch_actions_first_warning(it->dedupe_key))
-			log_warnx("actions: %s %s: %s; notice skipped", a->plan, a->ref, *cause);
-		free(*cause);
-		*cause = NULL;
-		role_route_free(&route);
+			log_warnx("actions: %s %s: %s; notice skipped", a->plan, a->ref, why);
+		free(why);
 		return 0;
 	}
 	if (a->due_on != DATE_NONE) {
@@ -133,92 +141,85 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 		until_due = today <= a->due_on ? calendar_working_days_between(cfg->calendar, today, a->due_on) : 0;
 	} else
 		strcpy(due, "none");
-	shorttext = watch_actions_short(a->text, WATCH_ACTIONS_SHORT);
-	progress = watch_actions_progress(a);
-	e_text = watch_actions_html(a->text);
-	e_short = watch_actions_html(shorttext);
-	e_lead = watch_actions_html(a->lead_role);
-	e_prog = watch_actions_html(progress);
-	memset(&o, 0, sizeof o);
-	o.dedupe_key = it->dedupe_key;
-	o.transport = route.transport;
-	o.recipient = route.email;
+	memset(&t, 0, sizeof t);
+	memset(&n, 0, sizeof n);
+	t.progress = watch_actions_progress(a);
+	xasprintf(&t.rag, "%s (RAG %s)", due, ragname);
+	n.dedupe_key = it->dedupe_key;
+	n.domain = LINK_ACTION;
+	n.role = strcmp(it->as, "lead officer") == 0 ? "lead-officer" : "escalation";
+	n.ref = a->ref;
+	n.plan = a->plan;
+	n.due = a->due_on;
 	switch (it->rule) {
 	case PLAN_ACTION_REMIND:
-		kind = "reminder", what = "action-reminder";
-		xasprintf(&subject, "Improvement action %s %s due %s", a->plan, a->ref, due);
-		xasprintf(&why, "due %s, in %d working days", due, until_due);
-		o.urgency = 1000 - until_due;
+		n.kind = "reminder", what = "action-reminder";
+		xasprintf(&t.subject, "Improvement action %s %s due %s", a->plan, a->ref, due);
+		xasprintf(&t.why, "due %s, in %d working days", due, until_due);
+		n.urgency = NOTICE_URGENCY_REMINDER - until_due;
 		break;
 	case PLAN_ACTION_NUDGE:
-		kind = "reminder", what = "action-nudge";
-		xasprintf(&subject, "Improvement action %s %s: progress update needed", a->plan, a->ref);
+		n.kind = "reminder", what = "action-nudge";
+		xasprintf(&t.subject, "Improvement action %s %s: progress update needed", a->plan, a->ref);
 		if (overdue > 0)
-			xasprintf(&why, "no progress update; due %s, %d working days overdue", due, overdue);
+			xasprintf(&t.why, "no progress update; due %s, %d working days overdue", due, overdue);
 		else
-			xasprintf(&why, "no progress update; due %s", due);
-		o.urgency = overdue > 0 ? 2000 + overdue : 500 - until_due;
+			xasprintf(&t.why, "no progress update; due %s", due);
+		n.urgency = overdue > 0 ? NOTICE_URGENCY_OVERDUE + overdue : NOTICE_URGENCY_NUDGE - until_due;
 		break;
 	default:
-		kind = "escalation", what = "action-escalation";
-		xasprintf(&subject, "Overdue improvement action %s %s: escalation %d", a->plan, a->ref, it->level);
-		others = watch_actions_people(s, cfg, it->told, it->recipient);
-		o.urgency = 3000 + overdue;
+		n.kind = "escalation", what = "action-escalation";
+		xasprintf(&t.subject, "Overdue improvement action %s %s: escalation %d", a->plan, a->ref, it->level);
+		t.others = watch_actions_people(s, cfg, it->told, it->recipient);
+		n.urgency = NOTICE_URGENCY_ESCALATION + overdue;
 		break;
 	}
+	n.rule = what;
+	n.subject = t.subject;
 	if (it->rule != PLAN_ACTION_ESCALATE) {
-		xasprintf(&batch, "%s %s: %s\n   Due %s. RAG %s. Last progress: %s", a->plan, a->ref, shorttext, due,
-		    plan_actions_rag_name(rag), progress);
+		t.shorttext = watch_actions_short(a->text, WATCH_ACTIONS_SHORT);
+		xasprintf(&t.batch, "%s %s: %s\n   Due %s. RAG %s. Last progress: %s", a->plan, a->ref, t.shorttext, due,
+		    ragname, t.progress);
 		if (overdue > 0)
-			xappendf(&batch, "\n   %d working days overdue.", overdue);
-		xasprintf(&batch_html, "<b>%s %s</b>: %s<br>Due %s. RAG <b>%s</b>. Last progress: %s%s", a->plan, a->ref, e_short,
-		    due, plan_actions_rag_name(rag), e_prog, overdue > 0 ? "<br>Overdue." : "");
-		xasprintf(&text,
-		    "Improvement action %s %s needs your attention as its lead officer (%s).\n\n"
-		    "Action: %s\nDue: %s (RAG %s)\nLast progress: %s\n\n"
-		    "Please record progress (driftwatchctl actions progress %s %s --note ...).\n-- \nSent by driftwatch.\n",
-		    a->plan, a->ref, why, a->text, due, plan_actions_rag_name(rag), progress, a->plan, a->ref);
-		xasprintf(&html,
-		    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>Improvement action <b>%s %s</b> "
-		    "needs your attention as its lead officer.</p><p>Action: %s</p><p>Due: %s (RAG <b>%s</b>)<br>Last "
-		    "progress: %s</p></body></html>",
-		    a->plan, a->ref, e_text, due, plan_actions_rag_name(rag), e_prog);
-		o.batch_text = batch;
-		o.batch_html = batch_html;
+			xappendf(&t.batch, "\n   %d working days overdue.", overdue);
+		xasprintf(&t.heading, "Improvement action %s %s needs your attention as its lead officer (%s).", a->plan,
+		    a->ref, t.why);
+		xasprintf(&t.asks, "Please record progress (driftwatchctl actions progress %s %s --note ...).", a->plan,
+		    a->ref);
+		n.heading = t.heading;
+		n.paras[0] = t.asks;
+		n.batch = t.batch;
 	} else {
-		char *e_others = watch_actions_html(others);
-		xasprintf(&text,
-		    "Improvement action %s %s was due on %s and is not complete: %d working days overdue (RAG %s).\n\n"
-		    "You receive this as: %s.\nEscalation %d: %s\n\n"
-		    "Action: %s\nLead officer: %s\nLast progress: %s\n\n"
-		    "Who else has been told: %s.\n-- \nSent by driftwatch.\n",
-		    a->plan, a->ref, due, overdue, plan_actions_rag_name(rag),
-		    it->copy ? "a copy (told at an earlier level)" : it->as, it->level, it->reason, a->text, a->lead_role, progress,
-		    others);
-		xasprintf(&html,
-		    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>Improvement action <b>%s %s</b> was "
-		    "due on %s and is not complete: <b>%d working days overdue</b>.</p><p>Action: %s<br>Lead officer: %s<br>"
-		    "Last progress: %s</p><p>Who else has been told: %s.</p></body></html>",
-		    a->plan, a->ref, due, overdue, e_text, e_lead, e_prog, e_others);
-		free(e_others);
+		xasprintf(&t.heading, "Improvement action %s %s was due on %s and is not complete: %d working days overdue (RAG %s).",
+		    a->plan, a->ref, due, overdue, ragname);
+		xasprintf(&t.receive, "You receive this as: %s.\nEscalation %d: %s",
+		    it->copy ? "a copy (told at an earlier level)" : it->as, it->level, it->reason);
+		xasprintf(&t.asks, "Who else has been told: %s.", t.others);
+		n.heading = t.heading;
+		n.paras[0] = t.receive;
+		n.paras[1] = t.asks;
 	}
-	o.kind = kind;
-	o.subject = subject;
-	o.body_text = text;
-	o.body_html = html;
-	if (outbox_enqueue(s, cfg, &o, now, &added, cause) != 0)
+	watch_actions_fact(&n, "Action", a->text);
+	watch_actions_fact(&n, "Due", t.rag);
+	if (it->rule == PLAN_ACTION_ESCALATE) {
+		watch_actions_fact(&n, "Lead officer", a->lead_role);
+		xasprintf(&t.overdue, "%d working days", overdue);
+		watch_actions_fact(&n, "Overdue by", t.overdue);
+	}
+	watch_actions_fact(&n, "Last progress", t.progress);
+	if (notice_enqueue(s, cfg, &n, &route, now, &added, cause) != 0)
 		goto out;
 	if (added) {
-		xasprintf(&detail, "%s to %s (%s): %s", kind, it->recipient, it->as, it->reason);
+		xasprintf(&detail, "%s to %s (%s): %s", n.kind, it->recipient, it->as, it->reason);
 		if (audit_add(s, now, "daemon", what, a->ref, detail, cause) != 0)
 			goto out;
-		log_info("actions: %s %s: %s %d to %s (%s)", a->plan, a->ref, kind, it->level, it->recipient, it->as);
+		log_info("actions: %s %s: %s %d to %s (%s)", a->plan, a->ref, n.kind, it->level, it->recipient, it->as);
 	}
 	rc = 0;
 out:
-	free(shorttext), free(progress), free(subject), free(text), free(html), free(batch), free(batch_html);
-	free(others), free(e_text), free(e_short), free(e_lead), free(e_prog), free(detail), free(why);
-	role_route_free(&route);
+	free(detail);
+	watch_actions_text_free(&t);
+	notice_route_free(&route);
 	return rc;
 }
 

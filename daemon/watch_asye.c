@@ -17,6 +17,7 @@
 #include "config.h"
 #include "dirty.h"
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "roles.h"
 #include "watch.h"
@@ -34,45 +35,39 @@ asye_html(const char *s)
 	return render_html_escape(s, strlen(s), 0);
 }
 
-/* Who holds a role for a team: [team] override, the role's email, the workforce (same team, then anyone). */
+/* Who holds a role for a team: the notice layer's router ([team] override, the role's email), else
+ * the workforce (same team, then anyone). */
 static int
 asye_route_role(struct store *s, const struct config *cfg, const struct asye_roster *r, const char *team,
 		const char *role, char **email, char **desc, char **missing)
 {
-	const struct config_team *t = team[0] != '\0' ? config_team(cfg, team) : NULL;
-	const char *key = role,
-		   *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
-	struct role_route route;
+	const char *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
+	struct notice_to to = { NOTICE_TO_ROLE, role, NULL, NULL, false, what, team };
+	struct notice_route route;
 	char *cause = NULL;
 	int i, pass;
 
-	if (t != NULL && strcmp(role, "head-of-service") == 0 && t->head_of_service != NULL)
-		key = t->head_of_service;
-	if (t != NULL && strcmp(role, "assistant-director") == 0 && t->assistant_director != NULL)
-		key = t->assistant_director;
-	if (roles_route(s, cfg, key, &route, &cause) == 0) {
-		*email = xstrdup(route.email);
-		xasprintf(desc, "%s (role %s) %s", what, key, route.email);
-		role_route_free(&route);
+	if (notice_route(s, cfg, &to, &route, &cause) == 0) {
+		*email = route.address;
+		xasprintf(desc, "%s (role %s) %s", what, route.role, route.address);
+		route.address = NULL;
+		notice_route_free(&route);
 		return 0;
 	}
-	role_route_free(&route);
-	if (key == role) {
-		for (pass = 0; pass < 2; pass++) {
-			for (i = 0; i < r->n; i++) {
-				const struct asye_worker *w = &r->workers[i];
-				if (strcmp(w->role, role) != 0 || w->email == NULL ||
-				    (pass == 0 && (team == NULL || strcmp(w->team, team) != 0)))
-					continue;
-				*email = xstrdup(w->email);
-				xasprintf(desc, "%s %s (%s) %s", what, w->person_id, w->team, w->email);
-				free(cause);
-				return 0;
-			}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->n; i++) {
+			const struct asye_worker *w = &r->workers[i];
+			if (strcmp(w->role, role) != 0 || w->email == NULL ||
+			    (pass == 0 && (team == NULL || strcmp(w->team, team) != 0)))
+				continue;
+			*email = xstrdup(w->email);
+			xasprintf(desc, "%s %s (%s) %s", what, w->person_id, w->team, w->email);
+			free(cause);
+			return 0;
 		}
 	}
 	xasprintf(missing, "%s; nor is there a %s with an email in the workforce", cause, role);
-	xasprintf(desc, "%s (role %s): no email", what, key);
+	xasprintf(desc, "%s (role %s): no email", what, role);
 	free(cause);
 	*email = NULL;
 	return -1;
@@ -147,7 +142,7 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 		    const struct asye_worker *w, int date, struct asye_notice **out, int *n)
 {
 	struct asye_item items[ASYE_ITEMS_MAX];
-	char occ[11], wk[11], *who, *line, *eline, *eadv;
+	char occ[DATE_BUFSZ], wk[DATE_BUFSZ], *who;
 	int i, k = plan_asye(w, cfg, date, items, ASYE_ITEMS_MAX);
 
 	for (i = 0; i < k; i++) {
@@ -190,22 +185,13 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 			  w->team[0] != '\0' ? w->team : "no team",
 			  w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
 			  w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
-		xasprintf(&line, "%s: %s.", who, it->reason);
+		xasprintf(&no->line, "%s: %s.", who, it->reason);
 		xasprintf(&no->subject, "%s", asye_subject(it->rule));
-		xasprintf(&no->text, "%s\n\n%s\n\n-- \nSent by driftwatch (rule %s).\n", line,
-			  asye_advice(it->rule), no->rule);
-		eline = asye_html(line);
-		eadv = asye_html(asye_advice(it->rule));
-		xasprintf(
-		    &no->html,
-		    "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>%s</p><p>%s</p>"
-		    "<p style=\"color:#555\">Sent by driftwatch.</p></body></html>",
-		    eline, eadv);
-		if (!it->escalation) {
-			xasprintf(&no->batch_text, "%s\n   %s", line, asye_advice(it->rule));
-			xasprintf(&no->batch_html, "%s<br>%s", eline, eadv);
-		}
-		free(who), free(line), free(eline), free(eadv);
+		no->advice = asye_advice(it->rule);
+		no->team = w->team[0] != '\0' ? w->team : "no team";
+		if (!it->escalation)
+			xasprintf(&no->batch_text, "%s\n   %s", no->line, no->advice);
+		free(who);
 	}
 }
 
@@ -215,7 +201,8 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 		   struct asye_notice **out, int *n)
 {
 	struct asye_status st;
-	char a[11], b[11], c[11], *email, *desc, *missing, *line, *e, refl_text[48], refl_html[32];
+	char a[DATE_BUFSZ], b[DATE_BUFSZ], c[DATE_BUFSZ], *email, *desc, *missing, *line, *e, refl_text[48],
+	    refl_html[32];
 	int due, until, y, m, d, i, j, first;
 	/* Critical reflections are listed only where they are tracked (an empty `reflections =`: not). */
 	const bool refl = cfg->asye_nreflections > 0;
@@ -254,21 +241,18 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			xasprintf(&no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m,
 				  email != NULL ? email : "-");
 			xasprintf(&no->subject, "ASYE compliance: %s %d", asye_month_names[m - 1], y);
-			xasprintf(
-			    &no->text,
-			    "ASYE compliance list for %s %d: each newly qualified social worker's protected "
-			    "time over the last %d weeks, last supervision, next review point%s and "
-			    "caseload.\n\n",
-			    asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window),
-			    refl ? ", next critical reflection" : "");
+			xasprintf(&no->line, "ASYE compliance list for %s %d", asye_month_names[m - 1], y);
+			xasprintf(&no->intro,
+			    "Each newly qualified social worker's protected time over the last %d weeks, last "
+			    "supervision, next review point%s and caseload.",
+			    asye_window_weeks(&cfg->asye_window), refl ? ", next critical reflection" : "");
 			xasprintf(&no->html,
-				  "<!DOCTYPE html><html><body style=\"font-family:Arial,sans-serif\"><p>ASYE "
-				  "compliance list for %s %d.</p><table border=\"1\" cellpadding=\"4\" "
-				  "style=\"border-collapse:collapse\"><tr><th>Worker</th><th>Team</"
-				  "th><th>Protected time "
+				  "<table role=\"presentation\" width=\"100%%\" border=\"1\" cellpadding=\"4\" "
+				  "cellspacing=\"0\" style=\"border-collapse:collapse;border-color:#d0d4d9;"
+				  "font-size:13px\"><tr><th>Worker</th><th>Team</th><th>Protected time "
 				  "(last %d weeks)</th><th>Last supervision</th><th>Next review "
 				  "point</th>%s<th>Caseload</th></tr>",
-				  asye_month_names[m - 1], y, asye_window_weeks(&cfg->asye_window),
+				  asye_window_weeks(&cfg->asye_window),
 				  refl ? "<th>Next critical reflection</th>" : "");
 		} else
 			free(email), free(desc), free(missing);
@@ -283,11 +267,10 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			xasprintf(&line, "%s", w->person_id);
 		else
 			xasprintf(&line, "%s %s", w->person_id, w->name);
-		xappendf(&no->text,
-			 "- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
+		xappendf(&no->text, "%s- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
 			 "point %s%s; "
-			 "caseload %d (cap %d)%s\n",
-			 line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
+			 "caseload %d (cap %d)%s",
+			 no->text != NULL ? "\n" : "", line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
 			 st.behind ? " (behind)" : "",
 			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
 			 st.supervision_overdue ? " (overdue)" : "",
@@ -309,12 +292,8 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 		free(line);
 	}
 	for (j = 0; j < *n; j++) {
-		if (strcmp((*out)[j].rule, "compliance-list") == 0) {
-			xappendf(&(*out)[j].text,
-				 "\n-- \nSent by driftwatch on the first working day of the month.\n");
-			xappendf(&(*out)[j].html,
-				 "</table><p style=\"color:#555\">Sent by driftwatch.</p></body></html>");
-		}
+		if (strcmp((*out)[j].rule, "compliance-list") == 0)
+			xappendf(&(*out)[j].html, "</table>");
 	}
 }
 
@@ -348,9 +327,36 @@ asye_notices_free(struct asye_notice *notices, int n)
 		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc),
 		    free(no->missing);
 		free(no->dedupe_key), free(no->subject), free(no->text), free(no->html), free(no->batch_text);
-		free(no->batch_html), free(no->reason);
+		free(no->line), free(no->intro), free(no->reason);
 	}
 	free(notices);
+}
+
+/* The notice layer's spec of one planned notice. */
+static void
+asye_spec(const struct asye_notice *no, struct notice_spec *n)
+{
+	memset(n, 0, sizeof *n);
+	n->kind = no->escalation ? "escalation" : no->person_id == NULL ? "digest" : "reminder";
+	n->rule = no->rule;
+	n->dedupe_key = no->dedupe_key;
+	n->domain = LINK_ASYE;
+	n->role = no->person_id == NULL ? "assistant-director" : no->escalation ? "head-of-service" : "team-manager";
+	n->ref = no->person_id;
+	n->due = no->due;
+	n->subject = no->subject;
+	n->heading = no->line;
+	n->urgency = no->urgency;
+	if (no->person_id == NULL) {
+		n->paras[0] = no->intro;
+		n->after = no->text;
+		n->after_html = no->html;
+		return;
+	}
+	n->paras[0] = no->advice;
+	n->facts[n->nfacts++] = (struct notice_fact){ "Worker", no->person_id };
+	n->facts[n->nfacts++] = (struct notice_fact){ "Team", no->team };
+	n->batch = no->batch_text;
 }
 
 /* Keep the earliest future instant. */
@@ -367,7 +373,8 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 {
 	struct asye_roster r;
 	struct asye_notice *notices;
-	struct outbox_item item;
+	struct notice_spec spec;
+	struct notice_route route;
 	int date = calendar_local_date(now), n, i, added, y, m, d, rc = -1;
 	char *detail;
 	time_t wake = 0;
@@ -400,18 +407,15 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 				  no->person_id != NULL ? no->person_id : "list", no->missing);
 			continue;
 		}
-		memset(&item, 0, sizeof item);
-		item.dedupe_key = no->dedupe_key;
-		item.kind = no->escalation ? "escalation" : no->person_id == NULL ? "digest" : "reminder";
-		item.recipient = no->recipient;
-		item.subject = no->subject;
-		item.body_text = no->text;
-		item.body_html = no->html;
-		item.batch_text = no->batch_text;
-		item.batch_html = no->batch_html;
-		item.urgency = no->urgency;
-		if (outbox_enqueue(s, cfg, &item, now, &added, cause) != 0)
+		asye_spec(no, &spec);
+		route.address = xstrdup(no->recipient);
+		route.transport = xstrdup(outbox_transport_for(cfg, NULL));
+		route.role = NULL;
+		rc = notice_enqueue(s, cfg, &spec, &route, now, &added, cause);
+		notice_route_free(&route);
+		if (rc != 0)
 			goto out;
+		rc = -1;
 		if (added) {
 			log_info("asye: %s %s: notice to %s", no->rule,
 				 no->person_id != NULL ? no->person_id : "list", no->recipient);

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "digest.h"
 #include "log.h"
+#include "notice.h"
 #include "outbox.h"
 #include "roles.h"
 #include "watch.h"
@@ -110,7 +111,7 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 		else
 			xasprintf(&r[i].dedupe_key, "digest:%s:%04d-%02d:%s", dc->name, year, month,
 				  r[i].address);
-		if (digest_notice_state(s, r[i].dedupe_key, NULL, NULL) == 0)
+		if (notice_state(s, r[i].dedupe_key, NULL))
 			ds->already++;
 		else
 			todo++;
@@ -135,7 +136,7 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 	csv.len = strlen(csvdata);
 	snprintf(subj, sizeof subj, "digest:%s", dc->name);
 	for (i = 0; i < n; i++) {
-		if (digest_notice_state(s, r[i].dedupe_key, NULL, NULL) == 0)
+		if (notice_state(s, r[i].dedupe_key, NULL))
 			continue;
 		memset(&item, 0, sizeof item);
 		item.dedupe_key = r[i].dedupe_key;

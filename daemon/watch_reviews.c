@@ -20,30 +20,54 @@
 #include "dirty.h"
 #include "disputes.h"
 #include "log.h"
-#include "outbox.h"
+#include "notice.h"
 #include "plan_reviews.h"
 #include "reviews.h"
 #include "roles.h"
 #include "store.h"
 #include "watch.h"
-#include "render.h"
 #include "xmalloc.h"
+
+/* Each REVIEW_TO_* bit (1, 2, 4, 8 in order): how messages name it, and its part as notice.h and
+ * links.h spell it. */
+static const struct {
+	const char *who, *role;
+} reviews_parts[] = {
+	{ "social worker", "social-worker" },
+	{ "team manager", "team-manager" },
+	{ "IRO", "iro" },
+	{ "head of service", "head-of-service" },
+};
+
+/* The index of a single REVIEW_TO_* bit in reviews_parts, or -1. */
+static int
+reviews_part(int bit)
+{
+	int i;
+
+	for (i = 0; i < (int)(sizeof reviews_parts / sizeof reviews_parts[0]); i++) {
+		if (bit == 1 << i)
+			return i;
+	}
+	return -1;
+}
 
 /* Who a bit names, for messages and explain. */
 const char *
 reviews_who(int bit)
 {
-	switch (bit) {
-	case REVIEW_TO_SOCIAL_WORKER:
-		return "social worker";
-	case REVIEW_TO_TEAM_MANAGER:
-		return "team manager";
-	case REVIEW_TO_IRO:
-		return "IRO";
-	case REVIEW_TO_HEAD_OF_SERVICE:
-		return "head of service";
-	}
-	return "?";
+	int i = reviews_part(bit);
+
+	return i < 0 ? "?" : reviews_parts[i].who;
+}
+
+/* The part a REVIEW_TO_* bit names, as notice.h and links.h spell it. */
+static const char *
+reviews_role(int bit)
+{
+	int i = reviews_part(bit);
+
+	return i < 0 ? "head-of-service" : reviews_parts[i].role;
 }
 
 /* See reviews.h. */
@@ -51,78 +75,26 @@ int
 reviews_recipient(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a, int bit,
     char **address, char **transport, char **why)
 {
-	const struct config_team *team;
-	struct role_route route;
-	const char *email = NULL, *key = "head-of-service";
+	struct notice_to to = { NOTICE_TO_ALLOCATION, reviews_role(bit), case_ref, a, false, reviews_who(bit) };
 
-	*address = *transport = *why = NULL;
+	*address = *transport = NULL;
 	if (a == NULL) {
 		xasprintf(why, "case %s has no allocation (driftwatchctl import allocations)", case_ref);
 		return -1;
 	}
-	if (bit != REVIEW_TO_HEAD_OF_SERVICE) {
-		email = bit == REVIEW_TO_SOCIAL_WORKER ? a->social_worker_email :
-		    bit == REVIEW_TO_TEAM_MANAGER    ? a->team_manager_email :
-						       a->iro_email;
-		if (email == NULL || *email == '\0' || strchr(email, '@') == NULL) {
-			xasprintf(why, "case %s has no %s email in the allocations", case_ref, reviews_who(bit));
-			return -1;
-		}
-		*address = xstrdup(email);
-		*transport = xstrdup(outbox_transport_for(cfg, NULL));
-		return 0;
-	}
-	/* A team may name its own head of service; otherwise the role head-of-service. */
-	if (a->team != NULL && (team = config_team(cfg, a->team)) != NULL && team->head_of_service != NULL &&
-	    *team->head_of_service != '\0')
-		key = team->head_of_service;
-	if (roles_route(s, cfg, key, &route, why) != 0) {
-		role_route_free(&route);
-		return -1;
-	}
-	if (route.email == NULL) {
-		xasprintf(why, "role %s has no email", key);
-		role_route_free(&route);
-		return -1;
-	}
-	*address = route.email;
-	*transport = route.transport;
-	route.email = route.transport = NULL;
-	role_route_free(&route);
-	return 0;
+	if (bit == REVIEW_TO_HEAD_OF_SERVICE)
+		to.kind = NOTICE_TO_ROLE;
+	return notice_route_pair(s, cfg, &to, address, transport, why);
 }
 
 /* See reviews.h. */
 char *
 reviews_dedupe_key(const char *case_ref, const struct review_item *it, const char *address)
 {
-	char start[11], due[11], *key;
+	char start[DATE_BUFSZ], due[DATE_BUFSZ];
 
-	xasprintf(&key, "reviews:%s:%s:%s:%s:%s:%s", case_ref, it->rule, date_format(it->period_start, start),
-	    date_format(it->due_on, due), it->level, address);
-	return key;
-}
-
-/* Append text to html with &, <, >, " escaped. */
-static void
-reviews_html_escape(char **html, const char *text)
-{
-	char *esc = render_html_escape(text, strlen(text), 1);
-
-	xappendf(html, "%s", esc);
-	free(esc);
-}
-
-/* A simple HTML page for a text body. */
-static char *
-reviews_html(const char *text)
-{
-	char *html = NULL;
-
-	xappendf(&html, "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<p>");
-	reviews_html_escape(&html, text);
-	xappendf(&html, "</p>\n</body></html>\n");
-	return html;
+	return notice_key("reviews", address, case_ref, it->rule, date_format(it->period_start, start),
+	    date_format(it->due_on, due), it->level, (const char *)NULL);
 }
 
 /*
@@ -130,10 +102,10 @@ reviews_html(const char *text)
  * travel in plain text and are shown in every list, so they identify no child at all.
  */
 static void
-reviews_compose(const struct review_item *it, int bit, int today, char **subject, char **body,
-    char **batch)
+reviews_compose(const struct review_item *it, int bit, int today, char **subject, const char **action_out,
+    char **receive, char **batch)
 {
-	char due[11];
+	char due[DATE_BUFSZ];
 	const char *action;
 
 	date_format(it->due_on, due);
@@ -164,9 +136,8 @@ reviews_compose(const struct review_item *it, int bit, int today, char **subject
 		action = "";
 		break;
 	}
-	xasprintf(body, "%s\n\n%s\n\nYou receive this as the child's %s. Today is %s.\n\n"
-			"-- driftwatch (automatic notice; children are named by case reference only)\n",
-	    it->reason, action, reviews_who(bit), date_format(today, due));
+	*action_out = action;
+	xasprintf(receive, "You receive this as the child's %s. Today is %s.", reviews_who(bit), date_format(today, due));
 }
 
 /* Enqueue one item's notices to each of its recipients. */
@@ -174,45 +145,52 @@ static int
 reviews_fire_item(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a,
     const struct review_item *it, int today, time_t now, int *sent, char **cause)
 {
-	struct outbox_item o;
-	char *address, *transport, *why, *key, *subject, *body, *batch, *html, *batch_html, *state;
+	struct notice_spec n;
+	struct notice_route route = { NULL, NULL, NULL };
+	char *why, *key, *subject, *receive, *batch, due[DATE_BUFSZ];
+	const char *action;
 	int bit, added, rc = 0;
-	time_t sent_at;
 
 	for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
 		if ((it->recipients & bit) == 0)
 			continue;
-		if (reviews_recipient(s, cfg, case_ref, a, bit, &address, &transport, &why) != 0) {
+		if (reviews_recipient(s, cfg, case_ref, a, bit, &route.address, &route.transport, &why) != 0) {
 			log_warnx("reviews: case %s: %s to the %s: %s; skipped", case_ref, it->rule, reviews_who(bit), why);
 			free(why);
 			continue;
 		}
-		key = reviews_dedupe_key(case_ref, it, address);
+		key = reviews_dedupe_key(case_ref, it, route.address);
 		/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
-		if (reviews_notice_state(s, key, &state, &sent_at) == 0) {
-			free(state), free(address), free(transport), free(key);
+		if (notice_state(s, key, NULL)) {
+			notice_route_free(&route);
+			free(key);
 			continue;
 		}
-		reviews_compose(it, bit, today, &subject, &body, &batch);
-		html = reviews_html(body);
-		batch_html = batch != NULL ? reviews_html(batch) : NULL;
-		memset(&o, 0, sizeof o);
-		o.dedupe_key = key;
-		o.kind = it->kind == REVIEW_ITEM_OVERDUE ? "escalation" : "reminder";
-		o.transport = transport;
-		o.recipient = address;
-		o.subject = subject;
-		o.body_text = body;
-		o.body_html = html;
-		o.batch_text = batch;
-		o.batch_html = batch_html;
-		o.urgency = today - it->due_on;
-		rc = outbox_enqueue(s, cfg, &o, now, &added, cause);
+		reviews_compose(it, bit, today, &subject, &action, &receive, &batch);
+		memset(&n, 0, sizeof n);
+		n.kind = it->kind == REVIEW_ITEM_OVERDUE ? "escalation" : "reminder";
+		n.rule = it->rule;
+		n.dedupe_key = key;
+		n.domain = LINK_REVIEW;
+		n.role = reviews_role(bit);
+		n.ref = case_ref;
+		n.due = it->due_on;
+		n.subject = subject;
+		n.heading = it->reason;
+		n.paras[0] = *action != '\0' ? action : NULL;
+		n.paras[1] = receive;
+		n.facts[n.nfacts++] = (struct notice_fact){ "Case reference", case_ref };
+		n.facts[n.nfacts++] = (struct notice_fact){ "Review due", date_format(it->due_on, due) };
+		n.facts[n.nfacts++] = (struct notice_fact){ "Review", it->level };
+		n.batch = batch;
+		n.urgency = today - it->due_on;
+		rc = notice_enqueue(s, cfg, &n, &route, now, &added, cause);
 		if (rc == 0 && added) {
 			(*sent)++;
 			rc = audit_add(s, now, "daemon", "notice-queued", case_ref, key, cause);
 		}
-		free(address), free(transport), free(key), free(subject), free(body), free(batch), free(html), free(batch_html);
+		notice_route_free(&route);
+		free(key), free(subject), free(receive), free(batch);
 		if (rc != 0)
 			return -1;
 	}
@@ -225,7 +203,7 @@ reviews_raise_dispute(struct store *s, const struct config *cfg, const char *cas
     const struct review_item *it, int today, time_t now, char **cause)
 {
 	struct dispute_raise r;
-	char held[11], *note, *detail;
+	char held[DATE_BUFSZ], *note, *detail;
 	int64_t id = 0;
 	int rc;
 

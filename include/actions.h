@@ -29,8 +29,6 @@ int actions_load(struct store *s, const char *plan, struct action **v, int *n, c
 /* Insert a new action (rev 1), or update one, bumping its rev. Inside the caller's transaction. */
 int actions_insert(struct store *s, const struct action *a, char **cause);
 int actions_update(struct store *s, const struct action *a, char **cause);
-/* The state of an outbox notice by dedupe key: 0 found (*state, *at = sent_at or created_at), 1 not found. */
-int actions_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *at);
 /* A role's display title (its first title; the key when it has none). Caller frees. */
 char *actions_role_title(struct store *s, const struct config *cfg, const char *key);
 /* The org chart: every role key with whom it reports to (database roles merged with the ini's). */

@@ -37,8 +37,6 @@ int asye_store_reflection(struct store *s, const char *person_id, int held_on, i
 int asye_store_pause(struct store *s, const char *person_id, int from, int to, char **cause);
 /* A worker's caseload as last recorded on or before date (-1: none recorded). */
 int asye_store_caseload_at(struct store *s, const char *person_id, int date);
-/* A notice by dedupe key: 0 and its state ("pending", "sent" ...) and sent_at, or -1 when absent. */
-int asye_store_notice(struct store *s, const char *dedupe_key, char **state, time_t *sent_at);
 
 /* Checks shared by the imports and driftwatchctl (0, or -1 with *why). */
 int asye_parse_hours(const char *s, double *hours, char **why);
@@ -61,7 +59,13 @@ struct asye_notice {
 	char *to_desc;	  /* "team manager tm@...", "head of service (role head-of-service)" */
 	char *missing;	  /* why there is no recipient */
 	char *dedupe_key; /* (rule, person, occurrence[, week], recipient) */
-	char *subject, *text, *html, *batch_text, *batch_html;
+	char *subject;
+	char *line;	    /* the worker's line ("P001 A Name (team): reason."), or the list's title */
+	const char *advice; /* what the team manager is asked to do */
+	const char *team;   /* the worker's team ("no team") */
+	char *intro;	    /* the list: what it shows */
+	char *text, *html;  /* the list: its lines, and its table (escaped) */
+	char *batch_text;   /* a reminder's line in the manager's batched message */
 	char *reason;
 	bool escalation;
 	int urgency;

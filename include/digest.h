@@ -95,8 +95,6 @@ struct digest_send {
 };
 int digest_enqueue(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
     time_t now, struct digest_send *ds, char **cause);
-/* The outbox state of a notice by dedupe key: 0 found (state, sent_at or created_at), 1 not. */
-int digest_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *at);
 
 /* Each area's contribution (the watchers implement these). 0, or -1 with *cause. */
 int actions_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,

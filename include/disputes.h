@@ -1,6 +1,8 @@
 /*
- * disputes.h: IRO disputes as other modules see them. The reviews watcher raises a permanence
- * dispute by itself when a second review is recorded without a permanence plan.
+ * disputes.h: IRO disputes as other modules see them. Raising, firing, catching up, routing and
+ * keying live in disputes.c (the watcher that fires them as time passes is watch_disputes.c); the
+ * records' SQL in store_disputes.c. The reviews watcher raises a permanence dispute by itself when
+ * a second review is recorded without a permanence plan.
  */
 #ifndef DRIFTWATCH_DISPUTES_H
 #define DRIFTWATCH_DISPUTES_H
@@ -106,8 +108,6 @@ int disputes_list(struct store *s, bool open_only, const char *stage, void (*fn)
 /* Is this id taken? */
 bool disputes_exists(struct store *s, int64_t id);
 
-/* The outbox as explain sees it: the state and sent time of a notice by dedupe key (0 found, -1 not). */
-int disputes_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *created, time_t *sent);
 /* Every notice of one dispute already in the outbox, oldest first. */
 struct dispute_notice {
 	const char *dedupe_key, *recipient, *subject, *state;

@@ -67,8 +67,6 @@ int reviews_dispute_get(struct store *s, const char *case_ref, int period_start,
 int reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int second_review_on,
     int64_t dispute_id, time_t now, char **cause);
 
-/* A notice's state by dedupe key: 0 found (*state "sent", "pending" ...; caller frees), -1 not. */
-int reviews_notice_state(struct store *s, const char *dedupe_key, char **state, time_t *sent_at);
 /* Notices whose dedupe key starts with prefix, oldest first. */
 int reviews_notices(struct store *s, const char *prefix,
     void (*fn)(const char *key, const char *recipient, const char *state, time_t created_at, time_t sent_at, void *),

@@ -674,7 +674,7 @@ test_reflection_notices(void **state)
 	assert_false(no->escalation);
 	assert_non_null(no->batch_text);
 	assert_non_null(strstr(no->batch_text, "critical reflection 1 (6m) is due on 2023-07-09"));
-	assert_non_null(strstr(no->text, "driftwatchctl asye reflection"));
+	assert_non_null(strstr(no->advice, "driftwatchctl asye reflection"));
 	assert_string_equal(notice(notices, n, "review-due")->dedupe_key,
 			    "asye:review-due:P001:2023-07-09:tm@council.example");
 	asye_notices_free(notices, n);

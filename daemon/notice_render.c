@@ -1,0 +1,316 @@
+/*
+ * notice_render.c: one spec, every transport's rendering, one look for every mail. The HTML is
+ * tables with inline styles and bgcolor attributes only (Outlook desktop drops <style> blocks and
+ * most CSS), every record text escaped on its way in, and no remote images. Links are buttons
+ * Outlook draws: a table cell with a bgcolor holding an <a> styled inline.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "notice.h"
+#include "render.h"
+#include "xmalloc.h"
+
+#define NOTICE_BRAND "Children's services timescales"
+#define NOTICE_COLOUR "#1d4f91"
+#define NOTICE_COLOUR_URGENT "#b42318"
+#define NOTICE_FONT "font-family:Arial,Helvetica,sans-serif"
+
+/* See notice.h. */
+const char notice_text_footer[] = "-- \ndriftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.\n";
+
+static const char notice_html_footer[] =
+    "</td></tr>\n"
+    "<tr><td style=\"padding:12px 24px 16px 24px;border-top:1px solid #e4e7eb;color:#616e7c;font-size:12px;" NOTICE_FONT
+    "\">driftwatch &#8212; automatic notice; children are named by case reference only.</td></tr>\n"
+    "</table>\n</td></tr></table>\n</body></html>\n";
+
+/* Append text escaped for HTML (newlines as breaks when breaks). */
+static void
+notice_esc(char **buf, const char *s, int breaks)
+{
+	char *e = render_html_escape(s, strlen(s), breaks);
+
+	xappendf(buf, "%s", e);
+	free(e);
+}
+
+/* See notice.h. */
+char *
+notice_html_open(const char *title, const char *heading, bool urgent)
+{
+	char *h = NULL;
+
+	xappendf(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	notice_esc(&h, title, 0);
+	xappendf(&h,
+	    "</title></head>\n<body style=\"margin:0;padding:0;background-color:#f3f4f6\">\n"
+	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	    "bgcolor=\"#f3f4f6\"><tr><td align=\"center\" style=\"padding:16px 8px\">\n"
+	    "<table role=\"presentation\" width=\"680\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" bgcolor=\"#ffffff\" "
+	    "style=\"width:680px;max-width:100%%;border:1px solid #d0d4d9;" NOTICE_FONT
+	    ";font-size:15px;line-height:1.45;color:#1f2933\">\n"
+	    "<tr><td bgcolor=\"%s\" style=\"padding:10px 24px;color:#ffffff;font-size:13px;font-weight:bold;" NOTICE_FONT
+	    "\">" NOTICE_BRAND "%s</td></tr>\n",
+	    urgent ? NOTICE_COLOUR_URGENT : NOTICE_COLOUR, urgent ? " &#8212; needs action now" : "");
+	if (heading != NULL) {
+		xappendf(&h, "<tr><td style=\"padding:20px 24px 4px 24px\"><h1 style=\"margin:0;font-size:20px;"
+			     "line-height:1.3;color:#102a43;" NOTICE_FONT "\">");
+		notice_esc(&h, heading, 0);
+		xappendf(&h, "</h1></td></tr>\n");
+	}
+	xappendf(&h, "<tr><td style=\"padding:12px 24px 8px 24px\">\n");
+	return h;
+}
+
+/* See notice.h. */
+const char *
+notice_html_close(void)
+{
+	return notice_html_footer;
+}
+
+/* Is the notice one that asks for action now (the header band says so)? */
+static bool
+notice_urgent_look(const struct notice_spec *n)
+{
+	return n->urgent || (n->kind != NULL && strcmp(n->kind, "escalation") == 0);
+}
+
+/* The text body. */
+static char *
+notice_text(const struct notice_spec *n, const struct notice_links *l)
+{
+	char *t = NULL;
+	int i;
+
+	if (n->heading != NULL)
+		xappendf(&t, "%s\n\n", n->heading);
+	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
+		if (n->paras[i] != NULL)
+			xappendf(&t, "%s\n\n", n->paras[i]);
+	}
+	for (i = 0; i < n->nfacts; i++)
+		xappendf(&t, "%s: %s\n", n->facts[i].label, n->facts[i].value);
+	if (n->nfacts > 0)
+		xappendf(&t, "\n");
+	if (n->after != NULL)
+		xappendf(&t, "%s\n\n", n->after);
+	for (i = 0; i < l->n; i++)
+		xappendf(&t, "%s: %s\n", l->v[i].label, l->v[i].url);
+	if (l->n == 0 && l->instead != NULL)
+		xappendf(&t, "%s\n", l->instead);
+	if (l->feed_url != NULL)
+		xappendf(&t, "Subscribe your calendar: %s\n", l->feed_url);
+	if (l->n > 0 || l->instead != NULL || l->feed_url != NULL)
+		xappendf(&t, "\n");
+	xappendf(&t, "%s", notice_text_footer);
+	return t;
+}
+
+/* The buttons, the sentence instead of them, and the calendar line. */
+static void
+notice_html_links(char **h, const struct notice_links *l)
+{
+	int i;
+
+	if (l->n > 0) {
+		xappendf(h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+			    "style=\"margin:8px 0 12px 0\"><tr>\n");
+		for (i = 0; i < l->n; i++) {
+			if (i > 0)
+				xappendf(h, "<td width=\"8\" style=\"width:8px\">&nbsp;</td>\n");
+			xappendf(h, "<td bgcolor=\"" NOTICE_COLOUR "\" style=\"border-radius:4px\"><a href=\"");
+			notice_esc(h, l->v[i].url, 0);
+			xappendf(h, "\" style=\"display:inline-block;padding:10px 16px;color:#ffffff;text-decoration:none;"
+				    "font-weight:bold;font-size:14px;" NOTICE_FONT "\">");
+			notice_esc(h, l->v[i].label, 0);
+			xappendf(h, "</a></td>\n");
+		}
+		xappendf(h, "</tr></table>\n");
+	} else if (l->instead != NULL) {
+		xappendf(h, "<p style=\"margin:0 0 12px 0;color:#52606d\">");
+		notice_esc(h, l->instead, 0);
+		xappendf(h, "</p>\n");
+	}
+	if (l->feed_url != NULL) {
+		xappendf(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: <a href=\"");
+		notice_esc(h, l->feed_url, 0);
+		xappendf(h, "\" style=\"color:" NOTICE_COLOUR "\">");
+		notice_esc(h, l->feed_url, 0);
+		xappendf(h, "</a></p>\n");
+	}
+}
+
+/* The HTML body. */
+static char *
+notice_html(const struct notice_spec *n, const struct notice_links *l)
+{
+	char *h = notice_html_open(n->subject, n->heading, notice_urgent_look(n));
+	int i;
+
+	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
+		if (n->paras[i] == NULL)
+			continue;
+		xappendf(&h, "<p style=\"margin:0 0 12px 0\">");
+		notice_esc(&h, n->paras[i], 1);
+		xappendf(&h, "</p>\n");
+	}
+	if (n->nfacts > 0) {
+		xappendf(&h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" width=\"100%%\" "
+			     "style=\"margin:4px 0 16px 0;border-collapse:collapse;font-size:14px\">\n");
+		for (i = 0; i < n->nfacts; i++) {
+			xappendf(&h, "<tr><td valign=\"top\" width=\"170\" style=\"width:170px;padding:6px 12px 6px 0;"
+				     "border-top:1px solid #e4e7eb;color:#52606d\">");
+			notice_esc(&h, n->facts[i].label, 0);
+			xappendf(&h, "</td><td valign=\"top\" style=\"padding:6px 0;border-top:1px solid #e4e7eb;"
+				     "font-weight:bold\">");
+			notice_esc(&h, n->facts[i].value, 1);
+			xappendf(&h, "</td></tr>\n");
+		}
+		xappendf(&h, "</table>\n");
+	}
+	if (n->after_html != NULL)
+		xappendf(&h, "%s\n", n->after_html);
+	else if (n->after != NULL) {
+		xappendf(&h, "<p style=\"margin:0 0 12px 0;font-size:13px;color:#334e68\">");
+		notice_esc(&h, n->after, 1);
+		xappendf(&h, "</p>\n");
+	}
+	notice_html_links(&h, l);
+	xappendf(&h, "%s", notice_html_footer);
+	return h;
+}
+
+/* A TextBlock. */
+static json_t *
+notice_card_text(const char *text, bool bold, bool subtle)
+{
+	json_t *b = json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", text, "wrap", 1);
+
+	if (b == NULL)
+		return json_pack("{s:s, s:s}", "type", "TextBlock", "text", "(not valid UTF-8)");
+	if (bold)
+		json_object_set_new(b, "weight", json_string("Bolder")), json_object_set_new(b, "size", json_string("Medium"));
+	if (subtle)
+		json_object_set_new(b, "isSubtle", json_true()), json_object_set_new(b, "size", json_string("Small"));
+	return b;
+}
+
+/* The card as a jansson tree. */
+static json_t *
+notice_card(const struct notice_spec *n, const struct notice_links *l)
+{
+	json_t *card, *body = json_array(), *facts, *actions, *f;
+	int i;
+
+	json_array_append_new(body, notice_card_text(n->heading != NULL ? n->heading : n->subject, true, false));
+	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
+		if (n->paras[i] != NULL)
+			json_array_append_new(body, notice_card_text(n->paras[i], false, false));
+	}
+	if (n->nfacts > 0) {
+		facts = json_array();
+		for (i = 0; i < n->nfacts; i++) {
+			if ((f = json_pack("{s:s, s:s}", "title", n->facts[i].label, "value", n->facts[i].value)) != NULL)
+				json_array_append_new(facts, f);
+		}
+		json_array_append_new(body, json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts));
+	}
+	if (n->after != NULL)
+		json_array_append_new(body, notice_card_text(n->after, false, true));
+	if (l->n == 0 && l->instead != NULL)
+		json_array_append_new(body, notice_card_text(l->instead, false, false));
+	if (l->feed_url != NULL) {
+		char *line;
+		xasprintf(&line, "Subscribe your calendar: %s", l->feed_url);
+		json_array_append_new(body, notice_card_text(line, false, false));
+		free(line);
+	}
+	json_array_append_new(body,
+	    notice_card_text("driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true));
+	card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "type",
+	    "AdaptiveCard", "version", "1.4", "body", body);
+	if (l->n > 0) {
+		actions = json_array();
+		for (i = 0; i < l->n; i++) {
+			if ((f = json_pack("{s:s, s:s, s:s}", "type", "Action.OpenUrl", "title", l->v[i].label, "url",
+				 l->v[i].url)) != NULL)
+				json_array_append_new(actions, f);
+		}
+		json_object_set_new(card, "actions", actions);
+	}
+	return card;
+}
+
+/* See notice.h. */
+char *
+notice_render_card(const struct notice_spec *n, const struct notice_links *l)
+{
+	json_t *card = notice_card(n, l);
+	char *s = json_dumps(card, JSON_COMPACT);
+
+	json_decref(card);
+	return s;
+}
+
+/* The webhook payload: the links, and the Teams card the teams format posts. */
+static char *
+notice_payload(const struct notice_spec *n, const struct notice_links *l)
+{
+	json_t *p = json_object(), *links = json_array(), *link;
+	char *s;
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		if ((link = json_pack("{s:s, s:s}", "label", l->v[i].label, "url", l->v[i].url)) != NULL)
+			json_array_append_new(links, link);
+	}
+	json_object_set_new(p, "links", links);
+	if (l->feed_url != NULL)
+		json_object_set_new(p, "feed_url", json_string(l->feed_url));
+	json_object_set_new(p, "card", notice_card(n, l));
+	s = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	return s;
+}
+
+/* The batch line in text and HTML, each link after it (a batched message carries every item's). */
+static void
+notice_batch(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+{
+	int i;
+
+	out->batch_text = xstrdup(n->batch);
+	out->batch_html = render_html_escape(n->batch, strlen(n->batch), 1);
+	for (i = 0; i < l->n; i++) {
+		xappendf(&out->batch_text, "\n   %s: %s", l->v[i].label, l->v[i].url);
+		xappendf(&out->batch_html, "%s<a href=\"", i == 0 ? "<br>\n" : " &#183; ");
+		notice_esc(&out->batch_html, l->v[i].url, 0);
+		xappendf(&out->batch_html, "\" style=\"color:" NOTICE_COLOUR ";font-weight:bold\">");
+		notice_esc(&out->batch_html, l->v[i].label, 0);
+		xappendf(&out->batch_html, "</a>");
+	}
+}
+
+/* See notice.h. */
+void
+notice_render(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+{
+	memset(out, 0, sizeof *out);
+	out->text = notice_text(n, l);
+	out->html = notice_html(n, l);
+	out->payload = notice_payload(n, l);
+	if (n->batch != NULL)
+		notice_batch(n, l, out);
+}
+
+/* See notice.h. */
+void
+notice_rendered_free(struct notice_rendered *r)
+{
+	free(r->text), free(r->html), free(r->batch_text), free(r->batch_html), free(r->payload);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,257 @@
+/*
+ * test_notice.c: the notice layer's renderer and key. A spec with links built by hand renders the
+ * links as "Label: URL" text lines (after a batched line too), as Outlook-safe HTML buttons with a hostile label and URL
+ * escaped, as Teams Action.OpenUrl actions (through the webhook transport's teams body too) and as
+ * the JSON webhook payload's "links" array; with no links, the sentence instead; every mail ends
+ * with the one footer; the key function keeps the key formats already in databases.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "notice.h"
+#include "transport.h"
+#include "webhook.h"
+#include "xmalloc.h"
+
+#define HOSTILE_LABEL "Record <b>\"it\"</b> & go"
+#define HOSTILE_URL "https://dw.example/a/T1?x=1&y=\"><script>alert(1)</script>"
+
+/* A dispute notice with the facts a domain gives. */
+static struct notice_spec
+test_spec(void)
+{
+	struct notice_spec n;
+
+	memset(&n, 0, sizeof n);
+	n.kind = "reminder";
+	n.rule = "stage";
+	n.dedupe_key = "dispute:7:stage:2:2022-06-15:hos@council.example";
+	n.domain = LINK_DISPUTE;
+	n.role = "head-of-service";
+	n.id = 7;
+	n.ref = "CR-1001";
+	n.due = DATE_NONE;
+	n.subject = "IRO dispute 7: stage 2, your response is due by 2022-06-15";
+	n.heading = n.subject;
+	n.paras[0] = "An IRO dispute about case CR-1001 has reached stage 2 <urgent>.";
+	n.facts[n.nfacts++] = (struct notice_fact){ "Case reference", "CR-1001" };
+	n.facts[n.nfacts++] = (struct notice_fact){ "Response due", "2022-06-15" };
+	return n;
+}
+
+/* Two links, one hostile, and a feed. */
+static void
+test_links(struct notice_links *l)
+{
+	memset(l, 0, sizeof *l);
+	l->n = 2;
+	l->v[0].label = xstrdup("Record our response");
+	l->v[0].url = xstrdup("https://dw.example/a/T0");
+	l->v[1].label = xstrdup(HOSTILE_LABEL);
+	l->v[1].url = xstrdup(HOSTILE_URL);
+	l->feed_url = xstrdup("https://dw.example/f/F0.ics");
+}
+
+static void
+test_text_and_html(void **state)
+{
+	struct notice_spec n = test_spec();
+	struct notice_links l;
+	struct notice_rendered r;
+
+	(void)state;
+	test_links(&l);
+	notice_render(&n, &l, &r);
+	assert_non_null(strstr(r.text, "\nRecord our response: https://dw.example/a/T0\n"));
+	assert_non_null(strstr(r.text, "\n" HOSTILE_LABEL ": " HOSTILE_URL "\n"));
+	assert_non_null(strstr(r.text, "\nSubscribe your calendar: https://dw.example/f/F0.ics\n"));
+	assert_non_null(strstr(r.text, "Case reference: CR-1001\n"));
+	assert_non_null(strstr(r.text, "has reached stage 2 <urgent>."));
+	assert_true(strlen(r.text) > strlen(notice_text_footer));
+	assert_string_equal(r.text + strlen(r.text) - strlen(notice_text_footer), notice_text_footer);
+	assert_null(r.batch_text);
+	notice_rendered_free(&r);
+	/* A batched line carries its links too, escaped in HTML. */
+	n.batch = "IRO dispute 7 (case CR-1001): response due by 2022-06-15";
+	notice_render(&n, &l, &r);
+	assert_string_equal(r.batch_text, "IRO dispute 7 (case CR-1001): response due by 2022-06-15\n"
+					  "   Record our response: https://dw.example/a/T0\n"
+					  "   " HOSTILE_LABEL ": " HOSTILE_URL);
+	assert_null(strstr(r.batch_html, "<script>"));
+	assert_non_null(strstr(r.batch_html, "<br>\n<a href=\"https://dw.example/a/T0\""));
+	assert_non_null(strstr(r.batch_html, ">Record &lt;b&gt;&quot;it&quot;&lt;/b&gt; &amp; go</a>"));
+	n.batch = NULL;
+	notice_rendered_free(&r);
+	notice_render(&n, &l, &r);
+	/* Nothing from a record or a link reaches the page unescaped. */
+	assert_null(strstr(r.html, "<script>"));
+	assert_null(strstr(r.html, "<b>\"it\"</b>"));
+	assert_null(strstr(r.html, "<urgent>"));
+	assert_non_null(strstr(r.html, "Record &lt;b&gt;&quot;it&quot;&lt;/b&gt; &amp; go</a>"));
+	assert_non_null(strstr(r.html, "href=\"https://dw.example/a/T1?x=1&amp;y=&quot;&gt;&lt;script&gt;"));
+	assert_non_null(strstr(r.html, "&lt;urgent&gt;"));
+	/* Buttons Outlook draws: a cell with a bgcolor around an inline-styled link; no CSS classes or <style>. */
+	assert_non_null(strstr(r.html, "<td bgcolor=\"#1d4f91\" style=\"border-radius:4px\"><a href=\"https://dw.example/a/T0\" style=\""));
+	assert_null(strstr(r.html, "class="));
+	assert_null(strstr(r.html, "<style"));
+	assert_non_null(strstr(r.html, "children are named by case reference only"));
+	assert_non_null(strstr(r.html, "Subscribe your calendar: <a href=\"https://dw.example/f/F0.ics\""));
+	notice_rendered_free(&r);
+	notice_links_free(&l);
+}
+
+/* The card's actions, checked as JSON. */
+static void
+test_check_actions(json_t *card)
+{
+	json_t *actions = json_object_get(card, "actions"), *a;
+
+	assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
+	assert_true(json_is_array(actions));
+	assert_int_equal(json_array_size(actions), 2);
+	a = json_array_get(actions, 1);
+	assert_string_equal(json_string_value(json_object_get(a, "type")), "Action.OpenUrl");
+	assert_string_equal(json_string_value(json_object_get(a, "title")), HOSTILE_LABEL);
+	assert_string_equal(json_string_value(json_object_get(a, "url")), HOSTILE_URL);
+}
+
+static void
+test_teams_card(void **state)
+{
+	struct notice_spec n = test_spec();
+	struct notice_links l;
+	struct notice_rendered r;
+	struct notice out;
+	json_t *card, *doc;
+	char *s, *body, *cause = NULL;
+
+	(void)state;
+	test_links(&l);
+	s = notice_render_card(&n, &l);
+	card = json_loads(s, 0, NULL);
+	assert_non_null(card);
+	test_check_actions(card);
+	json_decref(card);
+	free(s);
+	/* The webhook transport's teams body posts the card the payload carries. */
+	notice_render(&n, &l, &r);
+	memset(&out, 0, sizeof out);
+	out.id = 1;
+	out.dedupe_key = n.dedupe_key;
+	out.kind = n.kind;
+	out.recipient = "teams";
+	out.subject = n.subject;
+	out.body_text = r.text;
+	out.payload = r.payload;
+	body = webhook_body(&out, "teams", &cause);
+	assert_non_null(body);
+	doc = json_loads(body, 0, NULL);
+	assert_non_null(doc);
+	card = json_object_get(json_array_get(json_object_get(doc, "attachments"), 0), "content");
+	test_check_actions(card);
+	json_decref(doc);
+	free(body);
+	/* The json format carries "links" but not the card. */
+	body = webhook_body(&out, "json", &cause);
+	assert_non_null(body);
+	doc = json_loads(body, 0, NULL);
+	assert_non_null(doc);
+	assert_null(json_object_get(doc, "card"));
+	assert_int_equal(json_array_size(json_object_get(doc, "links")), 2);
+	json_decref(doc);
+	free(body);
+	notice_rendered_free(&r);
+	notice_links_free(&l);
+}
+
+static void
+test_payload_links(void **state)
+{
+	struct notice_spec n = test_spec();
+	struct notice_links l;
+	struct notice_rendered r;
+	json_t *p, *links, *one;
+
+	(void)state;
+	test_links(&l);
+	notice_render(&n, &l, &r);
+	p = json_loads(r.payload, 0, NULL);
+	assert_non_null(p);
+	links = json_object_get(p, "links");
+	assert_true(json_is_array(links));
+	assert_int_equal(json_array_size(links), 2);
+	one = json_array_get(links, 0);
+	assert_string_equal(json_string_value(json_object_get(one, "label")), "Record our response");
+	assert_string_equal(json_string_value(json_object_get(one, "url")), "https://dw.example/a/T0");
+	one = json_array_get(links, 1);
+	assert_string_equal(json_string_value(json_object_get(one, "label")), HOSTILE_LABEL);
+	assert_string_equal(json_string_value(json_object_get(one, "url")), HOSTILE_URL);
+	assert_string_equal(json_string_value(json_object_get(p, "feed_url")), "https://dw.example/f/F0.ics");
+	json_decref(p);
+	notice_rendered_free(&r);
+	notice_links_free(&l);
+}
+
+static void
+test_no_links(void **state)
+{
+	struct notice_spec n = test_spec();
+	struct notice_links l;
+	struct notice_rendered r;
+	json_t *p;
+
+	(void)state;
+	memset(&l, 0, sizeof l);
+	l.instead = xstrdup("Tell your administrator <now>.");
+	n.batch = "IRO dispute 7 (case CR-1001)\nstage 2";
+	notice_render(&n, &l, &r);
+	assert_non_null(strstr(r.text, "\nTell your administrator <now>.\n"));
+	assert_null(strstr(r.text, "Subscribe your calendar"));
+	assert_non_null(strstr(r.html, "Tell your administrator &lt;now&gt;."));
+	assert_null(strstr(r.html, "<a href"));
+	assert_string_equal(r.batch_text, n.batch);
+	assert_string_equal(r.batch_html, "IRO dispute 7 (case CR-1001)<br>\nstage 2");
+	p = json_loads(r.payload, 0, NULL);
+	assert_int_equal(json_array_size(json_object_get(p, "links")), 0);
+	assert_null(json_object_get(json_object_get(p, "card"), "actions"));
+	json_decref(p);
+	notice_rendered_free(&r);
+	notice_links_free(&l);
+}
+
+static void
+test_key(void **state)
+{
+	char *k;
+
+	(void)state;
+	k = notice_key("dispute", "hos@council.example", "7", "stage", "2", "2022-06-15", (const char *)NULL);
+	assert_string_equal(k, "dispute:7:stage:2:2022-06-15:hos@council.example");
+	free(k);
+	k = notice_key("reviews", "sw@council.example", "CR-1", "review-overdue", "2021-01-04", "2021-02-01", "week-1",
+	    (const char *)NULL);
+	assert_string_equal(k, "reviews:CR-1:review-overdue:2021-01-04:2021-02-01:week-1:sw@council.example");
+	free(k);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_and_html),
+		cmocka_unit_test(test_teams_card),
+		cmocka_unit_test(test_payload_links),
+		cmocka_unit_test(test_no_links),
+		cmocka_unit_test(test_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
