@@ -112,13 +112,13 @@ ctl_digest_preview(struct ctl *c, int argc, char **argv)
 		return CTL_EX_FAIL;
 	}
 	if (strcmp(o.format, "html") == 0)
-		out = digest_html(d);
+		out = digest_html(d, NULL);
 	else if (strcmp(o.format, "csv") == 0)
 		out = digest_csv(d);
 	else if (strcmp(o.format, "json") == 0)
 		out = digest_payload(d);
 	else
-		out = digest_text(d);
+		out = digest_text(d, NULL);
 	fputs(out, stdout);
 	if (strcmp(o.format, "json") == 0)
 		fputc('\n', stdout);

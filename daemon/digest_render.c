@@ -273,7 +273,7 @@ digest_text_area(char **out, const struct digest *d, const char *area)
 
 /* See digest.h. */
 char *
-digest_text(const struct digest *d)
+digest_text(const struct digest *d, const struct notice_links *links)
 {
 	char month[32], prev[32], asat[DIGEST_DATE_SIZE], *out = NULL, *subject = digest_subject(d);
 	int i;
@@ -295,8 +295,10 @@ digest_text(const struct digest *d)
 	xappendf(
 	    &out,
 	    "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
-	    "Sent on the first working day of the month.\n\n%s",
-	    notice_text_footer);
+	    "Sent on the first working day of the month.\n\n");
+	if (links != NULL)
+		notice_text_links(&out, links);
+	xappendf(&out, "%s", notice_text_footer);
 	free(subject);
 	return out;
 }
@@ -483,7 +485,7 @@ digest_html_lists(char **out, const struct digest *d, const char *area)
 
 /* See digest.h. */
 char *
-digest_html(const struct digest *d)
+digest_html(const struct digest *d, const struct notice_links *links)
 {
 	char month[32], prev[32], *out = NULL, *subject = digest_subject(d);
 	int i;
@@ -506,8 +508,10 @@ digest_html(const struct digest *d)
 	}
 	xappendf(&out,
 		 "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
-		 "attached CSV. Sent on the first working day of the month.</p>\n%s",
-		 notice_html_close());
+		 "attached CSV. Sent on the first working day of the month.</p>\n");
+	if (links != NULL)
+		notice_html_links(&out, links);
+	xappendf(&out, "%s", notice_html_close());
 	free(subject);
 	return out;
 }

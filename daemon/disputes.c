@@ -182,7 +182,9 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 	n.rule = plan_dispute_rule_name(it->rule);
 	n.dedupe_key = key;
 	n.domain = LINK_DISPUTE;
-	n.role = it->recipient;
+	/* The links' part: the IRO; the stage's responder, asked to respond; anyone else told of it. */
+	n.role = strcmp(it->recipient, "iro") == 0 ? "iro" :
+	    strcmp(it->recipient, st->responder) == 0 ? "responder" : "escalation";
 	n.id = d->rec.id;
 	n.ref = d->case_ref;
 	n.due = d->rec.stage_due_on;

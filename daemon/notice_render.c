@@ -98,20 +98,29 @@ notice_text(const struct notice_spec *n, const struct notice_links *l)
 		xappendf(&t, "\n");
 	if (n->after != NULL)
 		xappendf(&t, "%s\n\n", n->after);
-	for (i = 0; i < l->n; i++)
-		xappendf(&t, "%s: %s\n", l->v[i].label, l->v[i].url);
-	if (l->n == 0 && l->instead != NULL)
-		xappendf(&t, "%s\n", l->instead);
-	if (l->feed_url != NULL)
-		xappendf(&t, "Subscribe your calendar: %s\n", l->feed_url);
-	if (l->n > 0 || l->instead != NULL || l->feed_url != NULL)
-		xappendf(&t, "\n");
+	notice_text_links(&t, l);
 	xappendf(&t, "%s", notice_text_footer);
 	return t;
 }
 
-/* The buttons, the sentence instead of them, and the calendar line. */
-static void
+/* See notice.h. */
+void
+notice_text_links(char **t, const struct notice_links *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		xappendf(t, "%s: %s\n", l->v[i].label, l->v[i].url);
+	if (l->n == 0 && l->instead != NULL)
+		xappendf(t, "%s\n", l->instead);
+	if (l->feed_url != NULL)
+		xappendf(t, "Subscribe your calendar: %s\n", l->feed_url);
+	if (l->n > 0 || l->instead != NULL || l->feed_url != NULL)
+		xappendf(t, "\n");
+}
+
+/* See notice.h. */
+void
 notice_html_links(char **h, const struct notice_links *l)
 {
 	int i;

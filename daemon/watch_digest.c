@@ -15,6 +15,7 @@
 #include "calendar.h"
 #include "config.h"
 #include "digest.h"
+#include "links.h"
 #include "log.h"
 #include "notice.h"
 #include "outbox.h"
@@ -99,8 +100,10 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 	struct outbox_item item;
 	struct attachment csv;
 	char *text = NULL, *html = NULL, *csvdata = NULL, *csvname = NULL, *subject = NULL, *summary = NULL;
-	char *payload = NULL, *detail, subj[64];
-	int n, i, added, todo = 0, rc = -1;
+	char *payload = NULL, *detail, subj[64], *own_text, *own_html;
+	struct notice_links links;
+	struct link_subject sub;
+	int n, i, added, enq, todo = 0, rc = -1;
 
 	ds->added = ds->already = ds->skipped = 0;
 	n = digest_recipients(s, cfg, dc, &r, &ds->skipped);
@@ -122,8 +125,8 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 	}
 	if (digest_build(s, cfg, dc, year, month, calendar_local_date(now), &d, cause) != 0)
 		goto out;
-	text = digest_text(d);
-	html = digest_html(d);
+	text = digest_text(d, NULL);
+	html = digest_html(d, NULL);
 	csvdata = digest_csv(d);
 	csvname = digest_csv_filename(d);
 	subject = digest_subject(d);
@@ -146,15 +149,32 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 		item.subject = subject;
 		item.payload = payload;
 		item.urgent = ds->urgent;
+		/* Each recipient's own line: how to subscribe to their calendar feed (public_url set). */
+		memset(&sub, 0, sizeof sub);
+		sub.domain = LINK_DIGEST;
+		sub.role = "digest";
+		sub.due = DATE_NONE;
+		sub.recipient = r[i].address;
+		sub.dedupe_key = r[i].dedupe_key;
+		if (links_for_notice(s, cfg, &sub, now, &links, cause) != 0)
+			goto out;
+		own_text = own_html = NULL;
+		if (links.feed_url != NULL) {
+			own_text = digest_text(d, &links);
+			own_html = digest_html(d, &links);
+		}
+		notice_links_free(&links);
 		if (digest_is_webhook(cfg, r[i].transport))
 			item.body_text = summary;
 		else {
-			item.body_text = text;
-			item.body_html = html;
+			item.body_text = own_text != NULL ? own_text : text;
+			item.body_html = own_html != NULL ? own_html : html;
 			item.attachments = &csv;
 			item.nattachments = 1;
 		}
-		if (outbox_enqueue(s, cfg, &item, now, &added, cause) != 0)
+		enq = outbox_enqueue(s, cfg, &item, now, &added, cause);
+		free(own_text), free(own_html);
+		if (enq != 0)
 			goto out;
 		if (!added) {
 			ds->already++;

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+struct notice_links;
+
 struct config;
 struct store;
 
@@ -66,8 +68,10 @@ int digest_build(struct store *s, const struct config *cfg, const struct config_
     int today, struct digest **out, char **cause);
 /* The renderings; caller frees. Subject: "Children's services timescales — February 2021". */
 char *digest_subject(const struct digest *d);
-char *digest_text(const struct digest *d);
-char *digest_html(const struct digest *d);
+/* The digest as text and HTML; links (NULL: none) is the recipient's own block: how to subscribe to
+ * their calendar feed. */
+char *digest_text(const struct digest *d, const struct notice_links *links);
+char *digest_html(const struct digest *d, const struct notice_links *links);
 char *digest_csv(const struct digest *d);
 char *digest_csv_filename(const struct digest *d); /* "digest-2021-02.csv" */
 /* A short link-free summary of the headline figures (figures with a target), and the same as JSON. */

@@ -132,6 +132,10 @@ char *notice_render_card(const struct notice_spec *n, const struct notice_links 
  * a batched message). title and heading are plain text (escaped here); heading may be NULL. */
 char *notice_html_open(const char *title, const char *heading, bool urgent);
 const char *notice_html_close(void);
+/* The links block (the buttons or "Label: URL" lines, the sentence instead, the calendar line),
+ * appended to a text or an HTML body built elsewhere (the digest). */
+void notice_text_links(char **t, const struct notice_links *l);
+void notice_html_links(char **h, const struct notice_links *l);
 /* The footer line every text body ends with. */
 extern const char notice_text_footer[];
 

@@ -21,6 +21,8 @@
 #include "calendar.h"
 #include "config.h"
 #include "digest.h"
+#include "links.h"
+#include "notice.h"
 #include "disputes.h"
 #include "import.h"
 #include "outbox.h"
@@ -298,7 +300,7 @@ test_sections(void **state)
 	assert_int_equal(digest_build(st, cfg, &dc, 2021, 2, D(2021, 3, 1), &d, &cause), 0);
 	assert_int_equal(digest_figure_value(d, "actions", "Red actions", &v), -1);
 	csv = digest_csv(d);
-	text = digest_text(d);
+	text = digest_text(d, NULL);
 	assert_non_null(strstr(
 	    csv, "month,area,figure,value,previous,target\r\n2021-02,disputes,Disputes opened,2,1,\r\n"));
 	assert_null(strstr(csv, "actions"));
@@ -324,8 +326,8 @@ test_render(void **state)
 	name = digest_csv_filename(d);
 	assert_string_equal(name, "digest-2021-02.csv");
 	csv = digest_csv(d);
-	text = digest_text(d);
-	html = digest_html(d);
+	text = digest_text(d, NULL);
+	html = digest_html(d, NULL);
 	assert_non_null(strstr(csv, "2021-02,actions,Red actions,8,8,0\r\n"));
 	assert_non_null(strstr(csv, "2021-02,actions,Actions on track,0,81.0,100%\r\n"));
 	assert_non_null(strstr(csv, "2021-02,disputes,Median working days to resolve,10,,<=20 wd\r\n"));
@@ -362,6 +364,25 @@ test_render(void **state)
 	assert_null(strstr(summary, "Amber actions")); /* no target: not a headline figure */
 	assert_non_null(strstr(payload, "\"month\":\"2021-02\""));
 	free(subject), free(name), free(csv), free(text), free(html), free(summary), free(payload);
+	/* A recipient's own digest says how to subscribe to their calendar, just above the footer, with
+	 * the URL escaped in the HTML. */
+	{
+		struct notice_links l;
+		const char *footer;
+		char url[] = "https://dw.example/ics/T&K.ics";
+
+		memset(&l, 0, sizeof l);
+		l.feed_url = url;
+		text = digest_text(d, &l);
+		html = digest_html(d, &l);
+		footer = strstr(text, notice_text_footer);
+		assert_non_null(footer);
+		assert_non_null(strstr(text, "Subscribe your calendar: https://dw.example/ics/T&K.ics\n\n"));
+		assert_true(strstr(text, "Subscribe your calendar") < footer);
+		assert_non_null(strstr(html, "href=\"https://dw.example/ics/T&amp;K.ics\""));
+		assert_null(strstr(html, "T&K"));
+		free(text), free(html);
+	}
 	digest_free(d);
 }
 
