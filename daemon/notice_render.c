@@ -145,11 +145,11 @@ notice_html_links(char **h, const struct notice_links *l)
 		xappendf(h, "</p>\n");
 	}
 	if (l->feed_url != NULL) {
-		xappendf(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: <a href=\"");
+		/* The URL is long and unbreakable: it is the link, not the text, so the page keeps its width. */
+		xappendf(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: copy <a href=\"");
 		notice_esc(h, l->feed_url, 0);
-		xappendf(h, "\" style=\"color:" NOTICE_COLOUR "\">");
-		notice_esc(h, l->feed_url, 0);
-		xappendf(h, "</a></p>\n");
+		xappendf(h, "\" style=\"color:" NOTICE_COLOUR "\">this link to your deadlines</a> into Outlook "
+			    "(Add calendar, Subscribe from web) or Google Calendar (Other calendars, From URL).</p>\n");
 	}
 }
 

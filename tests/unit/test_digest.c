@@ -379,7 +379,7 @@ test_render(void **state)
 		assert_non_null(footer);
 		assert_non_null(strstr(text, "Subscribe your calendar: https://dw.example/ics/T&K.ics\n\n"));
 		assert_true(strstr(text, "Subscribe your calendar") < footer);
-		assert_non_null(strstr(html, "href=\"https://dw.example/ics/T&amp;K.ics\""));
+		assert_non_null(strstr(html, "Subscribe your calendar: copy <a href=\"https://dw.example/ics/T&amp;K.ics\""));
 		assert_null(strstr(html, "T&K"));
 		free(text), free(html);
 	}
