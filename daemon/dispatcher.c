@@ -476,23 +476,15 @@ dispatcher_alert_transport(const struct config *cfg, const char *failing)
 static void
 dispatcher_alert(struct dispatcher *d, const char *failing, const char *key, const char *subject, const char *text)
 {
-	struct outbox_item item;
 	char *cause = NULL;
 
 	if (d->cfg->admin_email == NULL) {
 		log_error("outbox: %s (no admin_email to tell)", subject);
 		return;
 	}
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = "alert";
-	item.transport = dispatcher_alert_transport(d->cfg, failing);
-	item.recipient = d->cfg->admin_email;
-	item.subject = subject;
-	item.body_text = text;
-	item.urgent = true;
 	if (store_begin(d->store, &cause) != 0 ||
-	    outbox_enqueue(d->store, d->cfg, &item, clock_now(), NULL, &cause) != 0 ||
+	    outbox_alert(d->store, d->cfg, dispatcher_alert_transport(d->cfg, failing), key, subject, text, true,
+		clock_now(), NULL, &cause) != 0 ||
 	    store_commit(d->store, &cause) != 0) {
 		store_rollback(d->store);
 		log_error("outbox: cannot queue the admin alert \"%s\": %s", subject, cause);

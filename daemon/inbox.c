@@ -267,7 +267,6 @@ inbox_tell_admin(struct inbox *ib, const char *what, const char *key, const char
     bool urgent)
 {
 	const struct config *cfg = ib->cfg;
-	struct outbox_item item;
 	char *cause = NULL;
 	int added = 0;
 
@@ -275,15 +274,8 @@ inbox_tell_admin(struct inbox *ib, const char *what, const char *key, const char
 		log_error("inbox: %s: %s (no admin_email to tell)", what, subject);
 		return;
 	}
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = "alert";
-	item.transport = cfg->admin_transport;
-	item.recipient = cfg->admin_email;
-	item.subject = subject;
-	item.body_text = text;
-	item.urgent = urgent;
-	if (store_begin(ib->store, &cause) != 0 || outbox_enqueue(ib->store, cfg, &item, clock_now(), &added, &cause) != 0 ||
+	if (store_begin(ib->store, &cause) != 0 ||
+	    outbox_alert(ib->store, cfg, cfg->admin_transport, key, subject, text, urgent, clock_now(), &added, &cause) != 0 ||
 	    store_commit(ib->store, &cause) != 0) {
 		store_rollback(ib->store);
 		log_error("inbox: %s: cannot queue the admin notice: %s", what, cause);

@@ -19,7 +19,6 @@ int
 op_notice_not_mine(const struct op_env *env, const struct op_not_mine_request *r, struct op_answer *a)
 {
 	const struct config *cfg = env->cfg;
-	struct outbox_item item;
 	char *cause = NULL, *detail, *key, *subject, *body;
 	int added = 0, rc;
 
@@ -45,14 +44,8 @@ op_notice_not_mine(const struct op_env *env, const struct op_not_mine_request *r
 		    "and correct it; the notice stays in the audit trail (driftwatchctl outbox list).\n",
 		    r->recipient, r->dedupe_key, r->note != NULL ? "Their note: " : "", r->note != NULL ? r->note : "",
 		    r->note != NULL ? "\n\n" : "");
-		memset(&item, 0, sizeof item);
-		item.dedupe_key = key;
-		item.kind = "alert";
-		item.transport = cfg->admin_transport;
-		item.recipient = cfg->admin_email;
-		item.subject = subject;
-		item.body_text = body;
-		rc = outbox_enqueue(env->store, cfg, &item, env->now, &added, &cause);
+		rc = outbox_alert(env->store, cfg, cfg->admin_transport, key, subject, body, false, env->now, &added,
+		    &cause);
 		free(key), free(subject), free(body);
 		if (rc != 0)
 			return op_fail(env, a, cause, "not mine: ");

@@ -62,7 +62,6 @@ schedule_ms(void)
 static void
 schedule_hold_alert(struct store *s, const struct config *cfg, int held, time_t now)
 {
-	struct outbox_item item;
 	char *key, *subject, *text, *cause = NULL;
 
 	if (cfg->admin_email == NULL) {
@@ -79,15 +78,9 @@ schedule_hold_alert(struct store *s, const struct config *cfg, int held, time_t 
 	    "Then send them, once each:\n  driftwatchctl outbox release --all\n\n"
 	    "or some of them:\n  driftwatchctl outbox release --rule actions:escalate\n  driftwatchctl outbox release ID\n",
 	    held, cfg->first_start_hold);
-	memset(&item, 0, sizeof item);
-	item.dedupe_key = key;
-	item.kind = "alert";
-	item.transport = outbox_transport_for(cfg, cfg->admin_transport);
-	item.recipient = cfg->admin_email;
-	item.subject = subject;
-	item.body_text = text;
-	item.urgent = true;
-	if (store_begin(s, &cause) != 0 || outbox_enqueue(s, cfg, &item, now, NULL, &cause) != 0 ||
+	if (store_begin(s, &cause) != 0 ||
+	    outbox_alert(s, cfg, outbox_transport_for(cfg, cfg->admin_transport), key, subject, text, true, now, NULL,
+		&cause) != 0 ||
 	    store_commit(s, &cause) != 0) {
 		store_rollback(s);
 		log_error("schedule: cannot queue the admin alert \"%s\": %s", subject, cause);

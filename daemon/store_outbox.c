@@ -209,6 +209,24 @@ out:
 	return rc;
 }
 
+/* See outbox.h. */
+int
+outbox_alert(struct store *s, const struct config *cfg, const char *transport, const char *dedupe_key,
+    const char *subject, const char *text, bool urgent, time_t now, int *added, char **cause)
+{
+	struct outbox_item item;
+
+	memset(&item, 0, sizeof item);
+	item.dedupe_key = dedupe_key;
+	item.kind = "alert";
+	item.transport = transport;
+	item.recipient = cfg->admin_email;
+	item.subject = subject;
+	item.body_text = text;
+	item.urgent = urgent;
+	return outbox_enqueue(s, cfg, &item, now, added, cause);
+}
+
 #define OUTBOX_COLUMNS                                                                                     \
 	"id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, batch_text, "  \
 	"batch_html, state, last_error, urgency, urgent, attempts, created_at, next_attempt_at, "           \

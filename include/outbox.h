@@ -43,6 +43,12 @@ struct outbox_item {
  */
 int outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now,
     int *added, char **cause);
+/*
+ * An alert to the admin (cfg->admin_email, which must be set): kind "alert", text only, through
+ * transport (NULL: the default). Inside the caller's transaction, as outbox_enqueue.
+ */
+int outbox_alert(struct store *s, const struct config *cfg, const char *transport, const char *dedupe_key,
+    const char *subject, const char *text, bool urgent, time_t now, int *added, char **cause);
 /* The transport a notice to this role (NULL: none) goes through. */
 const char *outbox_transport_for(const struct config *cfg, const char *role_transport);
 
