@@ -58,7 +58,7 @@ FAKES     := $(FAKE_SRCS:tests/fakes/%.c=$(BUILD)/fakes/%)
 FUZZERS   := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH     := $(BUILD)/bench/http-ceiling $(BUILD)/bench/plan-pass
 
-.PHONY: all check asan demo install clean deps tests test-deps fuzz bench man openapi-lint
+.PHONY: all check asan demo install clean deps tests test-deps fuzz bench man openapi-lint format format-check
 
 all: $(BUILD)/driftwatchd $(BUILD)/driftwatchctl
 
@@ -135,9 +135,19 @@ test-deps:
 # Everything: the suite built normally, then again under ASan+UBSan; one summary line at the end.
 check: test-deps
 	$(MAKE) openapi-lint
+	$(MAKE) format-check
 	$(MAKE) -j2 tests
 	$(MAKE) -j2 BUILD=build/asan SAN=1 tests
 	scripts/run-tests $(BUILD) build/asan
+
+# The C sources as the committed .clang-format lays them out: `make format` applies it, make check
+# refuses a file it would change.
+FORMAT_SRCS := $(wildcard daemon/*.c daemon/*.h include/*.h tests/unit/*.c tests/unit/*.h tests/fakes/*.c \
+	tests/fuzz/*.c docs/man/mkman.c scripts/bench/*.c)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # docs/openapi.yaml against redocly's strict rules (tools/openapi; scripts/install-deps test installs
 # it). Whether the document and the daemon's route table agree is tests/regress/http_routes.sh.

@@ -34,8 +34,10 @@ actions_json(const struct action *a, const struct config *cfg, int at)
 	for (i = 0; i < a->nleads; i++)
 		json_array_append_new(leads, json_string(a->lead_keys[i]));
 	json_object_set_new(o, "leads", leads);
-	json_object_set_new(o, "starts_on", a->starts_on != DATE_NONE ? json_string(date_format(a->starts_on, buf)) : json_null());
-	json_object_set_new(o, "due_on", a->due_on != DATE_NONE ? json_string(date_format(a->due_on, buf)) : json_null());
+	json_object_set_new(
+	    o, "starts_on", a->starts_on != DATE_NONE ? json_string(date_format(a->starts_on, buf)) : json_null());
+	json_object_set_new(
+	    o, "due_on", a->due_on != DATE_NONE ? json_string(date_format(a->due_on, buf)) : json_null());
 	json_object_set_new(o, "status", json_string(action_status_name(a->status)));
 	json_object_set_new(o, "progress_on",
 	    a->progress_on != DATE_NONE ? json_string(date_format(a->progress_on, buf)) : json_null());
@@ -111,7 +113,8 @@ actions_explain_json(struct store *s, const struct config *cfg, const struct act
 		actions_notice_explain(s, cfg, it, at, state, sizeof state, &word);
 		n = json_object();
 		json_object_set_new(n, "due", json_string(date_format(it->due, buf)));
-		json_object_set_new(n, "until", it->until != DATE_NONE ? json_string(date_format(it->until, b2)) : json_null());
+		json_object_set_new(
+		    n, "until", it->until != DATE_NONE ? json_string(date_format(it->until, b2)) : json_null());
 		json_object_set_new(n, "rule", json_string(rules[it->rule]));
 		json_object_set_new(n, "level", json_integer(it->level));
 		json_object_set_new(n, "to", it->recipient != NULL ? json_string(it->recipient) : json_null());

@@ -15,7 +15,8 @@ audit_add(struct store *s, time_t at, const char *actor, const char *what, const
     char **cause)
 {
 	/* Cached: imports audit each record they change, tens of thousands in one transaction. */
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO audit (at, actor, what, subject, detail) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st =
+	    store_cached(s, "INSERT INTO audit (at, actor, what, subject, detail) VALUES (?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	sqlite3_bind_int64(st, 1, at);
@@ -33,8 +34,9 @@ audit_add(struct store *s, time_t at, const char *actor, const char *what, const
 int
 audit_print(struct store *s, const char *subject, FILE *f)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT at, actor, what, subject, coalesce(detail, '') FROM audit "
-					    "WHERE ?1 IS NULL OR subject = ?1 ORDER BY id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT at, actor, what, subject, coalesce(detail, '') FROM audit "
+	    "WHERE ?1 IS NULL OR subject = ?1 ORDER BY id");
 	char when[32];
 	int n = 0;
 

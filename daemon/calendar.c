@@ -60,7 +60,7 @@ date_weekday(int date)
 static int
 date_month_days(int y, int m)
 {
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return 29;
@@ -173,7 +173,7 @@ bad:
 char *
 duration_format(const struct duration *d, char *buf)
 {
-	static const char *const units[] = {"wd", "d", "w", "m"};
+	static const char *const units[] = { "wd", "d", "w", "m" };
 
 	snprintf(buf, 16, "%d%s", d->n, units[d->unit]);
 	return buf;
@@ -232,15 +232,13 @@ calendar_load(const char *path, char **cause)
 		len = strcspn(s, " \t\r\n");
 		s[len] = '\0';
 		if (date_parse(s, &date) != 0) {
-			xasprintf(cause,
-				  "%s:%d: bad date \"%.40s\" (want YYYY-MM-DD, then the holiday's name)",
-				  path, lineno, s);
+			xasprintf(cause, "%s:%d: bad date \"%.40s\" (want YYYY-MM-DD, then the holiday's name)", path,
+			    lineno, s);
 			goto fail;
 		}
 		i = calendar_lower_bound(cal, date);
 		if (i < cal->n && cal->dates[i] == date) {
-			xasprintf(cause, "%s:%d: %s is listed twice (first on line %d)", path, lineno, s,
-				  lines[i]);
+			xasprintf(cause, "%s:%d: %s is listed twice (first on line %d)", path, lineno, s, lines[i]);
 			goto fail;
 		}
 		cal->dates = xreallocarray(cal->dates, (size_t)cal->n + 1, sizeof *cal->dates);
@@ -310,7 +308,7 @@ bool
 calendar_is_holiday(const struct calendar *cal, int date)
 {
 	return cal != NULL && cal->n > 0 &&
-	       bsearch(&date, cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp) != NULL;
+	    bsearch(&date, cal->dates, (size_t)cal->n, sizeof *cal->dates, calendar_cmp) != NULL;
 }
 
 /* Monday to Friday and not a bank holiday. */
@@ -339,7 +337,7 @@ static long long
 calendar_weekdays_before(long long x)
 {
 	/* Day 0 is a Thursday: a week from it runs Thu Fri Sat Sun Mon Tue Wed. */
-	static const int partial[7] = {0, 1, 2, 2, 2, 3, 4};
+	static const int partial[7] = { 0, 1, 2, 2, 2, 3, 4 };
 	long long weeks = x >= 0 ? x / 7 : (x - 6) / 7;
 
 	return weeks * 5 + partial[x - weeks * 7];
@@ -499,7 +497,8 @@ calendar_local_time(int date, int minutes)
 		calendar_memo[slot].date = date;
 		calendar_memo[slot].midnight = calendar_mktime(date, 0, &exact);
 		next = calendar_mktime(date + 1, 0, &exact_next);
-		calendar_memo[slot].regular = exact && exact_next && next - calendar_memo[slot].midnight == 24 * 60 * 60;
+		calendar_memo[slot].regular =
+		    exact && exact_next && next - calendar_memo[slot].midnight == 24 * 60 * 60;
 	}
 	if (calendar_memo[slot].regular)
 		return calendar_memo[slot].midnight + (time_t)minutes * 60;

@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "xmalloc.h"
 
-static time_t clock_offset;    /* injected start minus the real time at start */
+static time_t clock_offset; /* injected start minus the real time at start */
 static char *clock_injected_text;
 
 /* Parse an ISO 8601 instant; see clock.h. */

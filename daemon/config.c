@@ -65,7 +65,7 @@ struct config_key {
 	const char *name;
 	enum key_type type;
 	const char *def;
-	long long min, max; /* T_INT, T_INTERVAL (seconds), T_PERCENT, T_DURATION (n) */
+	long long min, max;  /* T_INT, T_INTERVAL (seconds), T_PERCENT, T_DURATION (n) */
 	const char *choices; /* T_ENUM: "a|b|c" */
 	bool reloadable;
 	const char *help;
@@ -97,25 +97,27 @@ static const struct config_key config_keys[] = {
 	{ "daemon", "admin_email", T_EMAIL, "", 0, 0, NULL, true,
 	    "who is told when a notice is given up (dead) or an endpoint is disabled", G(admin_email) },
 	{ "daemon", "admin_transport", T_STRING, "", 0, 0, NULL, true,
-	    "transport for admin alerts; empty = another transport than the failing one where one exists", G(admin_transport) },
+	    "transport for admin alerts; empty = another transport than the failing one where one exists",
+	    G(admin_transport) },
 	{ "daemon", "bank_holidays", T_PATH, "/etc/driftwatch/bank-holidays-england-and-wales.txt", 0, 0, NULL, true,
 	    "bank holidays in England and Wales, one YYYY-MM-DD a line", G(bank_holidays) },
 	{ "daemon", "database", T_PATH, "/var/lib/driftwatch/driftwatch.db", 0, 0, NULL, false,
 	    "the SQLite database: all state lives here", G(database) },
 	{ "daemon", "default_transport", T_STRING, "", 0, 0, NULL, true,
-	    "transport for notices whose role names none; empty = the first [transport] (or the built-in file spool)", G(default_transport) },
+	    "transport for notices whose role names none; empty = the first [transport] (or the built-in file spool)",
+	    G(default_transport) },
 	{ "daemon", "send_window", T_WINDOW, "08:00-18:00", 0, 0, NULL, true,
 	    "local hours on working days when non-urgent notices go out", G(send_window) },
-	{ "daemon", "tick", T_INTERVAL, "60s", 5, 3600, NULL, true,
-	    "backstop: re-plan and re-arm at least this often", G(tick) },
+	{ "daemon", "tick", T_INTERVAL, "60s", 5, 3600, NULL, true, "backstop: re-plan and re-arm at least this often",
+	    G(tick) },
 	{ "daemon", "timezone", T_STRING, "Europe/London", 0, 0, NULL, false,
 	    "local time zone from the system tz database", G(timezone) },
 	{ "daemon", "watch_interval", T_INT, "500", 50, 60000, NULL, true,
 	    "milliseconds between checks for changes written by driftwatchctl", G(watch_interval_ms) },
 
 	/* [outbox] */
-	{ "outbox", "batch", T_INT, "200", 1, 10000, NULL, true,
-	    "notices claimed from the outbox per pass", G(outbox_batch) },
+	{ "outbox", "batch", T_INT, "200", 1, 10000, NULL, true, "notices claimed from the outbox per pass",
+	    G(outbox_batch) },
 	{ "outbox", "batch_reminders", T_BOOL, "yes", 0, 0, NULL, true,
 	    "reminders to one person in one send window go out as one message", G(batch_reminders) },
 	{ "outbox", "breaker_failures", T_INT, "5", 1, 1000, NULL, true,
@@ -123,21 +125,23 @@ static const struct config_key config_keys[] = {
 	{ "outbox", "breaker_pause", T_INTERVAL, "60s", 1, 86400, NULL, true,
 	    "how long a paused endpoint waits before one probe", G(breaker_pause) },
 	{ "outbox", "first_start_hold", T_INT, "50", 0, 1000000, NULL, true,
-	    "a first start with more overdue escalations than this holds them until `outbox release` (0: never)", G(first_start_hold) },
+	    "a first start with more overdue escalations than this holds them until `outbox release` (0: never)",
+	    G(first_start_hold) },
 	{ "outbox", "give_up_after", T_INTERVAL, "72h", 60, 30 * 86400, NULL, true,
 	    "a notice still failing this long after it was created is dead and the admin is told", G(give_up_after) },
 	{ "outbox", "retry_after_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true,
 	    "longest wait a receiver's Retry-After can ask for (longer is cut to this)", G(retry_after_max) },
 	{ "outbox", "retry_first", T_INTERVAL, "60s", 1, 86400, NULL, true,
 	    "first retry delay; doubles each attempt, with jitter", G(retry_first) },
-	{ "outbox", "retry_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true,
-	    "longest delay between retries", G(retry_max) },
+	{ "outbox", "retry_max", T_INTERVAL, "1h", 1, 7 * 86400, NULL, true, "longest delay between retries",
+	    G(retry_max) },
 
 	/* [actions] */
-	{ "actions", "amber_within", T_DURATION, "20wd", 0, 1000, NULL, true,
-	    "an action due within this is Amber", G(actions_amber_within) },
+	{ "actions", "amber_within", T_DURATION, "20wd", 0, 1000, NULL, true, "an action due within this is Amber",
+	    G(actions_amber_within) },
 	{ "actions", "escalate", T_ESCALATE, "1wd:manager, 11wd:manager+1, 21wd:dcs", 0, 0, NULL, true,
-	    "overdue ladder: after due_on, tell WHO (manager = the lead's reports_to, manager+1 the next, or a role)", GL(actions_escalate, actions_nescalate) },
+	    "overdue ladder: after due_on, tell WHO (manager = the lead's reports_to, manager+1 the next, or a role)",
+	    GL(actions_escalate, actions_nescalate) },
 	{ "actions", "remind_before", T_DURATIONS, "10wd, 3wd", 0, 1000, NULL, true,
 	    "reminders to the lead officer before due_on", GL(actions_remind_before, actions_nremind_before) },
 	{ "actions", "stale_after", T_DURATION, "30d", 1, 1000, NULL, true,
@@ -148,38 +152,43 @@ static const struct config_key config_keys[] = {
 	    "after a response, remind the IRO to resolve or escalate", G(disputes_iro_reminder_after) },
 	{ "disputes", "remind_before", T_DURATION, "1wd", 0, 100, NULL, true,
 	    "remind the responder this long before a stage's deadline", G(disputes_remind_before) },
-	{ "disputes", "stage", T_STAGE, "informal, team-manager, 5wd\n1, team-manager, 5wd\n2, head-of-service, 5wd\n3, assistant-director, 5wd\n4, dcs, 5wd", 0, 0, NULL, true,
-	    "one rung of the ladder a line: NAME, RESPONDER, LIMIT (repeat the key; order is the ladder)", GL(disputes_stages, disputes_nstages) },
+	{ "disputes", "stage", T_STAGE,
+	    "informal, team-manager, 5wd\n1, team-manager, 5wd\n2, head-of-service, 5wd\n3, assistant-director, 5wd\n4, dcs, 5wd",
+	    0, 0, NULL, true,
+	    "one rung of the ladder a line: NAME, RESPONDER, LIMIT (repeat the key; order is the ladder)",
+	    GL(disputes_stages, disputes_nstages) },
 	{ "disputes", "total_limit", T_DURATION, "20wd", 1, 1000, NULL, true,
-	    "a formal process open longer than this is flagged to the DCS and the IRO manager", G(disputes_total_limit) },
+	    "a formal process open longer than this is flagged to the DCS and the IRO manager",
+	    G(disputes_total_limit) },
 
 	/* [reviews] */
 	{ "reviews", "first", T_DURATION, "20wd", 1, 1000, NULL, true,
 	    "first review after the start of a period of care (reg 33)", G(reviews_first) },
-	{ "reviews", "later", T_DURATION, "6m", 1, 1000, NULL, true,
-	    "later reviews after the previous review held", G(reviews_later) },
+	{ "reviews", "later", T_DURATION, "6m", 1, 1000, NULL, true, "later reviews after the previous review held",
+	    G(reviews_later) },
 	{ "reviews", "overdue_repeat", T_DURATION, "1w", 1, 100, NULL, true,
 	    "repeat the overdue notice this often while a review stays overdue", G(reviews_overdue_repeat) },
 	{ "reviews", "permanence_remind_before", T_DURATION, "10wd", 0, 1000, NULL, true,
-	    "before the second review with no permanence plan, remind the social worker, team manager and IRO", G(reviews_permanence_remind_before) },
-	{ "reviews", "remind_before", T_DURATIONS, "15wd, 5wd", 0, 1000, NULL, true,
-	    "reminders before a review is due", GL(reviews_remind_before, reviews_nremind_before) },
-	{ "reviews", "second", T_DURATION, "3m", 1, 1000, NULL, true,
-	    "second review after the first review held", G(reviews_second) },
+	    "before the second review with no permanence plan, remind the social worker, team manager and IRO",
+	    G(reviews_permanence_remind_before) },
+	{ "reviews", "remind_before", T_DURATIONS, "15wd, 5wd", 0, 1000, NULL, true, "reminders before a review is due",
+	    GL(reviews_remind_before, reviews_nremind_before) },
+	{ "reviews", "second", T_DURATION, "3m", 1, 1000, NULL, true, "second review after the first review held",
+	    G(reviews_second) },
 
 	/* [asye] */
 	{ "asye", "anonymise", T_BOOL, "no", 0, 0, NULL, true,
 	    "the monthly compliance list shows person_id and team only", G(asye_anonymise) },
-	{ "asye", "length", T_DURATION, "12m", 1, 1000, NULL, true,
-	    "length of the programme", G(asye_length) },
+	{ "asye", "length", T_DURATION, "12m", 1, 1000, NULL, true, "length of the programme", G(asye_length) },
 	{ "asye", "protected_share", T_PERCENT, "10%", 0, 100, NULL, true,
 	    "protected development time as a share of contracted hours", G(asye_protected_share) },
 	{ "asye", "reflections", T_DURATIONS, "6m, 12m", 0, 1000, NULL, true,
-	    "critical reflections after the ASYE start, reminded review_remind_before ahead (empty: none)", GL(asye_reflections, asye_nreflections) },
+	    "critical reflections after the ASYE start, reminded review_remind_before ahead (empty: none)",
+	    GL(asye_reflections, asye_nreflections) },
 	{ "asye", "review_remind_before", T_DURATION, "10wd", 0, 1000, NULL, true,
 	    "remind the team manager this long before a review point", G(asye_review_remind_before) },
-	{ "asye", "reviews", T_DURATIONS, "3m, 6m, 9m, 12m", 0, 1000, NULL, true,
-	    "review points after the ASYE start", GL(asye_reviews, asye_nreviews) },
+	{ "asye", "reviews", T_DURATIONS, "3m, 6m, 9m, 12m", 0, 1000, NULL, true, "review points after the ASYE start",
+	    GL(asye_reviews, asye_nreviews) },
 	{ "asye", "supervision", T_CADENCE, "1w until 6w, 2w until 6m, 1m", 0, 0, NULL, true,
 	    "supervision cadence: EVERY until WHEN, ..., EVERY (to the end)", GL(asye_supervision, asye_nsupervision) },
 	{ "asye", "window", T_DURATION, "4w", 1, 100, NULL, true,
@@ -188,14 +197,13 @@ static const struct config_key config_keys[] = {
 	/* [caseloads] */
 	{ "caseloads", "alert_above", T_INT, "22", 1, 1000, NULL, true,
 	    "experienced social workers above this are reported", G(caseload_alert_above) },
-	{ "caseloads", "asye_cap", T_INT, "18", 1, 1000, NULL, true,
-	    "ASYE caseload cap", G(caseload_asye_cap) },
-	{ "caseloads", "target", T_INT, "20", 1, 1000, NULL, true,
-	    "target caseload for experienced social workers", G(caseload_target) },
+	{ "caseloads", "asye_cap", T_INT, "18", 1, 1000, NULL, true, "ASYE caseload cap", G(caseload_asye_cap) },
+	{ "caseloads", "target", T_INT, "20", 1, 1000, NULL, true, "target caseload for experienced social workers",
+	    G(caseload_target) },
 
 	/* [ssd]: the Standard Safeguarding Dataset's involvement role codes (they vary by council) */
-	{ "ssd", "iro_roles", T_LIST, "IRO", 0, 0, NULL, true,
-	    "ssd_involvements role codes of the child's IRO", GL(ssd_iro_roles, ssd_niro_roles) },
+	{ "ssd", "iro_roles", T_LIST, "IRO", 0, 0, NULL, true, "ssd_involvements role codes of the child's IRO",
+	    GL(ssd_iro_roles, ssd_niro_roles) },
 	{ "ssd", "social_worker_roles", T_LIST, "CW", 0, 0, NULL, true,
 	    "ssd_involvements role codes of the allocated social worker (case worker)",
 	    GL(ssd_social_worker_roles, ssd_nsocial_worker_roles) },
@@ -204,10 +212,9 @@ static const struct config_key config_keys[] = {
 	    GL(ssd_team_manager_roles, ssd_nteam_manager_roles) },
 
 	/* [transport "NAME"] */
-	{ "transport", "ca_file", T_PATH, "", 0, 0, NULL, true,
-	    "CA bundle for TLS; empty = the system's", TR(t.ca_file) },
-	{ "transport", "concurrency", T_INT, "4", 1, 256, NULL, true,
-	    "requests in flight at once", TR(t.concurrency) },
+	{ "transport", "ca_file", T_PATH, "", 0, 0, NULL, true, "CA bundle for TLS; empty = the system's",
+	    TR(t.ca_file) },
+	{ "transport", "concurrency", T_INT, "4", 1, 256, NULL, true, "requests in flight at once", TR(t.concurrency) },
 	{ "transport", "domain", T_STRING, "", 0, 0, NULL, true,
 	    "right-hand side of Message-ID; empty = the domain of from", TR(t.domain) },
 	{ "transport", "format", T_ENUM, "", 0, 0, "|eml|json|teams", true,
@@ -217,7 +224,8 @@ static const struct config_key config_keys[] = {
 	{ "transport", "password_file", T_PATH, "", 0, 0, NULL, true,
 	    "smtp: file holding the AUTH password (mode 0600 or stricter), or credential:NAME", TRS(password_file) },
 	{ "transport", "proxy", T_PROXY, "", 0, 0, NULL, true,
-	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)", TR(t.proxy) },
+	    "smtp and webhook: none, or http://host:port; empty = the environment's (https_proxy, no_proxy)",
+	    TR(t.proxy) },
 	{ "transport", "proxy_login_file", T_PATH, "", 0, 0, NULL, true,
 	    "file holding the proxy's user:password (mode 0600 or stricter), or credential:NAME",
 	    TRS(proxy_login_file) },
@@ -225,32 +233,30 @@ static const struct config_key config_keys[] = {
 	    "webhook: file holding the signing secret (whsec_...), or credential:NAME", TRS(secret_file) },
 	{ "transport", "spool", T_PATH, "", 0, 0, NULL, true,
 	    "file: folder the notices are written to; empty = spool/ beside the database", TR(t.spool) },
-	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true,
-	    "one attempt's time limit", TR(t.timeout) },
+	{ "transport", "timeout", T_INTERVAL, "30s", 1, 600, NULL, true, "one attempt's time limit", TR(t.timeout) },
 	{ "transport", "tls", T_ENUM, "required", 0, 0, "required|opportunistic|none", true,
 	    "smtp: STARTTLS required, opportunistic, or none (loopback only)", TR(t.tls) },
 	{ "transport", "token_file", T_PATH, "", 0, 0, NULL, true,
 	    "smtp: file holding an OAuth2 bearer token (XOAUTH2), or credential:NAME", TRS(token_file) },
-	{ "transport", "type", T_ENUM, NULL, 0, 0, "smtp|webhook|file", true,
-	    "smtp, webhook or file (required)", TR(t.type) },
+	{ "transport", "type", T_ENUM, NULL, 0, 0, "smtp|webhook|file", true, "smtp, webhook or file (required)",
+	    TR(t.type) },
 	{ "transport", "url", T_STRING, "", 0, 0, NULL, true,
 	    "smtp://host:587, smtps://host:465, or the webhook's https:// address", TR(t.url) },
 	{ "transport", "url_file", T_PATH, "", 0, 0, NULL, true,
 	    "webhook: file holding the address (a Teams workflow URL is a secret), or credential:NAME", TRS(url_file) },
-	{ "transport", "username", T_STRING, "", 0, 0, NULL, true,
-	    "smtp: AUTH user", TR(t.username) },
-	{ "transport", "verify", T_BOOL, "yes", 0, 0, NULL, true,
-	    "verify the server's certificate and name", TR(t.verify) },
+	{ "transport", "username", T_STRING, "", 0, 0, NULL, true, "smtp: AUTH user", TR(t.username) },
+	{ "transport", "verify", T_BOOL, "yes", 0, 0, NULL, true, "verify the server's certificate and name",
+	    TR(t.verify) },
 
 	/* [role "KEY"] */
-	{ "role", "email", T_EMAIL, "", 0, 0, NULL, true,
-	    "where this role's notices go (wins over imports)", RO(email) },
-	{ "role", "reports_to", T_STRING, "", 0, 0, NULL, true,
-	    "the role key of this role's line manager", RO(reports_to) },
-	{ "role", "title", T_LIST, "", 0, 0, NULL, true,
-	    "titles as plans write them (repeat the key for several)", RL(titles, ntitles) },
-	{ "role", "transport", T_STRING, "", 0, 0, NULL, true,
-	    "transport for this role; empty = the default", RO(transport) },
+	{ "role", "email", T_EMAIL, "", 0, 0, NULL, true, "where this role's notices go (wins over imports)",
+	    RO(email) },
+	{ "role", "reports_to", T_STRING, "", 0, 0, NULL, true, "the role key of this role's line manager",
+	    RO(reports_to) },
+	{ "role", "title", T_LIST, "", 0, 0, NULL, true, "titles as plans write them (repeat the key for several)",
+	    RL(titles, ntitles) },
+	{ "role", "transport", T_STRING, "", 0, 0, NULL, true, "transport for this role; empty = the default",
+	    RO(transport) },
 
 	/* [team "NAME"] */
 	{ "team", "assistant_director", T_STRING, "", 0, 0, NULL, true,
@@ -261,12 +267,11 @@ static const struct config_key config_keys[] = {
 	/* [digest "NAME"] */
 	{ "digest", "sections", T_LIST, "actions, disputes, reviews, asye, delivery", 0, 0, NULL, true,
 	    "what the digest contains, in order", DL(sections, nsections) },
-	{ "digest", "to", T_LIST, NULL, 0, 0, NULL, true,
-	    "recipients: role:KEY or addresses (required)", DL(to, nto) },
-	{ "digest", "transport", T_STRING, "", 0, 0, NULL, true,
-	    "transport for this digest; empty = the default", DI(transport) },
-	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true,
-	    "when it is sent each month", DI(when_minutes) },
+	{ "digest", "to", T_LIST, NULL, 0, 0, NULL, true, "recipients: role:KEY or addresses (required)", DL(to, nto) },
+	{ "digest", "transport", T_STRING, "", 0, 0, NULL, true, "transport for this digest; empty = the default",
+	    DI(transport) },
+	{ "digest", "when", T_WHEN, "first working day 08:00", 0, 0, NULL, true, "when it is sent each month",
+	    DI(when_minutes) },
 
 	/* [http]: the HTTP interface (http.c) */
 	{ "http", "body_max", T_INT, "8388608", 1024, 1073741824, NULL, true,
@@ -276,9 +281,11 @@ static const struct config_key config_keys[] = {
 	{ "http", "header_max", T_INT, "16384", 1024, 1048576, NULL, true,
 	    "bytes: request line and headers larger than this are refused", G(http_header_max) },
 	{ "http", "listen", T_LISTEN, "", 0, 0, NULL, false,
-	    "HOST:PORT (loopback unless TLS is set) or unix:/path (repeat the key for several); empty = no HTTP", GL(http_listen, http_nlisten) },
+	    "HOST:PORT (loopback unless TLS is set) or unix:/path (repeat the key for several); empty = no HTTP",
+	    GL(http_listen, http_nlisten) },
 	{ "http", "public_url", T_STRING, "", 0, 0, NULL, true,
-	    "the address clients use (behind a reverse proxy): https://..., or http:// on loopback; empty = none", GS(http_public_url) },
+	    "the address clients use (behind a reverse proxy): https://..., or http:// on loopback; empty = none",
+	    GS(http_public_url) },
 	{ "http", "timeout", T_INTERVAL, "30s", 1, 3600, NULL, true,
 	    "a whole request must arrive within this, and an idle connection is closed after it", G(http_timeout) },
 	{ "http", "tls_cert_file", T_PATH, "", 0, 0, NULL, true,
@@ -290,7 +297,8 @@ static const struct config_key config_keys[] = {
 	{ "links", "expiry", T_DURATION, "30d", 1, 1000, NULL, true,
 	    "an answer link works for this long after its notice is made", G(links_expiry) },
 	{ "links", "key_grace", T_DURATION, "30d", 0, 1000, NULL, true,
-	    "after `driftwatchctl keys rotate`, links signed by the old key still work for this long", G(links_key_grace) },
+	    "after `driftwatchctl keys rotate`, links signed by the old key still work for this long",
+	    G(links_key_grace) },
 
 	/* [client "NAME"]: a caller of the HTTP API */
 	{ "client", "may", T_LIST, "read", 0, 0, NULL, true,
@@ -308,7 +316,8 @@ static const struct config_key config_keys[] = {
 	{ "import", "schedule", T_STRING, "", 0, 0, NULL, true,
 	    "daily HH:MM: no extract since the last one by then is a notice to the admin; empty = none", IM(schedule) },
 	{ "import", "stable_after", T_INTERVAL, "10s", 1, 3600, NULL, true,
-	    "a file set without a .done marker is complete when nothing in it changed for this long", IM(stable_after) },
+	    "a file set without a .done marker is complete when nothing in it changed for this long",
+	    IM(stable_after) },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -328,25 +337,25 @@ struct config_parse {
 	const char *file;
 	const char *text; /* the whole file, read by one reader whether it came from disk or memory */
 	size_t len, off;
-	int flags;	  /* CONFIG_NO_FILES ... */
+	int flags; /* CONFIG_NO_FILES ... */
 	int line;
 	char *errors;
 	size_t errors_len, errors_size;
-	int nerrors; /* all of them, including those past CONFIG_ERRORS_MAX that are not in errors */
-	int section_ok;		   /* the current section header was valid */
+	int nerrors;	/* all of them, including those past CONFIG_ERRORS_MAX that are not in errors */
+	int section_ok; /* the current section header was valid */
 	enum key_scope scope;
-	void *element;		   /* the named section's struct */
+	void *element; /* the named section's struct */
 	const char *section_kind;
-	bool seen[NKEYS];	   /* lists: first occurrence in this section replaces the default */
+	bool seen[NKEYS]; /* lists: first occurrence in this section replaces the default */
 	int section_line;
-	int plain_line[16];	   /* where each of config_plain_sections began; 0 = not yet */
+	int plain_line[16]; /* where each of config_plain_sections began; 0 = not yet */
 };
 /* Every plain section has its slot in plain_line. */
 _Static_assert(sizeof config_plain_sections / sizeof config_plain_sections[0] <=
-	sizeof ((struct config_parse *)0)->plain_line / sizeof(int), "config_parse.plain_line");
+	sizeof((struct config_parse *)0)->plain_line / sizeof(int),
+    "config_parse.plain_line");
 
-static void config_error(struct config_parse *p, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void config_error(struct config_parse *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Add one line to the error text; the buffer doubles, so a long list costs no more than its length. */
 static void
@@ -542,8 +551,8 @@ config_parse_hhmm(const char *s, int *minutes)
 {
 	int h, m, used = 0;
 
-	if (sscanf(s, "%2d:%2d%n", &h, &m, &used) != 2 || s[used] != '\0' || used != 5 || h < 0 || h > 24 ||
-	    m < 0 || m > 59 || (h == 24 && m != 0))
+	if (sscanf(s, "%2d:%2d%n", &h, &m, &used) != 2 || s[used] != '\0' || used != 5 || h < 0 || h > 24 || m < 0 ||
+	    m > 59 || (h == 24 && m != 0))
 		return -1;
 	*minutes = h * 60 + m;
 	return 0;
@@ -551,8 +560,7 @@ config_parse_hhmm(const char *s, int *minutes)
 
 /* Parse a duration and check its number against the key's bounds. */
 static int
-config_parse_bounded_duration(struct config_parse *p, const struct config_key *k, const char *s,
-    struct duration *d)
+config_parse_bounded_duration(struct config_parse *p, const struct config_key *k, const char *s, struct duration *d)
 {
 	char *cause = NULL;
 
@@ -743,7 +751,8 @@ config_parse_percent(struct config_parse *p, const struct config_key *k, struct 
 		return -1;
 	}
 	if (n < k->min || n > k->max) {
-		config_error(p, p->line, "%s: %s is out of bounds (%lld%% to %lld%%)", k->name, v->value, k->min, k->max);
+		config_error(
+		    p, p->line, "%s: %s is out of bounds (%lld%% to %lld%%)", k->name, v->value, k->min, k->max);
 		return -1;
 	}
 	*(int *)v->slot = (int)n;
@@ -862,7 +871,8 @@ config_parse_listen(struct config_parse *p, const struct config_key *k, struct c
 		if (!config_valid_listen(items[i], &loopback)) {
 			config_error(p, p->line,
 			    "%s: \"%s\": want HOST:PORT (plain HTTP only on loopback: 127.0.0.1:PORT, [::1]:PORT, "
-			    "localhost:PORT) or a unix socket (unix:/path)", k->name, items[i]);
+			    "localhost:PORT) or a unix socket (unix:/path)",
+			    k->name, items[i]);
 			return -1;
 		}
 		/* T_LISTEN is [http] listen's alone: keep each address's line for config_validate_http. */
@@ -981,7 +991,8 @@ config_parse_cadence(struct config_parse *p, const struct config_key *k, struct 
 			return -1;
 		}
 		if (until != NULL &&
-		    config_parse_bounded_duration(p, &step, config_trim(until + strlen(until_word)), &cad[i].until) != 0)
+		    config_parse_bounded_duration(p, &step, config_trim(until + strlen(until_word)), &cad[i].until) !=
+			0)
 			return -1;
 	}
 	*v->count = nitems;
@@ -1085,21 +1096,21 @@ config_new_element(struct config_parse *p, const char *kind, const char *name)
 	void *e = NULL;
 	int i;
 
-#define ADD(arr, n, type, field)                                                                          \
-	do {                                                                                               \
-		for (i = 0; i < cfg->n; i++) {                                                             \
-			if (strcmp(cfg->arr[i].field, name) == 0) {                                        \
+#define ADD(arr, n, type, field) \
+	do { \
+		for (i = 0; i < cfg->n; i++) { \
+			if (strcmp(cfg->arr[i].field, name) == 0) { \
 				config_error(p, p->line, "[%s \"%s\"] is already defined at line %d", kind, name, \
-				    cfg->arr[i].line);                                                     \
-				return NULL;                                                               \
-			}                                                                                  \
-		}                                                                                          \
-		cfg->arr = xreallocarray(cfg->arr, cfg->n + 1, sizeof *cfg->arr);                          \
-		memset(&cfg->arr[cfg->n], 0, sizeof cfg->arr[cfg->n]);                                     \
-		e = &cfg->arr[cfg->n];                                                                     \
-		cfg->arr[cfg->n].field = xstrdup(name);                                                    \
-		cfg->arr[cfg->n].line = p->line;                                                           \
-		cfg->n++;                                                                                  \
+				    cfg->arr[i].line); \
+				return NULL; \
+			} \
+		} \
+		cfg->arr = xreallocarray(cfg->arr, cfg->n + 1, sizeof *cfg->arr); \
+		memset(&cfg->arr[cfg->n], 0, sizeof cfg->arr[cfg->n]); \
+		e = &cfg->arr[cfg->n]; \
+		cfg->arr[cfg->n].field = xstrdup(name); \
+		cfg->arr[cfg->n].line = p->line; \
+		cfg->n++; \
 	} while (0)
 
 	if (strcmp(kind, "transport") == 0) {
@@ -1151,7 +1162,8 @@ config_section_line(struct config_parse *p, char *line)
 				continue;
 			/* Two [actions] would each look complete: refuse the second, as a repeated [role "X"] is. */
 			if (p->plain_line[i] != 0) {
-				config_error(p, p->line, "[%s] repeats the section begun at line %d", inner, p->plain_line[i]);
+				config_error(
+				    p, p->line, "[%s] repeats the section begun at line %d", inner, p->plain_line[i]);
 				return;
 			}
 			p->plain_line[i] = p->line;
@@ -1273,8 +1285,8 @@ config_read_secret(struct config_parse *p, int line, const char *what, const cha
 		return NULL; /* asked not to: the fuzzer names any path, /dev/tty and FIFOs among them */
 	if (strncmp(path, "credential:", 11) == 0) {
 		if ((cred = getenv("CREDENTIALS_DIRECTORY")) == NULL) {
-			config_error(p, line, "%s: %s: $CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)",
-			    what, path);
+			config_error(p, line,
+			    "%s: %s: $CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)", what, path);
 			return NULL;
 		}
 		xasprintf(&full, "%s/%s", cred, path + 11);
@@ -1363,8 +1375,8 @@ config_validate_clients(struct config_parse *p)
 		}
 		c->token = config_read_secret(p, c->line, "token_file", c->token_file);
 		if (c->token != NULL && (strlen(c->token) < 16 || strpbrk(c->token, " \t\r\n") != NULL))
-			config_error(p, c->line, "[client \"%s\"]: token_file: want one token of 16 characters or more, no spaces",
-			    c->name);
+			config_error(p, c->line,
+			    "[client \"%s\"]: token_file: want one token of 16 characters or more, no spaces", c->name);
 		for (j = 0; c->token != NULL && j < i; j++) {
 			if (cfg->clients[j].token != NULL && strcmp(cfg->clients[j].token, c->token) == 0)
 				config_error(p, c->line, "[client \"%s\"]: the same token as [client \"%s\"]", c->name,
@@ -1456,14 +1468,16 @@ config_validate_http(struct config_parse *p)
 	int i;
 
 	if ((cfg->http_tls_cert_file == NULL) != (cfg->http_tls_key_file == NULL))
-		config_error(p, cfg->http_tls_cert_file != NULL ? cfg->http_tls_cert_file_line : cfg->http_tls_key_file_line,
+		config_error(p,
+		    cfg->http_tls_cert_file != NULL ? cfg->http_tls_cert_file_line : cfg->http_tls_key_file_line,
 		    "%s without %s: TLS needs both", cfg->http_tls_cert_file != NULL ? "tls_cert_file" : "tls_key_file",
 		    cfg->http_tls_cert_file != NULL ? "tls_key_file" : "tls_cert_file");
 	tls = cfg->http_tls_cert_file != NULL && cfg->http_tls_key_file != NULL;
 	if (tls && !(p->flags & CONFIG_NO_FILES)) {
-		cfg->http_tls_cert = config_read_public(p, cfg->http_tls_cert_file_line, "tls_cert_file",
-		    cfg->http_tls_cert_file);
-		cfg->http_tls_key = config_read_secret(p, cfg->http_tls_key_file_line, "tls_key_file", cfg->http_tls_key_file);
+		cfg->http_tls_cert =
+		    config_read_public(p, cfg->http_tls_cert_file_line, "tls_cert_file", cfg->http_tls_cert_file);
+		cfg->http_tls_key =
+		    config_read_secret(p, cfg->http_tls_key_file_line, "tls_key_file", cfg->http_tls_key_file);
 		if (cfg->http_tls_cert != NULL && cfg->http_tls_key != NULL)
 			config_check_tls(p, cfg);
 	}
@@ -1482,21 +1496,25 @@ config_validate_http(struct config_parse *p)
 	else if (strncmp(u, "http://", 7) == 0)
 		host = u + 7;
 	else {
-		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want an absolute https:// address (http:// only on loopback)", u);
+		config_error(p, cfg->http_public_url_line,
+		    "public_url: \"%s\": want an absolute https:// address (http:// only on loopback)", u);
 		return;
 	}
 	end = host + strcspn(host, "/?#");
 	if (end == host || strpbrk(u, " \t\"<>\\?#") != NULL) {
-		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": want https://HOST[:PORT][/PATH], no query or fragment", u);
+		config_error(p, cfg->http_public_url_line,
+		    "public_url: \"%s\": want https://HOST[:PORT][/PATH], no query or fragment", u);
 		return;
 	}
 	h = xstrndup(host, (size_t)(end - host));
 	if (h[0] == '[' ? h[strlen(h) - 1] == ']' : strchr(h, ':') == NULL)
 		xappendf(&h, ":443"); /* a port, so config_valid_listen can read the host */
 	if (!config_valid_listen(h, &loopback))
-		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": the host is not a name, an address or [IPv6] with a port", u);
+		config_error(p, cfg->http_public_url_line,
+		    "public_url: \"%s\": the host is not a name, an address or [IPv6] with a port", u);
 	else if (host == u + 7 && !loopback)
-		config_error(p, cfg->http_public_url_line, "public_url: \"%s\": plain http:// only on loopback; clients elsewhere need https://", u);
+		config_error(p, cfg->http_public_url_line,
+		    "public_url: \"%s\": plain http:// only on loopback; clients elsewhere need https://", u);
 	free(h);
 }
 
@@ -1525,14 +1543,14 @@ config_validate(struct config_parse *p)
 		if (t->secret_file != NULL)
 			t->t.secret = config_read_secret(p, t->secret_file_line, "secret_file", t->secret_file);
 		if (t->proxy_login_file != NULL &&
-		    (t->t.proxy_login = config_read_secret(p, t->proxy_login_file_line, "proxy_login_file",
-			 t->proxy_login_file)) != NULL &&
+		    (t->t.proxy_login = config_read_secret(
+			 p, t->proxy_login_file_line, "proxy_login_file", t->proxy_login_file)) != NULL &&
 		    (strchr(t->t.proxy_login, ':') == NULL || strchr(t->t.proxy_login, '\n') != NULL))
 			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file: want user:password on one line",
 			    t->t.name);
 		if (t->proxy_login_file != NULL && t->t.proxy != NULL && strcmp(t->t.proxy, "none") == 0)
-			config_error(p, t->line, "[transport \"%s\"]: proxy_login_file with proxy = none: no proxy to log in to",
-			    t->t.name);
+			config_error(p, t->line,
+			    "[transport \"%s\"]: proxy_login_file with proxy = none: no proxy to log in to", t->t.name);
 		if (strcmp(t->t.type, "file") == 0 && t->t.spool == NULL) {
 			const char *slash = strrchr(cfg->database, '/');
 			if (slash == NULL)
@@ -1541,10 +1559,11 @@ config_validate(struct config_parse *p)
 				xasprintf(&t->t.spool, "%.*s/spool", (int)(slash - cfg->database), cfg->database);
 		}
 		if (strcmp(t->t.type, "file") != 0 && t->t.url == NULL && t->url_file == NULL)
-			config_error(p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
+			config_error(
+			    p, t->line, "[transport \"%s\"]: %s needs url (or url_file)", t->t.name, t->t.type);
 		if (strcmp(t->t.type, "file") == 0 && (t->t.proxy != NULL || t->proxy_login_file != NULL))
-			config_error(p, t->line, "[transport \"%s\"]: proxy: a file transport sends nothing over the network",
-			    t->t.name);
+			config_error(p, t->line,
+			    "[transport \"%s\"]: proxy: a file transport sends nothing over the network", t->t.name);
 		if (strcmp(t->t.type, "webhook") == 0 && t->t.format == NULL)
 			config_error(p, t->line, "[transport \"%s\"]: webhook needs format = json or teams", t->t.name);
 		/* What the start would refuse (transport_new runs the same checks), refused here first. */
@@ -1581,14 +1600,16 @@ config_validate(struct config_parse *p)
 			if (strncmp(d->to[j], "role:", 5) == 0)
 				config_check_role_ref(p, d->line, "to", d->to[j] + 5);
 			else if (!config_valid_email(d->to[j]))
-				config_error(p, d->line, "to: \"%s\" is neither role:KEY nor an email address", d->to[j]);
+				config_error(
+				    p, d->line, "to: \"%s\" is neither role:KEY nor an email address", d->to[j]);
 		}
 		for (j = 0; j < d->nsections; j++) {
 			int k, ok = 0;
 			for (k = 0; config_digest_sections[k] != NULL; k++)
 				ok |= strcmp(d->sections[j], config_digest_sections[k]) == 0;
 			if (!ok)
-				config_error(p, d->line, "sections: unknown section \"%s\" (actions, disputes, reviews, asye, delivery)",
+				config_error(p, d->line,
+				    "sections: unknown section \"%s\" (actions, disputes, reviews, asye, delivery)",
 				    d->sections[j]);
 		}
 		if (d->transport != NULL && config_transport(cfg, d->transport) == NULL)
@@ -1600,15 +1621,18 @@ config_validate(struct config_parse *p)
 		if (im->dir == NULL)
 			config_error(p, im->line, "[import \"%s\"]: missing required key \"dir\"", im->name);
 		else if (im->dir[0] != '/')
-			config_error(p, im->line, "[import \"%s\"]: dir \"%s\" is not an absolute path", im->name, im->dir);
+			config_error(
+			    p, im->line, "[import \"%s\"]: dir \"%s\" is not an absolute path", im->name, im->dir);
 		if (im->format == NULL)
 			config_error(p, im->line, "[import \"%s\"]: missing required key \"format\"", im->name);
-		if (im->schedule != NULL && (strncmp(im->schedule, "daily ", 6) != 0 ||
-						config_parse_hhmm(im->schedule + 6, &im->schedule_minutes) != 0))
+		if (im->schedule != NULL &&
+		    (strncmp(im->schedule, "daily ", 6) != 0 ||
+			config_parse_hhmm(im->schedule + 6, &im->schedule_minutes) != 0))
 			config_error(p, im->line, "[import \"%s\"]: schedule \"%s\": want \"daily HH:MM\"", im->name,
 			    im->schedule);
 		if (im->keep_done.unit == DURATION_WORKING_DAYS)
-			config_error(p, im->line, "[import \"%s\"]: keep_done is in days, weeks or months (e.g. 90d)", im->name);
+			config_error(
+			    p, im->line, "[import \"%s\"]: keep_done is in days, weeks or months (e.g. 90d)", im->name);
 		for (j = 0; j < i; j++) {
 			if (im->dir != NULL && cfg->imports[j].dir != NULL && strcmp(im->dir, cfg->imports[j].dir) == 0)
 				config_error(p, im->line, "[import \"%s\"]: dir is already watched by [import \"%s\"]",
@@ -1630,9 +1654,11 @@ config_validate(struct config_parse *p)
 	config_validate_clients(p);
 	config_validate_http(p);
 	if (cfg->retry_first > cfg->retry_max)
-		config_error(p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
+		config_error(
+		    p, 0, "retry_first (%ds) is longer than retry_max (%ds)", cfg->retry_first, cfg->retry_max);
 
-	if (cfg->bank_holidays != NULL && !(p->flags & CONFIG_NO_FILES) && (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
+	if (cfg->bank_holidays != NULL && !(p->flags & CONFIG_NO_FILES) &&
+	    (cfg->calendar = calendar_load(cfg->bank_holidays, &cause)) == NULL) {
 		if (p->nerrors++ < CONFIG_ERRORS_MAX)
 			config_append_error(p, cause);
 		free(cause);
@@ -1914,7 +1940,8 @@ config_transport(const struct config *cfg, const char *name)
 const struct config_digest *
 config_digest(const struct config *cfg, const char *name)
 {
-	return config_find(cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
+	return config_find(
+	    cfg->digests, cfg->ndigests, sizeof *cfg->digests, offsetof(struct config_digest, name), name);
 }
 
 /* Does a [client] hold a scope? */
@@ -1934,7 +1961,8 @@ config_client_may(const struct config_client *c, const char *scope)
 const struct config_import *
 config_import(const struct config *cfg, const char *name)
 {
-	return config_find(cfg->imports, cfg->nimports, sizeof *cfg->imports, offsetof(struct config_import, name), name);
+	return config_find(
+	    cfg->imports, cfg->nimports, sizeof *cfg->imports, offsetof(struct config_import, name), name);
 }
 
 /* A disputes stage by name. */
@@ -1944,7 +1972,6 @@ config_stage(const struct config *cfg, const char *name)
 	return config_find(cfg->disputes_stages, cfg->disputes_nstages, sizeof *cfg->disputes_stages,
 	    offsetof(struct config_stage, name), name);
 }
-
 
 /* Number of keys in the table. */
 int

@@ -48,8 +48,7 @@ struct csv_reader {
 	size_t scratch_size;
 };
 
-static int csv_fail(struct csv_reader *, char **, int, int, const char *, ...)
-    __attribute__((format(printf, 5, 6)));
+static int csv_fail(struct csv_reader *, char **, int, int, const char *, ...) __attribute__((format(printf, 5, 6)));
 static void csv_error_add(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
 
 /* Length of the UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid UTF-8. */
@@ -146,8 +145,8 @@ csv_step(struct csv_reader *r, char **cause)
 	if (*p == '\0')
 		return csv_fail(r, cause, r->line, r->column, "NUL byte (is this a text file?)");
 	if ((n = csv_utf8_len(p, r->len - r->pos)) == 0)
-		return csv_fail(r, cause, r->line, r->column,
-		    "invalid UTF-8 (is the file saved as UTF-8? byte 0x%02X)", *p);
+		return csv_fail(
+		    r, cause, r->line, r->column, "invalid UTF-8 (is the file saved as UTF-8? byte 0x%02X)", *p);
 	r->pos += n;
 	r->column = csv_next(r->column);
 	return (int)n;
@@ -188,8 +187,7 @@ csv_read_quoted(struct csv_reader *r, struct csv_field *f, char **cause)
 	r->column = csv_next(r->column);
 	for (;;) {
 		if (r->pos >= r->len)
-			return csv_fail(r, cause, f->line, f->column,
-			    "unterminated quoted field (opened here)");
+			return csv_fail(r, cause, f->line, f->column, "unterminated quoted field (opened here)");
 		if (r->data[r->pos] == '"') {
 			if (r->pos + 1 < r->len && r->data[r->pos + 1] == '"') {
 				csv_scratch_add(r, "\"", 1);
@@ -212,8 +210,8 @@ csv_read_quoted(struct csv_reader *r, struct csv_field *f, char **cause)
 		do {
 			if (csv_step(r, cause) < 0)
 				return -1;
-		} while (r->pos < r->len && r->data[r->pos] != '"' && r->data[r->pos] != '\r' &&
-		    r->data[r->pos] != '\n');
+		} while (
+		    r->pos < r->len && r->data[r->pos] != '"' && r->data[r->pos] != '\r' && r->data[r->pos] != '\n');
 		csv_scratch_add(r, r->data + run, r->pos - run);
 	}
 	if (r->pos < r->len && r->data[r->pos] != ',' && csv_line_end(r) == 0)
@@ -232,8 +230,8 @@ csv_read_plain(struct csv_reader *r, struct csv_field *f, char **cause)
 
 	while (r->pos < r->len && (c = r->data[r->pos]) != ',' && c != '\r' && c != '\n') {
 		if (c == '"')
-			return csv_fail(r, cause, r->line, r->column,
-			    "quote inside an unquoted field; quote the whole field");
+			return csv_fail(
+			    r, cause, r->line, r->column, "quote inside an unquoted field; quote the whole field");
 		if (csv_step(r, cause) < 0)
 			return -1;
 	}
@@ -301,7 +299,8 @@ csv_open(const char *path, char **cause)
 	}
 	/* The size is a hint only: a pipe says 0, and a file may grow while it is read. */
 	size = S_ISREG(st.st_mode) && st.st_size > 0 && (unsigned long long)st.st_size < CSV_MAX_BYTES ?
-	    (size_t)st.st_size + 1 : 65536;
+	    (size_t)st.st_size + 1 :
+	    65536;
 	buf = xmalloc(size);
 	for (;;) {
 		if (len == size) {
@@ -500,22 +499,21 @@ csv_header_map(const struct csv_reader *r, const struct csv_row *header, const c
 		}
 		if (j == nnames) {
 			shown = csv_printable(v, len);
-			csv_error_add(errors, "%s:%d:%d: unknown column \"%s\" (expected one of: %s)",
-			    r->name, f->line, f->column, shown, expected != NULL ? expected : "");
+			csv_error_add(errors, "%s:%d:%d: unknown column \"%s\" (expected one of: %s)", r->name, f->line,
+			    f->column, shown, expected != NULL ? expected : "");
 			free(shown);
 			bad = 1;
 		} else if (index[j] >= 0) {
 			first = &header->fields[index[j]];
-			csv_error_add(errors, "%s:%d:%d: duplicate column \"%s\" (first at %d:%d)", r->name,
-			    f->line, f->column, names[j], first->line, first->column);
+			csv_error_add(errors, "%s:%d:%d: duplicate column \"%s\" (first at %d:%d)", r->name, f->line,
+			    f->column, names[j], first->line, first->column);
 			bad = 1;
 		} else
 			index[j] = (int)i;
 	}
 	for (j = 0; j < nnames; j++) {
 		if (index[j] < 0 && required[j]) {
-			csv_error_add(errors, "%s:%d:1: missing column \"%s\"", r->name, header->line,
-			    names[j]);
+			csv_error_add(errors, "%s:%d:1: missing column \"%s\"", r->name, header->line, names[j]);
 			bad = 1;
 		}
 	}

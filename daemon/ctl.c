@@ -38,25 +38,36 @@ static int ctl_version(struct ctl *c, int argc, char **argv);
  * struct ctl_command in ctl.h). A new command is one line here and its function in a ctl_*.c.
  */
 static const struct ctl_command ctl_commands[] = {
-	{ "check-config", ctl_check_config, "check-config                 validate the rules file (exit 0 valid, 78 not)", CTL_NO_STATE,
+	{ "check-config", ctl_check_config,
+	    "check-config                 validate the rules file (exit 0 valid, 78 not)", CTL_NO_STATE,
 	    "Reads the rules, bank holidays and secrets as driftwatchd would. Run it as the service's user\n"
 	    "(sudo -u driftwatch driftwatchctl check-config) to check what the service itself can read." },
-	{ "config-keys", ctl_config_keys, "config-keys                  every key with its type, default and help", CTL_NO_STATE },
-	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic", CTL_FAMILY | CTL_NO_STATE },
-	{ "import", ctl_import, "import KIND FILE...          roles, actions, allocations, ssda903, permanence, disputes, workforce, ...", CTL_FAMILY,
+	{ "config-keys", ctl_config_keys, "config-keys                  every key with its type, default and help",
+	    CTL_NO_STATE },
+	{ "calendar", ctl_calendar, "calendar add|between|is-working-day ...   working-day arithmetic",
+	    CTL_FAMILY | CTL_NO_STATE },
+	{ "import", ctl_import,
+	    "import KIND FILE...          roles, actions, allocations, ssda903, permanence, disputes, workforce, ...",
+	    CTL_FAMILY,
 	    "Each import is checked whole first: any problem is reported as FILE:LINE:COLUMN and nothing\n"
 	    "is imported (exit 65)." },
 	{ "actions", ctl_actions, "actions progress|list|summary ...   improvement actions", CTL_FAMILY },
-	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes", CTL_FAMILY },
-	{ "review", ctl_review, "review record CASE DATE [--brought-forward]   a looked-after review held", CTL_FAMILY },
+	{ "dispute", ctl_dispute, "dispute raise|respond|escalate|resolve|cafcass|list|show|stats ...   IRO disputes",
+	    CTL_FAMILY },
+	{ "review", ctl_review, "review record CASE DATE [--brought-forward]   a looked-after review held",
+	    CTL_FAMILY },
 	{ "permanence", ctl_permanence, "permanence record CASE PLAN DATE   a permanence plan agreed", CTL_FAMILY },
-	{ "children", ctl_children, "children list [--overdue] [--no-permanence] [--json]   looked-after children", CTL_FAMILY },
-	{ "explain", ctl_explain, "explain KIND ... [--at DATE] [--json]   the plan behind a record's notices", CTL_FAMILY },
-	{ "status", ctl_status, "status [--json]              the daemon, its watchers, the outbox, transports, imports", 0,
+	{ "children", ctl_children, "children list [--overdue] [--no-permanence] [--json]   looked-after children",
+	    CTL_FAMILY },
+	{ "explain", ctl_explain, "explain KIND ... [--at DATE] [--json]   the plan behind a record's notices",
+	    CTL_FAMILY },
+	{ "status", ctl_status,
+	    "status [--json]              the daemon, its watchers, the outbox, transports, imports", 0,
 	    "Whether the daemon runs (pid, since, version, rules and when loaded), each watcher's last\n"
 	    "pass and its duration, the outbox by state and the oldest waiting, each transport (ok,\n"
 	    "paused, disabled), the last import of each kind, the next thing due. Exit 1 when not running." },
-	{ "upcoming", ctl_upcoming, "upcoming [--days N] [--to EMAIL] [--json]   notices the next N days bring, per recipient", 0,
+	{ "upcoming", ctl_upcoming,
+	    "upcoming [--days N] [--to EMAIL] [--json]   notices the next N days bring, per recipient", 0,
 	    "Runs the daemon's own watchers over an in-memory copy of the database up to N days (7)\n"
 	    "ahead: nothing is queued or written. Marks what a first start would hold." },
 	{ "replan", ctl_replan, "replan --all                 plan every record afresh at the daemon's next pass" },
@@ -65,13 +76,19 @@ static const struct ctl_command ctl_commands[] = {
 	    "Sends one message now through TRANSPORT (a [transport \"NAME\"] section) and prints the\n"
 	    "server's answer; exit 0 when it was accepted. It needs the transport's secrets: as the\n"
 	    "service's user, while the service runs, driftwatchctl reads its credentials." },
-	{ "asye", ctl_asye, "asye time|supervision|review|reflection|pause|list ...   ASYE records and where each stands", CTL_FAMILY },
-	{ "digest", ctl_digest, "digest preview|send ...       the monthly digest (print it, or send it now)", CTL_FAMILY },
+	{ "asye", ctl_asye,
+	    "asye time|supervision|review|reflection|pause|list ...   ASYE records and where each stands", CTL_FAMILY },
+	{ "digest", ctl_digest, "digest preview|send ...       the monthly digest (print it, or send it now)",
+	    CTL_FAMILY },
 	{ "caseloads", ctl_caseloads, "caseloads [--over] [--json] [--at DATE]   caseloads against the caps" },
 	{ "audit", ctl_audit, "audit [SUBJECT]              the audit trail" },
-	{ "keys", ctl_keys, "keys rotate                  a new key signs the answer links (the old one's work for key_grace)", CTL_FAMILY },
-	{ "feed", ctl_feed, "feed url|revoke EMAIL        a person's calendar feed URL (subscribe in Outlook, Google)", CTL_FAMILY },
-	{ "link", ctl_link, "link make DOMAIN --role ROLE --to EMAIL ...   the answer links a notice would carry", CTL_FAMILY },
+	{ "keys", ctl_keys,
+	    "keys rotate                  a new key signs the answer links (the old one's work for key_grace)",
+	    CTL_FAMILY },
+	{ "feed", ctl_feed, "feed url|revoke EMAIL        a person's calendar feed URL (subscribe in Outlook, Google)",
+	    CTL_FAMILY },
+	{ "link", ctl_link, "link make DOMAIN --role ROLE --to EMAIL ...   the answer links a notice would carry",
+	    CTL_FAMILY },
 	{ "version", ctl_version, "version                      driftwatchctl's version", CTL_NO_STATE },
 	{ "help", NULL, "help [COMMAND [SUBCOMMAND]]  this list, or one command's usage", CTL_NO_STATE },
 	{ NULL, NULL, NULL },
@@ -103,14 +120,16 @@ ctl_help(FILE *f)
 {
 	const struct ctl_command *cmd;
 
-	fprintf(f, "usage: driftwatchctl [-d] [-f FILE] COMMAND ...\n"
-		   "       driftwatchctl help [COMMAND]   (or COMMAND --help)\n"
-		   "  -f FILE   the rules (default $DRIFTWATCH_CONFIG or " CTL_DEFAULT_CONFIG ")\n"
-		   "  -d        debug logging\n\ncommands:\n");
+	fprintf(f,
+	    "usage: driftwatchctl [-d] [-f FILE] COMMAND ...\n"
+	    "       driftwatchctl help [COMMAND]   (or COMMAND --help)\n"
+	    "  -f FILE   the rules (default $DRIFTWATCH_CONFIG or " CTL_DEFAULT_CONFIG ")\n"
+	    "  -d        debug logging\n\ncommands:\n");
 	for (cmd = ctl_commands; cmd->name != NULL; cmd++)
 		fprintf(f, "  %s\n", cmd->usage);
-	fprintf(f, "\nRun it as the service's user, so that what it writes stays the service's:\n"
-		   "  sudo -u driftwatch driftwatchctl COMMAND ...\n");
+	fprintf(f,
+	    "\nRun it as the service's user, so that what it writes stays the service's:\n"
+	    "  sudo -u driftwatch driftwatchctl COMMAND ...\n");
 }
 
 /* Print one entry's usage and its help; prefix is "" or a family and a space. */
@@ -173,8 +192,8 @@ ctl_usage(const char *usage)
 int
 ctl_explain_opts(struct ctl *c, int argc, char **argv, const char *usage, int npos, int *at, int *json)
 {
-	static const struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "at", required_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
 	int ch;
 
 	*at = c->today;
@@ -270,8 +289,9 @@ static int
 ctl_check_config(struct ctl *c, int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	printf("%s: ok (%d transports, %d roles, %d bank holidays)\n", c->config_path != NULL ? c->config_path : "(defaults)",
-	    c->cfg->ntransports, c->cfg->nroles, calendar_count(c->cfg->calendar));
+	printf("%s: ok (%d transports, %d roles, %d bank holidays)\n",
+	    c->config_path != NULL ? c->config_path : "(defaults)", c->cfg->ntransports, c->cfg->nroles,
+	    calendar_count(c->cfg->calendar));
 	return CTL_EX_OK;
 }
 
@@ -309,8 +329,8 @@ ctl_print_shell_word(FILE *f, const char *word)
 {
 	const char *p;
 
-	if (*word != '\0' && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-") ==
-				  strlen(word)) {
+	if (*word != '\0' &&
+	    strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@%+=:,./_-") == strlen(word)) {
 		fputs(word, f);
 		return;
 	}
@@ -384,8 +404,9 @@ ctl_check_service_user(struct ctl *c)
 		fprintf(stderr, "%s", pw->pw_name);
 	else
 		fprintf(stderr, "uid %lu", (unsigned long)owner);
-	fprintf(stderr, ", not to the user running this (uid %lu): nothing done.\n"
-			"Run it as the service's user, so that the files it writes stay the service's:\n  sudo -u ",
+	fprintf(stderr,
+	    ", not to the user running this (uid %lu): nothing done.\n"
+	    "Run it as the service's user, so that the files it writes stay the service's:\n  sudo -u ",
 	    (unsigned long)geteuid());
 	if (pw != NULL)
 		ctl_print_shell_word(stderr, pw->pw_name);

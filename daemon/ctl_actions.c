@@ -345,8 +345,8 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 		free(cause);
 		return CTL_EX_FAIL;
 	}
-	printf("RAG at %s\n%-8s %5s %5s %5s %5s %8s %7s %9s\n", date_format(at, buf), "section", "Red", "Amber", "Green",
-	    "Blue", "no date", "dropped", "on track");
+	printf("RAG at %s\n%-8s %5s %5s %5s %5s %8s %7s %9s\n", date_format(at, buf), "section", "Red", "Amber",
+	    "Green", "Blue", "no date", "dropped", "on track");
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(v[i].section, v[i - 1].section) == 0 && strcmp(v[i].plan, v[i - 1].plan) == 0)
 			continue;
@@ -356,8 +356,8 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 				counts[plan_actions_rag(&v[j], c->cfg, c->cfg->calendar, at)]++;
 		}
 		watched = n > 0 ? counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] +
-				      counts[RAG_NO_TIMESCALE]
-				: 0;
+			counts[RAG_NO_TIMESCALE] :
+				  0;
 		printf("%-8s %5d %5d %5d %5d %8d %7d %8.0f%%\n", v[i].section, counts[RAG_RED], counts[RAG_AMBER],
 		    counts[RAG_GREEN], counts[RAG_BLUE], counts[RAG_NO_TIMESCALE], counts[RAG_DROPPED],
 		    watched > 0 ? 100.0 * (counts[RAG_GREEN] + counts[RAG_BLUE]) / watched : 0.0);
@@ -373,7 +373,8 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 		if (plan_actions_rag(&v[i], c->cfg, c->cfg->calendar, at) != RAG_RED)
 			continue;
 		keys = action_leads_joined(&v[i]);
-		printf("  %-6s %-30s %d wd overdue\n", v[i].ref, keys, plan_actions_overdue(&v[i], c->cfg->calendar, at));
+		printf(
+		    "  %-6s %-30s %d wd overdue\n", v[i].ref, keys, plan_actions_overdue(&v[i], c->cfg->calendar, at));
 		free(keys);
 	}
 	printf("\nno timescale:\n");
@@ -475,8 +476,8 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < items.n; i++) {
 		const struct plan_action_item *it = &items.v[i];
 		actions_notice_explain(ctl_store(c), c->cfg, it, at, state, sizeof state, &word);
-		printf("  %s  %-10s %d  to %-26s %-14s %s\n      %s\n", date_format(it->due, buf), rules[it->rule], it->level,
-		    it->recipient != NULL ? it->recipient : "-", it->as, state, it->reason);
+		printf("  %s  %-10s %d  to %-26s %-14s %s\n      %s\n", date_format(it->due, buf), rules[it->rule],
+		    it->level, it->recipient != NULL ? it->recipient : "-", it->as, state, it->reason);
 	}
 	plan_action_items_free(&items);
 	actions_org_close(&org);

@@ -30,24 +30,21 @@ ctl_asye_worker(struct ctl *c, const char *cmd, const char *person_id, struct as
 
 	asye_roster_load(ctl_store(c), person_id, r, NULL);
 	if ((w = asye_roster_find(r, person_id)) == NULL)
-		fprintf(stderr,
-			"driftwatchctl: asye %s: unknown person \"%s\" (import the workforce first)\n", cmd,
-			person_id);
+		fprintf(stderr, "driftwatchctl: asye %s: unknown person \"%s\" (import the workforce first)\n", cmd,
+		    person_id);
 	return w;
 }
 
 /* Commit one hand-made change with its audit entry. */
 static int
 ctl_asye_commit(struct ctl *c, const char *cmd, const char *person_id, const char *what, const char *detail,
-		int (*write)(struct store *, const char *, int, int, double, char **), int a, int b,
-		double hours)
+    int (*write)(struct store *, const char *, int, int, double, char **), int a, int b, double hours)
 {
 	struct store *s = ctl_store(c);
 	char *cause = NULL;
 
 	if (store_begin(s, &cause) != 0 || write(s, person_id, a, b, hours, &cause) != 0 ||
-	    audit_add(s, c->now, "ctl", what, person_id, detail, &cause) != 0 ||
-	    store_commit(s, &cause) != 0) {
+	    audit_add(s, c->now, "ctl", what, person_id, detail, &cause) != 0 || store_commit(s, &cause) != 0) {
 		store_rollback(s);
 		fprintf(stderr, "driftwatchctl: asye %s: %s; nothing changed\n", cmd, cause);
 		free(cause);
@@ -96,8 +93,8 @@ ctl_asye_time(struct ctl *c, int argc, char **argv)
 	ctl_op_env(c, &env);
 	op_asye_time(&env, &r, &ans);
 	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
-		printf("%s: protected time for the week of %s: %g hours\n", argv[1], date_format(asye_monday(r.date), d),
-		    r.hours);
+		printf("%s: protected time for the week of %s: %g hours\n", argv[1],
+		    date_format(asye_monday(r.date), d), r.hours);
 	op_answer_free(&ans);
 	return code;
 }
@@ -207,8 +204,7 @@ ctl_asye_pause(struct ctl *c, int argc, char **argv)
 
 	if (argc != 4)
 		return ctl_usage("asye pause PERSON FROM TO");
-	if (ctl_parse_date(c, "asye pause", argv[2], &from) != 0 ||
-	    ctl_parse_date(c, "asye pause", argv[3], &to) != 0)
+	if (ctl_parse_date(c, "asye pause", argv[2], &from) != 0 || ctl_parse_date(c, "asye pause", argv[3], &to) != 0)
 		return CTL_EX_DATAERR;
 	if ((w = ctl_asye_worker(c, "pause", argv[1], &r)) == NULL) {
 		asye_roster_free(&r);
@@ -216,14 +212,14 @@ ctl_asye_pause(struct ctl *c, int argc, char **argv)
 	}
 	if (w->asye_started_on == DATE_NONE || from < w->asye_started_on || to < from) {
 		fprintf(stderr, "driftwatchctl: asye pause: %s; nothing changed\n",
-			w->asye_started_on == DATE_NONE ? "not an ASYE (no asye_started_on in the workforce)"
-			: to < from			? "the pause ends before it starts"
-							: "the pause starts before the ASYE started");
+		    w->asye_started_on == DATE_NONE ? "not an ASYE (no asye_started_on in the workforce)" :
+			to < from		    ? "the pause ends before it starts" :
+						      "the pause starts before the ASYE started");
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
-	xasprintf(&detail, "programme paused from %s to %s (%d days added)", date_format(from, a),
-		  date_format(to, b), to - from + 1);
+	xasprintf(&detail, "programme paused from %s to %s (%d days added)", date_format(from, a), date_format(to, b),
+	    to - from + 1);
 	rc = ctl_asye_commit(c, "pause", argv[1], "asye-pause", detail, ctl_asye_write_pause, from, to, 0);
 	free(detail);
 	asye_roster_free(&r);
@@ -241,10 +237,8 @@ ctl_asye_date(int date, char *buf)
 static int
 ctl_asye_options(struct ctl *c, int argc, char **argv, const char *flag, int *json, int *filter, int *date)
 {
-	struct option opts[] = {{"json", no_argument, NULL, 'j'},
-				{flag, no_argument, NULL, 'f'},
-				{"at", required_argument, NULL, 'a'},
-				{NULL, 0, NULL, 0}};
+	struct option opts[] = { { "json", no_argument, NULL, 'j' }, { flag, no_argument, NULL, 'f' },
+		{ "at", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
 	int ch;
 
 	*json = *filter = 0;
@@ -286,7 +280,7 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 	asye_roster_load(ctl_store(c), NULL, &r, NULL);
 	if (!json)
 		printf("%-10s %-16s %-10s %-14s %-11s %-11s %-11s %-11s %s\n", "PERSON", "TEAM", "STARTED",
-		       "PROTECTED (h)", "LAST SUPV", "NEXT SUPV", "NEXT REVIEW", "NEXT REFL", "CASELOAD");
+		    "PROTECTED (h)", "LAST SUPV", "NEXT SUPV", "NEXT REVIEW", "NEXT REFL", "CASELOAD");
 	for (i = 0; i < r.n; i++) {
 		const struct asye_worker *w = &r.workers[i];
 		asye_status(w, c->cfg, date, &st);
@@ -297,12 +291,11 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 			json_array_append_new(array, asye_json(w, &st));
 			continue;
 		}
-		printf("%-10s %-16s %-10s %5.1f/%-5.1f%-3s %-11s %-11s%-1s %-11s %-11s %d/%d%s\n",
-		       w->person_id, w->team, date_format(st.start, a), st.actual, st.expected,
-		       st.behind ? " !" : "", ctl_asye_date(st.last_supervision, b),
-		       ctl_asye_date(st.next_supervision, d), st.supervision_overdue ? "!" : "",
-		       ctl_asye_date(st.next_review, e), ctl_asye_date(st.next_reflection, f), w->caseload,
-		       st.cap, st.over_cap ? " over" : "");
+		printf("%-10s %-16s %-10s %5.1f/%-5.1f%-3s %-11s %-11s%-1s %-11s %-11s %d/%d%s\n", w->person_id,
+		    w->team, date_format(st.start, a), st.actual, st.expected, st.behind ? " !" : "",
+		    ctl_asye_date(st.last_supervision, b), ctl_asye_date(st.next_supervision, d),
+		    st.supervision_overdue ? "!" : "", ctl_asye_date(st.next_review, e),
+		    ctl_asye_date(st.next_reflection, f), w->caseload, st.cap, st.over_cap ? " over" : "");
 	}
 	if (json) {
 		char *out = json_dumps(array, JSON_INDENT(2));
@@ -317,14 +310,14 @@ ctl_asye_list(struct ctl *c, int argc, char **argv)
 
 /* Every `asye` subcommand. */
 static const struct ctl_command ctl_asye_commands[] = {
-    {"time", ctl_asye_time, "time PERSON WEEK_OF HOURS        protected development time taken that week"},
-    {"supervision", ctl_asye_supervision, "supervision PERSON DATE          a supervision held"},
-    {"review", ctl_asye_review, "review PERSON DATE               a review point held"},
-    {"reflection", ctl_asye_reflection, "reflection PERSON DATE           a critical reflection held"},
-    {"pause", ctl_asye_pause,
-     "pause PERSON FROM TO             the programme paused (long leave): its dates move on"},
-    {"list", ctl_asye_list, "list [--behind] [--json] [--at DATE]   where each ASYE stands"},
-    {NULL, NULL, NULL},
+	{ "time", ctl_asye_time, "time PERSON WEEK_OF HOURS        protected development time taken that week" },
+	{ "supervision", ctl_asye_supervision, "supervision PERSON DATE          a supervision held" },
+	{ "review", ctl_asye_review, "review PERSON DATE               a review point held" },
+	{ "reflection", ctl_asye_reflection, "reflection PERSON DATE           a critical reflection held" },
+	{ "pause", ctl_asye_pause,
+	    "pause PERSON FROM TO             the programme paused (long leave): its dates move on" },
+	{ "list", ctl_asye_list, "list [--behind] [--json] [--at DATE]   where each ASYE stands" },
+	{ NULL, NULL, NULL },
 };
 
 /* asye SUBCOMMAND ... */
@@ -350,27 +343,26 @@ ctl_caseloads(struct ctl *c, int argc, char **argv)
 	}
 	asye_roster_load(ctl_store(c), NULL, &r, NULL);
 	if (!json)
-		printf("%-10s %-16s %-18s %8s %6s  %s\n", "PERSON", "TEAM", "ROLE", "CASELOAD", "LIMIT",
-		       "STATE");
+		printf("%-10s %-16s %-18s %8s %6s  %s\n", "PERSON", "TEAM", "ROLE", "CASELOAD", "LIMIT", "STATE");
 	for (i = 0; i < r.n; i++) {
 		const struct asye_worker *w = &r.workers[i];
 		asye_status(w, c->cfg, date, &st);
 		if (!st.in_programme && strcmp(w->role, "social-worker") != 0 && w->caseload == 0)
 			continue;
-		state = st.over_cap						    ? "over"
-			: !st.in_programme && w->caseload > c->cfg->caseload_target ? "above target"
-										    : "ok";
+		state = st.over_cap					      ? "over" :
+		    !st.in_programme && w->caseload > c->cfg->caseload_target ? "above target" :
+										"ok";
 		if (over && !st.over_cap)
 			continue;
 		shown++;
 		if (json)
-			json_array_append_new(
-			    array, json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:s}", "person_id", w->person_id,
-					     "team", w->team, "role", w->role, "asye", st.in_programme,
-					     "caseload", w->caseload, "limit", st.cap, "state", state));
+			json_array_append_new(array,
+			    json_pack("{s:s, s:s, s:s, s:b, s:i, s:i, s:s}", "person_id", w->person_id, "team", w->team,
+				"role", w->role, "asye", st.in_programme, "caseload", w->caseload, "limit", st.cap,
+				"state", state));
 		else
 			printf("%-10s %-16s %-18s %8d %6d  %s\n", w->person_id, w->team,
-			       st.in_programme ? "asye" : w->role, w->caseload, st.cap, state);
+			    st.in_programme ? "asye" : w->role, w->caseload, st.cap, state);
 	}
 	if (json) {
 		char *out = json_dumps(array, JSON_INDENT(2));
@@ -379,8 +371,8 @@ ctl_caseloads(struct ctl *c, int argc, char **argv)
 	} else if (shown == 0)
 		printf("(none)\n");
 	if (!json)
-		printf("limits: ASYE cap %d; experienced target %d, alert above %d\n",
-		       c->cfg->caseload_asye_cap, c->cfg->caseload_target, c->cfg->caseload_alert_above);
+		printf("limits: ASYE cap %d; experienced target %d, alert above %d\n", c->cfg->caseload_asye_cap,
+		    c->cfg->caseload_target, c->cfg->caseload_alert_above);
 	json_decref(array);
 	asye_roster_free(&r);
 	return CTL_EX_OK;
@@ -390,7 +382,8 @@ ctl_caseloads(struct ctl *c, int argc, char **argv)
 int
 ctl_explain_worker(struct ctl *c, int argc, char **argv)
 {
-	struct option opts[] = {{"at", required_argument, NULL, 'a'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+	struct option opts[] = { { "at", required_argument, NULL, 'a' }, { "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 } };
 	struct asye_roster r;
 	const struct asye_worker *w;
 	struct asye_notice *notices;
@@ -416,9 +409,8 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	/* Everyone: the head of service may come from the workforce. */
 	asye_roster_load(ctl_store(c), NULL, &r, NULL);
 	if ((w = asye_roster_find(&r, argv[optind])) == NULL) {
-		fprintf(stderr,
-			"driftwatchctl: explain worker: unknown person \"%s\" (import the workforce first)\n",
-			argv[optind]);
+		fprintf(stderr, "driftwatchctl: explain worker: unknown person \"%s\" (import the workforce first)\n",
+		    argv[optind]);
 		asye_roster_free(&r);
 		return CTL_EX_DATAERR;
 	}
@@ -433,23 +425,21 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 		return CTL_EX_OK;
 	}
 	asye_status(w, c->cfg, date, &st);
-	printf("%s %s, %s, team %s, manager %s\n", w->person_id, w->name, w->role,
-	       w->team[0] != '\0' ? w->team : "-", w->manager_email != NULL ? w->manager_email : "(none)");
+	printf("%s %s, %s, team %s, manager %s\n", w->person_id, w->name, w->role, w->team[0] != '\0' ? w->team : "-",
+	    w->manager_email != NULL ? w->manager_email : "(none)");
 	if (w->asye_started_on != DATE_NONE) {
 		printf("ASYE %s to %s%s (%d pauses)\n", date_format(st.start, a), date_format(st.end, b),
-		       st.in_programme ? "" : ", not in the programme on this date", w->npauses);
+		    st.in_programme ? "" : ", not in the programme on this date", w->npauses);
 		if (st.in_programme) {
-			printf("  protected time %.1f h of %.1f h expected over %s to %s%s\n", st.actual,
-			       st.expected, date_format(st.window_from, a), date_format(st.window_to, b),
-			       st.behind ? " (behind)" : "");
-			printf("  last supervision %s; next due %s%s\n",
-			       ctl_asye_date(st.last_supervision, a), ctl_asye_date(st.next_supervision, b),
-			       st.supervision_overdue ? " (overdue)" : "");
+			printf("  protected time %.1f h of %.1f h expected over %s to %s%s\n", st.actual, st.expected,
+			    date_format(st.window_from, a), date_format(st.window_to, b), st.behind ? " (behind)" : "");
+			printf("  last supervision %s; next due %s%s\n", ctl_asye_date(st.last_supervision, a),
+			    ctl_asye_date(st.next_supervision, b), st.supervision_overdue ? " (overdue)" : "");
 			printf("  review points held %d of %d; next %s\n", w->nreviews, c->cfg->asye_nreviews,
-			       ctl_asye_date(st.next_review, a));
+			    ctl_asye_date(st.next_review, a));
 			if (c->cfg->asye_nreflections > 0)
 				printf("  critical reflections held %d of %d; next %s\n", w->nreflections,
-				       c->cfg->asye_nreflections, ctl_asye_date(st.next_reflection, a));
+				    c->cfg->asye_nreflections, ctl_asye_date(st.next_reflection, a));
 			else
 				printf("  critical reflections not tracked (reflections is empty)\n");
 		}
@@ -462,8 +452,8 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		const struct asye_notice *no = &notices[i];
 		printf("  %s %s: %s\n    to %s\n    due %s (send until %s)", no->rule,
-		       no->escalation ? "(escalation)" : "(reminder)", no->reason, no->to_desc,
-		       date_format(no->due, a), date_format(no->until, b));
+		    no->escalation ? "(escalation)" : "(reminder)", no->reason, no->to_desc, date_format(no->due, a),
+		    date_format(no->until, b));
 		if (no->recipient == NULL)
 			printf(": NOT SENT: %s\n", no->missing);
 		else if (notice_state(ctl_store(c), no->dedupe_key, &ns)) {
@@ -482,4 +472,3 @@ ctl_explain_worker(struct ctl *c, int argc, char **argv)
 	asye_roster_free(&r);
 	return CTL_EX_OK;
 }
-

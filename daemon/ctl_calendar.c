@@ -65,7 +65,8 @@ ctl_calendar_is_working_day(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_command ctl_calendar_commands[] = {
 	{ "add", ctl_calendar_add, "add DATE DURATION          the date DURATION (5wd, 3d, 2w, 3m) after DATE" },
-	{ "between", ctl_calendar_between, "between FROM TO            working days after FROM up to and including TO" },
+	{ "between", ctl_calendar_between,
+	    "between FROM TO            working days after FROM up to and including TO" },
 	{ "is-working-day", ctl_calendar_is_working_day, "is-working-day DATE        yes (exit 0) or no (exit 1)" },
 	{ NULL, NULL, NULL },
 };

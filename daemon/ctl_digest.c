@@ -25,11 +25,8 @@ struct ctl_digest_opts {
 static int
 ctl_digest_options(struct ctl *c, int argc, char **argv, int want_name, struct ctl_digest_opts *o)
 {
-	struct option opts[] = {{"month", required_argument, NULL, 'm'},
-				{"format", required_argument, NULL, 'f'},
-				{"name", required_argument, NULL, 'n'},
-				{"again", no_argument, NULL, 'a'},
-				{NULL, 0, NULL, 0}};
+	struct option opts[] = { { "month", required_argument, NULL, 'm' }, { "format", required_argument, NULL, 'f' },
+		{ "name", required_argument, NULL, 'n' }, { "again", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
 	int ch;
 
 	memset(o, 0, sizeof *o);
@@ -40,9 +37,8 @@ ctl_digest_options(struct ctl *c, int argc, char **argv, int want_name, struct c
 		switch (ch) {
 		case 'm':
 			if (digest_parse_month(optarg, &o->year, &o->month) != 0) {
-				fprintf(stderr,
-					"driftwatchctl: digest: --month \"%s\" is not a month (YYYY-MM)\n",
-					optarg);
+				fprintf(
+				    stderr, "driftwatchctl: digest: --month \"%s\" is not a month (YYYY-MM)\n", optarg);
 				return -1;
 			}
 			break;
@@ -88,8 +84,7 @@ ctl_digest_find(struct ctl *c, const char *name)
 static int
 ctl_digest_preview(struct ctl *c, int argc, char **argv)
 {
-	static const char usage[] =
-	    "digest preview [--month YYYY-MM] [--format text|html|csv|json] [--name NAME]";
+	static const char usage[] = "digest preview [--month YYYY-MM] [--format text|html|csv|json] [--name NAME]";
 	const struct config_digest *dc = NULL;
 	struct ctl_digest_opts o;
 	struct digest *d;
@@ -99,9 +94,8 @@ ctl_digest_preview(struct ctl *c, int argc, char **argv)
 		return ctl_usage(usage);
 	if (strcmp(o.format, "text") != 0 && strcmp(o.format, "html") != 0 && strcmp(o.format, "csv") != 0 &&
 	    strcmp(o.format, "json") != 0) {
-		fprintf(stderr,
-			"driftwatchctl: digest preview: --format \"%s\": want text, html, csv or json\n",
-			o.format);
+		fprintf(
+		    stderr, "driftwatchctl: digest preview: --format \"%s\": want text, html, csv or json\n", o.format);
 		return CTL_EX_USAGE;
 	}
 	if (o.name != NULL && (dc = ctl_digest_find(c, o.name)) == NULL)
@@ -146,8 +140,7 @@ ctl_digest_send(struct ctl *c, int argc, char **argv)
 	memset(&ds, 0, sizeof ds);
 	ds.urgent = true;
 	ds.again = o.again != 0;
-	if (store_begin(s, &cause) != 0 ||
-	    digest_enqueue(s, c->cfg, dc, o.year, o.month, c->now, &ds, &cause) != 0 ||
+	if (store_begin(s, &cause) != 0 || digest_enqueue(s, c->cfg, dc, o.year, o.month, c->now, &ds, &cause) != 0 ||
 	    store_commit(s, &cause) != 0) {
 		store_rollback(s);
 		fprintf(stderr, "driftwatchctl: digest send: %s; nothing sent\n", cause);
@@ -155,14 +148,13 @@ ctl_digest_send(struct ctl *c, int argc, char **argv)
 		return CTL_EX_FAIL;
 	}
 	if (ds.added > 0)
-		printf("digest %s %04d-%02d: queued for %d recipient%s\n", dc->name, o.year, o.month,
-		       ds.added, ds.added == 1 ? "" : "s");
+		printf("digest %s %04d-%02d: queued for %d recipient%s\n", dc->name, o.year, o.month, ds.added,
+		    ds.added == 1 ? "" : "s");
 	if (ds.already > 0)
-		printf("digest %s %04d-%02d: already sent to %d recipient%s (--again sends it once more)\n",
-		       dc->name, o.year, o.month, ds.already, ds.already == 1 ? "" : "s");
+		printf("digest %s %04d-%02d: already sent to %d recipient%s (--again sends it once more)\n", dc->name,
+		    o.year, o.month, ds.already, ds.already == 1 ? "" : "s");
 	if (ds.skipped > 0) {
-		fprintf(
-		    stderr,
+		fprintf(stderr,
 		    "driftwatchctl: digest send: %d recipient%s without an email (see the log line above)\n",
 		    ds.skipped, ds.skipped == 1 ? "" : "s");
 		return CTL_EX_FAIL;
@@ -171,11 +163,10 @@ ctl_digest_send(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_command ctl_digest_commands[] = {
-    {"preview", ctl_digest_preview,
-     "preview [--month YYYY-MM] [--format text|html|csv|json] [--name NAME]   print a digest, send nothing"},
-    {"send", ctl_digest_send,
-     "send NAME [--month YYYY-MM] [--again]   queue a digest now for every recipient"},
-    {NULL, NULL, NULL},
+	{ "preview", ctl_digest_preview,
+	    "preview [--month YYYY-MM] [--format text|html|csv|json] [--name NAME]   print a digest, send nothing" },
+	{ "send", ctl_digest_send, "send NAME [--month YYYY-MM] [--again]   queue a digest now for every recipient" },
+	{ NULL, NULL, NULL },
 };
 
 /* digest SUBCOMMAND ... */

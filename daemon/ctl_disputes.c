@@ -206,7 +206,8 @@ ctl_dispute_respond(struct ctl *c, int argc, char **argv)
 	struct op_answer ans;
 	int rc;
 
-	rc = ctl_dispute_op(c, argc, argv, opts, "dispute respond ID --note TEXT [--on DATE]", op_dispute_respond, &ans);
+	rc =
+	    ctl_dispute_op(c, argc, argv, opts, "dispute respond ID --note TEXT [--on DATE]", op_dispute_respond, &ans);
 	if (rc != CTL_EX_OK)
 		return rc;
 	printf("dispute %lld: response recorded at stage %s; the stage clock stops\n", (long long)ans.dispute.rec.id,
@@ -244,7 +245,8 @@ ctl_dispute_resolve(struct ctl *c, int argc, char **argv)
 	struct op_answer ans;
 	int rc;
 
-	rc = ctl_dispute_op(c, argc, argv, opts, "dispute resolve ID --outcome TEXT [--on DATE]", op_dispute_resolve, &ans);
+	rc = ctl_dispute_op(
+	    c, argc, argv, opts, "dispute resolve ID --outcome TEXT [--on DATE]", op_dispute_resolve, &ans);
 	if (rc != CTL_EX_OK)
 		return rc;
 	printf("dispute %lld: resolved\n", (long long)ans.dispute.rec.id);
@@ -293,7 +295,9 @@ ctl_dispute_list_cb(const struct dispute *d, void *arg)
 	printf("%-5lld %-12s %-16s %-9s %-19s %-10s %-10s %s\n", (long long)d->rec.id, d->case_ref, d->category,
 	    d->rec.ladder.stages[d->rec.stage].name, d->rec.ladder.stages[d->rec.stage].responder,
 	    date_format(d->rec.raised_on, a), ctl_dispute_date(d->rec.stage_due_on, b),
-	    d->rec.resolved_on != DATE_NONE ? "resolved" : d->rec.responded_on != DATE_NONE ? "answered" : "open");
+	    d->rec.resolved_on != DATE_NONE	 ? "resolved" :
+		d->rec.responded_on != DATE_NONE ? "answered" :
+						   "open");
 }
 
 /* dispute list [--open] [--stage S] [--json] */
@@ -311,8 +315,8 @@ ctl_dispute_list(struct ctl *c, int argc, char **argv)
 	else
 		printf("%-5s %-12s %-16s %-9s %-19s %-10s %-10s %s\n", "ID", "CASE", "CATEGORY", "STAGE", "RESPONDER",
 		    "RAISED", "DUE", "STATE");
-	disputes_list(ctl_store(c), ctl_dispute_opt(&a, "open") != NULL, ctl_dispute_opt(&a, "stage"), ctl_dispute_list_cb,
-	    all);
+	disputes_list(
+	    ctl_store(c), ctl_dispute_opt(&a, "open") != NULL, ctl_dispute_opt(&a, "stage"), ctl_dispute_list_cb, all);
 	if (all != NULL) {
 		json_dumpf(all, stdout, JSON_INDENT(2));
 		printf("\n");
@@ -334,8 +338,8 @@ ctl_dispute_show(struct ctl *c, int argc, char **argv)
 		return ctl_usage("dispute show ID");
 	if (ctl_dispute_id(argv[1], &id) != 0 || ctl_dispute_get(c, id, &d) != 0)
 		return CTL_EX_DATAERR;
-	printf("dispute %lld\n  case:        %s\n  raised by:   %s on %s\n  category:    %s\n", (long long)id, d.case_ref,
-	    d.raised_by, date_format(d.rec.raised_on, a), d.category);
+	printf("dispute %lld\n  case:        %s\n  raised by:   %s on %s\n  category:    %s\n", (long long)id,
+	    d.case_ref, d.raised_by, date_format(d.rec.raised_on, a), d.category);
 	printf("  stage:       %s (%s), started %s, response due by %s\n", d.rec.ladder.stages[d.rec.stage].name,
 	    d.rec.ladder.stages[d.rec.stage].responder, date_format(d.rec.stage_started_on, a),
 	    date_format(d.rec.stage_due_on, b));
@@ -344,17 +348,19 @@ ctl_dispute_show(struct ctl *c, int argc, char **argv)
 	printf("  resolved:    %s%s%s\n", ctl_dispute_date(d.rec.resolved_on, a), d.outcome != NULL ? ": " : "",
 	    d.outcome != NULL ? d.outcome : "");
 	if (d.cafcass_on != DATE_NONE)
-		printf("  Cafcass:     %s: %s\n", date_format(d.cafcass_on, a), d.cafcass_note != NULL ? d.cafcass_note : "");
+		printf("  Cafcass:     %s: %s\n", date_format(d.cafcass_on, a),
+		    d.cafcass_note != NULL ? d.cafcass_note : "");
 	if (d.note != NULL)
 		printf("  note:        %s\n", d.note);
 	printf("  ladder:     ");
 	for (i = 0; i < d.rec.ladder.n; i++)
-		printf(" %s%s (%s, %dwd)", i > 0 ? "->" : "", d.rec.ladder.stages[i].name, d.rec.ladder.stages[i].responder,
-		    d.rec.ladder.stages[i].limit_wd);
+		printf(" %s%s (%s, %dwd)", i > 0 ? "->" : "", d.rec.ladder.stages[i].name,
+		    d.rec.ladder.stages[i].responder, d.rec.ladder.stages[i].limit_wd);
 	printf("\nhistory:\n");
 	for (i = 0; i < d.nevents; i++)
 		printf("  %s  %-9s %-9s %-19s %s\n", date_format(d.events[i].on_date, a), d.events[i].kind,
-		    d.events[i].stage != NULL ? d.events[i].stage : "", d.events[i].responder != NULL ? d.events[i].responder : "",
+		    d.events[i].stage != NULL ? d.events[i].stage : "",
+		    d.events[i].responder != NULL ? d.events[i].responder : "",
 		    d.events[i].note != NULL ? d.events[i].note : "");
 	dispute_free(&d);
 	return CTL_EX_OK;
@@ -386,7 +392,8 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 	date_to_ymd(c->today, &y, &m, &d);
 	from = date_from_ymd(y, m, 1);
 	to = c->today;
-	if ((ctl_dispute_opt(&a, "from") != NULL && ctl_parse_date(c, "--from", ctl_dispute_opt(&a, "from"), &from) != 0) ||
+	if ((ctl_dispute_opt(&a, "from") != NULL &&
+		ctl_parse_date(c, "--from", ctl_dispute_opt(&a, "from"), &from) != 0) ||
 	    (ctl_dispute_opt(&a, "to") != NULL && ctl_parse_date(c, "--to", ctl_dispute_opt(&a, "to"), &to) != 0))
 		return CTL_EX_DATAERR;
 	if (to < from) {
@@ -407,9 +414,9 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 		cats = json_object();
 		for (i = 0; plan_dispute_categories[i] != NULL; i++)
 			json_object_set_new(cats, plan_dispute_categories[i], json_integer(st.by_category[i]));
-		o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i}", "from", f, "to", t, "opened",
-		    st.opened, "resolved", st.resolved, "open_at_end", st.open_at_end, "open_by_stage", stages,
-		    "median_wd_to_resolve", isnan(st.median_wd) ? json_null() : json_real(st.median_wd),
+		o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i}", "from", f, "to", t,
+		    "opened", st.opened, "resolved", st.resolved, "open_at_end", st.open_at_end, "open_by_stage",
+		    stages, "median_wd_to_resolve", isnan(st.median_wd) ? json_null() : json_real(st.median_wd),
 		    "p90_wd_to_resolve", isnan(st.p90_wd) ? json_null() : json_real(st.p90_wd), "by_category", cats,
 		    "drift_and_delay_percent", isnan(st.drift_share) ? json_null() : json_real(st.drift_share),
 		    "reached_dcs", st.reached_dcs, "reached_dcs_year", st.reached_dcs_year, "cafcass", st.cafcass);
@@ -495,14 +502,17 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 		for (j = 0; j < d.nevents; j++) {
 			if (d.events[j].stage != NULL && strcmp(d.events[j].stage, st->name) == 0 &&
 			    (strcmp(d.events[j].kind, "raised") == 0 || strcmp(d.events[j].kind, "moved-up") == 0 ||
-				strcmp(d.events[j].kind, "escalated") == 0 || strcmp(d.events[j].kind, "imported") == 0))
+				strcmp(d.events[j].kind, "escalated") == 0 ||
+				strcmp(d.events[j].kind, "imported") == 0))
 				entered = d.events[j].on_date;
 		}
 		printf("  %-9s %-19s %2dwd  ", st->name, st->responder, st->limit_wd);
 		if (i == d.rec.stage)
 			printf("current: started %s, due %s%s\n", date_format(d.rec.stage_started_on, x),
 			    date_format(d.rec.stage_due_on, y),
-			    d.rec.resolved_on != DATE_NONE ? " (resolved)" : d.rec.responded_on != DATE_NONE ? " (answered: clock stopped)" : "");
+			    d.rec.resolved_on != DATE_NONE	? " (resolved)" :
+				d.rec.responded_on != DATE_NONE ? " (answered: clock stopped)" :
+								  "");
 		else if (entered != DATE_NONE && i < d.rec.stage)
 			printf("entered %s, due %s\n", date_format(entered, x),
 			    date_format(plan_dispute_stage_due(c->cfg->calendar, &d.rec.ladder, i, entered), y));
@@ -525,16 +535,19 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 		printf("  %s  %-11s %-19s ", date_format(items[i].due, x), plan_dispute_rule_name(items[i].rule),
 		    items[i].rule == DISPUTE_RULE_ADVANCE ? "-" : items[i].recipient);
 		if (items[i].rule == DISPUTE_RULE_ADVANCE)
-			printf("%s: %s\n", items[i].due <= at ? "due (the daemon moves it up)" : "to come", items[i].reason);
+			printf("%s: %s\n", items[i].due <= at ? "due (the daemon moves it up)" : "to come",
+			    items[i].reason);
 		else if (disputes_recipient(s, c->cfg, &d, items[i].recipient, &address, &transport, &why) != 0) {
 			printf("NOT SENT: %s (%s)\n", why, items[i].reason);
 			free(why);
 		} else {
 			key = disputes_dedupe_key(&d, &items[i], address);
 			if (notice_state(s, key, &ns))
-				printf("%s %s %s: %s\n", address, ns.state, clock_format_local(ns.at, when), items[i].reason);
+				printf("%s %s %s: %s\n", address, ns.state, clock_format_local(ns.at, when),
+				    items[i].reason);
 			else if (items[i].until != DATE_NONE && at > items[i].until)
-				printf("%s lapsed (not sent after %s): %s\n", address, date_format(items[i].until, y), items[i].reason);
+				printf("%s lapsed (not sent after %s): %s\n", address, date_format(items[i].until, y),
+				    items[i].reason);
 			else
 				printf("%s %s: %s\n", address, items[i].due <= at ? "due" : "to come", items[i].reason);
 			free(key), free(address), free(transport);

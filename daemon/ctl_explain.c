@@ -7,9 +7,12 @@
 
 static const struct ctl_command ctl_explain_commands[] = {
 	{ "action", ctl_explain_action, "action PLAN REF [--at DATE] [--json]" },
-	{ "dispute", ctl_explain_dispute, "dispute ID [--at DATE] [--json]     the ladder with its dates and every notice" },
-	{ "worker", ctl_explain_worker, "worker PERSON [--at DATE] [--json]  the ASYE's position, each notice and its recipient" },
-	{ "child", ctl_explain_child, "child CASE... [--at DATE] [--json]  the review schedule with its dates and every notice" },
+	{ "dispute", ctl_explain_dispute,
+	    "dispute ID [--at DATE] [--json]     the ladder with its dates and every notice" },
+	{ "worker", ctl_explain_worker,
+	    "worker PERSON [--at DATE] [--json]  the ASYE's position, each notice and its recipient" },
+	{ "child", ctl_explain_child,
+	    "child CASE... [--at DATE] [--json]  the review schedule with its dates and every notice" },
 	{ NULL, NULL, NULL },
 };
 

@@ -38,8 +38,10 @@ ctl_feed_url(struct ctl *c, int argc, char **argv)
 	if ((rc = ctl_feed_email("feed url EMAIL", argc, argv)) != CTL_EX_OK)
 		return rc;
 	if (c->cfg->http_public_url == NULL || *c->cfg->http_public_url == '\0') {
-		fprintf(stderr, "driftwatchctl: feed url: no [http] public_url in %s: set it to the https:// address "
-				"people reach driftwatch at, then ask again\n", c->config_path);
+		fprintf(stderr,
+		    "driftwatchctl: feed url: no [http] public_url in %s: set it to the https:// address "
+		    "people reach driftwatch at, then ask again\n",
+		    c->config_path);
 		return CTL_EX_CONFIG;
 	}
 	s = ctl_store(c);
@@ -72,7 +74,8 @@ ctl_feed_revoke(struct ctl *c, int argc, char **argv)
 	snprintf(detail, sizeof detail, "generation %lld", (long long)generation);
 	if (audit_add(s, c->now, "ctl", "feed-revoked", argv[1], detail, &cause) != 0 || store_commit(s, &cause) != 0)
 		goto fail;
-	printf("every calendar feed URL of %s so far is refused from now; `driftwatchctl feed url %s` gives a new one\n",
+	printf(
+	    "every calendar feed URL of %s so far is refused from now; `driftwatchctl feed url %s` gives a new one\n",
 	    argv[1], argv[1]);
 	return CTL_EX_OK;
 fail:

@@ -63,7 +63,8 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 	struct role_row *rows = NULL;
 	int n = 0, i, j, rc, *lines = NULL, *cols = NULL;
 	struct ctl_import_roles_rows rr = { NULL, 0 };
-	struct import_commit commit = { "roles", argv[1], c->now, ctl_import_roles_write, &rr, "roles-imported", "roles" };
+	struct import_commit commit = { "roles", argv[1], c->now, ctl_import_roles_write, &rr, "roles-imported",
+		"roles" };
 	char *summary;
 	struct store *s;
 
@@ -78,7 +79,8 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 		if (import_required(&e, key, "role") != 0 || import_required(&e, title, "title") != 0)
 			continue;
 		if (strcspn(key->value, " \t,:") != key->len) {
-			import_error(&e, key->line, key->column, "role: \"%s\": a key has no spaces, commas or colons", key->value);
+			import_error(&e, key->line, key->column, "role: \"%s\": a key has no spaces, commas or colons",
+			    key->value);
 			continue;
 		}
 		rows = xreallocarray(rows, (size_t)n + 1, sizeof *rows);
@@ -91,8 +93,9 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 		cols[n] = up->column;
 		for (j = 0; j < n; j++) {
 			if (strcmp(rows[j].title, rows[n].title) == 0 && strcmp(rows[j].key, rows[n].key) != 0)
-				import_error(&e, title->line, title->column, "title \"%s\" already maps to role %s (line %d)",
-				    title->value, rows[j].key, lines[j]);
+				import_error(&e, title->line, title->column,
+				    "title \"%s\" already maps to role %s (line %d)", title->value, rows[j].key,
+				    lines[j]);
 		}
 		n++;
 	}
@@ -111,8 +114,9 @@ ctl_import_roles(struct ctl *c, int argc, char **argv)
 		for (hops = 0, up = rows[i].reports_to; *up != '\0' && hops <= n; hops++) {
 			const char *next = "";
 			if (strcmp(up, rows[i].key) == 0) {
-				import_error(&e, lines[i], cols[i], "reports_to: role %s reports back to itself through %s",
-				    rows[i].key, rows[i].reports_to);
+				import_error(&e, lines[i], cols[i],
+				    "reports_to: role %s reports back to itself through %s", rows[i].key,
+				    rows[i].reports_to);
 				break;
 			}
 			for (j = 0; j < n; j++) {
@@ -197,13 +201,19 @@ ctl_import_run(struct ctl *c, int argc, char **argv)
 /* Every importer. */
 static const struct ctl_command ctl_import_commands[] = {
 	{ "roles", ctl_import_roles, "roles FILE.csv              role, title, reports_to" },
-	{ "actions", ctl_import_actions, "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
-	{ "allocations", ctl_import_run, "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
-	{ "ssda903", ctl_import_run, "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
-	{ "ssd", ctl_import_run, "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
+	{ "actions", ctl_import_actions,
+	    "actions FILE.csv            plan, ref, section, ..., lead_role, starts_on, due_on" },
+	{ "allocations", ctl_import_run,
+	    "allocations FILE.csv        case_ref, team, social_worker, social_worker_email, team_manager, team_manager_email, iro, iro_email" },
+	{ "ssda903", ctl_import_run,
+	    "ssda903 [--strict|--no-strict] DIR_OR_FILES...   header.csv, episodes.csv, reviews.csv [sw_episodes.csv staff_emails.csv] (SSDA903)" },
+	{ "ssd", ctl_import_run,
+	    "ssd [--strict|--no-strict] DIR_OR_FILES...   ssd_cla_episodes, ssd_cla_reviews, ssd_involvements, ssd_professionals, staff_emails (.csv; SSD)" },
 	{ "permanence", ctl_import_run, "permanence FILE.csv         case_ref, plan, agreed_on" },
-	{ "disputes", ctl_import_run, "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
-	{ "workforce", ctl_import_run, "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
+	{ "disputes", ctl_import_run,
+	    "disputes FILE.csv           id, case_ref, iro_email, category, raised_on, stage, stage_started_on, resolved_on, outcome" },
+	{ "workforce", ctl_import_run,
+	    "workforce FILE.csv          person_id, name, email, role, team, manager_email, asye_started_on, contracted_hours, caseload" },
 	{ "protected-time", ctl_import_run, "protected-time FILE.csv     person_id, week_of, hours" },
 	{ "supervisions", ctl_import_run, "supervisions FILE.csv       person_id, held_on" },
 	{ "log", NULL, "log [--json]                every import: when, who, files and checksums, rows" },
@@ -373,7 +383,8 @@ ctl_import_903_latest_in(const char *path)
 static int
 ctl_import_903_latest(int argc, char **argv)
 {
-	const char *ssd[] = { "ssd_cla_episodes.csv", "ssd_cla_reviews.csv" }, *n903[] = { "episodes.csv", "reviews.csv" };
+	const char *ssd[] = { "ssd_cla_episodes.csv", "ssd_cla_reviews.csv" },
+		   *n903[] = { "episodes.csv", "reviews.csv" };
 	const char *const *names = strcmp(argv[1], "ssd") == 0 ? ssd : n903;
 	int i, j, latest = DATE_NONE, date;
 	struct stat st;
@@ -514,8 +525,9 @@ ctl_import(struct ctl *c, int argc, char **argv)
 	 * hand any folder's (by hand alone, files of any age are the admin's call). */
 	store_import_newest(s, args[1], who, &held, &held_at);
 	if (!force && newest > 0 && newest < held) {
-		fprintf(stderr, "driftwatchctl: import %s: %s: older than the extract imported on %s; move it back with "
-				"`driftwatchctl import %s --force FILE...` if you mean it\n",
+		fprintf(stderr,
+		    "driftwatchctl: import %s: %s: older than the extract imported on %s; move it back with "
+		    "`driftwatchctl import %s --force FILE...` if you mean it\n",
 		    args[1], args[2], clock_format_local(held_at, when), args[1]);
 		free(files);
 		rc = CTL_EX_DATAERR;
@@ -526,9 +538,10 @@ ctl_import(struct ctl *c, int argc, char **argv)
 		int file_latest = ctl_import_903_latest(n, args), held_latest = store_import_latest_ssda903(s);
 		char d1[DATE_BUFSZ], d2[DATE_BUFSZ];
 		if (file_latest != DATE_NONE && held_latest != DATE_NONE && file_latest < held_latest) {
-			fprintf(stderr, "driftwatchctl: import %s: %s: older than the data held: its latest episode or "
-					"review is %s, the data held has %s; import it with `driftwatchctl import %s "
-					"--force FILE...` if you mean it\n",
+			fprintf(stderr,
+			    "driftwatchctl: import %s: %s: older than the data held: its latest episode or "
+			    "review is %s, the data held has %s; import it with `driftwatchctl import %s "
+			    "--force FILE...` if you mean it\n",
 			    args[1], args[2], date_format(file_latest, d1), date_format(held_latest, d2), args[1]);
 			free(files);
 			rc = CTL_EX_DATAERR;

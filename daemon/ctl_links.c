@@ -37,8 +37,8 @@ ctl_keys_rotate(struct ctl *c, int argc, char **argv)
 		return CTL_EX_FAIL;
 	}
 	date_format(calendar_add(c->cfg->calendar, c->today, &c->cfg->links_key_grace), until);
-	printf("signing key %u is now current; links signed by older keys work until %s ([links] key_grace)\n", id,
-	    until);
+	printf(
+	    "signing key %u is now current; links signed by older keys work until %s ([links] key_grace)\n", id, until);
 	return CTL_EX_OK;
 }
 
@@ -138,7 +138,8 @@ ctl_link_make(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_command ctl_keys_commands[] = {
-	{ "rotate", ctl_keys_rotate, "rotate    a new key signs the answer links from now (the old one's work for key_grace)" },
+	{ "rotate", ctl_keys_rotate,
+	    "rotate    a new key signs the answer links from now (the old one's work for key_grace)" },
 	{ NULL, NULL, NULL },
 };
 

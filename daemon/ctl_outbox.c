@@ -37,17 +37,19 @@ ctl_outbox_list_row(const struct outbox_row *r, void *arg)
 
 	if (l->json) {
 		json_array_append_new(l->array,
-		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?}", "id", (json_int_t)r->id, "state",
-			r->state, "kind", r->kind, "transport", r->transport, "recipient", r->recipient, "subject",
-			r->subject, "attempts", r->attempts, "created_at", clock_format_utc(r->created_at, created),
-			"next_attempt_at", clock_format_utc(r->next_attempt_at, next), "sent_at",
+		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:s?}", "id", (json_int_t)r->id,
+			"state", r->state, "kind", r->kind, "transport", r->transport, "recipient", r->recipient,
+			"subject", r->subject, "attempts", r->attempts, "created_at",
+			clock_format_utc(r->created_at, created), "next_attempt_at",
+			clock_format_utc(r->next_attempt_at, next), "sent_at",
 			r->sent_at != 0 ? clock_format_utc(r->sent_at, sent) : NULL, "last_error", r->last_error));
 		return;
 	}
-	printf("%-6lld %-8s %-10s %-10s %-34s %s%s%s\n", (long long)r->id, r->state, r->kind, r->transport, r->recipient,
-	    r->state[0] == 's' && r->state[1] == 'e' && r->state[2] == 'n' && r->state[3] == 't'
-		? clock_format_local(r->sent_at, sent)
-		: clock_format_local(r->next_attempt_at, next),
+	printf("%-6lld %-8s %-10s %-10s %-34s %s%s%s\n", (long long)r->id, r->state, r->kind, r->transport,
+	    r->recipient,
+	    r->state[0] == 's' && r->state[1] == 'e' && r->state[2] == 'n' && r->state[3] == 't' ?
+		clock_format_local(r->sent_at, sent) :
+		clock_format_local(r->next_attempt_at, next),
 	    r->last_error != NULL ? "  " : "", r->last_error != NULL ? r->last_error : "");
 }
 
@@ -70,9 +72,11 @@ ctl_outbox_list(struct ctl *c, int argc, char **argv)
 		switch (ch) {
 		case 's':
 			state = optarg;
-			if (strcmp(state, "pending") != 0 && strcmp(state, "sending") != 0 && strcmp(state, "sent") != 0 &&
-			    strcmp(state, "retry") != 0 && strcmp(state, "dead") != 0 && strcmp(state, "held") != 0) {
-				fprintf(stderr, "driftwatchctl: --state: one of pending, sending, sent, retry, dead, held\n");
+			if (strcmp(state, "pending") != 0 && strcmp(state, "sending") != 0 &&
+			    strcmp(state, "sent") != 0 && strcmp(state, "retry") != 0 && strcmp(state, "dead") != 0 &&
+			    strcmp(state, "held") != 0) {
+				fprintf(stderr,
+				    "driftwatchctl: --state: one of pending, sending, sent, retry, dead, held\n");
 				return CTL_EX_USAGE;
 			}
 			break;
@@ -113,8 +117,8 @@ ctl_outbox_show(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "driftwatchctl: outbox: no notice %s\n", argv[1]);
 		return CTL_EX_DATAERR;
 	}
-	printf("id:            %lld\nstate:         %s\nkind:          %s\ndedupe key:    %s\n", (long long)r.id, r.state,
-	    r.kind, r.dedupe_key);
+	printf("id:            %lld\nstate:         %s\nkind:          %s\ndedupe key:    %s\n", (long long)r.id,
+	    r.state, r.kind, r.dedupe_key);
 	printf("transport:     %s\nrecipient:     %s\nsubject:       %s\n", r.transport, r.recipient, r.subject);
 	printf("created:       %s\n", clock_format_local(r.created_at, buf));
 	printf("next attempt:  %s\nattempts:      %d\n", clock_format_local(r.next_attempt_at, buf), r.attempts);
@@ -176,8 +180,8 @@ static int
 ctl_outbox_release(struct ctl *c, int argc, char **argv)
 {
 	static const char usage[] = "outbox release --all | --rule RULE | ID";
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { "rule", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
+		{ "rule", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
 	const char *rule = NULL;
 	char *cause = NULL, *end;
 	int64_t id = 0;
@@ -327,7 +331,8 @@ ctl_outbox_add(struct ctl *c, int argc, char **argv)
 		xasprintf(&key, "%s:%d", prefix, i + 1);
 		item.dedupe_key = key;
 		if (count > 1) {
-			xasprintf(&text, "%s (%d of %d)", item.batch_text != NULL ? item.batch_text : item.subject, i + 1, count);
+			xasprintf(&text, "%s (%d of %d)", item.batch_text != NULL ? item.batch_text : item.subject,
+			    i + 1, count);
 			if (item.batch_text != NULL)
 				item.batch_text = text;
 		}
@@ -434,8 +439,10 @@ static const struct ctl_command ctl_outbox_commands[] = {
 	{ "show", ctl_outbox_show, "show ID" },
 	{ "retry", ctl_outbox_retry, "retry ID | --dead          queue a dead (or retrying) notice again now" },
 	{ "release", ctl_outbox_release, "release --all | --rule RULE | ID   send notices the first-start hold kept" },
-	{ "enable", ctl_outbox_enable, "enable TRANSPORT           after a 410 disabled it, once the address is fixed" },
-	{ "add", ctl_outbox_add, "add RECIPIENT --subject S [--text T] [--transport NAME] [--urgent] [--batch] [--count N] [--key K] [--attach FILE]" },
+	{ "enable", ctl_outbox_enable,
+	    "enable TRANSPORT           after a 410 disabled it, once the address is fixed" },
+	{ "add", ctl_outbox_add,
+	    "add RECIPIENT --subject S [--text T] [--transport NAME] [--urgent] [--batch] [--count N] [--key K] [--attach FILE]" },
 	{ NULL, NULL, NULL },
 };
 

@@ -30,7 +30,8 @@ ctl_reviews_child(struct ctl *c, const char *case_ref, struct reviews_child **rc
 	char *cause = NULL;
 
 	if (reviews_load(ctl_store(c), case_ref, rc, n, &cause) != 0 || *n == 0) {
-		fprintf(stderr, "driftwatchctl: case %s: no period of care (import the SSDA903 extract first)\n", case_ref);
+		fprintf(
+		    stderr, "driftwatchctl: case %s: no period of care (import the SSDA903 extract first)\n", case_ref);
 		free(cause);
 		if (*n == 0)
 			reviews_children_free(*rc, *n);
@@ -185,8 +186,8 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 	if (json)
 		arr = json_array();
 	else
-		printf("%-12s %-22s %-12s %-16s %-8s %-32s %s\n", "CASE", "LOOKED AFTER", "LEFT CARE", "NEXT REVIEW", "OVERDUE",
-		    "PERMANENCE PLAN", "ALLOCATED");
+		printf("%-12s %-22s %-12s %-16s %-8s %-32s %s\n", "CASE", "LOOKED AFTER", "LEFT CARE", "NEXT REVIEW",
+		    "OVERDUE", "PERMANENCE PLAN", "ALLOCATED");
 	for (i = 0; i < n; i++) {
 		struct review_child child;
 		struct review_plan p;
@@ -231,7 +232,8 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 			if (pp->plan != NULL)
 				snprintf(plan, sizeof plan, "%s (%s)", pp->plan, date_format(pp->plan_agreed_on, b));
 			else
-				snprintf(plan, sizeof plan, "%s", pp->plan_by_second == 0 ? "none (none at 2nd review)" : "none");
+				snprintf(plan, sizeof plan, "%s",
+				    pp->plan_by_second == 0 ? "none (none at 2nd review)" : "none");
 			printf("%-12s %-22s %-12s %-16s %-8s %-32s %s\n", child.case_ref, since,
 			    pp->period.ended_on != DATE_NONE ? date_format(pp->period.ended_on, a) : "-", next,
 			    is_overdue ? (snprintf(b, sizeof b, "%dd", days), b) : "-", plan, allocated ? "yes" : "no");
@@ -250,7 +252,8 @@ ctl_children_list(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_command ctl_children_commands[] = {
-	{ "list", ctl_children_list, "list [--overdue] [--no-permanence] [--json]   looked-after children and their reviews" },
+	{ "list", ctl_children_list,
+	    "list [--overdue] [--no-permanence] [--json]   looked-after children and their reviews" },
 	{ NULL, NULL, NULL },
 };
 
@@ -263,8 +266,8 @@ ctl_children(struct ctl *c, int argc, char **argv)
 
 /* One outbox row of the child (explain). */
 static void
-ctl_explain_child_notice_cb(const char *key, const char *recipient, const char *state, time_t created, time_t sent,
-    void *arg)
+ctl_explain_child_notice_cb(
+    const char *key, const char *recipient, const char *state, time_t created, time_t sent, void *arg)
 {
 	char a[32], b[32];
 	const char *rule = key + strlen((const char *)arg);
@@ -309,7 +312,8 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 	have = allocation_get(s, child.case_ref, &al) == 0;
 	printf("case %s as at %s\n", child.case_ref, date_format(at, x));
 	if (have)
-		printf("allocation: team %s; social worker %s; team manager %s; IRO %s\n", al.team != NULL ? al.team : "-",
+		printf("allocation: team %s; social worker %s; team manager %s; IRO %s\n",
+		    al.team != NULL ? al.team : "-",
 		    al.social_worker_email != NULL ? al.social_worker_email : "(no email)",
 		    al.team_manager_email != NULL ? al.team_manager_email : "(no email)",
 		    al.iro_email != NULL ? al.iro_email : "(no email)");
@@ -324,8 +328,10 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 			(snprintf(when, sizeof when, "ended %s", date_format(pp->period.ended_on, y)), when) :
 			"looked after");
 		if (!pp->period.start_known)
-			printf("  (the extract does not show when care began: reviews are counted at the longest interval, %dm, "
-			       "and the permanence rules do not apply)\n", rules.later.n);
+			printf(
+			    "  (the extract does not show when care began: reviews are counted at the longest interval, %dm, "
+			    "and the permanence rules do not apply)\n",
+			    rules.later.n);
 		for (j = 0; j < pp->nslots; j++) {
 			const struct review_slot *sl = &pp->slots[j];
 			if (sl->ordinal > 0)
@@ -333,8 +339,8 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 			else
 				printf("  review: due by %s at the latest, ", date_format(sl->due_on, x));
 			if (sl->held_on != DATE_NONE)
-				printf("held %s (%s%s)\n", date_format(sl->held_on, y), sl->on_time ? "on time" : "late",
-				    sl->brought_forward ? ", brought forward" : "");
+				printf("held %s (%s%s)\n", date_format(sl->held_on, y),
+				    sl->on_time ? "on time" : "late", sl->brought_forward ? ", brought forward" : "");
 			else
 				printf("not held yet%s\n", sl->due_on < at ? " (OVERDUE)" : "");
 		}
@@ -346,8 +352,8 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 			printf("  at the second review (%s): %s\n", date_format(pp->second_held_on, x),
 			    pp->plan_by_second ? "a permanence plan was agreed" : "NO permanence plan");
 		if (reviews_dispute_get(s, child.case_ref, pp->period.started_on, &dispute_id, &raised_at))
-			printf("  permanence dispute %lld raised %s (driftwatchctl explain dispute %lld)\n", (long long)dispute_id,
-			    clock_format_local(raised_at, when), (long long)dispute_id);
+			printf("  permanence dispute %lld raised %s (driftwatchctl explain dispute %lld)\n",
+			    (long long)dispute_id, clock_format_local(raised_at, when), (long long)dispute_id);
 	}
 	printf("notices planned as at %s:\n", date_format(at, x));
 	if (p.nitems == 0)
@@ -358,25 +364,30 @@ ctl_explain_child_one(struct ctl *c, const char *case_ref, int at, int json)
 		if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE) {
 			printf("  %s  %-19s %s -> %s\n", date_format(it->fire_on, x), it->rule, it->reason,
 			    reviews_dispute_get(s, child.case_ref, it->period_start, NULL, NULL) ? "raised" :
-			    have && al.iro_email != NULL ? "to be raised by the daemon" : "NOT RAISED: no IRO email in the allocations");
+				have && al.iro_email != NULL ? "to be raised by the daemon" :
+							       "NOT RAISED: no IRO email in the allocations");
 			continue;
 		}
 		printf("  %s  %-19s %-9s %s\n", date_format(it->fire_on, x), it->rule, it->level, it->reason);
 		for (bit = 1; bit <= REVIEW_TO_HEAD_OF_SERVICE; bit <<= 1) {
 			if ((it->recipients & bit) == 0)
 				continue;
-			if (reviews_recipient(s, c->cfg, child.case_ref, have ? &al : NULL, bit, &address, &transport, &why) != 0) {
+			if (reviews_recipient(
+				s, c->cfg, child.case_ref, have ? &al : NULL, bit, &address, &transport, &why) != 0) {
 				printf("      %-16s NOT SENT: %s\n", reviews_who(bit), why);
 				free(why);
 				continue;
 			}
 			key = reviews_dedupe_key(child.case_ref, it, address);
 			if (notice_state(s, key, &ns)) {
-				printf("      %-16s %-30s %s%s%s\n", reviews_who(bit), address, ns.state, ns.sent_at > 0 ? " " : "",
+				printf("      %-16s %-30s %s%s%s\n", reviews_who(bit), address, ns.state,
+				    ns.sent_at > 0 ? " " : "",
 				    ns.sent_at > 0 ? clock_format_local(ns.sent_at, when) : "");
 			} else
 				printf("      %-16s %-30s %s\n", reviews_who(bit), address,
-				    past ? "not sent (past its last useful date)" : due ? "due now (the daemon sends it)" : "to come");
+				    past    ? "not sent (past its last useful date)" :
+					due ? "due now (the daemon sends it)" :
+					      "to come");
 			free(key), free(address), free(transport);
 		}
 	}

@@ -146,25 +146,28 @@ ctl_status_json(struct ctl *c, const struct status *st, bool alive)
 	for (i = 0; i < STATUS_NSTATES; i++)
 		json_object_set_new(x, status_states[i], json_integer(st->counts[i]));
 	json_object_set_new(x, "oldest_waiting",
-	    st->oldest_id == 0 ? json_null()
-			       : json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)st->oldest_id, "kind", st->oldest_kind,
-				     "recipient", st->oldest_recipient, "created_at", ctl_status_json_time(st->oldest_created),
-				     "next_attempt_at", ctl_status_json_time(st->oldest_next)));
+	    st->oldest_id == 0 ?
+		json_null() :
+		json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)st->oldest_id, "kind", st->oldest_kind,
+		    "recipient", st->oldest_recipient, "created_at", ctl_status_json_time(st->oldest_created),
+		    "next_attempt_at", ctl_status_json_time(st->oldest_next)));
 	json_object_set_new(o, "outbox", x);
 
 	a = json_array();
 	for (i = 0; i < c->cfg->ntransports; i++) {
 		ctl_status_transport(c, st, alive, i, &t);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i}", "name", t.name, "state", t.state, "paused_until",
-					     ctl_status_json_time(t.until), "failures", t.failures));
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:o, s:i}", "name", t.name, "state", t.state, "paused_until",
+			ctl_status_json_time(t.until), "failures", t.failures));
 	}
 	json_object_set_new(o, "transports", a);
 
 	a = json_array();
 	for (i = 0; i < st->nimports; i++)
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:s}", "kind", st->imports[i].kind, "at",
-					     ctl_status_json_time(st->imports[i].at), "file", st->imports[i].file, "summary",
-					     st->imports[i].summary));
+		json_array_append_new(a,
+		    json_pack("{s:s, s:o, s:s, s:s}", "kind", st->imports[i].kind, "at",
+			ctl_status_json_time(st->imports[i].at), "file", st->imports[i].file, "summary",
+			st->imports[i].summary));
 	json_object_set_new(o, "imports", a);
 
 	next = ctl_status_next(c, st, &what);
@@ -189,11 +192,11 @@ ctl_status_text(struct ctl *c, const struct status *st, bool alive)
 	if (!st->known)
 		printf("daemon:     never started on this database\n");
 	else if (alive)
-		printf("daemon:     running, pid %ld, since %s (driftwatchd %s)\n", st->pid, clock_format_local(st->started_at, b1),
-		    st->version);
+		printf("daemon:     running, pid %ld, since %s (driftwatchd %s)\n", st->pid,
+		    clock_format_local(st->started_at, b1), st->version);
 	else if (st->stopped_at != 0)
-		printf("daemon:     not running (stopped %s; pid %ld started %s)\n", clock_format_local(st->stopped_at, b1),
-		    st->pid, clock_format_local(st->started_at, b2));
+		printf("daemon:     not running (stopped %s; pid %ld started %s)\n",
+		    clock_format_local(st->stopped_at, b1), st->pid, clock_format_local(st->started_at, b2));
 	else
 		printf("daemon:     not running (last seen %s; pid %ld started %s, no clean stop)\n",
 		    clock_format_local(st->seen_at, b1), st->pid, clock_format_local(st->started_at, b2));
@@ -218,9 +221,9 @@ ctl_status_text(struct ctl *c, const struct status *st, bool alive)
 	for (i = 0; i < STATUS_NSTATES; i++)
 		printf(" %d %s%s", st->counts[i], status_states[i], i + 1 < STATUS_NSTATES ? "," : "\n");
 	if (st->oldest_id != 0)
-		printf("  oldest waiting: notice %lld (%s to %s), created %s, next attempt %s\n", (long long)st->oldest_id,
-		    st->oldest_kind, st->oldest_recipient, clock_format_local(st->oldest_created, b1),
-		    clock_format_local(st->oldest_next, b2));
+		printf("  oldest waiting: notice %lld (%s to %s), created %s, next attempt %s\n",
+		    (long long)st->oldest_id, st->oldest_kind, st->oldest_recipient,
+		    clock_format_local(st->oldest_created, b1), clock_format_local(st->oldest_next, b2));
 	if (st->counts[STATUS_HELD] > 0)
 		printf("  %d held by the first-start hold: `driftwatchctl outbox list --state held`, then "
 		       "`driftwatchctl outbox release --all`\n",
@@ -235,7 +238,8 @@ ctl_status_text(struct ctl *c, const struct status *st, bool alive)
 		else if (strcmp(t.state, "probing") == 0)
 			printf("  %-10s probing, one message at a time (%d failures in a row)\n", t.name, t.failures);
 		else if (strcmp(t.state, "disabled") == 0)
-			printf("  %-10s disabled (the receiver answered 410): `driftwatchctl outbox enable %s`\n", t.name, t.name);
+			printf("  %-10s disabled (the receiver answered 410): `driftwatchctl outbox enable %s`\n",
+			    t.name, t.name);
 		else
 			printf("  %-10s ok\n", t.name);
 	}

@@ -32,7 +32,7 @@
 /* One listed notice (copied out of the store's row). */
 struct upcoming_entry {
 	char *recipient, *kind, *subject, *dedupe_key, *transport;
-	time_t at;	  /* when the daemon sends it: its next attempt */
+	time_t at; /* when the daemon sends it: its next attempt */
 	bool batched;
 	bool queued; /* already in the outbox (pending or retry) */
 	bool held;   /* the first-start hold would keep it until released */
@@ -92,7 +92,8 @@ ctl_upcoming_cmp(const void *a, const void *b)
  * notices they "enqueue") would read as if sent: they are silenced while it runs.
  */
 static int
-ctl_upcoming_simulate(struct store *copy, const struct config *cfg, time_t now, time_t horizon, bool first, char **cause)
+ctl_upcoming_simulate(
+    struct store *copy, const struct config *cfg, time_t now, time_t horizon, bool first, char **cause)
 {
 	const struct watcher *const *w;
 	time_t t = now, next, wake;
@@ -123,7 +124,8 @@ ctl_upcoming_simulate(struct store *copy, const struct config *cfg, time_t now, 
 		if (first && passes == 0) {
 			outbox_hold_escalations(copy, false);
 			if (outbox_held_count(copy) <= cfg->first_start_hold &&
-			    outbox_release(copy, NULL, 0, t, calendar_next_window_open(cfg->calendar, &cfg->send_window, t), cause) < 0)
+			    outbox_release(copy, NULL, 0, t,
+				calendar_next_window_open(cfg->calendar, &cfg->send_window, t), cause) < 0)
 				goto out;
 		}
 		if (next == 0 || next > t + UPCOMING_STEP)
@@ -170,7 +172,8 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 		case 'd':
 			days = strtol(optarg, &end, 10);
 			if (*end != '\0' || days < 1 || days > 366) {
-				fprintf(stderr, "driftwatchctl: upcoming: --days: \"%s\" is not a whole number of days from 1 to 366\n",
+				fprintf(stderr,
+				    "driftwatchctl: upcoming: --days: \"%s\" is not a whole number of days from 1 to 366\n",
 				    optarg);
 				return CTL_EX_USAGE;
 			}
@@ -214,15 +217,15 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 		qsort(l.v, (size_t)l.n, sizeof *l.v, ctl_upcoming_cmp);
 
 	if (json) {
-		o = json_pack("{s:s, s:s, s:i}", "from", clock_format_utc(c->now, b1), "to", clock_format_utc(l.horizon, b2),
-		    "days", (int)days);
+		o = json_pack("{s:s, s:s, s:i}", "from", clock_format_utc(c->now, b1), "to",
+		    clock_format_utc(l.horizon, b2), "days", (int)days);
 		arr = json_array();
 		for (i = 0; i < l.n; i++)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "recipient",
-						       l.v[i].recipient, "at", clock_format_utc(l.v[i].at, b1), "kind", l.v[i].kind,
-						       "subject", l.v[i].subject, "dedupe_key", l.v[i].dedupe_key, "transport",
-						       l.v[i].transport, "batched", l.v[i].batched, "queued", l.v[i].queued, "held",
-						       l.v[i].held));
+			json_array_append_new(arr,
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "recipient", l.v[i].recipient,
+				"at", clock_format_utc(l.v[i].at, b1), "kind", l.v[i].kind, "subject", l.v[i].subject,
+				"dedupe_key", l.v[i].dedupe_key, "transport", l.v[i].transport, "batched",
+				l.v[i].batched, "queued", l.v[i].queued, "held", l.v[i].held));
 		json_object_set_new(o, "notices", arr);
 		end = json_dumps(o, JSON_INDENT(2));
 		printf("%s\n", end);
@@ -233,20 +236,24 @@ ctl_upcoming(struct ctl *c, int argc, char **argv)
 			people += i == 0 || strcmp(l.v[i].recipient, l.v[i - 1].recipient) != 0;
 			held += l.v[i].held;
 		}
-		printf("%d notice%s to %d recipient%s from %s to %s:\n", l.n, l.n == 1 ? "" : "s", people, people == 1 ? "" : "s",
-		    clock_format_local(c->now, b1), clock_format_local(l.horizon, b2));
+		printf("%d notice%s to %d recipient%s from %s to %s:\n", l.n, l.n == 1 ? "" : "s", people,
+		    people == 1 ? "" : "s", clock_format_local(c->now, b1), clock_format_local(l.horizon, b2));
 		for (i = 0; i < l.n; i++) {
 			if (who == NULL || strcmp(who, l.v[i].recipient) != 0) {
 				who = l.v[i].recipient;
 				printf("\n%s\n", who);
 			}
-			printf("  %s  %-10s %s%s%s\n      %s\n", clock_format_local(l.v[i].at, b1), l.v[i].kind, l.v[i].subject,
-			    l.v[i].batched ? " (batched with their other reminders)" : "",
-			    l.v[i].held ? " [held: first start]" : l.v[i].queued ? " [already queued]" : "", l.v[i].dedupe_key);
+			printf("  %s  %-10s %s%s%s\n      %s\n", clock_format_local(l.v[i].at, b1), l.v[i].kind,
+			    l.v[i].subject, l.v[i].batched ? " (batched with their other reminders)" : "",
+			    l.v[i].held	      ? " [held: first start]" :
+				l.v[i].queued ? " [already queued]" :
+						"",
+			    l.v[i].dedupe_key);
 		}
 		if (held > 0)
-			printf("\n%d of them held by the first-start hold (more than first_start_hold = %d overdue escalations on "
-			       "a first start): sent only after `driftwatchctl outbox release`\n",
+			printf(
+			    "\n%d of them held by the first-start hold (more than first_start_hold = %d overdue escalations on "
+			    "a first start): sent only after `driftwatchctl outbox release`\n",
 			    held, c->cfg->first_start_hold);
 	}
 	for (i = 0; i < l.n; i++) {

@@ -19,7 +19,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static const char *const digest_all_sections[] = {"actions", "disputes", "reviews", "asye", "delivery"};
+static const char *const digest_all_sections[] = { "actions", "disputes", "reviews", "asye", "delivery" };
 
 /* See digest.h. */
 void
@@ -53,8 +53,8 @@ digest_parse_month(const char *s, int *year, int *month)
 {
 	char tail;
 
-	if (strlen(s) != 7 || s[4] != '-' || sscanf(s, "%4d-%2d%c", year, month, &tail) != 2 ||
-	    *year < 1900 || *month < 1 || *month > 12)
+	if (strlen(s) != 7 || s[4] != '-' || sscanf(s, "%4d-%2d%c", year, month, &tail) != 2 || *year < 1900 ||
+	    *month < 1 || *month > 12)
 		return -1;
 	return 0;
 }
@@ -109,7 +109,7 @@ digest_find(const struct digest *d, const char *area, const char *name)
 /* See digest.h. */
 void
 digest_add_figure(struct digest *d, const char *area, const char *name, double value, const char *unit,
-		  const char *target, enum digest_better better)
+    const char *target, enum digest_better better)
 {
 	struct digest_figure *f;
 
@@ -212,18 +212,16 @@ digest_delivery(struct store *s, const struct digest_period *p, struct digest *d
 
 	outbox_counts(s, p->from, p->to, &sent, &retried, &dead, &pending);
 	digest_add_figure(d, "delivery", "Notices sent", sent, "", NULL, DIGEST_NEUTRAL);
-	digest_add_figure(d, "delivery", "Notices sent after a retry", retried, "", NULL,
-			  DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "delivery", "Notices that could not be delivered", dead, "", "0",
-			  DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "delivery", "Imports run", store_import_count(s, p->from, p->to), "", NULL,
-			  DIGEST_NEUTRAL);
+	digest_add_figure(d, "delivery", "Notices sent after a retry", retried, "", NULL, DIGEST_LOWER_BETTER);
+	digest_add_figure(d, "delivery", "Notices that could not be delivered", dead, "", "0", DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "delivery", "Imports run", store_import_count(s, p->from, p->to), "", NULL, DIGEST_NEUTRAL);
 }
 
 /* One area for one period. */
 static int
 digest_area(struct store *s, const struct config *cfg, const char *area, const struct digest_period *p,
-	    struct digest *d, char **cause)
+    struct digest *d, char **cause)
 {
 	if (strcmp(area, "actions") == 0)
 		return actions_digest(s, cfg, p, d, cause);
@@ -243,8 +241,8 @@ digest_area(struct store *s, const struct config *cfg, const char *area, const s
 
 /* See digest.h. */
 int
-digest_build(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
-	     int today, struct digest **out, char **cause)
+digest_build(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month, int today,
+    struct digest **out, char **cause)
 {
 	struct digest_period cur, prev;
 	struct digest *d;

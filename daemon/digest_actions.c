@@ -19,7 +19,8 @@
 static double
 digest_actions_on_track(const int *counts)
 {
-	int watched = counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] + counts[RAG_NO_TIMESCALE];
+	int watched =
+	    counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] + counts[RAG_NO_TIMESCALE];
 
 	return watched > 0 ? 100.0 * (counts[RAG_GREEN] + counts[RAG_BLUE]) / watched : NAN;
 }
@@ -44,8 +45,10 @@ actions_digest(struct store *s, const struct config *cfg, const struct digest_pe
 	digest_add_figure(d, "actions", "Amber actions", total[RAG_AMBER], "", NULL, DIGEST_LOWER_BETTER);
 	digest_add_figure(d, "actions", "Green actions", total[RAG_GREEN], "", NULL, DIGEST_HIGHER_BETTER);
 	digest_add_figure(d, "actions", "Blue (complete) actions", total[RAG_BLUE], "", NULL, DIGEST_HIGHER_BETTER);
-	digest_add_figure(d, "actions", "Actions with no timescale", total[RAG_NO_TIMESCALE], "", "0", DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "actions", "Actions on track", digest_actions_on_track(total), "%", "100", DIGEST_HIGHER_BETTER);
+	digest_add_figure(
+	    d, "actions", "Actions with no timescale", total[RAG_NO_TIMESCALE], "", "0", DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "actions", "Actions on track", digest_actions_on_track(total), "%", "100", DIGEST_HIGHER_BETTER);
 	/* RAG by section, in plan order. */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < i; j++) {
@@ -62,7 +65,9 @@ actions_digest(struct store *s, const struct config *cfg, const struct digest_pe
 				continue;
 			counts[plan_actions_rag(&v[j], cfg, cfg->calendar, p->last)]++;
 		}
-		if (counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] + counts[RAG_NO_TIMESCALE] == 0)
+		if (counts[RAG_RED] + counts[RAG_AMBER] + counts[RAG_GREEN] + counts[RAG_BLUE] +
+			counts[RAG_NO_TIMESCALE] ==
+		    0)
 			continue;
 		xasprintf(&line, "%s section %s: Red %d, Amber %d, Green %d, Blue %d, no timescale %d; %.0f%% on track",
 		    v[i].plan, v[i].section, counts[RAG_RED], counts[RAG_AMBER], counts[RAG_GREEN], counts[RAG_BLUE],

@@ -23,8 +23,7 @@ digest_asye_counts(const struct asye_worker *w, const struct asye_status *st)
 
 /* See digest.h. */
 int
-asye_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-	    char **cause)
+asye_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause)
 {
 	struct asye_roster r;
 	struct asye_status st;
@@ -49,12 +48,11 @@ asye_digest(struct store *s, const struct config *cfg, const struct digest_perio
 		if (digest_asye_counts(&w, &st) && st.over_cap)
 			over++;
 	}
-	digest_add_figure(d, "asye", "ASYEs receiving their protected time",
-			  asyes > 0 ? 100.0 * on_time / asyes : NAN, "%", "100", DIGEST_HIGHER_BETTER);
-	digest_add_figure(d, "asye", "ASYE supervision on schedule",
-			  asyes > 0 ? 100.0 * supervised / asyes : NAN, "%", "100", DIGEST_HIGHER_BETTER);
-	digest_add_figure(d, "asye", "Social workers above their caseload cap", over, "", "0",
-			  DIGEST_LOWER_BETTER);
+	digest_add_figure(d, "asye", "ASYEs receiving their protected time", asyes > 0 ? 100.0 * on_time / asyes : NAN,
+	    "%", "100", DIGEST_HIGHER_BETTER);
+	digest_add_figure(d, "asye", "ASYE supervision on schedule", asyes > 0 ? 100.0 * supervised / asyes : NAN, "%",
+	    "100", DIGEST_HIGHER_BETTER);
+	digest_add_figure(d, "asye", "Social workers above their caseload cap", over, "", "0", DIGEST_LOWER_BETTER);
 
 	/* By team: workers are loaded ordered by team. */
 	for (i = 0; i < r.n; i = j) {
@@ -73,8 +71,8 @@ asye_digest(struct store *s, const struct config *cfg, const struct digest_perio
 		if (team_n == 0)
 			continue;
 		xasprintf(&line, "%s: %d of %d above cap (%.0f%%)",
-			  r.workers[i].team[0] != '\0' ? r.workers[i].team : "no team", team_over, team_n,
-			  100.0 * team_over / team_n);
+		    r.workers[i].team[0] != '\0' ? r.workers[i].team : "no team", team_over, team_n,
+		    100.0 * team_over / team_n);
 		digest_add_list_item(d, "asye", "Social workers above cap by team", line);
 		free(line);
 	}

@@ -12,8 +12,8 @@
 
 /* See digest.h. */
 int
-disputes_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-    char **cause)
+disputes_digest(
+    struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause)
 {
 	struct dispute_stats st;
 	char line[96];
@@ -28,14 +28,14 @@ disputes_digest(struct store *s, const struct config *cfg, const struct digest_p
 		snprintf(line, sizeof line, "Stage %s: %d open", st.stage_names[i], st.stage_counts[i]);
 		digest_add_list_item(d, "disputes", "Open disputes by stage", line);
 	}
-	digest_add_figure(d, "disputes", "Median working days to resolve", st.median_wd, "wd", "<=20",
-	    DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "disputes", "90th percentile working days to resolve", st.p90_wd, "wd", "<=20",
-	    DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "disputes", "Disputes about drift and delay", st.drift_share, "%", "falling",
-	    DIGEST_LOWER_BETTER);
-	digest_add_figure(d, "disputes", "Disputes reaching the DCS this month", st.reached_dcs, "", "falling",
-	    DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "disputes", "Median working days to resolve", st.median_wd, "wd", "<=20", DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "disputes", "90th percentile working days to resolve", st.p90_wd, "wd", "<=20", DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "disputes", "Disputes about drift and delay", st.drift_share, "%", "falling", DIGEST_LOWER_BETTER);
+	digest_add_figure(
+	    d, "disputes", "Disputes reaching the DCS this month", st.reached_dcs, "", "falling", DIGEST_LOWER_BETTER);
 	digest_add_figure(d, "disputes", "Disputes reaching the DCS this year", st.reached_dcs_year, "", "falling",
 	    DIGEST_LOWER_BETTER);
 	digest_add_figure(d, "disputes", "Cafcass referrals", st.cafcass, "", NULL, DIGEST_NEUTRAL);

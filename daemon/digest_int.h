@@ -23,7 +23,7 @@ struct digest_item {
 struct digest {
 	char *name;
 	int year, month;
-	int as_at; /* the last day the figures cover: the month's last, or today in a month not over */
+	int as_at;	     /* the last day the figures cover: the month's last, or today in a month not over */
 	bool previous_phase; /* adding last month's figures: fill .previous, drop list items */
 	char *sections[CONFIG_LIST_MAX];
 	int nsections;

@@ -24,9 +24,8 @@
 /* The RAG bar's parts: red, amber, green, blue (complete), no timescale. */
 #define DIGEST_RAG_PARTS 5
 
-static const char *const digest_month_names[] = {"January",   "February", "March",    "April",
-						 "May",	      "June",	  "July",     "August",
-						 "September", "October",  "November", "December"};
+static const char *const digest_month_names[] = { "January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December" };
 
 /* The heading of an area. */
 static const char *
@@ -200,8 +199,8 @@ digest_on_target(const struct digest_figure *f)
 	if (strcmp(t, "falling") == 0 || strcmp(t, "rising") == 0) {
 		if (isnan(f->previous))
 			return -1;
-		return t[0] == 'f' ? f->value < f->previous || (f->value == 0 && f->previous == 0)
-				   : f->value > f->previous;
+		return t[0] == 'f' ? f->value < f->previous || (f->value == 0 && f->previous == 0) :
+				     f->value > f->previous;
 	}
 	if (strncmp(t, ">=", 2) == 0 && sscanf(t + 2, "%lf", &n) == 1)
 		return f->value >= n;
@@ -226,10 +225,10 @@ digest_target_label(const struct digest_figure *f, char *buf, size_t len)
 		snprintf(buf, len, "%s", f->target);
 	else
 		snprintf(buf, len, "%s%s%s", f->target,
-			 strcmp(f->unit, "%") == 0 ? "%"
-			 : *f->unit		   ? " "
-						   : "",
-			 strcmp(f->unit, "%") == 0 ? "" : f->unit);
+		    strcmp(f->unit, "%") == 0 ? "%" :
+			*f->unit	      ? " " :
+						"",
+		    strcmp(f->unit, "%") == 0 ? "" : f->unit);
 }
 
 /* One area as text: its heading underlined, a line per figure, then its lists. */
@@ -253,11 +252,11 @@ digest_text_area(char **out, const struct digest *d, const char *area)
 		digest_target_label(f, t, sizeof t);
 		met = digest_on_target(f);
 		xappendf(out, "- %s: %s (last month %s; %s%s%s) %s\n", f->name, v, p,
-			 *t != '\0' ? "target " : "no target", t,
-			 met == 1   ? ", met"
-			 : met == 0 ? ", not met"
-				    : "",
-			 digest_change_word(f, 0));
+		    *t != '\0' ? "target " : "no target", t,
+		    met == 1	 ? ", met" :
+			met == 0 ? ", not met" :
+				   "",
+		    digest_change_word(f, 0));
 	}
 	for (k = 0; k < d->nitems; k++) {
 		const struct digest_item *it = &d->items[k];
@@ -282,18 +281,14 @@ digest_text(const struct digest *d, const struct notice_links *links)
 	digest_previous_label(d, prev, sizeof prev);
 	xappendf(&out, "%s\n\n", subject);
 	if (digest_month_to_date(d, asat, sizeof asat))
-		xappendf(
-		    &out,
-		    "%s is not over: each figure is as at %s, month to date, beside %s's and its target.\n",
+		xappendf(&out, "%s is not over: each figure is as at %s, month to date, beside %s's and its target.\n",
 		    month, asat, prev);
 	else
-		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month,
-			 prev);
+		xappendf(&out, "Each figure is as at the end of %s, beside %s's and its target.\n", month, prev);
 	xappendf(&out, "Children are named by case reference only.\n");
 	for (i = 0; i < d->nsections; i++)
 		digest_text_area(&out, d, d->sections[i]);
-	xappendf(
-	    &out,
+	xappendf(&out,
 	    "\nEvery figure is also in the attached CSV (month, area, figure, value, previous, target).\n"
 	    "Sent on the first working day of the month.\n\n");
 	if (links != NULL)
@@ -319,8 +314,9 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 {
 	int i, w, used = 0;
 
-	xappendf(out, "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
-		      "style=\"border-collapse:collapse;\"><tr>");
+	xappendf(out,
+	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
+	    "style=\"border-collapse:collapse;\"><tr>");
 	for (i = 0; i < n; i++) {
 		w = (int)lround(shares[i]);
 		if (w <= 0)
@@ -329,15 +325,15 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 			w = 100 - used;
 		used += w;
 		xappendf(out,
-			 "<td width=\"%d%%\" height=\"10\" bgcolor=\"%s\" style=\"background:%s;height:10px;"
-			 "font-size:1px;line-height:1px;\">&nbsp;</td>",
-			 w, colours[i], colours[i]);
+		    "<td width=\"%d%%\" height=\"10\" bgcolor=\"%s\" style=\"background:%s;height:10px;"
+		    "font-size:1px;line-height:1px;\">&nbsp;</td>",
+		    w, colours[i], colours[i]);
 	}
 	if (used < 100)
 		xappendf(out,
-			 "<td width=\"%d%%\" height=\"10\" bgcolor=\"#e6e6e6\" style=\"background:#e6e6e6;"
-			 "height:10px;font-size:1px;line-height:1px;\">&nbsp;</td>",
-			 100 - used);
+		    "<td width=\"%d%%\" height=\"10\" bgcolor=\"#e6e6e6\" style=\"background:#e6e6e6;"
+		    "height:10px;font-size:1px;line-height:1px;\">&nbsp;</td>",
+		    100 - used);
 	xappendf(out, "</tr></table>");
 }
 
@@ -345,9 +341,9 @@ digest_html_bar(char **out, const double *shares, const char *const *colours, in
 static void
 digest_html_rag(char **out, const struct digest *d)
 {
-	static const char *const names[DIGEST_RAG_PARTS] = {"Red actions", "Amber actions", "Green actions",
-					    "Blue (complete) actions", "Actions with no timescale"};
-	static const char *const colours[DIGEST_RAG_PARTS] = {"#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d"};
+	static const char *const names[DIGEST_RAG_PARTS] = { "Red actions", "Amber actions", "Green actions",
+		"Blue (complete) actions", "Actions with no timescale" };
+	static const char *const colours[DIGEST_RAG_PARTS] = { "#c0392b", "#e67e22", "#27ae60", "#2471a3", "#7f8c8d" };
 	double v[DIGEST_RAG_PARTS], total = 0;
 	int i;
 
@@ -361,11 +357,11 @@ digest_html_rag(char **out, const struct digest *d)
 	for (i = 0; i < DIGEST_RAG_PARTS; i++)
 		v[i] = 100.0 * v[i] / total;
 	xappendf(out,
-		 "<p style=\"margin:8px 0 2px 0;font-size:13px;\">All actions by RAG: "
-		 "<span style=\"color:#c0392b;\">red</span>, <span style=\"color:#e67e22;\">amber</span>, "
-		 "<span style=\"color:#27ae60;\">green</span>, <span style=\"color:#2471a3;\">blue "
-		 "(complete)</span>, "
-		 "<span style=\"color:#7f8c8d;\">no timescale</span></p>");
+	    "<p style=\"margin:8px 0 2px 0;font-size:13px;\">All actions by RAG: "
+	    "<span style=\"color:#c0392b;\">red</span>, <span style=\"color:#e67e22;\">amber</span>, "
+	    "<span style=\"color:#27ae60;\">green</span>, <span style=\"color:#2471a3;\">blue "
+	    "(complete)</span>, "
+	    "<span style=\"color:#7f8c8d;\">no timescale</span></p>");
 	digest_html_bar(out, v, colours, DIGEST_RAG_PARTS);
 }
 
@@ -383,16 +379,15 @@ digest_html_head(char **out, const struct digest *d, const char *subject, const 
 		xappendf(out, "%s is not over: each figure is as at %s, month to date, ", month, asat);
 	else
 		xappendf(out, "Each figure is as at the end of %s, ", month);
-	xappendf(out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n",
-		 prev);
+	xappendf(out, "beside %s&#39;s and its target. Children are named by case reference only.</p>\n", prev);
 }
 
 /* One figure's row: this month, last month, the target (green met, red not) and the change. */
 static void
 digest_html_figure(char **out, const struct digest_figure *f)
 {
-	static const char *const this_colour[] = {"#2471a3"};
-	static const char *const last_colour[] = {"#a9cce3"};
+	static const char *const this_colour[] = { "#2471a3" };
+	static const char *const last_colour[] = { "#a9cce3" };
 	char v[32], p[32], t[32];
 	enum digest_change c = digest_change(f);
 	const char *colour = c == CHANGE_BETTER ? "#1e8449" : c == CHANGE_WORSE ? "#c0392b" : "#555555";
@@ -409,15 +404,15 @@ digest_html_figure(char **out, const struct digest_figure *f)
 	xappendf(out, "</b></td><td align=\"right\">");
 	digest_html_escape(out, p);
 	xappendf(out, "</td><td align=\"right\"%s>",
-		 met == 1   ? " style=\"color:#1e8449;\""
-		 : met == 0 ? " style=\"color:#c0392b;\""
-			    : "");
+	    met == 1	 ? " style=\"color:#1e8449;\"" :
+		met == 0 ? " style=\"color:#c0392b;\"" :
+			   "");
 	digest_html_escape(out, *t != '\0' ? t : "none");
 	xappendf(out, "%s</td><td style=\"color:%s;\">%s</td></tr>\n",
-		 met == 1   ? " (met)"
-		 : met == 0 ? " (not met)"
-			    : "",
-		 colour, digest_change_word(f, 1));
+	    met == 1	 ? " (met)" :
+		met == 0 ? " (not met)" :
+			   "",
+	    colour, digest_change_word(f, 1));
 	/* Percentages get a bar for this month over one for last month. */
 	if (strcmp(f->unit, "%") == 0 && !isnan(f->value)) {
 		xappendf(out, "<tr><td colspan=\"5\" style=\"padding:0 4px 6px 4px;\">");
@@ -438,13 +433,13 @@ digest_html_figures(char **out, const struct digest *d, const char *area, const 
 	int k;
 
 	xappendf(out,
-		 "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
-		 "style=\"border-collapse:collapse;font-size:14px;\">\n"
-		 "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th "
-		 "align=\"right\">%s</th>"
-		 "<th align=\"right\">%s</th><th align=\"right\">Target</th><th "
-		 "align=\"left\">Change</th></tr>\n",
-		 month, prev);
+	    "<table width=\"100%%\" cellpadding=\"4\" cellspacing=\"0\" "
+	    "style=\"border-collapse:collapse;font-size:14px;\">\n"
+	    "<tr style=\"background:#f2f2f2;\"><th align=\"left\">Figure</th><th "
+	    "align=\"right\">%s</th>"
+	    "<th align=\"right\">%s</th><th align=\"right\">Target</th><th "
+	    "align=\"left\">Change</th></tr>\n",
+	    month, prev);
 	for (k = 0; k < d->nfigures; k++) {
 		if (strcmp(d->figures[k].area, area) == 0)
 			digest_html_figure(out, &d->figures[k]);
@@ -469,10 +464,10 @@ digest_html_lists(char **out, const struct digest *d, const char *area)
 			xappendf(out, "<p style=\"font-size:14px;margin:10px 0 2px 0;\"><b>");
 			digest_html_escape(out, it->list);
 			xappendf(out,
-				 "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" "
-				 "cellspacing=\"0\" "
-				 "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
-				 digest_list_count(d, area, it->list));
+			    "</b> (%d)</p>\n<table width=\"100%%\" cellpadding=\"2\" "
+			    "cellspacing=\"0\" "
+			    "style=\"font-size:13px;font-family:Consolas,Menlo,monospace;\">\n",
+			    digest_list_count(d, area, it->list));
 			last_list = it->list;
 		}
 		xappendf(out, "<tr><td>");
@@ -496,9 +491,7 @@ digest_html(const struct digest *d, const struct notice_links *links)
 	for (i = 0; i < d->nsections; i++) {
 		const char *area = d->sections[i];
 
-		xappendf(
-		    &out,
-		    "<h2 style=\"font-size:17px;margin:18px 0 6px 0;border-bottom:2px solid #2471a3;\">");
+		xappendf(&out, "<h2 style=\"font-size:17px;margin:18px 0 6px 0;border-bottom:2px solid #2471a3;\">");
 		digest_html_escape(&out, digest_area_title(area));
 		xappendf(&out, "</h2>\n");
 		if (strcmp(area, "actions") == 0)
@@ -507,8 +500,8 @@ digest_html(const struct digest *d, const struct notice_links *links)
 		digest_html_lists(&out, d, area);
 	}
 	xappendf(&out,
-		 "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
-		 "attached CSV. Sent on the first working day of the month.</p>\n");
+	    "<p style=\"font-size:12px;color:#555555;margin:18px 0 0 0;\">Every figure is also in the "
+	    "attached CSV. Sent on the first working day of the month.</p>\n");
 	if (links != NULL)
 		notice_html_links(&out, links);
 	xappendf(&out, "%s", notice_html_close());
@@ -573,8 +566,7 @@ digest_summary(const struct digest *d)
 		digest_value(f->value, f->unit, v, sizeof v);
 		digest_value(f->previous, f->unit, p, sizeof p);
 		digest_target_label(f, t, sizeof t);
-		xappendf(&out, "- %s: %s (last month %s; target %s) %s\n", f->name, v, p, t,
-			 digest_change_word(f, 0));
+		xappendf(&out, "- %s: %s (last month %s; target %s) %s\n", f->name, v, p, t, digest_change_word(f, 0));
 	}
 	xappendf(&out, "The full digest with every figure goes by email.\n");
 	free(subject);
@@ -592,7 +584,7 @@ digest_json_number(double v)
 char *
 digest_payload(const struct digest *d)
 {
-	static const char *const change_names[] = {"none", "same", "better", "worse", "up", "down"};
+	static const char *const change_names[] = { "none", "same", "better", "worse", "up", "down" };
 	json_t *doc = json_object(), *figures = json_array(), *f;
 	char month[8], *subject = digest_subject(d), *s;
 	int k;

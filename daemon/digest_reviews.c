@@ -40,14 +40,16 @@ reviews_digest(struct store *s, const struct config *cfg, const struct digest_pe
 				held++;
 				on_time += sl->on_time;
 			}
-			if (pp->plan_by_second >= 0 && pp->second_held_on >= p->first && pp->second_held_on <= p->last) {
+			if (pp->plan_by_second >= 0 && pp->second_held_on >= p->first &&
+			    pp->second_held_on <= p->last) {
 				seconds++;
 				if (pp->plan_by_second == 1)
 					with_plan++;
 				else {
-					snprintf(line, sizeof line, "%s  second review %s with no permanence plan", c.case_ref,
-					    date_format(pp->second_held_on, when));
-					digest_add_list_item(d, "reviews", "Second review without a permanence plan", line);
+					snprintf(line, sizeof line, "%s  second review %s with no permanence plan",
+					    c.case_ref, date_format(pp->second_held_on, when));
+					digest_add_list_item(
+					    d, "reviews", "Second review without a permanence plan", line);
 				}
 			}
 			if (pp->next_due != DATE_NONE && pp->next_due < p->last)
@@ -58,8 +60,8 @@ reviews_digest(struct store *s, const struct config *cfg, const struct digest_pe
 	reviews_children_free(children, n);
 	digest_add_figure(d, "reviews", "Reviews held on time", held > 0 ? 100.0 * on_time / held : NAN, "%", NULL,
 	    DIGEST_HIGHER_BETTER);
-	digest_add_figure(d, "reviews", "Permanence plan at the second review", seconds > 0 ? 100.0 * with_plan / seconds : NAN,
-	    "%", ">80", DIGEST_HIGHER_BETTER);
+	digest_add_figure(d, "reviews", "Permanence plan at the second review",
+	    seconds > 0 ? 100.0 * with_plan / seconds : NAN, "%", ">80", DIGEST_HIGHER_BETTER);
 	digest_add_figure(d, "reviews", "Reviews overdue at month end", overdue, "", NULL, DIGEST_LOWER_BETTER);
 	return 0;
 }

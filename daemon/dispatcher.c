@@ -42,8 +42,8 @@ struct dispatch_endpoint {
 	time_t paused_until; /* breaker open until then; after it, half-open */
 	int half_open;	     /* probing: one message at a time */
 	int in_flight;
-	time_t episode;	     /* when its current run of failures began (0: delivering); keys its admin alerts */
-	int retired;	     /* replaced by a reload: free when drained */
+	time_t episode; /* when its current run of failures began (0: delivering); keys its admin alerts */
+	int retired;	/* replaced by a reload: free when drained */
 	struct dispatch_endpoint *next_retired;
 };
 
@@ -54,7 +54,7 @@ struct dispatch_outcome {
 	enum dispatch_outcome_kind kind;
 	int64_t *ids;
 	int n;
-	time_t at;   /* sent: when; retry: next attempt; dead: when */
+	time_t at; /* sent: when; retry: next attempt; dead: when */
 	char *error;
 	struct dispatch_outcome *next;
 };
@@ -99,8 +99,8 @@ struct dispatcher {
 		int *batchable, *group, *take;
 	} pick;
 	struct event ev_timer;
-	struct event ev_kick; /* a pass wanted now, at LOOP_PRIORITY_BACKGROUND */
-	struct event ev_late; /* ... and at the clients' priority after DISPATCH_LATE_MS */
+	struct event ev_kick;		 /* a pass wanted now, at LOOP_PRIORITY_BACKGROUND */
+	struct event ev_late;		 /* ... and at the clients' priority after DISPATCH_LATE_MS */
 	dispatch_clients_cb last_answer; /* when a client was last answered, or NULL */
 	void *clients_arg;
 };
@@ -178,7 +178,7 @@ dispatcher_retire(struct dispatcher *d)
 static void
 dispatcher_schedule_pass(struct dispatcher *d)
 {
-	static const struct timeval late = {0, DISPATCH_LATE_MS * 1000};
+	static const struct timeval late = { 0, DISPATCH_LATE_MS * 1000 };
 
 	event_active(&d->ev_kick, EV_TIMEOUT, 0);
 	if (!evtimer_pending(&d->ev_late, NULL) && evtimer_add(&d->ev_late, &late) != 0)
@@ -366,8 +366,8 @@ dispatcher_stop(struct dispatcher *d)
 
 /* Record an outcome, or keep it for a later pass when the database refuses. */
 static void
-dispatcher_record(struct dispatcher *d, enum dispatch_outcome_kind kind, const int64_t *ids, int n, time_t at,
-    const char *error)
+dispatcher_record(
+    struct dispatcher *d, enum dispatch_outcome_kind kind, const int64_t *ids, int n, time_t at, const char *error)
 {
 	struct dispatch_outcome *o;
 	char *cause = NULL;
@@ -414,7 +414,8 @@ dispatcher_flush_sent(struct dispatcher *d)
 	if (d->nsent == 0)
 		return 0;
 	if (outbox_mark_sent_rows(d->store, d->sent, d->nsent, &cause) != 0) {
-		log_warnx("outbox: %d sent notices: cannot record the outcome yet: %s (will try again)", d->nsent, cause);
+		log_warnx(
+		    "outbox: %d sent notices: cannot record the outcome yet: %s (will try again)", d->nsent, cause);
 		free(cause);
 		return -1;
 	}
@@ -513,7 +514,8 @@ dispatcher_dead(struct dispatcher *d, struct dispatch_message *msg, const char *
 	time_t now = clock_now();
 
 	dispatcher_record(d, OUTCOME_DEAD, msg->ids, msg->n, now, why);
-	log_error("outbox: notice %lld (%s via %s): dead: %s", (long long)msg->row.id, msg->row.kind, msg->ep->name, why);
+	log_error(
+	    "outbox: notice %lld (%s via %s): dead: %s", (long long)msg->row.id, msg->row.kind, msg->ep->name, why);
 	if (strcmp(msg->row.kind, "alert") == 0)
 		return;
 	xasprintf(&key, "alert:dead:%s:%lld", msg->ep->name, (long long)dispatcher_episode(msg->ep, now));
@@ -571,7 +573,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 	switch (st->result) {
 	case SEND_OK:
 		dispatcher_sent(d, msg->ids, msg->n, now);
-		log_debug("outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
+		log_debug(
+		    "outbox: notice %lld: sent via %s (%d in the message)", (long long)msg->row.id, ep->name, msg->n);
 		if (ep->failures > 0 || ep->half_open)
 			log_info("outbox: transport %s: delivering again", ep->name);
 		if (ep->half_open && status_record_breaker(d->store, ep->name, 0, now, 0, NULL) != 0)
@@ -598,8 +601,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 			long pause = wait > 0 ? wait : cfg->breaker_pause;
 
 			if (ep->paused_until <= now)
-				log_warnx("outbox: transport %s: %d failures in a row; pausing %lds before one probe%s", ep->name,
-				    ep->failures, pause, wait > 0 ? " (its Retry-After)" : "");
+				log_warnx("outbox: transport %s: %d failures in a row; pausing %lds before one probe%s",
+				    ep->name, ep->failures, pause, wait > 0 ? " (its Retry-After)" : "");
 			ep->paused_until = now + pause;
 			ep->half_open = 1;
 			if (status_record_breaker(d->store, ep->name, ep->failures, now, ep->paused_until, NULL) != 0)
@@ -627,8 +630,8 @@ dispatcher_done_cb(void *arg, const struct send_status *st)
 			free(why);
 		} else {
 			dispatcher_record(d, OUTCOME_RETRY, msg->ids, msg->n, next, st->error);
-			log_info("outbox: notice %lld: attempt %d via %s failed (%s); next in %llds", (long long)msg->row.id,
-			    msg->row.attempts, ep->name, st->error, (long long)(next - now));
+			log_info("outbox: notice %lld: attempt %d via %s failed (%s); next in %llds",
+			    (long long)msg->row.id, msg->row.attempts, ep->name, st->error, (long long)(next - now));
 		}
 		break;
 	case SEND_FAIL:
@@ -711,16 +714,19 @@ dispatcher_compose_batch(struct dispatch_message *msg, struct outbox_row *claime
 	xasprintf(&msg->text, "You have %d items that need your attention, most urgent first.\n\n", loaded);
 	/* The one look of every notice (notice_render.c), the items a numbered list inside it. */
 	msg->html = notice_html_open(msg->subject, msg->subject, false);
-	xappendf(&msg->html, "<p style=\"margin:0 0 12px 0\">You have %d items that need your attention, most urgent "
-			     "first.</p>\n<ol style=\"margin:0 0 12px 0;padding-left:24px\">\n", loaded);
+	xappendf(&msg->html,
+	    "<p style=\"margin:0 0 12px 0\">You have %d items that need your attention, most urgent "
+	    "first.</p>\n<ol style=\"margin:0 0 12px 0;padding-left:24px\">\n",
+	    loaded);
 	for (i = 0; i < loaded; i++) {
 		xappendf(&msg->text, "%d. %s\n\n", i + 1, rows[i]->batch_text);
-		xappendf(&msg->html, "<li>%s</li>\n",
-		    rows[i]->batch_html != NULL ? rows[i]->batch_html : "");
+		xappendf(&msg->html, "<li>%s</li>\n", rows[i]->batch_html != NULL ? rows[i]->batch_html : "");
 	}
 	xappendf(&msg->text, "One message per send window lists all your reminders.\n\n%s", notice_text_footer);
-	xappendf(&msg->html, "</ol>\n<p style=\"margin:0 0 12px 0;font-size:13px;color:#52606d\">One message per send "
-			     "window lists all your reminders.</p>\n%s", notice_html_close());
+	xappendf(&msg->html,
+	    "</ol>\n<p style=\"margin:0 0 12px 0;font-size:13px;color:#52606d\">One message per send "
+	    "window lists all your reminders.</p>\n%s",
+	    notice_html_close());
 	for (i = 0; i < loaded; i++) {
 		/* Without HTML for every item, send text only rather than a partial HTML part. */
 		if (rows[i]->batch_html == NULL) {
@@ -739,8 +745,8 @@ dispatcher_compose_batch(struct dispatch_message *msg, struct outbox_row *claime
  * (deleted by an admin since it was picked).
  */
 static struct dispatch_message *
-dispatcher_prepare(struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n, struct outbox_row *claimed,
-    int nclaimed)
+dispatcher_prepare(
+    struct dispatcher *d, struct dispatch_endpoint *ep, int64_t *ids, int n, struct outbox_row *claimed, int nclaimed)
 {
 	struct outbox_row *first = dispatcher_claimed(claimed, nclaimed, ids[0]);
 	struct dispatch_message *msg;

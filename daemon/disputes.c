@@ -26,8 +26,8 @@
 
 /* See disputes.h. */
 int
-disputes_recipient(struct store *s, const struct config *cfg, const struct dispute *d, const char *who,
-    char **address, char **transport, char **why)
+disputes_recipient(struct store *s, const struct config *cfg, const struct dispute *d, const char *who, char **address,
+    char **transport, char **why)
 {
 	struct notice_to to = { NOTICE_TO_ROLE, who, d->case_ref, NULL, true, NULL };
 
@@ -87,14 +87,16 @@ disputes_compose(const struct dispute *d, const struct dispute_item *it, char **
 	switch (it->rule) {
 	case DISPUTE_RULE_STAGE:
 		xasprintf(subject, "IRO dispute %lld: stage %s, your response is due by %s", id, st->name, due);
-		xappendf(body, "An IRO dispute about case %s has reached stage %s, which is yours to answer (%s).\n"
-				   "Please respond by %s (%d working days from %s).\n",
+		xappendf(body,
+		    "An IRO dispute about case %s has reached stage %s, which is yours to answer (%s).\n"
+		    "Please respond by %s (%d working days from %s).\n",
 		    d->case_ref, st->name, st->responder, due, st->limit_wd, started);
 		break;
 	case DISPUTE_RULE_RAISED:
 		xasprintf(subject, "IRO dispute %lld raised at stage %s", id, st->name);
-		xappendf(body, "Your dispute about case %s is recorded at stage %s.\n"
-				   "The %s must respond by %s; if nobody does, it moves up a stage by itself.\n",
+		xappendf(body,
+		    "Your dispute about case %s is recorded at stage %s.\n"
+		    "The %s must respond by %s; if nobody does, it moves up a stage by itself.\n",
 		    d->case_ref, st->name, st->responder, due);
 		break;
 	case DISPUTE_RULE_MOVED:
@@ -102,47 +104,55 @@ disputes_compose(const struct dispute *d, const struct dispute_item *it, char **
 		xappendf(body, "The IRO dispute about case %s is now at stage %s (%s, response due by %s).\n%s\n",
 		    d->case_ref, st->name, st->responder, due,
 		    d->rec.entry == DISPUTE_ENTRY_MOVED_UP ? "The previous stage's deadline passed with no response." :
-							       "The IRO escalated it.");
+							     "The IRO escalated it.");
 		break;
 	case DISPUTE_RULE_REMINDER:
 		xasprintf(subject, "Reminder: IRO dispute %lld, response due by %s", id, due);
-		xappendf(body, "The IRO dispute about case %s (stage %s) needs your response by %s.\n"
-				   "Without one it moves up to the next stage the working day after.\n",
+		xappendf(body,
+		    "The IRO dispute about case %s (stage %s) needs your response by %s.\n"
+		    "Without one it moves up to the next stage the working day after.\n",
 		    d->case_ref, st->name, due);
-		xasprintf(batch, "IRO dispute %lld (case %s), stage %s: response due by %s", id, d->case_ref, st->name, due);
+		xasprintf(
+		    batch, "IRO dispute %lld (case %s), stage %s: response due by %s", id, d->case_ref, st->name, due);
 		break;
 	case DISPUTE_RULE_ADVANCE:
 		break;
 	case DISPUTE_RULE_LAST_STAGE:
 		xasprintf(subject, "IRO dispute %lld: no response at the last stage", id);
-		xappendf(body, "The IRO dispute about case %s had no response by %s at stage %s, the last of the ladder.\n"
-				   "driftwatch moves it no further; the IRO may refer the case to Cafcass.\n",
+		xappendf(body,
+		    "The IRO dispute about case %s had no response by %s at stage %s, the last of the ladder.\n"
+		    "driftwatch moves it no further; the IRO may refer the case to Cafcass.\n",
 		    d->case_ref, due, st->name);
 		break;
 	case DISPUTE_RULE_IRO_ASK:
 		xasprintf(subject, "IRO dispute %lld: a response at stage %s", id, st->name);
-		xappendf(body, "Stage %s of your dispute about case %s was answered on %s.\n"
-				   "Please resolve it (driftwatchctl dispute resolve %lld --outcome ...) or escalate it "
-				   "(driftwatchctl dispute escalate %lld).\n",
+		xappendf(body,
+		    "Stage %s of your dispute about case %s was answered on %s.\n"
+		    "Please resolve it (driftwatchctl dispute resolve %lld --outcome ...) or escalate it "
+		    "(driftwatchctl dispute escalate %lld).\n",
 		    st->name, d->case_ref, date_format(d->rec.responded_on, on), id, id);
 		break;
 	case DISPUTE_RULE_IRO_REMIND:
 		xasprintf(subject, "Reminder: IRO dispute %lld awaits your decision", id);
-		xappendf(body, "Stage %s of your dispute about case %s was answered on %s and is neither resolved "
-				   "nor escalated.\n",
+		xappendf(body,
+		    "Stage %s of your dispute about case %s was answered on %s and is neither resolved "
+		    "nor escalated.\n",
 		    st->name, d->case_ref, date_format(d->rec.responded_on, on));
-		xasprintf(batch, "IRO dispute %lld (case %s): answered on %s, resolve or escalate", id, d->case_ref, on);
+		xasprintf(
+		    batch, "IRO dispute %lld (case %s): answered on %s, resolve or escalate", id, d->case_ref, on);
 		break;
 	case DISPUTE_RULE_TOTAL_LIMIT:
 		xasprintf(subject, "IRO dispute %lld is past the formal time limit", id);
-		xappendf(body, "The formal dispute about case %s began on %s and is still open (stage %s): it has passed "
-				   "the limit of the formal process in total.\n",
+		xappendf(body,
+		    "The formal dispute about case %s began on %s and is still open (stage %s): it has passed "
+		    "the limit of the formal process in total.\n",
 		    d->case_ref, date_format(d->rec.formal_started_on, on), st->name);
 		break;
 	case DISPUTE_RULE_RESOLVED:
 		xasprintf(subject, "IRO dispute %lld resolved", id);
 		xappendf(body, "The IRO dispute about case %s was resolved on %s at stage %s.\nOutcome: %s\n",
-		    d->case_ref, date_format(d->rec.resolved_on, on), st->name, d->outcome != NULL ? d->outcome : "(none given)");
+		    d->case_ref, date_format(d->rec.resolved_on, on), st->name,
+		    d->outcome != NULL ? d->outcome : "(none given)");
 		break;
 	}
 }
@@ -156,12 +166,12 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 	struct notice_spec n;
 	struct notice_route route = { NULL, NULL, NULL };
 	char *why, *key, *subject, *body, *batch, *history = NULL, *stage, *raised, subj[32], due[DATE_BUFSZ],
-	    on[DATE_BUFSZ];
+						  on[DATE_BUFSZ];
 	int added = 0, rc = 0;
 
 	if (disputes_recipient(s, cfg, d, it->recipient, &route.address, &route.transport, &why) != 0) {
-		log_warnx("disputes: dispute %lld: %s: %s; skipped", (long long)d->rec.id, plan_dispute_rule_name(it->rule),
-		    why);
+		log_warnx("disputes: dispute %lld: %s: %s; skipped", (long long)d->rec.id,
+		    plan_dispute_rule_name(it->rule), why);
 		free(why);
 		return 0;
 	}
@@ -183,8 +193,9 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 	n.dedupe_key = key;
 	n.domain = LINK_DISPUTE;
 	/* The links' part: the IRO; the stage's responder, asked to respond; anyone else told of it. */
-	n.role = strcmp(it->recipient, "iro") == 0 ? "iro" :
-	    strcmp(it->recipient, st->responder) == 0 ? "responder" : "escalation";
+	n.role = strcmp(it->recipient, "iro") == 0    ? "iro" :
+	    strcmp(it->recipient, st->responder) == 0 ? "responder" :
+							"escalation";
 	n.id = d->rec.id;
 	n.ref = d->case_ref;
 	n.due = d->rec.stage_due_on;
@@ -215,8 +226,8 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 
 /* Move up one stage on `on`: state, history and audit. */
 static int
-disputes_move_up(struct store *s, const struct config *cfg, struct dispute *d, int on, time_t now, const char *actor,
-    char **cause)
+disputes_move_up(
+    struct store *s, const struct config *cfg, struct dispute *d, int on, time_t now, const char *actor, char **cause)
 {
 	char subj[32], detail[160], day[DATE_BUFSZ];
 	const char *from = d->rec.ladder.stages[d->rec.stage].name;
@@ -293,16 +304,16 @@ fail:
 
 /* See disputes.h. */
 int
-disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor, time_t *next,
-    char **cause)
+disputes_fire(
+    struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor, time_t *next, char **cause)
 {
 	return disputes_fire_by(s, cfg, id, now, now, false, actor, next, cause);
 }
 
 /* See disputes.h. */
 int
-disputes_catch_up(struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor,
-    char **cause)
+disputes_catch_up(
+    struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor, char **cause)
 {
 	/* The daemon moves a dispute up at the send window's opening on the day it falls due, so by the
 	 * end of `on` every move due that day has happened; never later than now. */
@@ -313,8 +324,8 @@ disputes_catch_up(struct store *s, const struct config *cfg, int64_t id, int on,
 
 /* See disputes.h. */
 int
-disputes_raise(struct store *s, const struct config *cfg, const struct dispute_raise *r, time_t now, int64_t *id,
-    char **cause)
+disputes_raise(
+    struct store *s, const struct config *cfg, const struct dispute_raise *r, time_t now, int64_t *id, char **cause)
 {
 	struct allocation a;
 	struct dispute d;
@@ -324,19 +335,22 @@ disputes_raise(struct store *s, const struct config *cfg, const struct dispute_r
 
 	memset(&d, 0, sizeof d);
 	if (r->case_ref == NULL || allocation_get(s, r->case_ref, &a) != 0) {
-		xasprintf(cause, "unknown case \"%s\" (not in the allocations: run `driftwatchctl import allocations` first)",
+		xasprintf(cause,
+		    "unknown case \"%s\" (not in the allocations: run `driftwatchctl import allocations` first)",
 		    r->case_ref != NULL ? r->case_ref : "");
 		return -1;
 	}
 	allocation_free(&a);
 	if (!plan_dispute_category_ok(r->category)) {
-		xasprintf(cause, "unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
-				 "contact, health, education, legal-status, other)",
+		xasprintf(cause,
+		    "unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
+		    "contact, health, education, legal-status, other)",
 		    r->category != NULL ? r->category : "");
 		return -1;
 	}
 	if (r->iro_email == NULL || !plan_dispute_address_ok(r->iro_email)) {
-		xasprintf(cause, "the IRO's email \"%s\" is not an email address", r->iro_email != NULL ? r->iro_email : "");
+		xasprintf(
+		    cause, "the IRO's email \"%s\" is not an email address", r->iro_email != NULL ? r->iro_email : "");
 		return -1;
 	}
 	plan_dispute_ladder_from_config(cfg, &d.rec.ladder);

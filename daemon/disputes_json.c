@@ -34,16 +34,18 @@ disputes_json(const struct dispute *d)
 	json_object_set_new(o, "responder", json_string(d->rec.ladder.stages[d->rec.stage].responder));
 	json_object_set_new(o, "stage_started_on", json_string(date_format(d->rec.stage_started_on, b)));
 	json_object_set_new(o, "stage_due_on", json_string(date_format(d->rec.stage_due_on, e)));
-	json_object_set_new(o, "responded_on", d->rec.responded_on == DATE_NONE ? json_null() :
-									    json_string(date_format(d->rec.responded_on, f)));
-	json_object_set_new(o, "resolved_on", d->rec.resolved_on == DATE_NONE ? json_null() :
-									  json_string(date_format(d->rec.resolved_on, g)));
+	json_object_set_new(o, "responded_on",
+	    d->rec.responded_on == DATE_NONE ? json_null() : json_string(date_format(d->rec.responded_on, f)));
+	json_object_set_new(o, "resolved_on",
+	    d->rec.resolved_on == DATE_NONE ? json_null() : json_string(date_format(d->rec.resolved_on, g)));
 	json_object_set_new(o, "outcome", d->outcome != NULL ? json_string(d->outcome) : json_null());
-	json_object_set_new(o, "cafcass_on", d->cafcass_on == DATE_NONE ? json_null() : json_string(date_format(d->cafcass_on, a)));
+	json_object_set_new(
+	    o, "cafcass_on", d->cafcass_on == DATE_NONE ? json_null() : json_string(date_format(d->cafcass_on, a)));
 	for (i = 0; i < d->nevents; i++)
-		json_array_append_new(h, json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "on", date_format(d->events[i].on_date, b),
-					     "kind", d->events[i].kind, "stage", d->events[i].stage, "responder",
-					     d->events[i].responder, "note", d->events[i].note));
+		json_array_append_new(h,
+		    json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "on", date_format(d->events[i].on_date, b), "kind",
+			d->events[i].kind, "stage", d->events[i].stage, "responder", d->events[i].responder, "note",
+			d->events[i].note));
 	json_object_set_new(o, "history", h);
 	return o;
 }
@@ -52,9 +54,9 @@ disputes_json(const struct dispute *d)
 static void
 disputes_explain_outbox_cb(const struct dispute_notice *n, void *arg)
 {
-	json_array_append_new(arg, json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", n->state, "created_at",
-				       explain_json_time(n->created), "recipient", n->recipient, "subject", n->subject,
-				       "sent_at", explain_json_time(n->sent)));
+	json_array_append_new(arg,
+	    json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", n->state, "created_at", explain_json_time(n->created),
+		"recipient", n->recipient, "subject", n->subject, "sent_at", explain_json_time(n->sent)));
 }
 
 /* Each stage of the ladder: where the dispute is, was, or would go without a response. */
@@ -73,14 +75,15 @@ disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
 		for (j = 0; j < d->nevents; j++) {
 			if (d->events[j].stage != NULL && strcmp(d->events[j].stage, st->name) == 0 &&
 			    (strcmp(d->events[j].kind, "raised") == 0 || strcmp(d->events[j].kind, "moved-up") == 0 ||
-				strcmp(d->events[j].kind, "escalated") == 0 || strcmp(d->events[j].kind, "imported") == 0))
+				strcmp(d->events[j].kind, "escalated") == 0 ||
+				strcmp(d->events[j].kind, "imported") == 0))
 				entered = d->events[j].on_date;
 		}
 		/* The same cases, in the same order, as the text form's ladder. */
 		if (i == d->rec.stage) {
 			position = d->rec.resolved_on != DATE_NONE ? "current-resolved" :
-			    d->rec.responded_on != DATE_NONE	  ? "current-answered" :
-								    "current";
+			    d->rec.responded_on != DATE_NONE	   ? "current-answered" :
+								     "current";
 			from = d->rec.stage_started_on, due = d->rec.stage_due_on;
 		} else if (entered != DATE_NONE && i < d->rec.stage) {
 			position = "entered";
@@ -92,8 +95,8 @@ disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
 			from = starts[i], due = dues[i];
 		} else
 			position = "none";
-		o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "stage", st->name, "responder", st->responder, "limit_wd",
-		    st->limit_wd, "position", position, "started_on", explain_json_date(from), "due_on",
+		o = json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}", "stage", st->name, "responder", st->responder,
+		    "limit_wd", st->limit_wd, "position", position, "started_on", explain_json_date(from), "due_on",
 		    explain_json_date(due));
 		json_array_append_new(ladder, o);
 	}
@@ -128,7 +131,8 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 		address = NULL, sent = 0;
 		if (it->rule == DISPUTE_RULE_ADVANCE) {
 			word = it->due <= at ? "due" : "to-come";
-			snprintf(detail, sizeof detail, "%s", it->due <= at ? "due (the daemon moves it up)" : "to come");
+			snprintf(
+			    detail, sizeof detail, "%s", it->due <= at ? "due (the daemon moves it up)" : "to come");
 		} else if (disputes_recipient(s, cfg, d, it->recipient, &address, &transport, &why) != 0) {
 			word = "not-sent";
 			snprintf(detail, sizeof detail, "NOT SENT: %s", why);
@@ -141,15 +145,16 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 				snprintf(detail, sizeof detail, "%s %s", ns.state, clock_format_local(ns.at, when));
 			} else if (it->until != DATE_NONE && at > it->until) {
 				word = "lapsed";
-				snprintf(detail, sizeof detail, "lapsed (not sent after %s)", date_format(it->until, y));
+				snprintf(
+				    detail, sizeof detail, "lapsed (not sent after %s)", date_format(it->until, y));
 			} else {
 				word = it->due <= at ? "due" : "to-come";
 				snprintf(detail, sizeof detail, "%s", it->due <= at ? "due" : "to come");
 			}
 			free(key), free(transport);
 		}
-		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->due), "until",
-		    explain_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
+		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->due),
+		    "until", explain_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
 		    it->rule == DISPUTE_RULE_ADVANCE ? NULL : it->recipient, "address", address, "reason", it->reason,
 		    "state", word, "detail", detail, "sent_at", explain_json_time(sent));
 		free(address);

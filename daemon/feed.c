@@ -346,8 +346,9 @@ feed_actions(struct feed_events *ev, char **cause)
 		if (as != NULL) {
 			xasprintf(&uid, "action-%s-%s@driftwatch", a->plan, a->ref);
 			xasprintf(&summary, "Action %s due", a->ref);
-			xasprintf(&description, "Improvement action %s of plan %s is due by %s.\nYou are told as: %s.\n\n%s",
-			    a->ref, a->plan, date_format(a->due_on, due), as, a->text != NULL ? a->text : "");
+			xasprintf(&description,
+			    "Improvement action %s of plan %s is due by %s.\nYou are told as: %s.\n\n%s", a->ref,
+			    a->plan, date_format(a->due_on, due), as, a->text != NULL ? a->text : "");
 			feed_add(ev, a->due_on, a->ref, uid, summary, description);
 		}
 		plan_action_items_free(&items);
@@ -397,8 +398,8 @@ feed_dispute_cb(const struct dispute *d, void *arg)
 	xasprintf(&description,
 	    "IRO dispute %lld about case %s (%s) is at stage %s: the %s's response is due by %s (%d working days).\n"
 	    "You are told as: %s.",
-	    (long long)d->rec.id, d->case_ref, d->category, st->name, st->responder, date_format(d->rec.stage_due_on, due),
-	    st->limit_wd, as);
+	    (long long)d->rec.id, d->case_ref, d->category, st->name, st->responder,
+	    date_format(d->rec.stage_due_on, due), st->limit_wd, as);
 	feed_add(ev, d->rec.stage_due_on, subject, uid, summary, description);
 }
 
@@ -457,8 +458,8 @@ feed_reviews(struct feed_events *ev, char **cause)
 
 /* One ASYE date of a worker's, if there is one. */
 static void
-feed_asye_add(struct feed_events *ev, const struct asye_worker *w, int date, const char *what, const char *title,
-    const char *as)
+feed_asye_add(
+    struct feed_events *ev, const struct asye_worker *w, int date, const char *what, const char *title, const char *as)
 {
 	char due[DATE_BUFSZ], *uid, *summary, *description;
 

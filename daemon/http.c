@@ -56,10 +56,10 @@
 struct http_conn {
 	TAILQ_ENTRY(http_conn) entry;
 	struct bufferevent *bev;
-	long long request_start;      /* when the current request's first bytes came (monotonic us) */
-	int in_request;		      /* bytes came and the request is not yet whole */
-	int refuse;		      /* over connections_max: close at the next sweep */
-	int tls;		      /* over TLS: its first deadline started at accept */
+	long long request_start; /* when the current request's first bytes came (monotonic us) */
+	int in_request;		 /* bytes came and the request is not yet whole */
+	int refuse;		 /* over connections_max: close at the next sweep */
+	int tls;		 /* over TLS: its first deadline started at accept */
 };
 
 struct http_listener {
@@ -82,7 +82,7 @@ struct http {
 	TAILQ_HEAD(, http_conn) conns;
 	int nconns;
 	struct event ev_sweep;
-	int changed; /* an API write committed since http_take_changed */
+	int changed;	       /* an API write committed since http_take_changed */
 	long long last_answer; /* when the last request was answered (monotonic us; 0: none yet) */
 	unsigned char (*token_hashes)[SHA256_DIGEST_LENGTH]; /* each [client]'s token, hashed once a config */
 };
@@ -343,7 +343,8 @@ http_sweep_cb(evutil_socket_t fd, short what, void *arg)
 			c->refuse = 0;
 			http_conn_close(c);
 		} else if (c->in_request && now - c->request_start > limit) {
-			log_warnx("http: a request was still arriving after %ds; connection closed", h->cfg->http_timeout);
+			log_warnx(
+			    "http: a request was still arriving after %ds; connection closed", h->cfg->http_timeout);
 			http_conn_close(c);
 		}
 	}
@@ -443,7 +444,8 @@ http_route_find(enum evhttp_cmd_type method, const char *path, char *buf, const 
 			continue;
 		if (*tmpl == NULL)
 			*tmpl = http_routes[i].path;
-		if (http_routes[i].method == method || (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
+		if (http_routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD && http_routes[i].method == EVHTTP_REQ_GET)) {
 			*tmpl = http_routes[i].path;
 			return &http_routes[i];
 		}
@@ -478,8 +480,8 @@ http_authenticate(struct http_call *call, unsigned char (*hashes)[SHA256_DIGEST_
 			found = &call->cfg->clients[i];
 	}
 	if (found == NULL) {
-		evhttp_add_header(evhttp_request_get_output_headers(call->req), "WWW-Authenticate",
-		    "Bearer error=\"invalid_token\"");
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(call->req), "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 		http_reply_error(call, 401, NULL, "the token is not one of a [client]");
 		return -1;
 	}
@@ -608,8 +610,9 @@ http_server_new(struct http *h, struct bufferevent *(*bevcb)(struct event_base *
 		fatalx("http: evhttp_new failed");
 	/* Read a refused body to its end before answering 413, so the client sees the answer. */
 	evhttp_set_flags(e, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_allowed_methods(e, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(e,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+		EVHTTP_REQ_OPTIONS);
 	evhttp_set_bevcb(e, bevcb, h);
 	evhttp_set_gencb(e, http_request_cb, h);
 	http_apply_limits_to(h, e);
@@ -712,8 +715,10 @@ http_listen_fd(struct http *h, int fd, char **cause)
 		if (h->evhttp_tls != NULL)
 			e = h->evhttp_tls;
 		else if (!loopback) {
-			xasprintf(cause, "http: systemd passed %s: plain HTTP only on loopback or a unix socket "
-			    "(set tls_cert_file and tls_key_file, or ListenStream=127.0.0.1:PORT)", addr);
+			xasprintf(cause,
+			    "http: systemd passed %s: plain HTTP only on loopback or a unix socket "
+			    "(set tls_cert_file and tls_key_file, or ListenStream=127.0.0.1:PORT)",
+			    addr);
 			return -1;
 		}
 	}
@@ -739,8 +744,7 @@ http_activated(void)
 
 /* See http.h. */
 struct http *
-http_new(struct event_base *base, struct store *store, const struct config *cfg, const time_t *last_pass,
-    char **cause)
+http_new(struct event_base *base, struct store *store, const struct config *cfg, const time_t *last_pass, char **cause)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 	struct timeval sweep = { 0, HTTP_SWEEP_MS * 1000 };
@@ -766,7 +770,8 @@ http_new(struct event_base *base, struct store *store, const struct config *cfg,
 	}
 	if (nfds > 0) {
 		if (cfg->http_nlisten > 0)
-			log_info("http: systemd passed %d socket%s: [http] listen is not used", nfds, nfds == 1 ? "" : "s");
+			log_info(
+			    "http: systemd passed %d socket%s: [http] listen is not used", nfds, nfds == 1 ? "" : "s");
 		if (nfds > CONFIG_LIST_MAX) {
 			xasprintf(cause, "http: systemd passed %d sockets; at most %d", nfds, CONFIG_LIST_MAX);
 			goto fail;

@@ -24,11 +24,11 @@
 #include "token.h"
 #include "xmalloc.h"
 
-#define HTTP_ANSWER_STYLE                                                                                     \
+#define HTTP_ANSWER_STYLE \
 	"body{font-family:system-ui,sans-serif;max-width:36em;margin:1em auto;padding:0 1em;line-height:1.45;" \
-	"color:#0b0c0c}h1{font-size:1.4em}label{display:block;margin-top:1em;font-weight:bold}"               \
-	"input,textarea,button{font:inherit;width:100%;box-sizing:border-box;padding:.5em}"                   \
-	"input[type=checkbox]{width:auto}button{margin-top:1.5em;background:#00703c;color:#fff;border:0;"      \
+	"color:#0b0c0c}h1{font-size:1.4em}label{display:block;margin-top:1em;font-weight:bold}" \
+	"input,textarea,button{font:inherit;width:100%;box-sizing:border-box;padding:.5em}" \
+	"input[type=checkbox]{width:auto}button{margin-top:1.5em;background:#00703c;color:#fff;border:0;" \
 	"padding:.8em}.error{border-left:5px solid #d4351c;padding-left:.8em}.muted{color:#505a5f}"
 
 /* Append HTML-escaped text. */
@@ -52,15 +52,17 @@ http_answer_page(struct http_call *call, int status, const char *title, struct e
 
 	if (page == NULL)
 		fatalx("http: evbuffer_new failed");
-	evbuffer_add_printf(page, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-				  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-				  "<meta name=\"robots\" content=\"noindex\"><title>");
+	evbuffer_add_printf(page,
+	    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	    "<meta name=\"robots\" content=\"noindex\"><title>");
 	http_answer_esc(page, title);
 	evbuffer_add_printf(page, " - driftwatch</title><style>%s</style></head>\n<body>\n<h1>", HTTP_ANSWER_STYLE);
 	http_answer_esc(page, title);
 	evbuffer_add_printf(page, "</h1>\n");
 	evbuffer_add_buffer(page, body);
-	evbuffer_add_printf(page, "<p class=\"muted\">driftwatch, children's services timescales</p>\n</body></html>\n");
+	evbuffer_add_printf(
+	    page, "<p class=\"muted\">driftwatch, children's services timescales</p>\n</body></html>\n");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "X-Robots-Tag", "noindex");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
@@ -112,7 +114,8 @@ http_answer_bad_token(struct http_call *call, enum token_status st)
 		    "administrator to record it.");
 		break;
 	case TOKEN_UNAVAILABLE:
-		http_answer_refuse(call, 503, "Please try again", why, "Nothing has been recorded. Try the link again in a few minutes.");
+		http_answer_refuse(call, 503, "Please try again", why,
+		    "Nothing has been recorded. Try the link again in a few minutes.");
 		break;
 	case TOKEN_WRONG_PURPOSE:
 		http_answer_refuse(call, 404, "This is not an answer link", why, later);
@@ -154,8 +157,8 @@ http_answer_subject(struct http_call *call, const struct token *t)
 
 /* The confirmation page: what the link records, for whom, and its form (error: a refused try). */
 static void
-http_answer_form(struct http_call *call, const struct token *t, const struct answer_kind *k, int status,
-    const char *error)
+http_answer_form(
+    struct http_call *call, const struct token *t, const struct answer_kind *k, int status, const char *error)
 {
 	struct evbuffer *b = evbuffer_new();
 	char *subject = http_answer_subject(call, t), *title, when[DATE_BUFSZ];
@@ -175,25 +178,30 @@ http_answer_form(struct http_call *call, const struct token *t, const struct ans
 	/* The form posts back to this very address, which carries the token. */
 	evbuffer_add_printf(b, "<form method=\"post\">\n");
 	if (k->fields & ANSWER_OUTCOME)
-		evbuffer_add_printf(b, "<label for=\"outcome\">Outcome</label>\n"
-				       "<input id=\"outcome\" name=\"outcome\" required maxlength=\"200\">\n");
+		evbuffer_add_printf(b,
+		    "<label for=\"outcome\">Outcome</label>\n"
+		    "<input id=\"outcome\" name=\"outcome\" required maxlength=\"200\">\n");
 	if (k->fields & ANSWER_DATE) {
 		if (k->date_default == 1 && t->due != DATE_NONE)
 			date = t->due;
-		evbuffer_add_printf(b, "<label for=\"date\">%s</label>\n"
-				       "<input id=\"date\" name=\"date\" type=\"date\" required value=\"%s\">\n",
+		evbuffer_add_printf(b,
+		    "<label for=\"date\">%s</label>\n"
+		    "<input id=\"date\" name=\"date\" type=\"date\" required value=\"%s\">\n",
 		    k->date_label, date_format(date, when));
 	}
 	if (k->fields & ANSWER_HOURS)
-		evbuffer_add_printf(b, "<label for=\"hours\">Protected hours this week</label>\n"
-				       "<input id=\"hours\" name=\"hours\" type=\"number\" min=\"0\" max=\"100\" step=\"0.5\" "
-				       "required inputmode=\"decimal\">\n");
+		evbuffer_add_printf(b,
+		    "<label for=\"hours\">Protected hours this week</label>\n"
+		    "<input id=\"hours\" name=\"hours\" type=\"number\" min=\"0\" max=\"100\" step=\"0.5\" "
+		    "required inputmode=\"decimal\">\n");
 	if (k->fields & ANSWER_COMPLETE)
-		evbuffer_add_printf(b, "<label><input name=\"complete\" type=\"checkbox\" value=\"yes\"> "
-				       "The action is complete</label>\n");
+		evbuffer_add_printf(b,
+		    "<label><input name=\"complete\" type=\"checkbox\" value=\"yes\"> "
+		    "The action is complete</label>\n");
 	if (k->fields & ANSWER_NOTE)
-		evbuffer_add_printf(b, "<label for=\"note\">%s</label>\n"
-				       "<textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"2000\"%s></textarea>\n",
+		evbuffer_add_printf(b,
+		    "<label for=\"note\">%s</label>\n"
+		    "<textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"2000\"%s></textarea>\n",
 		    (k->fields & ANSWER_NOTE_NEED) ? "Your response" : "A note (optional)",
 		    (k->fields & ANSWER_NOTE_NEED) ? " required" : "");
 	evbuffer_add_printf(b, "<button type=\"submit\">");
@@ -214,7 +222,8 @@ http_answer_token(struct http_call *call, struct token *t, const struct answer_k
 	st = token_check(call->store, call->param, TOKEN_ANSWER, now, answer_grace_seconds(call->cfg, now), t);
 	if (st == TOKEN_OK)
 		st = token_seen(call->store, t);
-	if (st == TOKEN_OK && ((*k = answer_kind(t->action)) == NULL || ((*k)->domain != 0 && (*k)->domain != t->domain)))
+	if (st == TOKEN_OK &&
+	    ((*k = answer_kind(t->action)) == NULL || ((*k)->domain != 0 && (*k)->domain != t->domain)))
 		st = TOKEN_WRONG_PURPOSE;
 	if (st != TOKEN_OK) {
 		http_answer_bad_token(call, st);
@@ -345,8 +354,9 @@ http_answer_post(struct http_call *call)
 		log_info("links: %s: %s answered by link", t.action, t.recipient);
 		if ((b = evbuffer_new()) == NULL)
 			fatalx("http: evbuffer_new failed");
-		evbuffer_add_printf(b, "<p>Thank you: driftwatch has recorded it, and the reminders follow from "
-				       "what it now knows. You can close this page.</p>\n");
+		evbuffer_add_printf(b,
+		    "<p>Thank you: driftwatch has recorded it, and the reminders follow from "
+		    "what it now knows. You can close this page.</p>\n");
 		http_answer_page(call, 200, "Recorded", b);
 		evbuffer_free(b);
 	} else if (u.used)
@@ -354,10 +364,14 @@ http_answer_post(struct http_call *call)
 	else if (a.result == OP_UNAVAILABLE)
 		http_answer_bad_token(call, TOKEN_UNAVAILABLE);
 	else if (a.result == OP_BAD_INPUT)
-		http_answer_form(call, &t, k, 422, a.message != NULL ? a.message : "Something in the form is not right.");
+		http_answer_form(
+		    call, &t, k, 422, a.message != NULL ? a.message : "Something in the form is not right.");
 	else {
 		n = a.message != NULL ? strlen(a.message) : 0;
-		http_answer_refuse(call, a.result == OP_NOT_FOUND ? 404 : a.result == OP_CONFLICT ? 409 : 500,
+		http_answer_refuse(call,
+		    a.result == OP_NOT_FOUND	? 404 :
+			a.result == OP_CONFLICT ? 409 :
+						  500,
 		    "This cannot be recorded", n > 0 ? a.message : "driftwatch could not record it",
 		    "Nothing has been recorded. Ask your driftwatch administrator, who can see why.");
 	}

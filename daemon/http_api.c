@@ -156,8 +156,8 @@ http_actions_list(struct http_call *call)
 
 /* Children's reviews, one child (case_ref) or all (NULL), filtered; 0 or -1 with *cause. */
 static int
-http_children(struct http_call *call, const char *case_ref, int only_overdue, int only_noplan, json_t *all,
-    char **cause)
+http_children(
+    struct http_call *call, const char *case_ref, int only_overdue, int only_noplan, json_t *all, char **cause)
 {
 	struct reviews_child *children = NULL;
 	int n = 0, i, today = calendar_local_date(clock_now());
@@ -195,7 +195,8 @@ http_children_list(struct http_call *call)
 		http_reply_error(call, 400, "query", "the query string does not parse");
 		return;
 	}
-	if ((overdue = http_api_flag(call, &q, "overdue")) < 0 || (noplan = http_api_flag(call, &q, "no_permanence")) < 0) {
+	if ((overdue = http_api_flag(call, &q, "overdue")) < 0 ||
+	    (noplan = http_api_flag(call, &q, "no_permanence")) < 0) {
 		evhttp_clear_headers(&q);
 		return;
 	}

@@ -78,7 +78,8 @@ http_feed_show(struct http_call *call)
 		if (fc == FEED_UNAVAILABLE)
 			evhttp_add_header(evhttp_request_get_output_headers(call->req), "Retry-After", "60");
 		http_feed_reply(call, fc == FEED_UNAVAILABLE ? 503 : 404, "text/plain; charset=utf-8", NULL,
-		    fc == FEED_UNAVAILABLE ? busy : refused, fc == FEED_UNAVAILABLE ? sizeof busy - 1 : sizeof refused - 1);
+		    fc == FEED_UNAVAILABLE ? busy : refused,
+		    fc == FEED_UNAVAILABLE ? sizeof busy - 1 : sizeof refused - 1);
 		return;
 	}
 	if (feed_build(call->store, call->cfg, email, now, &w, &cause) != 0) {

@@ -169,8 +169,8 @@ http_import_part_headers(const char *h, size_t len, struct http_part *part, char
  * anything before the first boundary and after the last is ignored; the data is not copied.
  */
 int
-http_multipart_parse(const char *content_type, const char *body, size_t len, struct http_part **parts,
-    int *nparts, char **cause)
+http_multipart_parse(
+    const char *content_type, const char *body, size_t len, struct http_part **parts, int *nparts, char **cause)
 {
 	const char *semi, *p, *end = body + len, *next, *hend;
 	char *boundary = NULL, *delim = NULL;
@@ -342,8 +342,8 @@ http_import_error(const char *line)
 			col = strtol(c2 + 1, &end, 10);
 			if (end == c3 && end > c2 + 1 && col > 0) {
 				char *file = xstrndup(line, (size_t)(c1 - line));
-				json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "file", file, "line", (json_int_t)ln, "column",
-				    (json_int_t)col, "message", c3 + 2);
+				json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "file", file, "line", (json_int_t)ln,
+				    "column", (json_int_t)col, "message", c3 + 2);
 				free(file);
 				return o;
 			}
@@ -396,12 +396,14 @@ http_import_finish(struct http_import_run *r, int status)
 
 	if (code == 0 && (logged = http_import_logged(r)) != NULL) {
 		log_info("http: imports: %s imported by %s", r->kind, r->by);
-		http_import_answer(r, 201, json_pack("{s:b, s:s, s:o, s:s}", "imported", 1, "kind", r->kind, "import",
-		    logged, "report", report));
+		http_import_answer(r, 201,
+		    json_pack(
+			"{s:b, s:s, s:o, s:s}", "imported", 1, "kind", r->kind, "import", logged, "report", report));
 	} else if (code == 0) {
 		/* Nothing new in the log: these very files were imported before (or nothing changed). */
 		report[strcspn(report, "\n")] = '\0';
-		http_import_answer(r, 200, json_pack("{s:b, s:s, s:s}", "imported", 0, "kind", r->kind, "message", report));
+		http_import_answer(
+		    r, 200, json_pack("{s:b, s:s, s:s}", "imported", 0, "kind", r->kind, "message", report));
 	} else {
 		errors = json_array();
 		for (line = strtok_r(report, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
@@ -411,9 +413,10 @@ http_import_finish(struct http_import_run *r, int status)
 			json_array_append_new(errors, http_import_error(line));
 		}
 		if (code == 65) {
-			body = json_pack("{s:s, s:s, s:o}", "error", "nothing imported: the files have problems", "kind",
-			    r->kind, "errors", errors);
-			log_info("http: imports: %s by %s refused: %zu problem(s)", r->kind, r->by, json_array_size(errors));
+			body = json_pack("{s:s, s:s, s:o}", "error", "nothing imported: the files have problems",
+			    "kind", r->kind, "errors", errors);
+			log_info(
+			    "http: imports: %s by %s refused: %zu problem(s)", r->kind, r->by, json_array_size(errors));
 			http_import_answer(r, 422, body);
 		} else {
 			if (code >= 0)
@@ -421,8 +424,8 @@ http_import_finish(struct http_import_run *r, int status)
 			else
 				log_warnx("http: imports: %s by %s: the import was killed by signal %d", r->kind, r->by,
 				    WTERMSIG(status));
-			body = json_pack("{s:s, s:s, s:o}", "error", "nothing imported: the import failed", "kind", r->kind,
-			    "errors", errors);
+			body = json_pack("{s:s, s:s, s:o}", "error", "nothing imported: the import failed", "kind",
+			    r->kind, "errors", errors);
 			http_import_answer(r, 500, body);
 		}
 	}
@@ -537,8 +540,8 @@ http_import_strict(struct evhttp_request *req)
 
 /* The files of the upload: one CSV body, or the multipart parts (ssda903). 0, or -1 answered. */
 static int
-http_import_files(struct http_call *call, const char *kind, const char *body, size_t len, struct http_part **parts,
-    int *nparts)
+http_import_files(
+    struct http_call *call, const char *kind, const char *body, size_t len, struct http_part **parts, int *nparts)
 {
 	const char *type = evhttp_find_header(evhttp_request_get_input_headers(call->req), "Content-Type");
 	char *cause = NULL;
@@ -547,8 +550,9 @@ http_import_files(struct http_call *call, const char *kind, const char *body, si
 	*parts = NULL, *nparts = 0;
 	if (strcmp(kind, "ssda903") != 0) {
 		size_t n = type != NULL ? strcspn(type, "; ") : 0;
-		if (type == NULL || !((n == 8 && strncasecmp(type, "text/csv", 8) == 0) ||
-					(n == 15 && strncasecmp(type, "application/csv", 15) == 0))) {
+		if (type == NULL ||
+		    !((n == 8 && strncasecmp(type, "text/csv", 8) == 0) ||
+			(n == 15 && strncasecmp(type, "application/csv", 15) == 0))) {
 			http_reply_error(call, 415, "Content-Type", "want text/csv (the one file of this kind)");
 			return -1;
 		}
@@ -564,7 +568,8 @@ http_import_files(struct http_call *call, const char *kind, const char *body, si
 		return 0;
 	}
 	if (type == NULL || strncasecmp(type, "multipart/form-data", 19) != 0) {
-		http_reply_error(call, 415, "Content-Type", "want multipart/form-data: header.csv, episodes.csv, reviews.csv");
+		http_reply_error(
+		    call, 415, "Content-Type", "want multipart/form-data: header.csv, episodes.csv, reviews.csv");
 		return -1;
 	}
 	if (http_multipart_parse(type, body, len, parts, nparts, &cause) != 0) {
@@ -633,7 +638,8 @@ http_imports_post(struct http_call *call)
 		http_reply_error(call, 404, "kind", "no such import: want one of " CONFIG_IMPORT_FORMATS);
 		return;
 	}
-	if ((strict = http_import_strict(call->req)) == NULL || (*strict != '\0' && strcmp(call->param, "ssda903") != 0)) {
+	if ((strict = http_import_strict(call->req)) == NULL ||
+	    (*strict != '\0' && strcmp(call->param, "ssda903") != 0)) {
 		http_reply_error(call, 400, "strict", "want 1 or 0 (true or false), for ssda903 only");
 		return;
 	}

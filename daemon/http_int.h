@@ -25,12 +25,12 @@ struct http_call {
 	time_t last_pass;   /* the last planning pass (0: none yet) */
 	time_t started;	    /* when the listener started */
 	int stopping;
-	int nconns;	    /* connections open now */
-	int status;	    /* set by the reply */
-	const char *param;  /* the {id} of a route like /v1/disputes/{id} */
-	int *changed;	    /* a write committed: set to 1 (see http_take_changed) */
-	long long start;    /* when the request began (http_usec) */
-	int deferred;	    /* the handler answers later (and logs the request then) */
+	int nconns;	   /* connections open now */
+	int status;	   /* set by the reply */
+	const char *param; /* the {id} of a route like /v1/disputes/{id} */
+	int *changed;	   /* a write committed: set to 1 (see http_take_changed) */
+	long long start;   /* when the request began (http_usec) */
+	int deferred;	   /* the handler answers later (and logs the request then) */
 };
 
 struct http_route {
@@ -45,8 +45,8 @@ struct http_route {
  * the route chosen, or else of the first route with this path (another method: 405), or NULL (no
  * such path: 404). *param is the {...} segment, copied into buf (strlen(path) + 1 bytes).
  */
-const struct http_route *http_route_find(enum evhttp_cmd_type method, const char *path, char *buf,
-    const char **param, const char **tmpl);
+const struct http_route *http_route_find(
+    enum evhttp_cmd_type method, const char *path, char *buf, const char **param, const char **tmpl);
 /* The route table (for the route test: every route must be in docs/openapi.yaml). */
 const struct http_route *http_route_table(size_t *n);
 /* A method's name: "GET". */
@@ -54,8 +54,7 @@ const char *http_method_name(enum evhttp_cmd_type m);
 /* Now on the monotonic clock, in microseconds. */
 long long http_usec(void);
 /* The request log's line: method, route template, status, client, duration since start. */
-void http_log_request(enum evhttp_cmd_type method, const char *route, int status, const char *client,
-    long long start);
+void http_log_request(enum evhttp_cmd_type method, const char *route, int status, const char *client, long long start);
 
 /* Answer with a body of a content type. */
 void http_reply(struct http_call *call, int status, const char *content_type, const char *body, size_t len);
@@ -130,8 +129,8 @@ struct http_write_request {
  * An empty body is {}. 0 with the request filled, or -1 with field and message (a 400). Either
  * way release with http_write_request_free.
  */
-int http_write_parse(enum http_write_kind kind, const char *param, const char *body, size_t len,
-    struct http_write_request *r);
+int http_write_parse(
+    enum http_write_kind kind, const char *param, const char *body, size_t len, struct http_write_request *r);
 void http_write_request_free(struct http_write_request *r);
 /* The fields a kind of write takes, NULL-terminated. */
 const char *const *http_write_fields_of(enum http_write_kind kind);
@@ -154,8 +153,8 @@ struct http_part {
  * Split a multipart/form-data body by the boundary in its Content-Type. 0 with the parts (free with
  * http_parts_free), or -1 with *cause when the type or the body is not well formed.
  */
-int http_multipart_parse(const char *content_type, const char *body, size_t len, struct http_part **parts,
-    int *nparts, char **cause);
+int http_multipart_parse(
+    const char *content_type, const char *body, size_t len, struct http_part **parts, int *nparts, char **cause);
 void http_parts_free(struct http_part *parts, int n);
 /* A file name an upload may have: letters, digits, '.', '_', '-', 1 to 64, not starting with '.'. */
 int http_import_filename_ok(const char *name);

@@ -41,8 +41,8 @@ http_healthz(struct http_call *call)
 	} else if (call->last_pass == 0)
 		reason = xstrdup("no planning pass yet");
 	else if (now - call->last_pass > stale)
-		xasprintf(&reason, "the last planning pass was %lds ago (more than %lds)", (long)(now - call->last_pass),
-		    stale);
+		xasprintf(&reason, "the last planning pass was %lds ago (more than %lds)",
+		    (long)(now - call->last_pass), stale);
 	if (reason != NULL) {
 		http_reply_json(call, 503, json_pack("{s:s,s:s}", "status", "unhealthy", "reason", reason));
 		free(reason);
@@ -57,7 +57,8 @@ void
 http_readyz(struct http_call *call)
 {
 	if (call->stopping)
-		http_reply_json(call, 503, json_pack("{s:s,s:s}", "status", "stopping", "reason", "the daemon is stopping"));
+		http_reply_json(
+		    call, 503, json_pack("{s:s,s:s}", "status", "stopping", "reason", "the daemon is stopping"));
 	else
 		http_reply_json(call, 200, json_pack("{s:s}", "status", "ready"));
 }
@@ -123,7 +124,8 @@ http_metrics_actions(struct http_call *call, char **out, char **cause)
 	actions_free(v, n);
 	http_metrics_family(out, "driftwatch_actions", "gauge", "Improvement actions by RAG status today.");
 	for (i = RAG_RED; i <= RAG_DROPPED; i++)
-		xappendf(out, "driftwatch_actions{rag=\"%s\"} %d\n", plan_actions_rag_name((enum action_rag)i), counts[i]);
+		xappendf(
+		    out, "driftwatch_actions{rag=\"%s\"} %d\n", plan_actions_rag_name((enum action_rag)i), counts[i]);
 	return 0;
 }
 

@@ -47,7 +47,7 @@ struct http_write {
 	struct http_write_request req; /* the body, parsed (http_write_parse) */
 	const char *key;	       /* the Idempotency-Key, or NULL */
 	char hash[SHA256_DIGEST_LENGTH * 2 + 1];
-	char *answer;		       /* the answer's text, made inside the transaction */
+	char *answer; /* the answer's text, made inside the transaction */
 	int status;
 	char actor[128];
 };
@@ -115,7 +115,8 @@ http_write_fields(struct http_write_request *r, const char *const allowed[])
 		for (i = 0, ok = 0; allowed[i] != NULL && !ok; i++)
 			ok = strcmp(allowed[i], name) == 0;
 		if (!ok)
-			return http_write_bad(r, name, "not a field of this request"); /* name lives as long as the body */
+			return http_write_bad(
+			    r, name, "not a field of this request"); /* name lives as long as the body */
 	}
 	return 0;
 }
@@ -222,8 +223,8 @@ http_write_fields_of(enum http_write_kind kind)
 
 /* See http_int.h. */
 int
-http_write_parse(enum http_write_kind kind, const char *param, const char *text, size_t len,
-    struct http_write_request *r)
+http_write_parse(
+    enum http_write_kind kind, const char *param, const char *text, size_t len, struct http_write_request *r)
 {
 	struct op_dispute_request *d = &r->dispute;
 	json_error_t err;
@@ -242,9 +243,11 @@ http_write_parse(enum http_write_kind kind, const char *param, const char *text,
 	}
 	switch (kind) {
 	case HTTP_WRITE_DISPUTE_RAISE:
-		if (http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "case_ref", 1, &d->case_ref) != 0 ||
+		if (http_write_fields(r, http_write_allowed[kind]) != 0 ||
+		    http_write_string(r, "case_ref", 1, &d->case_ref) != 0 ||
 		    http_write_string(r, "iro_email", 1, &d->iro_email) != 0 ||
-		    http_write_string(r, "category", 1, &d->category) != 0 || http_write_string(r, "stage", 0, &d->stage) != 0 ||
+		    http_write_string(r, "category", 1, &d->category) != 0 ||
+		    http_write_string(r, "stage", 0, &d->stage) != 0 ||
 		    http_write_string(r, "note", 0, &d->note) != 0 || http_write_date(r, "raised_on", 0, &d->on) != 0)
 			return -1;
 		return 0;
@@ -262,35 +265,39 @@ http_write_parse(enum http_write_kind kind, const char *param, const char *text,
 	case HTTP_WRITE_REVIEW:
 		r->review.case_ref = param;
 		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
-			       http_write_date(r, "held_on", 1, &r->review.date) != 0 ||
-			       http_write_bool(r, "brought_forward", &r->review.brought_forward) != 0 ?
-			   -1 :
-			   0;
+			http_write_date(r, "held_on", 1, &r->review.date) != 0 ||
+			http_write_bool(r, "brought_forward", &r->review.brought_forward) != 0 ?
+		    -1 :
+		    0;
 	case HTTP_WRITE_PERMANENCE:
 		r->review.case_ref = param;
-		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "plan", 1, &r->review.plan) != 0 ||
-			       http_write_date(r, "agreed_on", 1, &r->review.date) != 0 ?
-			   -1 :
-			   0;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
+			http_write_string(r, "plan", 1, &r->review.plan) != 0 ||
+			http_write_date(r, "agreed_on", 1, &r->review.date) != 0 ?
+		    -1 :
+		    0;
 	case HTTP_WRITE_ACTION_PROGRESS:
 		r->action.ref = param;
-		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_string(r, "plan", 0, &r->action.plan) != 0 ||
-			       http_write_string(r, "note", 0, &r->action.note) != 0 ||
-			       http_write_date(r, "on", 0, &r->action.on) != 0 ||
-			       http_write_bool(r, "complete", &r->action.complete) != 0 ?
-			   -1 :
-			   0;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
+			http_write_string(r, "plan", 0, &r->action.plan) != 0 ||
+			http_write_string(r, "note", 0, &r->action.note) != 0 ||
+			http_write_date(r, "on", 0, &r->action.on) != 0 ||
+			http_write_bool(r, "complete", &r->action.complete) != 0 ?
+		    -1 :
+		    0;
 	case HTTP_WRITE_SUPERVISION:
 		r->asye.person_id = param;
-		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_date(r, "held_on", 1, &r->asye.date) != 0 ?
-			   -1 :
-			   0;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
+			http_write_date(r, "held_on", 1, &r->asye.date) != 0 ?
+		    -1 :
+		    0;
 	case HTTP_WRITE_PROTECTED_TIME:
 		r->asye.person_id = param;
-		return http_write_fields(r, http_write_allowed[kind]) != 0 || http_write_date(r, "week_of", 1, &r->asye.date) != 0 ||
-			       http_write_hours(r, "hours", &r->asye.hours) != 0 ?
-			   -1 :
-			   0;
+		return http_write_fields(r, http_write_allowed[kind]) != 0 ||
+			http_write_date(r, "week_of", 1, &r->asye.date) != 0 ||
+			http_write_hours(r, "hours", &r->asye.hours) != 0 ?
+		    -1 :
+		    0;
 	case HTTP_WRITE_NKINDS:
 		return http_write_bad(r, "body", "no such write");
 	}
@@ -354,19 +361,22 @@ http_write_begin(struct http_call *call, struct http_write *w, enum http_write_k
 		free(buf);
 		for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
 			snprintf(w->hash + 2 * i, 3, "%02x", digest[i]);
-		rc = store_idempotency_get(call->store, call->client, w->key, clock_now() - HTTP_WRITE_KEY_TTL, &hash,
-		    &status, &body, &cause);
+		rc = store_idempotency_get(
+		    call->store, call->client, w->key, clock_now() - HTTP_WRITE_KEY_TTL, &hash, &status, &body, &cause);
 		if (rc < 0) {
-			http_write_refuse(call, store_unavailable(call->store) ? OP_UNAVAILABLE : OP_FAILED, NULL, cause);
+			http_write_refuse(
+			    call, store_unavailable(call->store) ? OP_UNAVAILABLE : OP_FAILED, NULL, cause);
 			free(cause);
 			http_write_request_free(&w->req);
 			return 1;
 		}
 		if (rc == 0) {
 			if (strcmp(hash, w->hash) != 0)
-				http_reply_error(call, 422, "Idempotency-Key", "this key was already used with a different request");
+				http_reply_error(
+				    call, 422, "Idempotency-Key", "this key was already used with a different request");
 			else {
-				evhttp_add_header(evhttp_request_get_output_headers(call->req), "Idempotent-Replayed", "true");
+				evhttp_add_header(
+				    evhttp_request_get_output_headers(call->req), "Idempotent-Replayed", "true");
 				http_reply(call, status, "application/json", body, strlen(body));
 			}
 			free(hash), free(body);
@@ -431,8 +441,7 @@ http_write_finish(struct http_write *w, struct op_answer *a)
 		/* Committed: the planner re-plans within a watch tick (notices due now go out now). */
 		*w->call->changed = 1;
 		http_reply(w->call, w->status, "application/json", w->answer, strlen(w->answer));
-	}
-	else
+	} else
 		http_write_refuse(w->call, a->result == OP_OK ? OP_FAILED : a->result, a->field, a->message);
 	op_answer_free(a);
 	http_write_request_free(&w->req);

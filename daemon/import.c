@@ -140,8 +140,8 @@ import_date(struct import_errors *e, const struct csv_field *f, const char *colu
 
 /* A date field as a spreadsheet saves it; see import.h. */
 int
-import_date_dmy(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today,
-    int *date)
+import_date_dmy(
+    struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today, int *date)
 {
 	return import_date_as(e, f, column, optional, true, today, date);
 }
@@ -236,8 +236,8 @@ import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, 
 		*bad = 1;
 	} else if ((int)row->nfields < nheader) {
 		const struct csv_field *f = &row->fields[row->nfields - 1];
-		import_error(e, f->line, f->column + (int)f->len, "missing fields: the header has %d columns, this row %zu",
-		    nheader, row->nfields);
+		import_error(e, f->line, f->column + (int)f->len,
+		    "missing fields: the header has %d columns, this row %zu", nheader, row->nfields);
 		*bad = 1;
 	}
 	return 1;
@@ -245,8 +245,8 @@ import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *row, 
 
 /* See import.h. */
 int
-import_file_open(struct import_file *f, struct import_errors *e, const char *path, const char *const names[],
-    const int required[])
+import_file_open(
+    struct import_file *f, struct import_errors *e, const char *path, const char *const names[], const int required[])
 {
 	int n;
 
@@ -329,7 +329,8 @@ import_seen_add(struct import_seen *seen, const char *key, int line)
 	int *lines;
 
 	if (seen->cap > 0) {
-		for (i = import_seen_hash(key) & (seen->cap - 1); seen->keys[i] != NULL; i = (i + 1) & (seen->cap - 1)) {
+		for (i = import_seen_hash(key) & (seen->cap - 1); seen->keys[i] != NULL;
+		     i = (i + 1) & (seen->cap - 1)) {
 			if (strcmp(seen->keys[i], key) == 0)
 				return seen->lines[i];
 		}

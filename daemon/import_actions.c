@@ -51,8 +51,8 @@ import_actions_trim(const char *s, size_t len)
  * part of "A / B" (two officers share the action). 0, or -1 after an error naming what failed.
  */
 static int
-import_actions_leads(struct import_errors *e, const struct csv_field *f, struct store *s, const struct config *cfg,
-    struct action *a)
+import_actions_leads(
+    struct import_errors *e, const struct csv_field *f, struct store *s, const struct config *cfg, struct action *a)
 {
 	const char *p = f->value, *sep;
 	char *part, *key;
@@ -91,9 +91,9 @@ int
 import_actions_read(struct import_errors *e, const char *path, struct store *s, const struct config *cfg, int today,
     struct action **v, int *n, bool present[ACTIONS_OPTIONAL_COLUMNS])
 {
-	static const char *const names[] = { "plan", "ref", "section", "section_title", "finding", "action", "lead_role",
-		"starts_on", "due_on", "timescale_text", "kpis", "status", "progress_note", "progress_on", "completed_on",
-		NULL };
+	static const char *const names[] = { "plan", "ref", "section", "section_title", "finding", "action",
+		"lead_role", "starts_on", "due_on", "timescale_text", "kpis", "status", "progress_note", "progress_on",
+		"completed_on", NULL };
 	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
 	static const char *const must[] = { "plan", "ref", "section", "action", "lead_role" };
 	static const int must_col[] = { COL_PLAN, COL_REF, COL_SECTION, COL_ACTION, COL_LEAD_ROLE };
@@ -113,22 +113,26 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 		for (i = 0; i < 5; i++)
 			ok &= import_required(e, import_file_field(&in, must_col[i]), must[i]) == 0;
 		memset(&a, 0, sizeof a);
-		ok &= import_date_dmy(e, import_file_field(&in, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
+		ok &= import_date_dmy(
+			  e, import_file_field(&in, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
 		ok &= import_date_dmy(e, import_file_field(&in, COL_DUE_ON), "due_on", true, today, &a.due_on) == 0;
-		ok &= import_date_dmy(e, import_file_field(&in, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
-		ok &= import_date_dmy(e, import_file_field(&in, COL_COMPLETED_ON), "completed_on", true, today, &a.completed_on) == 0;
+		ok &= import_date_dmy(
+			  e, import_file_field(&in, COL_PROGRESS_ON), "progress_on", true, today, &a.progress_on) == 0;
+		ok &= import_date_dmy(e, import_file_field(&in, COL_COMPLETED_ON), "completed_on", true, today,
+			  &a.completed_on) == 0;
 		if (a.starts_on != DATE_NONE && a.due_on != DATE_NONE && a.due_on < a.starts_on) {
 			char b1[DATE_BUFSZ], b2[DATE_BUFSZ];
 			f = import_file_field(&in, COL_DUE_ON);
-			import_error(e, f->line, f->column, "due_on: %s is before starts_on %s", date_format(a.due_on, b1),
-			    date_format(a.starts_on, b2));
+			import_error(e, f->line, f->column, "due_on: %s is before starts_on %s",
+			    date_format(a.due_on, b1), date_format(a.starts_on, b2));
 			ok = 0;
 		}
 		f = import_file_field(&in, COL_STATUS);
 		a.status = ACTION_OPEN;
 		if (f->len > 0) {
 			if ((st = action_status_parse(f->value)) < 0) {
-				import_error(e, f->line, f->column, "status: \"%s\" is not open, complete or dropped", f->value);
+				import_error(
+				    e, f->line, f->column, "status: \"%s\" is not open, complete or dropped", f->value);
 				ok = 0;
 			} else
 				a.status = (enum action_status)st;
@@ -143,8 +147,8 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 			for (i = 0; i < *n; i++) {
 				if (strcmp((*v)[i].ref, f->value) == 0 &&
 				    strcmp((*v)[i].plan, import_file_field(&in, COL_PLAN)->value) == 0) {
-					import_error(e, f->line, f->column, "ref: %s is already in this plan (line %d)", f->value,
-					    lines[i]);
+					import_error(e, f->line, f->column, "ref: %s is already in this plan (line %d)",
+					    f->value, lines[i]);
 					ok = 0;
 				}
 			}

@@ -84,8 +84,8 @@ import_allocations(const struct import_request *rq)
 		for (i = 0; i < 3; i++) {
 			const struct csv_field *m = f[emails[i]];
 			if (m->len > 0 && !plan_dispute_address_ok(m->value))
-				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address", names[emails[i]],
-				    m->value);
+				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address",
+				    names[emails[i]], m->value);
 		}
 		if (e.n == errs && (first = import_seen_add(&seen, f[0]->value, in.row.line)) != 0)
 			import_error(&e, f[0]->line, f[0]->column, "case_ref: %s is already allocated on line %d",

@@ -43,11 +43,11 @@ import_disputes_write(struct store *s, void *arg, char **summary, char **cause)
 		const struct dispute_stage *st = &d->rec.ladder.stages[d->rec.stage];
 		snprintf(subj, sizeof subj, "dispute:%lld", (long long)dr->ids[i]);
 		if (disputes_insert_id(s, d, dr->ids[i], cause) != 0 ||
-		    disputes_event_add(s, dr->ids[i], d->rec.stage_started_on, dr->now, "imported", st->name, st->responder,
-			dr->path, "ctl:import", cause) != 0 ||
+		    disputes_event_add(s, dr->ids[i], d->rec.stage_started_on, dr->now, "imported", st->name,
+			st->responder, dr->path, "ctl:import", cause) != 0 ||
 		    (d->rec.resolved_on != DATE_NONE &&
-			disputes_event_add(s, dr->ids[i], d->rec.resolved_on, dr->now, "resolved", st->name, st->responder,
-			    d->outcome, "ctl:import", cause) != 0) ||
+			disputes_event_add(s, dr->ids[i], d->rec.resolved_on, dr->now, "resolved", st->name,
+			    st->responder, d->outcome, "ctl:import", cause) != 0) ||
 		    audit_add(s, dr->now, "ctl:import", "dispute-imported", subj, dr->path, cause) != 0)
 			return -1;
 	}
@@ -91,18 +91,20 @@ import_disputes(const struct import_request *rq)
 			f[i] = import_file_field(&in, i);
 		id = strtoll(f[0]->value, &end, 10);
 		if (f[0]->len == 0 || *end != '\0' || id <= 0)
-			import_error(&e, f[0]->line, f[0]->column, "id: \"%s\" is not a dispute number (a whole number above 0)",
-			    f[0]->value);
+			import_error(&e, f[0]->line, f[0]->column,
+			    "id: \"%s\" is not a dispute number (a whole number above 0)", f[0]->value);
 		else {
 			snprintf(subj, sizeof subj, "%lld", id);
 			if ((first = import_seen_add(&seen, subj, in.row.line)) != 0)
 				import_error(&e, f[0]->line, f[0]->column, "id: %lld is already on line %d", id, first);
 			if (disputes_exists(s, id))
-				import_error(&e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
+				import_error(
+				    &e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
 		}
 		import_required(&e, f[1], "case_ref");
 		if (!plan_dispute_address_ok(f[2]->value))
-			import_error(&e, f[2]->line, f[2]->column, "iro_email: \"%s\" is not an email address", f[2]->value);
+			import_error(
+			    &e, f[2]->line, f[2]->column, "iro_email: \"%s\" is not an email address", f[2]->value);
 		if (!plan_dispute_category_ok(f[3]->value))
 			import_error(&e, f[3]->line, f[3]->column,
 			    "category: unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
@@ -118,14 +120,16 @@ import_disputes(const struct import_request *rq)
 		if (raised != DATE_NONE && resolved != DATE_NONE && resolved < raised)
 			import_error(&e, f[7]->line, f[7]->column, "resolved_on: before raised_on");
 		if (resolved != DATE_NONE && f[8]->len == 0)
-			import_error(&e, f[8]->line, f[8]->column, "outcome: missing (a resolved dispute records its outcome)");
+			import_error(
+			    &e, f[8]->line, f[8]->column, "outcome: missing (a resolved dispute records its outcome)");
 		if (resolved == DATE_NONE && f[8]->len > 0)
 			import_error(&e, f[8]->line, f[8]->column, "outcome: given, but resolved_on is empty");
 		/* Open disputes need the child's allocation: the team manager answers the first stages. */
 		if (resolved == DATE_NONE && f[1]->len > 0) {
 			if (allocation_get(s, f[1]->value, &al) != 0)
 				import_error(&e, f[1]->line, f[1]->column,
-				    "case_ref: unknown case \"%s\" (not in the allocations: import allocations first)", f[1]->value);
+				    "case_ref: unknown case \"%s\" (not in the allocations: import allocations first)",
+				    f[1]->value);
 			else
 				allocation_free(&al);
 		}
@@ -149,8 +153,8 @@ import_disputes(const struct import_request *rq)
 		/* When the formal process began is not in the tracker: the stage's start if it is the first
 		 * formal one, else the day it was raised (the earlier, so the total limit is not missed). */
 		rows[n].rec.formal_started_on = !plan_dispute_stage_formal(&ladder.stages[stage]) ? DATE_NONE :
-		    stage == first_formal								 ? started :
-													   raised;
+		    stage == first_formal							  ? started :
+												    raised;
 		ids[n] = id;
 		n++;
 	}

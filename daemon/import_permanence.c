@@ -82,7 +82,8 @@ import_permanence(const struct import_request *rq)
 		if (!reviews_plan_valid(plan->value)) {
 			import_error(&e, plan->line, plan->column,
 			    "plan: \"%s\" is not a plan (adoption, special-guardianship, long-term-fostering, return-home, "
-			    "child-arrangements-order, kinship, other)", plan->value);
+			    "child-arrangements-order, kinship, other)",
+			    plan->value);
 			continue;
 		}
 		if (date > today) {

@@ -56,7 +56,8 @@ import_progress_print(double now, int final)
 	char rows[32], rate[32], line[160];
 	double elapsed = now - import_progress.started, per = elapsed > 0 ? (double)import_progress.rows / elapsed : 0;
 	double bps = elapsed > 0 ? (double)import_progress.done / elapsed : 0;
-	int pct = import_progress.total > 0 ? (int)(100.0 * (double)import_progress.done / (double)import_progress.total) : 0;
+	int pct =
+	    import_progress.total > 0 ? (int)(100.0 * (double)import_progress.done / (double)import_progress.total) : 0;
 	long long left = bps > 0 ? (long long)((double)(import_progress.total - import_progress.done) / bps + 0.5) : 0;
 
 	if (pct > 99 && !final)

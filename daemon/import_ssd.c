@@ -119,7 +119,8 @@ ssd_code(const char *s, char *code, size_t size)
 {
 	size_t n = 0;
 
-	while (s[n] != '\0' && ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9')))
+	while (s[n] != '\0' &&
+	    ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9')))
 		n++;
 	if (n == 0 || n >= size || n > 4 || (s[n] != '\0' && strchr(" -:.", s[n]) == NULL))
 		return -1;
@@ -181,7 +182,8 @@ ssd_read_episodes(struct ssd *d, const char *path, struct ssda903_tally *t)
 		}
 		if (end->len > 0 && ssd_code(end->value, e.rec, sizeof e.rec) != 0) {
 			ssda903_skip(x, t, end->line, end->column, "ceased reason not a code",
-			    "clae_cla_episode_ceased_reason: \"%s\" does not begin with a 903 REC code (X1, E11, ...)", end->value);
+			    "clae_cla_episode_ceased_reason: \"%s\" does not begin with a 903 REC code (X1, E11, ...)",
+			    end->value);
 			continue;
 		}
 		if (e.dec != DATE_NONE && e.dec < e.decom) {
@@ -232,7 +234,8 @@ ssd_read_reviews(struct ssd *d, const char *path, struct ssda903_tally *t, int *
 
 		if (ssda903_known_child(x, t, person) != 0)
 			continue;
-		if (cancelled->len > 0 && strcasecmp(cancelled->value, "Y") != 0 && strcasecmp(cancelled->value, "N") != 0) {
+		if (cancelled->len > 0 && strcasecmp(cancelled->value, "Y") != 0 &&
+		    strcasecmp(cancelled->value, "N") != 0) {
 			ssda903_skip(x, t, cancelled->line, cancelled->column, "cancelled not Y or N",
 			    "clar_cla_review_cancelled: \"%s\" is not Y or N", cancelled->value);
 			continue;
@@ -256,7 +259,8 @@ ssd_read_reviews(struct ssd *d, const char *path, struct ssda903_tally *t, int *
 		}
 		if (v.held_on > x->today) {
 			ssda903_skip(x, t, held->line, held->column, "review date in the future",
-			    "clar_cla_review_date: %s is after today: a review held cannot be in the future", held->value);
+			    "clar_cla_review_date: %s is after today: a review held cannot be in the future",
+			    held->value);
 			continue;
 		}
 		v.child = xstrdup(person->value);
@@ -311,7 +315,8 @@ ssd_ticked(const json_t *v)
 	if (!json_is_string(v))
 		return false;
 	s = json_string_value(v);
-	return strcmp(s, "1") == 0 || strcasecmp(s, "Y") == 0 || strcasecmp(s, "Yes") == 0 || strcasecmp(s, "true") == 0;
+	return strcmp(s, "1") == 0 || strcasecmp(s, "Y") == 0 || strcasecmp(s, "Yes") == 0 ||
+	    strcasecmp(s, "true") == 0;
 }
 
 /*
@@ -364,7 +369,8 @@ ssd_read_care_plans(struct ssd *d, const char *path, struct ssda903_tally *t)
 		}
 		if ((o = json_loads(js->value, 0, &jerr)) == NULL || !json_is_object(o)) {
 			ssda903_skip(x, t, js->line, js->column, "plan not JSON",
-			    "lacp_cla_care_plan_json: not a JSON object of plan types (%s)", o == NULL ? jerr.text : "not an object");
+			    "lacp_cla_care_plan_json: not a JSON object of plan types (%s)",
+			    o == NULL ? jerr.text : "not an object");
 			json_decref(o);
 			continue;
 		}
@@ -379,7 +385,8 @@ ssd_read_care_plans(struct ssd *d, const char *path, struct ssda903_tally *t)
 		if (unknown != NULL) {
 			ssda903_skip(x, t, js->line, js->column, "unknown plan type",
 			    "lacp_cla_care_plan_json: \"%s\" is not a permanence plan type (REMAINSUP, RETURN1M, RETURN6M, "
-			    "RETURNEV, LTRELFR, LTFOST18, RESPLMT, SUPPLIV, ADOPTION, OTHERPLN)", unknown);
+			    "RETURNEV, LTRELFR, LTFOST18, RESPLMT, SUPPLIV, ADOPTION, OTHERPLN)",
+			    unknown);
 		} else if (nticked > 1) {
 			ssda903_skip(x, t, js->line, js->column, "several plans ticked",
 			    "lacp_cla_care_plan_json: %d plan types ticked; a care plan has one", nticked);
@@ -403,8 +410,9 @@ ssd_read_permanence(struct ssd *d, const char *path, struct ssda903_tally *t)
 		"perm_placed_for_adoption_date", "perm_placed_foster_carer_date", "perm_placed_ffa_cp_date",
 		"perm_decision_reversed_date", "perm_decision_reversed_reason", "perm_permanence_order_date",
 		"perm_permanence_order_type", "perm_part_of_sibling_group", "perm_siblings_placed_together",
-		"perm_siblings_placed_apart", "perm_adopter_sex", "perm_adopter_legal_status", "perm_number_of_adopters",
-		"perm_adopted_by_carer_flag", "perm_placement_provider_urn", "perm_adoption_worker_id", NULL };
+		"perm_siblings_placed_apart", "perm_adopter_sex", "perm_adopter_legal_status",
+		"perm_number_of_adopters", "perm_adopted_by_carer_flag", "perm_placement_provider_urn",
+		"perm_adoption_worker_id", NULL };
 	static const int required[] = { 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
@@ -486,7 +494,8 @@ ssd_read_professionals(struct ssd *d, const char *path, struct ssda903_tally *t)
 		const struct csv_field *reg = import_file_field(&in, 3);
 
 		if (id->len == 0) {
-			ssda903_skip(x, t, id->line, id->column, "professional id missing", "prof_professional_id: missing");
+			ssda903_skip(
+			    x, t, id->line, id->column, "professional id missing", "prof_professional_id: missing");
 			continue;
 		}
 		if ((first = import_seen_add(&seen, id->value, in.row.line)) != 0) {
@@ -561,9 +570,9 @@ ssd_email(const struct ssd *d, const struct ssd_professional *p)
 static void
 ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, int *nunmapped, int *nended)
 {
-	static const char *const names[] = { "invo_involvements_id", "invo_professional_id", "invo_professional_role_id",
-		"invo_professional_team", "invo_person_id", "invo_involvement_start_date", "invo_involvement_end_date",
-		"invo_worker_change_reason", "invo_referral_id", NULL };
+	static const char *const names[] = { "invo_involvements_id", "invo_professional_id",
+		"invo_professional_role_id", "invo_professional_team", "invo_person_id", "invo_involvement_start_date",
+		"invo_involvement_end_date", "invo_worker_change_reason", "invo_referral_id", NULL };
 	static const int required[] = { 0, 1, 1, 0, 1, 1, 1, 0, 0 };
 	struct ssda903 *x = &d->x;
 	struct import_errors fe = { path, NULL, 0 };
@@ -587,7 +596,8 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 			continue;
 		}
 		if (prof->len == 0) {
-			ssda903_skip(x, t, prof->line, prof->column, "professional id missing", "invo_professional_id: missing");
+			ssda903_skip(
+			    x, t, prof->line, prof->column, "professional id missing", "invo_professional_id: missing");
 			continue;
 		}
 		if (fstart->len == 0 || ssd_date(fstart->value, x->today, &start) != 0) {
@@ -605,7 +615,8 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 		}
 		if (end != DATE_NONE && end < start) {
 			ssda903_skip(x, t, fend->line, fend->column, "involvement ends before it starts",
-			    "invo_involvement_end_date %s is before invo_involvement_start_date %s", fend->value, fstart->value);
+			    "invo_involvement_end_date %s is before invo_involvement_start_date %s", fend->value,
+			    fstart->value);
 			continue;
 		}
 		if (start > x->today || (end != DATE_NONE && end <= x->today)) {
@@ -642,7 +653,8 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 			struct ssd_involvement *v = &d->invs[j];
 			const struct ssd_professional *pr;
 			const char *email, *id;
-			if (j + 1 < d->ninvs && strcmp(d->invs[j + 1].person, v->person) == 0 && d->invs[j + 1].who == v->who) {
+			if (j + 1 < d->ninvs && strcmp(d->invs[j + 1].person, v->person) == 0 &&
+			    d->invs[j + 1].who == v->who) {
 				t->unused++; /* a later involvement of the same role is the current one */
 				continue;
 			}
@@ -650,14 +662,16 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 			if ((email = ssd_email(d, pr)) == NULL) {
 				ssda903_skip(x, t, v->line, v->col, "no email in staff_emails.csv",
 				    "invo_professional_id %s: no email in staff_emails.csv (by prof_staff_id \"%s\" or "
-				    "prof_social_worker_registration_no \"%s\")", pr->id, pr->staff_id, pr->registration_no);
+				    "prof_social_worker_registration_no \"%s\")",
+				    pr->id, pr->staff_id, pr->registration_no);
 				continue;
 			}
 			/* An id, never a name: the SSD's names stay in the council's system. */
 			id = *pr->staff_id != '\0' ? pr->staff_id : pr->id;
 			team[v->who] = v->team;
 			if (v->who == SSD_SOCIAL_WORKER)
-				a.social_worker = (char *)(uintptr_t)id, a.social_worker_email = (char *)(uintptr_t)email;
+				a.social_worker = (char *)(uintptr_t)id,
+				a.social_worker_email = (char *)(uintptr_t)email;
 			else if (v->who == SSD_TEAM_MANAGER)
 				a.team_manager = (char *)(uintptr_t)id, a.team_manager_email = (char *)(uintptr_t)email;
 			else
@@ -670,7 +684,7 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 		a.case_ref = d->invs[i].person;
 		for (p = 0; p < SSD_NWHO && team[p] < 0; p++)
 			;
-		a.team = p < SSD_NWHO ? d->teams[team[p]] : (char *)(uintptr_t)"";
+		a.team = p < SSD_NWHO ? d->teams[team[p]] : (char *)(uintptr_t) "";
 		if ((d->nallocs & (d->nallocs - 1)) == 0) /* grow by doubling */
 			d->allocs = xreallocarray(d->allocs, (size_t)d->nallocs * 2 + 1, sizeof *d->allocs);
 		d->allocs[d->nallocs++] = a;
@@ -713,7 +727,8 @@ ssd_find_files(char *const *paths, int npaths, char *files[SSD_NFILES], char **o
 			for (j = 0; j < n; j++) {
 				char *p;
 				size_t len = strlen(ents[j]->d_name);
-				if (ents[j]->d_name[0] != '.' && len > 4 && strcasecmp(ents[j]->d_name + len - 4, ".csv") == 0) {
+				if (ents[j]->d_name[0] != '.' && len > 4 &&
+				    strcasecmp(ents[j]->d_name + len - 4, ".csv") == 0) {
 					xasprintf(&p, "%s/%s", paths[i], ents[j]->d_name);
 					if ((k = ssd_kind(p)) >= 0 && files[k] == NULL)
 						files[k] = p;
@@ -734,9 +749,11 @@ ssd_find_files(char *const *paths, int npaths, char *files[SSD_NFILES], char **o
 	}
 	for (k = 0; k < SSD_NREQUIRED; k++) {
 		if (files[k] == NULL) {
-			fprintf(err, "driftwatchctl: import ssd: no %s among the files given (want ssd_cla_episodes.csv, "
-				     "ssd_cla_reviews.csv, ssd_involvements.csv, ssd_professionals.csv and staff_emails.csv, "
-				     "or their folder)\n", ssd_files[k]);
+			fprintf(err,
+			    "driftwatchctl: import ssd: no %s among the files given (want ssd_cla_episodes.csv, "
+			    "ssd_cla_reviews.csv, ssd_involvements.csv, ssd_professionals.csv and staff_emails.csv, "
+			    "or their folder)\n",
+			    ssd_files[k]);
 			return 66;
 		}
 	}
@@ -777,8 +794,8 @@ ssd_write(struct store *s, void *arg, char **summary, char **cause)
 	if (ssda903_write(&d->x, s, d->now, &nperiods, &nunknown, &nreviews, &total, &nchanged, cause) != 0)
 		return -1;
 	for (i = 0; i < d->nplans; i++) {
-		if (reviews_add_plan(s, d->plans[i].person, d->plans[i].plan, d->plans[i].agreed_on, "ssd", d->now, &added,
-			cause) != 0)
+		if (reviews_add_plan(s, d->plans[i].person, d->plans[i].plan, d->plans[i].agreed_on, "ssd", d->now,
+			&added, cause) != 0)
 			return -1;
 		if (!added)
 			continue;
@@ -793,8 +810,9 @@ ssd_write(struct store *s, void *arg, char **summary, char **cause)
 		if (allocation_put(s, &d->allocs[i], cause) != 0)
 			return -1;
 	}
-	xappendf(summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children "
-			  "changed; %d permanence plans (%d new); %d cases allocated",
+	xappendf(summary,
+	    "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children "
+	    "changed; %d permanence plans (%d new); %d cases allocated",
 	    total, nperiods, nunknown, nreviews, nchanged, d->nplans, nadded, d->nallocs);
 	return 0;
 }

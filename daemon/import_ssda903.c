@@ -146,7 +146,8 @@ ssda903_known_child(struct ssda903 *x, struct ssda903_tally *t, const struct csv
 	}
 	if (ssda903_child(x, child->value) == NULL) {
 		ssda903_skip(x, t, child->line, child->column,
-		    strcmp(x->children_from, "header.csv") == 0 ? "CHILD not in header.csv" : "child not in ssd_cla_episodes.csv",
+		    strcmp(x->children_from, "header.csv") == 0 ? "CHILD not in header.csv" :
+								  "child not in ssd_cla_episodes.csv",
 		    "%s %s: not in %s", strcmp(x->children_from, "header.csv") == 0 ? "CHILD" : "person", child->value,
 		    x->children_from);
 		return -1;
@@ -275,8 +276,8 @@ ssda903_read_header(struct ssda903 *x, const char *path, struct ssda903_tally *t
 		qsort(x->children, (size_t)x->nchildren, sizeof *x->children, ssda903_cmp_child);
 	for (i = 1, j = 0; i < x->nchildren; i++) {
 		if (strcmp(x->children[i].child, x->children[j].child) == 0) {
-			ssda903_skip(x, t, x->children[i].line, 1, "duplicate CHILD", "CHILD %s: already listed at line %d",
-			    x->children[i].child, x->children[j].line);
+			ssda903_skip(x, t, x->children[i].line, 1, "duplicate CHILD",
+			    "CHILD %s: already listed at line %d", x->children[i].child, x->children[j].line);
 			free(x->children[i].child);
 		} else
 			x->children[++j] = x->children[i];
@@ -310,8 +311,8 @@ ssda903_sort_errors(struct ssda903 *x, struct import_errors *fe)
 static void
 ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 {
-	static const char *const names[] = { "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-		"REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", NULL };
+	static const char *const names[] = { "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC",
+		"REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", NULL };
 	static const int required[] = { 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0 };
 	struct import_errors fe = { path, NULL, 0 };
 	struct import_file in;
@@ -331,7 +332,8 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 			continue;
 		}
 		if (e.decom > x->today) {
-			ssda903_skip(x, t, decom->line, decom->column, "DECOM in the future", "DECOM: %s is after today", decom->value);
+			ssda903_skip(x, t, decom->line, decom->column, "DECOM in the future",
+			    "DECOM: %s is after today", decom->value);
 			continue;
 		}
 		e.dec = DATE_NONE;
@@ -345,7 +347,8 @@ ssda903_read_episodes(struct ssda903 *x, const char *path, struct ssda903_tally 
 			continue;
 		}
 		if (rec->len >= sizeof e.rec) {
-			ssda903_skip(x, t, rec->line, rec->column, "REC not a code", "REC: \"%s\" is not a code", rec->value);
+			ssda903_skip(
+			    x, t, rec->line, rec->column, "REC not a code", "REC: \"%s\" is not a code", rec->value);
 			continue;
 		}
 		if (e.dec != DATE_NONE && e.dec < e.decom) {
@@ -399,8 +402,8 @@ ssda903_periods(struct ssda903 *x, struct ssda903_tally *t)
 			}
 			if (prev != NULL && (prev->dec == DATE_NONE || prev->dec > e->decom)) {
 				ssda903_skip(x, t, e->line, e->col_decom, "episodes overlap",
-				    "CHILD %s: this episode starts on %s before the episode at line %d has ended", e->child,
-				    date_format(e->decom, when), prev->line);
+				    "CHILD %s: this episode starts on %s before the episode at line %d has ended",
+				    e->child, date_format(e->decom, when), prev->line);
 				e->skip = true;
 				continue;
 			}
@@ -414,13 +417,15 @@ ssda903_periods(struct ssda903 *x, struct ssda903_tally *t)
 			if (open && s) {
 				ssda903_skip(x, t, e->line, e->col_rne, "RNE S while already looked after",
 				    "CHILD %s: RNE S (started to be looked after) but the child is looked after since %s (line %d)",
-				    e->child, date_format(c->periods[c->nperiods - 1].started_on, when), c->period_lines[c->nperiods - 1]);
+				    e->child, date_format(c->periods[c->nperiods - 1].started_on, when),
+				    c->period_lines[c->nperiods - 1]);
 				e->skip = true;
 				continue;
 			}
 			if (!open) {
 				c->periods = xreallocarray(c->periods, (size_t)c->nperiods + 1, sizeof *c->periods);
-				c->period_lines = xreallocarray(c->period_lines, (size_t)c->nperiods + 1, sizeof *c->period_lines);
+				c->period_lines =
+				    xreallocarray(c->period_lines, (size_t)c->nperiods + 1, sizeof *c->period_lines);
 				c->periods[c->nperiods].started_on = e->decom;
 				c->periods[c->nperiods].start_known = s;
 				c->periods[c->nperiods].ended_on = DATE_NONE;
@@ -485,9 +490,11 @@ ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
 	for (i = 0; i < x->nreviews; i++) {
 		struct ssda903_review *v = &x->reviews[i];
 		struct ssda903_child *c = ssda903_child(x, v->child);
-		if (i > 0 && strcmp(x->reviews[i - 1].child, v->child) == 0 && x->reviews[i - 1].held_on == v->held_on) {
-			ssda903_skip(x, t, v->line, v->col, "duplicate review", "CHILD %s: review on %s already listed at line %d",
-			    v->child, date_format(v->held_on, when), x->reviews[i - 1].line);
+		if (i > 0 && strcmp(x->reviews[i - 1].child, v->child) == 0 &&
+		    x->reviews[i - 1].held_on == v->held_on) {
+			ssda903_skip(x, t, v->line, v->col, "duplicate review",
+			    "CHILD %s: review on %s already listed at line %d", v->child, date_format(v->held_on, when),
+			    x->reviews[i - 1].line);
 			continue;
 		}
 		if (c->nperiods == 0) {
@@ -498,8 +505,9 @@ ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
 		}
 		if (v->held_on < c->periods[0].started_on) {
 			ssda903_skip(x, t, v->line, v->col, "review before the child was looked after",
-			    "CHILD %s: a review on %s, before the child was looked after (from %s, episodes.csv line %d)", v->child,
-			    date_format(v->held_on, when), date_format(c->periods[0].started_on, ended), c->period_lines[0]);
+			    "CHILD %s: a review on %s, before the child was looked after (from %s, episodes.csv line %d)",
+			    v->child, date_format(v->held_on, when), date_format(c->periods[0].started_on, ended),
+			    c->period_lines[0]);
 			continue;
 		}
 		if ((p = plan_reviews_period_of(c->periods, c->nperiods, v->held_on)) < 0) {
@@ -507,7 +515,8 @@ ssda903_place_reviews(struct ssda903 *x, struct ssda903_tally *t)
 				;
 			ssda903_skip(x, t, v->line, v->col, "review while not looked after",
 			    "CHILD %s: a review on %s, when the child was not looked after (the period from line %d ended on %s)",
-			    v->child, date_format(v->held_on, when), c->period_lines[p], date_format(c->periods[p].ended_on, ended));
+			    v->child, date_format(v->held_on, when), c->period_lines[p],
+			    date_format(c->periods[p].ended_on, ended));
 			continue;
 		}
 		c->reviews = xreallocarray(c->reviews, (size_t)c->nreviews + 1, sizeof *c->reviews);
@@ -559,13 +568,13 @@ ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 			continue;
 		}
 		if (!plan_dispute_address_ok(email->value)) {
-			ssda903_skip(x, t, email->line, email->column, "not an email address", "email: \"%s\" is not an email address",
-			    email->value);
+			ssda903_skip(x, t, email->line, email->column, "not an email address",
+			    "email: \"%s\" is not an email address", email->value);
 			continue;
 		}
 		if ((first = import_seen_add(&seen, id->value, in.row.line)) != 0) {
-			ssda903_skip(x, t, id->line, id->column, "duplicate staff_id", "staff_id %s: already listed at line %d",
-			    id->value, first);
+			ssda903_skip(x, t, id->line, id->column, "duplicate staff_id",
+			    "staff_id %s: already listed at line %d", id->value, first);
 			continue;
 		}
 		if ((x->nstaff & (x->nstaff - 1)) == 0) /* grow by doubling */
@@ -625,8 +634,8 @@ ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tal
 			continue;
 		}
 		if (decom > x->today) {
-			ssda903_skip(x, t, fdecom->line, fdecom->column, "SW_DECOM in the future", "SW_DECOM: %s is after today",
-			    fdecom->value);
+			ssda903_skip(x, t, fdecom->line, fdecom->column, "SW_DECOM in the future",
+			    "SW_DECOM: %s is after today", fdecom->value);
 			continue;
 		}
 		dec = DATE_NONE;
@@ -637,7 +646,8 @@ ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tal
 		}
 		if (dec != DATE_NONE && dec < decom) {
 			ssda903_skip(x, t, fdec->line, fdec->column, "episode ends before it starts",
-			    "SW_DEC %s is before SW_DECOM %s: the episode ends before it starts", fdec->value, fdecom->value);
+			    "SW_DEC %s is before SW_DECOM %s: the episode ends before it starts", fdec->value,
+			    fdecom->value);
 			continue;
 		}
 		if (dec != DATE_NONE && dec <= x->today) {
@@ -665,7 +675,8 @@ ssda903_read_sw_episodes(struct ssda903 *x, const char *path, struct ssda903_tal
 			continue;
 		if ((email = ssda903_staff_email(x, c->sw_id)) == NULL) {
 			ssda903_skip(x, t, c->sw_line, c->sw_col, "SW_ID has no email",
-			    "SW_ID %s: no email in staff_emails.csv (CHILD %s's current social worker)", c->sw_id, c->child);
+			    "SW_ID %s: no email in staff_emails.csv (CHILD %s's current social worker)", c->sw_id,
+			    c->child);
 			free(c->sw_id);
 			c->sw_id = NULL;
 			continue;
@@ -693,13 +704,14 @@ ssda903_write(struct ssda903 *x, struct store *s, time_t now, int *nperiods, int
 		if (c->nperiods == 0)
 			continue;
 		(*total)++;
-		if (reviews_replace_extract(s, c->child, c->periods, c->nperiods, c->reviews, c->nreviews, now, &changed,
-			cause) != 0)
+		if (reviews_replace_extract(
+			s, c->child, c->periods, c->nperiods, c->reviews, c->nreviews, now, &changed, cause) != 0)
 			return -1;
 		if (changed > 0) {
 			(*nchanged)++;
 			xasprintf(&detail, "%d period%s of care, %d review%s held (%d change%s)", c->nperiods,
-			    c->nperiods == 1 ? "" : "s", c->nreviews, c->nreviews == 1 ? "" : "s", changed, changed == 1 ? "" : "s");
+			    c->nperiods == 1 ? "" : "s", c->nreviews, c->nreviews == 1 ? "" : "s", changed,
+			    changed == 1 ? "" : "s");
 			k = audit_add(s, now, "ctl:import", "lac-extract", c->child, detail, cause);
 			free(detail);
 			if (k != 0)
@@ -787,9 +799,10 @@ ssda903_report(const struct ssda903 *x, const char *what, const char *summary, b
 		for (i = 0; i < x->nmsgs; i++)
 			fprintf(err, "%s\n", x->msgs[i]);
 		fprintf(err, "%s", summary);
-		fprintf(err, "driftwatchctl: import %s: %d row%s contradict%s the rest (strict); nothing imported "
-			     "(--no-strict imports the rest and skips these)\n", what, x->nmsgs, x->nmsgs == 1 ? "" : "s",
-		    x->nmsgs == 1 ? "s" : "");
+		fprintf(err,
+		    "driftwatchctl: import %s: %d row%s contradict%s the rest (strict); nothing imported "
+		    "(--no-strict imports the rest and skips these)\n",
+		    what, x->nmsgs, x->nmsgs == 1 ? "" : "s", x->nmsgs == 1 ? "s" : "");
 		return 65;
 	}
 	for (i = 0; i < x->nmsgs; i++)
@@ -819,10 +832,12 @@ ssda903_import_write(struct store *s, void *arg, char **summary, char **cause)
 		if (c->sw_email != NULL && allocation_set_social_worker(s, c->child, c->sw_id, c->sw_email, cause) != 0)
 			return -1;
 	}
-	xappendf(summary, "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children changed",
+	xappendf(summary,
+	    "%d children, %d periods of care (%d began before the extract), %d reviews held; %d children changed",
 	    total, nperiods, nunknown, nreviews, nchanged);
 	if (im->sw)
-		xappendf(summary, "; %d social worker%s allocated from sw_episodes.csv", im->nsw, im->nsw == 1 ? "" : "s");
+		xappendf(
+		    summary, "; %d social worker%s allocated from sw_episodes.csv", im->nsw, im->nsw == 1 ? "" : "s");
 	return 0;
 }
 
@@ -840,7 +855,8 @@ import_ssda903(const struct import_request *rq)
 	struct ssda903_tally th = { 0 }, te = { 0 }, tr = { 0 }, tw = { 0 }, ts = { 0 };
 	char *files[SSDA903_NFILES] = { NULL }, *others = NULL, *summary = NULL;
 	struct ssda903_import im = { 0 };
-	struct import_commit commit = { "ssda903", NULL, now, ssda903_import_write, &im, "ssda903-imported", "reviews" };
+	struct import_commit commit = { "ssda903", NULL, now, ssda903_import_write, &im, "ssda903-imported",
+		"reviews" };
 	struct stat sb;
 	int i, k, rc = 0, nsw = 0;
 
@@ -880,8 +896,10 @@ import_ssda903(const struct import_request *rq)
 	}
 	for (k = 0; k < SSDA903_SW_EPISODES; k++) {
 		if (files[k] == NULL) {
-			fprintf(err, "driftwatchctl: import ssda903: no %s among the files given (want header.csv, episodes.csv "
-				     "and reviews.csv, or their folder)\n", ssda903_files[k]);
+			fprintf(err,
+			    "driftwatchctl: import ssda903: no %s among the files given (want header.csv, episodes.csv "
+			    "and reviews.csv, or their folder)\n",
+			    ssda903_files[k]);
 			rc = 66;
 			goto done;
 		}
@@ -923,8 +941,10 @@ import_ssda903(const struct import_request *rq)
 	if (ts.file != NULL)
 		ssda903_tally_print(&summary, &ts, "");
 	if (others != NULL)
-		xappendf(&summary, "not read: %s (driftwatch reads header.csv, episodes.csv, reviews.csv, and sw_episodes.csv "
-				   "with staff_emails.csv)\n", others);
+		xappendf(&summary,
+		    "not read: %s (driftwatch reads header.csv, episodes.csv, reviews.csv, and sw_episodes.csv "
+		    "with staff_emails.csv)\n",
+		    others);
 	if ((rc = ssda903_report(&x, "ssda903", summary, strict, err)) != 0)
 		goto done;
 	/* Everything checked: write it all in one transaction, or nothing. */

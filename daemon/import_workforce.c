@@ -46,8 +46,8 @@ asye_check_date(const struct asye_worker *w, int date, int today, const char *wh
 		return -1;
 	}
 	if (date < w->asye_started_on) {
-		xasprintf(why, "%s %s is before %s's ASYE started (%s)", what, date_format(date, a),
-			  w->person_id, date_format(w->asye_started_on, b));
+		xasprintf(why, "%s %s is before %s's ASYE started (%s)", what, date_format(date, a), w->person_id,
+		    date_format(w->asye_started_on, b));
 		return -1;
 	}
 	if (date > today) {
@@ -68,8 +68,8 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 		return -1;
 	}
 	if (asye_monday(week_of) + 6 < w->asye_started_on) {
-		xasprintf(why, "week of %s is before %s's ASYE started (%s)", date_format(week_of, a),
-			  w->person_id, date_format(w->asye_started_on, b));
+		xasprintf(why, "week of %s is before %s's ASYE started (%s)", date_format(week_of, a), w->person_id,
+		    date_format(w->asye_started_on, b));
 		return -1;
 	}
 	if (asye_monday(week_of) > today) {
@@ -78,7 +78,7 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 	}
 	if (hours > w->contracted_hours + 1e-9) {
 		xasprintf(why, "%g hours is more than %s's contracted %g hours a week", hours, w->person_id,
-			  w->contracted_hours);
+		    w->contracted_hours);
 		return -1;
 	}
 	return 0;
@@ -87,9 +87,9 @@ asye_check_time(const struct asye_worker *w, int week_of, double hours, int toda
 /* import_finish, then the outcome. */
 static int
 asye_import_finish(const struct import_request *rq, struct import_errors *e, const char *kind, char **summary,
-		   int (*write)(struct store *, void *, char **, char **), void *arg)
+    int (*write)(struct store *, void *, char **, char **), void *arg)
 {
-	struct import_commit commit = {kind, rq->paths[0], rq->now, write, arg, kind, "asye"};
+	struct import_commit commit = { kind, rq->paths[0], rq->now, write, arg, kind, "asye" };
 	int rc = import_finish(rq->store, e, &commit, summary, rq->err);
 
 	if (rc == 0)
@@ -122,12 +122,11 @@ asye_import_workers_write(struct store *s, void *arg, char **summary, char **cau
 int
 import_workforce(const struct import_request *rq)
 {
-	static const char *const names[] = {
-	    "person_id",	"name",	    "email", "role", "team", "manager_email", "asye_started_on",
-	    "contracted_hours", "caseload", NULL};
-	static const int required[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-	struct import_errors e = {0};
-	struct asye_import_workers wi = {0};
+	static const char *const names[] = { "person_id", "name", "email", "role", "team", "manager_email",
+		"asye_started_on", "contracted_hours", "caseload", NULL };
+	static const int required[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct import_errors e = { 0 };
+	struct asye_import_workers wi = { 0 };
 	struct import_file in;
 	int rc, i, j, *lines = NULL, nseen = 0;
 	char *summary, *why = NULL, *end, **seen = NULL;
@@ -140,7 +139,7 @@ import_workforce(const struct import_request *rq)
 	import_file_open(&in, &e, path, names, required);
 	while (import_file_next(&in)) {
 		const struct csv_field *f[9];
-		struct asye_worker w = {0};
+		struct asye_worker w = { 0 };
 		int ok = 1, start;
 		double hours = 0;
 
@@ -150,10 +149,10 @@ import_workforce(const struct import_request *rq)
 		ok &= import_required(&e, f[1], "name") == 0;
 		ok &= import_required(&e, f[3], "role") == 0;
 		for (i = 2; i <= 5; i += 3) {
-			if (f[i]->len > 0 && (strchr(f[i]->value, '@') == NULL ||
-					      strcspn(f[i]->value, " \t\r\n,;<>") != f[i]->len)) {
-				import_error(&e, f[i]->line, f[i]->column,
-					     "%s: \"%s\" is not an email address", names[i], f[i]->value);
+			if (f[i]->len > 0 &&
+			    (strchr(f[i]->value, '@') == NULL || strcspn(f[i]->value, " \t\r\n,;<>") != f[i]->len)) {
+				import_error(&e, f[i]->line, f[i]->column, "%s: \"%s\" is not an email address",
+				    names[i], f[i]->value);
 				ok = 0;
 			}
 		}
@@ -165,21 +164,21 @@ import_workforce(const struct import_request *rq)
 		}
 		if (asye_parse_hours(f[7]->value, &hours, &why) != 0 || hours == 0 || hours > 168) {
 			import_error(&e, f[7]->line, f[7]->column, "contracted_hours: %s",
-				     why != NULL ? why : "want more than 0 and at most 168 hours a week");
+			    why != NULL ? why : "want more than 0 and at most 168 hours a week");
 			free(why);
 			why = NULL;
 			ok = 0;
 		}
 		caseload = f[8]->len == 0 ? 0 : strtol(f[8]->value, &end, 10);
 		if (f[8]->len > 0 && (*end != '\0' || caseload < 0 || caseload > 10000)) {
-			import_error(&e, f[8]->line, f[8]->column, "caseload: \"%s\" is not a count of cases",
-				     f[8]->value);
+			import_error(
+			    &e, f[8]->line, f[8]->column, "caseload: \"%s\" is not a count of cases", f[8]->value);
 			ok = 0;
 		}
 		for (j = 0; j < nseen; j++) {
 			if (f[0]->len > 0 && strcmp(seen[j], f[0]->value) == 0) {
 				import_error(&e, f[0]->line, f[0]->column, "person_id: %s already on line %d",
-					     f[0]->value, lines[j]);
+				    f[0]->value, lines[j]);
 				ok = 0;
 				break;
 			}
@@ -240,10 +239,9 @@ asye_import_dated_write(struct store *s, void *arg, char **summary, char **cause
 
 	(void)summary;
 	for (i = 0; i < di->n; i++) {
-		if (di->time
-			? asye_store_time(s, di->rows[i].person_id, asye_monday(di->rows[i].date),
-					  di->rows[i].hours, cause)
-			: asye_store_supervision(s, di->rows[i].person_id, di->rows[i].date, NULL, cause))
+		if (di->time ? asye_store_time(
+				   s, di->rows[i].person_id, asye_monday(di->rows[i].date), di->rows[i].hours, cause) :
+			       asye_store_supervision(s, di->rows[i].person_id, di->rows[i].date, NULL, cause))
 			return -1;
 	}
 	return 0;
@@ -253,11 +251,11 @@ asye_import_dated_write(struct store *s, void *arg, char **summary, char **cause
 static int
 asye_import_dated(const struct import_request *rq, int time)
 {
-	static const char *const tnames[] = {"person_id", "week_of", "hours", NULL};
-	static const char *const snames[] = {"person_id", "held_on", NULL};
-	static const int required[] = {1, 1, 1};
-	struct import_errors e = {0};
-	struct asye_import_dated di = {0};
+	static const char *const tnames[] = { "person_id", "week_of", "hours", NULL };
+	static const char *const snames[] = { "person_id", "held_on", NULL };
+	static const int required[] = { 1, 1, 1 };
+	struct import_errors e = { 0 };
+	struct asye_import_dated di = { 0 };
 	struct asye_roster roster;
 	struct import_file in;
 	int rc, i, today = rq->today;
@@ -280,8 +278,7 @@ asye_import_dated(const struct import_request *rq, int time)
 			continue;
 		if ((w = asye_roster_find(&roster, pf->value)) == NULL) {
 			import_error(&e, pf->line, pf->column,
-				     "person_id: unknown person \"%s\" (import the workforce first)",
-				     pf->value);
+			    "person_id: unknown person \"%s\" (import the workforce first)", pf->value);
 			continue;
 		}
 		if (import_date(&e, df, time ? "week_of" : "held_on", false, &date) != 0)
@@ -292,14 +289,14 @@ asye_import_dated(const struct import_request *rq, int time)
 			why = NULL;
 			continue;
 		}
-		if ((time ? asye_check_time(w, date, hours, today, &why)
-			  : asye_check_date(w, date, today, "held_on", &why)) != 0) {
+		if ((time ? asye_check_time(w, date, hours, today, &why) :
+			    asye_check_date(w, date, today, "held_on", &why)) != 0) {
 			const struct csv_field *at = time && strstr(why, "contracted") != NULL ? hf : df;
 			import_error(&e, at->line, at->column, "%s: %s",
-				     at == hf ? "hours"
-				     : time   ? "week_of"
-					      : "held_on",
-				     why);
+			    at == hf ? "hours" :
+				time ? "week_of" :
+				       "held_on",
+			    why);
 			free(why);
 			why = NULL;
 			continue;
@@ -313,8 +310,8 @@ asye_import_dated(const struct import_request *rq, int time)
 	import_file_close(&in);
 	asye_roster_free(&roster);
 	xasprintf(&summary, time ? "%d weeks of protected time" : "%d supervisions", di.n);
-	rc = asye_import_finish(rq, &e, time ? "protected-time" : "supervisions", &summary,
-				asye_import_dated_write, &di);
+	rc = asye_import_finish(
+	    rq, &e, time ? "protected-time" : "supervisions", &summary, asye_import_dated_write, &di);
 	free(summary);
 	for (i = 0; i < di.n; i++)
 		free(di.rows[i].person_id);

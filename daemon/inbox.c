@@ -46,9 +46,9 @@ struct inbox_folder {
 	int stable_after; /* seconds */
 	struct duration keep_done;
 	int schedule_minutes; /* -1: no schedule */
-	char *signature;  /* "name size mtime" a line, as last seen */
-	int64_t changed_ms; /* monotonic time the signature last changed */
-	int wd;		  /* inotify watch, -1 none */
+	char *signature;      /* "name size mtime" a line, as last seen */
+	int64_t changed_ms;   /* monotonic time the signature last changed */
+	int wd;		      /* inotify watch, -1 none */
 };
 
 /* The import in flight. */
@@ -57,7 +57,7 @@ struct inbox_run {
 	char *name, *dir, *format;
 	char **files; /* names inside dir */
 	int nfiles;
-	int marker;   /* a .done marker goes with the set */
+	int marker; /* a .done marker goes with the set */
 };
 
 struct inbox {
@@ -122,8 +122,10 @@ inbox_load_folders(struct inbox *ib)
 		f->keep_done = im->keep_done;
 		f->schedule_minutes = im->schedule_minutes;
 		f->wd = -1;
-		if (ib->ifd >= 0 && (f->wd = inotify_add_watch(ib->ifd, f->dir, IN_CREATE | IN_MODIFY | IN_ATTRIB |
-						     IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)) < 0)
+		if (ib->ifd >= 0 &&
+		    (f->wd = inotify_add_watch(ib->ifd, f->dir,
+			 IN_CREATE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE |
+			     IN_MOVED_FROM)) < 0)
 			log_warn("inbox: %s: cannot watch %s (scanned on the backstop tick instead)", f->name, f->dir);
 	}
 	ib->nfolders = ib->cfg->nimports;
@@ -235,7 +237,8 @@ inbox_start(struct inbox *ib, struct inbox_folder *f, char **names, int n, int m
 	ib->run.files = names;
 	ib->run.nfiles = n;
 	ib->run.marker = marker;
-	log_info("inbox: %s: importing %d file%s as %s (child %ld)", f->name, n, n == 1 ? "" : "s", f->format, (long)pid);
+	log_info(
+	    "inbox: %s: importing %d file%s as %s (child %ld)", f->name, n, n == 1 ? "" : "s", f->format, (long)pid);
 	return 0;
 }
 
@@ -263,8 +266,8 @@ inbox_report_head(const char *path, int max)
 
 /* Queue a notice to the admin through admin_transport, as the dispatcher's alerts; once per key. */
 static void
-inbox_tell_admin(struct inbox *ib, const char *what, const char *key, const char *subject, const char *text,
-    bool urgent)
+inbox_tell_admin(
+    struct inbox *ib, const char *what, const char *key, const char *subject, const char *text, bool urgent)
 {
 	const struct config *cfg = ib->cfg;
 	char *cause = NULL;
@@ -275,7 +278,8 @@ inbox_tell_admin(struct inbox *ib, const char *what, const char *key, const char
 		return;
 	}
 	if (store_begin(ib->store, &cause) != 0 ||
-	    outbox_alert(ib->store, cfg, cfg->admin_transport, key, subject, text, urgent, clock_now(), &added, &cause) != 0 ||
+	    outbox_alert(
+		ib->store, cfg, cfg->admin_transport, key, subject, text, urgent, clock_now(), &added, &cause) != 0 ||
 	    store_commit(ib->store, &cause) != 0) {
 		store_rollback(ib->store);
 		log_error("inbox: %s: cannot queue the admin notice: %s", what, cause);
@@ -294,8 +298,8 @@ inbox_alert(struct inbox *ib, const char *stamp, const char *report, int nfiles)
 
 	head = inbox_report_head(report, INBOX_ALERT_LINES);
 	xasprintf(&key, "alert:inbox:%s:%s", ib->run.name, stamp);
-	xasprintf(&subject, "driftwatch: the %s extract in [import \"%s\"] was not imported", ib->run.format,
-	    ib->run.name);
+	xasprintf(
+	    &subject, "driftwatch: the %s extract in [import \"%s\"] was not imported", ib->run.format, ib->run.name);
 	xasprintf(&text,
 	    "driftwatch could not import the %d file%s that arrived in %s ([import \"%s\"], format %s).\n"
 	    "Nothing was imported: the data held is unchanged.\n\n"
@@ -564,7 +568,8 @@ inbox_check_schedule(struct inbox *ib, struct inbox_folder *f, const struct stor
 	date_format(due_day, dday);
 	xasprintf(&key, "alert:inbox:%s:missing:%s", f->name, dday);
 	if (last > 0)
-		xasprintf(&subject, "driftwatch: no extract in [import \"%s\"] since %s", f->name, clock_format_local(last, when));
+		xasprintf(&subject, "driftwatch: no extract in [import \"%s\"] since %s", f->name,
+		    clock_format_local(last, when));
 	else
 		xasprintf(&subject, "driftwatch: no extract has arrived in [import \"%s\"]", f->name);
 	xasprintf(&text,
@@ -593,8 +598,8 @@ inbox_summary(struct inbox *ib, const struct store_import_row *rows, int n, time
 			continue;
 		first = xstrdup(rows[i].summary);
 		first[strcspn(first, "\n")] = '\0';
-		xappendf(&text, "  %s  %s (%s): %s\n", clock_format_local(rows[i].at, when), rows[i].who + 6, rows[i].kind,
-		    first);
+		xappendf(&text, "  %s  %s (%s): %s\n", clock_format_local(rows[i].at, when), rows[i].who + 6,
+		    rows[i].kind, first);
 		free(first);
 		count++;
 	}
@@ -602,8 +607,10 @@ inbox_summary(struct inbox *ib, const struct store_import_row *rows, int n, time
 		return;
 	xasprintf(&key, "inbox:summary:%s", dday);
 	xasprintf(&subject, "driftwatch: %d import%s from the drop folders on %s", count, count == 1 ? "" : "s", dday);
-	xasprintf(&first, "What the drop folders imported on %s:\n\n%s\nEvery import, with its files' SHA-256: "
-			  "driftwatchctl import log\n", dday, text);
+	xasprintf(&first,
+	    "What the drop folders imported on %s:\n\n%s\nEvery import, with its files' SHA-256: "
+	    "driftwatchctl import log\n",
+	    dday, text);
 	free(text);
 	text = first;
 	inbox_tell_admin(ib, "summary", key, subject, text, false);

@@ -77,15 +77,15 @@ links_label(const struct answer_kind *k, int due)
 
 	if (at == NULL)
 		return xstrdup(k->label);
-	xasprintf(&label, "%.*s%s%s", (int)(at - k->label), k->label, due != DATE_NONE ? date_format(due, when) : "a date",
-	    at + 4);
+	xasprintf(&label, "%.*s%s%s", (int)(at - k->label), k->label,
+	    due != DATE_NONE ? date_format(due, when) : "a date", at + 4);
 	return label;
 }
 
 /* Add one link for an action to out. */
 static int
-links_add(struct store *s, const struct config *cfg, const struct link_subject *sub, const char *action,
-    time_t expires, time_t now, struct notice_links *out, char **cause)
+links_add(struct store *s, const struct config *cfg, const struct link_subject *sub, const char *action, time_t expires,
+    time_t now, struct notice_links *out, char **cause)
 {
 	const struct answer_kind *k = answer_kind(action);
 	const char *base = cfg->http_public_url;
@@ -125,8 +125,8 @@ links_add(struct store *s, const struct config *cfg, const struct link_subject *
  * effort: without it the notice still goes.
  */
 static void
-links_feed(struct store *s, const struct config *cfg, const struct link_subject *sub, time_t now,
-    struct notice_links *out)
+links_feed(
+    struct store *s, const struct config *cfg, const struct link_subject *sub, time_t now, struct notice_links *out)
 {
 	int64_t generation;
 	char *cause = NULL;
@@ -174,7 +174,8 @@ links_for_notice(struct store *s, const struct config *cfg, const struct link_su
 		    strcmp(links_by_role[i].role, sub->role) != 0)
 			continue;
 		for (j = 0; j < sizeof links_by_role[i].actions / sizeof links_by_role[i].actions[0] &&
-		     links_by_role[i].actions[j] != NULL; j++) {
+		     links_by_role[i].actions[j] != NULL;
+		     j++) {
 			if (links_add(s, cfg, sub, links_by_role[i].actions[j], expires, now, out, cause) != 0)
 				goto fail;
 		}

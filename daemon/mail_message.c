@@ -125,8 +125,8 @@ mail_utf8_valid(const char *s)
 				return 0;
 			cp = (cp << 6) | (p[i] & 0x3f);
 		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
 			return 0;
 		p += n + 1;
 	}
@@ -169,8 +169,7 @@ mail_is_address(const char *s)
 {
 	const char *at, *p;
 
-	if (s == NULL || (at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL)
+	if (s == NULL || (at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') != NULL)
 		return 0;
 	for (p = s; *p != '\0'; p++) {
 		if (*p <= ' ' || *p >= 0x7f || strchr(",;<>()[]\\\":", *p) != NULL)
@@ -310,14 +309,14 @@ mail_add_from(struct mail_buf *b, const char *name, const char *addr)
 static void
 mail_add_date(struct mail_buf *b, time_t t)
 {
-	static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+		"Nov", "Dec" };
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	mail_buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday], tm.tm_mday,
-			months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /*
@@ -435,8 +434,8 @@ mail_add_filename(struct mail_buf *b, const char *param, const char *name)
 static void
 mail_add_attachment(struct mail_buf *b, const struct attachment *a)
 {
-	mail_buf_printf(b, "Content-Type: %s;\r\n ",
-			a->content_type != NULL ? a->content_type : "application/octet-stream");
+	mail_buf_printf(
+	    b, "Content-Type: %s;\r\n ", a->content_type != NULL ? a->content_type : "application/octet-stream");
 	mail_add_filename(b, "name", a->filename);
 	mail_buf_puts(b, "\r\nContent-Disposition: attachment;\r\n ");
 	mail_add_filename(b, "filename", a->filename);
@@ -506,10 +505,9 @@ mail_check_notice(const struct notice *n, const char *from_addr, const char *fro
 
 /* Build the message; see mail_message.h. */
 int
-mail_message_build(const struct notice *n, const char *from, const char *domain, char **out, size_t *len,
-		   char **cause)
+mail_message_build(const struct notice *n, const char *from, const char *domain, char **out, size_t *len, char **cause)
 {
-	struct mail_buf b = {NULL, 0, 0};
+	struct mail_buf b = { NULL, 0, 0 };
 	char *from_addr = NULL, *from_name = NULL, *msgid = NULL, *mixed = NULL, *alt = NULL;
 	const char *hash;
 	size_t i;

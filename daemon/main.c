@@ -39,8 +39,8 @@ struct main_state {
 	const char *config_path;
 	struct store *store;
 	struct dispatcher *dispatcher;
-	struct http *http;  /* NULL without [http] listen */
-	time_t last_pass;   /* for GET /healthz */
+	struct http *http;   /* NULL without [http] listen */
+	time_t last_pass;    /* for GET /healthz */
 	struct inbox *inbox; /* the drop folders */
 	int64_t data_version;
 	int stopping;
@@ -67,10 +67,12 @@ static const struct main_option {
 	int val;	   /* the short letter, or a code for a long-only option */
 	const char *usage; /* the line --help prints */
 } main_options[] = {
-	{ NULL, required_argument, 'f', "-f FILE          the rules (default " MAIN_DEFAULT_CONFIG
-					  "; without -f and that file, the embedded defaults)" },
+	{ NULL, required_argument, 'f',
+	    "-f FILE          the rules (default " MAIN_DEFAULT_CONFIG
+	    "; without -f and that file, the embedded defaults)" },
 	{ NULL, no_argument, 'd', "-d               debug logging" },
-	{ "check-config", no_argument, MAIN_OPT_CHECK_CONFIG, "--check-config   validate the rules (and read the secrets) and exit: 0 valid, 78 not" },
+	{ "check-config", no_argument, MAIN_OPT_CHECK_CONFIG,
+	    "--check-config   validate the rules (and read the secrets) and exit: 0 valid, 78 not" },
 	{ "version", no_argument, MAIN_OPT_VERSION, "--version        print the version and exit" },
 	{ "help", no_argument, 'h', "-h, --help       this help" },
 };
@@ -85,11 +87,12 @@ main_usage(FILE *f)
 	fprintf(f, "usage: driftwatchd [-d] [-f FILE] [--check-config] [--version] [--help]\n");
 	for (i = 0; i < MAIN_NOPTIONS; i++)
 		fprintf(f, "  %s\n", main_options[i].usage);
-	fprintf(f, "signals: SIGHUP reloads the rules (a broken file is refused, the rules in force stay);\n"
-		   "  SIGTERM or SIGINT stops within %ds, a second one at once\n"
-		   "environment: DRIFTWATCH_NOW=YYYY-MM-DDTHH:MM starts the clock there (tests and demos);\n"
-		   "  CREDENTIALS_DIRECTORY (set by systemd's LoadCredential=) for credential:NAME secrets\n"
-		   "It runs under systemd (driftwatch.service); the admin's tool is driftwatchctl.\n",
+	fprintf(f,
+	    "signals: SIGHUP reloads the rules (a broken file is refused, the rules in force stay);\n"
+	    "  SIGTERM or SIGINT stops within %ds, a second one at once\n"
+	    "environment: DRIFTWATCH_NOW=YYYY-MM-DDTHH:MM starts the clock there (tests and demos);\n"
+	    "  CREDENTIALS_DIRECTORY (set by systemd's LoadCredential=) for credential:NAME secrets\n"
+	    "It runs under systemd (driftwatch.service); the admin's tool is driftwatchctl.\n",
 	    MAIN_STOP_SECONDS);
 }
 
@@ -482,7 +485,8 @@ main(int argc, char **argv)
 		log_error("main: %s", cause);
 		return EX_CONFIG_CODE;
 	}
-	if ((m.cfg->http_nlisten > 0 || http_activated() > 0) && (m.http = http_new(m.base, m.store, m.cfg, &m.last_pass, &cause)) == NULL) {
+	if ((m.cfg->http_nlisten > 0 || http_activated() > 0) &&
+	    (m.http = http_new(m.base, m.store, m.cfg, &m.last_pass, &cause)) == NULL) {
 		log_error("main: %s", cause);
 		return 1;
 	}
@@ -509,7 +513,7 @@ main(int argc, char **argv)
 	log_info("main: driftwatchd %s started; database %s, schema %d", DRIFTWATCH_VERSION, m.cfg->database,
 	    store_schema_version(m.store));
 	schedule_start(m.store, m.cfg, path, clock_now()); /* for status; arms the first-start hold */
-	main_rules(&m); /* rules changed since the last run: a full re-plan */
+	main_rules(&m);					   /* rules changed since the last run: a full re-plan */
 	main_plan(&m);
 	sd_notify(0, "READY=1");
 

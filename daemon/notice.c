@@ -48,8 +48,8 @@ notice_team_role(const struct config *cfg, const char *name, const char *key)
 
 /* See notice.h. */
 int
-notice_route(struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out,
-    char **why)
+notice_route(
+    struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out, char **why)
 {
 	struct allocation loaded;
 	const struct allocation *a = to->allocation;
@@ -100,8 +100,8 @@ out:
 
 /* See notice.h. */
 int
-notice_route_pair(struct store *s, const struct config *cfg, const struct notice_to *to, char **address,
-    char **transport, char **why)
+notice_route_pair(
+    struct store *s, const struct config *cfg, const struct notice_to *to, char **address, char **transport, char **why)
 {
 	struct notice_route route;
 
@@ -140,8 +140,8 @@ notice_key(const char *prefix, const char *recipient, ...)
 
 /* See notice.h. */
 int
-notice_enqueue(struct store *s, const struct config *cfg, const struct notice_spec *n,
-    const struct notice_route *to, time_t now, int *added, char **cause)
+notice_enqueue(struct store *s, const struct config *cfg, const struct notice_spec *n, const struct notice_route *to,
+    time_t now, int *added, char **cause)
 {
 	struct link_subject sub;
 	struct notice_links links;
@@ -154,15 +154,30 @@ notice_enqueue(struct store *s, const struct config *cfg, const struct notice_sp
 	/* Queued by an earlier pass: the enqueue would be a no-op, so render nothing. */
 	if (notice_state(s, n->dedupe_key, NULL))
 		return 0;
-	sub = (struct link_subject){ .domain = n->domain, .role = n->role, .id = n->id, .ref = n->ref, .plan = n->plan,
-		.due = n->due, .recipient = to->address, .dedupe_key = n->dedupe_key };
+	sub = (struct link_subject){ .domain = n->domain,
+		.role = n->role,
+		.id = n->id,
+		.ref = n->ref,
+		.plan = n->plan,
+		.due = n->due,
+		.recipient = to->address,
+		.dedupe_key = n->dedupe_key };
 	if (links_for_notice(s, cfg, &sub, now, &links, cause) != 0)
 		return -1;
 	notice_render(n, &links, &r);
-	o = (struct outbox_item){ .dedupe_key = n->dedupe_key, .kind = n->kind, .transport = to->transport,
-		.recipient = to->address, .subject = n->subject, .body_text = r.text, .body_html = r.html,
-		.payload = r.payload, .batch_text = r.batch_text, .batch_html = r.batch_html, .urgency = n->urgency,
-		.urgent = n->urgent, .not_before = n->not_before };
+	o = (struct outbox_item){ .dedupe_key = n->dedupe_key,
+		.kind = n->kind,
+		.transport = to->transport,
+		.recipient = to->address,
+		.subject = n->subject,
+		.body_text = r.text,
+		.body_html = r.html,
+		.payload = r.payload,
+		.batch_text = r.batch_text,
+		.batch_html = r.batch_html,
+		.urgency = n->urgency,
+		.urgent = n->urgent,
+		.not_before = n->not_before };
 	rc = outbox_enqueue(s, cfg, &o, now, added, cause);
 	notice_rendered_free(&r);
 	notice_links_free(&links);

@@ -19,7 +19,8 @@
 #define NOTICE_FONT "font-family:Arial,Helvetica,sans-serif"
 
 /* See notice.h. */
-const char notice_text_footer[] = "-- \ndriftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.\n";
+const char notice_text_footer[] =
+    "-- \ndriftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.\n";
 
 static const char notice_html_footer[] =
     "</td></tr>\n"
@@ -56,8 +57,9 @@ notice_html_open(const char *title, const char *heading, bool urgent)
 	    "\">" NOTICE_BRAND "%s</td></tr>\n",
 	    urgent ? NOTICE_COLOUR_URGENT : NOTICE_COLOUR, urgent ? " &#8212; needs action now" : "");
 	if (heading != NULL) {
-		xappendf(&h, "<tr><td style=\"padding:20px 24px 4px 24px\"><h1 style=\"margin:0;font-size:20px;"
-			     "line-height:1.3;color:#102a43;" NOTICE_FONT "\">");
+		xappendf(&h,
+		    "<tr><td style=\"padding:20px 24px 4px 24px\"><h1 style=\"margin:0;font-size:20px;"
+		    "line-height:1.3;color:#102a43;" NOTICE_FONT "\">");
 		notice_esc(&h, heading, 0);
 		xappendf(&h, "</h1></td></tr>\n");
 	}
@@ -126,15 +128,17 @@ notice_html_links(char **h, const struct notice_links *l)
 	int i;
 
 	if (l->n > 0) {
-		xappendf(h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
-			    "style=\"margin:8px 0 12px 0\"><tr>\n");
+		xappendf(h,
+		    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+		    "style=\"margin:8px 0 12px 0\"><tr>\n");
 		for (i = 0; i < l->n; i++) {
 			if (i > 0)
 				xappendf(h, "<td width=\"8\" style=\"width:8px\">&nbsp;</td>\n");
 			xappendf(h, "<td bgcolor=\"" NOTICE_COLOUR "\" style=\"border-radius:4px\"><a href=\"");
 			notice_esc(h, l->v[i].url, 0);
-			xappendf(h, "\" style=\"display:inline-block;padding:10px 16px;color:#ffffff;text-decoration:none;"
-				    "font-weight:bold;font-size:14px;" NOTICE_FONT "\">");
+			xappendf(h,
+			    "\" style=\"display:inline-block;padding:10px 16px;color:#ffffff;text-decoration:none;"
+			    "font-weight:bold;font-size:14px;" NOTICE_FONT "\">");
 			notice_esc(h, l->v[i].label, 0);
 			xappendf(h, "</a></td>\n");
 		}
@@ -148,8 +152,9 @@ notice_html_links(char **h, const struct notice_links *l)
 		/* The URL is long and unbreakable: it is the link, not the text, so the page keeps its width. */
 		xappendf(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: copy <a href=\"");
 		notice_esc(h, l->feed_url, 0);
-		xappendf(h, "\" style=\"color:" NOTICE_COLOUR "\">this link to your deadlines</a> into Outlook "
-			    "(Add calendar, Subscribe from web) or Google Calendar (Other calendars, From URL).</p>\n");
+		xappendf(h,
+		    "\" style=\"color:" NOTICE_COLOUR "\">this link to your deadlines</a> into Outlook "
+		    "(Add calendar, Subscribe from web) or Google Calendar (Other calendars, From URL).</p>\n");
 	}
 }
 
@@ -168,14 +173,17 @@ notice_html(const struct notice_spec *n, const struct notice_links *l)
 		xappendf(&h, "</p>\n");
 	}
 	if (n->nfacts > 0) {
-		xappendf(&h, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" width=\"100%%\" "
-			     "style=\"margin:4px 0 16px 0;border-collapse:collapse;font-size:14px\">\n");
+		xappendf(&h,
+		    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" width=\"100%%\" "
+		    "style=\"margin:4px 0 16px 0;border-collapse:collapse;font-size:14px\">\n");
 		for (i = 0; i < n->nfacts; i++) {
-			xappendf(&h, "<tr><td valign=\"top\" width=\"170\" style=\"width:170px;padding:6px 12px 6px 0;"
-				     "border-top:1px solid #e4e7eb;color:#52606d\">");
+			xappendf(&h,
+			    "<tr><td valign=\"top\" width=\"170\" style=\"width:170px;padding:6px 12px 6px 0;"
+			    "border-top:1px solid #e4e7eb;color:#52606d\">");
 			notice_esc(&h, n->facts[i].label, 0);
-			xappendf(&h, "</td><td valign=\"top\" style=\"padding:6px 0;border-top:1px solid #e4e7eb;"
-				     "font-weight:bold\">");
+			xappendf(&h,
+			    "</td><td valign=\"top\" style=\"padding:6px 0;border-top:1px solid #e4e7eb;"
+			    "font-weight:bold\">");
 			notice_esc(&h, n->facts[i].value, 1);
 			xappendf(&h, "</td></tr>\n");
 		}
@@ -202,7 +210,8 @@ notice_card_text(const char *text, bool bold, bool subtle)
 	if (b == NULL)
 		return json_pack("{s:s, s:s}", "type", "TextBlock", "text", "(not valid UTF-8)");
 	if (bold)
-		json_object_set_new(b, "weight", json_string("Bolder")), json_object_set_new(b, "size", json_string("Medium"));
+		json_object_set_new(b, "weight", json_string("Bolder")),
+		    json_object_set_new(b, "size", json_string("Medium"));
 	if (subtle)
 		json_object_set_new(b, "isSubtle", json_true()), json_object_set_new(b, "size", json_string("Small"));
 	return b;
@@ -223,7 +232,8 @@ notice_card(const struct notice_spec *n, const struct notice_links *l)
 	if (n->nfacts > 0) {
 		facts = json_array();
 		for (i = 0; i < n->nfacts; i++) {
-			if ((f = json_pack("{s:s, s:s}", "title", n->facts[i].label, "value", n->facts[i].value)) != NULL)
+			if ((f = json_pack("{s:s, s:s}", "title", n->facts[i].label, "value", n->facts[i].value)) !=
+			    NULL)
 				json_array_append_new(facts, f);
 		}
 		json_array_append_new(body, json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts));
@@ -239,9 +249,10 @@ notice_card(const struct notice_spec *n, const struct notice_links *l)
 		free(line);
 	}
 	json_array_append_new(body,
-	    notice_card_text("driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true));
-	card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "type",
-	    "AdaptiveCard", "version", "1.4", "body", body);
+	    notice_card_text(
+		"driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true));
+	card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
+	    "type", "AdaptiveCard", "version", "1.4", "body", body);
 	if (l->n > 0) {
 		actions = json_array();
 		for (i = 0; i < l->n; i++) {

@@ -28,7 +28,8 @@ op_action_find(const struct op_env *env, const struct op_action_request *r, stru
 
 	if (r->plan != NULL) {
 		if (actions_get(env->store, r->plan, r->ref, found) != 0)
-			return op_refuse(env, a, OP_NOT_FOUND, "ref", "actions progress: no action %s %s", r->plan, r->ref);
+			return op_refuse(
+			    env, a, OP_NOT_FOUND, "ref", "actions progress: no action %s %s", r->plan, r->ref);
 		return 0;
 	}
 	if (actions_load(env->store, NULL, &v, &n, &cause) != 0)
@@ -51,8 +52,8 @@ op_action_find(const struct op_env *env, const struct op_action_request *r, stru
 	if (matches == 0)
 		op_refuse(env, a, OP_NOT_FOUND, "ref", "actions progress: no action %s", r->ref);
 	else
-		op_refuse(env, a, OP_BAD_INPUT, "plan", "actions progress: action %s is in more than one plan (%s): name the plan",
-		    r->ref, plans);
+		op_refuse(env, a, OP_BAD_INPUT, "plan",
+		    "actions progress: action %s is in more than one plan (%s): name the plan", r->ref, plans);
 	free(plans);
 	return -1;
 }
@@ -84,8 +85,8 @@ op_action_progress(const struct op_env *env, const struct op_action_request *r, 
 		act.status = ACTION_COMPLETE;
 		act.completed_on = on;
 	}
-	xasprintf(&detail, "%s%s%s%s", date_format(on, buf), r->note != NULL ? ": " : "", r->note != NULL ? r->note : "",
-	    r->complete ? " (complete)" : "");
+	xasprintf(&detail, "%s%s%s%s", date_format(on, buf), r->note != NULL ? ": " : "",
+	    r->note != NULL ? r->note : "", r->complete ? " (complete)" : "");
 	rc = actions_update(s, &act, &cause) == 0 &&
 	    audit_add(s, env->now, env->actor, r->complete ? "action-completed" : "action-progress", act.ref, detail,
 		&cause) == 0;

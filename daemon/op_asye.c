@@ -31,8 +31,8 @@ op_asye_begin(const struct op_env *env, const char *cmd, const char *person_id, 
 		return op_fail(env, a, cause, "asye %s: ", cmd);
 	if ((*w = asye_roster_find(r, person_id)) == NULL) {
 		asye_roster_free(r);
-		return op_refuse(env, a, OP_NOT_FOUND, "person_id", "asye %s: unknown person \"%s\" (import the workforce first)",
-		    cmd, person_id);
+		return op_refuse(env, a, OP_NOT_FOUND, "person_id",
+		    "asye %s: unknown person \"%s\" (import the workforce first)", cmd, person_id);
 	}
 	return 0;
 }
@@ -75,7 +75,8 @@ op_asye_supervision(const struct op_env *env, const struct op_asye_request *req,
 		return -1;
 	if (asye_check_date(w, req->date, env->today, "supervision", &why) != 0) {
 		op_refuse(env, a, w->asye_started_on == DATE_NONE ? OP_CONFLICT : OP_BAD_INPUT,
-		    w->asye_started_on == DATE_NONE ? "person_id" : "held_on", "asye supervision: %s; nothing changed", why);
+		    w->asye_started_on == DATE_NONE ? "person_id" : "held_on", "asye supervision: %s; nothing changed",
+		    why);
 		asye_roster_free(&r);
 		free(why);
 		return -1;
@@ -108,7 +109,9 @@ op_asye_time(const struct op_env *env, const struct op_asye_request *req, struct
 		return -1;
 	if (asye_check_time(w, req->date, req->hours, env->today, &why) != 0) {
 		op_refuse(env, a, w->asye_started_on == DATE_NONE ? OP_CONFLICT : OP_BAD_INPUT,
-		    w->asye_started_on == DATE_NONE ? "person_id" : req->hours > w->contracted_hours ? "hours" : "week_of",
+		    w->asye_started_on == DATE_NONE	 ? "person_id" :
+			req->hours > w->contracted_hours ? "hours" :
+							   "week_of",
 		    "asye time: %s; nothing changed", why);
 		asye_roster_free(&r);
 		free(why);

@@ -166,13 +166,14 @@ op_dispute_respond(const struct op_env *env, const struct op_dispute_request *r,
 
 	memset(a, 0, sizeof *a);
 	if (r->note == NULL)
-		return op_refuse(env, a, OP_BAD_INPUT, "note", "dispute %lld: a response needs a note", (long long)r->id);
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "note", "dispute %lld: a response needs a note", (long long)r->id);
 	if (op_dispute_begin(env, r->id, on, &d, a) != 0 || op_dispute_open(env, &d, "record a response", a) != 0)
 		return -1;
 	if (on < d.rec.stage_started_on) {
 		dispute_free(&d);
-		return op_refuse(env, a, OP_BAD_INPUT, "on", "dispute %lld: a response cannot predate the stage's start",
-		    (long long)r->id);
+		return op_refuse(env, a, OP_BAD_INPUT, "on",
+		    "dispute %lld: a response cannot predate the stage's start", (long long)r->id);
 	}
 	if (d.rec.responded_on == DATE_NONE)
 		d.rec.responded_on = on;
@@ -195,19 +196,21 @@ op_dispute_escalate(const struct op_env *env, const struct op_dispute_request *r
 		return -1;
 	/* Dated before the current stage began, the history would put the stages out of order. */
 	if (on < d.rec.stage_started_on) {
-		op_refuse(env, a, OP_BAD_INPUT, "on", "dispute %lld: an escalation cannot predate the stage's start (%s)",
-		    (long long)r->id, date_format(d.rec.stage_started_on, due));
+		op_refuse(env, a, OP_BAD_INPUT, "on",
+		    "dispute %lld: an escalation cannot predate the stage's start (%s)", (long long)r->id,
+		    date_format(d.rec.stage_started_on, due));
 		goto refused;
 	}
 	stage = r->stage != NULL ? plan_dispute_stage_index(&d.rec.ladder, r->stage) : d.rec.stage + 1;
 	if (r->stage != NULL && stage < 0) {
 		for (i = 0; i < d.rec.ladder.n; i++) {
-			xasprintf(&t, "%s%s%s", names != NULL ? names : "", i > 0 ? ", " : "", d.rec.ladder.stages[i].name);
+			xasprintf(
+			    &t, "%s%s%s", names != NULL ? names : "", i > 0 ? ", " : "", d.rec.ladder.stages[i].name);
 			free(names);
 			names = t;
 		}
-		op_refuse(env, a, OP_BAD_INPUT, "to", "dispute %lld: stage \"%s\" is not in its ladder (%s)", (long long)r->id,
-		    r->stage, names != NULL ? names : "");
+		op_refuse(env, a, OP_BAD_INPUT, "to", "dispute %lld: stage \"%s\" is not in its ladder (%s)",
+		    (long long)r->id, r->stage, names != NULL ? names : "");
 		free(names);
 		goto refused;
 	}
@@ -247,7 +250,8 @@ op_dispute_resolve(const struct op_env *env, const struct op_dispute_request *r,
 
 	memset(a, 0, sizeof *a);
 	if (r->outcome == NULL)
-		return op_refuse(env, a, OP_BAD_INPUT, "outcome", "dispute %lld: resolving needs an outcome", (long long)r->id);
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "outcome", "dispute %lld: resolving needs an outcome", (long long)r->id);
 	if (op_dispute_begin(env, r->id, on, &d, a) != 0 || op_dispute_open(env, &d, "resolve", a) != 0)
 		return -1;
 	if (on < d.rec.raised_on) {
@@ -276,20 +280,21 @@ op_dispute_cafcass(const struct op_env *env, const struct op_dispute_request *r,
 
 	memset(a, 0, sizeof *a);
 	if (r->note == NULL)
-		return op_refuse(env, a, OP_BAD_INPUT, "note", "dispute %lld: a Cafcass referral needs a note",
-		    (long long)r->id);
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "note", "dispute %lld: a Cafcass referral needs a note", (long long)r->id);
 	if (op_dispute_begin(env, r->id, on, &d, a) != 0)
 		return -1;
 	if (d.cafcass_on != DATE_NONE) {
-		op_refuse(env, a, OP_CONFLICT, "id", "dispute %lld: already referred to Cafcass on %s", (long long)r->id,
-		    date_format(d.cafcass_on, day));
+		op_refuse(env, a, OP_CONFLICT, "id", "dispute %lld: already referred to Cafcass on %s",
+		    (long long)r->id, date_format(d.cafcass_on, day));
 		dispute_free(&d);
 		return -1;
 	}
 	/* The digest counts a referral in the month of its date. */
 	if (on < d.rec.raised_on) {
-		op_refuse(env, a, OP_BAD_INPUT, "on", "dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)",
-		    (long long)r->id, date_format(d.rec.raised_on, day));
+		op_refuse(env, a, OP_BAD_INPUT, "on",
+		    "dispute %lld: a Cafcass referral cannot predate the dispute (raised %s)", (long long)r->id,
+		    date_format(d.rec.raised_on, day));
 		dispute_free(&d);
 		return -1;
 	}

@@ -44,14 +44,14 @@ op_notice_not_mine(const struct op_env *env, const struct op_not_mine_request *r
 		    "and correct it; the notice stays in the audit trail (driftwatchctl outbox list).\n",
 		    r->recipient, r->dedupe_key, r->note != NULL ? "Their note: " : "", r->note != NULL ? r->note : "",
 		    r->note != NULL ? "\n\n" : "");
-		rc = outbox_alert(env->store, cfg, cfg->admin_transport, key, subject, body, false, env->now, &added,
-		    &cause);
+		rc = outbox_alert(
+		    env->store, cfg, cfg->admin_transport, key, subject, body, false, env->now, &added, &cause);
 		free(key), free(subject), free(body);
 		if (rc != 0)
 			return op_fail(env, a, cause, "not mine: ");
 	} else
-		log_warnx("links: notice %s: %s says it is not theirs (no admin_email to tell)", r->dedupe_key,
-		    r->recipient);
+		log_warnx(
+		    "links: notice %s: %s says it is not theirs (no admin_email to tell)", r->dedupe_key, r->recipient);
 	a->created = added;
 	a->state = json_pack("{s:s, s:b}", "notice", r->dedupe_key, "admin_told", added);
 	return op_commit(env, a, "not mine: ");

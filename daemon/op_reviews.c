@@ -40,8 +40,7 @@ op_reviews_finish(const struct op_env *env, const char *case_ref, const char *wh
 
 /* The child's periods of care, inside the transaction: 0, or -1 with the answer set. */
 static int
-op_reviews_child(const struct op_env *env, const char *case_ref, struct reviews_child **rc, int *n,
-    struct op_answer *a)
+op_reviews_child(const struct op_env *env, const char *case_ref, struct reviews_child **rc, int *n, struct op_answer *a)
 {
 	char *cause = NULL;
 
@@ -75,7 +74,8 @@ op_review_record(const struct op_env *env, const struct op_review_request *r, st
 		return op_refuse(env, a, OP_BAD_INPUT, "held_on", "review record: the date it was held is needed");
 	if (r->date > env->today)
 		return op_refuse(env, a, OP_BAD_INPUT, "held_on",
-		    "review record: %s is after today: record a review once it has been held", date_format(r->date, when));
+		    "review record: %s is after today: record a review once it has been held",
+		    date_format(r->date, when));
 	if (store_begin(s, &cause) != 0)
 		return op_fail(env, a, cause, "review record: ");
 	if (op_reviews_child(env, r->case_ref, &rc, &n, a) != 0)
@@ -88,7 +88,8 @@ op_review_record(const struct op_env *env, const struct op_review_request *r, st
 	if (reviews_add_review(s, r->case_ref, r->date, r->brought_forward, env->actor, env->now, &added, &cause) != 0)
 		return op_fail(env, a, cause, "review record: ");
 	if (added) {
-		xasprintf(&detail, "held on %s%s", date_format(r->date, when), r->brought_forward ? " (brought forward)" : "");
+		xasprintf(&detail, "held on %s%s", date_format(r->date, when),
+		    r->brought_forward ? " (brought forward)" : "");
 		if (audit_add(s, env->now, env->actor, "review-recorded", r->case_ref, detail, &cause) != 0) {
 			free(detail);
 			return op_fail(env, a, cause, "review record: ");
@@ -110,7 +111,8 @@ op_review_book(const struct op_env *env, const struct op_review_request *r, stru
 	if (r->case_ref == NULL || r->case_ref[0] == '\0')
 		return op_refuse(env, a, OP_BAD_INPUT, "case_ref", "review booked: a case reference is needed");
 	if (r->date == DATE_NONE)
-		return op_refuse(env, a, OP_BAD_INPUT, "booked_for", "review booked: the date it is booked for is needed");
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "booked_for", "review booked: the date it is booked for is needed");
 	if (r->date < env->today)
 		return op_refuse(env, a, OP_BAD_INPUT, "booked_for",
 		    "review booked: %s is before today: record a review held instead", date_format(r->date, when));
@@ -154,7 +156,8 @@ op_permanence_record(const struct op_env *env, const struct op_review_request *r
 		return -1;
 	}
 	if (r->date == DATE_NONE)
-		return op_refuse(env, a, OP_BAD_INPUT, "agreed_on", "permanence record: the date it was agreed is needed");
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "agreed_on", "permanence record: the date it was agreed is needed");
 	if (r->date > env->today)
 		return op_refuse(env, a, OP_BAD_INPUT, "agreed_on", "permanence record: %s is after today",
 		    date_format(r->date, when));

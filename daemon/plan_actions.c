@@ -24,8 +24,9 @@ plan_actions_up(const struct plan_actions_org *org, const char *key)
 		return NULL;
 	for (i = 0; i < org->n; i++) {
 		if (strcmp(org->lines[i].key, key) == 0)
-			return org->lines[i].reports_to != NULL && *org->lines[i].reports_to != '\0' ? org->lines[i].reports_to
-												      : NULL;
+			return org->lines[i].reports_to != NULL && *org->lines[i].reports_to != '\0' ?
+			    org->lines[i].reports_to :
+			    NULL;
 	}
 	return NULL;
 }
@@ -155,8 +156,8 @@ plan_actions_list_add(const char **list, int *n, int max, const char *key)
 
 /* The roles a ladder rung names: lead, manager, manager+N, or a role key. */
 static void
-plan_actions_resolve(const struct action *a, const struct plan_actions_org *org, const char *who, const char **keys,
-    int *n, int max)
+plan_actions_resolve(
+    const struct action *a, const struct plan_actions_org *org, const char *who, const char **keys, int *n, int max)
 {
 	int i, hops = -1, h;
 	const char *k;
@@ -205,8 +206,8 @@ plan_actions_cmp(const void *x, const void *y)
 
 /* Reminders before due_on: each worth sending until the next one (the last until the day before due). */
 static void
-plan_actions_reminders(const struct action *a, const struct config *cfg, const struct calendar *cal,
-    struct plan_action_items *out)
+plan_actions_reminders(
+    const struct action *a, const struct config *cfg, const struct calendar *cal, struct plan_action_items *out)
 {
 	int dates[CONFIG_LIST_MAX], order[CONFIG_LIST_MAX], n = cfg->actions_nremind_before, i, j, t, until;
 	char buf[11], dur[16];
@@ -227,9 +228,11 @@ plan_actions_reminders(const struct action *a, const struct config *cfg, const s
 		until = i + 1 < n && dates[order[i + 1]] < a->due_on ? dates[order[i + 1]] - 1 : a->due_on - 1;
 		duration_format(&cfg->actions_remind_before[order[i]], dur);
 		for (j = 0; j < a->nleads; j++) {
-			it = plan_actions_add(out, PLAN_ACTION_REMIND, d, until, i + 1, a->lead_keys[j], "lead officer");
+			it =
+			    plan_actions_add(out, PLAN_ACTION_REMIND, d, until, i + 1, a->lead_keys[j], "lead officer");
 			xasprintf(&it->reason, "due %s: reminder %s before due_on", date_format(a->due_on, buf), dur);
-			xasprintf(&it->dedupe_key, "actions:remind:%s:%s:due=%s:%s:%s", a->plan, a->ref, buf, dur, a->lead_keys[j]);
+			xasprintf(&it->dedupe_key, "actions:remind:%s:%s:due=%s:%s:%s", a->plan, a->ref, buf, dur,
+			    a->lead_keys[j]);
 		}
 	}
 }
@@ -265,9 +268,10 @@ plan_actions_nudges(const struct action *a, const struct config *cfg, const stru
 			it = plan_actions_add(out, PLAN_ACTION_NUDGE, calendar_next_working_day(cal, occ), next - 1, k,
 			    a->lead_keys[j], "lead officer");
 			duration_format(&cfg->actions_stale_after, b2);
-			xasprintf(&it->reason, "no progress recorded since %s (stale after %s): nudge %d", date_format(base, b1), b2, k);
-			xasprintf(&it->dedupe_key, "actions:nudge:%s:%s:since=%s:%s:%s", a->plan, a->ref, b1, date_format(occ, b2),
-			    a->lead_keys[j]);
+			xasprintf(&it->reason, "no progress recorded since %s (stale after %s): nudge %d",
+			    date_format(base, b1), b2, k);
+			xasprintf(&it->dedupe_key, "actions:nudge:%s:%s:since=%s:%s:%s", a->plan, a->ref, b1,
+			    date_format(occ, b2), a->lead_keys[j]);
 		}
 	}
 }
@@ -303,8 +307,9 @@ plan_actions_ladder(const struct action *a, const struct config *cfg, const stru
 		duration_format(&e->after, dur);
 		if (!live[i]) {
 			it = plan_actions_add(out, PLAN_ACTION_ESCALATE, dates[i], DATE_NONE, i + 1, NULL, e->who);
-			xasprintf(&it->reason, "overdue %s after due_on: nobody new to tell at %s (no such role above the lead)",
-			    dur, e->who);
+			xasprintf(&it->reason,
+			    "overdue %s after due_on: nobody new to tell at %s (no such role above the lead)", dur,
+			    e->who);
 			xasprintf(&it->dedupe_key, "actions:escalate:%s:%s:due=%s:L%d:-", a->plan, a->ref,
 			    date_format(a->due_on, buf), i + 1);
 			continue;
@@ -338,9 +343,10 @@ plan_actions_ladder(const struct action *a, const struct config *cfg, const stru
 			it = plan_actions_add(out, PLAN_ACTION_ESCALATE, dates[i], until, i + 1, key, as);
 			it->copy = copy;
 			it->told = xstrdup(list);
-			xasprintf(&it->reason, "overdue since %s: escalation %d (%s after due_on) to %s%s", date_format(a->due_on, buf),
-			    level, dur, e->who, copy ? "; copied as told before" : "");
-			xasprintf(&it->dedupe_key, "actions:escalate:%s:%s:due=%s:L%d:%s", a->plan, a->ref, buf, i + 1, key);
+			xasprintf(&it->reason, "overdue since %s: escalation %d (%s after due_on) to %s%s",
+			    date_format(a->due_on, buf), level, dur, e->who, copy ? "; copied as told before" : "");
+			xasprintf(
+			    &it->dedupe_key, "actions:escalate:%s:%s:due=%s:L%d:%s", a->plan, a->ref, buf, i + 1, key);
 		}
 		free(list);
 	}

@@ -151,8 +151,8 @@ asye_next_supervision(const struct asye_worker *w, const struct config *cfg, int
 
 /* The first of n programme points (after the start) not covered by the held ones, and its index. */
 static int
-asye_next_point(const struct asye_worker *w, const struct config *cfg, const struct duration *after, int n,
-		int held, int *index)
+asye_next_point(
+    const struct asye_worker *w, const struct config *cfg, const struct duration *after, int n, int held, int *index)
 {
 	*index = 0;
 	if (held >= n)
@@ -197,17 +197,17 @@ asye_status(const struct asye_worker *w, const struct config *cfg, int date, str
 		if (w->supervisions[i] <= date)
 			st->last_supervision = w->supervisions[i];
 	}
-	st->next_supervision = asye_next_supervision(
-	    w, cfg, st->last_supervision != DATE_NONE ? st->last_supervision : st->start);
+	st->next_supervision =
+	    asye_next_supervision(w, cfg, st->last_supervision != DATE_NONE ? st->last_supervision : st->start);
 	if (st->next_supervision != DATE_NONE && st->next_supervision >= st->end)
 		st->next_supervision = DATE_NONE;
 	st->supervision_overdue = st->next_supervision != DATE_NONE && st->next_supervision < date;
 
 	/* Review points and critical reflections: the k-th one held stands for the k-th point. */
-	st->next_review = asye_next_point(w, cfg, cfg->asye_reviews, cfg->asye_nreviews, w->nreviews,
-					  &st->next_review_index);
-	st->next_reflection = asye_next_point(w, cfg, cfg->asye_reflections, cfg->asye_nreflections,
-					      w->nreflections, &st->next_reflection_index);
+	st->next_review =
+	    asye_next_point(w, cfg, cfg->asye_reviews, cfg->asye_nreviews, w->nreviews, &st->next_review_index);
+	st->next_reflection = asye_next_point(
+	    w, cfg, cfg->asye_reflections, cfg->asye_nreflections, w->nreflections, &st->next_reflection_index);
 }
 
 /* Append an item when there is room. */
@@ -238,8 +238,8 @@ struct asye_points {
 
 /* Every point not held: a reminder before the next one to come, an escalation for each one passed. */
 static void
-asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date, int end,
-		 const struct asye_points *p, struct asye_item *items, int *n, int max)
+asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date, int end, const struct asye_points *p,
+    struct asye_item *items, int *n, int max)
 {
 	struct asye_item *it;
 	char a[11], b[11];
@@ -256,7 +256,7 @@ asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date
 			it->until = point;
 			it->occurrence = point;
 			snprintf(it->reason, sizeof it->reason, "%s %d (%s) is due on %s", p->what, i + 1,
-				 duration_format(&p->after[i], a), date_format(point, b));
+			    duration_format(&p->after[i], a), date_format(point, b));
 			return; /* later points are reminded when their turn comes */
 		}
 		if ((it = asye_add(items, n, max, p->missed, ASYE_TO_HEAD_OF_SERVICE)) == NULL)
@@ -265,8 +265,8 @@ asye_plan_points(const struct asye_worker *w, const struct config *cfg, int date
 		it->until = date_add_months(end, 1);
 		it->occurrence = point;
 		it->urgency = 100 + date - point;
-		snprintf(it->reason, sizeof it->reason, "%s %d (%s) passed on %s with no %s recorded",
-			 p->what, i + 1, duration_format(&p->after[i], a), date_format(point, b), p->record);
+		snprintf(it->reason, sizeof it->reason, "%s %d (%s) passed on %s with no %s recorded", p->what, i + 1,
+		    duration_format(&p->after[i], a), date_format(point, b), p->record);
 	}
 }
 
@@ -277,22 +277,22 @@ plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struc
 	const struct calendar *cal = cfg->calendar;
 	struct asye_status st;
 	const struct asye_points reviews = {
-	    .after = cfg->asye_reviews,
-	    .n = cfg->asye_nreviews,
-	    .held = w->nreviews,
-	    .due = ASYE_REVIEW_DUE,
-	    .missed = ASYE_REVIEW_MISSED,
-	    .what = "review point",
-	    .record = "review",
+		.after = cfg->asye_reviews,
+		.n = cfg->asye_nreviews,
+		.held = w->nreviews,
+		.due = ASYE_REVIEW_DUE,
+		.missed = ASYE_REVIEW_MISSED,
+		.what = "review point",
+		.record = "review",
 	};
 	const struct asye_points reflections = {
-	    .after = cfg->asye_reflections,
-	    .n = cfg->asye_nreflections,
-	    .held = w->nreflections,
-	    .due = ASYE_REFLECTION_DUE,
-	    .missed = ASYE_REFLECTION_MISSED,
-	    .what = "critical reflection",
-	    .record = "critical reflection",
+		.after = cfg->asye_reflections,
+		.n = cfg->asye_nreflections,
+		.held = w->nreflections,
+		.due = ASYE_REFLECTION_DUE,
+		.missed = ASYE_REFLECTION_MISSED,
+		.what = "critical reflection",
+		.record = "critical reflection",
 	};
 	struct asye_item *it;
 	char a[11], b[11];
@@ -305,14 +305,14 @@ plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struc
 		/* Told once a week while it lasts, the manager and the head of service alike. */
 		for (i = 0; i < 2; i++) {
 			if ((it = asye_add(items, &n, max, ASYE_CASELOAD_OVER,
-					   i == 0 ? ASYE_TO_MANAGER : ASYE_TO_HEAD_OF_SERVICE)) == NULL)
+				 i == 0 ? ASYE_TO_MANAGER : ASYE_TO_HEAD_OF_SERVICE)) == NULL)
 				break;
 			it->due = first_wd;
 			it->until = sunday;
 			it->occurrence = it->week = monday;
 			it->urgency = w->caseload - st.cap;
-			snprintf(it->reason, sizeof it->reason, "caseload %d is above the %s of %d",
-				 w->caseload, st.in_programme ? "ASYE cap" : "alert level", st.cap);
+			snprintf(it->reason, sizeof it->reason, "caseload %d is above the %s of %d", w->caseload,
+			    st.in_programme ? "ASYE cap" : "alert level", st.cap);
 		}
 	}
 	if (!st.in_programme) {
@@ -333,8 +333,8 @@ plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struc
 		it->occurrence = it->week = monday;
 		it->urgency = (int)(st.expected - st.actual + 0.5);
 		snprintf(it->reason, sizeof it->reason,
-			 "protected time %.1f h of %.1f h expected over the %d weeks to %s", st.actual,
-			 st.expected, asye_window_weeks(&cfg->asye_window), date_format(st.window_to, a));
+		    "protected time %.1f h of %.1f h expected over the %d weeks to %s", st.actual, st.expected,
+		    asye_window_weeks(&cfg->asye_window), date_format(st.window_to, a));
 	}
 
 	if (st.next_supervision != DATE_NONE &&
@@ -352,8 +352,8 @@ plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struc
 		it->until = it->week + 6;
 		it->urgency = date - st.next_supervision;
 		snprintf(it->reason, sizeof it->reason, "supervision was due by %s (last held %s)",
-			 date_format(st.next_supervision, a),
-			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, b) : "never");
+		    date_format(st.next_supervision, a),
+		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, b) : "never");
 	}
 
 	/* Review points and critical reflections alike, each with its own rules and dedupe keys. */

@@ -13,8 +13,8 @@
 #include "config.h"
 #include "plan_disputes.h"
 
-const char *const plan_dispute_categories[] = { "drift-and-delay", "permanence", "care-plan", "assessment",
-	"placement", "contact", "health", "education", "legal-status", "other", NULL };
+const char *const plan_dispute_categories[] = { "drift-and-delay", "permanence", "care-plan", "assessment", "placement",
+	"contact", "health", "education", "legal-status", "other", NULL };
 
 /* The rule's name. */
 const char *
@@ -54,7 +54,8 @@ plan_dispute_ladder_from_config(const struct config *cfg, struct dispute_ladder 
 	memset(l, 0, sizeof *l);
 	for (i = 0; i < cfg->disputes_nstages && i < DISPUTE_STAGES_MAX; i++) {
 		snprintf(l->stages[i].name, sizeof l->stages[i].name, "%s", cfg->disputes_stages[i].name);
-		snprintf(l->stages[i].responder, sizeof l->stages[i].responder, "%s", cfg->disputes_stages[i].responder);
+		snprintf(
+		    l->stages[i].responder, sizeof l->stages[i].responder, "%s", cfg->disputes_stages[i].responder);
 		l->stages[i].limit_wd = cfg->disputes_stages[i].limit.n;
 	}
 	l->n = i;
@@ -116,8 +117,8 @@ plan_dispute_address_ok(const char *s)
 }
 
 /* Append one item. */
-static void plan_add(struct dispute_item *items, int max, int *n, enum dispute_rule rule, int due, int until,
-    int stage, const char *recipient, bool urgent_kind, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
+static void plan_add(struct dispute_item *items, int max, int *n, enum dispute_rule rule, int due, int until, int stage,
+    const char *recipient, bool urgent_kind, const char *fmt, ...) __attribute__((format(printf, 10, 11)));
 static void
 plan_add(struct dispute_item *items, int max, int *n, enum dispute_rule rule, int due, int until, int stage,
     const char *recipient, bool urgent_kind, const char *fmt, ...)
@@ -176,28 +177,30 @@ plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, con
 			for (seen = false, j = 0; j < i; j++)
 				seen = seen || strcmp(d->ladder.stages[d->visited[j]].responder, who) == 0;
 			if (!seen)
-				plan_add(items, max, &n, DISPUTE_RULE_RESOLVED, d->resolved_on, until, d->visited[i], who, true,
-				    "resolved: the outcome to the %s (stage %s)", who, d->ladder.stages[d->visited[i]].name);
+				plan_add(items, max, &n, DISPUTE_RULE_RESOLVED, d->resolved_on, until, d->visited[i],
+				    who, true, "resolved: the outcome to the %s (stage %s)", who,
+				    d->ladder.stages[d->visited[i]].name);
 		}
 		return n;
 	}
 
 	/* Entering the stage: the responder, and the IRO (confirmation, or moved up). */
 	if (d->entry != DISPUTE_ENTRY_IMPORTED) {
-		plan_add(items, max, &n, DISPUTE_RULE_STAGE, d->stage_started_on, d->stage_due_on, d->stage, st->responder,
-		    true, "stage %s: the %s must respond by %s", st->name, st->responder, due_s);
+		plan_add(items, max, &n, DISPUTE_RULE_STAGE, d->stage_started_on, d->stage_due_on, d->stage,
+		    st->responder, true, "stage %s: the %s must respond by %s", st->name, st->responder, due_s);
 		if (d->entry == DISPUTE_ENTRY_RAISED)
-			plan_add(items, max, &n, DISPUTE_RULE_RAISED, d->stage_started_on, d->stage_due_on, d->stage, "iro",
-			    true, "raised at stage %s: confirmation to the IRO", st->name);
+			plan_add(items, max, &n, DISPUTE_RULE_RAISED, d->stage_started_on, d->stage_due_on, d->stage,
+			    "iro", true, "raised at stage %s: confirmation to the IRO", st->name);
 		else {
-			const char *how = d->entry == DISPUTE_ENTRY_MOVED_UP ? "moved up (no response in time)" : "escalated by the IRO";
-			plan_add(items, max, &n, DISPUTE_RULE_MOVED, d->stage_started_on, d->stage_due_on, d->stage, "iro", true,
-			    "%s to stage %s: the IRO is told", how, st->name);
+			const char *how = d->entry == DISPUTE_ENTRY_MOVED_UP ? "moved up (no response in time)" :
+									       "escalated by the IRO";
+			plan_add(items, max, &n, DISPUTE_RULE_MOVED, d->stage_started_on, d->stage_due_on, d->stage,
+			    "iro", true, "%s to stage %s: the IRO is told", how, st->name);
 			if (d->prev_stage >= 0 && d->prev_stage < d->ladder.n &&
 			    strcmp(d->ladder.stages[d->prev_stage].responder, st->responder) != 0)
-				plan_add(items, max, &n, DISPUTE_RULE_MOVED, d->stage_started_on, d->stage_due_on, d->prev_stage,
-				    d->ladder.stages[d->prev_stage].responder, true, "%s to stage %s: the previous responder is told",
-				    how, st->name);
+				plan_add(items, max, &n, DISPUTE_RULE_MOVED, d->stage_started_on, d->stage_due_on,
+				    d->prev_stage, d->ladder.stages[d->prev_stage].responder, true,
+				    "%s to stage %s: the previous responder is told", how, st->name);
 		}
 	}
 
@@ -205,20 +208,21 @@ plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, con
 	if (d->responded_on == DATE_NONE) {
 		remind = calendar_sub(cal, d->stage_due_on, &r->remind_before);
 		if (r->remind_before.n > 0 && remind > d->stage_started_on)
-			plan_add(items, max, &n, DISPUTE_RULE_REMINDER, remind, d->stage_due_on, d->stage, st->responder, false,
-			    "stage %s: reminder, the response is due by %s", st->name, due_s);
+			plan_add(items, max, &n, DISPUTE_RULE_REMINDER, remind, d->stage_due_on, d->stage,
+			    st->responder, false, "stage %s: reminder, the response is due by %s", st->name, due_s);
 		after = calendar_add_working_days(cal, d->stage_due_on, 1);
 		if (d->stage < last)
-			plan_add(items, max, &n, DISPUTE_RULE_ADVANCE, after, DATE_NONE, d->stage + 1, st->responder, true,
-			    "no response by %s: moves up to stage %s", due_s, d->ladder.stages[d->stage + 1].name);
+			plan_add(items, max, &n, DISPUTE_RULE_ADVANCE, after, DATE_NONE, d->stage + 1, st->responder,
+			    true, "no response by %s: moves up to stage %s", due_s,
+			    d->ladder.stages[d->stage + 1].name);
 		else
-			plan_add(items, max, &n, DISPUTE_RULE_LAST_STAGE, after, calendar_add_working_days(cal, after, 10),
-			    d->stage, "iro", true, "no response by %s at the last stage (%s): flagged, no further move", due_s,
-			    st->name);
+			plan_add(items, max, &n, DISPUTE_RULE_LAST_STAGE, after,
+			    calendar_add_working_days(cal, after, 10), d->stage, "iro", true,
+			    "no response by %s at the last stage (%s): flagged, no further move", due_s, st->name);
 		if (d->stage == last)
-			plan_add(items, max, &n, DISPUTE_RULE_LAST_STAGE, after, calendar_add_working_days(cal, after, 10),
-			    d->stage, "iro-manager", true, "no response by %s at the last stage (%s): flagged, no further move",
-			    due_s, st->name);
+			plan_add(items, max, &n, DISPUTE_RULE_LAST_STAGE, after,
+			    calendar_add_working_days(cal, after, 10), d->stage, "iro-manager", true,
+			    "no response by %s at the last stage (%s): flagged, no further move", due_s, st->name);
 	} else {
 		date_format(d->responded_on, other);
 		plan_add(items, max, &n, DISPUTE_RULE_IRO_ASK, d->responded_on,
@@ -226,9 +230,9 @@ plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, con
 		    "stage %s: response on %s; the IRO is asked to resolve or escalate", st->name, other);
 		remind = calendar_add(cal, d->responded_on, &r->iro_reminder_after);
 		if (r->iro_reminder_after.n > 0)
-			plan_add(items, max, &n, DISPUTE_RULE_IRO_REMIND, remind, calendar_add_working_days(cal, remind, 10),
-			    d->stage, "iro", false, "stage %s: response on %s not yet acted on: reminder to the IRO", st->name,
-			    other);
+			plan_add(items, max, &n, DISPUTE_RULE_IRO_REMIND, remind,
+			    calendar_add_working_days(cal, remind, 10), d->stage, "iro", false,
+			    "stage %s: response on %s not yet acted on: reminder to the IRO", st->name, other);
 	}
 
 	/* The formal process in total: flagged once, the working day after the limit. */

@@ -82,8 +82,8 @@ plan_reviews_period_of(const struct review_period *periods, int nperiods, int da
 
 /* Append an item. */
 static struct review_item *
-plan_reviews_add(struct review_plan *out, enum review_item_kind kind, const char *rule, const struct review_period_plan *pp,
-    int ordinal, int due_on, int fire_on, int until, int recipients)
+plan_reviews_add(struct review_plan *out, enum review_item_kind kind, const char *rule,
+    const struct review_period_plan *pp, int ordinal, int due_on, int fire_on, int until, int recipients)
 {
 	struct review_item *it;
 
@@ -122,8 +122,8 @@ plan_reviews_items(const struct review_child *c, const struct review_rules *r, c
 	int fires[REVIEW_REMIND_MAX], order[REVIEW_REMIND_MAX], i, j, n = r->nremind_before, d = pp->next_due, first, k;
 
 	if (pp->second_held_on != DATE_NONE && pp->plan_by_second == 0) {
-		it = plan_reviews_add(out, REVIEW_ITEM_PERMANENCE_DISPUTE, "permanence-dispute", pp, 2, pp->second_held_on,
-		    pp->second_held_on, PLAN_REVIEWS_FOREVER, REVIEW_TO_IRO);
+		it = plan_reviews_add(out, REVIEW_ITEM_PERMANENCE_DISPUTE, "permanence-dispute", pp, 2,
+		    pp->second_held_on, pp->second_held_on, PLAN_REVIEWS_FOREVER, REVIEW_TO_IRO);
 		snprintf(it->level, sizeof it->level, "second");
 		snprintf(it->reason, sizeof it->reason,
 		    "The second review for case %s was held on %s with no permanence plan agreed.", c->case_ref,
@@ -153,7 +153,8 @@ plan_reviews_items(const struct review_child *c, const struct review_rules *r, c
 		if (until < c->booked_for)
 			continue;
 		it = plan_reviews_add(out, REVIEW_ITEM_REMINDER, "review-reminder", pp, pp->next_ordinal, d,
-		    fires[order[i]] > c->booked_for ? fires[order[i]] : c->booked_for, until, REVIEW_TO_SOCIAL_WORKER | REVIEW_TO_TEAM_MANAGER | REVIEW_TO_IRO);
+		    fires[order[i]] > c->booked_for ? fires[order[i]] : c->booked_for, until,
+		    REVIEW_TO_SOCIAL_WORKER | REVIEW_TO_TEAM_MANAGER | REVIEW_TO_IRO);
 		duration_format(rb, it->level);
 		snprintf(it->reason, sizeof it->reason, "%s for case %s is due on %s.", name, c->case_ref, due);
 	}
@@ -170,11 +171,12 @@ plan_reviews_items(const struct review_child *c, const struct review_rules *r, c
 		next = r->overdue_repeat.n > 0 ? calendar_add(cal, first, &step) : PLAN_REVIEWS_FOREVER;
 		if (next <= today && next > fire)
 			continue;
-		it = plan_reviews_add(out, REVIEW_ITEM_OVERDUE, "review-overdue", pp, pp->next_ordinal, d, fire, next - 1,
-		    REVIEW_TO_TEAM_MANAGER | REVIEW_TO_HEAD_OF_SERVICE);
+		it = plan_reviews_add(out, REVIEW_ITEM_OVERDUE, "review-overdue", pp, pp->next_ordinal, d, fire,
+		    next - 1, REVIEW_TO_TEAM_MANAGER | REVIEW_TO_HEAD_OF_SERVICE);
 		snprintf(it->level, sizeof it->level, "overdue-%d", k + 1);
-		snprintf(it->reason, sizeof it->reason, "%s for case %s was due on %s and has not been held (%d days overdue on %s).",
-		    name, c->case_ref, due, fire - d, date_format(fire, when));
+		snprintf(it->reason, sizeof it->reason,
+		    "%s for case %s was due on %s and has not been held (%d days overdue on %s).", name, c->case_ref,
+		    due, fire - d, date_format(fire, when));
 		if (fire > today || next <= fire)
 			break;
 	}

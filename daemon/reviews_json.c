@@ -21,8 +21,8 @@
 
 /* See reviews_json.h. */
 json_t *
-reviews_child_json(struct store *s, const struct config *cfg, const struct reviews_child *rc, int today,
-    bool *overdue, bool *lacks_plan)
+reviews_child_json(struct store *s, const struct config *cfg, const struct reviews_child *rc, int today, bool *overdue,
+    bool *lacks_plan)
 {
 	struct review_rules rules;
 	struct review_child child;
@@ -59,7 +59,8 @@ reviews_child_json(struct store *s, const struct config *cfg, const struct revie
 	json_object_set_new(o, "left_care_on",
 	    pp->period.ended_on != DATE_NONE ? json_string(date_format(pp->period.ended_on, b)) : json_null());
 	json_object_set_new(o, "reviews_held", json_integer(pp->nslots - (is_open ? 1 : 0)));
-	json_object_set_new(o, "next_review", is_open && pp->next_ordinal > 0 ? json_integer(pp->next_ordinal) : json_null());
+	json_object_set_new(
+	    o, "next_review", is_open && pp->next_ordinal > 0 ? json_integer(pp->next_ordinal) : json_null());
 	json_object_set_new(o, "next_review_due", is_open ? json_string(date_format(pp->next_due, a)) : json_null());
 	json_object_set_new(o, "days_overdue", json_integer(is_overdue ? days : 0));
 	json_object_set_new(o, "permanence_plan", pp->plan != NULL ? json_string(pp->plan) : json_null());
@@ -80,14 +81,14 @@ struct reviews_explain_outbox {
 
 /* One outbox row of the child, appended (its "notice" is the key after "reviews:CASE:"). */
 static void
-reviews_explain_outbox_cb(const char *key, const char *recipient, const char *state, time_t created, time_t sent,
-    void *arg)
+reviews_explain_outbox_cb(
+    const char *key, const char *recipient, const char *state, time_t created, time_t sent, void *arg)
 {
 	struct reviews_explain_outbox *ob = arg;
 
-	json_array_append_new(ob->all, json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", state, "created_at",
-					   explain_json_time(created), "recipient", recipient, "notice", key + ob->prefix_len,
-					   "sent_at", explain_json_time(sent)));
+	json_array_append_new(ob->all,
+	    json_pack("{s:s, s:o, s:s, s:s, s:o}", "state", state, "created_at", explain_json_time(created),
+		"recipient", recipient, "notice", key + ob->prefix_len, "sent_at", explain_json_time(sent)));
 }
 
 /* One period of care: its dates, every review held and the next one, the permanence plan and dispute. */
@@ -102,22 +103,25 @@ reviews_explain_period(struct store *s, const char *case_ref, const struct revie
 	json_object_set_new(o, "started_on", explain_json_date(pp->period.started_on));
 	json_object_set_new(o, "start_known", json_boolean(pp->period.start_known));
 	json_object_set_new(o, "ended_on",
-	    pp->period.ended_on != DATE_NONE && pp->period.ended_on <= at ? explain_json_date(pp->period.ended_on) : json_null());
+	    pp->period.ended_on != DATE_NONE && pp->period.ended_on <= at ? explain_json_date(pp->period.ended_on) :
+									    json_null());
 	for (j = 0; j < pp->nslots; j++) {
 		const struct review_slot *sl = &pp->slots[j];
 		json_array_append_new(reviews,
-		    json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "review", sl->ordinal > 0 ? json_integer(sl->ordinal) : json_null(),
-			"due_on", explain_json_date(sl->due_on), "held_on", explain_json_date(sl->held_on), "on_time",
+		    json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}", "review",
+			sl->ordinal > 0 ? json_integer(sl->ordinal) : json_null(), "due_on",
+			explain_json_date(sl->due_on), "held_on", explain_json_date(sl->held_on), "on_time",
 			sl->held_on != DATE_NONE ? json_boolean(sl->on_time) : json_null(), "brought_forward",
 			sl->held_on != DATE_NONE ? json_boolean(sl->brought_forward) : json_null(), "overdue",
 			sl->held_on == DATE_NONE && sl->due_on < at));
 	}
 	json_object_set_new(o, "reviews", reviews);
 	json_object_set_new(o, "permanence_plan", pp->plan != NULL ? json_string(pp->plan) : json_null());
-	json_object_set_new(o, "permanence_agreed_on", pp->plan != NULL ? explain_json_date(pp->plan_agreed_on) : json_null());
+	json_object_set_new(
+	    o, "permanence_agreed_on", pp->plan != NULL ? explain_json_date(pp->plan_agreed_on) : json_null());
 	json_object_set_new(o, "second_review",
-	    pp->plan_by_second >= 0 ? json_pack("{s:o, s:b}", "held_on", explain_json_date(pp->second_held_on), "permanence_plan",
-					  pp->plan_by_second == 1) :
+	    pp->plan_by_second >= 0 ? json_pack("{s:o, s:b}", "held_on", explain_json_date(pp->second_held_on),
+					  "permanence_plan", pp->plan_by_second == 1) :
 				      json_null());
 	json_object_set_new(o, "permanence_dispute",
 	    reviews_dispute_get(s, case_ref, pp->period.started_on, &dispute_id, &raised_at) ?
@@ -142,8 +146,9 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 		if ((it->recipients & bit) == 0)
 			continue;
 		if (reviews_recipient(s, cfg, case_ref, al, bit, &address, &transport, &why) != 0) {
-			json_array_append_new(all, json_pack("{s:s, s:n, s:s, s:s, s:n}", "who", reviews_who(bit), "address",
-							"state", "not-sent", "detail", why, "sent_at"));
+			json_array_append_new(all,
+			    json_pack("{s:s, s:n, s:s, s:s, s:n}", "who", reviews_who(bit), "address", "state",
+				"not-sent", "detail", why, "sent_at"));
 			free(why);
 			continue;
 		}
@@ -158,9 +163,10 @@ reviews_explain_recipients(struct store *s, const struct config *cfg, const char
 			word = "due", detail = "due now (the daemon sends it)";
 		else
 			word = "to-come", detail = "to come";
-		json_array_append_new(all, json_pack("{s:s, s:s, s:s, s:s, s:o}", "who", reviews_who(bit), "address", address,
-						"state", word, "detail", detail, "sent_at",
-						sent > 0 ? json_string(clock_format_local(sent, when)) : json_null()));
+		json_array_append_new(all,
+		    json_pack("{s:s, s:s, s:s, s:s, s:o}", "who", reviews_who(bit), "address", address, "state", word,
+			"detail", detail, "sent_at",
+			sent > 0 ? json_string(clock_format_local(sent, when)) : json_null()));
 		free(key), free(address), free(transport);
 	}
 	return all;
@@ -196,17 +202,18 @@ reviews_explain_json(struct store *s, const struct config *cfg, const struct rev
 	json_object_set_new(o, "periods", periods);
 	for (i = 0; i < p.nitems; i++) {
 		const struct review_item *it = &p.items[i];
-		n = json_pack("{s:o, s:s, s:s, s:s, s:o}", "fire_on", explain_json_date(it->fire_on), "rule", it->rule, "level",
-		    it->level, "reason", it->reason, "until", explain_json_date(it->until));
+		n = json_pack("{s:o, s:s, s:s, s:s, s:o}", "fire_on", explain_json_date(it->fire_on), "rule", it->rule,
+		    "level", it->level, "reason", it->reason, "until", explain_json_date(it->until));
 		if (it->kind == REVIEW_ITEM_PERMANENCE_DISPUTE) {
 			state = reviews_dispute_get(s, child.case_ref, it->period_start, NULL, NULL) ? "raised" :
-			    have && al.iro_email != NULL					   ? "to-be-raised" :
-												     "not-raised";
+			    have && al.iro_email != NULL					     ? "to-be-raised" :
+												       "not-raised";
 			json_object_set_new(n, "state", json_string(state));
 			json_object_set_new(n, "recipients", json_array());
 		} else {
 			json_object_set_new(n, "state", json_null());
-			json_object_set_new(n, "recipients", reviews_explain_recipients(s, cfg, child.case_ref, have ? &al : NULL, it, at));
+			json_object_set_new(n, "recipients",
+			    reviews_explain_recipients(s, cfg, child.case_ref, have ? &al : NULL, it, at));
 		}
 		json_array_append_new(notices, n);
 	}

@@ -43,8 +43,8 @@ const struct watcher *const schedule_watchers[] = {
 
 /* The daemon's run as schedule_start saw it: the hold decided after the first pass. */
 static struct {
-	bool holding;	       /* this run's first pass enqueues escalations held */
-	bool status_failing;   /* the last status write failed (said once, not every pass) */
+	bool holding;	     /* this run's first pass enqueues escalations held */
+	bool status_failing; /* the last status write failed (said once, not every pass) */
 	time_t started_at;
 } schedule_run_state;
 
@@ -103,17 +103,21 @@ schedule_hold_decide(struct store *s, const struct config *cfg, time_t now)
 	schedule_run_state.holding = false;
 	held = outbox_held_count(s);
 	if (held > cfg->first_start_hold) {
-		log_warnx("schedule: first start: %d overdue escalations held, more than first_start_hold (%d); none is "
-			  "sent until `driftwatchctl outbox release --all`",
+		log_warnx(
+		    "schedule: first start: %d overdue escalations held, more than first_start_hold (%d); none is "
+		    "sent until `driftwatchctl outbox release --all`",
 		    held, cfg->first_start_hold);
 		schedule_hold_alert(s, cfg, held, now);
 		return;
 	}
 	if (held == 0)
 		return;
-	if ((n = outbox_release(s, NULL, 0, now, calendar_next_window_open(cfg->calendar, &cfg->send_window, now), &cause)) < 0) {
-		log_warnx("schedule: first start: cannot release %d escalations (%s); `driftwatchctl outbox release --all` "
-			  "sends them", held, cause);
+	if ((n = outbox_release(
+		 s, NULL, 0, now, calendar_next_window_open(cfg->calendar, &cfg->send_window, now), &cause)) < 0) {
+		log_warnx(
+		    "schedule: first start: cannot release %d escalations (%s); `driftwatchctl outbox release --all` "
+		    "sends them",
+		    held, cause);
 		free(cause);
 		return;
 	}
@@ -144,8 +148,8 @@ schedule_start(struct store *s, const struct config *cfg, const char *rules, tim
 		outbox_hold_escalations(s, true);
 		schedule_run_state.holding = true;
 	}
-	schedule_status_written(status_record_start(s, (long)getpid(), DRIFTWATCH_VERSION, rules, now, &cause),
-	    "start", cause);
+	schedule_status_written(
+	    status_record_start(s, (long)getpid(), DRIFTWATCH_VERSION, rules, now, &cause), "start", cause);
 }
 
 /* See watch.h. */

@@ -55,14 +55,14 @@ struct send_file_write {
 TAILQ_HEAD(send_file_writes, send_file_write);
 
 struct send_file {
-	int json; /* write .json (webhook json format) rather than .eml */
+	int json;	   /* write .json (webhook json format) rather than .eml */
 	const char *spool; /* the transport's own copy: it outlives the worker */
 	pthread_t worker;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct send_file_writes writes; /* every write not yet collected by the loop, oldest first */
 	int stop;
-	int pipe[2];		      /* the worker writes a byte when a round is done */
+	int pipe[2]; /* the worker writes a byte when a round is done */
 	struct event ev_done;
 	int started;
 };
@@ -361,12 +361,14 @@ send_file_done_cb(evutil_socket_t fd, short what, void *arg)
 			if (w->error == 0)
 				transport_status(&job->status, SEND_OK, 0, "%s", w->name);
 			else if (strcmp(w->step, "spool") == 0)
-				transport_status(&job->status, SEND_RETRY, 0, "spool %s: %s", sf->spool, strerror(w->error));
+				transport_status(
+				    &job->status, SEND_RETRY, 0, "spool %s: %s", sf->spool, strerror(w->error));
 			else
-				transport_status(&job->status, SEND_RETRY, 0, "%s: %s: %s", w->name, w->step,
-				    strerror(w->error));
+				transport_status(
+				    &job->status, SEND_RETRY, 0, "%s: %s: %s", w->name, w->step, strerror(w->error));
 			if (transport_job_defer(job, &cause) != 0) {
-				log_warnx("transport %s: notice %lld: %s", t->cfg.name, (long long)job->notice_id, cause);
+				log_warnx(
+				    "transport %s: notice %lld: %s", t->cfg.name, (long long)job->notice_id, cause);
 				free(cause);
 				cause = NULL;
 			}
@@ -401,7 +403,8 @@ send_file_send(struct transport *t, struct transport_job *job, const struct noti
 		if ((data = webhook_body(n, "json", cause)) == NULL)
 			return -1;
 		len = strlen(data);
-	} else if (mail_message_build(n, c->from != NULL ? c->from : SEND_FILE_FROM, t->domain, &data, &len, cause) != 0)
+	} else if (mail_message_build(n, c->from != NULL ? c->from : SEND_FILE_FROM, t->domain, &data, &len, cause) !=
+	    0)
 		return -1;
 	w = xcalloc(1, sizeof *w);
 	w->job = job;
@@ -428,10 +431,10 @@ send_file_cancel(struct transport_job *job)
 }
 
 const struct transport_ops send_file_ops = {
-    .type = "file",
-    .init = send_file_init,
-    .send = send_file_send,
-    .complete = NULL,
-    .cancel = send_file_cancel,
-    .free = send_file_free,
+	.type = "file",
+	.init = send_file_init,
+	.send = send_file_send,
+	.complete = NULL,
+	.cancel = send_file_cancel,
+	.free = send_file_free,
 };

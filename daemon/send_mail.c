@@ -121,8 +121,7 @@ send_mail_send(struct transport *t, struct transport_job *job, const struct noti
 
 	if (mail_message_build(n, c->from, t->domain, &job->data, &job->len, cause) != 0)
 		return -1;
-	log_debug("transport %s: notice %lld: to %s, %zu bytes", c->name, (long long)n->id, n->recipient,
-		  job->len);
+	log_debug("transport %s: notice %lld: to %s, %zu bytes", c->name, (long long)n->id, n->recipient, job->len);
 	if ((easy = transport_easy_new(job)) == NULL) {
 		transport_status(&job->status, SEND_RETRY, 0, "cannot make a curl handle");
 		return transport_job_defer(job, cause);
@@ -175,16 +174,14 @@ send_mail_complete(struct transport_job *job, CURLcode result)
 		 * XOAUTH2 token may end on the server's 334 error challenge, which leaves no code.
 		 */
 		if (code != 0)
-			transport_status(&job->status, SEND_RETRY, code,
-					 "smtp %ld: authentication refused: %s", code, err);
+			transport_status(
+			    &job->status, SEND_RETRY, code, "smtp %ld: authentication refused: %s", code, err);
 		else
-			transport_status(&job->status, SEND_RETRY, 0, "smtp: authentication refused: %s",
-					 err);
+			transport_status(&job->status, SEND_RETRY, 0, "smtp: authentication refused: %s", err);
 	} else if (code >= 500 && code < 600)
 		transport_status(&job->status, SEND_FAIL, code, "smtp %ld: %s", code, err);
 	else if (result == CURLE_USE_SSL_FAILED)
-		transport_status(&job->status, SEND_RETRY, code,
-				 "smtp: the server did not offer STARTTLS: %s", err);
+		transport_status(&job->status, SEND_RETRY, code, "smtp: the server did not offer STARTTLS: %s", err);
 	else
 		transport_status(&job->status, SEND_RETRY, code, "smtp: %s", err);
 }
@@ -202,9 +199,9 @@ send_mail_free(struct transport *t)
 }
 
 const struct transport_ops send_mail_ops = {
-    .type = "smtp",
-    .init = send_mail_init,
-    .send = send_mail_send,
-    .complete = send_mail_complete,
-    .free = send_mail_free,
+	.type = "smtp",
+	.init = send_mail_init,
+	.send = send_mail_send,
+	.complete = send_mail_complete,
+	.free = send_mail_free,
 };

@@ -193,8 +193,8 @@ webhook_json_body(const struct notice *n, const char *id, char **cause)
 		goto bad_utf8;
 	webhook_buf_add(&b, num, (size_t)snprintf(num, sizeof num, ",\"notice\":%lld", (long long)n->id));
 	if (webhook_buf_member(&b, "dedupe_key", n->dedupe_key) != 0 ||
-	    webhook_buf_member(&b, "recipient", n->recipient) != 0 || webhook_buf_member(&b, "subject", n->subject) != 0 ||
-	    webhook_buf_member(&b, "text", n->body_text) != 0)
+	    webhook_buf_member(&b, "recipient", n->recipient) != 0 ||
+	    webhook_buf_member(&b, "subject", n->subject) != 0 || webhook_buf_member(&b, "text", n->body_text) != 0)
 		goto bad_utf8;
 	if (n->payload != NULL) {
 		if ((payload = json_loads(n->payload, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
@@ -242,14 +242,13 @@ webhook_teams_doc(const char *subject, const char *text)
 		json_decref(ts);
 		return NULL;
 	}
-	title = json_pack("{s:s, s:o, s:s, s:s, s:b}", "type", "TextBlock", "text", ts, "weight", "Bolder",
-			  "size", "Medium", "wrap", 1);
+	title = json_pack("{s:s, s:o, s:s, s:s, s:b}", "type", "TextBlock", "text", ts, "weight", "Bolder", "size",
+	    "Medium", "wrap", 1);
 	body = json_pack("{s:s, s:o, s:b}", "type", "TextBlock", "text", tt, "wrap", 1);
-	card = json_pack("{s:s, s:s, s:s, s:[o, o]}", "$schema",
-			 "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
-			 "version", "1.4", "body", title, body);
+	card = json_pack("{s:s, s:s, s:s, s:[o, o]}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
+	    "type", "AdaptiveCard", "version", "1.4", "body", title, body);
 	return json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments", "contentType",
-			 "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
+	    "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card);
 }
 
 /* The longest prefix of s at most max bytes that ends between UTF-8 characters. */
@@ -416,7 +415,7 @@ webhook_signer_new(const char *secret)
 	if (hmac == NULL && (hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		goto fail;
 	sg = xcalloc(1, sizeof *sg);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t)"SHA256", 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)(uintptr_t) "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
 	if ((sg->keyed = EVP_MAC_CTX_new(hmac)) == NULL || EVP_MAC_init(sg->keyed, key, keylen, params) != 1) {
 		EVP_MAC_CTX_free(sg->keyed);
@@ -651,9 +650,9 @@ send_webhook_free(struct transport *t)
 }
 
 const struct transport_ops send_webhook_ops = {
-    .type = "webhook",
-    .init = send_webhook_init,
-    .send = send_webhook_send,
-    .complete = send_webhook_complete,
-    .free = send_webhook_free,
+	.type = "webhook",
+	.init = send_webhook_init,
+	.send = send_webhook_send,
+	.complete = send_webhook_complete,
+	.free = send_webhook_free,
 };

@@ -24,19 +24,20 @@
  * (which may name NEW and OLD); STORE_DIRTY_TRIGGERS marks (domain, key). ON CONFLICT DO NOTHING, not
  * INSERT OR IGNORE: inside a trigger the outer statement's own conflict policy would override OR IGNORE.
  */
-#define STORE_DIRTY_TRIGGERS_SQL(table, tag, ins, upd, del)                                                   \
-	"CREATE TRIGGER plan_" table "_" tag "_ins AFTER INSERT ON " table " BEGIN " ins " END;"               \
-	"CREATE TRIGGER plan_" table "_" tag "_upd AFTER UPDATE ON " table " BEGIN " upd " END;"               \
+#define STORE_DIRTY_TRIGGERS_SQL(table, tag, ins, upd, del) \
+	"CREATE TRIGGER plan_" table "_" tag "_ins AFTER INSERT ON " table " BEGIN " ins " END;" \
+	"CREATE TRIGGER plan_" table "_" tag "_upd AFTER UPDATE ON " table " BEGIN " upd " END;" \
 	"CREATE TRIGGER plan_" table "_" tag "_del AFTER DELETE ON " table " BEGIN " del " END;"
-#define STORE_DIRTY_MARK(domain, key) "INSERT INTO plan_dirty (domain, key) VALUES (" domain ", " key ") ON CONFLICT DO NOTHING;"
-#define STORE_DIRTY_TRIGGERS(table, domain, newkey, oldkey)                                                   \
-	STORE_DIRTY_TRIGGERS_SQL(table, "dirty", STORE_DIRTY_MARK(domain, newkey),                             \
+#define STORE_DIRTY_MARK(domain, key) \
+	"INSERT INTO plan_dirty (domain, key) VALUES (" domain ", " key ") ON CONFLICT DO NOTHING;"
+#define STORE_DIRTY_TRIGGERS(table, domain, newkey, oldkey) \
+	STORE_DIRTY_TRIGGERS_SQL(table, "dirty", STORE_DIRTY_MARK(domain, newkey), \
 	    STORE_DIRTY_MARK(domain, oldkey) STORE_DIRTY_MARK(domain, newkey), STORE_DIRTY_MARK(domain, oldkey))
-#define STORE_DIRTY_ALLOC(row)                                                                                \
-	STORE_DIRTY_MARK("'reviews'", row ".case_ref")                                                         \
-	"INSERT INTO plan_dirty (domain, key) SELECT 'disputes', id FROM disputes WHERE case_ref = " row ".case_ref "   \
+#define STORE_DIRTY_ALLOC(row) \
+	STORE_DIRTY_MARK("'reviews'", row ".case_ref") \
+	"INSERT INTO plan_dirty (domain, key) SELECT 'disputes', id FROM disputes WHERE case_ref = " row ".case_ref " \
 	"ON CONFLICT DO NOTHING;"
-#define STORE_DIRTY_ALL                                                                                       \
+#define STORE_DIRTY_ALL \
 	"INSERT INTO plan_dirty (domain, key) VALUES ('actions', '*'), ('disputes', '*'), ('reviews', '*'), ('asye', '*') " \
 	"ON CONFLICT DO NOTHING;"
 
@@ -51,13 +52,18 @@
  * above the last. Part of a migration: never change these, add a migration that rebuilds the table.
  */
 #define STORE_LATENCY_SECONDS(r) "max(" r ".sent_at - " r ".created_at, 0)"
-#define STORE_LATENCY_LE(r)                                                                              \
-	"(CASE WHEN " STORE_LATENCY_SECONDS(r) " <= 1 THEN 1 WHEN " STORE_LATENCY_SECONDS(r) " <= 5 THEN 5 "  \
-	"WHEN " STORE_LATENCY_SECONDS(r) " <= 15 THEN 15 WHEN " STORE_LATENCY_SECONDS(r) " <= 60 THEN 60 "     \
-	"WHEN " STORE_LATENCY_SECONDS(r) " <= 300 THEN 300 WHEN " STORE_LATENCY_SECONDS(r) " <= 900 THEN 900 " \
-	"WHEN " STORE_LATENCY_SECONDS(r) " <= 3600 THEN 3600 WHEN " STORE_LATENCY_SECONDS(r) " <= 14400 "      \
-	"THEN 14400 WHEN " STORE_LATENCY_SECONDS(r) " <= 86400 THEN 86400 ELSE -1 END)"
+#define STORE_LATENCY_LE(r) \
+	"(CASE WHEN " STORE_LATENCY_SECONDS(r) " <= 1 THEN 1 WHEN " STORE_LATENCY_SECONDS( \
+	    r) " <= 5 THEN 5 " \
+	       "WHEN " STORE_LATENCY_SECONDS(r) " <= 15 THEN 15 WHEN " STORE_LATENCY_SECONDS( \
+		   r) " <= 60 THEN 60 " \
+		      "WHEN " STORE_LATENCY_SECONDS(r) " <= 300 THEN 300 WHEN " STORE_LATENCY_SECONDS( \
+			  r) " <= 900 THEN 900 " \
+			     "WHEN " STORE_LATENCY_SECONDS(r) " <= 3600 THEN 3600 WHEN " STORE_LATENCY_SECONDS( \
+				 r) " <= 14400 " \
+				    "THEN 14400 WHEN " STORE_LATENCY_SECONDS(r) " <= 86400 THEN 86400 ELSE -1 END)"
 
+/* clang-format off: the schema reads as SQL, one clause a line */
 static const char *const store_migrations[] = {
 	/* 1: the foundation: small state, audit trail, imports, roles, the outbox. */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -95,7 +101,7 @@ static const char *const store_migrations[] = {
 	"  body_text TEXT NOT NULL,"
 	"  body_html TEXT,"
 	"  payload TEXT,"
-	"  batch_text TEXT,"	  /* this notice's entry when batched with others; NULL = never batched */
+	"  batch_text TEXT," /* this notice's entry when batched with others; NULL = never batched */
 	"  batch_html TEXT,"
 	"  urgency INTEGER NOT NULL DEFAULT 0," /* order inside a batch: higher first */
 	"  urgent INTEGER NOT NULL DEFAULT 0,"	/* ignores the send window */
@@ -107,7 +113,7 @@ static const char *const store_migrations[] = {
 	"    CHECK (state IN ('pending', 'sending', 'sent', 'retry', 'dead')),"
 	"  sent_at INTEGER,"
 	"  dead_at INTEGER,"
-	"  batch_id INTEGER);"	  /* the notice whose message carried this one */
+	"  batch_id INTEGER);" /* the notice whose message carried this one */
 	"CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
 	"CREATE TABLE outbox_attachments ("
 	"  notice INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
@@ -127,8 +133,8 @@ static const char *const store_migrations[] = {
 	"  section_title TEXT NOT NULL DEFAULT '',"
 	"  finding TEXT NOT NULL DEFAULT '',"
 	"  action TEXT NOT NULL,"
-	"  lead_role TEXT NOT NULL,"	/* as the plan writes it */
-	"  lead_keys TEXT NOT NULL,"	/* the role keys it matched, comma-separated */
+	"  lead_role TEXT NOT NULL," /* as the plan writes it */
+	"  lead_keys TEXT NOT NULL," /* the role keys it matched, comma-separated */
 	"  starts_on TEXT,"
 	"  due_on TEXT,"
 	"  timescale_text TEXT NOT NULL DEFAULT '',"
@@ -152,15 +158,15 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE disputes ("
 	"  id INTEGER PRIMARY KEY,"
 	"  case_ref TEXT NOT NULL,"
-	"  raised_by TEXT NOT NULL,"	     /* the IRO's email */
-	"  raised_on INTEGER NOT NULL,"	     /* local dates, days since 1970-01-01 */
+	"  raised_by TEXT NOT NULL,"	/* the IRO's email */
+	"  raised_on INTEGER NOT NULL," /* local dates, days since 1970-01-01 */
 	"  category TEXT NOT NULL,"
-	"  ladder TEXT NOT NULL,"	     /* JSON: [{name, responder, limit_wd}] in force when raised */
+	"  ladder TEXT NOT NULL," /* JSON: [{name, responder, limit_wd}] in force when raised */
 	"  stage TEXT NOT NULL,"
 	"  stage_started_on INTEGER NOT NULL,"
 	"  stage_due_on INTEGER NOT NULL,"
-	"  responded_on INTEGER,"	     /* a response to the current stage stops its clock */
-	"  formal_started_on INTEGER,"	     /* entering the first formal stage */
+	"  responded_on INTEGER,"      /* a response to the current stage stops its clock */
+	"  formal_started_on INTEGER," /* entering the first formal stage */
 	"  note TEXT,"
 	"  outcome TEXT,"
 	"  resolved_on INTEGER,"
@@ -173,9 +179,9 @@ static const char *const store_migrations[] = {
 	"  dispute INTEGER NOT NULL REFERENCES disputes(id),"
 	"  on_date INTEGER NOT NULL,"
 	"  at INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL,"		     /* raised, escalated, moved-up, response, resolved, cafcass, imported */
+	"  kind TEXT NOT NULL," /* raised, escalated, moved-up, response, resolved, cafcass, imported */
 	"  stage TEXT,"
-	"  responder TEXT,"		     /* the stage's responder key, e.g. dcs */
+	"  responder TEXT," /* the stage's responder key, e.g. dcs */
 	"  note TEXT,"
 	"  actor TEXT NOT NULL);"
 	"CREATE INDEX dispute_events_dispute ON dispute_events(dispute, id);",
@@ -216,18 +222,18 @@ static const char *const store_migrations[] = {
 	"  role TEXT NOT NULL,"
 	"  team TEXT NOT NULL DEFAULT '',"
 	"  manager_email TEXT,"
-	"  asye_started_on INTEGER,"	/* local date (days since 1970-01-01); NULL unless an ASYE */
+	"  asye_started_on INTEGER," /* local date (days since 1970-01-01); NULL unless an ASYE */
 	"  contracted_hours REAL NOT NULL,"
 	"  caseload INTEGER NOT NULL DEFAULT 0,"
 	"  rev INTEGER NOT NULL DEFAULT 1);"
-	"CREATE TABLE worker_caseloads ("	/* caseload as recorded on a date, for the digest's history */
+	"CREATE TABLE worker_caseloads (" /* caseload as recorded on a date, for the digest's history */
 	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
 	"  recorded_on INTEGER NOT NULL,"
 	"  caseload INTEGER NOT NULL,"
 	"  PRIMARY KEY (person_id, recorded_on));"
 	"CREATE TABLE asye_protected_time ("
 	"  person_id TEXT NOT NULL REFERENCES workers(person_id) ON DELETE CASCADE,"
-	"  week_of INTEGER NOT NULL,"	/* the Monday */
+	"  week_of INTEGER NOT NULL," /* the Monday */
 	"  hours REAL NOT NULL,"
 	"  PRIMARY KEY (person_id, week_of));"
 	"CREATE TABLE asye_supervisions ("
@@ -301,16 +307,16 @@ static const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  pid INTEGER NOT NULL,"
 	"  version TEXT NOT NULL,"
-	"  rules TEXT,"			/* the ini file; NULL: the embedded defaults */
+	"  rules TEXT," /* the ini file; NULL: the embedded defaults */
 	"  started_at INTEGER NOT NULL,"
-	"  loaded_at INTEGER NOT NULL,"	/* the rules in force were loaded then */
+	"  loaded_at INTEGER NOT NULL," /* the rules in force were loaded then */
 	"  stopped_at INTEGER);"
 	"CREATE TABLE daemon_watchers ("
 	"  name TEXT PRIMARY KEY,"
-	"  at INTEGER NOT NULL,"		/* the last pass */
-	"  ms INTEGER NOT NULL,"		/* how long it took */
-	"  next_at INTEGER,"		/* its next wake (NULL: nothing scheduled) */
-	"  error TEXT);"			/* NULL: the pass committed */
+	"  at INTEGER NOT NULL," /* the last pass */
+	"  ms INTEGER NOT NULL," /* how long it took */
+	"  next_at INTEGER,"	 /* its next wake (NULL: nothing scheduled) */
+	"  error TEXT);"	 /* NULL: the pass committed */
 	"CREATE TABLE daemon_breakers ("
 	"  transport TEXT PRIMARY KEY,"
 	"  failures INTEGER NOT NULL,"
@@ -376,28 +382,24 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE plan_next (domain TEXT NOT NULL, key TEXT NOT NULL, fire_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (domain, key)) WITHOUT ROWID;"
 	"CREATE INDEX plan_next_due ON plan_next(domain, fire_at);"
-	"CREATE INDEX disputes_case ON disputes(case_ref);"
-	STORE_DIRTY_TRIGGERS("lac_periods", "'reviews'", "NEW.case_ref", "OLD.case_ref")
-	STORE_DIRTY_TRIGGERS("lac_reviews", "'reviews'", "NEW.case_ref", "OLD.case_ref")
-	STORE_DIRTY_TRIGGERS("lac_permanence", "'reviews'", "NEW.case_ref", "OLD.case_ref")
-	STORE_DIRTY_TRIGGERS("lac_disputes", "'reviews'", "NEW.case_ref", "OLD.case_ref")
-	STORE_DIRTY_TRIGGERS("disputes", "'disputes'", "NEW.id", "OLD.id")
-	STORE_DIRTY_TRIGGERS("dispute_events", "'disputes'", "NEW.dispute", "OLD.dispute")
+	"CREATE INDEX disputes_case ON disputes(case_ref);" STORE_DIRTY_TRIGGERS("lac_periods", "'reviews'",
+	    "NEW.case_ref", "OLD.case_ref") STORE_DIRTY_TRIGGERS("lac_reviews", "'reviews'", "NEW.case_ref",
+	    "OLD.case_ref") STORE_DIRTY_TRIGGERS("lac_permanence", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+	    STORE_DIRTY_TRIGGERS("lac_disputes", "'reviews'", "NEW.case_ref", "OLD.case_ref")
+		STORE_DIRTY_TRIGGERS("disputes", "'disputes'", "NEW.id", "OLD.id")
+		    STORE_DIRTY_TRIGGERS("dispute_events", "'disputes'", "NEW.dispute", "OLD.dispute")
 	/* Who works on a case: its reviews' recipients and its disputes' (the team's managers). */
-	STORE_DIRTY_TRIGGERS_SQL("allocations", "alloc",
-	    STORE_DIRTY_ALLOC("NEW"), STORE_DIRTY_ALLOC("OLD") STORE_DIRTY_ALLOC("NEW"), STORE_DIRTY_ALLOC("OLD"))
-	STORE_DIRTY_TRIGGERS("actions", "'actions'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("workers", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("worker_caseloads", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("asye_protected_time", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("asye_supervisions", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("asye_reviews", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("asye_pauses", "'asye'", "'*'", "'*'")
-	STORE_DIRTY_TRIGGERS("asye_reflections", "'asye'", "'*'", "'*'")
+	STORE_DIRTY_TRIGGERS_SQL("allocations", "alloc", STORE_DIRTY_ALLOC("NEW"),
+	    STORE_DIRTY_ALLOC("OLD") STORE_DIRTY_ALLOC("NEW"), STORE_DIRTY_ALLOC("OLD")) STORE_DIRTY_TRIGGERS("actions",
+	    "'actions'", "'*'", "'*'") STORE_DIRTY_TRIGGERS("workers", "'asye'", "'*'", "'*'")
+	    STORE_DIRTY_TRIGGERS("worker_caseloads", "'asye'", "'*'", "'*'") STORE_DIRTY_TRIGGERS("asye_protected_time",
+		"'asye'", "'*'", "'*'") STORE_DIRTY_TRIGGERS("asye_supervisions", "'asye'", "'*'", "'*'")
+		STORE_DIRTY_TRIGGERS("asye_reviews", "'asye'", "'*'", "'*'") STORE_DIRTY_TRIGGERS("asye_pauses",
+		    "'asye'", "'*'", "'*'") STORE_DIRTY_TRIGGERS("asye_reflections", "'asye'", "'*'", "'*'")
 	/* Roles route every domain's notices: a change re-plans everything. */
 	STORE_DIRTY_TRIGGERS_SQL("roles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
-	STORE_DIRTY_TRIGGERS_SQL("role_titles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
-	STORE_DIRTY_ALL,
+	    STORE_DIRTY_TRIGGERS_SQL("role_titles", "all", STORE_DIRTY_ALL, STORE_DIRTY_ALL, STORE_DIRTY_ALL)
+		STORE_DIRTY_ALL,
 	/* 13: GET /metrics counted every outbox row at each scrape (hundreds of milliseconds at national
 	 * scale, on the loop that also delivers). Now triggers keep the figures as rows change, in the
 	 * same transaction as the change, so they are always what a scan would count: rows by state
@@ -422,46 +424,47 @@ static const char *const store_migrations[] = {
 	"INSERT INTO outbox_tally SELECT state, transport, count(*) FROM outbox GROUP BY state, transport;"
 	"INSERT INTO outbox_outcomes SELECT 1, coalesce(sum(state = 'sent'), 0), coalesce(sum(state = 'dead'), 0),"
 	"  coalesce(sum(CASE WHEN state = 'sent' THEN max(attempts - 1, 0) ELSE attempts END), 0) FROM outbox;"
-	"INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("r") ", count(*), sum(" STORE_LATENCY_SECONDS("r") ")"
-	"  FROM outbox AS r WHERE r.state = 'sent' AND r.sent_at IS NOT NULL GROUP BY 1;"
-	"CREATE TRIGGER outbox_tally_insert AFTER INSERT ON outbox BEGIN"
-	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
-	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
-	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent'), dead = dead + (NEW.state = 'dead'),"
-	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END);"
-	"  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS("NEW")
-	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
-	"    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
-	"END;"
-	"CREATE TRIGGER outbox_tally_delete AFTER DELETE ON outbox BEGIN"
-	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
-	"  UPDATE outbox_outcomes SET sent = sent - (OLD.state = 'sent'), dead = dead - (OLD.state = 'dead'),"
-	"    failed = failed - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
-	"  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD")
-	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE("OLD") ";"
-	"END;"
-	"CREATE TRIGGER outbox_tally_update AFTER UPDATE OF state, transport ON outbox"
-	"  WHEN OLD.state IS NOT NEW.state OR OLD.transport IS NOT NEW.transport BEGIN"
-	"  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
-	"  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
-	"    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
-	"END;"
-	"CREATE TRIGGER outbox_outcomes_update AFTER UPDATE OF state, attempts ON outbox"
-	"  WHEN OLD.state IS NOT NEW.state OR OLD.attempts IS NOT NEW.attempts BEGIN"
-	"  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent') - (OLD.state = 'sent'),"
-	"    dead = dead + (NEW.state = 'dead') - (OLD.state = 'dead'),"
-	"    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END)"
-	"      - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
-	"END;"
-	"CREATE TRIGGER outbox_latency_update AFTER UPDATE OF state, sent_at, created_at ON outbox"
-	"  WHEN (OLD.state = 'sent' AND OLD.sent_at IS NOT NULL) OR (NEW.state = 'sent' AND NEW.sent_at IS NOT NULL)"
-	"  BEGIN"
-	"  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD")
-	"    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE("OLD") ";"
-	"  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS("NEW")
-	"    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
-	"    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
-	"END;",
+	"INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("r") ", count(*), sum(" STORE_LATENCY_SECONDS(
+	    "r") ")"
+		 "  FROM outbox AS r WHERE r.state = 'sent' AND r.sent_at IS NOT NULL GROUP BY 1;"
+		 "CREATE TRIGGER outbox_tally_insert AFTER INSERT ON outbox BEGIN"
+		 "  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+		 "    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+		 "  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent'), dead = dead + (NEW.state = 'dead'),"
+		 "    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END);"
+		 "  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS(
+		     "NEW") "    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+			    "    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
+			    "END;"
+			    "CREATE TRIGGER outbox_tally_delete AFTER DELETE ON outbox BEGIN"
+			    "  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+			    "  UPDATE outbox_outcomes SET sent = sent - (OLD.state = 'sent'), dead = dead - (OLD.state = 'dead'),"
+			    "    failed = failed - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+			    "  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD") "    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE(
+				"OLD") ";"
+				       "END;"
+				       "CREATE TRIGGER outbox_tally_update AFTER UPDATE OF state, transport ON outbox"
+				       "  WHEN OLD.state IS NOT NEW.state OR OLD.transport IS NOT NEW.transport BEGIN"
+				       "  UPDATE outbox_tally SET rows = rows - 1 WHERE state = OLD.state AND transport = OLD.transport;"
+				       "  INSERT INTO outbox_tally VALUES (NEW.state, NEW.transport, 1)"
+				       "    ON CONFLICT (state, transport) DO UPDATE SET rows = rows + 1;"
+				       "END;"
+				       "CREATE TRIGGER outbox_outcomes_update AFTER UPDATE OF state, attempts ON outbox"
+				       "  WHEN OLD.state IS NOT NEW.state OR OLD.attempts IS NOT NEW.attempts BEGIN"
+				       "  UPDATE outbox_outcomes SET sent = sent + (NEW.state = 'sent') - (OLD.state = 'sent'),"
+				       "    dead = dead + (NEW.state = 'dead') - (OLD.state = 'dead'),"
+				       "    failed = failed + (CASE WHEN NEW.state = 'sent' THEN max(NEW.attempts - 1, 0) ELSE NEW.attempts END)"
+				       "      - (CASE WHEN OLD.state = 'sent' THEN max(OLD.attempts - 1, 0) ELSE OLD.attempts END);"
+				       "END;"
+				       "CREATE TRIGGER outbox_latency_update AFTER UPDATE OF state, sent_at, created_at ON outbox"
+				       "  WHEN (OLD.state = 'sent' AND OLD.sent_at IS NOT NULL) OR (NEW.state = 'sent' AND NEW.sent_at IS NOT NULL)"
+				       "  BEGIN"
+				       "  UPDATE outbox_latency SET rows = rows - 1, seconds = seconds - " STORE_LATENCY_SECONDS("OLD") "    WHERE OLD.state = 'sent' AND OLD.sent_at IS NOT NULL AND le = " STORE_LATENCY_LE(
+					   "OLD") ";"
+						  "  INSERT INTO outbox_latency SELECT " STORE_LATENCY_LE("NEW") ", 1, " STORE_LATENCY_SECONDS(
+						      "NEW") "    WHERE NEW.state = 'sent' AND NEW.sent_at IS NOT NULL"
+							     "    ON CONFLICT (le) DO UPDATE SET rows = rows + 1, seconds = seconds + excluded.seconds;"
+							     "END;",
 	/* 14: answer links: the keys that sign them (made on first use; a rotated key keeps working for
 	 * [links] key_grace after retired_at), the tokens that have acted (single use: recorded in the
 	 * transaction of the change), and a child's next review as booked from a link, which stops the
@@ -478,8 +481,8 @@ static const char *const store_migrations[] = {
 	"CREATE TABLE lac_bookings ("
 	"  case_ref TEXT PRIMARY KEY,"
 	"  booked_for INTEGER NOT NULL,"
-	"  at INTEGER NOT NULL) WITHOUT ROWID;"
-	STORE_DIRTY_TRIGGERS("lac_bookings", "'reviews'", "NEW.case_ref", "OLD.case_ref"),
+	"  at INTEGER NOT NULL) WITHOUT ROWID;" STORE_DIRTY_TRIGGERS(
+	    "lac_bookings", "'reviews'", "NEW.case_ref", "OLD.case_ref"),
 	/* 15: calendar feeds. A person's feed token carries their
 	 * generation; `driftwatchctl feed revoke` bumps it, so every older URL of theirs stops working. */
 	"CREATE TABLE feed_tokens ("
@@ -496,6 +499,7 @@ static const char *const store_migrations[] = {
 	 * Nothing else inserts outbox rows; a row inserted by hand (a shell) would go uncounted. */
 	"DROP TRIGGER outbox_tally_insert;",
 };
+/* clang-format on */
 
 /* How long a statement waits for another connection's lock (driftwatchctl's short transactions). */
 #define STORE_BUSY_MS 5000
@@ -818,7 +822,7 @@ struct store_checkpointer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	int due;  /* the WAL passed half STORE_WAL_PAGES since the last checkpoint */
+	int due; /* the WAL passed half STORE_WAL_PAGES since the last checkpoint */
 	int stop;
 };
 
@@ -884,7 +888,8 @@ store_checkpoint_in_background(struct store *s, char **cause)
 		return 0;
 	c = xcalloc(1, sizeof *c);
 	if (sqlite3_open_v2(s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		xasprintf(cause, "%s: checkpointer: %s", s->path, c->db != NULL ? sqlite3_errmsg(c->db) : "cannot open");
+		xasprintf(
+		    cause, "%s: checkpointer: %s", s->path, c->db != NULL ? sqlite3_errmsg(c->db) : "cannot open");
 		sqlite3_close(c->db);
 		free(c);
 		return -1;
@@ -1095,8 +1100,9 @@ store_meta_get(struct store *s, const char *key, char **value)
 int
 store_meta_set(struct store *s, const char *key, const char *value, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO meta (key, value) VALUES (?, ?) "
-					    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+	sqlite3_stmt *st = store_prepare(s,
+	    "INSERT INTO meta (key, value) VALUES (?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
 	int rc = 0;
 
 	store_bind_text(st, 1, key);
@@ -1111,8 +1117,9 @@ store_meta_set(struct store *s, const char *key, const char *value, char **cause
 int
 store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO imports (at, kind, file, summary, who, files, newest_mtime) "
-					    "VALUES (?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_prepare(s,
+	    "INSERT INTO imports (at, kind, file, summary, who, files, newest_mtime) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	sqlite3_bind_int64(st, 1, at);

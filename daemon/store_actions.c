@@ -13,8 +13,8 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define ACTIONS_COLUMNS                                                                                        \
-	"plan, ref, section, section_title, finding, action, lead_role, lead_keys, starts_on, due_on, "            \
+#define ACTIONS_COLUMNS \
+	"plan, ref, section, section_title, finding, action, lead_role, lead_keys, starts_on, due_on, " \
 	"timescale_text, kpis, status, progress_note, progress_on, completed_on, imported_on, seq, rev"
 
 /* See actions.h. */
@@ -130,8 +130,9 @@ store_actions_row(sqlite3_stmt *st, struct action *a)
 	a->timescale_text = store_actions_text(st, 10);
 	a->kpis = store_actions_text(st, 11);
 	status = (const char *)sqlite3_column_text(st, 12);
-	a->status = status != NULL && action_status_parse(status) >= 0 ? (enum action_status)action_status_parse(status)
-								    : ACTION_OPEN;
+	a->status = status != NULL && action_status_parse(status) >= 0 ?
+	    (enum action_status)action_status_parse(status) :
+	    ACTION_OPEN;
 	a->progress_note = sqlite3_column_type(st, 13) == SQLITE_NULL ? NULL : store_actions_text(st, 13);
 	a->progress_on = store_actions_date(st, 14);
 	a->completed_on = store_actions_date(st, 15);
@@ -161,8 +162,9 @@ actions_get(struct store *s, const char *plan, const char *ref, struct action *a
 int
 actions_load(struct store *s, const char *plan, struct action **v, int *n, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " ACTIONS_COLUMNS " FROM actions WHERE ?1 IS NULL OR plan = ?1 "
-					    "ORDER BY plan, seq, ref");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT " ACTIONS_COLUMNS " FROM actions WHERE ?1 IS NULL OR plan = ?1 "
+	    "ORDER BY plan, seq, ref");
 	int rc;
 
 	*v = NULL;
@@ -213,8 +215,9 @@ store_actions_bind(sqlite3_stmt *st, const struct action *a)
 int
 actions_insert(struct store *s, const struct action *a, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO actions (" ACTIONS_COLUMNS ") VALUES "
-					    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
+	sqlite3_stmt *st = store_prepare(s,
+	    "INSERT INTO actions (" ACTIONS_COLUMNS ") VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)");
 	int rc;
 
 	store_actions_bind(st, a);

@@ -50,8 +50,9 @@ allocation_get(struct store *s, const char *case_ref, struct allocation *a)
 		allocation_copy(a, &s->alloc_memo);
 		return 0;
 	}
-	st = store_cached(s, "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
-			     "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
+	st = store_cached(s,
+	    "SELECT case_ref, team, social_worker, social_worker_email, team_manager, "
+	    "team_manager_email, iro, iro_email FROM allocations WHERE case_ref = ?");
 	store_bind_text(st, 1, case_ref);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		a->case_ref = store_column_strdup(st, 0);
@@ -94,9 +95,10 @@ int
 allocation_put(struct store *s, const struct allocation *a, char **cause)
 {
 	/* Cached: an import puts one row per case, 80,000 at a national scale. */
-	sqlite3_stmt *st = store_cached(s, "INSERT OR REPLACE INTO allocations (case_ref, team, social_worker, "
-					   "social_worker_email, team_manager, team_manager_email, iro, iro_email) "
-					   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT OR REPLACE INTO allocations (case_ref, team, social_worker, "
+	    "social_worker_email, team_manager, team_manager_email, iro, iro_email) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	allocation_memo_forget(s);
@@ -116,13 +118,14 @@ allocation_put(struct store *s, const struct allocation *a, char **cause)
 
 /* See allocations.h: sw_episodes.csv names the social worker only. */
 int
-allocation_set_social_worker(struct store *s, const char *case_ref, const char *social_worker, const char *email,
-    char **cause)
+allocation_set_social_worker(
+    struct store *s, const char *case_ref, const char *social_worker, const char *email, char **cause)
 {
 	/* Cached: one row per child of the extract. */
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO allocations (case_ref, team, social_worker, social_worker_email) "
-					   "VALUES (?, '', ?, ?) ON CONFLICT (case_ref) DO UPDATE SET "
-					   "social_worker = excluded.social_worker, social_worker_email = excluded.social_worker_email");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO allocations (case_ref, team, social_worker, social_worker_email) "
+	    "VALUES (?, '', ?, ?) ON CONFLICT (case_ref) DO UPDATE SET "
+	    "social_worker = excluded.social_worker, social_worker_email = excluded.social_worker_email");
 	int rc = 0;
 
 	allocation_memo_forget(s);

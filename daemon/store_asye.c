@@ -24,8 +24,8 @@ asye_roster_keep(struct asye_roster *r, char *str)
 
 /* Load the dated rows of one table for one worker: dates (and, for protected time, hours). */
 static void
-asye_roster_dates(struct store *s, const char *sql, const char *person_id, int **dates, int **ends,
-		  double **hours, int *n)
+asye_roster_dates(
+    struct store *s, const char *sql, const char *person_id, int **dates, int **ends, double **hours, int *n)
 {
 	sqlite3_stmt *st = store_prepare(s, sql);
 
@@ -58,9 +58,10 @@ asye_roster_load(struct store *s, const char *person_id, struct asye_roster *r, 
 
 	(void)cause;
 	memset(r, 0, sizeof *r);
-	st = store_prepare(s, "SELECT person_id, name, email, role, team, manager_email, asye_started_on, "
-			      "contracted_hours, caseload FROM workers WHERE ?1 IS NULL OR person_id = ?1 "
-			      "ORDER BY team, person_id");
+	st = store_prepare(s,
+	    "SELECT person_id, name, email, role, team, manager_email, asye_started_on, "
+	    "contracted_hours, caseload FROM workers WHERE ?1 IS NULL OR person_id = ?1 "
+	    "ORDER BY team, person_id");
 	store_bind_text(st, 1, person_id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct asye_worker *w;
@@ -73,8 +74,7 @@ asye_roster_load(struct store *s, const char *person_id, struct asye_roster *r, 
 		w->role = asye_roster_keep(r, store_column_strdup(st, 3));
 		w->team = asye_roster_keep(r, store_column_strdup(st, 4));
 		w->manager_email = asye_roster_keep(r, store_column_strdup(st, 5));
-		w->asye_started_on =
-		    sqlite3_column_type(st, 6) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int(st, 6);
+		w->asye_started_on = sqlite3_column_type(st, 6) == SQLITE_NULL ? DATE_NONE : sqlite3_column_int(st, 6);
 		w->contracted_hours = sqlite3_column_double(st, 7);
 		w->caseload = sqlite3_column_int(st, 8);
 	}
@@ -86,9 +86,9 @@ asye_roster_load(struct store *s, const char *person_id, struct asye_roster *r, 
 		struct asye_pause *pauses;
 
 		hours = NULL;
-		asye_roster_dates(
-		    s, "SELECT week_of, hours FROM asye_protected_time WHERE person_id = ? ORDER BY week_of",
-		    w->person_id, &dates, NULL, &hours, &n);
+		asye_roster_dates(s,
+		    "SELECT week_of, hours FROM asye_protected_time WHERE person_id = ? ORDER BY week_of", w->person_id,
+		    &dates, NULL, &hours, &n);
 		weeks = xcalloc((size_t)n + 1, sizeof *weeks);
 		for (j = 0; j < n; j++)
 			weeks[j].week_of = dates[j], weeks[j].hours = hours[j];
@@ -96,26 +96,23 @@ asye_roster_load(struct store *s, const char *person_id, struct asye_roster *r, 
 		w->weeks = weeks, w->nweeks = n;
 		asye_roster_keep(r, (char *)weeks);
 
-		asye_roster_dates(
-		    s, "SELECT held_on FROM asye_supervisions WHERE person_id = ? ORDER BY held_on",
+		asye_roster_dates(s, "SELECT held_on FROM asye_supervisions WHERE person_id = ? ORDER BY held_on",
 		    w->person_id, &dates, NULL, NULL, &n);
 		w->supervisions = dates, w->nsupervisions = n;
 		asye_roster_keep(r, (char *)dates);
 
 		asye_roster_dates(s, "SELECT held_on FROM asye_reviews WHERE person_id = ? ORDER BY held_on",
-				  w->person_id, &dates, NULL, NULL, &n);
+		    w->person_id, &dates, NULL, NULL, &n);
 		w->reviews = dates, w->nreviews = n;
 		asye_roster_keep(r, (char *)dates);
 
-		asye_roster_dates(s,
-				  "SELECT held_on FROM asye_reflections WHERE person_id = ? ORDER BY held_on",
-				  w->person_id, &dates, NULL, NULL, &n);
+		asye_roster_dates(s, "SELECT held_on FROM asye_reflections WHERE person_id = ? ORDER BY held_on",
+		    w->person_id, &dates, NULL, NULL, &n);
 		w->reflections = dates, w->nreflections = n;
 		asye_roster_keep(r, (char *)dates);
 
 		ends = NULL;
-		asye_roster_dates(
-		    s, "SELECT from_on, to_on FROM asye_pauses WHERE person_id = ? ORDER BY from_on",
+		asye_roster_dates(s, "SELECT from_on, to_on FROM asye_pauses WHERE person_id = ? ORDER BY from_on",
 		    w->person_id, &dates, &ends, NULL, &n);
 		pauses = xcalloc((size_t)n + 1, sizeof *pauses);
 		for (j = 0; j < n; j++)
@@ -160,25 +157,24 @@ asye_store_worker(struct store *s, const struct asye_worker *w, int today, int *
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	st = store_prepare(
-	    s, "INSERT INTO workers (person_id, name, email, role, team, manager_email, asye_started_on, "
-	       "contracted_hours, caseload) "
-	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(person_id) DO UPDATE SET "
-	       "name = excluded.name, email = excluded.email, role = excluded.role, team = excluded.team, "
-	       "manager_email = excluded.manager_email, asye_started_on = excluded.asye_started_on, "
-	       "contracted_hours = excluded.contracted_hours, caseload = excluded.caseload, rev = rev + 1 "
-	       "WHERE name IS NOT excluded.name OR email IS NOT excluded.email OR role IS NOT excluded.role "
-	       "OR team IS NOT excluded.team OR manager_email IS NOT excluded.manager_email "
-	       "OR asye_started_on IS NOT excluded.asye_started_on OR contracted_hours IS NOT "
-	       "excluded.contracted_hours "
-	       "OR caseload IS NOT excluded.caseload");
+	st = store_prepare(s,
+	    "INSERT INTO workers (person_id, name, email, role, team, manager_email, asye_started_on, "
+	    "contracted_hours, caseload) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(person_id) DO UPDATE SET "
+	    "name = excluded.name, email = excluded.email, role = excluded.role, team = excluded.team, "
+	    "manager_email = excluded.manager_email, asye_started_on = excluded.asye_started_on, "
+	    "contracted_hours = excluded.contracted_hours, caseload = excluded.caseload, rev = rev + 1 "
+	    "WHERE name IS NOT excluded.name OR email IS NOT excluded.email OR role IS NOT excluded.role "
+	    "OR team IS NOT excluded.team OR manager_email IS NOT excluded.manager_email "
+	    "OR asye_started_on IS NOT excluded.asye_started_on OR contracted_hours IS NOT "
+	    "excluded.contracted_hours "
+	    "OR caseload IS NOT excluded.caseload");
 	store_bind_text(st, 1, w->person_id);
 	store_bind_text(st, 2, w->name);
 	store_bind_text(st, 3, w->email != NULL && *w->email != '\0' ? w->email : NULL);
 	store_bind_text(st, 4, w->role);
 	store_bind_text(st, 5, w->team != NULL ? w->team : "");
-	store_bind_text(st, 6,
-			w->manager_email != NULL && *w->manager_email != '\0' ? w->manager_email : NULL);
+	store_bind_text(st, 6, w->manager_email != NULL && *w->manager_email != '\0' ? w->manager_email : NULL);
 	if (w->asye_started_on == DATE_NONE)
 		sqlite3_bind_null(st, 7);
 	else
@@ -192,8 +188,8 @@ asye_store_worker(struct store *s, const struct asye_worker *w, int today, int *
 	*changed = sqlite3_changes(s->db) > 0;
 	sqlite3_finalize(st);
 	st = store_prepare(s,
-			   "INSERT INTO worker_caseloads (person_id, recorded_on, caseload) VALUES (?, ?, ?) "
-			   "ON CONFLICT(person_id, recorded_on) DO UPDATE SET caseload = excluded.caseload");
+	    "INSERT INTO worker_caseloads (person_id, recorded_on, caseload) VALUES (?, ?, ?) "
+	    "ON CONFLICT(person_id, recorded_on) DO UPDATE SET caseload = excluded.caseload");
 	store_bind_text(st, 1, w->person_id);
 	sqlite3_bind_int(st, 2, today);
 	sqlite3_bind_int(st, 3, w->caseload);
@@ -209,8 +205,8 @@ out:
 
 /* Run one write with a person and one or two integers. */
 static int
-asye_store_write(struct store *s, const char *sql, const char *person_id, int a, int b, double hours,
-		 int *added, char **cause, const char *what)
+asye_store_write(struct store *s, const char *sql, const char *person_id, int a, int b, double hours, int *added,
+    char **cause, const char *what)
 {
 	sqlite3_stmt *st = store_prepare(s, sql);
 	int rc = 0;
@@ -235,8 +231,7 @@ asye_store_write(struct store *s, const char *sql, const char *person_id, int a,
 int
 asye_store_time(struct store *s, const char *person_id, int week_of, double hours, char **cause)
 {
-	return asye_store_write(
-	    s,
+	return asye_store_write(s,
 	    "INSERT INTO asye_protected_time (person_id, week_of, hours) VALUES (?, ?, ?) "
 	    "ON CONFLICT(person_id, week_of) DO UPDATE SET hours = excluded.hours",
 	    person_id, week_of, 0, hours, NULL, cause, "protected time");
@@ -246,17 +241,16 @@ asye_store_time(struct store *s, const char *person_id, int week_of, double hour
 int
 asye_store_supervision(struct store *s, const char *person_id, int held_on, int *added, char **cause)
 {
-	return asye_store_write(
-	    s, "INSERT INTO asye_supervisions (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
-	    person_id, held_on, 0, -1, added, cause, "supervisions");
+	return asye_store_write(s,
+	    "INSERT INTO asye_supervisions (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING", person_id,
+	    held_on, 0, -1, added, cause, "supervisions");
 }
 
 /* See asye.h. */
 int
 asye_store_review(struct store *s, const char *person_id, int held_on, int *added, char **cause)
 {
-	return asye_store_write(
-	    s, "INSERT INTO asye_reviews (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+	return asye_store_write(s, "INSERT INTO asye_reviews (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
 	    person_id, held_on, 0, -1, added, cause, "reviews");
 }
 
@@ -264,9 +258,9 @@ asye_store_review(struct store *s, const char *person_id, int held_on, int *adde
 int
 asye_store_reflection(struct store *s, const char *person_id, int held_on, int *added, char **cause)
 {
-	return asye_store_write(
-	    s, "INSERT INTO asye_reflections (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
-	    person_id, held_on, 0, -1, added, cause, "reflections");
+	return asye_store_write(s,
+	    "INSERT INTO asye_reflections (person_id, held_on) VALUES (?, ?) ON CONFLICT DO NOTHING", person_id,
+	    held_on, 0, -1, added, cause, "reflections");
 }
 
 /* See asye.h. */
@@ -274,18 +268,18 @@ int
 asye_store_pause(struct store *s, const char *person_id, int from, int to, char **cause)
 {
 	return asye_store_write(s,
-				"INSERT INTO asye_pauses (person_id, from_on, to_on) VALUES (?, ?, ?) "
-				"ON CONFLICT(person_id, from_on) DO UPDATE SET to_on = excluded.to_on",
-				person_id, from, to, -1, NULL, cause, "pauses");
+	    "INSERT INTO asye_pauses (person_id, from_on, to_on) VALUES (?, ?, ?) "
+	    "ON CONFLICT(person_id, from_on) DO UPDATE SET to_on = excluded.to_on",
+	    person_id, from, to, -1, NULL, cause, "pauses");
 }
 
 /* See asye.h. */
 int
 asye_store_caseload_at(struct store *s, const char *person_id, int date)
 {
-	sqlite3_stmt *st =
-	    store_prepare(s, "SELECT caseload FROM worker_caseloads WHERE person_id = ? AND recorded_on <= ? "
-			     "ORDER BY recorded_on DESC LIMIT 1");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT caseload FROM worker_caseloads WHERE person_id = ? AND recorded_on <= ? "
+	    "ORDER BY recorded_on DESC LIMIT 1");
 	int v = -1;
 
 	store_bind_text(st, 1, person_id);

@@ -34,10 +34,11 @@ status_record_start(struct store *s, long pid, const char *version, const char *
 
 	if (store_begin(s, cause) != 0)
 		return -1;
-	st = store_prepare(s, "INSERT INTO daemon_run (id, pid, version, rules, started_at, loaded_at, stopped_at) "
-			      "VALUES (1, ?1, ?2, ?3, ?4, ?4, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
-			      "version = excluded.version, rules = excluded.rules, started_at = excluded.started_at, "
-			      "loaded_at = excluded.loaded_at, stopped_at = NULL");
+	st = store_prepare(s,
+	    "INSERT INTO daemon_run (id, pid, version, rules, started_at, loaded_at, stopped_at) "
+	    "VALUES (1, ?1, ?2, ?3, ?4, ?4, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
+	    "version = excluded.version, rules = excluded.rules, started_at = excluded.started_at, "
+	    "loaded_at = excluded.loaded_at, stopped_at = NULL");
 	sqlite3_bind_int64(st, 1, pid);
 	store_bind_text(st, 2, version);
 	store_bind_text(st, 3, rules);
@@ -81,18 +82,20 @@ status_record_pass(struct store *s, const struct status_watcher *w, int n, char 
 	int i, rc;
 
 	for (i = 0; i < n; i++) {
-		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:o, s:o}", "name", w[i].name, "at", (json_int_t)w[i].at,
-		    "ms", (json_int_t)w[i].ms, "next", w[i].next > 0 ? json_integer((json_int_t)w[i].next) : json_null(),
-		    "error", w[i].error != NULL ? json_string(w[i].error) : json_null()));
+		json_array_append_new(rows,
+		    json_pack("{s:s, s:I, s:I, s:o, s:o}", "name", w[i].name, "at", (json_int_t)w[i].at, "ms",
+			(json_int_t)w[i].ms, "next", w[i].next > 0 ? json_integer((json_int_t)w[i].next) : json_null(),
+			"error", w[i].error != NULL ? json_string(w[i].error) : json_null()));
 	}
 	text = json_dumps(rows, JSON_COMPACT);
 	json_decref(rows);
 	/* "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT. */
-	st = store_cached(s, "INSERT INTO daemon_watchers (name, at, ms, next_at, error) "
-			     "SELECT json_extract(value, '$.name'), json_extract(value, '$.at'), json_extract(value, '$.ms'), "
-			     "json_extract(value, '$.next'), json_extract(value, '$.error') FROM json_each(?1) WHERE true "
-			     "ON CONFLICT(name) DO UPDATE SET at = excluded.at, ms = excluded.ms, next_at = excluded.next_at, "
-			     "error = excluded.error");
+	st = store_cached(s,
+	    "INSERT INTO daemon_watchers (name, at, ms, next_at, error) "
+	    "SELECT json_extract(value, '$.name'), json_extract(value, '$.at'), json_extract(value, '$.ms'), "
+	    "json_extract(value, '$.next'), json_extract(value, '$.error') FROM json_each(?1) WHERE true "
+	    "ON CONFLICT(name) DO UPDATE SET at = excluded.at, ms = excluded.ms, next_at = excluded.next_at, "
+	    "error = excluded.error");
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, cause, "daemon_watchers");
 	store_release(s, st);
@@ -102,8 +105,8 @@ status_record_pass(struct store *s, const struct status_watcher *w, int n, char 
 
 /* See status.h. */
 int
-status_record_breaker(struct store *s, const char *transport, int failures, time_t now, time_t paused_until,
-    char **cause)
+status_record_breaker(
+    struct store *s, const char *transport, int failures, time_t now, time_t paused_until, char **cause)
 {
 	sqlite3_stmt *st;
 
@@ -115,9 +118,10 @@ status_record_breaker(struct store *s, const char *transport, int failures, time
 		store_bind_text(st, 1, transport);
 		return status_step(s, st, "daemon_breakers", cause);
 	}
-	st = store_prepare(s, "INSERT INTO daemon_breakers (transport, failures, paused_at, paused_until) VALUES (?, ?, ?, ?) "
-			      "ON CONFLICT(transport) DO UPDATE SET failures = excluded.failures, "
-			      "paused_until = excluded.paused_until");
+	st = store_prepare(s,
+	    "INSERT INTO daemon_breakers (transport, failures, paused_at, paused_until) VALUES (?, ?, ?, ?) "
+	    "ON CONFLICT(transport) DO UPDATE SET failures = excluded.failures, "
+	    "paused_until = excluded.paused_until");
 	store_bind_text(st, 1, transport);
 	sqlite3_bind_int(st, 2, failures);
 	sqlite3_bind_int64(st, 3, now);
@@ -135,8 +139,9 @@ status_read(struct store *s, struct status *st, char **cause)
 	memset(st, 0, sizeof *st);
 	if (store_exec(s, "BEGIN", cause) != 0)
 		return -1;
-	q = store_prepare(s, "SELECT pid, version, rules, started_at, loaded_at, coalesce(stopped_at, 0), "
-			     "max(started_at, coalesce((SELECT max(at) FROM daemon_watchers), 0)) FROM daemon_run WHERE id = 1");
+	q = store_prepare(s,
+	    "SELECT pid, version, rules, started_at, loaded_at, coalesce(stopped_at, 0), "
+	    "max(started_at, coalesce((SELECT max(at) FROM daemon_watchers), 0)) FROM daemon_run WHERE id = 1");
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		st->known = true;
 		st->pid = (long)sqlite3_column_int64(q, 0);
@@ -162,7 +167,8 @@ status_read(struct store *s, struct status *st, char **cause)
 	}
 	sqlite3_finalize(q);
 
-	q = store_prepare(s, "SELECT transport, failures, paused_at, paused_until FROM daemon_breakers ORDER BY transport");
+	q = store_prepare(
+	    s, "SELECT transport, failures, paused_at, paused_until FROM daemon_breakers ORDER BY transport");
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		struct status_breaker *b;
 		st->breakers = xreallocarray(st->breakers, (size_t)st->nbreakers + 1, sizeof *st->breakers);
@@ -197,8 +203,9 @@ status_read(struct store *s, struct status *st, char **cause)
 	}
 	sqlite3_finalize(q);
 
-	q = store_prepare(s, "SELECT id, created_at, next_attempt_at, kind, recipient FROM outbox "
-			     "WHERE state IN ('pending', 'retry') ORDER BY created_at, id LIMIT 1");
+	q = store_prepare(s,
+	    "SELECT id, created_at, next_attempt_at, kind, recipient FROM outbox "
+	    "WHERE state IN ('pending', 'retry') ORDER BY created_at, id LIMIT 1");
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		st->oldest_id = sqlite3_column_int64(q, 0);
 		st->oldest_created = sqlite3_column_int64(q, 1);
@@ -267,10 +274,11 @@ int
 outbox_release(struct store *s, const char *rule, int64_t id, time_t now, time_t window_open, char **cause)
 {
 	/* created_at moves to now: give_up_after counts from the release, not from the hold. */
-	sqlite3_stmt *st = store_prepare(s, "UPDATE outbox SET state = 'pending', created_at = ?3, "
-					    "next_attempt_at = CASE WHEN urgent THEN ?3 ELSE max(next_attempt_at, ?4) END "
-					    "WHERE state = 'held' AND (?1 IS NULL OR dedupe_key = ?1 OR "
-					    "substr(dedupe_key, 1, length(?1) + 1) = ?1 || ':') AND (?2 = 0 OR id = ?2)");
+	sqlite3_stmt *st = store_prepare(s,
+	    "UPDATE outbox SET state = 'pending', created_at = ?3, "
+	    "next_attempt_at = CASE WHEN urgent THEN ?3 ELSE max(next_attempt_at, ?4) END "
+	    "WHERE state = 'held' AND (?1 IS NULL OR dedupe_key = ?1 OR "
+	    "substr(dedupe_key, 1, length(?1) + 1) = ?1 || ':') AND (?2 = 0 OR id = ?2)");
 	int n;
 
 	store_bind_text(st, 1, rule);
@@ -294,8 +302,8 @@ store_copy_in_memory(struct store *s, char **cause)
 	sqlite3_backup *b;
 
 	xasprintf(&copy->path, "%s (a copy in memory)", s->path);
-	if (sqlite3_open_v2(":memory:", &copy->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(":memory:", &copy->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: cannot open a database in memory", s->path);
 		goto fail;
 	}
@@ -318,12 +326,13 @@ fail:
 
 /* See status.h. */
 int
-outbox_rows_after(struct store *s, int64_t after_id, const char *state,
-    void (*fn)(const struct upcoming_notice *, void *), void *arg)
+outbox_rows_after(
+    struct store *s, int64_t after_id, const char *state, void (*fn)(const struct upcoming_notice *, void *), void *arg)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, dedupe_key, kind, transport, recipient, subject, state, created_at, "
-					    "next_attempt_at, urgent, batch_text IS NOT NULL FROM outbox "
-					    "WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT id, dedupe_key, kind, transport, recipient, subject, state, created_at, "
+	    "next_attempt_at, urgent, batch_text IS NOT NULL FROM outbox "
+	    "WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id");
 	struct upcoming_notice n;
 	int count = 0;
 

@@ -45,10 +45,12 @@ dirty_begin(struct store *s, const char *domain, time_t now, bool *all, int *n, 
 			return -1;
 		return 0;
 	}
-	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS plan_set (key TEXT PRIMARY KEY) WITHOUT ROWID", cause) != 0 ||
+	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS plan_set (key TEXT PRIMARY KEY) WITHOUT ROWID", cause) !=
+		0 ||
 	    dirty_run(s, "DELETE FROM temp.plan_set", NULL, 0, cause) != 0 ||
-	    dirty_run(s, "INSERT INTO temp.plan_set (key) SELECT key FROM plan_dirty WHERE domain = ?1 "
-			 "UNION SELECT key FROM plan_next WHERE domain = ?1 AND fire_at <= ?2",
+	    dirty_run(s,
+		"INSERT INTO temp.plan_set (key) SELECT key FROM plan_dirty WHERE domain = ?1 "
+		"UNION SELECT key FROM plan_next WHERE domain = ?1 AND fire_at <= ?2",
 		domain, now, cause) != 0)
 		return -1;
 	*n = sqlite3_changes(s->db);
@@ -132,7 +134,8 @@ dirty_next(struct store *s, const char *domain, time_t now, time_t *next)
 int
 dirty_mark_all(struct store *s, char **cause)
 {
-	return store_exec(s, "INSERT OR IGNORE INTO plan_dirty (domain, key) VALUES ('actions', '*'), ('disputes', '*'), "
-			     "('reviews', '*'), ('asye', '*')",
+	return store_exec(s,
+	    "INSERT OR IGNORE INTO plan_dirty (domain, key) VALUES ('actions', '*'), ('disputes', '*'), "
+	    "('reviews', '*'), ('asye', '*')",
 	    cause);
 }

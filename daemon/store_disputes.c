@@ -15,8 +15,8 @@
 #include "store_int.h"
 #include "xmalloc.h"
 
-#define DISPUTE_COLUMNS                                                                                   \
-	"id, case_ref, raised_by, raised_on, category, ladder, stage, stage_started_on, stage_due_on, "   \
+#define DISPUTE_COLUMNS \
+	"id, case_ref, raised_by, raised_on, category, ladder, stage, stage_started_on, stage_due_on, " \
 	"responded_on, formal_started_on, note, outcome, resolved_on, cafcass_on, cafcass_note, rev"
 
 /* The ladder as JSON text (the last one encoded is kept: a first pass raises thousands under one). */
@@ -33,8 +33,9 @@ disputes_ladder_json(const struct dispute_ladder *l)
 		return xstrdup(last_text);
 	a = json_array();
 	for (i = 0; i < l->n; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i}", "name", l->stages[i].name, "responder",
-					     l->stages[i].responder, "limit_wd", l->stages[i].limit_wd));
+		json_array_append_new(a,
+		    json_pack("{s:s, s:s, s:i}", "name", l->stages[i].name, "responder", l->stages[i].responder,
+			"limit_wd", l->stages[i].limit_wd));
 	text = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	if (text == NULL)
@@ -60,8 +61,8 @@ disputes_ladder_parse(const char *text, struct dispute_ladder *l)
 		return;
 	}
 	json_array_foreach(a, i, v) {
-		if (l->n >= DISPUTE_STAGES_MAX || json_unpack(v, "{s:s, s:s, s:i}", "name", &name, "responder", &who,
-							 "limit_wd", &limit) != 0)
+		if (l->n >= DISPUTE_STAGES_MAX ||
+		    json_unpack(v, "{s:s, s:s, s:i}", "name", &name, "responder", &who, "limit_wd", &limit) != 0)
 			break;
 		snprintf(l->stages[l->n].name, sizeof l->stages[l->n].name, "%s", name);
 		snprintf(l->stages[l->n].responder, sizeof l->stages[l->n].responder, "%s", who);
@@ -154,8 +155,9 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 static void
 disputes_load_events(struct store *s, struct dispute *d)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT id, on_date, at, kind, stage, responder, note, actor "
-					   "FROM dispute_events WHERE dispute = ? ORDER BY id");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT id, on_date, at, kind, stage, responder, note, actor "
+	    "FROM dispute_events WHERE dispute = ? ORDER BY id");
 	struct dispute_event *e;
 	int i, j, idx, prev = -1, cur = -1;
 	bool seen;
@@ -181,9 +183,9 @@ disputes_load_events(struct store *s, struct dispute *d)
 		prev = cur;
 		cur = idx;
 		d->rec.entry = strcmp(e->kind, "moved-up") == 0 ? DISPUTE_ENTRY_MOVED_UP :
-		    strcmp(e->kind, "escalated") == 0	   ? DISPUTE_ENTRY_ESCALATED :
-		    strcmp(e->kind, "imported") == 0	   ? DISPUTE_ENTRY_IMPORTED :
-							     DISPUTE_ENTRY_RAISED;
+		    strcmp(e->kind, "escalated") == 0		? DISPUTE_ENTRY_ESCALATED :
+		    strcmp(e->kind, "imported") == 0		? DISPUTE_ENTRY_IMPORTED :
+								  DISPUTE_ENTRY_RAISED;
 		for (seen = false, j = 0; j < d->rec.nvisited; j++)
 			seen = seen || d->rec.visited[j] == idx;
 		if (!seen && d->rec.nvisited < DISPUTE_STAGES_MAX)
@@ -231,10 +233,11 @@ dispute_free(struct dispute *d)
 static int
 disputes_insert_common(struct store *s, struct dispute *d, int64_t id, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
-					    "stage, stage_started_on, stage_due_on, responded_on, formal_started_on, note, "
-					    "outcome, resolved_on, cafcass_on, cafcass_note) "
-					    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO disputes (id, case_ref, raised_by, raised_on, category, ladder, "
+	    "stage, stage_started_on, stage_due_on, responded_on, formal_started_on, note, "
+	    "outcome, resolved_on, cafcass_on, cafcass_note) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	char *ladder = disputes_ladder_json(&d->rec.ladder);
 	int rc = 0;
 
@@ -284,9 +287,10 @@ disputes_insert_id(struct store *s, struct dispute *d, int64_t id, char **cause)
 int
 disputes_update(struct store *s, const struct dispute *d, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
-					    "responded_on = ?, formal_started_on = ?, outcome = ?, resolved_on = ?, "
-					    "cafcass_on = ?, cafcass_note = ?, rev = rev + 1 WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s,
+	    "UPDATE disputes SET stage = ?, stage_started_on = ?, stage_due_on = ?, "
+	    "responded_on = ?, formal_started_on = ?, outcome = ?, resolved_on = ?, "
+	    "cafcass_on = ?, cafcass_note = ?, rev = rev + 1 WHERE id = ?");
 	int rc = 0;
 
 	store_bind_text(st, 1, d->rec.ladder.stages[d->rec.stage].name);
@@ -310,8 +314,9 @@ int
 disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const char *kind, const char *stage,
     const char *responder, const char *note, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
-					    "note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
+	    "note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	sqlite3_bind_int64(st, 1, id);
@@ -332,8 +337,9 @@ disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const ch
 int
 disputes_active(struct store *s, int since, int64_t **ids, int *n)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM disputes WHERE resolved_on IS NULL OR resolved_on >= ? "
-					    "ORDER BY id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT id FROM disputes WHERE resolved_on IS NULL OR resolved_on >= ? "
+	    "ORDER BY id");
 
 	*ids = NULL;
 	*n = 0;
@@ -350,8 +356,9 @@ disputes_active(struct store *s, int since, int64_t **ids, int *n)
 int
 disputes_active_set(struct store *s, int since, int64_t **ids, int *n)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
-					   "temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
+	    "temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id");
 
 	*ids = NULL;
 	*n = 0;
@@ -368,8 +375,9 @@ disputes_active_set(struct store *s, int since, int64_t **ids, int *n)
 int
 disputes_list(struct store *s, bool open_only, const char *stage, void (*fn)(const struct dispute *, void *), void *arg)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id FROM disputes WHERE (?1 = 0 OR resolved_on IS NULL) "
-					    "AND (?2 IS NULL OR stage = ?2) ORDER BY id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT id FROM disputes WHERE (?1 = 0 OR resolved_on IS NULL) "
+	    "AND (?2 IS NULL OR stage = ?2) ORDER BY id");
 	struct dispute d;
 	int64_t *ids = NULL;
 	int n = 0, i;
@@ -408,8 +416,9 @@ disputes_exists(struct store *s, int64_t id)
 int
 disputes_notices(struct store *s, int64_t id, void (*fn)(const struct dispute_notice *, void *), void *arg)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT dedupe_key, recipient, subject, state, created_at, coalesce(sent_at, 0) "
-					    "FROM outbox WHERE substr(dedupe_key, 1, length(?1)) = ?1 ORDER BY id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT dedupe_key, recipient, subject, state, created_at, coalesce(sent_at, 0) "
+	    "FROM outbox WHERE substr(dedupe_key, 1, length(?1)) = ?1 ORDER BY id");
 	struct dispute_notice n;
 	char *prefix;
 	int count = 0;
@@ -453,9 +462,10 @@ disputes_stats_stage(struct dispute_stats *st, const char *stage)
 static int
 disputes_reached_dcs(struct store *s, int from, int to)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(DISTINCT dispute) FROM dispute_events WHERE responder = 'dcs' "
-					    "AND kind IN ('raised', 'moved-up', 'escalated', 'imported') "
-					    "AND on_date >= ? AND on_date <= ?");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT count(DISTINCT dispute) FROM dispute_events WHERE responder = 'dcs' "
+	    "AND kind IN ('raised', 'moved-up', 'escalated', 'imported') "
+	    "AND on_date >= ? AND on_date <= ?");
 	int n = 0;
 
 	sqlite3_bind_int(st, 1, from);
@@ -494,11 +504,13 @@ disputes_stats(struct store *s, const struct config *cfg, int from, int to, stru
 	out->drift_share = out->opened > 0 ? 100.0 * drift / out->opened : NAN;
 
 	/* Resolved in the period, and the working days each took. */
-	st = store_prepare(s, "SELECT raised_on, resolved_on FROM disputes WHERE resolved_on >= ? AND resolved_on <= ?");
+	st =
+	    store_prepare(s, "SELECT raised_on, resolved_on FROM disputes WHERE resolved_on >= ? AND resolved_on <= ?");
 	sqlite3_bind_int(st, 1, from);
 	sqlite3_bind_int(st, 2, to);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		int wd = calendar_working_days_between(cfg->calendar, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
+		int wd =
+		    calendar_working_days_between(cfg->calendar, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
 		days = xreallocarray(days, (size_t)ndays + 1, sizeof *days);
 		days[ndays++] = wd > 0 ? wd : 0;
 		out->resolved++;
@@ -514,10 +526,11 @@ disputes_stats(struct store *s, const struct config *cfg, int from, int to, stru
 		out->stage_counts[i] = 0;
 	}
 	out->nstages = i;
-	st = store_prepare(s, "SELECT coalesce((SELECT e.stage FROM dispute_events e WHERE e.dispute = d.id "
-			      "AND e.kind IN ('raised', 'moved-up', 'escalated', 'imported') AND e.on_date <= ?1 "
-			      "ORDER BY e.on_date DESC, e.id DESC LIMIT 1), d.stage) "
-			      "FROM disputes d WHERE d.raised_on <= ?1 AND (d.resolved_on IS NULL OR d.resolved_on > ?1)");
+	st = store_prepare(s,
+	    "SELECT coalesce((SELECT e.stage FROM dispute_events e WHERE e.dispute = d.id "
+	    "AND e.kind IN ('raised', 'moved-up', 'escalated', 'imported') AND e.on_date <= ?1 "
+	    "ORDER BY e.on_date DESC, e.id DESC LIMIT 1), d.stage) "
+	    "FROM disputes d WHERE d.raised_on <= ?1 AND (d.resolved_on IS NULL OR d.resolved_on > ?1)");
 	sqlite3_bind_int(st, 1, to);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		stage = (const char *)sqlite3_column_text(st, 0);

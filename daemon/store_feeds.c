@@ -11,8 +11,7 @@
 
 /* See store_feeds.h. */
 int
-store_feed_generation(struct store *s, const char *email, int create, time_t now, int64_t *generation,
-    char **cause)
+store_feed_generation(struct store *s, const char *email, int create, time_t now, int64_t *generation, char **cause)
 {
 	sqlite3_stmt *st = store_cached(s, "SELECT generation FROM feed_tokens WHERE email = ?");
 	int rc;
@@ -45,9 +44,10 @@ int
 store_feed_revoke(struct store *s, const char *email, time_t now, int64_t *generation, char **cause)
 {
 	/* A person never given a URL starts at 2: no token of generation 1 can have been signed for them. */
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO feed_tokens (email, generation, created_at, revoked_at) "
-					   "VALUES (?1, 2, ?2, ?2) ON CONFLICT (email) DO UPDATE SET "
-					   "generation = generation + 1, revoked_at = ?2 RETURNING generation");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO feed_tokens (email, generation, created_at, revoked_at) "
+	    "VALUES (?1, 2, ?2, ?2) ON CONFLICT (email) DO UPDATE SET "
+	    "generation = generation + 1, revoked_at = ?2 RETURNING generation");
 	int rc = 0;
 
 	store_bind_text(st, 1, email);
@@ -66,8 +66,9 @@ store_feed_modified(struct store *s, const char *subject)
 {
 	/* audit_subject (subject, at) answers this from the index. The daemon's own notices are not
 	 * changes to the record. */
-	sqlite3_stmt *st = store_cached(s, "SELECT coalesce(max(at), 0) FROM audit WHERE subject = ? "
-					   "AND what NOT LIKE '%notice%'");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT coalesce(max(at), 0) FROM audit WHERE subject = ? "
+	    "AND what NOT LIKE '%notice%'");
 	time_t at = 0;
 
 	store_bind_text(st, 1, subject);
@@ -81,9 +82,10 @@ store_feed_modified(struct store *s, const char *subject)
 int
 store_feed_cases(struct store *s, const char *email, char ***refs, int *n, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT case_ref FROM allocations WHERE social_worker_email = ?1 "
-					   "COLLATE NOCASE OR team_manager_email = ?1 COLLATE NOCASE OR "
-					   "iro_email = ?1 COLLATE NOCASE ORDER BY case_ref");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT case_ref FROM allocations WHERE social_worker_email = ?1 "
+	    "COLLATE NOCASE OR team_manager_email = ?1 COLLATE NOCASE OR "
+	    "iro_email = ?1 COLLATE NOCASE ORDER BY case_ref");
 	int rc;
 
 	*refs = NULL, *n = 0;

@@ -24,8 +24,9 @@ int
 store_idempotency_get(struct store *s, const char *client, const char *key, time_t since, char **request_hash,
     int *status, char **body, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ? "
-					   "AND created_at >= ?");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT request_hash, status, body FROM idempotency WHERE client = ? AND key = ? "
+	    "AND created_at >= ?");
 	int rc;
 
 	store_bind_text(st, 1, client);
@@ -50,8 +51,9 @@ int
 store_idempotency_put(struct store *s, const char *client, const char *key, const char *request_hash, int status,
     const char *body, time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
-					   "VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?)");
 	int rc = 0;
 
 	store_bind_text(st, 1, client);

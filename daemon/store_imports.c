@@ -42,9 +42,10 @@ store_import_seen(struct store *s, const char *kind, const char *files, time_t *
 int
 store_import_newest(struct store *s, const char *kind, const char *who, time_t *mtime, time_t *at)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT newest_mtime, at FROM imports WHERE kind = ? AND newest_mtime "
-					    "IS NOT NULL AND (who = ? OR (?2 IS NULL AND who LIKE 'inbox:%')) "
-					    "ORDER BY newest_mtime DESC LIMIT 1");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT newest_mtime, at FROM imports WHERE kind = ? AND newest_mtime "
+	    "IS NOT NULL AND (who = ? OR (?2 IS NULL AND who LIKE 'inbox:%')) "
+	    "ORDER BY newest_mtime DESC LIMIT 1");
 
 	*mtime = 0, *at = 0;
 	store_bind_text(st, 1, kind);
@@ -71,7 +72,8 @@ store_imports_text(sqlite3_stmt *st, int i)
 int
 store_import_list(struct store *s, struct store_import_row **rows, int *n, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT id, at, kind, who, file, files, summary FROM imports ORDER BY at, id");
+	sqlite3_stmt *st =
+	    store_prepare(s, "SELECT id, at, kind, who, file, files, summary FROM imports ORDER BY at, id");
 	struct store_import_row *r = NULL;
 	int count = 0, rc;
 
@@ -114,9 +116,10 @@ store_import_rows_free(struct store_import_row *rows, int n)
 int
 store_import_latest_ssda903(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT max(d) FROM (SELECT max(started_on) AS d FROM lac_periods "
-					    "UNION ALL SELECT max(ended_on) FROM lac_periods "
-					    "UNION ALL SELECT max(held_on) FROM lac_reviews WHERE source = 'ssda903')");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT max(d) FROM (SELECT max(started_on) AS d FROM lac_periods "
+	    "UNION ALL SELECT max(ended_on) FROM lac_periods "
+	    "UNION ALL SELECT max(held_on) FROM lac_reviews WHERE source = 'ssda903')");
 	int date = DATE_NONE;
 
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)

@@ -18,8 +18,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool hold_escalations; /* the first-start hold: escalations enqueued 'held' (store_daemon.c) */
-	int full; /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
-	int busy_ms; /* how long a statement now waits for another connection's lock (store_busy_wait) */
+	int full;	       /* a write failed with SQLITE_FULL: checkpoint the WAL before the next transaction */
+	int busy_ms;	       /* how long a statement now waits for another connection's lock (store_busy_wait) */
 	struct store_checkpointer *checkpointer; /* store_checkpoint_in_background, or NULL */
 	struct {
 		const char *sql; /* the caller's string constant: looked up by address */
@@ -29,7 +29,7 @@ struct store {
 	time_t import_newest;
 	struct store_tally *tally; /* rows queued in the open transaction, counted at commit (store_outbox.c) */
 	size_t ntally;
-	bool in_begin; /* inside store_begin's transaction: it holds the write lock, so nobody else writes */
+	bool in_begin;	    /* inside store_begin's transaction: it holds the write lock, so nobody else writes */
 	bool alloc_memo_ok; /* alloc_memo is the last case allocation_get found in it (store_allocations.c) */
 	struct allocation alloc_memo;
 };

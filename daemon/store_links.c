@@ -51,14 +51,13 @@ store_link_key_current(struct store *s, uint32_t *id, unsigned char *secret, siz
 	time_t retired_at;
 
 	return store_link_key_read(s,
-	    store_cached(s, "SELECT id, secret, 0 FROM link_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1"), id,
-	    secret, len, &retired_at, cause);
+	    store_cached(s, "SELECT id, secret, 0 FROM link_keys WHERE retired_at IS NULL ORDER BY id DESC LIMIT 1"),
+	    id, secret, len, &retired_at, cause);
 }
 
 /* See store_links.h. */
 int
-store_link_key_get(struct store *s, uint32_t id, unsigned char *secret, size_t len, time_t *retired_at,
-    char **cause)
+store_link_key_get(struct store *s, uint32_t id, unsigned char *secret, size_t len, time_t *retired_at, char **cause)
 {
 	sqlite3_stmt *st = store_cached(s, "SELECT id, secret, coalesce(retired_at, 0) FROM link_keys WHERE id = ?");
 	uint32_t found;
@@ -69,8 +68,7 @@ store_link_key_get(struct store *s, uint32_t id, unsigned char *secret, size_t l
 
 /* See store_links.h. */
 int
-store_link_key_add(struct store *s, const unsigned char *secret, size_t len, time_t now, uint32_t *id,
-    char **cause)
+store_link_key_add(struct store *s, const unsigned char *secret, size_t len, time_t now, uint32_t *id, char **cause)
 {
 	sqlite3_stmt *st = store_cached(s, "UPDATE link_keys SET retired_at = ? WHERE retired_at IS NULL");
 	int rc = 0;
@@ -94,11 +92,11 @@ store_link_key_add(struct store *s, const unsigned char *secret, size_t len, tim
 
 /* See store_links.h. */
 int
-store_link_use(struct store *s, const unsigned char *nonce, size_t len, const char *action, time_t now,
-    char **cause)
+store_link_use(struct store *s, const unsigned char *nonce, size_t len, const char *action, time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO link_used (nonce, action, used_at) VALUES (?, ?, ?) "
-					   "ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO link_used (nonce, action, used_at) VALUES (?, ?, ?) "
+	    "ON CONFLICT DO NOTHING");
 	int rc = 0;
 
 	sqlite3_bind_blob(st, 1, nonce, (int)len, SQLITE_TRANSIENT);
@@ -137,8 +135,9 @@ store_review_booking_set(struct store *s, const char *case_ref, int booked_for, 
 		st = store_cached(s, "DELETE FROM lac_bookings WHERE case_ref = ?");
 		store_bind_text(st, 1, case_ref);
 	} else {
-		st = store_cached(s, "INSERT INTO lac_bookings (case_ref, booked_for, at) VALUES (?, ?, ?) "
-				     "ON CONFLICT (case_ref) DO UPDATE SET booked_for = excluded.booked_for, at = excluded.at");
+		st = store_cached(s,
+		    "INSERT INTO lac_bookings (case_ref, booked_for, at) VALUES (?, ?, ?) "
+		    "ON CONFLICT (case_ref) DO UPDATE SET booked_for = excluded.booked_for, at = excluded.at");
 		store_bind_text(st, 1, case_ref);
 		sqlite3_bind_int(st, 2, booked_for);
 		sqlite3_bind_int64(st, 3, now);

@@ -51,8 +51,10 @@ int
 store_metrics_outbox(struct store *s, store_metrics_cb *cb, void *arg, char **cause)
 {
 	/* Four columns: state, transport, count, and a spare so both labels are read. */
-	return store_metrics_rows(s, "SELECT state, transport, rows, 0 FROM outbox_tally WHERE rows > 0 "
-	    "ORDER BY state, transport", 4, cb, arg, cause);
+	return store_metrics_rows(s,
+	    "SELECT state, transport, rows, 0 FROM outbox_tally WHERE rows > 0 "
+	    "ORDER BY state, transport",
+	    4, cb, arg, cause);
 }
 
 /* See store_metrics.h. */
@@ -75,8 +77,8 @@ store_metrics_outcomes(struct store *s, int64_t *sent, int64_t *dead, int64_t *f
 
 /* See store_metrics.h. */
 int
-store_metrics_latency(struct store *s, const double *bounds, int nbounds, int64_t *counts, int64_t *count,
-    double *sum, char **cause)
+store_metrics_latency(
+    struct store *s, const double *bounds, int nbounds, int64_t *counts, int64_t *count, double *sum, char **cause)
 {
 	/* A row a bucket (migration 13: its bounds are http_latency_bounds'), -1 above the last. */
 	sqlite3_stmt *st = store_prepare(s, "SELECT le, rows, seconds FROM outbox_latency WHERE rows > 0");
@@ -109,14 +111,16 @@ int
 store_metrics_disputes_open(struct store *s, store_metrics_cb *cb, void *arg, char **cause)
 {
 	/* From the covering index disputes_open_stage (migration 13). */
-	return store_metrics_rows(s, "SELECT stage, count(*) FROM disputes WHERE resolved_on IS NULL "
-	    "GROUP BY stage ORDER BY stage", 2, cb, arg, cause);
+	return store_metrics_rows(s,
+	    "SELECT stage, count(*) FROM disputes WHERE resolved_on IS NULL "
+	    "GROUP BY stage ORDER BY stage",
+	    2, cb, arg, cause);
 }
 
 /* See store_metrics.h. */
 int
 store_metrics_imports(struct store *s, store_metrics_cb *cb, void *arg, char **cause)
 {
-	return store_metrics_rows(s, "SELECT kind, count(*), max(at) FROM imports GROUP BY kind ORDER BY kind", 3, cb,
-	    arg, cause);
+	return store_metrics_rows(
+	    s, "SELECT kind, count(*), max(at) FROM imports GROUP BY kind ORDER BY kind", 3, cb, arg, cause);
 }

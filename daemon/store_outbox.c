@@ -85,8 +85,9 @@ outbox_tally_flush(struct store *s, char **cause)
 		return 0;
 	}
 	for (i = 0; i < s->ntally && rc == 0; i++) {
-		st = store_cached(s, "INSERT INTO outbox_tally (state, transport, rows) VALUES (?, ?, ?) "
-				     "ON CONFLICT (state, transport) DO UPDATE SET rows = rows + excluded.rows");
+		st = store_cached(s,
+		    "INSERT INTO outbox_tally (state, transport, rows) VALUES (?, ?, ?) "
+		    "ON CONFLICT (state, transport) DO UPDATE SET rows = rows + excluded.rows");
 		store_bind_text(st, 1, s->tally[i].state);
 		store_bind_text(st, 2, s->tally[i].transport);
 		sqlite3_bind_int64(st, 3, s->tally[i].rows);
@@ -111,8 +112,8 @@ outbox_tally_forget(struct store *s)
 
 /* Insert a notice unless its key is there; see outbox.h. */
 int
-outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now, int *added,
-    char **cause)
+outbox_enqueue(
+    struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now, int *added, char **cause)
 {
 	sqlite3_stmt *st, *at;
 	const char *transport = item->transport != NULL ? item->transport : outbox_transport_for(cfg, NULL);
@@ -133,7 +134,8 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 		return -1;
 	}
 	for (i = 0; i < item->nattachments; i++) {
-		if (outbox_has_control(item->attachments[i].filename) || outbox_has_control(item->attachments[i].content_type)) {
+		if (outbox_has_control(item->attachments[i].filename) ||
+		    outbox_has_control(item->attachments[i].content_type)) {
 			xasprintf(cause, "outbox: %s: an attachment's name holds a line break", item->dedupe_key);
 			return -1;
 		}
@@ -183,7 +185,8 @@ outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_it
 	id = sqlite3_last_insert_rowid(s->db);
 	outbox_tally_add(s, state, transport);
 	for (i = 0; i < item->nattachments; i++) {
-		at = store_prepare(s, "INSERT INTO outbox_attachments (notice, filename, content_type, data) VALUES (?, ?, ?, ?)");
+		at = store_prepare(
+		    s, "INSERT INTO outbox_attachments (notice, filename, content_type, data) VALUES (?, ?, ?, ?)");
 		sqlite3_bind_int64(at, 1, id);
 		store_bind_text(at, 2, item->attachments[i].filename);
 		store_bind_text(at, 3, item->attachments[i].content_type);
@@ -227,9 +230,9 @@ outbox_alert(struct store *s, const struct config *cfg, const char *transport, c
 	return outbox_enqueue(s, cfg, &item, now, added, cause);
 }
 
-#define OUTBOX_COLUMNS                                                                                     \
-	"id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, batch_text, "  \
-	"batch_html, state, last_error, urgency, urgent, attempts, created_at, next_attempt_at, "           \
+#define OUTBOX_COLUMNS \
+	"id, dedupe_key, kind, transport, recipient, subject, body_text, body_html, payload, batch_text, " \
+	"batch_html, state, last_error, urgency, urgent, attempts, created_at, next_attempt_at, " \
 	"coalesce(sent_at, 0), coalesce(batch_id, 0)"
 
 static void outbox_load_attachments(struct store *s, struct outbox_row *r);
@@ -286,8 +289,9 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 {
 	/* Whether it has attachments comes with the row: most have none, and asking for them apart
 	 * cost a third of the load. */
-	sqlite3_stmt *st = store_cached(s, "SELECT " OUTBOX_COLUMNS ", EXISTS (SELECT 1 FROM outbox_attachments a "
-					   "WHERE a.notice = outbox.id) FROM outbox WHERE id = ?");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT " OUTBOX_COLUMNS ", EXISTS (SELECT 1 FROM outbox_attachments a "
+	    "WHERE a.notice = outbox.id) FROM outbox WHERE id = ?");
 	int rc = -1, attached = 0;
 
 	sqlite3_bind_int64(st, 1, id);
@@ -306,8 +310,8 @@ outbox_load(struct store *s, int64_t id, struct outbox_row *r)
 static void
 outbox_load_attachments(struct store *s, struct outbox_row *r)
 {
-	sqlite3_stmt *st =
-	    store_cached(s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
+	sqlite3_stmt *st = store_cached(
+	    s, "SELECT filename, content_type, data FROM outbox_attachments WHERE notice = ? ORDER BY rowid");
 
 	sqlite3_bind_int64(st, 1, r->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -344,8 +348,9 @@ outbox_cmp_id(const void *a, const void *b)
 int
 outbox_load_many(struct store *s, const int64_t *ids, int n, struct outbox_row *rows)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT " OUTBOX_COLUMNS ", EXISTS (SELECT 1 FROM outbox_attachments a "
-					   "WHERE a.notice = outbox.id) FROM outbox WHERE id IN (SELECT value FROM json_each(?1))");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT " OUTBOX_COLUMNS ", EXISTS (SELECT 1 FROM outbox_attachments a "
+	    "WHERE a.notice = outbox.id) FROM outbox WHERE id IN (SELECT value FROM json_each(?1))");
 	char *list = outbox_id_list(ids, n), *attached = xcalloc((size_t)(n > 0 ? n : 1), 1);
 	int got = 0, i;
 
@@ -370,7 +375,8 @@ outbox_load_many(struct store *s, const int64_t *ids, int n, struct outbox_row *
 int
 outbox_recover(struct store *s, char **cause)
 {
-	if (store_exec(s, "UPDATE outbox SET state = 'pending' WHERE state IN ('sending', 'dead') AND state = 'sending'",
+	if (store_exec(s,
+		"UPDATE outbox SET state = 'pending' WHERE state IN ('sending', 'dead') AND state = 'sending'",
 		cause) != 0)
 		return -1;
 	return sqlite3_changes(s->db);
@@ -379,12 +385,13 @@ outbox_recover(struct store *s, char **cause)
 /* Due rows of one transport; see outbox.h. Urgent rows first, then the rest, each oldest due first:
  * two range scans of the partial index outbox_claim, so a pass costs what it claims, not what waits. */
 int
-outbox_due(struct store *s, const char *transport, time_t now, int limit, int messages, int64_t *ids,
-    char **recipients, int *batchable)
+outbox_due(struct store *s, const char *transport, time_t now, int limit, int messages, int64_t *ids, char **recipients,
+    int *batchable)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT id, recipient, batch_text IS NOT NULL FROM outbox "
-					    "WHERE transport = ?1 AND state IN ('pending', 'retry') AND urgent = ?2 "
-					    "AND next_attempt_at <= ?3 ORDER BY next_attempt_at, id LIMIT ?4");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT id, recipient, batch_text IS NOT NULL FROM outbox "
+	    "WHERE transport = ?1 AND state IN ('pending', 'retry') AND urgent = ?2 "
+	    "AND next_attempt_at <= ?3 ORDER BY next_attempt_at, id LIMIT ?4");
 	int n = 0, urgent, batches = 0;
 
 	for (urgent = 1; urgent >= 0 && n < limit && (n < messages || batches > 0); urgent--) {
@@ -524,8 +531,9 @@ outbox_mark_sent_rows(struct store *s, const struct outbox_sent *rows, int n, ch
 		struct outbox_bind_args a = { rows[i].at, NULL, rows[i].leader };
 		for (j = i; j < n && rows[j].at == rows[i].at && rows[j].leader == rows[i].leader; j++)
 			ids[j - i] = rows[j].id;
-		if (outbox_update_ids(s, "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 "
-					 "WHERE id IN (SELECT value FROM json_each(?1))",
+		if (outbox_update_ids(s,
+			"UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = ?3, batch_id = ?4 "
+			"WHERE id IN (SELECT value FROM json_each(?1))",
 			ids, j - i, outbox_bind_update, &a, cause) != 0) {
 			free(ids);
 			if (own)
@@ -557,16 +565,17 @@ outbox_mark_dead(struct store *s, const int64_t *ids, int n, time_t now, const c
 
 	return outbox_update_ids(s,
 	    "UPDATE outbox SET state = 'dead', dead_at = ?2, last_error = ?3, batch_id = ?4 "
-	    "WHERE id IN (SELECT value FROM json_each(?1))", ids, n,
-	    outbox_bind_update, &a, cause);
+	    "WHERE id IN (SELECT value FROM json_each(?1))",
+	    ids, n, outbox_bind_update, &a, cause);
 }
 
 /* The earliest due instant on enabled transports. */
 time_t
 outbox_next_due(struct store *s)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') "
-					    "AND transport NOT IN (SELECT transport FROM endpoints WHERE disabled_at IS NOT NULL)");
+	sqlite3_stmt *st = store_cached(s,
+	    "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') "
+	    "AND transport NOT IN (SELECT transport FROM endpoints WHERE disabled_at IS NOT NULL)");
 	time_t t = 0;
 
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -579,9 +588,10 @@ outbox_next_due(struct store *s)
 int
 outbox_endpoint_disable(struct store *s, const char *transport, time_t now, const char *reason, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "INSERT INTO endpoints (transport, disabled_at, disabled_reason) VALUES (?, ?, ?) "
-					    "ON CONFLICT(transport) DO UPDATE SET disabled_at = excluded.disabled_at, "
-					    "disabled_reason = excluded.disabled_reason");
+	sqlite3_stmt *st = store_prepare(s,
+	    "INSERT INTO endpoints (transport, disabled_at, disabled_reason) VALUES (?, ?, ?) "
+	    "ON CONFLICT(transport) DO UPDATE SET disabled_at = excluded.disabled_at, "
+	    "disabled_reason = excluded.disabled_reason");
 	int rc = 0;
 
 	store_bind_text(st, 1, transport);
@@ -626,8 +636,9 @@ outbox_endpoint_disabled(struct store *s, const char *transport)
 int
 outbox_list(struct store *s, const char *state, int limit, void (*fn)(const struct outbox_row *, void *), void *arg)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
-					    "ORDER BY id DESC LIMIT ?2");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT " OUTBOX_COLUMNS " FROM outbox WHERE ?1 IS NULL OR state = ?1 "
+	    "ORDER BY id DESC LIMIT ?2");
 	struct outbox_row r;
 	int n = 0;
 
@@ -651,11 +662,13 @@ outbox_requeue(struct store *s, int64_t id, time_t now, char **cause)
 	int n;
 
 	if (id != 0)
-		st = store_prepare(s, "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
-				      "WHERE id = ?1 AND state IN ('dead', 'retry', 'pending')");
+		st = store_prepare(s,
+		    "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
+		    "WHERE id = ?1 AND state IN ('dead', 'retry', 'pending')");
 	else
-		st = store_prepare(s, "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
-				      "WHERE state IN ('sending', 'dead') AND state = 'dead' AND ?1 = 0");
+		st = store_prepare(s,
+		    "UPDATE outbox SET state = 'pending', next_attempt_at = ?2, last_error = NULL "
+		    "WHERE state IN ('sending', 'dead') AND state = 'dead' AND ?1 = 0");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -695,7 +708,8 @@ outbox_counts(struct store *s, time_t from, time_t to, int *sent, int *retried, 
 bool
 notice_state(struct store *s, const char *dedupe_key, struct notice_state *ns)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
+	sqlite3_stmt *st =
+	    store_cached(s, "SELECT state, created_at, coalesce(sent_at, 0) FROM outbox WHERE dedupe_key = ?");
 	bool found;
 
 	store_bind_text(st, 1, dedupe_key);

@@ -89,7 +89,7 @@ static const struct reviews_queries reviews_by_set = {
 int
 reviews_load_plan(struct store *s, char **plan, char **cause)
 {
-	const char *sql[] = {reviews_by_case.periods, reviews_by_case.reviews, reviews_by_case.plans};
+	const char *sql[] = { reviews_by_case.periods, reviews_by_case.reviews, reviews_by_case.plans };
 	char *one;
 	size_t i;
 
@@ -108,8 +108,8 @@ reviews_load_plan(struct store *s, char **plan, char **cause)
 
 /* Load children with the queries q (case_ref bound to each, NULL for none). */
 static int
-reviews_load_with(struct store *s, const struct reviews_queries *q, const char *case_ref, struct reviews_child **children,
-    int *n)
+reviews_load_with(
+    struct store *s, const struct reviews_queries *q, const char *case_ref, struct reviews_child **children, int *n)
 {
 	struct reviews_child *out = NULL, *c;
 	sqlite3_stmt *st;
@@ -265,7 +265,8 @@ reviews_replace_extract(struct store *s, const char *case_ref, const struct revi
 	if (reviews_step(s, st, cause, "lac_periods") < 0)
 		return -1;
 	for (i = 0; i < nperiods; i++) {
-		st = store_cached(s, "INSERT INTO lac_periods (case_ref, started_on, start_known, ended_on) VALUES (?, ?, ?, ?)");
+		st = store_cached(
+		    s, "INSERT INTO lac_periods (case_ref, started_on, start_known, ended_on) VALUES (?, ?, ?, ?)");
 		store_bind_text(st, 1, case_ref);
 		sqlite3_bind_int(st, 2, periods[i].started_on);
 		sqlite3_bind_int(st, 3, periods[i].start_known);
@@ -289,14 +290,16 @@ reviews_replace_extract(struct store *s, const char *case_ref, const struct revi
 		if (reviews_step(s, st, cause, "lac_import_reviews") < 0)
 			return -1;
 	}
-	st = store_cached(s, "DELETE FROM lac_reviews WHERE case_ref = ? AND source = 'ssda903' "
-			      "AND held_on NOT IN (SELECT held_on FROM lac_import_reviews)");
+	st = store_cached(s,
+	    "DELETE FROM lac_reviews WHERE case_ref = ? AND source = 'ssda903' "
+	    "AND held_on NOT IN (SELECT held_on FROM lac_import_reviews)");
 	store_bind_text(st, 1, case_ref);
 	if ((n = reviews_step(s, st, cause, "lac_reviews")) < 0)
 		return -1;
 	*changed += n;
-	st = store_cached(s, "INSERT OR IGNORE INTO lac_reviews (case_ref, held_on, brought_forward, source, recorded_at) "
-			      "SELECT ?, held_on, 0, 'ssda903', ? FROM lac_import_reviews");
+	st = store_cached(s,
+	    "INSERT OR IGNORE INTO lac_reviews (case_ref, held_on, brought_forward, source, recorded_at) "
+	    "SELECT ?, held_on, 0, 'ssda903', ? FROM lac_import_reviews");
 	store_bind_text(st, 1, case_ref);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	if ((n = reviews_step(s, st, cause, "lac_reviews")) < 0)
@@ -313,8 +316,9 @@ reviews_add_review(struct store *s, const char *case_ref, int held_on, bool brou
 	sqlite3_stmt *st;
 	int n;
 
-	st = store_cached(s, "INSERT OR IGNORE INTO lac_reviews (case_ref, held_on, brought_forward, source, recorded_at) "
-			      "VALUES (?, ?, ?, ?, ?)");
+	st = store_cached(s,
+	    "INSERT OR IGNORE INTO lac_reviews (case_ref, held_on, brought_forward, source, recorded_at) "
+	    "VALUES (?, ?, ?, ?, ?)");
 	store_bind_text(st, 1, case_ref);
 	sqlite3_bind_int(st, 2, held_on);
 	sqlite3_bind_int(st, 3, brought_forward);
@@ -324,8 +328,9 @@ reviews_add_review(struct store *s, const char *case_ref, int held_on, bool brou
 		return -1;
 	if (n == 0 && brought_forward) {
 		/* Already recorded (e.g. from an extract): mark it brought forward. */
-		st = store_cached(s, "UPDATE lac_reviews SET brought_forward = 1 WHERE case_ref = ? AND held_on = ? "
-				      "AND brought_forward = 0");
+		st = store_cached(s,
+		    "UPDATE lac_reviews SET brought_forward = 1 WHERE case_ref = ? AND held_on = ? "
+		    "AND brought_forward = 0");
 		store_bind_text(st, 1, case_ref);
 		sqlite3_bind_int(st, 2, held_on);
 		if ((n = reviews_step(s, st, cause, "lac_reviews")) < 0)
@@ -344,8 +349,9 @@ reviews_add_plan(struct store *s, const char *case_ref, const char *plan, int ag
 	sqlite3_stmt *st;
 	int n;
 
-	st = store_cached(s, "INSERT OR IGNORE INTO lac_permanence (case_ref, plan, agreed_on, source, recorded_at) "
-			      "VALUES (?, ?, ?, ?, ?)");
+	st = store_cached(s,
+	    "INSERT OR IGNORE INTO lac_permanence (case_ref, plan, agreed_on, source, recorded_at) "
+	    "VALUES (?, ?, ?, ?, ?)");
 	store_bind_text(st, 1, case_ref);
 	store_bind_text(st, 2, plan);
 	sqlite3_bind_int(st, 3, agreed_on);
@@ -375,7 +381,8 @@ reviews_child_known(struct store *s, const char *case_ref)
 int
 reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int64_t *dispute_id, time_t *raised_at)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
+	sqlite3_stmt *st =
+	    store_cached(s, "SELECT dispute_id, raised_at FROM lac_disputes WHERE case_ref = ? AND period_start = ?");
 	int found = 0;
 
 	store_bind_text(st, 1, case_ref);
@@ -396,8 +403,9 @@ int
 reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int second_review_on, int64_t dispute_id,
     time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
-					   "raised_at) VALUES (?, ?, ?, ?, ?)");
+	sqlite3_stmt *st = store_cached(s,
+	    "INSERT INTO lac_disputes (case_ref, period_start, second_review_on, dispute_id, "
+	    "raised_at) VALUES (?, ?, ?, ?, ?)");
 
 	store_bind_text(st, 1, case_ref);
 	sqlite3_bind_int(st, 2, period_start);
@@ -413,8 +421,9 @@ reviews_notices(struct store *s, const char *prefix,
     void (*fn)(const char *key, const char *recipient, const char *state, time_t created_at, time_t sent_at, void *),
     void *arg)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT dedupe_key, recipient, state, created_at, sent_at FROM outbox "
-					   "WHERE substr(dedupe_key, 1, length(?1)) = ?1 ORDER BY created_at, id");
+	sqlite3_stmt *st = store_prepare(s,
+	    "SELECT dedupe_key, recipient, state, created_at, sent_at FROM outbox "
+	    "WHERE substr(dedupe_key, 1, length(?1)) = ?1 ORDER BY created_at, id");
 	int n = 0;
 
 	store_bind_text(st, 1, prefix);

@@ -28,7 +28,8 @@ roles_match(struct store *s, const struct config *cfg, const char *title_or_key)
 				return xstrdup(cfg->roles[i].key);
 		}
 	}
-	st = store_prepare(s, "SELECT role FROM role_titles WHERE title = ?1 UNION ALL SELECT key FROM roles WHERE key = ?1 LIMIT 1");
+	st = store_prepare(
+	    s, "SELECT role FROM role_titles WHERE title = ?1 UNION ALL SELECT key FROM roles WHERE key = ?1 LIMIT 1");
 	store_bind_text(st, 1, title_or_key);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		key = store_column_strdup(st, 0);
@@ -113,19 +114,22 @@ roles_replace(struct store *s, const struct role_row *rows, int n, char **cause)
 
 	if (store_exec(s, "DELETE FROM role_titles", cause) != 0)
 		return -1;
-	st = store_prepare(s, "INSERT INTO roles (key, reports_to) VALUES (?, ?) "
-			      "ON CONFLICT(key) DO UPDATE SET reports_to = excluded.reports_to");
+	st = store_prepare(s,
+	    "INSERT INTO roles (key, reports_to) VALUES (?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET reports_to = excluded.reports_to");
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
 		store_bind_text(st, 1, rows[i].key);
-		store_bind_text(st, 2, rows[i].reports_to != NULL && *rows[i].reports_to != '\0' ? rows[i].reports_to : NULL);
+		store_bind_text(
+		    st, 2, rows[i].reports_to != NULL && *rows[i].reports_to != '\0' ? rows[i].reports_to : NULL);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			store_fail(s, cause, "roles");
 			goto out;
 		}
 	}
 	sqlite3_finalize(st);
-	st = store_prepare(s, "INSERT INTO role_titles (title, role) VALUES (?, ?) ON CONFLICT(title) DO UPDATE SET role = excluded.role");
+	st = store_prepare(s,
+	    "INSERT INTO role_titles (title, role) VALUES (?, ?) ON CONFLICT(title) DO UPDATE SET role = excluded.role");
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(st);
 		store_bind_text(st, 1, rows[i].title);

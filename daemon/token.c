@@ -191,8 +191,7 @@ token_mac(const unsigned char *payload, size_t len, const unsigned char *secret,
 {
 	unsigned int maclen = TOKEN_MAC_LEN;
 
-	if (HMAC(EVP_sha256(), secret, (int)secretlen, payload, len, mac, &maclen) == NULL ||
-	    maclen != TOKEN_MAC_LEN)
+	if (HMAC(EVP_sha256(), secret, (int)secretlen, payload, len, mac, &maclen) == NULL || maclen != TOKEN_MAC_LEN)
 		return -1;
 	return 0;
 }
@@ -239,8 +238,8 @@ token_get_string(const unsigned char *p, size_t len, size_t *off, char *out, siz
 
 /* See token.h. */
 enum token_status
-token_decode(const char *text, struct token *t, unsigned char *payload, size_t *paylen,
-    unsigned char mac[TOKEN_MAC_LEN])
+token_decode(
+    const char *text, struct token *t, unsigned char *payload, size_t *paylen, unsigned char mac[TOKEN_MAC_LEN])
 {
 	const char *dot;
 	size_t textlen, off;
@@ -260,8 +259,8 @@ token_decode(const char *text, struct token *t, unsigned char *payload, size_t *
 	t->key_id = (uint32_t)token_get_be(payload + 1, 4);
 	t->purpose = (char)payload[5];
 	t->domain = (char)payload[6];
-	if (strchr("adrsn", t->domain) == NULL || t->domain == '\0' || (t->purpose != TOKEN_ANSWER &&
-	    t->purpose != TOKEN_FEED))
+	if (strchr("adrsn", t->domain) == NULL || t->domain == '\0' ||
+	    (t->purpose != TOKEN_ANSWER && t->purpose != TOKEN_FEED))
 		return TOKEN_MALFORMED;
 	t->expires = (int64_t)token_get_be(payload + 7, 8);
 	memcpy(t->nonce, payload + 15, TOKEN_NONCE_LEN);
@@ -278,8 +277,8 @@ token_decode(const char *text, struct token *t, unsigned char *payload, size_t *
 
 /* See token.h. */
 enum token_status
-token_verify_mac(const unsigned char *payload, size_t paylen, const unsigned char *mac,
-    const unsigned char *secret, size_t secretlen)
+token_verify_mac(const unsigned char *payload, size_t paylen, const unsigned char *mac, const unsigned char *secret,
+    size_t secretlen)
 {
 	unsigned char want[TOKEN_MAC_LEN];
 

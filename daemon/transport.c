@@ -27,10 +27,10 @@
 #define TRANSPORT_TIMEOUT 30
 
 static const struct transport_ops *const transport_types[] = {
-    &send_mail_ops,
-    &send_webhook_ops,
-    &send_file_ops,
-    NULL,
+	&send_mail_ops,
+	&send_webhook_ops,
+	&send_file_ops,
+	NULL,
 };
 
 /* Copy an optional string. */
@@ -72,7 +72,7 @@ transport_new(const struct transport_config *cfg, struct curlev *cev, char **cau
 	}
 	if (*ops == NULL) {
 		xasprintf(cause, "transport %s: unknown type \"%s\"", cfg->name != NULL ? cfg->name : "?",
-			  cfg->type != NULL ? cfg->type : "");
+		    cfg->type != NULL ? cfg->type : "");
 		return NULL;
 	}
 	t = xcalloc(1, sizeof *t);
@@ -146,7 +146,7 @@ transport_check(const struct transport_config *cfg, char **cause)
 		return 0;
 	memset(&t, 0, sizeof t);
 	t.ops = *ops;
-	t.cfg = *cfg; /* borrowed: init reads it and keeps nothing of it */
+	t.cfg = *cfg;	  /* borrowed: init reads it and keeps nothing of it */
 	t.cfg.verify = 1; /* verify only decides init's warning: leave that to the start */
 	TAILQ_INIT(&t.jobs);
 	rc = t.ops->init(&t, &why);
@@ -200,8 +200,7 @@ transport_free(struct transport *t)
 	if (t == NULL)
 		return;
 	while ((job = TAILQ_FIRST(&t->jobs)) != NULL) {
-		log_debug("transport %s: notice %lld: abandoned in flight", t->cfg.name,
-			  (long long)job->notice_id);
+		log_debug("transport %s: notice %lld: abandoned in flight", t->cfg.name, (long long)job->notice_id);
 		transport_job_free(job);
 	}
 	while (t->nidle > 0)
@@ -253,14 +252,13 @@ transport_job_finish(struct transport_job *job)
 	struct transport *t = job->t;
 
 	if (status.result == SEND_OK)
-		log_debug("transport %s: notice %lld: sent (%ld)", t->cfg.name, (long long)job->notice_id,
-			  status.code);
+		log_debug("transport %s: notice %lld: sent (%ld)", t->cfg.name, (long long)job->notice_id, status.code);
 	else
 		log_info("transport %s: notice %lld: %s %ld: %s", t->cfg.name, (long long)job->notice_id,
-			 status.result == SEND_RETRY  ? "retry"
-			 : status.result == SEND_FAIL ? "failed"
-						      : "endpoint gone",
-			 status.code, status.error);
+		    status.result == SEND_RETRY	   ? "retry" :
+			status.result == SEND_FAIL ? "failed" :
+						     "endpoint gone",
+		    status.code, status.error);
 	transport_job_free(job);
 	done(arg, &status);
 }
@@ -282,7 +280,7 @@ transport_curl_done_cb(CURL *easy, CURLcode result, void *arg)
 
 	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
 	log_debug("transport %s: notice %lld: %s connection", job->t->cfg.name, (long long)job->notice_id,
-		  connects > 0 ? "new" : "reused");
+	    connects > 0 ? "new" : "reused");
 	job->t->ops->complete(job, result);
 	transport_job_finish(job);
 }
@@ -291,7 +289,7 @@ transport_curl_done_cb(CURL *easy, CURLcode result, void *arg)
 int
 transport_job_defer(struct transport_job *job, char **cause)
 {
-	static const struct timeval now = {0, 0};
+	static const struct timeval now = { 0, 0 };
 
 	if (event_add(&job->ev_finish, &now) != 0) {
 		xasprintf(cause, "cannot schedule completion");

@@ -89,7 +89,8 @@ watch_actions_progress(const struct action *a)
 	else if (a->progress_on == DATE_NONE)
 		xasprintf(&out, "%s", a->progress_note);
 	else
-		xasprintf(&out, "%s: %s", date_format(a->progress_on, buf), a->progress_note != NULL ? a->progress_note : "");
+		xasprintf(
+		    &out, "%s: %s", date_format(a->progress_on, buf), a->progress_note != NULL ? a->progress_note : "");
 	return out;
 }
 
@@ -178,19 +179,20 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 	n.subject = t.subject;
 	if (it->rule != PLAN_ACTION_ESCALATE) {
 		t.shorttext = watch_actions_short(a->text, WATCH_ACTIONS_SHORT);
-		xasprintf(&t.batch, "%s %s: %s\n   Due %s. RAG %s. Last progress: %s", a->plan, a->ref, t.shorttext, due,
-		    ragname, t.progress);
+		xasprintf(&t.batch, "%s %s: %s\n   Due %s. RAG %s. Last progress: %s", a->plan, a->ref, t.shorttext,
+		    due, ragname, t.progress);
 		if (overdue > 0)
 			xappendf(&t.batch, "\n   %d working days overdue.", overdue);
-		xasprintf(&t.heading, "Improvement action %s %s needs your attention as its lead officer (%s).", a->plan,
-		    a->ref, t.why);
+		xasprintf(&t.heading, "Improvement action %s %s needs your attention as its lead officer (%s).",
+		    a->plan, a->ref, t.why);
 		xasprintf(&t.asks, "Please record progress (driftwatchctl actions progress %s %s --note ...).", a->plan,
 		    a->ref);
 		n.heading = t.heading;
 		n.paras[0] = t.asks;
 		n.batch = t.batch;
 	} else {
-		xasprintf(&t.heading, "Improvement action %s %s was due on %s and is not complete: %d working days overdue (RAG %s).",
+		xasprintf(&t.heading,
+		    "Improvement action %s %s was due on %s and is not complete: %d working days overdue (RAG %s).",
 		    a->plan, a->ref, due, overdue, ragname);
 		xasprintf(&t.receive, "You receive this as: %s.\nEscalation %d: %s",
 		    it->copy ? "a copy (told at an earlier level)" : it->as, it->level, it->reason);

@@ -24,9 +24,8 @@
 #include "render.h"
 #include "xmalloc.h"
 
-static const char *const asye_month_names[] = {"January",   "February", "March",    "April",
-					       "May",	    "June",	"July",	    "August",
-					       "September", "October",	"November", "December"};
+static const char *const asye_month_names[] = { "January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December" };
 
 /* Escape text for HTML. */
 static char *
@@ -39,7 +38,7 @@ asye_html(const char *s)
  * the workforce (same team, then anyone). */
 static int
 asye_route_role(struct store *s, const struct config *cfg, const struct asye_roster *r, const char *team,
-		const char *role, char **email, char **desc, char **missing)
+    const char *role, char **email, char **desc, char **missing)
 {
 	const char *what = strcmp(role, "head-of-service") == 0 ? "head of service" : "assistant director";
 	struct notice_to to = { NOTICE_TO_ROLE, role, NULL, NULL, false, what, team };
@@ -138,8 +137,8 @@ asye_notice_new(struct asye_notice **out, int *n)
 
 /* The notices of one worker's planned items. */
 static void
-asye_worker_notices(struct store *s, const struct config *cfg, const struct asye_roster *r,
-		    const struct asye_worker *w, int date, struct asye_notice **out, int *n)
+asye_worker_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, const struct asye_worker *w,
+    int date, struct asye_notice **out, int *n)
 {
 	struct asye_item items[ASYE_ITEMS_MAX];
 	char occ[DATE_BUFSZ], wk[DATE_BUFSZ], *who;
@@ -163,28 +162,25 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 				xasprintf(&no->to_desc, "team manager %s", w->manager_email);
 			} else {
 				xasprintf(&no->missing,
-					  "worker %s has no manager_email (set it in the workforce import)",
-					  w->person_id);
+				    "worker %s has no manager_email (set it in the workforce import)", w->person_id);
 				xasprintf(&no->to_desc, "team manager: no manager_email");
 			}
 		} else
-			asye_route_role(s, cfg, r, w->team, "head-of-service", &no->recipient, &no->to_desc,
-					&no->missing);
+			asye_route_role(
+			    s, cfg, r, w->team, "head-of-service", &no->recipient, &no->to_desc, &no->missing);
 
 		if (it->week != 0)
 			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s:%s", no->rule, w->person_id,
-				  date_format(it->occurrence, occ), date_format(it->week, wk),
-				  no->recipient != NULL ? no->recipient : "-");
+			    date_format(it->occurrence, occ), date_format(it->week, wk),
+			    no->recipient != NULL ? no->recipient : "-");
 		else
 			xasprintf(&no->dedupe_key, "asye:%s:%s:%s:%s", no->rule, w->person_id,
-				  date_format(it->occurrence, occ),
-				  no->recipient != NULL ? no->recipient : "-");
+			    date_format(it->occurrence, occ), no->recipient != NULL ? no->recipient : "-");
 
 		/* Staff are named to their own managers; children never appear here. */
-		xasprintf(&who, "%s %s (%s%s%s)", w->person_id, w->name,
-			  w->team[0] != '\0' ? w->team : "no team",
-			  w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
-			  w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
+		xasprintf(&who, "%s %s (%s%s%s)", w->person_id, w->name, w->team[0] != '\0' ? w->team : "no team",
+		    w->asye_started_on != DATE_NONE ? ", ASYE from " : "",
+		    w->asye_started_on != DATE_NONE ? date_format(w->asye_started_on, occ) : "");
 		xasprintf(&no->line, "%s: %s.", who, it->reason);
 		xasprintf(&no->subject, "%s", asye_subject(it->rule));
 		no->advice = asye_advice(it->rule);
@@ -197,8 +193,8 @@ asye_worker_notices(struct store *s, const struct config *cfg, const struct asye
 
 /* The assistant directors' compliance lists for date's month: one per recipient. */
 static void
-asye_month_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
-		   struct asye_notice **out, int *n)
+asye_month_notices(
+    struct store *s, const struct config *cfg, const struct asye_roster *r, int date, struct asye_notice **out, int *n)
 {
 	struct asye_status st;
 	char a[DATE_BUFSZ], b[DATE_BUFSZ], c[DATE_BUFSZ], *email, *desc, *missing, *line, *e, refl_text[48],
@@ -222,8 +218,8 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 		for (j = 0; j < *n; j++) {
 			if (strcmp((*out)[j].rule, "compliance-list") == 0 &&
 			    ((email == NULL && (*out)[j].recipient == NULL) ||
-			     (email != NULL && (*out)[j].recipient != NULL &&
-			      strcmp(email, (*out)[j].recipient) == 0)))
+				(email != NULL && (*out)[j].recipient != NULL &&
+				    strcmp(email, (*out)[j].recipient) == 0)))
 				no = &(*out)[j];
 		}
 		first = no == NULL;
@@ -236,10 +232,9 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			no->recipient = email;
 			no->to_desc = desc;
 			no->missing = missing;
-			xasprintf(&no->reason, "monthly ASYE compliance list for %s %d",
-				  asye_month_names[m - 1], y);
-			xasprintf(&no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m,
-				  email != NULL ? email : "-");
+			xasprintf(&no->reason, "monthly ASYE compliance list for %s %d", asye_month_names[m - 1], y);
+			xasprintf(
+			    &no->dedupe_key, "asye:compliance-list:%04d-%02d:%s", y, m, email != NULL ? email : "-");
 			xasprintf(&no->subject, "ASYE compliance: %s %d", asye_month_names[m - 1], y);
 			xasprintf(&no->line, "ASYE compliance list for %s %d", asye_month_names[m - 1], y);
 			xasprintf(&no->intro,
@@ -247,13 +242,12 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			    "supervision, next review point%s and caseload.",
 			    asye_window_weeks(&cfg->asye_window), refl ? ", next critical reflection" : "");
 			xasprintf(&no->html,
-				  "<table role=\"presentation\" width=\"100%%\" border=\"1\" cellpadding=\"4\" "
-				  "cellspacing=\"0\" style=\"border-collapse:collapse;border-color:#d0d4d9;"
-				  "font-size:13px\"><tr><th>Worker</th><th>Team</th><th>Protected time "
-				  "(last %d weeks)</th><th>Last supervision</th><th>Next review "
-				  "point</th>%s<th>Caseload</th></tr>",
-				  asye_window_weeks(&cfg->asye_window),
-				  refl ? "<th>Next critical reflection</th>" : "");
+			    "<table role=\"presentation\" width=\"100%%\" border=\"1\" cellpadding=\"4\" "
+			    "cellspacing=\"0\" style=\"border-collapse:collapse;border-color:#d0d4d9;"
+			    "font-size:13px\"><tr><th>Worker</th><th>Team</th><th>Protected time "
+			    "(last %d weeks)</th><th>Last supervision</th><th>Next review "
+			    "point</th>%s<th>Caseload</th></tr>",
+			    asye_window_weeks(&cfg->asye_window), refl ? "<th>Next critical reflection</th>" : "");
 		} else
 			free(email), free(desc), free(missing);
 		refl_text[0] = refl_html[0] = '\0';
@@ -267,27 +261,27 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 			xasprintf(&line, "%s", w->person_id);
 		else
 			xasprintf(&line, "%s %s", w->person_id, w->name);
-		xappendf(&no->text, "%s- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
-			 "point %s%s; "
-			 "caseload %d (cap %d)%s",
-			 no->text != NULL ? "\n" : "", line, w->team[0] != '\0' ? w->team : "no team", st.actual, st.expected,
-			 st.behind ? " (behind)" : "",
-			 st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
-			 st.supervision_overdue ? " (overdue)" : "",
-			 st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", refl_text,
-			 w->caseload, st.cap, st.over_cap ? " (over)" : "");
+		xappendf(&no->text,
+		    "%s- %s, %s: protected time %.1f h of %.1f h%s; last supervision %s%s; next review "
+		    "point %s%s; "
+		    "caseload %d (cap %d)%s",
+		    no->text != NULL ? "\n" : "", line, w->team[0] != '\0' ? w->team : "no team", st.actual,
+		    st.expected, st.behind ? " (behind)" : "",
+		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
+		    st.supervision_overdue ? " (overdue)" : "",
+		    st.next_review != DATE_NONE ? date_format(st.next_review, b) : "none", refl_text, w->caseload,
+		    st.cap, st.over_cap ? " (over)" : "");
 		e = asye_html(line);
 		xappendf(&no->html, "<tr><td>%s</td>", e);
 		free(e);
 		e = asye_html(w->team);
-		xappendf(
-		    &no->html,
-		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td>%s<td>%d of %d%s</td></tr>",
-		    e, st.actual, st.expected, st.behind ? " (behind)" : "",
+		xappendf(&no->html,
+		    "<td>%s</td><td>%.1f of %.1f h%s</td><td>%s%s</td><td>%s</td>%s<td>%d of %d%s</td></tr>", e,
+		    st.actual, st.expected, st.behind ? " (behind)" : "",
 		    st.last_supervision != DATE_NONE ? date_format(st.last_supervision, a) : "none",
 		    st.supervision_overdue ? " (overdue)" : "",
-		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", refl_html,
-		    w->caseload, st.cap, st.over_cap ? " (over)" : "");
+		    st.next_review != DATE_NONE ? date_format(st.next_review, c) : "none", refl_html, w->caseload,
+		    st.cap, st.over_cap ? " (over)" : "");
 		free(e);
 		free(line);
 	}
@@ -299,8 +293,8 @@ asye_month_notices(struct store *s, const struct config *cfg, const struct asye_
 
 /* See asye.h. */
 int
-asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
-	     const char *person_id, struct asye_notice **out, int *n, char **cause)
+asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date, const char *person_id,
+    struct asye_notice **out, int *n, char **cause)
 {
 	int i;
 
@@ -324,8 +318,7 @@ asye_notices_free(struct asye_notice *notices, int n)
 
 	for (i = 0; i < n; i++) {
 		struct asye_notice *no = &notices[i];
-		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc),
-		    free(no->missing);
+		free(no->rule), free(no->person_id), free(no->recipient), free(no->to_desc), free(no->missing);
 		free(no->dedupe_key), free(no->subject), free(no->text), free(no->html), free(no->batch_text);
 		free(no->line), free(no->intro), free(no->reason);
 	}
@@ -404,7 +397,7 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 			continue;
 		if (no->recipient == NULL) {
 			log_warnx("asye: %s %s: nobody to tell: %s", no->rule,
-				  no->person_id != NULL ? no->person_id : "list", no->missing);
+			    no->person_id != NULL ? no->person_id : "list", no->missing);
 			continue;
 		}
 		asye_spec(no, &spec);
@@ -417,11 +410,11 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 			goto out;
 		rc = -1;
 		if (added) {
-			log_info("asye: %s %s: notice to %s", no->rule,
-				 no->person_id != NULL ? no->person_id : "list", no->recipient);
+			log_info("asye: %s %s: notice to %s", no->rule, no->person_id != NULL ? no->person_id : "list",
+			    no->recipient);
 			xasprintf(&detail, "%s to %s: %s", no->rule, no->recipient, no->reason);
-			if (audit_add(s, now, "daemon", "asye-notice",
-				      no->person_id != NULL ? no->person_id : "asye", detail, cause) != 0) {
+			if (audit_add(s, now, "daemon", "asye-notice", no->person_id != NULL ? no->person_id : "asye",
+				detail, cause) != 0) {
 				free(detail);
 				goto out;
 			}
@@ -430,15 +423,13 @@ watch_asye_fire(struct store *s, const struct config *cfg, time_t now, time_t *n
 	}
 	/* Positions change with each new week and month: plan again then. */
 	watch_asye_next(&wake,
-			calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7),
-					    cfg->send_window.open),
-			now);
+	    calendar_local_time(calendar_next_working_day(cfg->calendar, asye_monday(date) + 7), cfg->send_window.open),
+	    now);
 	date_to_ymd(date, &y, &m, &d);
 	watch_asye_next(&wake,
-			calendar_local_time(calendar_next_working_day(
-						cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
-					    cfg->send_window.open),
-			now);
+	    calendar_local_time(calendar_next_working_day(cfg->calendar, date_add_months(date_from_ymd(y, m, 1), 1)),
+		cfg->send_window.open),
+	    now);
 	if ((rc = dirty_next_put(s, "asye", "*", wake, cause)) == 0)
 		dirty_next(s, "asye", now, next);
 out:
@@ -447,4 +438,4 @@ out:
 	return rc;
 }
 
-const struct watcher watch_asye = {"asye", watch_asye_fire};
+const struct watcher watch_asye = { "asye", watch_asye_fire };

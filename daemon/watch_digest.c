@@ -33,7 +33,7 @@ struct digest_recipient {
 /* Resolve dc's recipients; those without an email are logged and counted in *skipped. */
 static int
 digest_recipients(struct store *s, const struct config *cfg, const struct config_digest *dc,
-		  struct digest_recipient **out, int *skipped)
+    struct digest_recipient **out, int *skipped)
 {
 	struct digest_recipient *v = NULL;
 	struct role_route route;
@@ -52,8 +52,7 @@ digest_recipients(struct store *s, const struct config *cfg, const struct config
 				(*skipped)++;
 				continue;
 			}
-			transport = outbox_transport_for(cfg, dc->transport != NULL ? dc->transport
-										    : route.transport);
+			transport = outbox_transport_for(cfg, dc->transport != NULL ? dc->transport : route.transport);
 			v = xreallocarray(v, (size_t)n + 1, sizeof *v);
 			v[n].address = xstrdup(route.email);
 			v[n].transport = xstrdup(transport);
@@ -93,7 +92,7 @@ digest_is_webhook(const struct config *cfg, const char *transport)
 /* See digest.h. */
 int
 digest_enqueue(struct store *s, const struct config *cfg, const struct config_digest *dc, int year, int month,
-	       time_t now, struct digest_send *ds, char **cause)
+    time_t now, struct digest_send *ds, char **cause)
 {
 	struct digest_recipient *r = NULL;
 	struct digest *d = NULL;
@@ -109,11 +108,10 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 	n = digest_recipients(s, cfg, dc, &r, &ds->skipped);
 	for (i = 0; i < n; i++) {
 		if (ds->again)
-			xasprintf(&r[i].dedupe_key, "digest:%s:%04d-%02d:%s:again:%lld", dc->name, year,
-				  month, r[i].address, (long long)now);
+			xasprintf(&r[i].dedupe_key, "digest:%s:%04d-%02d:%s:again:%lld", dc->name, year, month,
+			    r[i].address, (long long)now);
 		else
-			xasprintf(&r[i].dedupe_key, "digest:%s:%04d-%02d:%s", dc->name, year, month,
-				  r[i].address);
+			xasprintf(&r[i].dedupe_key, "digest:%s:%04d-%02d:%s", dc->name, year, month, r[i].address);
 		if (notice_state(s, r[i].dedupe_key, NULL))
 			ds->already++;
 		else
@@ -182,10 +180,8 @@ digest_enqueue(struct store *s, const struct config *cfg, const struct config_di
 		}
 		ds->added++;
 		log_info("digest: %s %04d-%02d: to %s", dc->name, year, month, r[i].address);
-		xasprintf(&detail, "%04d-%02d to %s%s", year, month, r[i].address,
-			  ds->again ? " (again)" : "");
-		if (audit_add(s, now, ds->urgent ? "ctl" : "daemon", "digest-sent", subj, detail, cause) !=
-		    0) {
+		xasprintf(&detail, "%04d-%02d to %s%s", year, month, r[i].address, ds->again ? " (again)" : "");
+		if (audit_add(s, now, ds->urgent ? "ctl" : "daemon", "digest-sent", subj, detail, cause) != 0) {
 			free(detail);
 			goto out;
 		}
@@ -236,4 +232,4 @@ watch_digest_fire(struct store *s, const struct config *cfg, time_t now, time_t 
 	return 0;
 }
 
-const struct watcher watch_digest = {"digest", watch_digest_fire};
+const struct watcher watch_digest = { "digest", watch_digest_fire };

@@ -137,7 +137,8 @@ reviews_compose(const struct review_item *it, int bit, int today, char **subject
 		break;
 	}
 	*action_out = action;
-	xasprintf(receive, "You receive this as the child's %s. Today is %s.", reviews_who(bit), date_format(today, due));
+	xasprintf(
+	    receive, "You receive this as the child's %s. Today is %s.", reviews_who(bit), date_format(today, due));
 }
 
 /* Enqueue one item's notices to each of its recipients. */
@@ -155,7 +156,8 @@ reviews_fire_item(struct store *s, const struct config *cfg, const char *case_re
 		if ((it->recipients & bit) == 0)
 			continue;
 		if (reviews_recipient(s, cfg, case_ref, a, bit, &route.address, &route.transport, &why) != 0) {
-			log_warnx("reviews: case %s: %s to the %s: %s; skipped", case_ref, it->rule, reviews_who(bit), why);
+			log_warnx(
+			    "reviews: case %s: %s to the %s: %s; skipped", case_ref, it->rule, reviews_who(bit), why);
 			free(why);
 			continue;
 		}
@@ -215,8 +217,10 @@ reviews_raise_dispute(struct store *s, const struct config *cfg, const char *cas
 		    case_ref, date_format(it->due_on, held));
 		return 0;
 	}
-	xasprintf(&note, "Raised automatically by driftwatch: the second looked-after review was held on %s with no "
-			 "permanence plan agreed (IRO escalation protocol).", date_format(it->due_on, held));
+	xasprintf(&note,
+	    "Raised automatically by driftwatch: the second looked-after review was held on %s with no "
+	    "permanence plan agreed (IRO escalation protocol).",
+	    date_format(it->due_on, held));
 	memset(&r, 0, sizeof r);
 	r.case_ref = case_ref;
 	r.iro_email = a->iro_email;
@@ -234,8 +238,8 @@ reviews_raise_dispute(struct store *s, const struct config *cfg, const char *cas
 	rc = audit_add(s, now, "daemon", "permanence-dispute-raised", case_ref, detail, cause);
 	free(detail);
 	if (rc == 0)
-		log_info("reviews: case %s: permanence dispute %lld raised (second review %s, no plan)", case_ref, (long long)id,
-		    held);
+		log_info("reviews: case %s: permanence dispute %lld raised (second review %s, no plan)", case_ref,
+		    (long long)id, held);
 	return rc;
 }
 
@@ -296,8 +300,9 @@ watch_reviews_fire(struct store *s, const struct config *cfg, time_t now, time_t
 			rc = dirty_next_put(s, "reviews", c.case_ref, wake, cause);
 	}
 	if (unallocated > 0)
-		log_warnx("reviews: %d notice%s or dispute%s due for children with no allocation (e.g. case %s) skipped: "
-			  "import allocations",
+		log_warnx(
+		    "reviews: %d notice%s or dispute%s due for children with no allocation (e.g. case %s) skipped: "
+		    "import allocations",
 		    unallocated, unallocated == 1 ? "" : "s", unallocated == 1 ? "" : "s", example);
 	if (sent > 0)
 		log_info("reviews: %d notice%s queued", sent, sent == 1 ? "" : "s");

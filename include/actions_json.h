@@ -18,8 +18,8 @@ json_t *actions_json(const struct action *a, const struct config *cfg, int at);
  * What became of one planned notice at date `at`: the text form's words in out, and one word in
  * *word (sent, held, dead, pending, none, no-email, cancelled, to-come, superseded, due) for JSON.
  */
-void actions_notice_explain(struct store *s, const struct config *cfg, const struct plan_action_item *it, int at, char *out,
-    size_t len, const char **word);
+void actions_notice_explain(struct store *s, const struct config *cfg, const struct plan_action_item *it, int at,
+    char *out, size_t len, const char **word);
 /*
  * `explain action` as JSON: actions_json at `at`, then "at" and every notice planned with its
  * recipient, reason and state. NULL with *cause when the reporting lines cannot be read.

@@ -29,8 +29,8 @@ int allocation_put(struct store *s, const struct allocation *a, char **cause);
  * Set one case's social worker (an id, never a name) and email, keeping its team, team manager and
  * IRO; a case not yet allocated gets an empty team. In the caller's transaction.
  */
-int allocation_set_social_worker(struct store *s, const char *case_ref, const char *social_worker, const char *email,
-    char **cause);
+int allocation_set_social_worker(
+    struct store *s, const char *case_ref, const char *social_worker, const char *email, char **cause);
 /* Number of allocated cases. */
 int allocation_count(struct store *s);
 

@@ -14,12 +14,12 @@ struct config;
 struct token;
 
 /* The form fields an action asks for. */
-#define ANSWER_NOTE 0x01     /* a note */
+#define ANSWER_NOTE 0x01      /* a note */
 #define ANSWER_NOTE_NEED 0x02 /* ... that must be given */
-#define ANSWER_DATE 0x04     /* a date (what it means: date_label) */
-#define ANSWER_OUTCOME 0x08  /* a dispute's outcome */
-#define ANSWER_HOURS 0x10    /* protected hours */
-#define ANSWER_COMPLETE 0x20 /* an action complete */
+#define ANSWER_DATE 0x04      /* a date (what it means: date_label) */
+#define ANSWER_OUTCOME 0x08   /* a dispute's outcome */
+#define ANSWER_HOURS 0x10     /* protected hours */
+#define ANSWER_COMPLETE 0x20  /* an action complete */
 
 struct answer_kind {
 	const char *action;	/* the token's action: "dispute-respond" ... */
@@ -48,8 +48,7 @@ struct answer_form {
  * Act on a checked token with a form: the operation its action names, run in env (whose
  * before_commit records the token as used). 0, or -1 with a->result and a->message.
  */
-int answer_apply(const struct op_env *env, const struct token *t, const struct answer_form *f,
-    struct op_answer *a);
+int answer_apply(const struct op_env *env, const struct token *t, const struct answer_form *f, struct op_answer *a);
 /* [links] key_grace in seconds, as from now (a rotated key's links work this long after it). */
 long answer_grace_seconds(const struct config *cfg, time_t now);
 

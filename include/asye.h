@@ -76,7 +76,7 @@ struct asye_notice {
  * the assistant directors' monthly compliance lists. 0, or -1 with *cause.
  */
 int asye_notices(struct store *s, const struct config *cfg, const struct asye_roster *r, int date,
-		 const char *person_id, struct asye_notice **out, int *n, char **cause);
+    const char *person_id, struct asye_notice **out, int *n, char **cause);
 void asye_notices_free(struct asye_notice *notices, int n);
 
 #endif

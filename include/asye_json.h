@@ -21,7 +21,7 @@ json_t *asye_json(const struct asye_worker *w, const struct asye_status *st);
  * with its recipient, dates and state (sent, held, dead, pending, due, to-come, lapsed, not-sent; "detail" has
  * the text form's words). r is the roster w is in (the head of service may come from it).
  */
-json_t *asye_explain_json(struct store *s, const struct config *cfg, const struct asye_roster *r, const struct asye_worker *w,
-    int date, time_t now);
+json_t *asye_explain_json(struct store *s, const struct config *cfg, const struct asye_roster *r,
+    const struct asye_worker *w, int date, time_t now);
 
 #endif

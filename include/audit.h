@@ -8,8 +8,8 @@
 struct store;
 
 /* Append one entry (inside the caller's transaction). actor: "daemon", "ctl:import", a user ... */
-int audit_add(struct store *s, time_t at, const char *actor, const char *what, const char *subject,
-    const char *detail, char **cause);
+int audit_add(struct store *s, time_t at, const char *actor, const char *what, const char *subject, const char *detail,
+    char **cause);
 /* Print the trail of one subject (or all when subject is NULL), oldest first. */
 int audit_print(struct store *s, const char *subject, FILE *f);
 /* Entries of one kind (what) for a subject. */

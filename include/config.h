@@ -63,16 +63,17 @@ struct config_digest {
 };
 
 /* What a drop folder may receive: the kinds `driftwatchctl import` accepts. */
-#define CONFIG_IMPORT_FORMATS "ssda903|ssd|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
+#define CONFIG_IMPORT_FORMATS \
+	"ssda903|ssd|actions|allocations|permanence|disputes|workforce|protected-time|supervisions|roles"
 
 /* [import "NAME"]: a drop folder the daemon imports from (inbox.c). */
 struct config_import {
 	char *name;
-	char *dir;	    /* absolute */
-	char *format;	    /* a `driftwatchctl import` kind */
-	int stable_after;   /* seconds with no file changed before a set without .done is complete */
+	char *dir;	  /* absolute */
+	char *format;	  /* a `driftwatchctl import` kind */
+	int stable_after; /* seconds with no file changed before a set without .done is complete */
 	struct duration keep_done;
-	char *schedule;	    /* "daily HH:MM" or NULL */
+	char *schedule;	      /* "daily HH:MM" or NULL */
 	int schedule_minutes; /* from schedule; -1 = none */
 	int line;
 };
@@ -97,7 +98,7 @@ struct config_transport {
 struct config_client {
 	char *name;
 	char *token_file;
-	char *token; /* read from token_file */
+	char *token;		    /* read from token_file */
 	char *may[CONFIG_LIST_MAX]; /* read, disputes, reviews, permanence, actions, asye, imports */
 	int nmay;
 	int line;
@@ -113,18 +114,18 @@ struct config {
 	char *database;
 	char *default_transport;
 	struct send_window send_window;
-	int tick;	/* seconds between backstop passes */
+	int tick; /* seconds between backstop passes */
 	char *timezone;
 	int watch_interval_ms; /* how often PRAGMA data_version is checked */
 
 	/* [outbox] */
 	int outbox_batch;
 	int breaker_failures;
-	int breaker_pause;  /* seconds */
-	int give_up_after;  /* seconds */
+	int breaker_pause;   /* seconds */
+	int give_up_after;   /* seconds */
 	int retry_after_max; /* seconds: a receiver's Retry-After is cut to this */
-	int retry_first;    /* seconds */
-	int retry_max;	    /* seconds */
+	int retry_first;     /* seconds */
+	int retry_max;	     /* seconds */
 	bool batch_reminders;
 	int first_start_hold; /* a first start holds its overdue escalations when more than this (0: never) */
 
@@ -179,21 +180,21 @@ struct config {
 	int ssd_nteam_manager_roles;
 
 	/* [http] */
-	int http_body_max;	     /* bytes */
+	int http_body_max; /* bytes */
 	int http_connections_max;
-	int http_header_max;	     /* bytes */
-	char *http_listen[CONFIG_LIST_MAX]; /* "127.0.0.1:8080", "unix:/run/driftwatch/http.sock" */
+	int http_header_max;			/* bytes */
+	char *http_listen[CONFIG_LIST_MAX];	/* "127.0.0.1:8080", "unix:/run/driftwatch/http.sock" */
 	int http_listen_lines[CONFIG_LIST_MAX]; /* the line that named each address */
 	int http_nlisten;
-	char *http_public_url;	     /* how clients reach us (links); NULL: not set */
+	char *http_public_url; /* how clients reach us (links); NULL: not set */
 	int http_public_url_line;
-	int http_timeout;	     /* seconds: a whole request must arrive within this */
-	char *http_tls_cert_file;    /* NULL: plain HTTP (loopback and unix sockets only) */
+	int http_timeout;	  /* seconds: a whole request must arrive within this */
+	char *http_tls_cert_file; /* NULL: plain HTTP (loopback and unix sockets only) */
 	int http_tls_cert_file_line;
 	char *http_tls_key_file;
 	int http_tls_key_file_line;
-	char *http_tls_cert;	     /* the certificate chain as read (PEM), NULL without TLS */
-	char *http_tls_key;	     /* the private key as read (PEM), NULL without TLS */
+	char *http_tls_cert; /* the certificate chain as read (PEM), NULL without TLS */
+	char *http_tls_key;  /* the private key as read (PEM), NULL without TLS */
 
 	/* [links] */
 	struct duration links_expiry;	 /* an answer link's life from its notice */

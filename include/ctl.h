@@ -96,14 +96,14 @@ int ctl_import_actions(struct ctl *c, int argc, char **argv);
 int ctl_explain_action(struct ctl *c, int argc, char **argv);
 
 /* IRO disputes (ctl_disputes.c). */
-int ctl_dispute(struct ctl *c, int argc, char **argv);		/* ctl_disputes.c */
-int ctl_explain_dispute(struct ctl *c, int argc, char **argv);	/* explain dispute ID */
+int ctl_dispute(struct ctl *c, int argc, char **argv);	       /* ctl_disputes.c */
+int ctl_explain_dispute(struct ctl *c, int argc, char **argv); /* explain dispute ID */
 
 /* Looked-after reviews and permanence (ctl_reviews.c). */
 int ctl_review(struct ctl *c, int argc, char **argv);
 int ctl_permanence(struct ctl *c, int argc, char **argv);
 int ctl_children(struct ctl *c, int argc, char **argv);
-int ctl_explain_child(struct ctl *c, int argc, char **argv);	/* explain child CASE */
+int ctl_explain_child(struct ctl *c, int argc, char **argv); /* explain child CASE */
 
 /* The daemon's status (ctl_status.c) and the notices to come (ctl_upcoming.c). */
 int ctl_status(struct ctl *c, int argc, char **argv);

@@ -22,8 +22,8 @@ enum digest_better {
 
 /* The period a digest covers: local dates [first, last] of one month. */
 struct digest_period {
-	int first; /* date of the 1st */
-	int last;  /* date of the last day */
+	int first;	 /* date of the 1st */
+	int last;	 /* date of the last day */
 	time_t from, to; /* instants: local midnight of first, local midnight after last */
 };
 
@@ -101,13 +101,13 @@ int digest_enqueue(struct store *s, const struct config *cfg, const struct confi
     time_t now, struct digest_send *ds, char **cause);
 
 /* Each area's contribution (the watchers implement these). 0, or -1 with *cause. */
-int actions_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-    char **cause);
-int disputes_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-    char **cause);
-int reviews_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-    char **cause);
-int asye_digest(struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d,
-    char **cause);
+int actions_digest(
+    struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause);
+int disputes_digest(
+    struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause);
+int reviews_digest(
+    struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause);
+int asye_digest(
+    struct store *s, const struct config *cfg, const struct digest_period *p, struct digest *d, char **cause);
 
 #endif

@@ -32,22 +32,22 @@ struct dispute_raise {
  * force (kept with the dispute), the first notices and the audit entry. *id is the new dispute.
  * -1 with *cause for an unknown case, category or stage.
  */
-int disputes_raise(struct store *s, const struct config *cfg, const struct dispute_raise *r, time_t now,
-    int64_t *id, char **cause);
+int disputes_raise(
+    struct store *s, const struct config *cfg, const struct dispute_raise *r, time_t now, int64_t *id, char **cause);
 
 /*
  * Fire what is due for one dispute at now (notices, moves up, audit) inside the caller's
  * transaction; *next (may be NULL) is lowered to its next fire instant. actor names who caused it.
  */
-int disputes_fire(struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor,
-    time_t *next, char **cause);
+int disputes_fire(
+    struct store *s, const struct config *cfg, int64_t id, time_t now, const char *actor, time_t *next, char **cause);
 /*
  * Apply, inside the caller's transaction, the moves up that fell due by the end of local date on
  * (never past now): a command dated on then acts on the stage the daemon would have had, even if
  * it was down. Notices other than the moves' own wait for the next pass.
  */
-int disputes_catch_up(struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor,
-    char **cause);
+int disputes_catch_up(
+    struct store *s, const struct config *cfg, int64_t id, int on, time_t now, const char *actor, char **cause);
 
 struct dispute;
 /*
@@ -103,8 +103,8 @@ int disputes_active(struct store *s, int since, int64_t **ids, int *n);
 /* The same among the disputes a pass plans (temp.plan_set, see dirty.h). */
 int disputes_active_set(struct store *s, int since, int64_t **ids, int *n);
 /* Every dispute (open_only: unresolved; stage: at that stage, or NULL), ordered by id. */
-int disputes_list(struct store *s, bool open_only, const char *stage, void (*fn)(const struct dispute *, void *),
-    void *arg);
+int disputes_list(
+    struct store *s, bool open_only, const char *stage, void (*fn)(const struct dispute *, void *), void *arg);
 /* Is this id taken? */
 bool disputes_exists(struct store *s, int64_t id);
 

@@ -59,8 +59,8 @@ enum feed_check {
 	FEED_UNAVAILABLE, /* the store did not answer: try again */
 };
 /* Check a feed token's text: FEED_OK and the person's address in email (emaillen bytes). */
-enum feed_check feed_check(struct store *s, const struct config *cfg, const char *text, time_t now, char *email,
-    size_t emaillen);
+enum feed_check feed_check(
+    struct store *s, const struct config *cfg, const char *text, time_t now, char *email, size_t emaillen);
 /* The person's calendar at now, into w (initialised here): 0, or -1 with *cause. */
 int feed_build(struct store *s, const struct config *cfg, const char *email, time_t now, struct ics *w, char **cause);
 

@@ -19,8 +19,8 @@ struct http; /* private */
  * activation), TCP ones with TLS when tls_cert_file is set. last_pass points at the time of the last planning pass
  * (kept by main.c), for GET /healthz. NULL and *cause when an address cannot be bound or a socket is refused.
  */
-struct http *http_new(struct event_base *base, struct store *store, const struct config *cfg,
-    const time_t *last_pass, char **cause);
+struct http *http_new(
+    struct event_base *base, struct store *store, const struct config *cfg, const time_t *last_pass, char **cause);
 /* How many sockets systemd passed (socket activation; LISTEN_FDS): 0 when none. */
 int http_activated(void);
 /*

@@ -37,16 +37,16 @@ struct import_request {
 	const struct config *cfg;
 	char *const *paths; /* the files named (the extracts: files or their folders) */
 	int npaths;
-	bool strict;	    /* the extracts: refuse the whole extract when a row contradicts another */
+	bool strict; /* the extracts: refuse the whole extract when a row contradicts another */
 	time_t now;
 	int today;
-	FILE *out, *err;    /* the summary; every problem */
+	FILE *out, *err; /* the summary; every problem */
 };
 
 /* What an import writes once every row is checked (import_finish). */
 struct import_commit {
-	const char *kind;    /* the import log's kind; "driftwatchctl: import KIND: ..." */
-	const char *path;    /* the file the import log names */
+	const char *kind; /* the import log's kind; "driftwatchctl: import KIND: ..." */
+	const char *path; /* the file the import log names */
 	time_t now;
 	/* Write the rows inside the transaction, adding to *summary if it likes: 0, or -1 with *cause. */
 	int (*write)(struct store *s, void *arg, char **summary, char **cause);
@@ -70,8 +70,8 @@ int import_date(struct import_errors *e, const struct csv_field *f, const char *
  * SSDA903 import reads them (ssda903_date: a two-digit year is the one within the 100 years before
  * today). The error names the column: "FILE:LINE:COLUMN: due_on: \"31/02/2021\" is not a date ...".
  */
-int import_date_dmy(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today,
-    int *date);
+int import_date_dmy(
+    struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today, int *date);
 /* A required non-empty field. */
 int import_required(struct import_errors *e, const struct csv_field *f, const char *column);
 /* A field's value by header index, or an empty static field when the column is absent. */
@@ -92,14 +92,14 @@ int import_next(struct import_errors *e, struct csv_reader *r, struct csv_row *r
 struct import_file {
 	struct import_errors *e;
 	struct csv_reader *r;
-	struct csv_row row;		  /* the current row */
+	struct csv_row row;	       /* the current row */
 	int index[IMPORT_MAX_COLUMNS]; /* names[i] -> the row's field, or -1 */
-	int ncolumns;		  /* fields in the header */
-	int bad;		  /* the current row has too many or too few fields (reported in e) */
+	int ncolumns;		       /* fields in the header */
+	int bad;		       /* the current row has too many or too few fields (reported in e) */
 };
 /* Open path and map its header (names NULL-terminated, at most IMPORT_MAX_COLUMNS): 0, or -1 (in e). */
-int import_file_open(struct import_file *f, struct import_errors *e, const char *path, const char *const names[],
-    const int required[]);
+int import_file_open(
+    struct import_file *f, struct import_errors *e, const char *path, const char *const names[], const int required[]);
 /* The next well-formed row: 1, or 0 at the end, on a syntax error (in e) or when the file did not open. */
 int import_file_next(struct import_file *f);
 /* The same, with rows whose field count is wrong too (f->bad set; already in e). */

@@ -59,9 +59,9 @@ struct ssda903_child {
 	int nperiods;
 	int *reviews;
 	int nreviews;
-	char *sw_id;	  /* sw_episodes.csv: the open episode with the latest SW_DECOM */
+	char *sw_id; /* sw_episodes.csv: the open episode with the latest SW_DECOM */
 	int sw_decom, sw_line, sw_col;
-	char *sw_email;	  /* from staff_emails.csv */
+	char *sw_email; /* from staff_emails.csv */
 };
 
 /* staff_emails.csv: staff id -> email (the SSD and the 903 hold no email addresses). */
@@ -75,7 +75,7 @@ struct ssda903 {
 	const char *children_from; /* "header.csv" or "ssd_cla_episodes.csv": where a CHILD must be listed */
 	char **msgs;		   /* contradictions, "FILE:LINE:COLUMN: ...": they refuse (strict) or skip */
 	int nmsgs;
-	int fatal;		   /* problems that refuse in any mode (files, headers, syntax) */
+	int fatal; /* problems that refuse in any mode (files, headers, syntax) */
 	char *fatal_text;
 	struct ssda903_child *children; /* sorted by CHILD once read */
 	int nchildren;
@@ -88,8 +88,8 @@ struct ssda903 {
 };
 
 /* Record a contradiction on a row (FILE:LINE:COLUMN from the tally's file) and count its reason. */
-void ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, const char *reason,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void ssda903_skip(struct ssda903 *x, struct ssda903_tally *t, int line, int column, const char *reason, const char *fmt,
+    ...) __attribute__((format(printf, 6, 7)));
 /* Count a row skipped or not used under its reason. */
 void ssda903_count(struct ssda903_tally *t, const char *reason);
 /*

@@ -15,8 +15,8 @@ struct notice;
  * ends, *len bytes), or -1 and *cause when a header value holds a control character, the subject
  * is not UTF-8 or the recipient is not one address.
  */
-int mail_message_build(const struct notice *n, const char *from, const char *domain, char **out, size_t *len,
-		       char **cause);
+int mail_message_build(
+    const struct notice *n, const char *from, const char *domain, char **out, size_t *len, char **cause);
 /* The bare address inside "Name <addr>" (or the whole string). Caller frees. */
 char *mail_address_of(const char *from);
 /* Is s one plain address: local@domain, printable ASCII, no spaces, commas or brackets? */

@@ -55,9 +55,9 @@ struct notice_spec {
 	const char *paras[NOTICE_PARAS_MAX]; /* reason, what to do, why you receive it ...; NULLs skipped */
 	struct notice_fact facts[NOTICE_FACTS_MAX];
 	int nfacts;
-	const char *after; /* text after the facts (a history, a list); NULL: none */
+	const char *after;	/* text after the facts (a history, a list); NULL: none */
 	const char *after_html; /* the same as HTML the caller built and escaped (a table); NULL: after, escaped */
-	const char *batch; /* this notice's line in a batched message; NULL: always sent alone */
+	const char *batch;	/* this notice's line in a batched message; NULL: always sent alone */
 	int urgency;
 	bool urgent;
 	time_t not_before;
@@ -91,8 +91,8 @@ struct notice_route {
  * caller's to free): the case has no allocation or no such email, the role has none, or the
  * address is not one address (plan_dispute_address_ok). Nothing is logged here: the caller logs and skips.
  */
-int notice_route(struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out,
-    char **why);
+int notice_route(
+    struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out, char **why);
 void notice_route_free(struct notice_route *r);
 /* The same, handing back only the address and transport (both the caller's to free). */
 int notice_route_pair(struct store *s, const struct config *cfg, const struct notice_to *to, char **address,
@@ -106,10 +106,10 @@ char *notice_key(const char *prefix, const char *recipient, ...) __attribute__((
 
 /* The one "is it in the outbox?": where a notice is now. */
 struct notice_state {
-	char state[16];	  /* "pending", "sending", "sent", "retry", "dead" */
+	char state[16]; /* "pending", "sending", "sent", "retry", "dead" */
 	time_t created_at;
-	time_t sent_at;	  /* 0 until sent */
-	time_t at;	  /* sent_at, else created_at */
+	time_t sent_at; /* 0 until sent */
+	time_t at;	/* sent_at, else created_at */
 };
 /* True when a notice with this key is in the outbox; *ns (may be NULL) says where. */
 bool notice_state(struct store *s, const char *dedupe_key, struct notice_state *ns);

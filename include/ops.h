@@ -47,10 +47,10 @@ struct op_env {
 /* What an operation did. */
 struct op_answer {
 	enum op_result result;
-	const char *field; /* the request field at fault (bad input, not found) */
-	char *message;	   /* on failure, what is wrong (for driftwatchctl after "driftwatchctl: ") */
-	int created;	   /* something new was recorded (0: an update, or already there) */
-	json_t *state;	   /* on OP_OK, the record as it now stands (the *_json.c builders) */
+	const char *field;	/* the request field at fault (bad input, not found) */
+	char *message;		/* on failure, what is wrong (for driftwatchctl after "driftwatchctl: ") */
+	int created;		/* something new was recorded (0: an update, or already there) */
+	json_t *state;		/* on OP_OK, the record as it now stands (the *_json.c builders) */
 	struct dispute dispute; /* the disputes operations: the dispute after the change */
 	int have_dispute;
 };
@@ -63,8 +63,8 @@ void op_answer_free(struct op_answer *a);
 int op_fail(const struct op_env *env, struct op_answer *a, char *cause, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Refuse with a result and a message (rolls back whatever is open). Returns -1. */
-int op_refuse(const struct op_env *env, struct op_answer *a, enum op_result result, const char *field,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int op_refuse(const struct op_env *env, struct op_answer *a, enum op_result result, const char *field, const char *fmt,
+    ...) __attribute__((format(printf, 5, 6)));
 /* Run the hook, then COMMIT: 0, or op_fail's -1. what prefixes a failure's message. */
 int op_commit(const struct op_env *env, struct op_answer *a, const char *what);
 
@@ -77,7 +77,7 @@ struct op_dispute_request {
 	const char *category;  /* raise */
 	const char *stage;     /* raise: the starting stage; escalate: the stage to go to (NULL: next) */
 	const char *note;
-	const char *outcome;   /* resolve */
+	const char *outcome; /* resolve */
 };
 
 int op_dispute_raise(const struct op_env *env, const struct op_dispute_request *r, struct op_answer *a);
@@ -89,9 +89,9 @@ int op_dispute_cafcass(const struct op_env *env, const struct op_dispute_request
 /* A looked-after review held, or a permanence plan agreed. */
 struct op_review_request {
 	const char *case_ref;
-	int date;		/* held on, agreed on */
-	int brought_forward;	/* review */
-	const char *plan;	/* permanence */
+	int date;	     /* held on, agreed on */
+	int brought_forward; /* review */
+	const char *plan;    /* permanence */
 };
 
 int op_review_record(const struct op_env *env, const struct op_review_request *r, struct op_answer *a);

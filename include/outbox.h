@@ -29,9 +29,9 @@ struct outbox_item {
 	const char *payload;	/* JSON object for webhooks; may be NULL */
 	const char *batch_text; /* this notice's entry in a batched message; NULL = always sent alone */
 	const char *batch_html;
-	int urgency;		/* order inside a batch, higher first (e.g. days overdue) */
-	bool urgent;		/* send at once, outside the send window */
-	time_t not_before;	/* 0 = as soon as the window allows */
+	int urgency;	   /* order inside a batch, higher first (e.g. days overdue) */
+	bool urgent;	   /* send at once, outside the send window */
+	time_t not_before; /* 0 = as soon as the window allows */
 	const struct attachment *attachments;
 	size_t nattachments;
 };
@@ -41,8 +41,8 @@ struct outbox_item {
  * *added (may be NULL) is 1 when the row is new, 0 when it was there. A subject, recipient or
  * filename with CR/LF, or a recipient that is not one address, is refused (-1 and *cause).
  */
-int outbox_enqueue(struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now,
-    int *added, char **cause);
+int outbox_enqueue(
+    struct store *s, const struct config *cfg, const struct outbox_item *item, time_t now, int *added, char **cause);
 /*
  * An alert to the admin (cfg->admin_email, which must be set): kind "alert", text only, through
  * transport (NULL: the default). Inside the caller's transaction, as outbox_enqueue.
@@ -68,11 +68,11 @@ struct outbox_row {
 
 /* The store's outbox functions (store_outbox.c). */
 void outbox_row_free(struct outbox_row *r);
-int outbox_load(struct store *s, int64_t id, struct outbox_row *r);	  /* 0 found, -1 not */
+int outbox_load(struct store *s, int64_t id, struct outbox_row *r); /* 0 found, -1 not */
 /* Load the rows with these ids (attachments too) into rows[0..n), ordered by id, in one statement:
  * the count loaded (an id no longer there is left out). */
 int outbox_load_many(struct store *s, const int64_t *ids, int n, struct outbox_row *rows);
-int outbox_recover(struct store *s, char **cause);			  /* sending -> pending; count */
+int outbox_recover(struct store *s, char **cause); /* sending -> pending; count */
 /* Due rows of one transport, most urgent then oldest first: ids, recipients and batchability. At
  * most limit rows; stops at `messages` rows unless one is batchable (later rows may join it). */
 int outbox_due(struct store *s, const char *transport, time_t now, int limit, int messages, int64_t *ids,
@@ -96,7 +96,8 @@ int outbox_endpoint_disable(struct store *s, const char *transport, time_t now, 
 int outbox_endpoint_enable(struct store *s, const char *transport, char **cause);
 bool outbox_endpoint_disabled(struct store *s, const char *transport);
 /* For driftwatchctl: rows in a state (NULL: all), newest first; calls fn for each. */
-int outbox_list(struct store *s, const char *state, int limit, void (*fn)(const struct outbox_row *, void *), void *arg);
+int outbox_list(
+    struct store *s, const char *state, int limit, void (*fn)(const struct outbox_row *, void *), void *arg);
 /* Put a dead or retrying row back to pending now (id), or every dead row (id 0). Count, or -1. */
 int outbox_requeue(struct store *s, int64_t id, time_t now, char **cause);
 /* Counts of notices over [from, to): sent, given a retry, dead; and pending now. */

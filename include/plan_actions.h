@@ -23,7 +23,7 @@ enum action_status {
 /* One improvement action as the store holds it. Dates are calendar.h dates or DATE_NONE. */
 struct action {
 	char *plan, *ref, *section, *section_title, *finding, *text;
-	char *lead_role;		     /* as the plan writes it */
+	char *lead_role;		   /* as the plan writes it */
 	char *lead_keys[ACTION_LEADS_MAX]; /* the role keys it matched */
 	int nleads;
 	int starts_on, due_on;
@@ -73,7 +73,7 @@ struct plan_action_item {
 	bool copy;	 /* told at an earlier level, copied again */
 	char *reason;	 /* one line */
 	char *dedupe_key;
-	char *told;	 /* escalations: every role told at this level, comma-separated */
+	char *told; /* escalations: every role told at this level, comma-separated */
 };
 
 struct plan_action_items {
@@ -82,7 +82,8 @@ struct plan_action_items {
 };
 
 /* The action's RAG at a date. */
-enum action_rag plan_actions_rag(const struct action *a, const struct config *cfg, const struct calendar *cal, int date);
+enum action_rag plan_actions_rag(
+    const struct action *a, const struct config *cfg, const struct calendar *cal, int date);
 /* "Red", "Amber", "Green", "Blue", "no timescale", "dropped". */
 const char *plan_actions_rag_name(enum action_rag rag);
 /* "red" ... as typed on a command line; -1 when unknown. */

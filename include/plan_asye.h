@@ -30,7 +30,7 @@ struct asye_pause {
 
 struct asye_worker {
 	const char *person_id, *name, *email, *role, *manager_email;
-	const char *team; /* never NULL: "" for no team (the column is NOT NULL DEFAULT '') */
+	const char *team;    /* never NULL: "" for no team (the column is NOT NULL DEFAULT '') */
 	int asye_started_on; /* DATE_NONE: not (or no longer recorded as) an ASYE */
 	double contracted_hours;
 	int caseload;
@@ -83,11 +83,11 @@ struct asye_status {
 	int last_supervision; /* DATE_NONE: none yet */
 	int next_supervision; /* DATE_NONE: no more expected */
 	bool supervision_overdue;
-	int next_review;       /* the first point not held (DATE_NONE: all held) */
-	int next_review_index; /* 0-based */
+	int next_review;	   /* the first point not held (DATE_NONE: all held) */
+	int next_review_index;	   /* 0-based */
 	int next_reflection;	   /* the first critical reflection not held (DATE_NONE: all held, or none) */
 	int next_reflection_index; /* 0-based */
-	int cap;	       /* the caseload limit that applies */
+	int cap;		   /* the caseload limit that applies */
 	bool over_cap;
 };
 
@@ -114,8 +114,7 @@ void asye_status(const struct asye_worker *w, const struct config *cfg, int date
  * The notices for this worker that are live at date (due on or before, until on or after) or still
  * to come; at most max. Returns how many.
  */
-int plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items,
-	      int max);
+int plan_asye(const struct asye_worker *w, const struct config *cfg, int date, struct asye_item *items, int max);
 /* The assistant director's monthly list for date's month: its due date (the first working day) and until. */
 void asye_month_list_dates(const struct config *cfg, int date, int *due, int *until);
 

@@ -51,7 +51,7 @@ struct dispute_record {
 	int formal_started_on; /* DATE_NONE: still informal */
 	int resolved_on;       /* DATE_NONE: open */
 	enum dispute_entry entry;
-	int prev_stage;	       /* the stage before the current one, or -1 */
+	int prev_stage;			 /* the stage before the current one, or -1 */
 	int visited[DISPUTE_STAGES_MAX]; /* stage indices entered, each once, in order */
 	int nvisited;
 };

@@ -63,7 +63,8 @@ int reviews_add_plan(struct store *s, const char *case_ref, const char *plan, in
 bool reviews_child_known(struct store *s, const char *case_ref);
 
 /* The permanence dispute raised for a period of care: 1 (with its id and date), 0 none. */
-int reviews_dispute_get(struct store *s, const char *case_ref, int period_start, int64_t *dispute_id, time_t *raised_at);
+int reviews_dispute_get(
+    struct store *s, const char *case_ref, int period_start, int64_t *dispute_id, time_t *raised_at);
 int reviews_dispute_put(struct store *s, const char *case_ref, int period_start, int second_review_on,
     int64_t dispute_id, time_t now, char **cause);
 
@@ -92,8 +93,8 @@ const char *reviews_who(int bit);
  * Where a notice to one REVIEW_TO_* recipient of a case goes: the allocation's emails, and for the
  * head of service the [team] override or the role head-of-service. -1 with *why when nobody can be told.
  */
-int reviews_recipient(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a, int bit,
-    char **address, char **transport, char **why);
+int reviews_recipient(struct store *s, const struct config *cfg, const char *case_ref, const struct allocation *a,
+    int bit, char **address, char **transport, char **why);
 /* "reviews:CASE:RULE:PERIOD-START:DUE:LEVEL:ADDRESS". Caller frees. */
 char *reviews_dedupe_key(const char *case_ref, const struct review_item *it, const char *address);
 

@@ -17,10 +17,10 @@ struct store;
 /* One watcher's last pass. */
 struct status_watcher {
 	char *name;
-	time_t at;     /* when it ran */
-	long ms;       /* how long it took */
-	time_t next;   /* its next wake (0: nothing scheduled) */
-	char *error;   /* NULL: committed */
+	time_t at;   /* when it ran */
+	long ms;     /* how long it took */
+	time_t next; /* its next wake (0: nothing scheduled) */
+	char *error; /* NULL: committed */
 };
 
 /* A transport the breaker paused. */
@@ -37,15 +37,15 @@ struct status_import {
 };
 
 #define STATUS_NSTATES 6 /* pending, retry, sending, held, dead, sent */
-#define STATUS_HELD 3	  /* status_states[STATUS_HELD] is "held" */
+#define STATUS_HELD 3	 /* status_states[STATUS_HELD] is "held" */
 extern const char *const status_states[STATUS_NSTATES];
 
 struct status {
-	bool known;	     /* the daemon ever recorded a start */
+	bool known; /* the daemon ever recorded a start */
 	long pid;
 	char *version, *rules;
 	time_t started_at, loaded_at, stopped_at; /* stopped_at 0: no clean stop recorded */
-	time_t seen_at;	     /* the latest watcher pass (or the start) */
+	time_t seen_at;				  /* the latest watcher pass (or the start) */
 	struct status_watcher *watchers;
 	int nwatchers;
 	struct status_breaker *breakers;
@@ -53,7 +53,7 @@ struct status {
 	struct status_import *imports;
 	int nimports;
 	int counts[STATUS_NSTATES]; /* the outbox by state, in status_states' order */
-	int64_t oldest_id;	     /* the oldest notice waiting (pending or retry); 0: none */
+	int64_t oldest_id;	    /* the oldest notice waiting (pending or retry); 0: none */
 	time_t oldest_created, oldest_next;
 	char *oldest_kind, *oldest_recipient;
 };
@@ -67,8 +67,8 @@ int status_record_stop(struct store *s, time_t now, char **cause);
 /* One pass of every watcher, in one statement and its own transaction. */
 int status_record_pass(struct store *s, const struct status_watcher *w, int n, char **cause);
 /* A breaker opened (paused_until > 0) or closed (0). Skipped inside another's transaction. */
-int status_record_breaker(struct store *s, const char *transport, int failures, time_t now, time_t paused_until,
-    char **cause);
+int status_record_breaker(
+    struct store *s, const char *transport, int failures, time_t now, time_t paused_until, char **cause);
 /* Everything status shows from the database. 0, or -1 with *cause. */
 int status_read(struct store *s, struct status *st, char **cause);
 void status_free(struct status *st);

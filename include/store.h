@@ -46,8 +46,7 @@ int store_meta_get(struct store *s, const char *key, char **value);
 int store_meta_set(struct store *s, const char *key, const char *value, char **cause);
 
 /* The record of an import run, for the digest ("imports run"). Inside the caller's transaction. */
-int store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary,
-    char **cause);
+int store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary, char **cause);
 int store_import_count(struct store *s, time_t from, time_t to);
 
 /* The import log (store_imports.c). The origin of the imports this connection logs next: who

@@ -14,8 +14,8 @@ struct store;
  * A person's current feed generation: 0 with *generation; 1 when they have none (and create is 0);
  * with create, a first one (1) is recorded. -1 with *cause.
  */
-int store_feed_generation(struct store *s, const char *email, int create, time_t now, int64_t *generation,
-    char **cause);
+int store_feed_generation(
+    struct store *s, const char *email, int create, time_t now, int64_t *generation, char **cause);
 /* Bump a person's generation (made when absent), so their older feed URLs stop working: 0 and *generation. */
 int store_feed_revoke(struct store *s, const char *email, time_t now, int64_t *generation, char **cause);
 /* The cases allocated to a person (social worker, team manager or IRO), sorted: 0 and *refs (free

@@ -24,8 +24,8 @@ int store_metrics_outcomes(struct store *s, int64_t *sent, int64_t *dead, int64_
  * Seconds from created to sent over the sent rows, as a cumulative histogram: counts[i] rows took
  * at most bounds[i]; *count rows in all, *sum seconds in all.
  */
-int store_metrics_latency(struct store *s, const double *bounds, int nbounds, int64_t *counts, int64_t *count,
-    double *sum, char **cause);
+int store_metrics_latency(
+    struct store *s, const double *bounds, int nbounds, int64_t *counts, int64_t *count, double *sum, char **cause);
 /* Open disputes by stage: v1 the count. */
 int store_metrics_disputes_open(struct store *s, store_metrics_cb *cb, void *arg, char **cause);
 /* Imports run by kind: v1 the count, v2 the last one's time (seconds since the epoch). */

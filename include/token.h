@@ -24,8 +24,9 @@ struct store;
 #define TOKEN_PLAN_MAX 256
 #define TOKEN_RECIPIENT_MAX 256
 /* The payload's largest size, and a token's longest text (base64url of payload and MAC, and '.'). */
-#define TOKEN_PAYLOAD_MAX (1 + 4 + 1 + 1 + 8 + 4 + 8 + TOKEN_NONCE_LEN + 4 + TOKEN_ACTION_MAX + TOKEN_REF_MAX + \
-	TOKEN_PLAN_MAX + TOKEN_RECIPIENT_MAX)
+#define TOKEN_PAYLOAD_MAX \
+	(1 + 4 + 1 + 1 + 8 + 4 + 8 + TOKEN_NONCE_LEN + 4 + TOKEN_ACTION_MAX + TOKEN_REF_MAX + TOKEN_PLAN_MAX + \
+	    TOKEN_RECIPIENT_MAX)
 #define TOKEN_TEXT_MAX (((TOKEN_PAYLOAD_MAX + 2) / 3) * 4 + 1 + 44)
 
 #define TOKEN_ANSWER 'a' /* purpose: an answer link */
@@ -34,15 +35,15 @@ struct store;
 /* What a token says. The strings are NUL-terminated and never longer than their limits. */
 struct token {
 	uint32_t key_id;
-	char purpose;			  /* TOKEN_ANSWER, TOKEN_FEED */
-	char domain;			  /* 'a' action, 'd' dispute, 'r' review, 's' asye, 'n' none */
-	int64_t id;			  /* the dispute's id, the action's row id; 0 when none */
-	int32_t due;			  /* the date the notice was about (DATE_NONE: none) */
-	int64_t expires;		  /* UTC seconds: refused from this instant on */
+	char purpose;			      /* TOKEN_ANSWER, TOKEN_FEED */
+	char domain;			      /* 'a' action, 'd' dispute, 'r' review, 's' asye, 'n' none */
+	int64_t id;			      /* the dispute's id, the action's row id; 0 when none */
+	int32_t due;			      /* the date the notice was about (DATE_NONE: none) */
+	int64_t expires;		      /* UTC seconds: refused from this instant on */
 	unsigned char nonce[TOKEN_NONCE_LEN]; /* single use: recorded when the token acts */
-	char action[TOKEN_ACTION_MAX];	  /* "dispute-respond", "review-booked", "not-mine" ... */
-	char ref[TOKEN_REF_MAX];	  /* action ref, case reference, ASYE person id; "" none */
-	char plan[TOKEN_PLAN_MAX];	  /* action plan; not-mine: the notice's dedupe key; "" none */
+	char action[TOKEN_ACTION_MAX];	      /* "dispute-respond", "review-booked", "not-mine" ... */
+	char ref[TOKEN_REF_MAX];	      /* action ref, case reference, ASYE person id; "" none */
+	char plan[TOKEN_PLAN_MAX];	      /* action plan; not-mine: the notice's dedupe key; "" none */
 	char recipient[TOKEN_RECIPIENT_MAX];
 };
 
@@ -69,8 +70,8 @@ char *token_encode(const struct token *t, const unsigned char *secret, size_t se
  * Read a token's text into t and its MAC, without checking the signature: TOKEN_OK or
  * TOKEN_MALFORMED. payload (TOKEN_PAYLOAD_MAX bytes) receives the signed bytes, *paylen their count.
  */
-enum token_status token_decode(const char *text, struct token *t, unsigned char *payload, size_t *paylen,
-    unsigned char mac[TOKEN_MAC_LEN]);
+enum token_status token_decode(
+    const char *text, struct token *t, unsigned char *payload, size_t *paylen, unsigned char mac[TOKEN_MAC_LEN]);
 /* Is mac the MAC of payload under secret? In constant time. TOKEN_OK or TOKEN_BAD_SIGNATURE. */
 enum token_status token_verify_mac(const unsigned char *payload, size_t paylen, const unsigned char *mac,
     const unsigned char *secret, size_t secretlen);
@@ -82,8 +83,8 @@ char *token_make(struct store *s, struct token *t, time_t now, char **cause);
  * Read and check a token: decoded, its key known and within grace_seconds of its rotation, the
  * MAC right, not expired at now, of purpose. Not whether it was used (token_use).
  */
-enum token_status token_check(struct store *s, const char *text, char purpose, time_t now, long grace_seconds,
-    struct token *t);
+enum token_status token_check(
+    struct store *s, const char *text, char purpose, time_t now, long grace_seconds, struct token *t);
 /* Record t's nonce as used, in the caller's transaction: TOKEN_OK, TOKEN_USED, TOKEN_UNAVAILABLE. */
 enum token_status token_use(struct store *s, const struct token *t, time_t now, char **cause);
 /* Has t acted already (read only: a GET's question)? TOKEN_OK, TOKEN_USED, TOKEN_UNAVAILABLE. */

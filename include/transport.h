@@ -27,8 +27,8 @@ struct notice {
 	const char *recipient;	/* one email address (webhooks: a label for logs) */
 	const char *subject;	/* no CR/LF (rejected when rendered) */
 	const char *body_text;
-	const char *body_html;	/* may be NULL */
-	const char *payload;	/* JSON object text for webhooks; may be NULL */
+	const char *body_html; /* may be NULL */
+	const char *payload;   /* JSON object text for webhooks; may be NULL */
 	const struct attachment *attachments;
 	size_t nattachments;
 	time_t created_at;
@@ -47,9 +47,9 @@ enum send_result {
 
 struct send_status {
 	enum send_result result;
-	long code;	    /* SMTP reply or HTTP status; 0 when none */
-	long retry_after;   /* seconds from a Retry-After header; 0 when none */
-	char error[256];    /* one line, no personal data */
+	long code;	  /* SMTP reply or HTTP status; 0 when none */
+	long retry_after; /* seconds from a Retry-After header; 0 when none */
+	char error[256];  /* one line, no personal data */
 };
 
 typedef void (*transport_done_cb)(void *arg, const struct send_status *status);
@@ -57,28 +57,28 @@ typedef void (*transport_done_cb)(void *arg, const struct send_status *status);
 /* One [transport "NAME"] section, secrets already read from their files by config.c. */
 struct transport_config {
 	char *name;
-	char *type;	    /* "smtp" | "webhook" | "file" */
+	char *type; /* "smtp" | "webhook" | "file" */
 	/* smtp */
-	char *url;	    /* smtp://host:port, smtps://host:port; webhook: https://... (http:// only to loopback) */
-	char *tls;	    /* "required" (default) | "opportunistic" | "none" (loopback only) */
-	char *from;	    /* "Name <addr@x>" */
+	char *url;  /* smtp://host:port, smtps://host:port; webhook: https://... (http:// only to loopback) */
+	char *tls;  /* "required" (default) | "opportunistic" | "none" (loopback only) */
+	char *from; /* "Name <addr@x>" */
 	char *username;
-	char *password;	    /* from password_file or $CREDENTIALS_DIRECTORY */
-	char *oauth_token;  /* XOAUTH2 bearer token, from token_file */
-	char *ca_file;	    /* CA bundle; NULL = system default */
-	int verify;	    /* verify peer and host (default 1) */
+	char *password;	   /* from password_file or $CREDENTIALS_DIRECTORY */
+	char *oauth_token; /* XOAUTH2 bearer token, from token_file */
+	char *ca_file;	   /* CA bundle; NULL = system default */
+	int verify;	   /* verify peer and host (default 1) */
 	/* webhook */
-	char *format;	    /* "json" | "teams" */
-	char *secret;	    /* Standard Webhooks secret ("whsec_" + base64, or raw bytes) */
+	char *format; /* "json" | "teams" */
+	char *secret; /* Standard Webhooks secret ("whsec_" + base64, or raw bytes) */
 	/* file */
-	char *spool;	    /* spool folder */
+	char *spool; /* spool folder */
 	/* smtp and webhook */
-	char *proxy;	    /* NULL: as the environment says (https_proxy, no_proxy...); "none": direct; else its URL */
-	char *proxy_login;  /* "user:password" for the proxy, from proxy_login_file */
+	char *proxy;	   /* NULL: as the environment says (https_proxy, no_proxy...); "none": direct; else its URL */
+	char *proxy_login; /* "user:password" for the proxy, from proxy_login_file */
 	/* all */
-	int concurrency;    /* in-flight requests at most (default 4) */
-	int timeout;	    /* seconds per attempt (default 30) */
-	char *domain;	    /* right-hand side of Message-ID (default: from's domain) */
+	int concurrency; /* in-flight requests at most (default 4) */
+	int timeout;	 /* seconds per attempt (default 30) */
+	char *domain;	 /* right-hand side of Message-ID (default: from's domain) */
 };
 
 struct transport; /* private */
@@ -105,6 +105,6 @@ int transport_send(struct transport *t, const struct notice *n, transport_done_c
 
 /* Stable identifiers: the same for every attempt of one notice. Caller frees. */
 char *notice_message_id(const struct notice *n, const char *domain); /* "<dw.ID.HASH@domain>" */
-char *notice_webhook_id(const struct notice *n);		       /* "msg_dw_ID_HASH" */
+char *notice_webhook_id(const struct notice *n);		     /* "msg_dw_ID_HASH" */
 
 #endif

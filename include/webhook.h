@@ -20,8 +20,7 @@ struct notice;
  */
 char *webhook_body(const struct notice *n, const char *format, char **cause);
 /* "v1,<base64 HMAC-SHA256 of id.timestamp.body>"; a "whsec_" secret is base64. NULL if unusable. */
-char *webhook_signature(const char *secret, const char *id, long long timestamp, const char *body,
-			size_t len);
+char *webhook_signature(const char *secret, const char *id, long long timestamp, const char *body, size_t len);
 /* Seconds from a Retry-After value: delta-seconds or an HTTP-date (0 when unreadable or past). */
 long webhook_parse_retry_after(const char *value, time_t now);
 

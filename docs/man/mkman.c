@@ -93,7 +93,8 @@ main(void)
 	}
 	for (i = 0; (k = config_key_at(i)) != NULL; i++) {
 		if (!mkman_named(named, nnamed, k->section)) {
-			fprintf(stderr, "mkman: the template has no @KEYS %s@ for key %s.%s\n", k->section, k->section, k->name);
+			fprintf(stderr, "mkman: the template has no @KEYS %s@ for key %s.%s\n", k->section, k->section,
+			    k->name);
 			return 1;
 		}
 	}

@@ -132,7 +132,8 @@ ceiling_raw(int port, int count, int conc, const char *body)
 		memset(&ev, 0, sizeof ev);
 		ev.events = EPOLLIN;
 		ev.data.ptr = &conns[k];
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, conns[k].fd, &ev) != 0 || ceiling_write(conns[k].fd, req, reqlen) != 0) {
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, conns[k].fd, &ev) != 0 ||
+		    ceiling_write(conns[k].fd, req, reqlen) != 0) {
 			perror("http-ceiling: send");
 			return -1;
 		}
@@ -229,7 +230,8 @@ ceiling_curl(int port, int count, int conc, const char *body)
 			code = 0;
 			curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 			if (m->data.result != CURLE_OK || code / 100 != 2) {
-				fprintf(stderr, "http-ceiling: %s (HTTP %ld)\n", curl_easy_strerror(m->data.result), code);
+				fprintf(
+				    stderr, "http-ceiling: %s (HTTP %ld)\n", curl_easy_strerror(m->data.result), code);
 				return -1;
 			}
 			done++;

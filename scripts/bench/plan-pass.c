@@ -70,8 +70,9 @@ one_change(void)
 		if (reviews_child_known(s, ref))
 			break;
 	}
-	if (store_begin(s, &cause) != 0 || reviews_add_review(s, ref, calendar_local_date(now), false, "ctl", now, &added,
-	    &cause) != 0 || store_commit(s, &cause) != 0)
+	if (store_begin(s, &cause) != 0 ||
+	    reviews_add_review(s, ref, calendar_local_date(now), false, "ctl", now, &added, &cause) != 0 ||
+	    store_commit(s, &cause) != 0)
 		fatalx("bench: %s", cause);
 }
 

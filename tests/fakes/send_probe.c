@@ -46,12 +46,12 @@ static void probe_pump(struct probe *);
 static void __attribute__((noreturn)) probe_usage(void)
 {
 	fprintf(stderr,
-		"usage: send_probe --type smtp|webhook|file [--url U] [--tls required|opportunistic|none]\n"
-		"  [--from F] [--user U --password P | --token T] [--ca FILE] [--insecure] [--secret S]\n"
-		"  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S]\n"
-		"  [--proxy P|none] [--proxy-login USER:PASSWORD]\n"
-		"  [--count N] [--id FIRST] [--key-prefix P] [--kind K] [--to R] [--subject S] [--text T]\n"
-		"  [--html H] [--attach FILE]... [--payload JSON] [--now T] [-v]\n");
+	    "usage: send_probe --type smtp|webhook|file [--url U] [--tls required|opportunistic|none]\n"
+	    "  [--from F] [--user U --password P | --token T] [--ca FILE] [--insecure] [--secret S]\n"
+	    "  [--format F] [--spool DIR] [--domain D] [--concurrency N] [--timeout S]\n"
+	    "  [--proxy P|none] [--proxy-login USER:PASSWORD]\n"
+	    "  [--count N] [--id FIRST] [--key-prefix P] [--kind K] [--to R] [--subject S] [--text T]\n"
+	    "  [--html H] [--attach FILE]... [--payload JSON] [--now T] [-v]\n");
 	exit(64);
 }
 
@@ -84,12 +84,12 @@ probe_read_file(const char *path, size_t *len)
 static void
 probe_done_cb(void *arg, const struct send_status *st)
 {
-	static const char *const names[] = {"ok", "retry", "fail", "disable"};
+	static const char *const names[] = { "ok", "retry", "fail", "disable" };
 	struct probe_send *ps = arg;
 	struct probe *p = ps->p;
 
 	printf("notice %lld: %s %ld %ld %s\n", ps->id, names[st->result], st->code, st->retry_after,
-	       st->error[0] != '\0' ? st->error : "-");
+	    st->error[0] != '\0' ? st->error : "-");
 	fflush(stdout);
 	free(ps);
 	p->finished++;
@@ -131,21 +131,36 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"type", required_argument, NULL, 'T'},	  {"url", required_argument, NULL, 'u'},
-	    {"tls", required_argument, NULL, 'L'},	  {"from", required_argument, NULL, 'f'},
-	    {"user", required_argument, NULL, 'U'},	  {"password", required_argument, NULL, 'P'},
-	    {"token", required_argument, NULL, 'O'},	  {"ca", required_argument, NULL, 'C'},
-	    {"insecure", no_argument, NULL, 'k'},	  {"secret", required_argument, NULL, 'S'},
-	    {"format", required_argument, NULL, 'F'},	  {"spool", required_argument, NULL, 'D'},
-	    {"domain", required_argument, NULL, 'd'},	  {"concurrency", required_argument, NULL, 'c'},
-	    {"timeout", required_argument, NULL, 'w'},	  {"count", required_argument, NULL, 'n'},
-	    {"id", required_argument, NULL, 'i'},	  {"key-prefix", required_argument, NULL, 'K'},
-	    {"kind", required_argument, NULL, 'k' + 256}, {"to", required_argument, NULL, 't'},
-	    {"subject", required_argument, NULL, 's'},	  {"text", required_argument, NULL, 'x'},
-	    {"html", required_argument, NULL, 'h'},	  {"attach", required_argument, NULL, 'a'},
-	    {"payload", required_argument, NULL, 'p'},	  {"now", required_argument, NULL, 'N'},
-	    {"verbose", no_argument, NULL, 'v'},	  {"proxy", required_argument, NULL, 'X'},
-	    {"proxy-login", required_argument, NULL, 'Y'}, {NULL, 0, NULL, 0},
+		{ "type", required_argument, NULL, 'T' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "tls", required_argument, NULL, 'L' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'U' },
+		{ "password", required_argument, NULL, 'P' },
+		{ "token", required_argument, NULL, 'O' },
+		{ "ca", required_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "secret", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "spool", required_argument, NULL, 'D' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "key-prefix", required_argument, NULL, 'K' },
+		{ "kind", required_argument, NULL, 'k' + 256 },
+		{ "to", required_argument, NULL, 't' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "text", required_argument, NULL, 'x' },
+		{ "html", required_argument, NULL, 'h' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "payload", required_argument, NULL, 'p' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "proxy", required_argument, NULL, 'X' },
+		{ "proxy-login", required_argument, NULL, 'Y' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct transport_config cfg;
 	struct attachment *atts = NULL;

@@ -42,8 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while ((rc = csv_read(r, &row, &cause)) == 1) {
 		fuzz_check_row(&row, line);
-		if (line == 0 && csv_header_map(r, &row, names, required, index, &errors) == -1 &&
-		    errors == NULL)
+		if (line == 0 && csv_header_map(r, &row, names, required, index, &errors) == -1 && errors == NULL)
 			abort();
 		free(errors);
 		errors = NULL;

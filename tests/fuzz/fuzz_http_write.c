@@ -31,25 +31,37 @@ struct fuzz_field {
 	size_t offset; /* into struct http_write_request */
 };
 
-#define F(name, type, req, member) { name, type, req, offsetof(struct http_write_request, member) }
-#define FEND { NULL, FUZZ_STRING, 0, 0 }
+#define F(name, type, req, member) \
+	{ \
+		name, type, req, offsetof(struct http_write_request, member) \
+	}
+#define FEND \
+	{ \
+		NULL, FUZZ_STRING, 0, 0 \
+	}
 /* Each write's fields, as the README and docs/openapi.yaml describe them (not as the parser reads them). */
 static const struct fuzz_field fuzz_fields[HTTP_WRITE_NKINDS][7] = {
-	[HTTP_WRITE_DISPUTE_RAISE] = { F("case_ref", FUZZ_STRING, 1, dispute.case_ref), F("iro_email", FUZZ_STRING, 1, dispute.iro_email),
-	    F("category", FUZZ_STRING, 1, dispute.category), F("stage", FUZZ_STRING, 0, dispute.stage),
-	    F("note", FUZZ_STRING, 0, dispute.note), F("raised_on", FUZZ_DATE, 0, dispute.on), FEND },
-	[HTTP_WRITE_DISPUTE_RESPOND] = { F("note", FUZZ_STRING, 1, dispute.note), F("on", FUZZ_DATE, 0, dispute.on), FEND },
-	[HTTP_WRITE_DISPUTE_ESCALATE] = { F("to", FUZZ_STRING, 0, dispute.stage), F("note", FUZZ_STRING, 0, dispute.note),
-	    F("on", FUZZ_DATE, 0, dispute.on), FEND },
-	[HTTP_WRITE_DISPUTE_RESOLVE] = { F("outcome", FUZZ_STRING, 1, dispute.outcome), F("on", FUZZ_DATE, 0, dispute.on), FEND },
-	[HTTP_WRITE_DISPUTE_CAFCASS] = { F("on", FUZZ_DATE, 1, dispute.on), F("note", FUZZ_STRING, 1, dispute.note), FEND },
-	[HTTP_WRITE_REVIEW] = { F("held_on", FUZZ_DATE, 1, review.date), F("brought_forward", FUZZ_BOOL, 0, review.brought_forward),
+	[HTTP_WRITE_DISPUTE_RAISE] = { F("case_ref", FUZZ_STRING, 1, dispute.case_ref),
+	    F("iro_email", FUZZ_STRING, 1, dispute.iro_email), F("category", FUZZ_STRING, 1, dispute.category),
+	    F("stage", FUZZ_STRING, 0, dispute.stage), F("note", FUZZ_STRING, 0, dispute.note),
+	    F("raised_on", FUZZ_DATE, 0, dispute.on), FEND },
+	[HTTP_WRITE_DISPUTE_RESPOND] = { F("note", FUZZ_STRING, 1, dispute.note), F("on", FUZZ_DATE, 0, dispute.on),
 	    FEND },
-	[HTTP_WRITE_PERMANENCE] = { F("plan", FUZZ_STRING, 1, review.plan), F("agreed_on", FUZZ_DATE, 1, review.date), FEND },
+	[HTTP_WRITE_DISPUTE_ESCALATE] = { F("to", FUZZ_STRING, 0, dispute.stage),
+	    F("note", FUZZ_STRING, 0, dispute.note), F("on", FUZZ_DATE, 0, dispute.on), FEND },
+	[HTTP_WRITE_DISPUTE_RESOLVE] = { F("outcome", FUZZ_STRING, 1, dispute.outcome),
+	    F("on", FUZZ_DATE, 0, dispute.on), FEND },
+	[HTTP_WRITE_DISPUTE_CAFCASS] = { F("on", FUZZ_DATE, 1, dispute.on), F("note", FUZZ_STRING, 1, dispute.note),
+	    FEND },
+	[HTTP_WRITE_REVIEW] = { F("held_on", FUZZ_DATE, 1, review.date),
+	    F("brought_forward", FUZZ_BOOL, 0, review.brought_forward), FEND },
+	[HTTP_WRITE_PERMANENCE] = { F("plan", FUZZ_STRING, 1, review.plan), F("agreed_on", FUZZ_DATE, 1, review.date),
+	    FEND },
 	[HTTP_WRITE_ACTION_PROGRESS] = { F("plan", FUZZ_STRING, 0, action.plan), F("note", FUZZ_STRING, 0, action.note),
 	    F("on", FUZZ_DATE, 0, action.on), F("complete", FUZZ_BOOL, 0, action.complete), FEND },
 	[HTTP_WRITE_SUPERVISION] = { F("held_on", FUZZ_DATE, 1, asye.date), FEND },
-	[HTTP_WRITE_PROTECTED_TIME] = { F("week_of", FUZZ_DATE, 1, asye.date), F("hours", FUZZ_HOURS, 1, asye.hours), FEND },
+	[HTTP_WRITE_PROTECTED_TIME] = { F("week_of", FUZZ_DATE, 1, asye.date), F("hours", FUZZ_HOURS, 1, asye.hours),
+	    FEND },
 };
 
 /* Is name one of the write's fields? */
@@ -116,7 +128,8 @@ fuzz_check_parsed(const struct http_write_request *r, const char *param)
 			break;
 		case FUZZ_BOOL:
 			memcpy(&i, base + f->offset, sizeof i);
-			if (i != (v != NULL && json_is_true(v)) || (v != NULL && !json_is_null(v) && !json_is_boolean(v)))
+			if (i != (v != NULL && json_is_true(v)) ||
+			    (v != NULL && !json_is_null(v) && !json_is_boolean(v)))
 				abort();
 			break;
 		case FUZZ_HOURS: {
@@ -133,7 +146,8 @@ fuzz_check_parsed(const struct http_write_request *r, const char *param)
 	case HTTP_WRITE_DISPUTE_ESCALATE:
 	case HTTP_WRITE_DISPUTE_RESOLVE:
 	case HTTP_WRITE_DISPUTE_CAFCASS:
-		if (r->dispute.id <= 0 || strspn(param, "0123456789") != strlen(param) || strtoll(param, NULL, 10) != r->dispute.id)
+		if (r->dispute.id <= 0 || strspn(param, "0123456789") != strlen(param) ||
+		    strtoll(param, NULL, 10) != r->dispute.id)
 			abort();
 		break;
 	case HTTP_WRITE_REVIEW:
@@ -196,7 +210,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Not an object: "body". Else the {id}, one of the write's fields, or a field it does not take. */
 		if (r.body == NULL ? strcmp(r.field, "body") != 0 :
 				     strcmp(r.field, "id") != 0 && fuzz_field_find(kind, r.field) == NULL &&
-					 json_object_get(r.body, r.field) == NULL)
+			    json_object_get(r.body, r.field) == NULL)
 			abort();
 	} else
 		fuzz_check_parsed(&r, param);

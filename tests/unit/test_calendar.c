@@ -155,13 +155,12 @@ test_date_format(void **state)
 static void
 test_date_parse(void **state)
 {
-	static const char *good[] = {"2020-02-29", "2000-02-29", "2021-12-31", "1969-12-31",
-				     "2024-02-29", "2021-04-30", "1899-01-01"};
-	static const char *bad[] = {"2021-02-29",  "1900-02-29",  "2100-02-29", "2021-04-31",  "2021-13-01",
-				    "2021-00-10",  "2021-01-00",  "2021-01-32", "2021-1-01",   "2021-01-1",
-				    " 2021-01-01", "2021-01-01 ", "2021/01/01", "2021-01-01x", "",
-				    "20210101",	   "+021-01-01",  "2021-0a-01", "2021-01-0 ",  "21-01-01",
-				    "02021-01-01", "2021--1-01"};
+	static const char *good[] = { "2020-02-29", "2000-02-29", "2021-12-31", "1969-12-31", "2024-02-29",
+		"2021-04-30", "1899-01-01" };
+	static const char *bad[] = { "2021-02-29", "1900-02-29", "2100-02-29", "2021-04-31", "2021-13-01", "2021-00-10",
+		"2021-01-00", "2021-01-32", "2021-1-01", "2021-01-1", " 2021-01-01", "2021-01-01 ", "2021/01/01",
+		"2021-01-01x", "", "20210101", "+021-01-01", "2021-0a-01", "2021-01-0 ", "21-01-01", "02021-01-01",
+		"2021--1-01" };
 	char buf[16];
 	size_t i;
 	int date;
@@ -185,7 +184,7 @@ static void
 test_file_holidays(void **state)
 {
 	char *path = top_path(HOLIDAYS), line[512];
-	int n = 0, y, m, d, date, years[2028] = {0};
+	int n = 0, y, m, d, date, years[2028] = { 0 };
 	FILE *f;
 
 	(void)state;
@@ -219,26 +218,62 @@ static void
 test_rule_breakers(void **state)
 {
 	static const char *holidays[] = {
-	    "2020-05-08", /* VE day: the early May holiday moved from Monday 4 May to a Friday */
-	    "2022-06-02", /* spring bank holiday moved from Monday 30 May to a Thursday */
-	    "2022-06-03", /* Platinum Jubilee */
-	    "2022-09-19", /* state funeral of Queen Elizabeth II */
-	    "2023-05-08", /* coronation, a week after the early May holiday */
-	    "2023-05-01", "2022-05-02", "2019-05-06", "2020-12-28", "2021-12-27", "2021-12-28",
-	    "2022-01-03", "2022-12-27", "2023-01-02", "2026-12-28", "2027-12-27", "2027-12-28",
-	    "2020-04-10", "2020-04-13", "2024-03-29", "2024-04-01", "2027-03-26", "2027-03-29",
+		"2020-05-08", /* VE day: the early May holiday moved from Monday 4 May to a Friday */
+		"2022-06-02", /* spring bank holiday moved from Monday 30 May to a Thursday */
+		"2022-06-03", /* Platinum Jubilee */
+		"2022-09-19", /* state funeral of Queen Elizabeth II */
+		"2023-05-08", /* coronation, a week after the early May holiday */
+		"2023-05-01",
+		"2022-05-02",
+		"2019-05-06",
+		"2020-12-28",
+		"2021-12-27",
+		"2021-12-28",
+		"2022-01-03",
+		"2022-12-27",
+		"2023-01-02",
+		"2026-12-28",
+		"2027-12-27",
+		"2027-12-28",
+		"2020-04-10",
+		"2020-04-13",
+		"2024-03-29",
+		"2024-04-01",
+		"2027-03-26",
+		"2027-03-29",
 	};
 	static const char *working[] = {
-	    "2020-05-04", /* the usual first Monday in May, 2020 */
-	    "2022-05-30", /* the usual last Monday in May, 2022 */
-	    "2022-06-01", "2022-06-06", "2022-09-20", "2023-05-02", "2023-05-09", "2020-05-07",
-	    "2020-12-29", "2021-12-29", "2022-12-28", "2024-12-24", "2024-12-27", "2021-03-29",
-	    "2021-11-01", "2022-01-04", "2023-05-30", "2020-05-26",
+		"2020-05-04", /* the usual first Monday in May, 2020 */
+		"2022-05-30", /* the usual last Monday in May, 2022 */
+		"2022-06-01",
+		"2022-06-06",
+		"2022-09-20",
+		"2023-05-02",
+		"2023-05-09",
+		"2020-05-07",
+		"2020-12-29",
+		"2021-12-29",
+		"2022-12-28",
+		"2024-12-24",
+		"2024-12-27",
+		"2021-03-29",
+		"2021-11-01",
+		"2022-01-04",
+		"2023-05-30",
+		"2020-05-26",
 	};
 	static const char *weekend[] = {
-	    "2020-12-26", /* Boxing Day on a Saturday: the holiday is the Monday after */
-	    "2021-12-25", "2021-12-26", "2022-01-01", "2022-12-25", "2021-03-28",
-	    "2021-10-31", "2022-05-28", "2022-05-29", "2026-12-26", "2027-01-02",
+		"2020-12-26", /* Boxing Day on a Saturday: the holiday is the Monday after */
+		"2021-12-25",
+		"2021-12-26",
+		"2022-01-01",
+		"2022-12-25",
+		"2021-03-28",
+		"2021-10-31",
+		"2022-05-28",
+		"2022-05-29",
+		"2026-12-26",
+		"2027-01-02",
 	};
 	size_t i;
 
@@ -308,7 +343,7 @@ test_add_working_days(void **state)
 static void
 test_spec_example(void **state)
 {
-	struct duration d = {DURATION_WORKING_DAYS, 20};
+	struct duration d = { DURATION_WORKING_DAYS, 20 };
 
 	(void)state;
 	assert_date(calendar_add_working_days(cal, D("2022-06-02"), 20), "2022-07-01");
@@ -327,7 +362,7 @@ test_spec_example(void **state)
 static void
 test_sub_working_days(void **state)
 {
-	struct duration d = {DURATION_WORKING_DAYS, 5};
+	struct duration d = { DURATION_WORKING_DAYS, 5 };
 
 	(void)state;
 	assert_date(calendar_add_working_days(cal, D("2022-06-07"), -5), "2022-05-27");
@@ -376,7 +411,7 @@ test_between(void **state)
 			}
 			if (calendar_working_days_between(cal, from, to) != count)
 				fail_msg("between(%d, %d) = %d, want %d", from, to,
-					 calendar_working_days_between(cal, from, to), count);
+				    calendar_working_days_between(cal, from, to), count);
 		}
 		/* And the sums agree with the counts: n forward lands on a working day n after. */
 		for (n = 1; n <= 30; n += 7) {
@@ -393,15 +428,15 @@ test_between(void **state)
 	/* Pre-1970 and a long range stay exact (weekdays only, no holidays outside the file). */
 	assert_int_equal(calendar_working_days_between(NULL, D("1969-12-28"), D("1970-01-04")), 5);
 	assert_int_equal(calendar_working_days_between(NULL, D("1899-12-31"), D("2099-12-31")),
-			 calendar_working_days_between(NULL, D("1899-12-31"), D("1999-12-31")) +
-			     calendar_working_days_between(NULL, D("1999-12-31"), D("2099-12-31")));
+	    calendar_working_days_between(NULL, D("1899-12-31"), D("1999-12-31")) +
+		calendar_working_days_between(NULL, D("1999-12-31"), D("2099-12-31")));
 }
 
 /* Months: same day, clamped to the month's end; leap years; backwards. */
 static void
 test_months(void **state)
 {
-	struct duration m = {DURATION_MONTHS, 3};
+	struct duration m = { DURATION_MONTHS, 3 };
 
 	(void)state;
 	assert_date(date_add_months(D("2021-08-31"), 3), "2021-11-30");
@@ -437,7 +472,7 @@ test_months(void **state)
 static void
 test_days_weeks(void **state)
 {
-	struct duration d = {DURATION_DAYS, 3}, w = {DURATION_WEEKS, 2}, z = {DURATION_DAYS, 0};
+	struct duration d = { DURATION_DAYS, 3 }, w = { DURATION_WEEKS, 2 }, z = { DURATION_DAYS, 0 };
 
 	(void)state;
 	assert_date(calendar_add(cal, D("2022-06-01"), &d), "2022-06-04");
@@ -460,15 +495,18 @@ test_duration_parse(void **state)
 		enum duration_unit unit;
 		int n;
 	} good[] = {
-	    {"5wd", DURATION_WORKING_DAYS, 5},	 {"0wd", DURATION_WORKING_DAYS, 0},
-	    {"20wd", DURATION_WORKING_DAYS, 20}, {"3d", DURATION_DAYS, 3},
-	    {"2w", DURATION_WEEKS, 2},		 {"3m", DURATION_MONTHS, 3},
-	    {"9999d", DURATION_DAYS, 9999},	 {"0005d", DURATION_DAYS, 5},
-	    {"12m", DURATION_MONTHS, 12},
+		{ "5wd", DURATION_WORKING_DAYS, 5 },
+		{ "0wd", DURATION_WORKING_DAYS, 0 },
+		{ "20wd", DURATION_WORKING_DAYS, 20 },
+		{ "3d", DURATION_DAYS, 3 },
+		{ "2w", DURATION_WEEKS, 2 },
+		{ "3m", DURATION_MONTHS, 3 },
+		{ "9999d", DURATION_DAYS, 9999 },
+		{ "0005d", DURATION_DAYS, 5 },
+		{ "12m", DURATION_MONTHS, 12 },
 	};
-	static const char *bad[] = {"5",  "5x",	    "5 wd", "-1d", "wd",  "",	  "10000d", "5WD",
-				    "5D", " 5wd",   "5wd ", "+5d", "5dd", "5.5d", "5w d",   "5wdx",
-				    "d5", "00000d", "5\n",  "m",   "5mo", "5y",	  "5%"};
+	static const char *bad[] = { "5", "5x", "5 wd", "-1d", "wd", "", "10000d", "5WD", "5D", " 5wd", "5wd ", "+5d",
+		"5dd", "5.5d", "5w d", "5wdx", "d5", "00000d", "5\n", "m", "5mo", "5y", "5%" };
 	struct duration d;
 	char buf[16], *cause, *want;
 	size_t i;
@@ -523,17 +561,17 @@ test_load(void **state)
 
 	(void)state;
 	assert_load_fails("# comment\n\n2021-01-01  New Year\n2021-02-30  Nonsense\n",
-			  ":4: bad date \"2021-02-30\" (want YYYY-MM-DD, then the holiday's name)");
+	    ":4: bad date \"2021-02-30\" (want YYYY-MM-DD, then the holiday's name)");
 	assert_load_fails("2021-01-01\n   \n\t# indented comment\n2021-1-4 Monday\n",
-			  ":4: bad date \"2021-1-4\" (want YYYY-MM-DD, then the holiday's name)");
-	assert_load_fails("2021-01-01x  New Year\n",
-			  ":1: bad date \"2021-01-01x\" (want YYYY-MM-DD, then the holiday's name)");
-	assert_load_fails("# c\nChristmas 2021-12-25\n",
-			  ":2: bad date \"Christmas\" (want YYYY-MM-DD, then the holiday's name)");
+	    ":4: bad date \"2021-1-4\" (want YYYY-MM-DD, then the holiday's name)");
+	assert_load_fails(
+	    "2021-01-01x  New Year\n", ":1: bad date \"2021-01-01x\" (want YYYY-MM-DD, then the holiday's name)");
+	assert_load_fails(
+	    "# c\nChristmas 2021-12-25\n", ":2: bad date \"Christmas\" (want YYYY-MM-DD, then the holiday's name)");
 	assert_load_fails("2021-01-01  New Year\n2021-04-02  Good Friday\n# c\n\n2021-01-01  Again\n",
-			  ":5: 2021-01-01 is listed twice (first on line 1)");
+	    ":5: 2021-01-01 is listed twice (first on line 1)");
 	assert_load_fails("2021-04-02  Good Friday\n2021-01-01  New Year\n2021-04-02  Good Friday\n",
-			  ":3: 2021-04-02 is listed twice (first on line 1)");
+	    ":3: 2021-04-02 is listed twice (first on line 1)");
 	/* A title longer than any fixed buffer does not shift the line numbers. */
 	xappendf(&body, "2021-01-01  ");
 	for (i = 0; i < 2000; i++)
@@ -557,8 +595,8 @@ test_load(void **state)
 	free(path);
 
 	/* CRLF, tabs, out of order, no title: all load, sorted. */
-	path = write_temp_file(tmpdir, "ok.txt", "# c\r\n\r\n2022-06-03\tJubilee\r\n2022-06-02  Spring\r\n2021-12-27\n",
-	    0644);
+	path = write_temp_file(
+	    tmpdir, "ok.txt", "# c\r\n\r\n2022-06-03\tJubilee\r\n2022-06-02  Spring\r\n2021-12-27\n", 0644);
 	cause = NULL;
 	c = calendar_load(path, &cause);
 	assert_non_null(c);
@@ -586,7 +624,7 @@ test_load(void **state)
 static void
 test_from_dates(void **state)
 {
-	int dates[] = {D("2022-06-03"), D("2022-06-02"), D("2022-06-03"), D("2020-05-08")};
+	int dates[] = { D("2022-06-03"), D("2022-06-02"), D("2022-06-03"), D("2020-05-08") };
 	struct calendar *c = calendar_from_dates(dates, 4);
 
 	(void)state;
@@ -670,8 +708,8 @@ local_time_by_mktime(int date, int minutes)
 static void
 test_local_time_zone_change(void **state)
 {
-	static const char *zones[] = {"Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Santiago",
-				      "Asia/Tehran", NULL};
+	static const char *zones[] = { "Europe/London", "America/New_York", "Australia/Lord_Howe", "America/Santiago",
+		"Asia/Tehran", NULL };
 	const char **zone;
 	int date = D("2022-06-10"), m;
 	char *saved = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
@@ -698,7 +736,8 @@ test_local_time_zone_change(void **state)
 			for (m = 0; m < 24 * 60; m += 89) {
 				if (calendar_local_time(date, m) != local_time_by_mktime(date, m))
 					fail_msg("%s: day %d minute %d: %lld, mktime %lld", *zone, date, m,
-					    (long long)calendar_local_time(date, m), (long long)local_time_by_mktime(date, m));
+					    (long long)calendar_local_time(date, m),
+					    (long long)local_time_by_mktime(date, m));
 			}
 		}
 	}
@@ -710,7 +749,7 @@ test_local_time_zone_change(void **state)
 static void
 test_window(void **state)
 {
-	struct send_window w = {8 * 60, 18 * 60};
+	struct send_window w = { 8 * 60, 18 * 60 };
 
 	(void)state;
 	/* Summer time starts Sunday 28 Mar 2021: not a working day; Monday 08:00 BST is 07:00 UTC. */
@@ -760,8 +799,8 @@ test_window(void **state)
 static void
 test_window_sweep(void **state)
 {
-	static const char *starts[] = {"2021-03-24", "2021-10-27", "2022-05-26", "2020-12-22"};
-	struct send_window w = {8 * 60, 18 * 60};
+	static const char *starts[] = { "2021-03-24", "2021-10-27", "2022-05-26", "2020-12-22" };
+	struct send_window w = { 8 * 60, 18 * 60 };
 	time_t t, r, u;
 	size_t i;
 	int mins;
@@ -783,8 +822,8 @@ test_window_sweep(void **state)
 				mins = calendar_local_minutes(u);
 				if (calendar_is_working_day(cal, calendar_local_date(u)) && mins >= w.open &&
 				    mins < w.close)
-					fail_msg("%lld was open but %lld -> %lld", (long long)u, (long long)t,
-						 (long long)r);
+					fail_msg(
+					    "%lld was open but %lld -> %lld", (long long)u, (long long)t, (long long)r);
 			}
 			assert_true(calendar_window_close(&w, r) - r == (w.close - w.open) * 60);
 		}
@@ -815,7 +854,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	static const char *names[] = {"bad.txt", "ok.txt", "empty.txt"};
+	static const char *names[] = { "bad.txt", "ok.txt", "empty.txt" };
 	char *path;
 	size_t i;
 
@@ -834,25 +873,25 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_civil),
-	    cmocka_unit_test(test_date_format),
-	    cmocka_unit_test(test_local_time_zone_change),
-	    cmocka_unit_test(test_date_parse),
-	    cmocka_unit_test(test_file_holidays),
-	    cmocka_unit_test(test_rule_breakers),
-	    cmocka_unit_test(test_add_working_days),
-	    cmocka_unit_test(test_spec_example),
-	    cmocka_unit_test(test_sub_working_days),
-	    cmocka_unit_test(test_between),
-	    cmocka_unit_test(test_months),
-	    cmocka_unit_test(test_days_weeks),
-	    cmocka_unit_test(test_duration_parse),
-	    cmocka_unit_test(test_load),
-	    cmocka_unit_test(test_from_dates),
-	    cmocka_unit_test(test_local),
-	    cmocka_unit_test(test_local_gap),
-	    cmocka_unit_test(test_window),
-	    cmocka_unit_test(test_window_sweep),
+		cmocka_unit_test(test_civil),
+		cmocka_unit_test(test_date_format),
+		cmocka_unit_test(test_local_time_zone_change),
+		cmocka_unit_test(test_date_parse),
+		cmocka_unit_test(test_file_holidays),
+		cmocka_unit_test(test_rule_breakers),
+		cmocka_unit_test(test_add_working_days),
+		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_sub_working_days),
+		cmocka_unit_test(test_between),
+		cmocka_unit_test(test_months),
+		cmocka_unit_test(test_days_weeks),
+		cmocka_unit_test(test_duration_parse),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_from_dates),
+		cmocka_unit_test(test_local),
+		cmocka_unit_test(test_local_gap),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_window_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

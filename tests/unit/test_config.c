@@ -392,7 +392,8 @@ test_errors_with_lines(void **state)
 	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\nstable_after = 2h\n");
 	assert_error(c, 6, "stable_after: 2h is out of bounds");
 	free(c);
-	c = load_fail("[import \"x\"]\ndir = /srv/in\nformat = ssda903\n[import \"y\"]\ndir = /srv/in\nformat = actions\n");
+	c = load_fail(
+	    "[import \"x\"]\ndir = /srv/in\nformat = ssda903\n[import \"y\"]\ndir = /srv/in\nformat = actions\n");
 	assert_error(c, 6, "dir is already watched by [import \"x\"]");
 	free(c);
 	/* Several errors are all reported, each with its own line. */
@@ -446,7 +447,8 @@ test_empty_values(void **state)
 		cfg = config_load(path, &cause);
 		if ((k->def != NULL && *k->def == '\0') || strcmp(k->type, "durations") == 0) {
 			if (cfg == NULL)
-				fail_msg("%s.%s: an empty value should mean the default, got:\n%s", k->section, k->name, cause);
+				fail_msg("%s.%s: an empty value should mean the default, got:\n%s", k->section, k->name,
+				    cause);
 			config_free(cfg);
 			allowed++;
 		} else {
@@ -668,14 +670,18 @@ test_proxy_login(void **state)
 
 	(void)state;
 	login = write_temp_file(tmpdir, "bad-login", "svc-dw\n", 0600);
-	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
-			 "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n", login);
+	xasprintf(&body,
+	    "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+	    "proxy = http://proxy.council.example:8080\nproxy_login_file = %s\n",
+	    login);
 	c = load_fail(body);
 	assert_error(c, 3, "proxy_login_file: want user:password on one line");
 	free(c), free(body), free(login);
 	login = write_temp_file(tmpdir, "login", "svc-dw:pr0xy\n", 0600);
-	xasprintf(&body, "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
-			 "proxy = none\nproxy_login_file = %s\n", login);
+	xasprintf(&body,
+	    "[transport \"hook\"]\ntype = webhook\nformat = json\nurl = https://h.example/\n"
+	    "proxy = none\nproxy_login_file = %s\n",
+	    login);
 	c = load_fail(body);
 	assert_error(c, 3, "proxy_login_file with proxy = none: no proxy to log in to");
 	free(c), free(body), free(login);
@@ -689,8 +695,8 @@ load_secret_mode(mode_t mode, char **cause)
 	struct config *cfg;
 
 	secret = write_temp_file(tmpdir, "mode-secret", "hunter2\n", mode);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\nusername = u\n",
-	    secret);
+	xasprintf(&body,
+	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s\nusername = u\n", secret);
 	path = write_ini("bad.ini", body, 1);
 	*cause = NULL;
 	cfg = config_load(path, cause);
@@ -725,15 +731,17 @@ test_secret_mode(void **state)
 		assert_string_equal(config_transport(cfg, "mail")->t.password, "hunter2");
 		config_free(cfg);
 	}
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s/none\n", tmpdir);
+	xasprintf(
+	    &body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = %s/none\n", tmpdir);
 	c = load_fail(body);
 	assert_error(c, 6, "No such file");
 	free(c), free(body);
 	/* A systemd credential is read from $CREDENTIALS_DIRECTORY, whatever its mode. */
 	secret = write_temp_file(tmpdir, "open-secret", "hunter2\n", 0640);
 	setenv("CREDENTIALS_DIRECTORY", tmpdir, 1);
-	xasprintf(&body, "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n"
-			 "username = u\n");
+	xasprintf(&body,
+	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1\npassword_file = credential:open-secret\n"
+	    "username = u\n");
 	char *path = write_ini("cred.ini", body, 1), *cause = NULL;
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -819,7 +827,8 @@ test_sample_ini_valid(void **state)
 	/* Point the commented default at the repository's copy by prepending a [daemon] override. */
 	p = strstr(ini, "[daemon]");
 	assert_non_null(p);
-	xasprintf(&fixed, "%.*s[daemon]\nbank_holidays = %s\n%s", (int)(p - ini), ini, holidays, p + strlen("[daemon]\n"));
+	xasprintf(
+	    &fixed, "%.*s[daemon]\nbank_holidays = %s\n%s", (int)(p - ini), ini, holidays, p + strlen("[daemon]\n"));
 	path = write_ini("sample.ini", fixed, 0);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)

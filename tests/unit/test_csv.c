@@ -30,7 +30,7 @@
 struct parsed {
 	struct csv_row rows[MAX_ROWS];
 	size_t nrows;
-	int rc;      /* 0 at the end of the input, -1 on an error */
+	int rc;	     /* 0 at the end of the input, -1 on an error */
 	char *cause; /* the error, when rc is -1 */
 };
 
@@ -271,8 +271,7 @@ test_columns_count_characters(void **state)
 	parse(&p, "\"Children’s\",x\n");
 	assert_field(&p.rows[0], 1, "x", 1, 14);
 	parsed_free(&p);
-	assert_error("Children’s,a\"b\n", strlen("Children’s,a\"b\n"), 0,
-	    "t.csv:1:13: " QUOTE_INSIDE);
+	assert_error("Children’s,a\"b\n", strlen("Children’s,a\"b\n"), 0, "t.csv:1:13: " QUOTE_INSIDE);
 }
 
 /* One BOM at the very start is dropped; any other BOM is data. */
@@ -282,7 +281,9 @@ test_bom(void **state)
 	struct parsed p;
 
 	(void)state;
-	parse(&p, "\xef\xbb\xbf" "ref,due_on\r\n1.1,2020-06-30\r\n");
+	parse(&p,
+	    "\xef\xbb\xbf"
+	    "ref,due_on\r\n1.1,2020-06-30\r\n");
 	assert_int_equal(p.rc, 0);
 	assert_int_equal(p.nrows, 2);
 	assert_field(&p.rows[0], 0, "ref", 1, 1);
@@ -296,14 +297,24 @@ test_bom(void **state)
 	parsed_free(&p);
 
 	/* A second BOM (a file saved twice) is a character of the first field. */
-	parse(&p, "\xef\xbb\xbf\xef\xbb\xbf" "ref,x\n");
-	assert_field(&p.rows[0], 0, "\xef\xbb\xbf" "ref", 1, 1);
+	parse(&p,
+	    "\xef\xbb\xbf\xef\xbb\xbf"
+	    "ref,x\n");
+	assert_field(&p.rows[0], 0,
+	    "\xef\xbb\xbf"
+	    "ref",
+	    1, 1);
 	assert_field(&p.rows[0], 1, "x", 1, 6);
 	parsed_free(&p);
 
 	/* A BOM later in the file is data. */
-	parse(&p, "a,b\n\xef\xbb\xbf" "c,d\n");
-	assert_field(&p.rows[1], 0, "\xef\xbb\xbf" "c", 2, 1);
+	parse(&p,
+	    "a,b\n\xef\xbb\xbf"
+	    "c,d\n");
+	assert_field(&p.rows[1], 0,
+	    "\xef\xbb\xbf"
+	    "c",
+	    2, 1);
 	assert_field(&p.rows[1], 1, "d", 2, 4);
 	parsed_free(&p);
 }
@@ -399,8 +410,7 @@ static void
 test_error_unterminated(void **state)
 {
 	(void)state;
-	assert_error("ref,action\n1.1,\"Audit the front door\n1.2,x\n", 43, 1,
-	    "t.csv:2:5: " UNTERMINATED);
+	assert_error("ref,action\n1.1,\"Audit the front door\n1.2,x\n", 43, 1, "t.csv:2:5: " UNTERMINATED);
 	assert_error("\"", 1, 0, "t.csv:1:1: " UNTERMINATED);
 	assert_error("é,\"\"\"", strlen("é,\"\"\""), 0, "t.csv:1:3: " UNTERMINATED);
 }
@@ -550,8 +560,10 @@ test_header_map_ok(void **state)
 	char *errors = NULL;
 
 	(void)state;
-	assert_int_equal(map_header("\xef\xbb\xbf" "due_on, ref ,\"lead_role\",\taction\r\nx,y,z,w\r\n",
-	    index, &errors), 0);
+	assert_int_equal(map_header("\xef\xbb\xbf"
+				    "due_on, ref ,\"lead_role\",\taction\r\nx,y,z,w\r\n",
+			     index, &errors),
+	    0);
 	assert_null(errors);
 	assert_int_equal(index[0], 1);
 	assert_int_equal(index[1], 3);
@@ -645,8 +657,8 @@ test_header_map_shown_safely(void **state)
 	int index[5];
 
 	(void)state;
-	assert_int_equal(map_header("\xef\xbb\xbf\xef\xbb\xbfref,action,lead_role,due_on,\"a\"\"\\\x01\"\n",
-	    index, &errors), -1);
+	assert_int_equal(
+	    map_header("\xef\xbb\xbf\xef\xbb\xbfref,action,lead_role,due_on,\"a\"\"\\\x01\"\n", index, &errors), -1);
 	assert_string_equal(errors,
 	    "plan.csv:1:1: unknown column \"\\uFEFFref\" " EXPECTED "\n"
 	    "plan.csv:1:30: unknown column \"a\\\"\\\\\\x01\" " EXPECTED "\n"

@@ -95,7 +95,7 @@ setup(void **state)
 	char *path, *ini, *cause = NULL, *csv;
 	struct import_errors e;
 	struct action *v = NULL;
-	struct allocation a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct allocation a = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
 	bool present[ACTIONS_OPTIONAL_COLUMNS];
 	int n = 0, i;
 
@@ -103,8 +103,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(tmpdir));
 	setenv("TZ", "Europe/London", 1);
 	tzset();
-	xasprintf(
-	    &ini,
+	xasprintf(&ini,
 	    "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
 	    "[role \"dcs\"]\nemail = dcs@council.example\n",
 	    tmpdir, top);
@@ -129,9 +128,8 @@ setup(void **state)
 	for (i = 0; i < n; i++)
 		assert_int_equal(actions_insert(st, &v[i], &cause), 0);
 	/* One import run in February (noon, 10 February) for the delivery area. */
-	assert_int_equal(store_import_log(st, calendar_local_time(D(2021, 2, 10), 12 * 60), "actions", csv,
-					  "test", &cause),
-			 0);
+	assert_int_equal(
+	    store_import_log(st, calendar_local_time(D(2021, 2, 10), 12 * 60), "actions", csv, "test", &cause), 0);
 	/* Four cases for the disputes. */
 	for (i = 1; i <= 4; i++) {
 		char ref[16];
@@ -151,15 +149,14 @@ setup(void **state)
 	 * 1 February, resolved Friday 26 February (19 working days); CR-3 raised on Sunday 28 February,
 	 * open; CR-4 raised on 1 March. Drift and delay: CR-1 and CR-3.
 	 */
-	path = write_file(
-	    "disputes.csv",
+	path = write_file("disputes.csv",
 	    "id,case_ref,iro_email,category,raised_on,stage,stage_started_on,resolved_on,outcome\n"
 	    "1,CR-1,iro@council.example,drift-and-delay,2021-01-29,informal,2021-01-29,2021-02-01,resolved\n"
 	    "2,CR-2,iro@council.example,placement,2021-02-01,informal,2021-02-01,2021-02-26,resolved\n"
 	    "3,CR-3,iro@council.example,drift-and-delay,2021-02-28,informal,2021-02-28,,\n"
 	    "4,CR-4,iro@council.example,placement,2021-03-01,informal,2021-03-01,,\n");
-	assert_int_equal(import_disputes(&(struct import_request){ st, cfg, &path, 1, true,
-				 calendar_local_time(D(2021, 3, 1), 9 * 60), 0, stdout, stderr }),
+	assert_int_equal(import_disputes(&(struct import_request){
+			     st, cfg, &path, 1, true, calendar_local_time(D(2021, 3, 1), 9 * 60), 0, stdout, stderr }),
 	    0);
 	free(path);
 	return 0;
@@ -301,8 +298,8 @@ test_sections(void **state)
 	assert_int_equal(digest_figure_value(d, "actions", "Red actions", &v), -1);
 	csv = digest_csv(d);
 	text = digest_text(d, NULL);
-	assert_non_null(strstr(
-	    csv, "month,area,figure,value,previous,target\r\n2021-02,disputes,Disputes opened,2,1,\r\n"));
+	assert_non_null(
+	    strstr(csv, "month,area,figure,value,previous,target\r\n2021-02,disputes,Disputes opened,2,1,\r\n"));
 	assert_null(strstr(csv, "actions"));
 	assert_true(strstr(text, "IRO disputes") < strstr(text, "What driftwatch did"));
 	assert_null(strstr(text, "Action plans"));
@@ -331,29 +328,25 @@ test_render(void **state)
 	assert_non_null(strstr(csv, "2021-02,actions,Red actions,8,8,0\r\n"));
 	assert_non_null(strstr(csv, "2021-02,actions,Actions on track,0,81.0,100%\r\n"));
 	assert_non_null(strstr(csv, "2021-02,disputes,Median working days to resolve,10,,<=20 wd\r\n"));
-	assert_non_null(
-	    strstr(text, "- Red actions: 8 (last month 8; target 0, not met) \xe2\x86\x92 same\n"));
+	assert_non_null(strstr(text, "- Red actions: 8 (last month 8; target 0, not met) \xe2\x86\x92 same\n"));
 	assert_non_null(strstr(text, "- Amber actions: 47 (last month 0; no target) \xe2\x86\x91 worse\n"));
+	assert_non_null(strstr(text, "- Disputes resolved: 2 (last month 0; no target) \xe2\x86\x91 better\n"));
 	assert_non_null(
-	    strstr(text, "- Disputes resolved: 2 (last month 0; no target) \xe2\x86\x91 better\n"));
-	assert_non_null(strstr(
-	    text, "- Median working days to resolve: 10 wd (last month no data; target <=20 wd, met) -\n"));
+	    strstr(text, "- Median working days to resolve: 10 wd (last month no data; target <=20 wd, met) -\n"));
 	/* Every CSV row's figure and value are in the text. */
 	for (line = strtok_r(csv, "\r\n", &save); line != NULL; line = strtok_r(NULL, "\r\n", &save)) {
 		char area[32], fig[128], value[32];
 		if (rows++ == 0)
 			continue;
 		if (sscanf(line, "%*[^,],%31[^,],%127[^,],%31[^,]", area, fig, value) != 3)
-			snprintf(value, sizeof value, "no data"),
-			    sscanf(line, "%*[^,],%31[^,],%127[^,]", area, fig);
+			snprintf(value, sizeof value, "no data"), sscanf(line, "%*[^,],%31[^,],%127[^,]", area, fig);
 		snprintf(want, sizeof want, "- %s: %s", fig, value);
 		row = strstr(text, want);
 		if (row == NULL)
 			fail_msg("text lacks \"%s\"", want);
 	}
 	assert_int_equal(rows, 1 + digest_figure_count(d));
-	assert_non_null(
-	    strstr(html, "<title>Children&#39;s services timescales \xe2\x80\x94 February 2021</title>"));
+	assert_non_null(strstr(html, "<title>Children&#39;s services timescales \xe2\x80\x94 February 2021</title>"));
 	assert_null(strstr(html, "http"));
 	assert_null(strstr(html, "<img"));
 	assert_null(strstr(html, "<script"));
@@ -379,7 +372,8 @@ test_render(void **state)
 		assert_non_null(footer);
 		assert_non_null(strstr(text, "Subscribe your calendar: https://dw.example/ics/T&K.ics\n\n"));
 		assert_true(strstr(text, "Subscribe your calendar") < footer);
-		assert_non_null(strstr(html, "Subscribe your calendar: copy <a href=\"https://dw.example/ics/T&amp;K.ics\""));
+		assert_non_null(
+		    strstr(html, "Subscribe your calendar: copy <a href=\"https://dw.example/ics/T&amp;K.ics\""));
 		assert_null(strstr(html, "T&K"));
 		free(text), free(html);
 	}
@@ -390,8 +384,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dates),    cmocka_unit_test(test_february), cmocka_unit_test(test_march),
-	    cmocka_unit_test(test_sections), cmocka_unit_test(test_render),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_february),
+		cmocka_unit_test(test_march),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_render),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

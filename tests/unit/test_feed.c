@@ -57,8 +57,11 @@ test_escape(void **state)
 	char *e;
 
 	(void)state;
-	e = ics_escape("a\\b;c,d\r\ne\x01" "f\tg");
-	assert_string_equal(e, "a\\\\b\\;c\\,d\\ne" "f\tg");
+	e = ics_escape("a\\b;c,d\r\ne\x01"
+		       "f\tg");
+	assert_string_equal(e,
+	    "a\\\\b\\;c\\,d\\ne"
+	    "f\tg");
 	free(e);
 	e = ics_escape("");
 	assert_string_equal(e, "");

@@ -40,8 +40,8 @@ test_listen_allowed(void **state)
 	char *cause;
 
 	(void)state;
-	cfg = load_http("listen = 127.0.0.1:8080\nlisten = [::1]:8081, localhost:8082\nlisten = unix:/run/dw/http.sock\n",
-	    &cause);
+	cfg = load_http(
+	    "listen = 127.0.0.1:8080\nlisten = [::1]:8081, localhost:8082\nlisten = unix:/run/dw/http.sock\n", &cause);
 	if (cfg == NULL)
 		fail_msg("%s", cause);
 	assert_int_equal(cfg->http_nlisten, 4);
@@ -184,8 +184,10 @@ make_cert(const char *name, char **cert, char **key)
 
 	xasprintf(cert, "%s/%s.pem", tmpdir, name);
 	xasprintf(key, "%s/%s.key", tmpdir, name);
-	xasprintf(&cmd, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
-	    "-subj /CN=%s -keyout %s -out %s >/dev/null 2>&1 && chmod 600 %s", name, *key, *cert, *key);
+	xasprintf(&cmd,
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+	    "-subj /CN=%s -keyout %s -out %s >/dev/null 2>&1 && chmod 600 %s",
+	    name, *key, *cert, *key);
 	if (system(cmd) != 0)
 		fail_msg("%s failed", cmd);
 	free(cmd);
@@ -239,7 +241,8 @@ test_public_url(void **state)
 	static const char *const good[] = { "https://driftwatch.council.example", "https://dw.example:8443/api/",
 		"http://127.0.0.1:8080", "http://localhost/driftwatch", "https://[2001:db8::1]:443/", NULL };
 	static const char *const bad[] = { "driftwatch.council.example", "ftp://x.example", "http://dw.example",
-		"http://10.0.0.5:8080/", "https://", "https://dw.example/?a=1", "https://dw example/", "https://a_b/", NULL };
+		"http://10.0.0.5:8080/", "https://", "https://dw.example/?a=1", "https://dw example/", "https://a_b/",
+		NULL };
 	struct config *cfg;
 	char *cause, *body;
 	int i;

@@ -41,9 +41,10 @@ test_raise(void **state)
 	int d;
 
 	(void)state;
-	assert_int_equal(parse(HTTP_WRITE_DISPUTE_RAISE, NULL,
-			     "{\"case_ref\":\"CR-1\",\"iro_email\":\"i@x\",\"category\":\"contact\",\"stage\":\"2\",\"raised_on\":\"2022-05-20\"}",
-			     &r),
+	assert_int_equal(
+	    parse(HTTP_WRITE_DISPUTE_RAISE, NULL,
+		"{\"case_ref\":\"CR-1\",\"iro_email\":\"i@x\",\"category\":\"contact\",\"stage\":\"2\",\"raised_on\":\"2022-05-20\"}",
+		&r),
 	    0);
 	assert_string_equal(r.dispute.case_ref, "CR-1");
 	assert_ptr_equal(r.dispute.case_ref, json_string_value(json_object_get(r.body, "case_ref")));
@@ -71,8 +72,10 @@ test_refusals(void **state)
 	refused(HTTP_WRITE_DISPUTE_RESPOND, "0", "{\"note\":\"x\"}", "id", "not a dispute number");
 	refused(HTTP_WRITE_DISPUTE_RESPOND, "1x", "{\"note\":\"x\"}", "id", "not a dispute number");
 	refused(HTTP_WRITE_DISPUTE_RESPOND, "1", "", "note", "missing");
-	refused(HTTP_WRITE_DISPUTE_CAFCASS, "1", "{\"note\":\"x\",\"on\":\"2022-5-1\"}", "on", "want a date, YYYY-MM-DD");
-	refused(HTTP_WRITE_DISPUTE_RESOLVE, "1", "{\"outcome\":\"x\",\"on\":\"2022-02-30\"}", "on", "want a date, YYYY-MM-DD");
+	refused(
+	    HTTP_WRITE_DISPUTE_CAFCASS, "1", "{\"note\":\"x\",\"on\":\"2022-5-1\"}", "on", "want a date, YYYY-MM-DD");
+	refused(HTTP_WRITE_DISPUTE_RESOLVE, "1", "{\"outcome\":\"x\",\"on\":\"2022-02-30\"}", "on",
+	    "want a date, YYYY-MM-DD");
 	refused(HTTP_WRITE_REVIEW, "CR-1", "{\"held_on\":\"2022-05-20\",\"brought_forward\":1}", "brought_forward",
 	    "want true or false");
 	refused(HTTP_WRITE_PROTECTED_TIME, "P1", "{\"week_of\":\"2023-01-16\"}", "hours", "missing");

@@ -197,7 +197,8 @@ test_mapping(void **state)
 	(void)state;
 	if (run(s, cfg, dir, &out, &err) != 0)
 		fail_msg("import ssd: %s", err);
-	assert_non_null(strstr(out, "ssd_cla_reviews.csv: 3 rows: 1 used, 2 not used (1 cancelled, 1 with no review date"));
+	assert_non_null(
+	    strstr(out, "ssd_cla_reviews.csv: 3 rows: 1 used, 2 not used (1 cancelled, 1 with no review date"));
 	assert_int_equal(reviews_load(s, "P100", &c, &n, &cause), 0);
 	assert_int_equal(n, 1);
 	/* The X1 episode continues the period: one period from the S episode, still open. */
@@ -243,7 +244,8 @@ test_refused(void **state)
 		      "clar_cla_review_cancelled\r\nR1,P100,2023-02-07,2023-02-06,maybe\r\nR2,P999,,2023-02-06,N\r\n";
 	dir = write_tables(&bad);
 	assert_int_equal(run(s, cfg, dir, &out, &err), 65);
-	assert_non_null(strstr(err, "ssd_cla_care_plan.csv:2:20: lacp_cla_care_plan_json: 2 plan types ticked; a care plan has one"));
+	assert_non_null(strstr(
+	    err, "ssd_cla_care_plan.csv:2:20: lacp_cla_care_plan_json: 2 plan types ticked; a care plan has one"));
 	assert_non_null(strstr(err, "ssd_cla_reviews.csv:2:31: clar_cla_review_cancelled: \"maybe\" is not Y or N"));
 	assert_non_null(strstr(err, "ssd_cla_reviews.csv:3:4: person P999: not in ssd_cla_episodes.csv"));
 	assert_non_null(strstr(err, "nothing imported"));

@@ -165,15 +165,20 @@ test_fake_extract(void **state)
 
 	run_import(s, &dir, 1, false, "2018-06-01T10:00", &r);
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "header.csv: 2675 rows: 2120 used, 555 not used (no episode of care in episodes.csv), 0 skipped"));
-	assert_non_null(strstr(r.out, "episodes.csv: 5050 rows: 4609 used, 441 skipped (353 REC ends care but DEC is empty, "
-				      "59 episodes overlap, 25 new period without RNE S, 4 RNE S while already looked after)"));
-	assert_non_null(strstr(r.out, "reviews.csv: 12582 rows: 3448 used, 9134 skipped (4686 REVIEW in the future, "
-				      "1756 child has no period of care, 2638 review before the child was looked after, "
-				      "8 duplicate review, 46 review while not looked after)"));
+	assert_non_null(strstr(
+	    r.out, "header.csv: 2675 rows: 2120 used, 555 not used (no episode of care in episodes.csv), 0 skipped"));
+	assert_non_null(strstr(r.out,
+	    "episodes.csv: 5050 rows: 4609 used, 441 skipped (353 REC ends care but DEC is empty, "
+	    "59 episodes overlap, 25 new period without RNE S, 4 RNE S while already looked after)"));
+	assert_non_null(strstr(r.out,
+	    "reviews.csv: 12582 rows: 3448 used, 9134 skipped (4686 REVIEW in the future, "
+	    "1756 child has no period of care, 2638 review before the child was looked after, "
+	    "8 duplicate review, 46 review while not looked after)"));
 	assert_non_null(strstr(r.out, "not read: placed_for_adoption.csv, previous_permanence.csv, sw_episodes.csv"));
-	assert_non_null(strstr(r.out, "2120 children, 2166 periods of care (1856 began before the extract), 3448 reviews held"));
-	assert_non_null(strstr(r.err, "episodes.csv:47:35: REC E4B ends the period of care but DEC is empty (row skipped)"));
+	assert_non_null(
+	    strstr(r.out, "2120 children, 2166 periods of care (1856 began before the extract), 3448 reviews held"));
+	assert_non_null(
+	    strstr(r.err, "episodes.csv:47:35: REC E4B ends the period of care but DEC is empty (row skipped)"));
 	assert_int_equal(count_sql_children(s), 2120);
 	run_free(&r);
 
@@ -200,7 +205,8 @@ test_bad_rows(void **state)
 		    "episodes.csv:2:4: DECOM: \"31/02/2020\" is not a date (want dd/mm/yyyy, dd/mm/yy or YYYY-MM-DD)" },
 		{ "CHILD,DECOM,RNE,DEC,REC\nA1,01/02/2020,S,,\nA1,01/03/2020,P,,\n", "CHILD,REVIEW\n",
 		    "episodes.csv:3:4: CHILD A1: this episode starts on 2020-03-01 before the episode at line 2 has ended" },
-		{ "CHILD,DECOM,RNE,DEC,REC\nZ9,01/02/2020,S,,\n", "CHILD,REVIEW\n", "episodes.csv:2:1: CHILD Z9: not in header.csv" },
+		{ "CHILD,DECOM,RNE,DEC,REC\nZ9,01/02/2020,S,,\n", "CHILD,REVIEW\n",
+		    "episodes.csv:2:1: CHILD Z9: not in header.csv" },
 		{ "CHILD,DECOM,RNE,DEC,REC\nA1,01/02/2020,S,01/03/2020,E11\nA1,01/04/2020,P,,\n", "CHILD,REVIEW\n",
 		    "episodes.csv:3:15: CHILD A1: RNE P, but the period of care ended on 2020-03-01 (line 2): a new period starts with RNE S" },
 		{ "CHILD,DECOM,RNE,DEC,REC\nA1,01/02/2020,S,,\n", "CHILD,REVIEW\nA1,15/01/2020\n",
@@ -276,7 +282,8 @@ static void
 test_formats(void **state)
 {
 	struct store *s = fresh_store();
-	char *dir = write_dir("\xef\xbb\xbf" "CHILD,SEX\r\nB1,1\r\nB2,2\r\n",
+	char *dir = write_dir("\xef\xbb\xbf"
+			      "CHILD,SEX\r\nB1,1\r\nB2,2\r\n",
 	    "CHILD,DECOM,RNE,DEC,REC\r\nB1,02/06/22,S,2022-07-10,X1\r\nB1,10/07/2022,P,01/09/2022,E4A\r\n"
 	    "B1,2023-01-09,S,,\r\nB2,15/03/21,L,,\r\n",
 	    "CHILD,REVIEW\r\nB1,30/06/2022\r\nB1,2023-02-01\r\nB2,01/04/21\r\n");
@@ -348,7 +355,8 @@ test_permanence_import(void **state)
 	xasprintf(&p, "%s/plans.csv", dir);
 	assert_non_null(f = fopen(p, "w"));
 	fputs("case_ref,plan,agreed_on\nC1,adoption,2022-08-01\nC2,kinship,2022-08-01\nC1,fostering,2022-08-01\n"
-	      "C1,kinship,01/08/2022\n", f);
+	      "C1,kinship,01/08/2022\n",
+	    f);
 	fclose(f);
 	out = open_memstream(&r.out, &lo), err = open_memstream(&r.err, &le);
 	r.rc = import_permanence(&(struct import_request){ s, NULL, &p, 1, true, at("2022-09-01T10:00"), 0, out, err });
@@ -394,7 +402,8 @@ test_digest(void **state)
 	assert_int_equal(r.rc, 0);
 	run_free(&r);
 	assert_int_equal(store_begin(s, &cause), 0);
-	assert_int_equal(reviews_add_plan(s, "D1", "adoption", date_from_ymd(2022, 9, 1), "test", 0, &added, &cause), 0);
+	assert_int_equal(
+	    reviews_add_plan(s, "D1", "adoption", date_from_ymd(2022, 9, 1), "test", 0, &added, &cause), 0);
 	assert_int_equal(store_commit(s, &cause), 0);
 	xasprintf(&cfgpath, "%s/dw.ini", tmpdir);
 	xasprintf(&p, "%s/etc/bank-holidays-england-and-wales.txt", top_dir());

@@ -99,8 +99,7 @@ test_headers(void **state)
 
 	(void)state;
 	msg = test_build(&n, &len);
-	assert_true(
-	    strncmp(msg, "From: Children's Services Timescales <driftwatch@council.example>\r\n", 66) == 0);
+	assert_true(strncmp(msg, "From: Children's Services Timescales <driftwatch@council.example>\r\n", 66) == 0);
 	assert_int_equal(test_count(msg, "\r\nTo: "), 1);
 	assert_non_null(strstr(msg, "\r\nTo: officer@council.example\r\n"));
 	assert_non_null(strstr(msg, "\r\nSubject: Visit due for C123\r\n"));
@@ -198,7 +197,7 @@ static void
 test_injection_refused(void **state)
 {
 	struct notice n = test_notice();
-	struct attachment a = {"digest.csv", "text/csv; charset=utf-8", "a,b\r\n", 5};
+	struct attachment a = { "digest.csv", "text/csv; charset=utf-8", "a,b\r\n", 5 };
 
 	(void)state;
 	n.subject = "Visit due\r\nBcc: everyone@example.org";
@@ -235,8 +234,7 @@ static void
 test_multipart(void **state)
 {
 	struct notice n = test_notice();
-	struct attachment a = {"digest-2021-03.csv", "text/csv; charset=utf-8",
-			       "ref,due\r\nC123,2021-03-03\r\n", 27};
+	struct attachment a = { "digest-2021-03.csv", "text/csv; charset=utf-8", "ref,due\r\nC123,2021-03-03\r\n", 27 };
 	const char *mixed, *alt, *plain, *html, *att, *end_alt, *end_mixed;
 	char *msg;
 	size_t len;
@@ -398,14 +396,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_headers),
-	    cmocka_unit_test(test_subject_rfc2047),
-	    cmocka_unit_test(test_injection_refused),
-	    cmocka_unit_test(test_multipart),
-	    cmocka_unit_test(test_attachment_roundtrip),
-	    cmocka_unit_test(test_quoted_printable),
-	    cmocka_unit_test(test_message_id_stable),
-	    cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_subject_rfc2047),
+		cmocka_unit_test(test_injection_refused),
+		cmocka_unit_test(test_multipart),
+		cmocka_unit_test(test_attachment_roundtrip),
+		cmocka_unit_test(test_quoted_printable),
+		cmocka_unit_test(test_message_id_stable),
+		cmocka_unit_test(test_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,9 +82,10 @@ test_text_and_html(void **state)
 	/* A batched line carries its links too, escaped in HTML. */
 	n.batch = "IRO dispute 7 (case CR-1001): response due by 2022-06-15";
 	notice_render(&n, &l, &r);
-	assert_string_equal(r.batch_text, "IRO dispute 7 (case CR-1001): response due by 2022-06-15\n"
-					  "   Record our response: https://dw.example/a/T0\n"
-					  "   " HOSTILE_LABEL ": " HOSTILE_URL);
+	assert_string_equal(r.batch_text,
+	    "IRO dispute 7 (case CR-1001): response due by 2022-06-15\n"
+	    "   Record our response: https://dw.example/a/T0\n"
+	    "   " HOSTILE_LABEL ": " HOSTILE_URL);
 	assert_null(strstr(r.batch_html, "<script>"));
 	assert_non_null(strstr(r.batch_html, "<br>\n<a href=\"https://dw.example/a/T0\""));
 	assert_non_null(strstr(r.batch_html, ">Record &lt;b&gt;&quot;it&quot;&lt;/b&gt; &amp; go</a>"));
@@ -99,7 +100,8 @@ test_text_and_html(void **state)
 	assert_non_null(strstr(r.html, "href=\"https://dw.example/a/T1?x=1&amp;y=&quot;&gt;&lt;script&gt;"));
 	assert_non_null(strstr(r.html, "&lt;urgent&gt;"));
 	/* Buttons Outlook draws: a cell with a bgcolor around an inline-styled link; no CSS classes or <style>. */
-	assert_non_null(strstr(r.html, "<td bgcolor=\"#1d4f91\" style=\"border-radius:4px\"><a href=\"https://dw.example/a/T0\" style=\""));
+	assert_non_null(strstr(r.html,
+	    "<td bgcolor=\"#1d4f91\" style=\"border-radius:4px\"><a href=\"https://dw.example/a/T0\" style=\""));
 	assert_null(strstr(r.html, "class="));
 	assert_null(strstr(r.html, "<style"));
 	assert_non_null(strstr(r.html, "children are named by case reference only"));

@@ -90,8 +90,10 @@ setup(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(tmpdir));
 	setenv("TZ", "Europe/London", 1);
-	xasprintf(&ini, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
-			"[role \"dcs\"]\nemail = dcs@council.example\n", tmpdir, top_dir());
+	xasprintf(&ini,
+	    "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
+	    "[role \"dcs\"]\nemail = dcs@council.example\n",
+	    tmpdir, top_dir());
 	path = write_temp_file(tmpdir, "dw.ini", ini, 0600);
 	if ((cfg = config_load(path, &cause)) == NULL)
 		fail_msg("%s", cause);

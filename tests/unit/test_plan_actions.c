@@ -61,8 +61,8 @@ setup(void **state)
 	xasprintf(&path, "%s/dw.ini", tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n", tmpdir,
-	    top);
+	fprintf(f, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n",
+	    tmpdir, top);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	if (cfg == NULL)
@@ -117,8 +117,8 @@ render(const struct plan_action_items *items, enum plan_action_rule rule, int le
 		if (it->rule != rule || (level > 0 && it->level != level))
 			continue;
 		xappendf(&out, "%s until %s to %s as %s%s\n", date_format(it->due, b1),
-		    it->until == DATE_NONE ? "-" : date_format(it->until, b2), it->recipient != NULL ? it->recipient : "-",
-		    it->as, it->copy ? " copy" : "");
+		    it->until == DATE_NONE ? "-" : date_format(it->until, b2),
+		    it->recipient != NULL ? it->recipient : "-", it->as, it->copy ? " copy" : "");
 	}
 	return out;
 }

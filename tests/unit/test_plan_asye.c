@@ -44,9 +44,8 @@ setup(void **state)
 		return -1;
 	xasprintf(&path, "%s/dw.ini", tmpdir);
 	f = fopen(path, "w");
-	fprintf(f,
-		"[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n",
-		top, tmpdir);
+	fprintf(f, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\ndatabase = %s/dw.db\n", top,
+	    tmpdir);
 	fclose(f);
 	cfg = config_load(path, &cause);
 	free(path);
@@ -118,8 +117,8 @@ static void
 test_part_time_pro_rata(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 22.5);
-	struct asye_week weeks[] = {
-	    {D(2023, 2, 6), 2.25}, {D(2023, 2, 13), 2.25}, {D(2023, 2, 20), 2.25}, {D(2023, 2, 27), 2.25}};
+	struct asye_week weeks[] = { { D(2023, 2, 6), 2.25 }, { D(2023, 2, 13), 2.25 }, { D(2023, 2, 20), 2.25 },
+		{ D(2023, 2, 27), 2.25 } };
 	struct asye_status st;
 
 	(void)state;
@@ -148,8 +147,8 @@ static void
 test_bank_holiday_week(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_week weeks[] = {
-	    {D(2023, 3, 20), 3.7}, {D(2023, 3, 27), 3.7}, {D(2023, 4, 3), 2.96}, {D(2023, 4, 10), 2.96}};
+	struct asye_week weeks[] = { { D(2023, 3, 20), 3.7 }, { D(2023, 3, 27), 3.7 }, { D(2023, 4, 3), 2.96 },
+		{ D(2023, 4, 10), 2.96 } };
 	struct asye_status st;
 
 	(void)state;
@@ -174,15 +173,15 @@ static void
 test_window_not_single_week(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_week weeks[] = {
-	    {D(2023, 2, 6), 0}, {D(2023, 2, 13), 7.4}, {D(2023, 2, 20), 3.7}, {D(2023, 2, 27), 3.7}};
+	struct asye_week weeks[] = { { D(2023, 2, 6), 0 }, { D(2023, 2, 13), 7.4 }, { D(2023, 2, 20), 3.7 },
+		{ D(2023, 2, 27), 3.7 } };
 	struct asye_item items[ASYE_ITEMS_MAX];
 	struct asye_status st;
 	int n;
 
 	(void)state;
 	w.weeks = weeks, w.nweeks = 4;
-	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
+	w.supervisions = (const int[]){ D(2023, 3, 1) }, w.nsupervisions = 1;
 	asye_status(&w, cfg, D(2023, 3, 6), &st);
 	assert_false(st.behind);
 	n = plan_asye(&w, cfg, D(2023, 3, 6), items, ASYE_ITEMS_MAX);
@@ -250,7 +249,7 @@ static void
 test_supervision_overdue(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int held[] = {D(2023, 3, 3)}; /* Friday: fortnightly, so due Friday 17 March */
+	int held[] = { D(2023, 3, 3) }; /* Friday: fortnightly, so due Friday 17 March */
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	struct asye_status st;
@@ -286,7 +285,7 @@ static void
 test_review_points(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int held[] = {D(2023, 4, 6)};
+	int held[] = { D(2023, 4, 6) };
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	int n;
@@ -318,7 +317,7 @@ static void
 test_pause_extends(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_pause pause[] = {{D(2023, 3, 1), D(2023, 3, 31)}}; /* 31 days */
+	struct asye_pause pause[] = { { D(2023, 3, 1), D(2023, 3, 31) } }; /* 31 days */
 	struct asye_status st;
 
 	(void)state;
@@ -353,8 +352,7 @@ config_with(const char *extra)
 	char *text, *path, *cause = NULL;
 	struct config *c;
 
-	xasprintf(&text, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n%s",
-		  top_dir(), extra);
+	xasprintf(&text, "[daemon]\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n%s", top_dir(), extra);
 	path = write_temp_file(tmpdir, "extra.ini", text, 0600);
 	if ((c = config_load(path, &cause)) == NULL)
 		fail_msg("%s", cause);
@@ -410,15 +408,14 @@ test_reflection_due_and_missed(void **state)
 	assert_int_equal(it->week, 0);
 	assert_int_equal(it->until, D(2024, 2, 9)); /* a month after the programme ends */
 	assert_string_equal(
-	    it->reason,
-	    "critical reflection 1 (6m) passed on 2023-07-09 with no critical reflection recorded");
+	    it->reason, "critical reflection 1 (6m) passed on 2023-07-09 with no critical reflection recorded");
 	/* Reflection 2 on Tuesday 9 January 2024, reminded across Christmas and New Year: 21 December. */
 	it = find(items, n, ASYE_REFLECTION_DUE, ASYE_TO_MANAGER);
 	assert_non_null(it);
 	assert_int_equal(it->occurrence, D(2024, 1, 9));
 	assert_int_equal(it->due, D(2023, 12, 21));
 	/* A review point recorded does not stand for a reflection. */
-	w.reviews = (const int[]){D(2023, 4, 6), D(2023, 7, 6)}, w.nreviews = 2;
+	w.reviews = (const int[]){ D(2023, 4, 6), D(2023, 7, 6) }, w.nreviews = 2;
 	n = plan_asye(&w, cfg, D(2023, 7, 10), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	assert_non_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
@@ -429,7 +426,7 @@ static void
 test_reflection_kth_held(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int held[] = {D(2023, 6, 30), D(2023, 12, 20)};
+	int held[] = { D(2023, 6, 30), D(2023, 12, 20) };
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	struct asye_status st;
@@ -472,7 +469,7 @@ static void
 test_reflection_pause(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	struct asye_pause pause[] = {{D(2023, 3, 1), D(2023, 3, 31)}}; /* 31 days */
+	struct asye_pause pause[] = { { D(2023, 3, 1), D(2023, 3, 31) } }; /* 31 days */
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *it;
 	struct asye_status st;
@@ -495,7 +492,7 @@ test_reflection_pause(void **state)
 	assert_non_null(it);
 	assert_int_equal(it->due, D(2023, 8, 10));
 	/* Once reflection 1 is held, the next is reflection 2: 9 January 2024 + 31 days = 9 February. */
-	w.reflections = (const int[]){D(2023, 8, 14)}, w.nreflections = 1;
+	w.reflections = (const int[]){ D(2023, 8, 14) }, w.nreflections = 1;
 	asye_status(&w, cfg, D(2023, 8, 14), &st);
 	assert_int_equal(st.next_reflection, D(2024, 2, 9));
 	n = plan_asye(&w, cfg, D(2023, 8, 14), items, ASYE_ITEMS_MAX);
@@ -512,7 +509,7 @@ static void
 test_points_at_the_end(void **state)
 {
 	struct asye_worker w = worker(D(2023, 1, 9), 37);
-	int reviews[] = {D(2023, 4, 6), D(2023, 7, 6), D(2023, 10, 6)}, reflection[] = {D(2023, 7, 6)};
+	int reviews[] = { D(2023, 4, 6), D(2023, 7, 6), D(2023, 10, 6) }, reflection[] = { D(2023, 7, 6) };
 	struct asye_item items[ASYE_ITEMS_MAX];
 	const struct asye_item *r, *c;
 	int n;
@@ -534,7 +531,7 @@ test_points_at_the_end(void **state)
 	assert_int_equal(c->until, D(2024, 2, 9));
 	assert_int_equal(n, 2); /* only the escalations (the caseload of 10 is within the limit) */
 	/* Recorded late (after the end, within the month): no escalation. */
-	w.reflections = (const int[]){D(2023, 7, 6), D(2024, 1, 12)}, w.nreflections = 2;
+	w.reflections = (const int[]){ D(2023, 7, 6), D(2024, 1, 12) }, w.nreflections = 2;
 	n = plan_asye(&w, cfg, D(2024, 1, 15), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_REFLECTION_MISSED, ASYE_TO_HEAD_OF_SERVICE));
 	assert_non_null(find(items, n, ASYE_REVIEW_MISSED, ASYE_TO_HEAD_OF_SERVICE));
@@ -580,7 +577,7 @@ test_caseload_caps(void **state)
 	int n;
 
 	(void)state;
-	w.supervisions = (const int[]){D(2023, 3, 1)}, w.nsupervisions = 1;
+	w.supervisions = (const int[]){ D(2023, 3, 1) }, w.nsupervisions = 1;
 	w.caseload = 18;
 	n = plan_asye(&w, cfg, D(2023, 3, 4), items, ASYE_ITEMS_MAX);
 	assert_null(find(items, n, ASYE_CASELOAD_OVER, ASYE_TO_MANAGER));
@@ -675,8 +672,8 @@ test_reflection_notices(void **state)
 	assert_non_null(no->batch_text);
 	assert_non_null(strstr(no->batch_text, "critical reflection 1 (6m) is due on 2023-07-09"));
 	assert_non_null(strstr(no->advice, "driftwatchctl asye reflection"));
-	assert_string_equal(notice(notices, n, "review-due")->dedupe_key,
-			    "asye:review-due:P001:2023-07-09:tm@council.example");
+	assert_string_equal(
+	    notice(notices, n, "review-due")->dedupe_key, "asye:review-due:P001:2023-07-09:tm@council.example");
 	asye_notices_free(notices, n);
 
 	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 10), "P001", &notices, &n, &cause), 0);
@@ -690,8 +687,7 @@ test_reflection_notices(void **state)
 	/* The AD's list for July (Monday 3 July): the next reflection beside the next review point. */
 	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 3), NULL, &notices, &n, &cause), 0);
 	assert_non_null(no = notice(notices, n, "compliance-list"));
-	assert_non_null(
-	    strstr(no->text, "next review point 2023-04-09; next critical reflection 2023-07-09;"));
+	assert_non_null(strstr(no->text, "next review point 2023-04-09; next critical reflection 2023-07-09;"));
 	assert_non_null(strstr(no->html, "<th>Next critical reflection</th>"));
 	asye_notices_free(notices, n);
 	/* Not tracked: no reflection column, and no reflection notices. */
@@ -722,8 +718,8 @@ test_reflection_notices(void **state)
 	assert_int_equal(asye_notices(s, cfg, &r, D(2023, 7, 10), "P001", &notices, &n, &cause), 0);
 	assert_null(notice(notices, n, "reflection-missed"));
 	assert_non_null(notice(notices, n, "review-missed"));
-	assert_string_equal(notice(notices, n, "reflection-due")->dedupe_key,
-			    "asye:reflection-due:P001:2024-01-09:tm@council.example");
+	assert_string_equal(
+	    notice(notices, n, "reflection-due")->dedupe_key, "asye:reflection-due:P001:2024-01-09:tm@council.example");
 	asye_notices_free(notices, n);
 	asye_roster_free(&r);
 	store_close(s);
@@ -744,9 +740,8 @@ digest_value(const struct digest *d, const char *name)
 static void
 test_digest(void **state)
 {
-	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37),
-			   c = worker(DATE_NONE, 37);
-	struct digest_period p = {D(2023, 3, 1), D(2023, 3, 31), 0, 0};
+	struct asye_worker a = worker(D(2023, 1, 9), 37), b = worker(D(2023, 1, 9), 37), c = worker(DATE_NONE, 37);
+	struct digest_period p = { D(2023, 3, 1), D(2023, 3, 31), 0, 0 };
 	struct digest *d;
 	struct store *s;
 	char *path, *cause = NULL;
@@ -775,10 +770,10 @@ test_digest(void **state)
 	assert_true(fabs(digest_value(d, "ASYE supervision on schedule") - 50) < 1e-9);
 	assert_true(fabs(digest_value(d, "Social workers above their caseload cap") - 2) < 1e-9);
 	assert_int_equal(digest_list_count(d, "asye", "Social workers above cap by team"), 2);
-	assert_string_equal(digest_list_item(d, "asye", "Social workers above cap by team", 0),
-			    "North: 1 of 2 above cap (50%)");
-	assert_string_equal(digest_list_item(d, "asye", "Social workers above cap by team", 1),
-			    "South: 1 of 1 above cap (100%)");
+	assert_string_equal(
+	    digest_list_item(d, "asye", "Social workers above cap by team", 0), "North: 1 of 2 above cap (50%)");
+	assert_string_equal(
+	    digest_list_item(d, "asye", "Social workers above cap by team", 1), "South: 1 of 1 above cap (100%)");
 	digest_free(d);
 	/* February: nobody was in the workforce yet (caseloads are recorded from 1 March). */
 	p.first = D(2023, 2, 1), p.last = D(2023, 2, 28);
@@ -795,23 +790,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_part_time_pro_rata),
-	    cmocka_unit_test(test_bank_holiday_week),
-	    cmocka_unit_test(test_window_not_single_week),
-	    cmocka_unit_test(test_weeks_before_start),
-	    cmocka_unit_test(test_supervision_cadence),
-	    cmocka_unit_test(test_supervision_overdue),
-	    cmocka_unit_test(test_review_points),
-	    cmocka_unit_test(test_pause_extends),
-	    cmocka_unit_test(test_reflection_due_and_missed),
-	    cmocka_unit_test(test_reflection_kth_held),
-	    cmocka_unit_test(test_reflection_pause),
-	    cmocka_unit_test(test_points_at_the_end),
-	    cmocka_unit_test(test_reflections_empty),
-	    cmocka_unit_test(test_reflection_notices),
-	    cmocka_unit_test(test_caseload_caps),
-	    cmocka_unit_test(test_month_list_dates),
-	    cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_part_time_pro_rata),
+		cmocka_unit_test(test_bank_holiday_week),
+		cmocka_unit_test(test_window_not_single_week),
+		cmocka_unit_test(test_weeks_before_start),
+		cmocka_unit_test(test_supervision_cadence),
+		cmocka_unit_test(test_supervision_overdue),
+		cmocka_unit_test(test_review_points),
+		cmocka_unit_test(test_pause_extends),
+		cmocka_unit_test(test_reflection_due_and_missed),
+		cmocka_unit_test(test_reflection_kth_held),
+		cmocka_unit_test(test_reflection_pause),
+		cmocka_unit_test(test_points_at_the_end),
+		cmocka_unit_test(test_reflections_empty),
+		cmocka_unit_test(test_reflection_notices),
+		cmocka_unit_test(test_caseload_caps),
+		cmocka_unit_test(test_month_list_dates),
+		cmocka_unit_test(test_digest),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -84,7 +84,8 @@ static void
 default_ladder(struct dispute_ladder *l)
 {
 	static const char *const names[] = { "informal", "1", "2", "3", "4" };
-	static const char *const who[] = { "team-manager", "team-manager", "head-of-service", "assistant-director", "dcs" };
+	static const char *const who[] = { "team-manager", "team-manager", "head-of-service", "assistant-director",
+		"dcs" };
 	int i;
 
 	memset(l, 0, sizeof *l);
@@ -377,9 +378,10 @@ load_config(const char *name, const char *stages)
 
 	xasprintf(&path, "%s/%s.ini", tmpdir, name);
 	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
-		   "admin_email = admin@council.example\n[role \"dcs\"]\nemail = dcs@council.example\n"
-		   "[disputes]\n%s",
+	fprintf(f,
+	    "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
+	    "admin_email = admin@council.example\n[role \"dcs\"]\nemail = dcs@council.example\n"
+	    "[disputes]\n%s",
 	    tmpdir, top, stages);
 	fclose(f);
 	cfg = config_load(path, &cause);

@@ -217,7 +217,8 @@ static void
 test_out_of_order(void **state)
 {
 	struct review_period period = { D("2022-06-02"), true, DATE_NONE };
-	struct review_held held[] = { { D("2023-03-01"), false }, { D("2022-06-30"), false }, { D("2022-09-28"), false } };
+	struct review_held held[] = { { D("2023-03-01"), false }, { D("2022-06-30"), false },
+		{ D("2022-09-28"), false } };
 	struct review_child c = { "LAC005", &period, 1, held, 3, NULL, 0 };
 	struct review_plan p;
 
@@ -238,7 +239,8 @@ test_out_of_order(void **state)
 static void
 test_second_period(void **state)
 {
-	struct review_period periods[] = { { D("2022-06-02"), true, DATE_NONE }, { D("2020-01-06"), true, D("2020-09-30") } };
+	struct review_period periods[] = { { D("2022-06-02"), true, DATE_NONE },
+		{ D("2020-01-06"), true, D("2020-09-30") } };
 	struct review_held held[] = { { D("2020-01-31"), false }, { D("2020-04-30"), false } };
 	struct review_child c = { "LAC006", periods, 2, held, 2, NULL, 0 };
 	struct review_plan p;

@@ -50,16 +50,16 @@ static int rule; /* which rules are in force */
 static struct store *inc, *full;
 static uint64_t rng, seed;
 static time_t now;
-static time_t inc_next; /* the incremental daemon's next wake */
+static time_t inc_next;	      /* the incremental daemon's next wake */
 static int saved_stderr = -1; /* the watchers' log goes to a file; failures to the terminal */
 
 /* Fail the test, saying why where the runner shows it (stderr comes back from the log file). */
-#define replan_fail(...)                                                                                     \
-	do {                                                                                                 \
-		fflush(stderr);                                                                              \
-		if (saved_stderr >= 0)                                                                       \
-			dup2(saved_stderr, STDERR_FILENO);                                                   \
-		fail_msg(__VA_ARGS__);                                                                       \
+#define replan_fail(...) \
+	do { \
+		fflush(stderr); \
+		if (saved_stderr >= 0) \
+			dup2(saved_stderr, STDERR_FILENO); \
+		fail_msg(__VA_ARGS__); \
 	} while (0)
 
 /* A small seeded generator (xorshift64*): the same seed, the same run. */
@@ -167,7 +167,8 @@ do_extract(struct store *s, void *arg)
 	char *cause = NULL;
 	int changed;
 
-	if (reviews_replace_extract(s, e->ref, e->periods, e->nperiods, e->reviews, e->nreviews, now, &changed, &cause) != 0)
+	if (reviews_replace_extract(
+		s, e->ref, e->periods, e->nperiods, e->reviews, e->nreviews, now, &changed, &cause) != 0)
 		replan_fail("extract: %s", cause);
 }
 
@@ -295,7 +296,8 @@ do_move(struct store *s, void *arg)
 		d.rec.stage_started_on = on;
 		d.rec.stage_due_on = plan_dispute_stage_due(cfg->calendar, &d.rec.ladder, d.rec.stage, on);
 		d.rec.responded_on = DATE_NONE;
-		if (d.rec.formal_started_on == DATE_NONE && plan_dispute_stage_formal(&d.rec.ladder.stages[d.rec.stage]))
+		if (d.rec.formal_started_on == DATE_NONE &&
+		    plan_dispute_stage_formal(&d.rec.ladder.stages[d.rec.stage]))
 			d.rec.formal_started_on = on;
 	} else {
 		kind = "resolved";
@@ -438,8 +440,8 @@ dump_query(sqlite3 *db, const char *sql, FILE *out)
 	fprintf(out, "== %s\n", sql);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		for (i = 0; i < sqlite3_column_count(st); i++)
-			fprintf(out, "%s%s", i > 0 ? "|" : "", sqlite3_column_text(st, i) != NULL ?
-			    (const char *)sqlite3_column_text(st, i) : "NULL");
+			fprintf(out, "%s%s", i > 0 ? "|" : "",
+			    sqlite3_column_text(st, i) != NULL ? (const char *)sqlite3_column_text(st, i) : "NULL");
 		fputc('\n', out);
 	}
 	sqlite3_finalize(st);
@@ -457,14 +459,22 @@ dump(const char *path)
 	assert_non_null(f);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		replan_fail("open %s", path);
-	dump_query(db, "SELECT dedupe_key, kind, transport, recipient, subject, body_text, batch_text, state, created_at, "
-		       "next_attempt_at, urgency, urgent FROM outbox ORDER BY dedupe_key", f);
-	dump_query(db, "SELECT id, case_ref, raised_by, raised_on, stage, stage_started_on, stage_due_on, responded_on, "
-		       "formal_started_on, outcome, resolved_on FROM disputes ORDER BY id", f);
-	dump_query(db, "SELECT dispute, on_date, at, kind, stage, responder, note, actor FROM dispute_events "
-		       "ORDER BY dispute, id", f);
-	dump_query(db, "SELECT case_ref, period_start, second_review_on, dispute_id, raised_at FROM lac_disputes "
-		       "ORDER BY case_ref, period_start", f);
+	dump_query(db,
+	    "SELECT dedupe_key, kind, transport, recipient, subject, body_text, batch_text, state, created_at, "
+	    "next_attempt_at, urgency, urgent FROM outbox ORDER BY dedupe_key",
+	    f);
+	dump_query(db,
+	    "SELECT id, case_ref, raised_by, raised_on, stage, stage_started_on, stage_due_on, responded_on, "
+	    "formal_started_on, outcome, resolved_on FROM disputes ORDER BY id",
+	    f);
+	dump_query(db,
+	    "SELECT dispute, on_date, at, kind, stage, responder, note, actor FROM dispute_events "
+	    "ORDER BY dispute, id",
+	    f);
+	dump_query(db,
+	    "SELECT case_ref, period_start, second_review_on, dispute_id, raised_at FROM lac_disputes "
+	    "ORDER BY case_ref, period_start",
+	    f);
 	dump_query(db, "SELECT at, actor, what, subject, detail FROM audit ORDER BY at, subject, what, detail", f);
 	sqlite3_close(db);
 	fclose(f);
@@ -487,8 +497,9 @@ compare(int step, const char *what)
 		pa = write_file("incremental.txt", a);
 		pb = write_file("full.txt", b);
 		xasprintf(&line, "%.*s", (int)strcspn(a + start, "\n"), a + start);
-		replan_fail("step %d (%s, seed %llu): the incremental plan differs from a full re-plan at \"%s\" (see %s and "
-			 "%s)",
+		replan_fail(
+		    "step %d (%s, seed %llu): the incremental plan differs from a full re-plan at \"%s\" (see %s and "
+		    "%s)",
 		    step, what, (unsigned long long)seed, line, pa, pb);
 	}
 	free(a), free(b);
@@ -569,8 +580,10 @@ step_both(int *killed)
 	if (k < 50) {
 		m.kind = (int)rnd(4), m.pick = (int)rnd(1000), m.back = (int)rnd(3);
 		both(do_move, &m);
-		return m.kind == 0 ? "dispute raised" : m.kind == 1 ? "dispute answered" : m.kind == 2 ? "dispute escalated" :
-								       "dispute resolved";
+		return m.kind == 0 ? "dispute raised" :
+		    m.kind == 1	   ? "dispute answered" :
+		    m.kind == 2	   ? "dispute escalated" :
+				     "dispute resolved";
 	}
 	if (k < 56) {
 		pick = (int)rnd(1000);

@@ -104,7 +104,7 @@ test_migrate_from_empty_and_rerun(void **state)
 static int
 plan_scans_child_table(const char *plan)
 {
-	static const char *const tables[] = {"lac_periods", "lac_reviews", "lac_permanence"};
+	static const char *const tables[] = { "lac_periods", "lac_reviews", "lac_permanence" };
 	const char *line, *end;
 	size_t i;
 
@@ -113,7 +113,8 @@ plan_scans_child_table(const char *plan)
 		for (i = 0; i < sizeof tables / sizeof tables[0]; i++) {
 			size_t n = strlen(tables[i]);
 			/* "SCAN lac_periods" or "SCAN lac_periods USING INDEX ...": every row read. */
-			if ((size_t)(end - line) >= 5 + n && strncmp(line, "SCAN ", 5) == 0 && strncmp(line + 5, tables[i], n) == 0 &&
+			if ((size_t)(end - line) >= 5 + n && strncmp(line, "SCAN ", 5) == 0 &&
+			    strncmp(line + 5, tables[i], n) == 0 &&
 			    (line[5 + n] == '\n' || line[5 + n] == ' ' || line[5 + n] == '\0'))
 				return 1;
 		}
@@ -194,7 +195,8 @@ test_negative_schema_version_refused(void **state)
 
 	(void)state;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE other (x); PRAGMA user_version = -1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "CREATE TABLE other (x); PRAGMA user_version = -1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	s = store_open(path, &cause);
 	assert_null(s);
@@ -456,7 +458,8 @@ test_migrate_outbox_rebuild(void **state)
 	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM outbox"), 3);
 	assert_int_equal(raw_scalar(path, "SELECT sent_at FROM outbox WHERE id = 1 AND state = 'sent'"), 1700000000);
 	assert_int_equal(raw_scalar(path, "SELECT dead_at FROM outbox WHERE id = 3 AND state = 'dead'"), 1700000001);
-	assert_int_equal(raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox_due', 'outbox_new')"), 0);
+	assert_int_equal(
+	    raw_scalar(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('outbox_due', 'outbox_new')"), 0);
 	assert_int_equal(outbox_load(s, 2, &row), 0);
 	assert_int_equal(row.nattachments, 1);
 	assert_string_equal(row.attachments[0].filename, "digest.csv");
@@ -537,7 +540,8 @@ test_outbox_hold_release(void **state)
 	/* "actions:escalate:p:1.1" is that action only, not 1.10. */
 	assert_int_equal(outbox_release(s, "actions:escalate:p:1.1", 0, later, monday, &cause), 1);
 	assert_int_equal(raw_scalar(path, "SELECT state = 'held' FROM outbox WHERE id = 2"), 1);
-	assert_int_equal(outbox_release(s, "actions:escalate:p:1.10:due=2021-02-28:L1:dcs", 0, later, monday, &cause), 1);
+	assert_int_equal(
+	    outbox_release(s, "actions:escalate:p:1.10:due=2021-02-28:L1:dcs", 0, later, monday, &cause), 1);
 	assert_int_equal(outbox_release(s, "actions:escalate:p", 0, later, monday, &cause), 0);
 	assert_int_equal(outbox_held_count(s), 1);
 	assert_int_equal(raw_scalar(path, "SELECT created_at FROM outbox WHERE id = 1"), later);
@@ -594,7 +598,8 @@ test_allocation_memo(void **state)
 	assert_int_equal(allocation_get(s, "C2", &got), -1);
 	assert_int_equal(store_commit(s, &cause), 0);
 	/* Another connection (driftwatchctl) changes it between two passes. */
-	assert_int_equal(raw_exec(path, "UPDATE allocations SET team_manager_email = 'tm3@council.example'"), SQLITE_OK);
+	assert_int_equal(
+	    raw_exec(path, "UPDATE allocations SET team_manager_email = 'tm3@council.example'"), SQLITE_OK);
 	assert_int_equal(store_begin(s, &cause), 0);
 	assert_int_equal(allocation_get(s, "C1", &got), 0);
 	assert_string_equal(got.team_manager_email, "tm3@council.example");
@@ -715,7 +720,8 @@ main(void)
 		cmocka_unit_test(test_negative_schema_version_refused),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_outbox_enqueue),
-		cmocka_unit_test(test_outbox_recover), cmocka_unit_test(test_outbox_load_many),
+		cmocka_unit_test(test_outbox_recover),
+		cmocka_unit_test(test_outbox_load_many),
 		cmocka_unit_test(test_outbox_hold_release),
 		cmocka_unit_test(test_outbox_tally),
 		cmocka_unit_test(test_allocation_memo),

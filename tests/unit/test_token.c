@@ -38,8 +38,9 @@ setup(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(tmpdir));
 	setenv("TZ", "Europe/London", 1);
-	xasprintf(&ini, "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
-			"[http]\nlisten = 127.0.0.1:8080\npublic_url = http://127.0.0.1:8080/\n[links]\nexpiry = 2w\n",
+	xasprintf(&ini,
+	    "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
+	    "[http]\nlisten = 127.0.0.1:8080\npublic_url = http://127.0.0.1:8080/\n[links]\nexpiry = 2w\n",
 	    tmpdir, top_dir());
 	path = write_temp_file(tmpdir, "dw.ini", ini, 0600);
 	if ((cfg = config_load(path, &cause)) == NULL)
@@ -141,8 +142,9 @@ flip(char *text, size_t i)
 static void
 test_vector(void **state)
 {
-	static const char text[] = "AQAAAAFhZAAAAABrPYQAAAECAwQFBgcICQoLDA0ODwAAAAAAAABNAABRQQ9kaXNwdXRlLXJlc3BvbmQHQ1ItMTAwMQAZaG9z"
-				   "Lm5vcnRoQGNvdW5jaWwuZXhhbXBsZQ.jyW6d9cQatH6cvDj--haEN-BX0e6vc4317cQkCRdL-4";
+	static const char text[] =
+	    "AQAAAAFhZAAAAABrPYQAAAECAwQFBgcICQoLDA0ODwAAAAAAAABNAABRQQ9kaXNwdXRlLXJlc3BvbmQHQ1ItMTAwMQAZaG9z"
+	    "Lm5vcnRoQGNvdW5jaWwuZXhhbXBsZQ.jyW6d9cQatH6cvDj--haEN-BX0e6vc4317cQkCRdL-4";
 	static const unsigned char key[] = "driftwatch-fuzz-token-secret-32b";
 	unsigned char payload[TOKEN_PAYLOAD_MAX], mac[TOKEN_MAC_LEN];
 	struct token t;
@@ -165,7 +167,8 @@ test_vector(void **state)
 	assert_string_equal(t.plan, "");
 	assert_string_equal(t.recipient, "hos.north@council.example");
 	assert_int_equal(token_verify_mac(payload, len, mac, key, 32), TOKEN_OK);
-	assert_int_equal(token_verify_mac(payload, len, mac, (const unsigned char *)"another key, 32 bytes long .....", 32),
+	assert_int_equal(
+	    token_verify_mac(payload, len, mac, (const unsigned char *)"another key, 32 bytes long .....", 32),
 	    TOKEN_BAD_SIGNATURE);
 	again = token_encode(&t, key, 32);
 	assert_string_equal(again, text);
@@ -422,13 +425,14 @@ test_dispute_parts(void **state)
 static void
 test_other_parts(void **state)
 {
-	struct link_subject action = { LINK_ACTION, "lead-officer", 3, "1.1a", "ILACS", DATE_NONE, "lead@council.example",
-		"actions:x" };
+	struct link_subject action = { LINK_ACTION, "lead-officer", 3, "1.1a", "ILACS", DATE_NONE,
+		"lead@council.example", "actions:x" };
 	struct link_subject review = { LINK_REVIEW, "social-worker", 0, "566910", NULL, date_from_ymd(2022, 6, 30),
 		"sam@council.example", "reviews:y" };
 	struct link_subject asye = { LINK_ASYE, "team-manager", 0, "P001", NULL, DATE_NONE, "tm@council.example",
 		"asye:z" };
-	struct link_subject digest = { LINK_DIGEST, "dcs", 0, NULL, NULL, DATE_NONE, "dcs@council.example", "digest:1" };
+	struct link_subject digest = { LINK_DIGEST, "dcs", 0, NULL, NULL, DATE_NONE, "dcs@council.example",
+		"digest:1" };
 	struct notice_links out;
 	struct token t;
 
@@ -484,7 +488,8 @@ test_feed_url(void **state)
 {
 	struct link_subject sub = { LINK_ACTION, "lead-officer", 3, "1.1a", "ILACS", DATE_NONE, "new@council.example",
 		"actions:first" };
-	struct link_subject digest = { LINK_DIGEST, "dcs", 0, NULL, NULL, DATE_NONE, "dcs@council.example", "digest:2" };
+	struct link_subject digest = { LINK_DIGEST, "dcs", 0, NULL, NULL, DATE_NONE, "dcs@council.example",
+		"digest:2" };
 	struct notice_links out;
 	struct token t;
 	const char *prefix = "http://127.0.0.1:8080/ics/";

@@ -44,13 +44,12 @@ test_signature_vectors(void **state)
 	char *sig;
 
 	(void)state;
-	sig = webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
-				1614265330, "{\"test\": 2432232314}", strlen("{\"test\": 2432232314}"));
+	sig = webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    "{\"test\": 2432232314}", strlen("{\"test\": 2432232314}"));
 	assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 	free(sig);
 	sig = webhook_signature("council-shared-secret", "msg_dw_42_0123456789ab", 1795335223,
-				"{\"kind\":\"escalation\",\"notice\":42}",
-				strlen("{\"kind\":\"escalation\",\"notice\":42}"));
+	    "{\"kind\":\"escalation\",\"notice\":42}", strlen("{\"kind\":\"escalation\",\"notice\":42}"));
 	assert_string_equal(sig, "v1,iXaWh5R9yZfloZvRY9AE+XeTx4V1rZKQ334IVyNMKFw=");
 	free(sig);
 	/* "whsec_" followed by something that is not base64 cannot sign. */
@@ -83,9 +82,8 @@ test_json_body(void **state)
 	json_t *doc;
 
 	(void)state;
-	n.payload =
-	    "{\"reference\":\"D77\",\"level\":2,\"due\":\"2021-03-01\",\"links\":[\"https://x.example/D77\"],"
-	    "\"id\":\"forged\"}";
+	n.payload = "{\"reference\":\"D77\",\"level\":2,\"due\":\"2021-03-01\",\"links\":[\"https://x.example/D77\"],"
+		    "\"id\":\"forged\"}";
 	body = webhook_body(&n, "json", &cause);
 	assert_non_null(body);
 	doc = json_loads(body, 0, NULL);
@@ -171,14 +169,16 @@ test_same_as_reference(const struct notice *n)
 static void
 test_json_body_as_jansson(void **state)
 {
-	static const char *const pieces[] = { "a", "Z", " ", "/", "\"", "\\", "\x01", "\x1f", "\x7f", "\b", "\f",
-		"\n", "\r", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf",
-		"\xf4\x8f\xbf\xbf", "\xc2\x80", "\xe0\xa0\x80", "\xf0\x90\x80\x80", "\x80", "\xbf",
-		"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\x80",
-		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xc3" };
-	static const char *const payloads[] = { "{\"reference\":\"D77\",\"id\":\"forged\",\"text\":1,\"z\":[1,{\"a\":null}]}",
+	static const char *const pieces[] = { "a", "Z", " ", "/", "\"", "\\", "\x01", "\x1f", "\x7f", "\b", "\f", "\n",
+		"\r", "\t", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
+		"\xc2\x80", "\xe0\xa0\x80", "\xf0\x90\x80\x80", "\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80",
+		"\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x80\x80\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff",
+		"\xe2\x82", "\xf0\x9f\x98", "\xc3" };
+	static const char *const payloads[] = {
+		"{\"reference\":\"D77\",\"id\":\"forged\",\"text\":1,\"z\":[1,{\"a\":null}]}",
 		"{\"\xc3\xa9t\\u00e9\":\"\\u0001\\/x\",\"n\":-1.5e3,\"b\":true}", "[1,2,\"three\"]", "42",
-		"\"a string\"", "null", "{}" };
+		"\"a string\"", "null", "{}"
+	};
 	struct notice n = test_notice();
 	unsigned int seed = 17;
 	char buf[5][200];
@@ -210,7 +210,8 @@ test_json_body_as_jansson(void **state)
 			buf[f][0] = '\0';
 			for (j = 0, k = (size_t)rand_r(&seed) % 12; j < k; j++) {
 				/* Mostly valid pieces, so that most strings get through to the escaping. */
-				size_t p = (size_t)rand_r(&seed) % (rand_r(&seed) % 4 == 0 ? sizeof pieces / sizeof pieces[0] : 22);
+				size_t p = (size_t)rand_r(&seed) %
+				    (rand_r(&seed) % 4 == 0 ? sizeof pieces / sizeof pieces[0] : 22);
 				strcat(buf[f], pieces[p]);
 			}
 		}
@@ -233,17 +234,16 @@ test_teams_shape(json_t *doc, const char *subject)
 	assert_string_equal(json_string_value(json_object_get(doc, "type")), "message");
 	att = json_array_get(json_object_get(doc, "attachments"), 0);
 	assert_non_null(att);
-	assert_string_equal(json_string_value(json_object_get(att, "contentType")),
-			    "application/vnd.microsoft.card.adaptive");
+	assert_string_equal(
+	    json_string_value(json_object_get(att, "contentType")), "application/vnd.microsoft.card.adaptive");
 	card = json_object_get(att, "content");
 	assert_string_equal(json_string_value(json_object_get(card, "type")), "AdaptiveCard");
 	assert_string_equal(json_string_value(json_object_get(card, "version")), "1.4");
-	assert_string_equal(json_string_value(json_object_get(card, "$schema")),
-			    "http://adaptivecards.io/schemas/adaptive-card.json");
+	assert_string_equal(
+	    json_string_value(json_object_get(card, "$schema")), "http://adaptivecards.io/schemas/adaptive-card.json");
 	blocks = json_object_get(card, "body");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "text")), subject);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "weight")),
-			    "Bolder");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "weight")), "Bolder");
 	assert_true(json_is_true(json_object_get(json_array_get(blocks, 1), "wrap")));
 	return json_string_value(json_object_get(json_array_get(blocks, 1), "text"));
 }
@@ -272,8 +272,7 @@ test_teams_body(void **state)
 		text[i] = "Stage 2 of dispute D77 — overdue. "[i % 36];
 	text[100 * 1024] = '\0';
 	/* The pattern holds a 3-byte character: make sure we end on a whole one. */
-	while (((unsigned char)text[strlen(text) - 1] & 0xc0) == 0x80 ||
-	       (unsigned char)text[strlen(text) - 1] >= 0xc0)
+	while (((unsigned char)text[strlen(text) - 1] & 0xc0) == 0x80 || (unsigned char)text[strlen(text) - 1] >= 0xc0)
 		text[strlen(text) - 1] = '\0';
 	n.body_text = text;
 	body = webhook_body(&n, "teams", &cause);
@@ -319,9 +318,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_signature_vectors), cmocka_unit_test(test_webhook_id_stable),
-	    cmocka_unit_test(test_json_body),	      cmocka_unit_test(test_json_body_as_jansson),	      cmocka_unit_test(test_teams_body),
-	    cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_signature_vectors),
+		cmocka_unit_test(test_webhook_id_stable),
+		cmocka_unit_test(test_json_body),
+		cmocka_unit_test(test_json_body_as_jansson),
+		cmocka_unit_test(test_teams_body),
+		cmocka_unit_test(test_retry_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
