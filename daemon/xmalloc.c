@@ -1,4 +1,5 @@
 /* xmalloc.c: allocation that aborts on our own out-of-memory; nothing else in driftwatch is fatal. */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,18 +99,29 @@ xasprintf(char **ret, const char *fmt, ...)
 void
 xappendf(char **buf, const char *fmt, ...)
 {
-	va_list ap;
-	char *add, *joined;
+	va_list ap, again;
+	size_t len = 0, room = 0;
+	int n;
 
-	va_start(ap, fmt);
-	xvasprintf(&add, fmt, ap);
-	va_end(ap);
-	if (*buf == NULL) {
-		*buf = add;
-		return;
+	/*
+	 * Formatted in place at the end, into the room the allocation already has (glibc's usable
+	 * size), growing it by doubling: never the whole buffer again through "%s%s", which made a
+	 * notice built of many appends quadratic, and most appends are one vsnprintf.
+	 */
+	if (*buf != NULL) {
+		len = strlen(*buf);
+		room = malloc_usable_size(*buf) - len;
 	}
-	xasprintf(&joined, "%s%s", *buf, add);
-	free(*buf);
-	free(add);
-	*buf = joined;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	n = vsnprintf(room > 0 ? *buf + len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("xappendf");
+	if ((size_t)n >= room) {
+		size_t want = len + (size_t)n + 1;
+		*buf = xreallocarray(*buf, 1, want < 2 * len ? 2 * len : want);
+		vsnprintf(*buf + len, (size_t)n + 1, fmt, again);
+	}
+	va_end(again);
 }
