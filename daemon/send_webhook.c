@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "jsonw.h"
 #include "log.h"
 #include "transport.h"
 #include "transport_int.h"
@@ -31,131 +32,6 @@
 
 /* Longest subject a Teams card shows before we cut it. */
 #define WEBHOOK_TEAMS_SUBJECT_MAX 1024
-
-/* A growing byte buffer for a body written by hand. */
-struct webhook_buf {
-	char *p;
-	size_t len, cap;
-};
-
-/* Make room for n more bytes (and a NUL). */
-static void
-webhook_buf_grow(struct webhook_buf *b, size_t n)
-{
-	if (b->len + n + 1 <= b->cap)
-		return;
-	while (b->len + n + 1 > b->cap)
-		b->cap = b->cap > 0 ? 2 * b->cap : 256;
-	b->p = xreallocarray(b->p, b->cap, 1);
-}
-
-/* Append n bytes. */
-static void
-webhook_buf_add(struct webhook_buf *b, const char *s, size_t n)
-{
-	webhook_buf_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/*
- * The length of the UTF-8 character at s (at most left bytes), 0 when it is not one: the same
- * strict rules as jansson's (no overlong forms, no surrogates, nothing past U+10FFFF), so a
- * string this writer takes is one json_string() would have taken.
- */
-static size_t
-webhook_utf8_char(const unsigned char *s, size_t left)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0; /* a continuation byte, an overlong two-byte lead, or past U+10FFFF */
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (left < n)
-		return 0;
-	cp = s[0] & (0x3f >> (n - 1));
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
- * Append s as a JSON string, escaped exactly as jansson's compact dump escapes it (\" \\ \b \f
- * \n \r \t, other controls as \u00XX, UTF-8 kept as it is). -1 when s is not UTF-8.
- */
-static int
-webhook_buf_string(struct webhook_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : ""), *run;
-	size_t left = strlen((const char *)p), n;
-	char esc[7];
-
-	webhook_buf_add(b, "\"", 1);
-	for (run = p; left > 0; p += n, left -= n) {
-		if (*p >= 0x20 && *p != '"' && *p != '\\') {
-			if ((n = webhook_utf8_char(p, left)) == 0)
-				return -1;
-			continue;
-		}
-		n = 1;
-		webhook_buf_add(b, (const char *)run, (size_t)(p - run));
-		run = p + 1;
-		esc[0] = '\\';
-		switch (*p) {
-		case '"':
-		case '\\':
-			esc[1] = (char)*p;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[*p >> 4];
-			esc[5] = hex[*p & 15];
-			webhook_buf_add(b, esc, 6);
-			continue;
-		}
-		webhook_buf_add(b, esc, 2);
-	}
-	webhook_buf_add(b, (const char *)run, (size_t)(p - run));
-	webhook_buf_add(b, "\"", 1);
-	return 0;
-}
-
-/* Append "key":"value", after a comma unless it is the object's first member. -1 when value is not UTF-8. */
-static int
-webhook_buf_member(struct webhook_buf *b, const char *key, const char *value)
-{
-	if (b->p[b->len - 1] != '{')
-		webhook_buf_add(b, ",", 1);
-	webhook_buf_add(b, "\"", 1);
-	webhook_buf_add(b, key, strlen(key));
-	webhook_buf_add(b, "\":", 2);
-	return webhook_buf_string(b, value);
-}
 
 /* Is key one of the members our json schema sets (which a payload cannot replace)? */
 static bool
@@ -181,20 +57,19 @@ webhook_own_key(const char *key)
 static char *
 webhook_json_body(const struct notice *n, const char *id, char **cause)
 {
-	struct webhook_buf b = { NULL, 0, 0 };
+	struct jsonw b = { NULL, 0, 0 };
 	json_t *payload = NULL, *value;
 	json_error_t jerr;
 	const char *key;
 	char num[32], *s;
 
-	webhook_buf_grow(&b, 256 + (n->body_text != NULL ? strlen(n->body_text) : 0));
-	webhook_buf_add(&b, "{", 1);
-	if (webhook_buf_member(&b, "id", id) != 0 || webhook_buf_member(&b, "kind", n->kind) != 0)
+	jsonw_grow(&b, 256 + (n->body_text != NULL ? strlen(n->body_text) : 0));
+	jsonw_add(&b, "{", 1);
+	if (jsonw_member(&b, "id", id) != 0 || jsonw_member(&b, "kind", n->kind) != 0)
 		goto bad_utf8;
-	webhook_buf_add(&b, num, (size_t)snprintf(num, sizeof num, ",\"notice\":%lld", (long long)n->id));
-	if (webhook_buf_member(&b, "dedupe_key", n->dedupe_key) != 0 ||
-	    webhook_buf_member(&b, "recipient", n->recipient) != 0 ||
-	    webhook_buf_member(&b, "subject", n->subject) != 0 || webhook_buf_member(&b, "text", n->body_text) != 0)
+	jsonw_add(&b, num, (size_t)snprintf(num, sizeof num, ",\"notice\":%lld", (long long)n->id));
+	if (jsonw_member(&b, "dedupe_key", n->dedupe_key) != 0 || jsonw_member(&b, "recipient", n->recipient) != 0 ||
+	    jsonw_member(&b, "subject", n->subject) != 0 || jsonw_member(&b, "text", n->body_text) != 0)
 		goto bad_utf8;
 	if (n->payload != NULL) {
 		if ((payload = json_loads(n->payload, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
@@ -204,25 +79,25 @@ webhook_json_body(const struct notice *n, const char *id, char **cause)
 		/* Our members win: a payload cannot change the id a receiver deduplicates on. */
 		if (!json_is_object(payload)) {
 			s = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY);
-			webhook_buf_add(&b, ",\"payload\":", 11);
-			webhook_buf_add(&b, s, strlen(s));
+			jsonw_add(&b, ",\"payload\":", 11);
+			jsonw_add(&b, s, strlen(s));
 			free(s);
 		} else {
 			json_object_foreach(payload, key, value) {
 				/* "card" is the Teams card the notice layer drew: the teams format's, not ours. */
 				if (webhook_own_key(key) || strcmp(key, "card") == 0)
 					continue;
-				webhook_buf_add(&b, ",", 1);
-				(void)webhook_buf_string(&b, key); /* jansson took it: UTF-8 */
-				webhook_buf_add(&b, ":", 1);
+				jsonw_add(&b, ",", 1);
+				(void)jsonw_string(&b, key); /* jansson took it: UTF-8 */
+				jsonw_add(&b, ":", 1);
 				s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-				webhook_buf_add(&b, s, strlen(s));
+				jsonw_add(&b, s, strlen(s));
 				free(s);
 			}
 		}
 		json_decref(payload);
 	}
-	webhook_buf_add(&b, "}", 1);
+	jsonw_add(&b, "}", 1);
 	return b.p;
 
 bad_utf8:

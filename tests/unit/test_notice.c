@@ -7,6 +7,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,6 +111,121 @@ test_text_and_html(void **state)
 	assert_null(strstr(r.html, ">https://dw.example/f/F0.ics<"));
 	notice_rendered_free(&r);
 	notice_links_free(&l);
+}
+
+/* The oracle: the card as a jansson tree, as the notice layer built it before it wrote it by hand. */
+static json_t *
+ref_text(const char *text, bool bold, bool subtle)
+{
+	json_t *b = json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", text, "wrap", 1);
+
+	if (b == NULL)
+		return json_pack("{s:s, s:s}", "type", "TextBlock", "text", "(not valid UTF-8)");
+	if (bold)
+		json_object_set_new(b, "weight", json_string("Bolder")),
+		    json_object_set_new(b, "size", json_string("Medium"));
+	if (subtle)
+		json_object_set_new(b, "isSubtle", json_true()), json_object_set_new(b, "size", json_string("Small"));
+	return b;
+}
+
+static json_t *
+ref_card(const struct notice_spec *n, const struct notice_links *l)
+{
+	json_t *card, *body = json_array(), *facts, *actions, *f;
+	char *line;
+	int i;
+
+	json_array_append_new(body, ref_text(n->heading != NULL ? n->heading : n->subject, true, false));
+	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
+		if (n->paras[i] != NULL)
+			json_array_append_new(body, ref_text(n->paras[i], false, false));
+	}
+	if (n->nfacts > 0) {
+		facts = json_array();
+		for (i = 0; i < n->nfacts; i++) {
+			if ((f = json_pack("{s:s, s:s}", "title", n->facts[i].label, "value", n->facts[i].value)) !=
+			    NULL)
+				json_array_append_new(facts, f);
+		}
+		json_array_append_new(body, json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts));
+	}
+	if (n->after != NULL)
+		json_array_append_new(body, ref_text(n->after, false, true));
+	if (l->n == 0 && l->instead != NULL)
+		json_array_append_new(body, ref_text(l->instead, false, false));
+	if (l->feed_url != NULL) {
+		xasprintf(&line, "Subscribe your calendar: %s", l->feed_url);
+		json_array_append_new(body, ref_text(line, false, false));
+		free(line);
+	}
+	json_array_append_new(body,
+	    ref_text(
+		"driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true));
+	card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
+	    "type", "AdaptiveCard", "version", "1.4", "body", body);
+	if (l->n > 0) {
+		actions = json_array();
+		for (i = 0; i < l->n; i++) {
+			if ((f = json_pack("{s:s, s:s, s:s}", "type", "Action.OpenUrl", "title", l->v[i].label, "url",
+				 l->v[i].url)) != NULL)
+				json_array_append_new(actions, f);
+		}
+		json_object_set_new(card, "actions", actions);
+	}
+	return card;
+}
+
+/* The card and payload written by hand are the bytes jansson dumped: hostile, control and non-UTF-8 text. */
+static void
+test_card_bytes(void **state)
+{
+	struct notice_spec n = test_spec();
+	struct notice_links l;
+	struct notice_rendered r;
+	json_t *ref, *payload, *links;
+	char *s, *want;
+	int pass, i;
+
+	(void)state;
+	for (pass = 0; pass < 3; pass++) {
+		test_links(&l);
+		if (pass == 1) {
+			/* Quotes, backslashes, controls, '/', UTF-8; a para, a fact and a link that are not UTF-8. */
+			n.paras[1] = "tab\there \"quoted\" back\\slash \x01\x1f / caf\xc3\xa9 \xf0\x9f\x98\x80";
+			n.paras[2] = "bad \xff byte";
+			n.facts[n.nfacts++] = (struct notice_fact){ "Broken", "\xc3(" };
+			n.after = "after \xe2\x82";
+			free(l.v[0].label);
+			l.v[0].label = xstrdup("not \xed\xa0\x80 UTF-8");
+		} else if (pass == 2) {
+			notice_links_free(&l);
+			memset(&l, 0, sizeof l);
+			l.instead = xstrdup("Record it with driftwatchctl \"instead\".");
+		}
+		ref = ref_card(&n, &l);
+		want = json_dumps(ref, JSON_COMPACT);
+		s = notice_render_card(&n, &l);
+		assert_string_equal(s, want);
+		free(s), free(want);
+		notice_render(&n, &l, &r);
+		payload = json_object(), links = json_array();
+		for (i = 0; i < l.n; i++) {
+			json_t *link = json_pack("{s:s, s:s}", "label", l.v[i].label, "url", l.v[i].url);
+			if (link != NULL)
+				json_array_append_new(links, link);
+		}
+		json_object_set_new(payload, "links", links);
+		if (l.feed_url != NULL)
+			json_object_set_new(payload, "feed_url", json_string(l.feed_url));
+		json_object_set_new(payload, "card", ref);
+		want = json_dumps(payload, JSON_COMPACT);
+		assert_string_equal(r.payload, want);
+		free(want);
+		json_decref(payload);
+		notice_rendered_free(&r);
+		notice_links_free(&l);
+	}
 }
 
 /* The card's actions, checked as JSON. */
@@ -252,6 +368,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_and_html),
 		cmocka_unit_test(test_teams_card),
+		cmocka_unit_test(test_card_bytes),
 		cmocka_unit_test(test_payload_links),
 		cmocka_unit_test(test_no_links),
 		cmocka_unit_test(test_key),
