@@ -69,6 +69,7 @@ ctl_actions_merge(const struct action *old, struct action *a, const bool present
 	int i;
 
 	a->imported_on = old->imported_on;
+	a->expected_on = old->expected_on;
 	a->seq = old->seq;
 	if (!present[0])
 		a->status = old->status;
