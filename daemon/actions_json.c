@@ -42,6 +42,8 @@ actions_json(const struct action *a, const struct config *cfg, int at)
 	json_object_set_new(o, "progress_on",
 	    a->progress_on != DATE_NONE ? json_string(date_format(a->progress_on, buf)) : json_null());
 	json_object_set_new(o, "progress_note", a->progress_note != NULL ? json_string(a->progress_note) : json_null());
+	json_object_set_new(o, "expected_on",
+	    a->expected_on != DATE_NONE ? json_string(date_format(a->expected_on, buf)) : json_null());
 	json_object_set_new(o, "completed_on",
 	    a->completed_on != DATE_NONE ? json_string(date_format(a->completed_on, buf)) : json_null());
 	json_object_set_new(o, "rag", json_string(plan_actions_rag_name(plan_actions_rag(a, cfg, cfg->calendar, at))));

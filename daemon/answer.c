@@ -107,6 +107,7 @@ answer_apply(const struct op_env *env, const struct token *t, const struct answe
 	if (strcmp(k->action, "action-progress") == 0) {
 		ar.plan = t->plan[0] != '\0' ? t->plan : NULL;
 		ar.ref = t->ref, ar.note = note, ar.on = env->today, ar.complete = f->complete != NULL;
+		ar.expected = DATE_NONE;
 		return op_action_progress(env, &ar, a);
 	}
 	if (strcmp(k->action, "review-booked") == 0)

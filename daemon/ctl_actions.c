@@ -69,6 +69,7 @@ ctl_actions_merge(const struct action *old, struct action *a, const bool present
 	int i;
 
 	a->imported_on = old->imported_on;
+	a->expected_on = old->expected_on;
 	a->seq = old->seq;
 	if (!present[0])
 		a->status = old->status;
@@ -187,21 +188,24 @@ ctl_import_actions(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* actions progress PLAN REF --note TEXT [--on DATE] [--complete]. */
+/* actions progress PLAN REF [--note TEXT] [--on DATE] [--complete | --expected DATE]. */
 static int
 ctl_actions_progress(struct ctl *c, int argc, char **argv)
 {
-	static const char usage[] = "actions progress PLAN REF --note TEXT [--on DATE] [--complete]";
+	static const char usage[] =
+	    "actions progress PLAN REF [--note TEXT] [--on DATE] [--complete | --expected DATE]";
 	static const struct option opts[] = { { "note", required_argument, NULL, 'n' },
-		{ "on", required_argument, NULL, 'o' }, { "complete", no_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
+		{ "on", required_argument, NULL, 'o' }, { "complete", no_argument, NULL, 'c' },
+		{ "expected", required_argument, NULL, 'e' }, { NULL, 0, NULL, 0 } };
 	struct op_action_request r;
 	struct op_env env;
 	struct op_answer ans;
-	char buf[DATE_BUFSZ];
+	char buf[DATE_BUFSZ], ebuf[DATE_BUFSZ];
 	int ch, code;
 
 	memset(&r, 0, sizeof r);
 	r.on = c->today;
+	r.expected = DATE_NONE;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -215,19 +219,24 @@ ctl_actions_progress(struct ctl *c, int argc, char **argv)
 		case 'c':
 			r.complete = 1;
 			break;
+		case 'e':
+			if (ctl_parse_date(c, "--expected", optarg, &r.expected) != 0)
+				return CTL_EX_USAGE;
+			break;
 		default:
 			return ctl_usage(usage);
 		}
 	}
-	if (argc - optind != 2 || (r.note == NULL && !r.complete))
+	if (argc - optind != 2 || (r.note == NULL && !r.complete && r.expected == DATE_NONE))
 		return ctl_usage(usage);
 	r.plan = argv[optind];
 	r.ref = argv[optind + 1];
 	ctl_op_env(c, &env);
 	op_action_progress(&env, &r, &ans);
 	if ((code = ctl_op_exit(&ans)) == CTL_EX_OK)
-		printf("%s %s: progress recorded on %s%s\n", r.plan, r.ref, date_format(r.on, buf),
-		    r.complete ? "; complete" : "");
+		printf("%s %s: progress recorded on %s%s%s%s\n", r.plan, r.ref, date_format(r.on, buf),
+		    r.complete ? "; complete" : "", r.expected != DATE_NONE ? "; expected by " : "",
+		    r.expected != DATE_NONE ? date_format(r.expected, ebuf) : "");
 	op_answer_free(&ans);
 	return code;
 }

@@ -209,7 +209,7 @@ static const char *const http_write_allowed[HTTP_WRITE_NKINDS][7] = {
 	[HTTP_WRITE_DISPUTE_CAFCASS] = { "on", "note", NULL },
 	[HTTP_WRITE_REVIEW] = { "held_on", "brought_forward", NULL },
 	[HTTP_WRITE_PERMANENCE] = { "plan", "agreed_on", NULL },
-	[HTTP_WRITE_ACTION_PROGRESS] = { "plan", "note", "on", "complete", NULL },
+	[HTTP_WRITE_ACTION_PROGRESS] = { "plan", "note", "on", "complete", "expected_on", NULL },
 	[HTTP_WRITE_SUPERVISION] = { "held_on", NULL },
 	[HTTP_WRITE_PROTECTED_TIME] = { "week_of", "hours", NULL },
 };
@@ -232,7 +232,7 @@ http_write_parse(
 
 	memset(r, 0, sizeof *r);
 	r->kind = kind;
-	d->on = r->review.date = r->action.on = r->asye.date = DATE_NONE;
+	d->on = r->review.date = r->action.on = r->action.expected = r->asye.date = DATE_NONE;
 	if (len == 0)
 		text = "{}", len = 2; /* no body: no fields */
 	r->body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
@@ -282,6 +282,7 @@ http_write_parse(
 			http_write_string(r, "plan", 0, &r->action.plan) != 0 ||
 			http_write_string(r, "note", 0, &r->action.note) != 0 ||
 			http_write_date(r, "on", 0, &r->action.on) != 0 ||
+			http_write_date(r, "expected_on", 0, &r->action.expected) != 0 ||
 			http_write_bool(r, "complete", &r->action.complete) != 0 ?
 		    -1 :
 		    0;

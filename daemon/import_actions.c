@@ -113,6 +113,7 @@ import_actions_read(struct import_errors *e, const char *path, struct store *s, 
 		for (i = 0; i < 5; i++)
 			ok &= import_required(e, import_file_field(&in, must_col[i]), must[i]) == 0;
 		memset(&a, 0, sizeof a);
+		a.expected_on = DATE_NONE; /* not a column: the lead officer answers it */
 		ok &= import_date_dmy(
 			  e, import_file_field(&in, COL_STARTS_ON), "starts_on", true, today, &a.starts_on) == 0;
 		ok &= import_date_dmy(e, import_file_field(&in, COL_DUE_ON), "due_on", true, today, &a.due_on) == 0;

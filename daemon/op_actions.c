@@ -1,7 +1,7 @@
 /*
  * op_actions.c: progress on an improvement action, for driftwatchctl and the HTTP API alike: a
- * note, the date of the progress, and complete or not, written with its audit entry in one
- * transaction.
+ * note, the date of the progress, complete or not, and the date the lead officer expects it done
+ * by, written with its audit entry in one transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,18 +64,29 @@ op_action_progress(const struct op_env *env, const struct op_action_request *r, 
 {
 	struct store *s = env->store;
 	struct action act, after;
-	char *cause = NULL, *detail, buf[DATE_BUFSZ];
+	char *cause = NULL, *detail, buf[DATE_BUFSZ], buf2[DATE_BUFSZ], expected[DATE_BUFSZ + 16];
 	int on = r->on != DATE_NONE ? r->on : env->today, rc;
 
 	memset(a, 0, sizeof *a);
 	if (r->ref == NULL || r->ref[0] == '\0')
 		return op_refuse(env, a, OP_BAD_INPUT, "ref", "actions progress: an action reference is needed");
-	if (r->note == NULL && !r->complete)
-		return op_refuse(env, a, OP_BAD_INPUT, "note", "actions progress: a note, or complete, or both");
+	if (r->note == NULL && !r->complete && r->expected == DATE_NONE)
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "note", "actions progress: a note, complete, or an expected date is needed");
+	if (r->complete && r->expected != DATE_NONE)
+		return op_refuse(env, a, OP_BAD_INPUT, "expected_on",
+		    "actions progress: an expected date is for an action not yet complete, not with complete");
 	if (store_begin(s, &cause) != 0)
 		return op_fail(env, a, cause, "actions progress: ");
 	if (op_action_find(env, r, &act, a) != 0)
 		return -1;
+	if (r->expected != DATE_NONE && act.starts_on != DATE_NONE && r->expected < act.starts_on) {
+		op_refuse(env, a, OP_BAD_INPUT, "expected_on",
+		    "actions progress: expected date %s is before %s starts on %s", date_format(r->expected, buf),
+		    act.ref, date_format(act.starts_on, buf2));
+		action_free(&act);
+		return -1;
+	}
 	if (r->note != NULL) {
 		free(act.progress_note);
 		act.progress_note = xstrdup(r->note);
@@ -85,9 +96,14 @@ op_action_progress(const struct op_env *env, const struct op_action_request *r, 
 		act.status = ACTION_COMPLETE;
 		act.completed_on = on;
 	}
-	xasprintf(&detail, "%s%s%s%s", date_format(on, buf), r->note != NULL ? ": " : "",
-	    r->note != NULL ? r->note : "", r->complete ? " (complete)" : "");
+	/* The expected date alone is the lead officer answering too: it moves progress_on as a note does. */
+	expected[0] = '\0';
+	if (r->expected != DATE_NONE)
+		snprintf(expected, sizeof expected, " (expected by %s)", date_format(r->expected, buf2));
+	xasprintf(&detail, "%s%s%s%s%s", date_format(on, buf), r->note != NULL ? ": " : "",
+	    r->note != NULL ? r->note : "", r->complete ? " (complete)" : "", expected);
 	rc = actions_update(s, &act, &cause) == 0 &&
+	    (r->expected == DATE_NONE || actions_set_expected(s, act.plan, act.ref, r->expected, &cause) == 0) &&
 	    audit_add(s, env->now, env->actor, r->complete ? "action-completed" : "action-progress", act.ref, detail,
 		&cause) == 0;
 	free(detail);

@@ -498,6 +498,9 @@ static const char *const store_migrations[] = {
 	 * statement, before COMMIT (outbox_tally_flush). Updates and deletes keep their triggers.
 	 * Nothing else inserts outbox rows; a row inserted by hand (a shell) would go uncounted. */
 	"DROP TRIGGER outbox_tally_insert;",
+	/* 17: the date the lead officer expects an action done by, as they answered it (a date as
+	 * due_on is: YYYY-MM-DD text). It may be after due_on: it moves neither the deadline nor the RAG. */
+	"ALTER TABLE actions ADD COLUMN expected_on TEXT;",
 };
 /* clang-format on */
 

@@ -16,6 +16,8 @@
 #define ACTIONS_COLUMNS \
 	"plan, ref, section, section_title, finding, action, lead_role, lead_keys, starts_on, due_on, " \
 	"timescale_text, kpis, status, progress_note, progress_on, completed_on, imported_on, seq, rev"
+/* What is read: the columns written by insert and update, and those set alone (actions_set_expected). */
+#define ACTIONS_SELECT ACTIONS_COLUMNS ", expected_on"
 
 /* See actions.h. */
 void
@@ -106,7 +108,7 @@ store_actions_text(sqlite3_stmt *st, int i)
 	return xstrdup(v != NULL ? v : "");
 }
 
-/* Fill a record from a row of ACTIONS_COLUMNS. */
+/* Fill a record from a row of ACTIONS_SELECT. */
 static void
 store_actions_row(sqlite3_stmt *st, struct action *a)
 {
@@ -139,13 +141,14 @@ store_actions_row(sqlite3_stmt *st, struct action *a)
 	a->imported_on = store_actions_date(st, 16);
 	a->seq = sqlite3_column_int(st, 17);
 	a->rev = sqlite3_column_int(st, 18);
+	a->expected_on = store_actions_date(st, 19);
 }
 
 /* See actions.h. */
 int
 actions_get(struct store *s, const char *plan, const char *ref, struct action *a)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT " ACTIONS_COLUMNS " FROM actions WHERE plan = ? AND ref = ?");
+	sqlite3_stmt *st = store_prepare(s, "SELECT " ACTIONS_SELECT " FROM actions WHERE plan = ? AND ref = ?");
 	int rc = 1;
 
 	store_bind_text(st, 1, plan);
@@ -163,7 +166,7 @@ int
 actions_load(struct store *s, const char *plan, struct action **v, int *n, char **cause)
 {
 	sqlite3_stmt *st = store_prepare(s,
-	    "SELECT " ACTIONS_COLUMNS " FROM actions WHERE ?1 IS NULL OR plan = ?1 "
+	    "SELECT " ACTIONS_SELECT " FROM actions WHERE ?1 IS NULL OR plan = ?1 "
 	    "ORDER BY plan, seq, ref");
 	int rc;
 
@@ -241,6 +244,21 @@ actions_update(struct store *s, const struct action *a, char **cause)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, cause, "actions: update");
+}
+
+/* See actions.h. */
+int
+actions_set_expected(struct store *s, const char *plan, const char *ref, int expected_on, char **cause)
+{
+	sqlite3_stmt *st = store_prepare(s, "UPDATE actions SET expected_on = ?3 WHERE plan = ?1 AND ref = ?2");
+	int rc;
+
+	store_bind_text(st, 1, plan);
+	store_bind_text(st, 2, ref);
+	store_actions_bind_date(st, 3, expected_on);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, cause, "actions: expected");
 }
 
 /* See actions.h. */

@@ -29,6 +29,9 @@ int actions_load(struct store *s, const char *plan, struct action **v, int *n, c
 /* Insert a new action (rev 1), or update one, bumping its rev. Inside the caller's transaction. */
 int actions_insert(struct store *s, const struct action *a, char **cause);
 int actions_update(struct store *s, const struct action *a, char **cause);
+/* The date the lead officer expects the action done by (DATE_NONE clears it), inside the caller's
+ * transaction; import and update leave it as it is. */
+int actions_set_expected(struct store *s, const char *plan, const char *ref, int expected_on, char **cause);
 /* A role's display title (its first title; the key when it has none). Caller frees. */
 char *actions_role_title(struct store *s, const struct config *cfg, const char *key);
 /* The org chart: every role key with whom it reports to (database roles merged with the ini's). */

@@ -103,9 +103,10 @@ int op_permanence_record(const struct op_env *env, const struct op_review_reques
 struct op_action_request {
 	const char *plan; /* NULL: the one plan that has ref */
 	const char *ref;
-	const char *note; /* a note, or complete, or both */
+	const char *note; /* a note, or complete, or an expected date, or note and one of the others */
 	int on;
 	int complete;
+	int expected; /* the date the lead officer expects it done by; DATE_NONE: unchanged */
 };
 
 int op_action_progress(const struct op_env *env, const struct op_action_request *r, struct op_answer *a);

@@ -31,6 +31,7 @@ struct action {
 	enum action_status status;
 	char *progress_note;
 	int progress_on, completed_on;
+	int expected_on; /* when the lead officer expects it done; may be after due_on, moves nothing */
 	int imported_on; /* first imported: the base for "no progress" when none was ever recorded */
 	int seq;	 /* order in the plan */
 	int rev;

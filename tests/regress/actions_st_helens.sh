@@ -196,4 +196,12 @@ DRIFTWATCH_NOW=2021-03-15T10:00 ctl explain action $PLAN 1.1a >"$T/explain"
 grep -q "2021-03-17  reminder   1  to ad-education-health .*to come" "$T/explain" || fail "1.1a not re-planned: $(cat "$T/explain")"
 grep -q "RAG at 2021-03-15: Amber" "$T/explain" || fail "1.1a should be Amber after re-dating"
 ok "a re-import updates by (plan, ref), audits the change, keeps the outbox, and re-plans the new due date"
+# The lead officer's expected date from driftwatchctl: stored and shown, refused with --complete.
+DRIFTWATCH_NOW=2021-03-15T10:00 ctl actions progress $PLAN 1.1a --expected 2021-06-30 >"$T/exp" || fail "actions progress --expected"
+grep -q "expected by 2021-06-30" "$T/exp" || fail "no expected date: $(cat "$T/exp")"
+ctl actions list --json | /usr/bin/python3 -c 'import json,sys; a=[x for x in json.load(sys.stdin) if x["ref"]=="1.1a"]; assert a[0]["expected_on"]=="2021-06-30", a' ||
+	fail "actions list --json has no expected_on"
+DRIFTWATCH_NOW=2021-03-15T10:00 ctl actions progress $PLAN 1.1a --expected 2021-07-01 --complete >/dev/null 2>&1 &&
+	fail "--expected with --complete accepted"
+ok "actions progress --expected records the expected date; refused with --complete"
 finish

@@ -99,7 +99,8 @@ ok "after 400 arbitrary changes (states, attempts, times, transports, deletes) t
 
 # The migration fills the tallies from the rows an older database already holds: roll back to
 # the one before it (12; the tally migration is 13, 14 and 15 are the answer links' and the
-# calendar feeds' tables, and 16 drops its insert trigger: store_commit counts what it queued)
+# calendar feeds' tables, 16 drops its insert trigger: store_commit counts what it queued, and 17
+# adds actions.expected_on)
 # and let store_migrate run 13 and what follows again.
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE name = 'outbox_tally'")" = 1 ] || fail "no outbox_tally"
 sqlite3 "$T/dw.db" "DROP TRIGGER outbox_tally_delete;
@@ -107,6 +108,7 @@ sqlite3 "$T/dw.db" "DROP TRIGGER outbox_tally_delete;
 	DROP TABLE outbox_tally; DROP TABLE outbox_outcomes; DROP TABLE outbox_latency; DROP INDEX disputes_open_stage;
 	UPDATE outbox SET state = 'dead', attempts = 3 WHERE id % 7 = 0;
 	DROP TABLE link_keys; DROP TABLE link_used; DROP TABLE lac_bookings; DROP TABLE feed_tokens;
+	ALTER TABLE actions DROP COLUMN expected_on;
 	PRAGMA user_version = 12;" || fail "could not roll the schema back"
 ctl outbox add other@council.example --urgent --count 5 --subject "After" >/dev/null || fail "enqueue after"
 [ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'")" = 4 ] ||

@@ -200,6 +200,18 @@ ok "reviews and permanence: 201 new, 200 already recorded; 400 future, not looke
 post /actions/1.1a/progress '{"note":"audit done","on":"2022-05-20"}'
 expect 200
 json "$T/out" 'd["ref"] == "1.1a" and d["progress_note"] == "audit done" and d["progress_on"] == "2022-05-20"'
+json "$T/out" 'd["expected_on"] is None'
+# The lead officer's expected date, after due_on (2021-02-28): recorded, the deadline stays.
+post /actions/1.1a/progress '{"expected_on":"2022-07-29","on":"2022-05-21"}'
+expect 200
+json "$T/out" 'd["expected_on"] == "2022-07-29" and d["due_on"] == "2021-02-28" and d["progress_on"] == "2022-05-21"'
+json "$T/out" 'd["progress_note"] == "audit done"'
+post /actions/1.1a/progress '{"expected_on":"29/07/2022"}'
+expect 400 expected_on
+post /actions/1.1a/progress '{"expected_on":"2020-02-01"}'
+expect 400 expected_on
+post /actions/1.1a/progress '{"expected_on":"2022-08-01","complete":true}'
+expect 400 expected_on
 post /actions/1.1a/progress '{"plan":"st-helens-ilacs-2020","complete":true}'
 expect 200
 cp "$T/out" "$T/action.json"
@@ -219,7 +231,7 @@ a = json.load(open(sys.argv[1]))
 c = [x for x in json.load(open(sys.argv[2])) if x["ref"] == "1.1a"]
 assert c == [a], (a, c)
 PY
-ok "action progress: 200 with the action; 404 unknown action or plan; 400 nothing to record or a bad type"
+ok "action progress: 200 with the action and expected_on; 404 unknown action or plan; 400 nothing to record, a bad type, expected_on not a date, before the start or with complete"
 
 # --- ASYE supervision and protected time
 post /workers/P001/supervisions '{"held_on":"2022-05-20"}'

@@ -1,7 +1,7 @@
 /*
  * test_ops.c: the write operations' answers (ops.h): ok, bad input naming the field, not found,
  * conflict, a full disk as "unavailable", and a hook that fails before COMMIT taking the whole
- * change back; a refused change writes nothing.
+ * change back; a refused change writes nothing. An action's progress with its expected date.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "actions.h"
 #include "allocations.h"
 #include "audit.h"
 #include "calendar.h"
@@ -332,6 +333,103 @@ test_permanence(void **state)
 	op_answer_free(&a);
 }
 
+/* Action A1 of plan P as imported: starts 2022-04-01, due 2022-06-30, no progress. */
+static void
+action_put(void)
+{
+	struct action act;
+	char *cause = NULL;
+
+	memset(&act, 0, sizeof act);
+	act.plan = (char *)(uintptr_t) "P";
+	act.ref = (char *)(uintptr_t) "A1";
+	act.section = (char *)(uintptr_t) "1";
+	act.text = (char *)(uintptr_t) "Audit supervision";
+	act.lead_role = (char *)(uintptr_t) "DCS";
+	act.lead_keys[0] = (char *)(uintptr_t) "dcs";
+	act.nleads = 1;
+	act.starts_on = D("2022-04-01");
+	act.due_on = D("2022-06-30");
+	act.status = ACTION_OPEN;
+	act.progress_on = act.completed_on = DATE_NONE;
+	act.imported_on = D("2022-04-01");
+	assert_int_equal(store_begin(st, &cause), 0);
+	assert_int_equal(actions_insert(st, &act, &cause), 0);
+	assert_int_equal(store_commit(st, &cause), 0);
+}
+
+/* The action's expected date and progress date as stored. */
+static void
+action_dates(int *expected_on, int *progress_on)
+{
+	struct action act;
+
+	assert_int_equal(actions_get(st, "P", "A1", &act), 0);
+	*expected_on = act.expected_on;
+	*progress_on = act.progress_on;
+	action_free(&act);
+}
+
+/*
+ * The expected date: accepted alone (it is progress: progress_on moves) and after due_on; refused
+ * with complete and before the action starts, naming expected_on and writing nothing; DATE_NONE
+ * leaves it as it was.
+ */
+static void
+test_action_expected(void **state)
+{
+	struct op_action_request r;
+	struct op_env env;
+	struct op_answer a;
+	int expected_on, progress_on;
+	long audits = scalar("SELECT count(*) FROM audit");
+
+	(void)state;
+	action_put();
+	env_init(&env);
+	memset(&r, 0, sizeof r);
+	r.ref = "A1";
+	r.on = r.expected = DATE_NONE;
+	action_dates(&expected_on, &progress_on);
+	assert_int_equal(expected_on, DATE_NONE);
+	assert_int_equal(progress_on, DATE_NONE);
+
+	r.expected = D("2022-07-15"); /* after due_on: "it will be late, by then" */
+	assert_int_equal(op_action_progress(&env, &r, &a), 0);
+	assert_int_equal(a.result, OP_OK);
+	op_answer_free(&a);
+	action_dates(&expected_on, &progress_on);
+	assert_int_equal(expected_on, D("2022-07-15"));
+	assert_int_equal(progress_on, D("2022-05-23"));
+	assert_int_equal(scalar("SELECT count(*) FROM audit WHERE detail LIKE '%expected by 2022-07-15%'"), 1);
+
+	r.complete = 1;
+	r.expected = D("2022-08-01");
+	assert_int_equal(op_action_progress(&env, &r, &a), -1);
+	assert_int_equal(a.result, OP_BAD_INPUT);
+	assert_string_equal(a.field, "expected_on");
+	op_answer_free(&a);
+
+	r.complete = 0;
+	r.expected = D("2022-03-31");
+	assert_int_equal(op_action_progress(&env, &r, &a), -1);
+	assert_int_equal(a.result, OP_BAD_INPUT);
+	assert_string_equal(a.field, "expected_on");
+	op_answer_free(&a);
+	action_dates(&expected_on, &progress_on);
+	assert_int_equal(expected_on, D("2022-07-15"));
+	assert_int_equal(scalar("SELECT count(*) FROM audit"), audits + 1);
+
+	r.expected = DATE_NONE;
+	r.note = "Half the teams audited";
+	env.today = D("2022-05-24");
+	assert_int_equal(op_action_progress(&env, &r, &a), 0);
+	op_answer_free(&a);
+	action_dates(&expected_on, &progress_on);
+	assert_int_equal(expected_on, D("2022-07-15"));
+	assert_int_equal(progress_on, D("2022-05-24"));
+}
+
 int
 main(void)
 {
@@ -341,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_hook_rollback),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_permanence),
+		cmocka_unit_test(test_action_expected),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
