@@ -14,8 +14,8 @@
 #include "token.h"
 
 static const struct answer_kind answer_kinds[] = {
-	{ "action-progress", 'a', "Update progress", "Update the progress of action", ANSWER_NOTE | ANSWER_COMPLETE,
-	    NULL, 0, "Record progress" },
+	{ "action-progress", 'a', "Update progress", "Update the progress of action",
+	    ANSWER_NOTE | ANSWER_COMPLETE | ANSWER_EXPECTED, NULL, 0, "Record progress" },
 	{ "asye-hours", 's', "Protected hours this week", "Protected hours this week for ASYE", ANSWER_HOURS, "Week of",
 	    0, "Record the hours" },
 	{ "asye-supervision", 's', "Supervision held on DATE", "Record supervision held for ASYE", ANSWER_DATE,
@@ -73,7 +73,7 @@ answer_apply(const struct op_env *env, const struct token *t, const struct answe
 	struct op_asye_request sr;
 	struct op_not_mine_request nr;
 	const char *note = answer_text(f->note);
-	int date = env->today;
+	int date = env->today, expected = DATE_NONE;
 	double hours = 0;
 	char *end;
 
@@ -82,6 +82,10 @@ answer_apply(const struct op_env *env, const struct token *t, const struct answe
 		return op_refuse(env, a, OP_BAD_INPUT, "action", "this link names no answer driftwatch knows");
 	if ((k->fields & ANSWER_DATE) && answer_text(f->date) != NULL && date_parse(f->date, &date) != 0)
 		return op_refuse(env, a, OP_BAD_INPUT, "date", "the date is not a date (want YYYY-MM-DD)");
+	if ((k->fields & ANSWER_EXPECTED) && answer_text(f->expected) != NULL &&
+	    date_parse(f->expected, &expected) != 0)
+		return op_refuse(
+		    env, a, OP_BAD_INPUT, "expected_on", "the expected date is not a date (want YYYY-MM-DD)");
 	if ((k->fields & ANSWER_NOTE_NEED) && note == NULL)
 		return op_refuse(env, a, OP_BAD_INPUT, "note", "please write your response in the box");
 	if (k->fields & ANSWER_HOURS) {
@@ -107,7 +111,7 @@ answer_apply(const struct op_env *env, const struct token *t, const struct answe
 	if (strcmp(k->action, "action-progress") == 0) {
 		ar.plan = t->plan[0] != '\0' ? t->plan : NULL;
 		ar.ref = t->ref, ar.note = note, ar.on = env->today, ar.complete = f->complete != NULL;
-		ar.expected = DATE_NONE;
+		ar.expected = expected;
 		return op_action_progress(env, &ar, a);
 	}
 	if (strcmp(k->action, "review-booked") == 0)

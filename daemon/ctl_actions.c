@@ -400,7 +400,8 @@ ctl_actions_summary(struct ctl *c, int argc, char **argv)
 
 /* Every actions subcommand. */
 static const struct ctl_command ctl_actions_commands[] = {
-	{ "progress", ctl_actions_progress, "progress PLAN REF --note TEXT [--on DATE] [--complete]" },
+	{ "progress", ctl_actions_progress,
+	    "progress PLAN REF [--note TEXT] [--on DATE] [--complete | --expected DATE]" },
 	{ "list", ctl_actions_list, "list [--plan P] [--rag red|amber|green|blue] [--lead ROLE] [--at DATE] [--json]" },
 	{ "summary", ctl_actions_summary, "summary [--plan P] [--at DATE]   RAG by section, overdue, no timescale" },
 	{ NULL, NULL, NULL },
@@ -476,6 +477,9 @@ ctl_explain_action(struct ctl *c, int argc, char **argv)
 	    action_status_name(a.status));
 	printf("  progress: %s%s%s\n", a.progress_on != DATE_NONE ? date_format(a.progress_on, buf) : "none recorded",
 	    a.progress_note != NULL ? ": " : "", a.progress_note != NULL ? a.progress_note : "");
+	if (a.expected_on != DATE_NONE)
+		printf("  expected by %s (the lead officer's word: the deadline stands)\n",
+		    date_format(a.expected_on, buf));
 	printf("RAG at %s: %s", date_format(at, buf), plan_actions_rag_name(rag));
 	if (rag == RAG_RED)
 		printf(" (%d working days overdue)", plan_actions_overdue(&a, c->cfg->calendar, at));

@@ -198,6 +198,11 @@ http_answer_form(
 		evbuffer_add_printf(b,
 		    "<label><input name=\"complete\" type=\"checkbox\" value=\"yes\"> "
 		    "The action is complete</label>\n");
+	if (k->fields & ANSWER_EXPECTED)
+		evbuffer_add_printf(b,
+		    "<label for=\"expected\">Or, not complete yet: expected to be done by (optional; the "
+		    "deadline stays as it is)</label>\n"
+		    "<input id=\"expected\" name=\"expected\" type=\"date\">\n");
 	if (k->fields & ANSWER_NOTE)
 		evbuffer_add_printf(b,
 		    "<label for=\"note\">%s</label>\n"
@@ -276,6 +281,8 @@ http_answer_parse(char *body, struct answer_form *f, char **values, int nvalues,
 			f->hours = value;
 		else if (strcmp(name, "complete") == 0)
 			f->complete = value;
+		else if (strcmp(name, "expected") == 0)
+			f->expected = value;
 	}
 	return 0;
 }

@@ -126,7 +126,7 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 	struct watch_actions_text t;
 	enum action_rag rag = plan_actions_rag(a, cfg, cfg->calendar, today);
 	int overdue = plan_actions_overdue(a, cfg->calendar, today), added = 0, rc = -1, until_due = 0;
-	char due[DATE_BUFSZ], *detail = NULL, *why = NULL;
+	char due[DATE_BUFSZ], expected[DATE_BUFSZ], *detail = NULL, *why = NULL;
 	const char *what, *ragname = plan_actions_rag_name(rag);
 
 	if (notice_state(s, it->dedupe_key, NULL))
@@ -209,6 +209,9 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 		watch_actions_fact(&n, "Overdue by", t.overdue);
 	}
 	watch_actions_fact(&n, "Last progress", t.progress);
+	/* The lead officer's word: shown, but the deadline, the RAG and the escalations stand. */
+	if (a->expected_on != DATE_NONE)
+		watch_actions_fact(&n, "Expected by", date_format(a->expected_on, expected));
 	if (notice_enqueue(s, cfg, &n, &route, now, &added, cause) != 0)
 		goto out;
 	if (added) {

@@ -20,6 +20,7 @@ struct token;
 #define ANSWER_OUTCOME 0x08   /* a dispute's outcome */
 #define ANSWER_HOURS 0x10     /* protected hours */
 #define ANSWER_COMPLETE 0x20  /* an action complete */
+#define ANSWER_EXPECTED 0x40  /* ... or the date it is expected done by */
 
 struct answer_kind {
 	const char *action;	/* the token's action: "dispute-respond" ... */
@@ -42,6 +43,7 @@ struct answer_form {
 	const char *date; /* YYYY-MM-DD */
 	const char *hours;
 	const char *complete; /* any value: ticked */
+	const char *expected; /* YYYY-MM-DD, or blank */
 };
 
 /*

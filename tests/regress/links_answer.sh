@@ -138,6 +138,30 @@ post progress --data-urlencode "note=Audit tool rolled out" --data-urlencode "co
 ctl explain action st-helens-ilacs-2020 1.1a >"$T/explain" 2>&1
 grep -q "status complete" "$T/explain" && grep -q "progress: 2022-05-23: Audit tool rolled out" "$T/explain" ||
 	fail "action 1.1a: $(cat "$T/explain")"
+# Not complete yet: the lead officer's expected date, through the same page. A bad date is refused
+# (nothing changed, the link still good); a good one is recorded and the deadline stays.
+link progress2 "Update progress" action --role lead-officer --to lead@council.example --ref 1.1b
+get progress2
+grep -q 'name="expected" type="date"' "$T/page" || fail "the progress page has no expected date: $(cat "$T/page")"
+due_before=$(ctl actions list --json | $PY -c 'import json,sys; print([a for a in json.load(sys.stdin) if a["ref"] == "1.1b"][0]["due_on"])')
+state "$T/before2"
+post progress2 --data-urlencode "expected=2022-13-40"
+[ "$code" = 422 ] || fail "a bad expected date: $code: $(cat "$T/page")"
+grep -q "expected date is not a date" "$T/page" || fail "the page does not say the date is wrong: $(cat "$T/page")"
+state "$T/after2"
+cmp -s "$T/before2" "$T/after2" || fail "a refused expected date changed something"
+post progress2 --data-urlencode "note=Recruitment late" --data-urlencode "expected=2022-09-30"
+[ "$code" = 200 ] || fail "POST progress with an expected date: $code: $(cat "$T/page")"
+ctl actions list --json | $PY -c '
+import json, sys
+a = [a for a in json.load(sys.stdin) if a["ref"] == "1.1b"][0]
+assert a["expected_on"] == "2022-09-30", a
+assert a["due_on"] == sys.argv[1], (a, sys.argv[1])
+assert a["status"] != "complete", a
+' "$due_before" || fail "action 1.1b: $(ctl actions list --json)"
+ctl explain action st-helens-ilacs-2020 1.1b | grep -q "expected by 2022-09-30 (the lead officer's word: the deadline stands)" ||
+	fail "explain action does not show the expected date: $(ctl explain action st-helens-ilacs-2020 1.1b)"
+ok "Update progress: an expected date through the page (a bad one refused, nothing changed); the deadline stays"
 [ "$(ctl explain child 566910 | grep -c '  review-reminder ')" = 2 ] || fail "before booking: $(ctl explain child 566910)"
 post booked --data-urlencode "date=2022-06-20"
 [ "$code" = 200 ] || fail "POST booked: $code: $(cat "$T/page")"
@@ -165,7 +189,7 @@ ctl audit "reviews:566910:review-reminder:2022-01-01:2022-06-30:5wd:sam@council.
 	fail "not audited against the notice"
 [ "$(sqlite3 "$T/dw.db" "SELECT count(DISTINCT actor) FROM audit WHERE actor LIKE 'link:%'")" -ge 5 ] ||
 	fail "the trail: $(sqlite3 "$T/dw.db" "SELECT actor, what FROM audit")"
-[ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM link_used")" = 9 ] || fail "not every link recorded as used"
+[ "$(sqlite3 "$T/dw.db" "SELECT count(*) FROM link_used")" = 10 ] || fail "not every link recorded as used (the nine of ALL and progress2)"
 ok "each POST acts through its operation (respond, resolve, escalate, progress, booked: reminders wait, held, supervision, hours, not mine), audited as link:ADDRESS"
 
 # Replayed: every link a second time is refused, and nothing changes.
