@@ -181,6 +181,8 @@ watch_actions_send(struct store *s, const struct config *cfg, const struct actio
 		t.shorttext = watch_actions_short(a->text, WATCH_ACTIONS_SHORT);
 		xasprintf(&t.batch, "%s %s: %s\n   Due %s. RAG %s. Last progress: %s", a->plan, a->ref, t.shorttext,
 		    due, ragname, t.progress);
+		if (a->expected_on != DATE_NONE)
+			xappendf(&t.batch, " Expected by %s.", date_format(a->expected_on, expected));
 		if (overdue > 0)
 			xappendf(&t.batch, "\n   %d working days overdue.", overdue);
 		xasprintf(&t.heading, "Improvement action %s %s needs your attention as its lead officer (%s).",

@@ -204,4 +204,21 @@ ctl actions list --json | /usr/bin/python3 -c 'import json,sys; a=[x for x in js
 DRIFTWATCH_NOW=2021-03-15T10:00 ctl actions progress $PLAN 1.1a --expected 2021-07-01 --complete >/dev/null 2>&1 &&
 	fail "--expected with --complete accepted"
 ok "actions progress --expected records the expected date; refused with --complete"
+
+# The action's next notice (its reminder of 2021-03-17, batched: the batch line) carries the lead
+# officer's expected date, in the text and the HTML.
+DRIFTWATCH_NOW=2021-03-17T09:00 start_daemon_ready
+wait_settled 10 || fail "the outbox did not settle at 2021-03-17"
+stop_daemon
+/usr/bin/python3 - "$T/mail" <<'PYEOF' || fail "no notice of 1.1a carries 'Expected by 2021-06-30'"
+import email, email.policy, glob, sys
+for f in glob.glob(sys.argv[1] + "/*.eml"):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    text = m.get_body(preferencelist=("plain",)).get_content()
+    html = m.get_body(preferencelist=("html",)).get_content()
+    if "1.1a" in text and "Expected by 2021-06-30" in text and "Expected by 2021-06-30" in html:
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+ok "the action's next notice carries 'Expected by' in its text and HTML"
 finish
