@@ -126,6 +126,16 @@ jsonw_member(struct jsonw *b, const char *key, const char *value)
 
 /* See jsonw.h. */
 void
+jsonw_truncate(struct jsonw *b, size_t len)
+{
+	if (b->p != NULL && len < b->len) {
+		b->len = len;
+		b->p[len] = '\0';
+	}
+}
+
+/* See jsonw.h. */
+void
 jsonw_sep(struct jsonw *b)
 {
 	if (b->len > 0 && b->p[b->len - 1] != '{' && b->p[b->len - 1] != '[')

@@ -4,11 +4,11 @@
  * most CSS), every record text escaped on its way in, and no remote images. Links are buttons
  * Outlook draws: a table cell with a bgcolor holding an <a> styled inline.
  */
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "notice.h"
 #include "render.h"
 #include "xmalloc.h"
@@ -201,100 +201,126 @@ notice_html(const struct notice_spec *n, const struct notice_links *l)
 	return h;
 }
 
-/* A TextBlock. */
-static json_t *
-notice_card_text(const char *text, bool bold, bool subtle)
+/* A TextBlock; text that is not UTF-8 (or none) is a block that says so, as jansson refused it. */
+static void
+notice_card_text(struct jsonw *b, const char *text, bool bold, bool subtle)
 {
-	json_t *b = json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", text, "wrap", 1);
+	size_t at;
 
-	if (b == NULL)
-		return json_pack("{s:s, s:s}", "type", "TextBlock", "text", "(not valid UTF-8)");
+	jsonw_sep(b);
+	at = b->len;
+	JSONW_LIT(b, "{\"type\":\"TextBlock\"");
+	if (text == NULL || jsonw_member(b, "text", text) != 0) {
+		jsonw_truncate(b, at);
+		JSONW_LIT(b, "{\"type\":\"TextBlock\",\"text\":\"(not valid UTF-8)\"}");
+		return;
+	}
+	JSONW_LIT(b, ",\"wrap\":true");
 	if (bold)
-		json_object_set_new(b, "weight", json_string("Bolder")),
-		    json_object_set_new(b, "size", json_string("Medium"));
+		JSONW_LIT(b, ",\"weight\":\"Bolder\",\"size\":\"Medium\"");
 	if (subtle)
-		json_object_set_new(b, "isSubtle", json_true()), json_object_set_new(b, "size", json_string("Small"));
-	return b;
+		JSONW_LIT(b, ",\"isSubtle\":true,\"size\":\"Small\"");
+	JSONW_LIT(b, "}");
 }
 
-/* The card as a jansson tree. */
-static json_t *
-notice_card(const struct notice_spec *n, const struct notice_links *l)
+/*
+ * An object of string members (names[i]: values[i]), left out whole when a value is not UTF-8 or
+ * missing (a fact, a link or an action jansson would not have packed).
+ */
+static void
+notice_card_object(struct jsonw *b, const char *const *names, const char *const *values, int n)
 {
-	json_t *card, *body = json_array(), *facts, *actions, *f;
+	size_t at = b->len;
 	int i;
 
-	json_array_append_new(body, notice_card_text(n->heading != NULL ? n->heading : n->subject, true, false));
+	jsonw_sep(b);
+	JSONW_LIT(b, "{");
+	for (i = 0; i < n; i++) {
+		if (values[i] == NULL || jsonw_member(b, names[i], values[i]) != 0) {
+			jsonw_truncate(b, at);
+			return;
+		}
+	}
+	JSONW_LIT(b, "}");
+}
+
+/* The Adaptive Card, written as jansson's compact dump wrote the tree it was built from. */
+static void
+notice_card(struct jsonw *b, const struct notice_spec *n, const struct notice_links *l)
+{
+	static const char *const fact[] = { "title", "value" }, *const action[] = { "type", "title", "url" };
+	char *line;
+	int i;
+
+	JSONW_LIT(b,
+	    "{\"$schema\":\"http://adaptivecards.io/schemas/adaptive-card.json\",\"type\":\"AdaptiveCard\","
+	    "\"version\":\"1.4\",\"body\":[");
+	notice_card_text(b, n->heading != NULL ? n->heading : n->subject, true, false);
 	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
 		if (n->paras[i] != NULL)
-			json_array_append_new(body, notice_card_text(n->paras[i], false, false));
+			notice_card_text(b, n->paras[i], false, false);
 	}
 	if (n->nfacts > 0) {
-		facts = json_array();
-		for (i = 0; i < n->nfacts; i++) {
-			if ((f = json_pack("{s:s, s:s}", "title", n->facts[i].label, "value", n->facts[i].value)) !=
-			    NULL)
-				json_array_append_new(facts, f);
-		}
-		json_array_append_new(body, json_pack("{s:s, s:o}", "type", "FactSet", "facts", facts));
+		jsonw_sep(b);
+		JSONW_LIT(b, "{\"type\":\"FactSet\",\"facts\":[");
+		for (i = 0; i < n->nfacts; i++)
+			notice_card_object(b, fact, (const char *const[]){ n->facts[i].label, n->facts[i].value }, 2);
+		JSONW_LIT(b, "]}");
 	}
 	if (n->after != NULL)
-		json_array_append_new(body, notice_card_text(n->after, false, true));
+		notice_card_text(b, n->after, false, true);
 	if (l->n == 0 && l->instead != NULL)
-		json_array_append_new(body, notice_card_text(l->instead, false, false));
+		notice_card_text(b, l->instead, false, false);
 	if (l->feed_url != NULL) {
-		char *line;
 		xasprintf(&line, "Subscribe your calendar: %s", l->feed_url);
-		json_array_append_new(body, notice_card_text(line, false, false));
+		notice_card_text(b, line, false, false);
 		free(line);
 	}
-	json_array_append_new(body,
-	    notice_card_text(
-		"driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true));
-	card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
-	    "type", "AdaptiveCard", "version", "1.4", "body", body);
+	notice_card_text(
+	    b, "driftwatch \xe2\x80\x94 automatic notice; children are named by case reference only.", false, true);
+	JSONW_LIT(b, "]");
 	if (l->n > 0) {
-		actions = json_array();
-		for (i = 0; i < l->n; i++) {
-			if ((f = json_pack("{s:s, s:s, s:s}", "type", "Action.OpenUrl", "title", l->v[i].label, "url",
-				 l->v[i].url)) != NULL)
-				json_array_append_new(actions, f);
-		}
-		json_object_set_new(card, "actions", actions);
+		JSONW_LIT(b, ",\"actions\":[");
+		for (i = 0; i < l->n; i++)
+			notice_card_object(
+			    b, action, (const char *const[]){ "Action.OpenUrl", l->v[i].label, l->v[i].url }, 3);
+		JSONW_LIT(b, "]");
 	}
-	return card;
+	JSONW_LIT(b, "}");
 }
 
 /* See notice.h. */
 char *
 notice_render_card(const struct notice_spec *n, const struct notice_links *l)
 {
-	json_t *card = notice_card(n, l);
-	char *s = json_dumps(card, JSON_COMPACT);
+	struct jsonw b = { 0 };
 
-	json_decref(card);
-	return s;
+	notice_card(&b, n, l);
+	return b.p;
 }
 
 /* The webhook payload: the links, and the Teams card the teams format posts. */
 static char *
 notice_payload(const struct notice_spec *n, const struct notice_links *l)
 {
-	json_t *p = json_object(), *links = json_array(), *link;
-	char *s;
+	static const char *const link[] = { "label", "url" };
+	struct jsonw b = { 0 };
+	size_t at;
 	int i;
 
-	for (i = 0; i < l->n; i++) {
-		if ((link = json_pack("{s:s, s:s}", "label", l->v[i].label, "url", l->v[i].url)) != NULL)
-			json_array_append_new(links, link);
+	JSONW_LIT(&b, "{\"links\":[");
+	for (i = 0; i < l->n; i++)
+		notice_card_object(&b, link, (const char *const[]){ l->v[i].label, l->v[i].url }, 2);
+	JSONW_LIT(&b, "]");
+	if (l->feed_url != NULL) {
+		at = b.len;
+		if (jsonw_member(&b, "feed_url", l->feed_url) != 0)
+			jsonw_truncate(&b, at);
 	}
-	json_object_set_new(p, "links", links);
-	if (l->feed_url != NULL)
-		json_object_set_new(p, "feed_url", json_string(l->feed_url));
-	json_object_set_new(p, "card", notice_card(n, l));
-	s = json_dumps(p, JSON_COMPACT);
-	json_decref(p);
-	return s;
+	JSONW_LIT(&b, ",\"card\":");
+	notice_card(&b, n, l);
+	JSONW_LIT(&b, "}");
+	return b.p;
 }
 
 /* The batch line in text and HTML, each link after it (a batched message carries every item's). */

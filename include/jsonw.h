@@ -22,6 +22,8 @@ void jsonw_grow(struct jsonw *b, size_t n);
 void jsonw_add(struct jsonw *b, const char *s, size_t n);
 /* Append a string literal as it is. */
 #define JSONW_LIT(b, lit) jsonw_add((b), (lit), sizeof(lit) - 1)
+/* Cut what was written back to len bytes (to drop a member or element that could not be written). */
+void jsonw_truncate(struct jsonw *b, size_t len);
 /* A ',' unless the last thing written opened an object or array (or nothing was). */
 void jsonw_sep(struct jsonw *b);
 /* Is s valid UTF-8 by jansson's rules (no overlong forms, no surrogates, nothing past U+10FFFF)? NULL: no. */
