@@ -34,7 +34,7 @@ notice_esc(char **buf, const char *s, int breaks)
 {
 	char *e = render_html_escape(s, strlen(s), breaks);
 
-	xappendf(buf, "%s", e);
+	xappend(buf, e);
 	free(e);
 }
 
@@ -44,26 +44,28 @@ notice_html_open(const char *title, const char *heading, bool urgent)
 {
 	char *h = NULL;
 
-	xappendf(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+	xappend(&h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
 	notice_esc(&h, title, 0);
-	xappendf(&h,
+	xappends(&h,
 	    "</title></head>\n<body style=\"margin:0;padding:0;background-color:#f3f4f6\">\n"
-	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
+	    "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
 	    "bgcolor=\"#f3f4f6\"><tr><td align=\"center\" style=\"padding:16px 8px\">\n"
 	    "<table role=\"presentation\" width=\"680\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" bgcolor=\"#ffffff\" "
-	    "style=\"width:680px;max-width:100%%;border:1px solid #d0d4d9;" NOTICE_FONT
+	    "style=\"width:680px;max-width:100%;border:1px solid #d0d4d9;" NOTICE_FONT
 	    ";font-size:15px;line-height:1.45;color:#1f2933\">\n"
-	    "<tr><td bgcolor=\"%s\" style=\"padding:10px 24px;color:#ffffff;font-size:13px;font-weight:bold;" NOTICE_FONT
-	    "\">" NOTICE_BRAND "%s</td></tr>\n",
-	    urgent ? NOTICE_COLOUR_URGENT : NOTICE_COLOUR, urgent ? " &#8212; needs action now" : "");
+	    "<tr><td bgcolor=\"",
+	    urgent ? NOTICE_COLOUR_URGENT : NOTICE_COLOUR,
+	    "\" style=\"padding:10px 24px;color:#ffffff;font-size:13px;font-weight:bold;" NOTICE_FONT
+	    "\">" NOTICE_BRAND,
+	    urgent ? " &#8212; needs action now" : "", "</td></tr>\n", (char *)NULL);
 	if (heading != NULL) {
-		xappendf(&h,
+		xappend(&h,
 		    "<tr><td style=\"padding:20px 24px 4px 24px\"><h1 style=\"margin:0;font-size:20px;"
 		    "line-height:1.3;color:#102a43;" NOTICE_FONT "\">");
 		notice_esc(&h, heading, 0);
-		xappendf(&h, "</h1></td></tr>\n");
+		xappend(&h, "</h1></td></tr>\n");
 	}
-	xappendf(&h, "<tr><td style=\"padding:12px 24px 8px 24px\">\n");
+	xappend(&h, "<tr><td style=\"padding:12px 24px 8px 24px\">\n");
 	return h;
 }
 
@@ -89,19 +91,19 @@ notice_text(const struct notice_spec *n, const struct notice_links *l)
 	int i;
 
 	if (n->heading != NULL)
-		xappendf(&t, "%s\n\n", n->heading);
+		xappends(&t, n->heading, "\n\n", (char *)NULL);
 	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
 		if (n->paras[i] != NULL)
-			xappendf(&t, "%s\n\n", n->paras[i]);
+			xappends(&t, n->paras[i], "\n\n", (char *)NULL);
 	}
 	for (i = 0; i < n->nfacts; i++)
-		xappendf(&t, "%s: %s\n", n->facts[i].label, n->facts[i].value);
+		xappends(&t, n->facts[i].label, ": ", n->facts[i].value, "\n", (char *)NULL);
 	if (n->nfacts > 0)
-		xappendf(&t, "\n");
+		xappend(&t, "\n");
 	if (n->after != NULL)
-		xappendf(&t, "%s\n\n", n->after);
+		xappends(&t, n->after, "\n\n", (char *)NULL);
 	notice_text_links(&t, l);
-	xappendf(&t, "%s", notice_text_footer);
+	xappend(&t, notice_text_footer);
 	return t;
 }
 
@@ -112,13 +114,13 @@ notice_text_links(char **t, const struct notice_links *l)
 	int i;
 
 	for (i = 0; i < l->n; i++)
-		xappendf(t, "%s: %s\n", l->v[i].label, l->v[i].url);
+		xappends(t, l->v[i].label, ": ", l->v[i].url, "\n", (char *)NULL);
 	if (l->n == 0 && l->instead != NULL)
-		xappendf(t, "%s\n", l->instead);
+		xappends(t, l->instead, "\n", (char *)NULL);
 	if (l->feed_url != NULL)
-		xappendf(t, "Subscribe your calendar: %s\n", l->feed_url);
+		xappends(t, "Subscribe your calendar: ", l->feed_url, "\n", (char *)NULL);
 	if (l->n > 0 || l->instead != NULL || l->feed_url != NULL)
-		xappendf(t, "\n");
+		xappend(t, "\n");
 }
 
 /* See notice.h. */
@@ -128,31 +130,31 @@ notice_html_links(char **h, const struct notice_links *l)
 	int i;
 
 	if (l->n > 0) {
-		xappendf(h,
+		xappend(h,
 		    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
 		    "style=\"margin:8px 0 12px 0\"><tr>\n");
 		for (i = 0; i < l->n; i++) {
 			if (i > 0)
-				xappendf(h, "<td width=\"8\" style=\"width:8px\">&nbsp;</td>\n");
-			xappendf(h, "<td bgcolor=\"" NOTICE_COLOUR "\" style=\"border-radius:4px\"><a href=\"");
+				xappend(h, "<td width=\"8\" style=\"width:8px\">&nbsp;</td>\n");
+			xappend(h, "<td bgcolor=\"" NOTICE_COLOUR "\" style=\"border-radius:4px\"><a href=\"");
 			notice_esc(h, l->v[i].url, 0);
-			xappendf(h,
+			xappend(h,
 			    "\" style=\"display:inline-block;padding:10px 16px;color:#ffffff;text-decoration:none;"
 			    "font-weight:bold;font-size:14px;" NOTICE_FONT "\">");
 			notice_esc(h, l->v[i].label, 0);
-			xappendf(h, "</a></td>\n");
+			xappend(h, "</a></td>\n");
 		}
-		xappendf(h, "</tr></table>\n");
+		xappend(h, "</tr></table>\n");
 	} else if (l->instead != NULL) {
-		xappendf(h, "<p style=\"margin:0 0 12px 0;color:#52606d\">");
+		xappend(h, "<p style=\"margin:0 0 12px 0;color:#52606d\">");
 		notice_esc(h, l->instead, 0);
-		xappendf(h, "</p>\n");
+		xappend(h, "</p>\n");
 	}
 	if (l->feed_url != NULL) {
 		/* The URL is long and unbreakable: it is the link, not the text, so the page keeps its width. */
-		xappendf(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: copy <a href=\"");
+		xappend(h, "<p style=\"margin:0 0 12px 0;font-size:13px\">Subscribe your calendar: copy <a href=\"");
 		notice_esc(h, l->feed_url, 0);
-		xappendf(h,
+		xappend(h,
 		    "\" style=\"color:" NOTICE_COLOUR "\">this link to your deadlines</a> into Outlook "
 		    "(Add calendar, Subscribe from web) or Google Calendar (Other calendars, From URL).</p>\n");
 	}
@@ -168,36 +170,36 @@ notice_html(const struct notice_spec *n, const struct notice_links *l)
 	for (i = 0; i < NOTICE_PARAS_MAX; i++) {
 		if (n->paras[i] == NULL)
 			continue;
-		xappendf(&h, "<p style=\"margin:0 0 12px 0\">");
+		xappend(&h, "<p style=\"margin:0 0 12px 0\">");
 		notice_esc(&h, n->paras[i], 1);
-		xappendf(&h, "</p>\n");
+		xappend(&h, "</p>\n");
 	}
 	if (n->nfacts > 0) {
-		xappendf(&h,
-		    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" width=\"100%%\" "
+		xappend(&h,
+		    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" width=\"100%\" "
 		    "style=\"margin:4px 0 16px 0;border-collapse:collapse;font-size:14px\">\n");
 		for (i = 0; i < n->nfacts; i++) {
-			xappendf(&h,
+			xappend(&h,
 			    "<tr><td valign=\"top\" width=\"170\" style=\"width:170px;padding:6px 12px 6px 0;"
 			    "border-top:1px solid #e4e7eb;color:#52606d\">");
 			notice_esc(&h, n->facts[i].label, 0);
-			xappendf(&h,
+			xappend(&h,
 			    "</td><td valign=\"top\" style=\"padding:6px 0;border-top:1px solid #e4e7eb;"
 			    "font-weight:bold\">");
 			notice_esc(&h, n->facts[i].value, 1);
-			xappendf(&h, "</td></tr>\n");
+			xappend(&h, "</td></tr>\n");
 		}
-		xappendf(&h, "</table>\n");
+		xappend(&h, "</table>\n");
 	}
 	if (n->after_html != NULL)
-		xappendf(&h, "%s\n", n->after_html);
+		xappends(&h, n->after_html, "\n", (char *)NULL);
 	else if (n->after != NULL) {
-		xappendf(&h, "<p style=\"margin:0 0 12px 0;font-size:13px;color:#334e68\">");
+		xappend(&h, "<p style=\"margin:0 0 12px 0;font-size:13px;color:#334e68\">");
 		notice_esc(&h, n->after, 1);
-		xappendf(&h, "</p>\n");
+		xappend(&h, "</p>\n");
 	}
 	notice_html_links(&h, l);
-	xappendf(&h, "%s", notice_html_footer);
+	xappend(&h, notice_html_footer);
 	return h;
 }
 
@@ -332,12 +334,12 @@ notice_batch(const struct notice_spec *n, const struct notice_links *l, struct n
 	out->batch_text = xstrdup(n->batch);
 	out->batch_html = render_html_escape(n->batch, strlen(n->batch), 1);
 	for (i = 0; i < l->n; i++) {
-		xappendf(&out->batch_text, "\n   %s: %s", l->v[i].label, l->v[i].url);
-		xappendf(&out->batch_html, "%s<a href=\"", i == 0 ? "<br>\n" : " &#183; ");
+		xappends(&out->batch_text, "\n   ", l->v[i].label, ": ", l->v[i].url, (char *)NULL);
+		xappends(&out->batch_html, i == 0 ? "<br>\n" : " &#183; ", "<a href=\"", (char *)NULL);
 		notice_esc(&out->batch_html, l->v[i].url, 0);
-		xappendf(&out->batch_html, "\" style=\"color:" NOTICE_COLOUR ";font-weight:bold\">");
+		xappend(&out->batch_html, "\" style=\"color:" NOTICE_COLOUR ";font-weight:bold\">");
 		notice_esc(&out->batch_html, l->v[i].label, 0);
-		xappendf(&out->batch_html, "</a>");
+		xappend(&out->batch_html, "</a>");
 	}
 }
 

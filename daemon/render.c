@@ -11,7 +11,17 @@
 char *
 render_html_escape(const char *text, size_t len, int breaks)
 {
-	char *out = xmalloc(len * 6 + 1), *o = out;
+	char *out = xmalloc(len * 6 + 1);
+
+	render_html_escape_into(out, text, len, breaks);
+	return out;
+}
+
+/* See render.h. */
+size_t
+render_html_escape_into(char *out, const char *text, size_t len, int breaks)
+{
+	char *o = out;
 	const char *rep;
 	size_t i;
 
@@ -47,5 +57,5 @@ render_html_escape(const char *text, size_t len, int breaks)
 		}
 	}
 	*o = '\0';
-	return out;
+	return (size_t)(o - out);
 }

@@ -95,6 +95,45 @@ xasprintf(char **ret, const char *fmt, ...)
 	return n;
 }
 
+/* See xmalloc.h: grown as xappendf grows it, into glibc's usable size, doubling. */
+char *
+xappend_room(char **buf, size_t n)
+{
+	size_t len = 0, want;
+
+	if (*buf != NULL) {
+		len = strlen(*buf);
+		if (len + n < malloc_usable_size(*buf))
+			return *buf + len;
+	}
+	want = len + n + 1;
+	*buf = xreallocarray(*buf, 1, want < 2 * len ? 2 * len : want);
+	(*buf)[len] = '\0';
+	return *buf + len;
+}
+
+/* See xmalloc.h. */
+void
+xappend(char **buf, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(xappend_room(buf, n), s, n + 1);
+}
+
+/* See xmalloc.h. */
+void
+xappends(char **buf, ...)
+{
+	va_list ap;
+	const char *s;
+
+	va_start(ap, buf);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		xappend(buf, s);
+	va_end(ap);
+}
+
 /* Append formatted text to a growing string. */
 void
 xappendf(char **buf, const char *fmt, ...)

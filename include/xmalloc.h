@@ -14,5 +14,11 @@ int xasprintf(char **ret, const char *fmt, ...) __attribute__((format(printf, 2,
 int xvasprintf(char **ret, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append a printf'd string to *buf (which may be NULL). */
 void xappendf(char **buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s to *buf (which may be NULL) as it is: no format, for the literal runs of a notice. */
+void xappend(char **buf, const char *s);
+/* Append each string in turn, up to a (char *)NULL. */
+void xappends(char **buf, ...) __attribute__((sentinel));
+/* Room for n more bytes and a NUL at the end of *buf (which may be NULL): the end, to write at. */
+char *xappend_room(char **buf, size_t n);
 
 #endif

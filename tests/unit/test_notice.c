@@ -13,11 +13,13 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
 #include "notice.h"
+#include "render.h"
 #include "transport.h"
 #include "webhook.h"
 #include "xmalloc.h"
@@ -111,6 +113,42 @@ test_text_and_html(void **state)
 	assert_null(strstr(r.html, ">https://dw.example/f/F0.ics<"));
 	notice_rendered_free(&r);
 	notice_links_free(&l);
+}
+
+/* The appends the renderer is built of: across every growth of the buffer, as one snprintf would write it. */
+static void
+test_append(void **state)
+{
+	static char want[64 * 1024];
+	char *b = NULL, *e;
+	size_t len = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		char num[16];
+		snprintf(num, sizeof num, "%d", i);
+		if (i % 3 == 0)
+			xappend(&b, "lit<");
+		else if (i % 3 == 1)
+			xappends(&b, num, ":", "x&y", (char *)NULL);
+		else {
+			e = xappend_room(&b, 5 * 6);
+			assert_int_equal(render_html_escape_into(e, "<\"'&>", 5, 0), 24);
+		}
+		len += (size_t)snprintf(want + len, sizeof want - len, "%s",
+		    i % 3 == 0	   ? "lit<" :
+			i % 3 == 1 ? "" :
+				     "&lt;&quot;&#39;&amp;&gt;");
+		if (i % 3 == 1)
+			len += (size_t)snprintf(want + len, sizeof want - len, "%s:x&y", num);
+		assert_int_equal(strlen(b), len);
+	}
+	assert_string_equal(b, want);
+	free(b);
+	e = render_html_escape("a\nb", 3, 1);
+	assert_string_equal(e, "a<br>\nb");
+	free(e);
 }
 
 /* The oracle: the card as a jansson tree, as the notice layer built it before it wrote it by hand. */
@@ -368,6 +406,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_and_html),
 		cmocka_unit_test(test_teams_card),
+		cmocka_unit_test(test_append),
 		cmocka_unit_test(test_card_bytes),
 		cmocka_unit_test(test_payload_links),
 		cmocka_unit_test(test_no_links),
