@@ -61,6 +61,9 @@ ok "each part gets its links: responder, IRO, lead officer, review reminders, AS
 
 start_daemon_ready
 wait_until 10 curl -sf -o /dev/null "$BASE/healthz" || fail "no HTTP"
+# The daemon delivers what its first pass queued (the file transport): let it finish, or a notice
+# going from sending to sent between the two snapshots reads as a GET that changed something.
+wait_settled 30 || fail "the outbox did not settle"
 
 # The state an answer could change: records, their history, the audit trail, the outbox, used links.
 state() {
