@@ -140,6 +140,23 @@ notice_key(const char *prefix, const char *recipient, ...)
 
 /* See notice.h. */
 int
+notice_parts_for(const struct config *cfg, const char *transport)
+{
+	const struct config_transport *ct = config_transport(cfg, transport);
+	const char *type, *format;
+
+	if (ct == NULL || (type = ct->t.type) == NULL)
+		return NOTICE_PARTS_ALL;
+	format = ct->t.format;
+	if (strcmp(type, "smtp") == 0 || (strcmp(type, "file") == 0 && (format == NULL || strcmp(format, "eml") == 0)))
+		return NOTICE_PART_HTML;
+	if (strcmp(type, "webhook") == 0 || strcmp(type, "file") == 0)
+		return NOTICE_PART_PAYLOAD;
+	return NOTICE_PARTS_ALL;
+}
+
+/* See notice.h. */
+int
 notice_enqueue(struct store *s, const struct config *cfg, const struct notice_spec *n, const struct notice_route *to,
     time_t now, int *added, char **cause)
 {
@@ -164,7 +181,9 @@ notice_enqueue(struct store *s, const struct config *cfg, const struct notice_sp
 		.dedupe_key = n->dedupe_key };
 	if (links_for_notice(s, cfg, &sub, now, &links, cause) != 0)
 		return -1;
-	notice_render(n, &links, &r);
+	/* Only what the route's transport sends: at 80,000 children the first pass wrote 189 MB of
+	 * webhook payloads for a file transport of .eml files, a fifth of the database. */
+	notice_render_parts(n, &links, notice_parts_for(cfg, to->transport), &r);
 	o = (struct outbox_item){ .dedupe_key = n->dedupe_key,
 		.kind = n->kind,
 		.transport = to->transport,

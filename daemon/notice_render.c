@@ -327,14 +327,17 @@ notice_payload(const struct notice_spec *n, const struct notice_links *l)
 
 /* The batch line in text and HTML, each link after it (a batched message carries every item's). */
 static void
-notice_batch(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+notice_batch(const struct notice_spec *n, const struct notice_links *l, int parts, struct notice_rendered *out)
 {
 	int i;
 
 	out->batch_text = xstrdup(n->batch);
+	for (i = 0; i < l->n; i++)
+		xappends(&out->batch_text, "\n   ", l->v[i].label, ": ", l->v[i].url, (char *)NULL);
+	if (!(parts & NOTICE_PART_HTML))
+		return;
 	out->batch_html = render_html_escape(n->batch, strlen(n->batch), 1);
 	for (i = 0; i < l->n; i++) {
-		xappends(&out->batch_text, "\n   ", l->v[i].label, ": ", l->v[i].url, (char *)NULL);
 		xappends(&out->batch_html, i == 0 ? "<br>\n" : " &#183; ", "<a href=\"", (char *)NULL);
 		notice_esc(&out->batch_html, l->v[i].url, 0);
 		xappend(&out->batch_html, "\" style=\"color:" NOTICE_COLOUR ";font-weight:bold\">");
@@ -345,14 +348,23 @@ notice_batch(const struct notice_spec *n, const struct notice_links *l, struct n
 
 /* See notice.h. */
 void
-notice_render(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+notice_render_parts(const struct notice_spec *n, const struct notice_links *l, int parts, struct notice_rendered *out)
 {
 	memset(out, 0, sizeof *out);
 	out->text = notice_text(n, l);
-	out->html = notice_html(n, l);
-	out->payload = notice_payload(n, l);
+	if (parts & NOTICE_PART_HTML)
+		out->html = notice_html(n, l);
+	if (parts & NOTICE_PART_PAYLOAD)
+		out->payload = notice_payload(n, l);
 	if (n->batch != NULL)
-		notice_batch(n, l, out);
+		notice_batch(n, l, parts, out);
+}
+
+/* See notice.h. */
+void
+notice_render(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out)
+{
+	notice_render_parts(n, l, NOTICE_PARTS_ALL, out);
 }
 
 /* See notice.h. */

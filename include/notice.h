@@ -125,6 +125,17 @@ struct notice_rendered {
  * webhook payload ({"links": [...], "card": the Teams Adaptive Card}). Free with notice_rendered_free.
  */
 void notice_render(const struct notice_spec *n, const struct notice_links *l, struct notice_rendered *out);
+/*
+ * The parts of a rendering that a transport sends, beside the text and the batch line it always
+ * has: mail (smtp, and the file transport's eml) the HTML and batch HTML; a webhook (and the file
+ * transport's json, its very bytes) the payload.
+ */
+enum { NOTICE_PART_HTML = 1, NOTICE_PART_PAYLOAD = 2, NOTICE_PARTS_ALL = 3 };
+/* What the transport named in cfg needs; every part for a name it does not know. */
+int notice_parts_for(const struct config *cfg, const char *transport);
+/* notice_render with only the parts asked for (the others stay NULL). */
+void notice_render_parts(
+    const struct notice_spec *n, const struct notice_links *l, int parts, struct notice_rendered *out);
 void notice_rendered_free(struct notice_rendered *r);
 /* The Teams Adaptive Card for a spec, as JSON text (links as Action.OpenUrl). Caller frees. */
 char *notice_render_card(const struct notice_spec *n, const struct notice_links *l);

@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendar.h"
+#include "config.h"
 #include "notice.h"
 #include "render.h"
 #include "transport.h"
 #include "webhook.h"
+#include "test_util.h"
 #include "xmalloc.h"
 
 #define HOSTILE_LABEL "Record <b>\"it\"</b> & go"
@@ -400,6 +403,65 @@ test_key(void **state)
 	free(k);
 }
 
+/*
+ * Each transport gets the parts it sends, and only those: mail (smtp, file eml) the HTML and the
+ * batch HTML, a webhook (file json too) the payload; a name the config does not know, every part.
+ * The parts rendered are the bytes of the full rendering.
+ */
+static void
+test_parts(void **state)
+{
+	char dir[] = "/tmp/test_notice.XXXXXX", *ini, *path, *cause = NULL;
+	struct notice_spec n = test_spec();
+	struct notice_rendered all, part;
+	struct notice_links l;
+	struct config *cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	xasprintf(&ini,
+	    "[daemon]\ndatabase = %s/dw.db\nbank_holidays = %s/etc/bank-holidays-england-and-wales.txt\n"
+	    "[transport \"mail\"]\ntype = smtp\nurl = smtp://127.0.0.1:2525\ntls = none\n"
+	    "from = driftwatch <dw@council.example>\n"
+	    "[transport \"hook\"]\ntype = webhook\nformat = teams\nurl = http://127.0.0.1:8080/\n"
+	    "[transport \"eml\"]\ntype = file\nspool = %s/eml\n"
+	    "[transport \"json\"]\ntype = file\nformat = json\nspool = %s/json\n",
+	    dir, top_dir(), dir, dir);
+	path = write_temp_file(dir, "dw.ini", ini, 0600);
+	cfg = config_load(path, &cause);
+	if (cfg == NULL)
+		fail_msg("%s", cause);
+	assert_int_equal(notice_parts_for(cfg, "mail"), NOTICE_PART_HTML);
+	assert_int_equal(notice_parts_for(cfg, "eml"), NOTICE_PART_HTML);
+	assert_int_equal(notice_parts_for(cfg, "hook"), NOTICE_PART_PAYLOAD);
+	assert_int_equal(notice_parts_for(cfg, "json"), NOTICE_PART_PAYLOAD);
+	assert_int_equal(notice_parts_for(cfg, "gone"), NOTICE_PARTS_ALL);
+
+	n.batch = "Dispute 7: stage 2, due 2022-06-15";
+	test_links(&l);
+	notice_render(&n, &l, &all);
+	notice_render_parts(&n, &l, notice_parts_for(cfg, "mail"), &part);
+	assert_string_equal(part.text, all.text);
+	assert_string_equal(part.html, all.html);
+	assert_string_equal(part.batch_text, all.batch_text);
+	assert_string_equal(part.batch_html, all.batch_html);
+	assert_null(part.payload);
+	notice_rendered_free(&part);
+	notice_render_parts(&n, &l, notice_parts_for(cfg, "hook"), &part);
+	assert_string_equal(part.text, all.text);
+	assert_string_equal(part.payload, all.payload);
+	assert_string_equal(part.batch_text, all.batch_text);
+	assert_null(part.html);
+	assert_null(part.batch_html);
+	notice_rendered_free(&part);
+	notice_rendered_free(&all);
+	notice_links_free(&l);
+	config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+	free(ini), free(path);
+}
+
 int
 main(void)
 {
@@ -411,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_payload_links),
 		cmocka_unit_test(test_no_links),
 		cmocka_unit_test(test_key),
+		cmocka_unit_test(test_parts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
