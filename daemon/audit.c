@@ -15,19 +15,10 @@ audit_add(struct store *s, time_t at, const char *actor, const char *what, const
     char **cause)
 {
 	/* Cached: imports audit each record they change, tens of thousands in one transaction. */
-	sqlite3_stmt *st =
-	    store_cached(s, "INSERT INTO audit (at, actor, what, subject, detail) VALUES (?, ?, ?, ?, ?)");
-	int rc = 0;
-
-	sqlite3_bind_int64(st, 1, at);
-	store_bind_text_static(st, 2, actor);
-	store_bind_text_static(st, 3, what);
-	store_bind_text_static(st, 4, subject);
-	store_bind_text_static(st, 5, detail);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "audit");
-	store_release(s, st);
-	return rc;
+	return store_run(s,
+	    store_cached(s, "INSERT INTO audit (at, actor, what, subject, detail) VALUES (?, ?, ?, ?, ?)"),
+	    STORE_ARGS(STORE_INT(at), STORE_TEXT(actor), STORE_TEXT(what), STORE_TEXT(subject), STORE_TEXT(detail)),
+	    "audit", cause);
 }
 
 /* Print a subject's trail. */
@@ -55,13 +46,9 @@ audit_print(struct store *s, const char *subject, FILE *f)
 int
 audit_count(struct store *s, const char *what, const char *subject)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM audit WHERE what = ? AND subject = ?");
-	int n = 0;
+	int64_t n = 0;
 
-	store_bind_text(st, 1, what);
-	store_bind_text(st, 2, subject);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	store_int(s, store_prepare(s, "SELECT count(*) FROM audit WHERE what = ? AND subject = ?"),
+	    STORE_ARGS(STORE_TEXT(what), STORE_TEXT(subject)), &n, "audit", NULL);
+	return (int)n;
 }

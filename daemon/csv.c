@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Bigger than any council extract by far; a file this size is the wrong file. */
@@ -50,41 +51,6 @@ struct csv_reader {
 
 static int csv_fail(struct csv_reader *, char **, int, int, const char *, ...) __attribute__((format(printf, 5, 6)));
 static void csv_error_add(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
-
-/* Length of the UTF-8 sequence at p (1 for ASCII), or 0 when it is not valid UTF-8. */
-static size_t
-csv_utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if (n > avail)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8 (RFC 3629). */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000))
-		return 0;
-	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
 
 /* Add one to a line or column; a count that cannot grow stays put rather than overflow. */
 static int
@@ -144,7 +110,7 @@ csv_step(struct csv_reader *r, char **cause)
 
 	if (*p == '\0')
 		return csv_fail(r, cause, r->line, r->column, "NUL byte (is this a text file?)");
-	if ((n = csv_utf8_len(p, r->len - r->pos)) == 0)
+	if ((n = utf8_char_len(p, r->len - r->pos)) == 0)
 		return csv_fail(
 		    r, cause, r->line, r->column, "invalid UTF-8 (is the file saved as UTF-8? byte 0x%02X)", *p);
 	r->pos += n;

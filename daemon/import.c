@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit.h"
 #include "calendar.h"
@@ -362,4 +363,39 @@ import_seen_free(struct import_seen *seen)
 		free(seen->keys[i]);
 	free(seen->keys), free(seen->lines);
 	memset(seen, 0, sizeof *seen);
+}
+
+/* See import.h. */
+const char *
+import_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* See import.h. */
+int
+import_file_kind(const char *path, const char *const names[], int n)
+{
+	const char *base = import_base(path);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(base, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* See import.h. */
+int
+import_finish_print(
+    const struct import_request *rq, struct import_errors *e, const struct import_commit *c, char **summary)
+{
+	int rc = import_finish(rq->store, e, c, summary, rq->err);
+
+	if (rc == 0)
+		fprintf(rq->out, "%s: %s imported\n", c->path, *summary);
+	return rc;
 }

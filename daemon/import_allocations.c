@@ -52,7 +52,6 @@ import_allocations_write(struct store *s, void *arg, char **summary, char **caus
 int
 import_allocations(const struct import_request *rq)
 {
-	struct store *s = rq->store;
 	const char *path = rq->paths[0];
 	time_t now = rq->now;
 	static const char *const names[] = { "case_ref", "team", "social_worker", "social_worker_email", "team_manager",
@@ -109,8 +108,7 @@ import_allocations(const struct import_request *rq)
 	import_file_close(&in);
 	ar.rows = rows, ar.n = n;
 	xasprintf(&summary, "%d cases", n);
-	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
-		fprintf(rq->out, "%s: %s imported\n", path, summary);
+	rc = import_finish_print(rq, &e, &commit, &summary);
 	free(summary);
 	import_errors_free(&e);
 	for (i = 0; i < n; i++)

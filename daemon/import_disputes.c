@@ -161,8 +161,7 @@ import_disputes(const struct import_request *rq)
 	import_file_close(&in);
 	dr.rows = rows, dr.ids = ids, dr.n = n;
 	xasprintf(&summary, "%d disputes", n);
-	if ((rc = import_finish(s, &e, &commit, &summary, rq->err)) == 0)
-		fprintf(rq->out, "%s: %s imported\n", path, summary);
+	rc = import_finish_print(rq, &e, &commit, &summary);
 	free(summary);
 	import_errors_free(&e);
 	for (i = 0; i < n; i++)

@@ -695,15 +695,7 @@ ssd_read_involvements(struct ssd *d, const char *path, struct ssda903_tally *t, 
 static int
 ssd_kind(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	int i;
-
-	base = base != NULL ? base + 1 : path;
-	for (i = 0; i < SSD_NFILES; i++) {
-		if (strcasecmp(base, ssd_files[i]) == 0)
-			return i;
-	}
-	return -1;
+	return import_file_kind(path, ssd_files, SSD_NFILES);
 }
 
 /* Sort the paths given (files or folders) into the SSD's files; the rest are listed as not read. */

@@ -761,24 +761,7 @@ static const char *const ssda903_files[SSDA903_NFILES] = { "header.csv", "episod
 static int
 ssda903_kind(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	int i;
-
-	base = base != NULL ? base + 1 : path;
-	for (i = 0; i < SSDA903_NFILES; i++) {
-		if (strcasecmp(base, ssda903_files[i]) == 0)
-			return i;
-	}
-	return -1;
-}
-
-/* The base name of a path. */
-static const char *
-ssda903_base(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash != NULL ? slash + 1 : path;
+	return import_file_kind(path, ssda903_files, SSDA903_NFILES);
 }
 
 /* See import_ssd.h. */
@@ -907,7 +890,7 @@ import_ssda903(const struct import_request *rq)
 	/* Social-worker episodes only feed the allocations with an email for each SW_ID; alone they are
 	 * listed as not read (the national return's own folder holds sw_episodes.csv without emails). */
 	if (files[SSDA903_SW_EPISODES] != NULL && files[SSDA903_STAFF] == NULL) {
-		xappendf(&others, "%s%s", others != NULL ? ", " : "", ssda903_base(files[SSDA903_SW_EPISODES]));
+		xappendf(&others, "%s%s", others != NULL ? ", " : "", import_base(files[SSDA903_SW_EPISODES]));
 		free(files[SSDA903_SW_EPISODES]);
 		files[SSDA903_SW_EPISODES] = NULL;
 	}

@@ -90,11 +90,7 @@ asye_import_finish(const struct import_request *rq, struct import_errors *e, con
     int (*write)(struct store *, void *, char **, char **), void *arg)
 {
 	struct import_commit commit = { kind, rq->paths[0], rq->now, write, arg, kind, "asye" };
-	int rc = import_finish(rq->store, e, &commit, summary, rq->err);
-
-	if (rc == 0)
-		fprintf(rq->out, "%s: %s imported\n", rq->paths[0], *summary);
-	return rc;
+	return import_finish_print(rq, e, &commit, summary);
 }
 
 struct asye_import_workers {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Make room for n more bytes (and a NUL). */
@@ -28,35 +29,6 @@ jsonw_add(struct jsonw *b, const char *s, size_t n)
 }
 
 /*
- * The length of the UTF-8 character at s (at most left bytes), 0 when it is not one: the same
- * strict rules as jansson's (no overlong forms, no surrogates, nothing past U+10FFFF), so a
- * string this writer takes is one json_string() would have taken.
- */
-static size_t
-jsonw_utf8_char(const unsigned char *s, size_t left)
-{
-	unsigned int cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0; /* a continuation byte, an overlong two-byte lead, or past U+10FFFF */
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (left < n)
-		return 0;
-	cp = s[0] & (0x3f >> (n - 1));
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/*
  * Append s as a JSON string, escaped exactly as jansson's compact dump escapes it (\" \\ \b \f
  * \n \r \t, other controls as \u00XX, UTF-8 kept as it is). -1 when s is not UTF-8.
  */
@@ -71,7 +43,7 @@ jsonw_string(struct jsonw *b, const char *s)
 	jsonw_add(b, "\"", 1);
 	for (run = p; left > 0; p += n, left -= n) {
 		if (*p >= 0x20 && *p != '"' && *p != '\\') {
-			if ((n = jsonw_utf8_char(p, left)) == 0)
+			if ((n = utf8_char_len(p, left)) == 0)
 				return -1;
 			continue;
 		}
@@ -152,7 +124,7 @@ jsonw_utf8(const char *s)
 	if (s == NULL)
 		return false;
 	for (left = strlen(s); left > 0; p += n, left -= n) {
-		if ((n = jsonw_utf8_char(p, left)) == 0)
+		if ((n = utf8_char_len(p, left)) == 0)
 			return false;
 	}
 	return true;

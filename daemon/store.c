@@ -647,16 +647,108 @@ store_column_strdup(sqlite3_stmt *st, int i)
 	return v != NULL ? xstrdup((const char *)v) : NULL;
 }
 
-/* One integer from a one-row query. */
+/* See store_int.h. */
+void
+store_bind(sqlite3_stmt *st, struct store_args args)
+{
+	int i;
+
+	for (i = 0; i < args.n; i++) {
+		switch (args.v[i].type) {
+		case STORE_ARG_INT:
+			sqlite3_bind_int64(st, i + 1, args.v[i].i);
+			break;
+		case STORE_ARG_TEXT:
+			store_bind_text_static(st, i + 1, args.v[i].text);
+			break;
+		case STORE_ARG_NULL:
+			sqlite3_bind_null(st, i + 1);
+			break;
+		}
+	}
+}
+
+/* Bind and take one step: SQLITE_ROW, SQLITE_DONE, or -1 after store_fail (the statement released). */
+static int
+store_step(struct store *s, sqlite3_stmt *st, struct store_args args, const char *what, char **cause)
+{
+	int rc;
+
+	store_bind(st, args);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return rc;
+	store_fail(s, cause, what);
+	store_release(s, st);
+	return -1;
+}
+
+/* See store_int.h. */
+int
+store_run(struct store *s, sqlite3_stmt *st, struct store_args args, const char *what, char **cause)
+{
+	if (store_step(s, st, args, what, cause) == -1)
+		return -1;
+	store_release(s, st);
+	return 0;
+}
+
+/* See store_int.h. */
+int
+store_int(struct store *s, sqlite3_stmt *st, struct store_args args, int64_t *v, const char *what, char **cause)
+{
+	int rc = store_step(s, st, args, what, cause);
+
+	if (rc == -1)
+		return -1;
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	store_release(s, st);
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
+/* See store_int.h. */
+int
+store_text(struct store *s, sqlite3_stmt *st, struct store_args args, char **v, const char *what, char **cause)
+{
+	int rc = store_step(s, st, args, what, cause);
+
+	*v = NULL;
+	if (rc == -1)
+		return -1;
+	if (rc == SQLITE_ROW)
+		*v = store_column_strdup(st, 0);
+	store_release(s, st);
+	return rc == SQLITE_ROW ? 0 : 1;
+}
+
+/* See store_int.h. */
+int
+store_each(struct store *s, sqlite3_stmt *st, struct store_args args, int (*row)(sqlite3_stmt *, void *), void *arg,
+    const char *what, char **cause)
+{
+	int rc = store_step(s, st, args, what, cause), stop = 0;
+
+	while (rc == SQLITE_ROW && (stop = row(st, arg)) == 0)
+		rc = sqlite3_step(st);
+	if (rc == -1)
+		return -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, cause, what);
+		store_release(s, st);
+		return -1;
+	}
+	store_release(s, st);
+	return stop;
+}
+
+/* One integer from a one-row query, -1 when it gives none. */
 static int64_t
 store_scalar(struct store *s, const char *sql)
 {
-	sqlite3_stmt *st = store_prepare(s, sql);
 	int64_t v = -1;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int(s, store_prepare(s, sql), STORE_NOARGS, &v, "scalar", NULL);
 	return v;
 }
 
@@ -1086,71 +1178,47 @@ store_set_max_pages(struct store *s, long n)
 int
 store_meta_get(struct store *s, const char *key, char **value)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT value FROM meta WHERE key = ?");
-	int rc = 1;
-
-	store_bind_text(st, 1, key);
-	*value = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*value = store_column_strdup(st, 0);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	/* A failed read is an absent value, as it always was. */
+	return store_text(s, store_prepare(s, "SELECT value FROM meta WHERE key = ?"), STORE_ARGS(STORE_TEXT(key)),
+		   value, "meta", NULL) == 0 ?
+	    0 :
+	    1;
 }
 
 /* Write one meta value. */
 int
 store_meta_set(struct store *s, const char *key, const char *value, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s,
-	    "INSERT INTO meta (key, value) VALUES (?, ?) "
-	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-	int rc = 0;
-
-	store_bind_text(st, 1, key);
-	store_bind_text(st, 2, value);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "meta");
-	sqlite3_finalize(st);
-	return rc;
+	return store_run(s,
+	    store_prepare(s,
+		"INSERT INTO meta (key, value) VALUES (?, ?) "
+		"ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+	    STORE_ARGS(STORE_TEXT(key), STORE_TEXT(value)), "meta", cause);
 }
 
 /* Record an import run. */
 int
 store_import_log(struct store *s, time_t at, const char *kind, const char *file, const char *summary, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s,
-	    "INSERT INTO imports (at, kind, file, summary, who, files, newest_mtime) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
-	int rc = 0;
-
-	sqlite3_bind_int64(st, 1, at);
-	store_bind_text(st, 2, kind);
-	store_bind_text(st, 3, file);
-	store_bind_text(st, 4, summary);
 	/* Who and which files: set once by driftwatchctl before the importer runs (store_import_origin). */
-	store_bind_text(st, 5, s->import_who != NULL ? s->import_who : "");
-	store_bind_text(st, 6, s->import_files != NULL ? s->import_files : "");
-	if (s->import_newest > 0)
-		sqlite3_bind_int64(st, 7, s->import_newest);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "imports");
-	sqlite3_finalize(st);
-	return rc;
+	return store_run(s,
+	    store_prepare(s,
+		"INSERT INTO imports (at, kind, file, summary, who, files, newest_mtime) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?)"),
+	    STORE_ARGS(STORE_INT(at), STORE_TEXT(kind), STORE_TEXT(file), STORE_TEXT(summary),
+		STORE_TEXT(s->import_who != NULL ? s->import_who : ""),
+		STORE_TEXT(s->import_files != NULL ? s->import_files : ""),
+		s->import_newest > 0 ? STORE_INT(s->import_newest) : STORE_NULL),
+	    "imports", cause);
 }
 
 /* Imports run in [from, to). */
 int
 store_import_count(struct store *s, time_t from, time_t to)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM imports WHERE at >= ? AND at < ?");
-	int n = 0;
+	int64_t n = 0;
 
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	store_int(s, store_prepare(s, "SELECT count(*) FROM imports WHERE at >= ? AND at < ?"),
+	    STORE_ARGS(STORE_INT(from), STORE_INT(to)), &n, "imports", NULL);
+	return (int)n;
 }

@@ -142,11 +142,8 @@ allocation_set_social_worker(
 int
 allocation_count(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM allocations");
-	int n = 0;
+	int64_t n = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	store_int(s, store_prepare(s, "SELECT count(*) FROM allocations"), STORE_NOARGS, &n, "allocations", NULL);
+	return (int)n;
 }

@@ -14,38 +14,23 @@
 
 const char *const status_states[STATUS_NSTATES] = { "pending", "retry", "sending", "held", "dead", "sent" };
 
-/* Run one prepared write statement to completion and finalize it. */
-static int
-status_step(struct store *s, sqlite3_stmt *st, const char *what, char **cause)
-{
-	int rc = 0;
-
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, what);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* See status.h. */
 int
 status_record_start(struct store *s, long pid, const char *version, const char *rules, time_t now, char **cause)
 {
-	sqlite3_stmt *st;
-
 	if (store_begin(s, cause) != 0)
 		return -1;
-	st = store_prepare(s,
-	    "INSERT INTO daemon_run (id, pid, version, rules, started_at, loaded_at, stopped_at) "
-	    "VALUES (1, ?1, ?2, ?3, ?4, ?4, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
-	    "version = excluded.version, rules = excluded.rules, started_at = excluded.started_at, "
-	    "loaded_at = excluded.loaded_at, stopped_at = NULL");
-	sqlite3_bind_int64(st, 1, pid);
-	store_bind_text(st, 2, version);
-	store_bind_text(st, 3, rules);
-	sqlite3_bind_int64(st, 4, now);
 	/* Breakers live in the last run's memory: a new run starts with every transport closed. */
-	if (status_step(s, st, "daemon_run", cause) != 0 ||
-	    status_step(s, store_prepare(s, "DELETE FROM daemon_breakers"), "daemon_breakers", cause) != 0) {
+	if (store_run(s,
+		store_prepare(s,
+		    "INSERT INTO daemon_run (id, pid, version, rules, started_at, loaded_at, stopped_at) "
+		    "VALUES (1, ?1, ?2, ?3, ?4, ?4, NULL) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
+		    "version = excluded.version, rules = excluded.rules, started_at = excluded.started_at, "
+		    "loaded_at = excluded.loaded_at, stopped_at = NULL"),
+		STORE_ARGS(STORE_INT(pid), STORE_TEXT(version), STORE_TEXT(rules), STORE_INT(now)), "daemon_run",
+		cause) != 0 ||
+	    store_run(s, store_prepare(s, "DELETE FROM daemon_breakers"), STORE_NOARGS, "daemon_breakers", cause) !=
+		0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -56,27 +41,22 @@ status_record_start(struct store *s, long pid, const char *version, const char *
 int
 status_record_loaded(struct store *s, time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE daemon_run SET loaded_at = ? WHERE id = 1");
-
-	sqlite3_bind_int64(st, 1, now);
-	return status_step(s, st, "daemon_run", cause);
+	return store_run(s, store_prepare(s, "UPDATE daemon_run SET loaded_at = ? WHERE id = 1"),
+	    STORE_ARGS(STORE_INT(now)), "daemon_run", cause);
 }
 
 /* See status.h. */
 int
 status_record_stop(struct store *s, time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_prepare(s, "UPDATE daemon_run SET stopped_at = ? WHERE id = 1");
-
-	sqlite3_bind_int64(st, 1, now);
-	return status_step(s, st, "daemon_run", cause);
+	return store_run(s, store_prepare(s, "UPDATE daemon_run SET stopped_at = ? WHERE id = 1"),
+	    STORE_ARGS(STORE_INT(now)), "daemon_run", cause);
 }
 
 /* See status.h. The watchers go in as one JSON array: one statement (one commit) a pass. */
 int
 status_record_pass(struct store *s, const struct status_watcher *w, int n, char **cause)
 {
-	sqlite3_stmt *st;
 	json_t *rows = json_array();
 	char *text;
 	int i, rc;
@@ -90,15 +70,14 @@ status_record_pass(struct store *s, const struct status_watcher *w, int n, char 
 	text = json_dumps(rows, JSON_COMPACT);
 	json_decref(rows);
 	/* "WHERE true" keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT. */
-	st = store_cached(s,
-	    "INSERT INTO daemon_watchers (name, at, ms, next_at, error) "
-	    "SELECT json_extract(value, '$.name'), json_extract(value, '$.at'), json_extract(value, '$.ms'), "
-	    "json_extract(value, '$.next'), json_extract(value, '$.error') FROM json_each(?1) WHERE true "
-	    "ON CONFLICT(name) DO UPDATE SET at = excluded.at, ms = excluded.ms, next_at = excluded.next_at, "
-	    "error = excluded.error");
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, cause, "daemon_watchers");
-	store_release(s, st);
+	rc = store_run(s,
+	    store_cached(s,
+		"INSERT INTO daemon_watchers (name, at, ms, next_at, error) "
+		"SELECT json_extract(value, '$.name'), json_extract(value, '$.at'), json_extract(value, '$.ms'), "
+		"json_extract(value, '$.next'), json_extract(value, '$.error') FROM json_each(?1) WHERE true "
+		"ON CONFLICT(name) DO UPDATE SET at = excluded.at, ms = excluded.ms, next_at = excluded.next_at, "
+		"error = excluded.error"),
+	    STORE_ARGS(STORE_TEXT(text)), "daemon_watchers", cause);
 	free(text);
 	return rc;
 }
@@ -108,25 +87,20 @@ int
 status_record_breaker(
     struct store *s, const char *transport, int failures, time_t now, time_t paused_until, char **cause)
 {
-	sqlite3_stmt *st;
-
 	/* Inside another's transaction a failed write could take that transaction with it: skip. */
 	if (!sqlite3_get_autocommit(s->db))
 		return 0;
 	if (paused_until == 0) {
-		st = store_prepare(s, "DELETE FROM daemon_breakers WHERE transport = ?");
-		store_bind_text(st, 1, transport);
-		return status_step(s, st, "daemon_breakers", cause);
+		return store_run(s, store_prepare(s, "DELETE FROM daemon_breakers WHERE transport = ?"),
+		    STORE_ARGS(STORE_TEXT(transport)), "daemon_breakers", cause);
 	}
-	st = store_prepare(s,
-	    "INSERT INTO daemon_breakers (transport, failures, paused_at, paused_until) VALUES (?, ?, ?, ?) "
-	    "ON CONFLICT(transport) DO UPDATE SET failures = excluded.failures, "
-	    "paused_until = excluded.paused_until");
-	store_bind_text(st, 1, transport);
-	sqlite3_bind_int(st, 2, failures);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, paused_until);
-	return status_step(s, st, "daemon_breakers", cause);
+	return store_run(s,
+	    store_prepare(s,
+		"INSERT INTO daemon_breakers (transport, failures, paused_at, paused_until) VALUES (?, ?, ?, ?) "
+		"ON CONFLICT(transport) DO UPDATE SET failures = excluded.failures, "
+		"paused_until = excluded.paused_until"),
+	    STORE_ARGS(STORE_TEXT(transport), STORE_INT(failures), STORE_INT(now), STORE_INT(paused_until)),
+	    "daemon_breakers", cause);
 }
 
 /* See status.h. One read transaction, so the figures agree with each other. */
@@ -240,13 +214,10 @@ status_free(struct status *st)
 bool
 outbox_never_used(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT EXISTS (SELECT 1 FROM outbox)");
-	bool empty = false;
+	int64_t any = -1;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		empty = sqlite3_column_int(st, 0) == 0;
-	sqlite3_finalize(st);
-	return empty;
+	store_int(s, store_prepare(s, "SELECT EXISTS (SELECT 1 FROM outbox)"), STORE_NOARGS, &any, "outbox", NULL);
+	return any == 0;
 }
 
 /* See status.h. */
@@ -260,13 +231,11 @@ outbox_hold_escalations(struct store *s, bool on)
 int
 outbox_held_count(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT count(*) FROM outbox WHERE state = 'held'");
-	int n = 0;
+	int64_t n = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	store_int(
+	    s, store_prepare(s, "SELECT count(*) FROM outbox WHERE state = 'held'"), STORE_NOARGS, &n, "outbox", NULL);
+	return (int)n;
 }
 
 /* See status.h. */
@@ -274,24 +243,16 @@ int
 outbox_release(struct store *s, const char *rule, int64_t id, time_t now, time_t window_open, char **cause)
 {
 	/* created_at moves to now: give_up_after counts from the release, not from the hold. */
-	sqlite3_stmt *st = store_prepare(s,
-	    "UPDATE outbox SET state = 'pending', created_at = ?3, "
-	    "next_attempt_at = CASE WHEN urgent THEN ?3 ELSE max(next_attempt_at, ?4) END "
-	    "WHERE state = 'held' AND (?1 IS NULL OR dedupe_key = ?1 OR "
-	    "substr(dedupe_key, 1, length(?1) + 1) = ?1 || ':') AND (?2 = 0 OR id = ?2)");
-	int n;
-
-	store_bind_text(st, 1, rule);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, window_open);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return store_fail(s, cause, "outbox release");
-	}
-	n = sqlite3_changes(s->db);
-	sqlite3_finalize(st);
-	return n;
+	if (store_run(s,
+		store_prepare(s,
+		    "UPDATE outbox SET state = 'pending', created_at = ?3, "
+		    "next_attempt_at = CASE WHEN urgent THEN ?3 ELSE max(next_attempt_at, ?4) END "
+		    "WHERE state = 'held' AND (?1 IS NULL OR dedupe_key = ?1 OR "
+		    "substr(dedupe_key, 1, length(?1) + 1) = ?1 || ':') AND (?2 = 0 OR id = ?2)"),
+		STORE_ARGS(STORE_TEXT(rule), STORE_INT(id), STORE_INT(now), STORE_INT(window_open)), "outbox release",
+		cause) != 0)
+		return -1;
+	return sqlite3_changes(s->db);
 }
 
 /* See status.h. The backup API copies page by page under one read transaction: a consistent copy. */
@@ -362,11 +323,8 @@ outbox_rows_after(
 int64_t
 outbox_last_id(struct store *s)
 {
-	sqlite3_stmt *st = store_prepare(s, "SELECT coalesce(max(id), 0) FROM outbox");
 	int64_t id = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_int(s, store_prepare(s, "SELECT coalesce(max(id), 0) FROM outbox"), STORE_NOARGS, &id, "outbox", NULL);
 	return id;
 }

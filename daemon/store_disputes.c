@@ -314,61 +314,50 @@ int
 disputes_event_add(struct store *s, int64_t id, int on_date, time_t at, const char *kind, const char *stage,
     const char *responder, const char *note, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s,
-	    "INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
-	    "note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-	int rc = 0;
+	return store_run(s,
+	    store_cached(s,
+		"INSERT INTO dispute_events (dispute, on_date, at, kind, stage, responder, "
+		"note, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+	    STORE_ARGS(STORE_INT(id), STORE_INT(on_date), STORE_INT(at), STORE_TEXT(kind), STORE_TEXT(stage),
+		STORE_TEXT(responder), STORE_TEXT(note), STORE_TEXT(actor)),
+	    "dispute history", cause);
+}
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, on_date);
-	sqlite3_bind_int64(st, 3, at);
-	store_bind_text(st, 4, kind);
-	store_bind_text(st, 5, stage);
-	store_bind_text(st, 6, responder);
-	store_bind_text(st, 7, note);
-	store_bind_text(st, 8, actor);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "dispute history");
+/* The ids st selects (its ?1 is since), in *ids and *n; st released. */
+static int
+disputes_ids(struct store *s, sqlite3_stmt *st, int since, int64_t **ids, int *n)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_bind_int(st, 1, since);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, (size_t)*n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
 	store_release(s, st);
-	return rc;
+	return 0;
 }
 
 /* See disputes.h. */
 int
 disputes_active(struct store *s, int since, int64_t **ids, int *n)
 {
-	sqlite3_stmt *st = store_prepare(s,
-	    "SELECT id FROM disputes WHERE resolved_on IS NULL OR resolved_on >= ? "
-	    "ORDER BY id");
-
-	*ids = NULL;
-	*n = 0;
-	sqlite3_bind_int(st, 1, since);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		*ids = xreallocarray(*ids, (size_t)*n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return 0;
+	return disputes_ids(s,
+	    store_prepare(s,
+		"SELECT id FROM disputes WHERE resolved_on IS NULL OR resolved_on >= ? "
+		"ORDER BY id"),
+	    since, ids, n);
 }
 
 /* See disputes.h. */
 int
 disputes_active_set(struct store *s, int since, int64_t **ids, int *n)
 {
-	sqlite3_stmt *st = store_cached(s,
-	    "SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
-	    "temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id");
-
-	*ids = NULL;
-	*n = 0;
-	sqlite3_bind_int(st, 1, since);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		*ids = xreallocarray(*ids, (size_t)*n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	store_release(s, st);
-	return 0;
+	return disputes_ids(s,
+	    store_cached(s,
+		"SELECT id FROM disputes WHERE id IN (SELECT CAST(key AS INTEGER) FROM "
+		"temp.plan_set) AND (resolved_on IS NULL OR resolved_on >= ?) ORDER BY id"),
+	    since, ids, n);
 }
 
 /* See disputes.h. */

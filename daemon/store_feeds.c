@@ -13,30 +13,16 @@
 int
 store_feed_generation(struct store *s, const char *email, int create, time_t now, int64_t *generation, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT generation FROM feed_tokens WHERE email = ?");
-	int rc;
+	int rc = store_int(s, store_cached(s, "SELECT generation FROM feed_tokens WHERE email = ?"),
+	    STORE_ARGS(STORE_TEXT(email)), generation, "feed_tokens", cause);
 
-	store_bind_text(st, 1, email);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*generation = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else if (rc == SQLITE_DONE)
-		rc = 1;
-	else
-		rc = store_fail(s, cause, "feed_tokens");
-	store_release(s, st);
 	if (rc != 1 || !create)
 		return rc;
-	st = store_cached(s, "INSERT INTO feed_tokens (email, generation, created_at) VALUES (?, 1, ?)");
-	store_bind_text(st, 1, email);
-	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "feed_tokens");
-	else
-		*generation = 1, rc = 0;
-	store_release(s, st);
-	return rc;
+	if (store_run(s, store_cached(s, "INSERT INTO feed_tokens (email, generation, created_at) VALUES (?, 1, ?)"),
+		STORE_ARGS(STORE_TEXT(email), STORE_INT(now)), "feed_tokens", cause) != 0)
+		return -1;
+	*generation = 1;
+	return 0;
 }
 
 /* See store_feeds.h. */
@@ -44,20 +30,15 @@ int
 store_feed_revoke(struct store *s, const char *email, time_t now, int64_t *generation, char **cause)
 {
 	/* A person never given a URL starts at 2: no token of generation 1 can have been signed for them. */
-	sqlite3_stmt *st = store_cached(s,
-	    "INSERT INTO feed_tokens (email, generation, created_at, revoked_at) "
-	    "VALUES (?1, 2, ?2, ?2) ON CONFLICT (email) DO UPDATE SET "
-	    "generation = generation + 1, revoked_at = ?2 RETURNING generation");
-	int rc = 0;
+	int rc = store_int(s,
+	    store_cached(s,
+		"INSERT INTO feed_tokens (email, generation, created_at, revoked_at) "
+		"VALUES (?1, 2, ?2, ?2) ON CONFLICT (email) DO UPDATE SET "
+		"generation = generation + 1, revoked_at = ?2 RETURNING generation"),
+	    STORE_ARGS(STORE_TEXT(email), STORE_INT(now)), generation, "feed_tokens", cause);
 
-	store_bind_text(st, 1, email);
-	sqlite3_bind_int64(st, 2, now);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = store_fail(s, cause, "feed_tokens");
-	else
-		*generation = sqlite3_column_int64(st, 0);
-	store_release(s, st);
-	return rc;
+	/* An upsert with RETURNING always gives its row; a step that gave none failed. */
+	return rc == 1 ? store_fail(s, cause, "feed_tokens") : rc;
 }
 
 /* See store_feeds.h. */
@@ -66,16 +47,14 @@ store_feed_modified(struct store *s, const char *subject)
 {
 	/* audit_subject (subject, at) answers this from the index. The daemon's own notices are not
 	 * changes to the record. */
-	sqlite3_stmt *st = store_cached(s,
-	    "SELECT coalesce(max(at), 0) FROM audit WHERE subject = ? "
-	    "AND what NOT LIKE '%notice%'");
-	time_t at = 0;
+	int64_t at = 0;
 
-	store_bind_text(st, 1, subject);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		at = (time_t)sqlite3_column_int64(st, 0);
-	store_release(s, st);
-	return at;
+	store_int(s,
+	    store_cached(s,
+		"SELECT coalesce(max(at), 0) FROM audit WHERE subject = ? "
+		"AND what NOT LIKE '%notice%'"),
+	    STORE_ARGS(STORE_TEXT(subject)), &at, "audit", NULL);
+	return (time_t)at;
 }
 
 /* See store_feeds.h. */

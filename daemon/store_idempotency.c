@@ -51,33 +51,19 @@ int
 store_idempotency_put(struct store *s, const char *client, const char *key, const char *request_hash, int status,
     const char *body, time_t now, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s,
-	    "INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?)");
-	int rc = 0;
-
-	store_bind_text(st, 1, client);
-	store_bind_text(st, 2, key);
-	store_bind_text(st, 3, request_hash);
-	sqlite3_bind_int(st, 4, status);
-	store_bind_text(st, 5, body);
-	sqlite3_bind_int64(st, 6, now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "idempotency");
-	store_release(s, st);
-	return rc;
+	return store_run(s,
+	    store_cached(s,
+		"INSERT INTO idempotency (client, key, request_hash, status, body, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?)"),
+	    STORE_ARGS(STORE_TEXT(client), STORE_TEXT(key), STORE_TEXT(request_hash), STORE_INT(status),
+		STORE_TEXT(body), STORE_INT(now)),
+	    "idempotency", cause);
 }
 
 /* See store_idempotency.h. */
 int
 store_idempotency_expire(struct store *s, time_t before, char **cause)
 {
-	sqlite3_stmt *st = store_cached(s, "DELETE FROM idempotency WHERE created_at < ?");
-	int rc = 0;
-
-	sqlite3_bind_int64(st, 1, before);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "idempotency");
-	store_release(s, st);
-	return rc;
+	return store_run(s, store_cached(s, "DELETE FROM idempotency WHERE created_at < ?"),
+	    STORE_ARGS(STORE_INT(before)), "idempotency", cause);
 }

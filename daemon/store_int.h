@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "allocations.h"
 #include "store.h"
@@ -71,5 +72,44 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void store_bind_text_static(sqlite3_stmt *st, int i, const char *v);
 /* A column as a fresh string (NULL stays NULL). */
 char *store_column_strdup(sqlite3_stmt *st, int i);
+
+/*
+ * A statement's parameters in one call: STORE_ARGS(STORE_TEXT(ref), STORE_INT(on)) binds ?1, ?2 in
+ * order; STORE_NOARGS binds none. Text is bound without a copy (the helpers below run the
+ * statement to its end before they return); NULL text binds NULL.
+ */
+struct store_arg {
+	enum { STORE_ARG_NULL, STORE_ARG_INT, STORE_ARG_TEXT } type;
+	int64_t i;
+	const char *text;
+};
+struct store_args {
+	const struct store_arg *v;
+	int n;
+};
+#define STORE_INT(x) ((struct store_arg){ .type = STORE_ARG_INT, .i = (int64_t)(x) })
+#define STORE_TEXT(x) ((struct store_arg){ .type = STORE_ARG_TEXT, .text = (x) })
+#define STORE_NULL ((struct store_arg){ .type = STORE_ARG_NULL })
+#define STORE_ARGS(...) \
+	((struct store_args){ (const struct store_arg[]){ __VA_ARGS__ }, \
+	    (int)(sizeof((const struct store_arg[]){ __VA_ARGS__ }) / sizeof(struct store_arg)) })
+#define STORE_NOARGS ((struct store_args){ NULL, 0 })
+
+/*
+ * Prepare-bind-step-release in one call. st comes from store_prepare or store_cached; each helper
+ * binds args, runs it and hands it to store_release (finalized, or reset in the cache), whatever
+ * happens. A failure is store_fail's: -1 with *cause "PATH: WHAT: sqlite's message".
+ */
+/* Bind args to ?1 ... ?n (without a copy: they must outlive the statement's run). */
+void store_bind(sqlite3_stmt *st, struct store_args args);
+/* Run a statement without results (a RETURNING row, if any, is ignored); 0 or -1. */
+int store_run(struct store *s, sqlite3_stmt *st, struct store_args args, const char *what, char **cause);
+/* The first row's first column as an integer: 0 and *v, 1 when there is no row (*v untouched), or -1. */
+int store_int(struct store *s, sqlite3_stmt *st, struct store_args args, int64_t *v, const char *what, char **cause);
+/* The first row's first column as a fresh string (NULL stays NULL): 0 and *v, 1 no row (*v NULL), or -1. */
+int store_text(struct store *s, sqlite3_stmt *st, struct store_args args, char **v, const char *what, char **cause);
+/* Call row(st, arg) on each row until it returns non-zero; 0 (or row's non-zero), or -1. */
+int store_each(struct store *s, sqlite3_stmt *st, struct store_args args, int (*row)(sqlite3_stmt *, void *), void *arg,
+    const char *what, char **cause);
 
 #endif

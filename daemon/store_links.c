@@ -128,36 +128,24 @@ store_link_is_used(struct store *s, const unsigned char *nonce, size_t len)
 int
 store_review_booking_set(struct store *s, const char *case_ref, int booked_for, time_t now, char **cause)
 {
-	sqlite3_stmt *st;
-	int rc = 0;
-
 	if (booked_for == DATE_NONE) {
-		st = store_cached(s, "DELETE FROM lac_bookings WHERE case_ref = ?");
-		store_bind_text(st, 1, case_ref);
-	} else {
-		st = store_cached(s,
-		    "INSERT INTO lac_bookings (case_ref, booked_for, at) VALUES (?, ?, ?) "
-		    "ON CONFLICT (case_ref) DO UPDATE SET booked_for = excluded.booked_for, at = excluded.at");
-		store_bind_text(st, 1, case_ref);
-		sqlite3_bind_int(st, 2, booked_for);
-		sqlite3_bind_int64(st, 3, now);
+		return store_run(s, store_cached(s, "DELETE FROM lac_bookings WHERE case_ref = ?"),
+		    STORE_ARGS(STORE_TEXT(case_ref)), "lac_bookings", cause);
 	}
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_fail(s, cause, "lac_bookings");
-	store_release(s, st);
-	return rc;
+	return store_run(s,
+	    store_cached(s,
+		"INSERT INTO lac_bookings (case_ref, booked_for, at) VALUES (?, ?, ?) "
+		"ON CONFLICT (case_ref) DO UPDATE SET booked_for = excluded.booked_for, at = excluded.at"),
+	    STORE_ARGS(STORE_TEXT(case_ref), STORE_INT(booked_for), STORE_INT(now)), "lac_bookings", cause);
 }
 
 /* See store_links.h. */
 int
 store_review_booking_get(struct store *s, const char *case_ref)
 {
-	sqlite3_stmt *st = store_cached(s, "SELECT booked_for FROM lac_bookings WHERE case_ref = ?");
-	int v = DATE_NONE;
+	int64_t v = DATE_NONE;
 
-	store_bind_text(st, 1, case_ref);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	store_release(s, st);
-	return v;
+	store_int(s, store_cached(s, "SELECT booked_for FROM lac_bookings WHERE case_ref = ?"),
+	    STORE_ARGS(STORE_TEXT(case_ref)), &v, "lac_bookings", NULL);
+	return (int)v;
 }

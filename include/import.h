@@ -62,6 +62,9 @@ struct import_commit {
  * Printing *summary on success is the caller's (each importer words it its own way).
  */
 int import_finish(struct store *s, struct import_errors *e, const struct import_commit *c, char **summary, FILE *err);
+/* import_finish on rq's store and err, then on success "PATH: SUMMARY imported" on rq's out (PATH: c->path). */
+int import_finish_print(
+    const struct import_request *rq, struct import_errors *e, const struct import_commit *c, char **summary);
 
 /* A "YYYY-MM-DD" field (empty allowed when optional: *date = DATE_NONE). 0, or -1 after an error. */
 int import_date(struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int *date);
@@ -74,6 +77,10 @@ int import_date_dmy(
     struct import_errors *e, const struct csv_field *f, const char *column, bool optional, int today, int *date);
 /* A required non-empty field. */
 int import_required(struct import_errors *e, const struct csv_field *f, const char *column);
+/* Which of names[0 .. n-1] a path's base name is (case aside), or -1: a multi-file format's file kind. */
+int import_file_kind(const char *path, const char *const names[], int n);
+/* The base name of a path (after its last '/'). */
+const char *import_base(const char *path);
 /* A field's value by header index, or an empty static field when the column is absent. */
 const struct csv_field *import_field(const struct csv_row *row, const int *index, int i);
 /* Read a CSV file's header row and map it; errors (missing/unknown columns, syntax) into e. */
