@@ -412,8 +412,8 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 		for (i = 0; i < st.nstages; i++)
 			json_object_set_new(stages, st.stage_names[i], json_integer(st.stage_counts[i]));
 		cats = json_object();
-		for (i = 0; plan_dispute_categories[i] != NULL; i++)
-			json_object_set_new(cats, plan_dispute_categories[i], json_integer(st.by_category[i]));
+		for (i = 0; plan_disputes_categories[i] != NULL; i++)
+			json_object_set_new(cats, plan_disputes_categories[i], json_integer(st.by_category[i]));
 		o = json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i}", "from", f, "to", t,
 		    "opened", st.opened, "resolved", st.resolved, "open_at_end", st.open_at_end, "open_by_stage",
 		    stages, "median_wd_to_resolve", isnan(st.median_wd) ? json_null() : json_real(st.median_wd),
@@ -433,9 +433,9 @@ ctl_dispute_stats(struct ctl *c, int argc, char **argv)
 	ctl_dispute_print_num("median working days to resolve", st.median_wd, " wd");
 	ctl_dispute_print_num("90th percentile working days", st.p90_wd, " wd");
 	ctl_dispute_print_num("about drift and delay", st.drift_share, "%");
-	for (i = 0; plan_dispute_categories[i] != NULL; i++) {
+	for (i = 0; plan_disputes_categories[i] != NULL; i++) {
 		if (st.by_category[i] > 0)
-			printf("    %-32s %d\n", plan_dispute_categories[i], st.by_category[i]);
+			printf("    %-32s %d\n", plan_disputes_categories[i], st.by_category[i]);
 	}
 	printf("  %-34s %d\n  %-34s %d\n  %-34s %d\n", "reached the DCS", st.reached_dcs, "reached the DCS this year",
 	    st.reached_dcs_year, "referred to Cafcass", st.cafcass);
@@ -472,8 +472,9 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	struct ctl_dispute_args a;
 	struct dispute d;
 	struct dispute_rules rules;
-	struct dispute_item items[DISPUTE_ITEMS_MAX];
-	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], at, n, i, j;
+	struct dispute_plan plan;
+	const struct dispute_item *it;
+	int starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX], at, i, j;
 	int64_t id;
 	char x[DATE_BUFSZ], y[DATE_BUFSZ], when[32], *address, *transport, *why, *key;
 	struct notice_state ns;
@@ -495,7 +496,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	printf("dispute %lld, case %s, %s, raised on %s by %s; as at %s\n", (long long)id, d.case_ref, d.category,
 	    date_format(d.rec.raised_on, x), d.raised_by, date_format(at, y));
 	printf("ladder (recorded when raised):\n");
-	plan_dispute_projection(&d.rec, c->cfg->calendar, starts, dues);
+	plan_disputes_projection(&d.rec, c->cfg->calendar, starts, dues);
 	for (i = 0; i < d.rec.ladder.n; i++) {
 		const struct dispute_stage *st = &d.rec.ladder.stages[i];
 		int entered = DATE_NONE;
@@ -515,7 +516,7 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 								  "");
 		else if (entered != DATE_NONE && i < d.rec.stage)
 			printf("entered %s, due %s\n", date_format(entered, x),
-			    date_format(plan_dispute_stage_due(c->cfg->calendar, &d.rec.ladder, i, entered), y));
+			    date_format(plan_disputes_stage_due(c->cfg->calendar, &d.rec.ladder, i, entered), y));
 		else if (i < d.rec.stage)
 			printf("bypassed\n");
 		else if (starts[i] != DATE_NONE)
@@ -527,32 +528,31 @@ ctl_explain_dispute(struct ctl *c, int argc, char **argv)
 	if (disputes_notices(s, id, ctl_explain_notice_cb, NULL) == 0)
 		printf("  (none)\n");
 	printf("planned now:\n");
-	rules.remind_before = c->cfg->disputes_remind_before;
-	rules.iro_reminder_after = c->cfg->disputes_iro_reminder_after;
-	rules.total_limit = c->cfg->disputes_total_limit;
-	n = plan_disputes(&d.rec, &rules, c->cfg->calendar, items, DISPUTE_ITEMS_MAX);
-	for (i = 0; i < n; i++) {
-		printf("  %s  %-11s %-19s ", date_format(items[i].due, x), plan_dispute_rule_name(items[i].rule),
-		    items[i].rule == DISPUTE_RULE_ADVANCE ? "-" : items[i].recipient);
-		if (items[i].rule == DISPUTE_RULE_ADVANCE)
-			printf("%s: %s\n", items[i].due <= at ? "due (the daemon moves it up)" : "to come",
-			    items[i].reason);
-		else if (disputes_recipient(s, c->cfg, &d, items[i].recipient, &address, &transport, &why) != 0) {
-			printf("NOT SENT: %s (%s)\n", why, items[i].reason);
+	plan_disputes_rules(c->cfg, &rules);
+	plan_disputes(&d.rec, &rules, c->cfg->calendar, at, &plan);
+	for (i = 0; i < plan.items.n; i++) {
+		it = plan_items_at(&plan.items, i);
+		printf("  %s  %-11s %-19s ", date_format(it->head.due, x), plan_disputes_rule_name(it->rule),
+		    it->rule == DISPUTE_RULE_ADVANCE ? "-" : it->recipient);
+		if (it->rule == DISPUTE_RULE_ADVANCE)
+			printf("%s: %s\n", it->head.due <= at ? "due (the daemon moves it up)" : "to come", it->reason);
+		else if (disputes_recipient(s, c->cfg, &d, it->recipient, &address, &transport, &why) != 0) {
+			printf("NOT SENT: %s (%s)\n", why, it->reason);
 			free(why);
 		} else {
-			key = disputes_dedupe_key(&d, &items[i], address);
+			key = disputes_dedupe_key(&d, it, address);
 			if (notice_state(s, key, &ns))
-				printf("%s %s %s: %s\n", address, ns.state, clock_format_local(ns.at, when),
-				    items[i].reason);
-			else if (items[i].until != DATE_NONE && at > items[i].until)
-				printf("%s lapsed (not sent after %s): %s\n", address, date_format(items[i].until, y),
-				    items[i].reason);
+				printf(
+				    "%s %s %s: %s\n", address, ns.state, clock_format_local(ns.at, when), it->reason);
+			else if (it->head.until != DATE_NONE && at > it->head.until)
+				printf("%s lapsed (not sent after %s): %s\n", address, date_format(it->head.until, y),
+				    it->reason);
 			else
-				printf("%s %s: %s\n", address, items[i].due <= at ? "due" : "to come", items[i].reason);
+				printf("%s %s: %s\n", address, it->head.due <= at ? "due" : "to come", it->reason);
 			free(key), free(address), free(transport);
 		}
 	}
+	plan_disputes_free(&plan);
 	dispute_free(&d);
 	return CTL_EX_OK;
 }

@@ -20,7 +20,7 @@ ctl_feed_email(const char *what, int argc, char **argv)
 {
 	if (argc != 2)
 		return ctl_usage(what);
-	if (!plan_dispute_address_ok(argv[1])) {
+	if (!plan_disputes_address_ok(argv[1])) {
 		fprintf(stderr, "driftwatchctl: %s: \"%s\" is not an email address\n", argv[0], argv[1]);
 		return CTL_EX_USAGE;
 	}

@@ -49,8 +49,8 @@ disputes_dedupe_key(const struct dispute *d, const struct dispute_item *it, cons
 	if (it->rule == DISPUTE_RULE_RESOLVED || it->rule == DISPUTE_RULE_TOTAL_LIMIT)
 		stage = "-";
 	snprintf(id, sizeof id, "%lld", (long long)d->rec.id);
-	return notice_key("dispute", address, id, plan_dispute_rule_name(it->rule), stage, date_format(it->due, due),
-	    (const char *)NULL);
+	return notice_key("dispute", address, id, plan_disputes_rule_name(it->rule), stage,
+	    date_format(it->head.due, due), (const char *)NULL);
 }
 
 /* The history so far, one line an entry. */
@@ -171,7 +171,7 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 
 	if (disputes_recipient(s, cfg, d, it->recipient, &route.address, &route.transport, &why) != 0) {
 		log_warnx("disputes: dispute %lld: %s: %s; skipped", (long long)d->rec.id,
-		    plan_dispute_rule_name(it->rule), why);
+		    plan_disputes_rule_name(it->rule), why);
 		free(why);
 		return 0;
 	}
@@ -189,7 +189,7 @@ disputes_enqueue(struct store *s, const struct config *cfg, const struct dispute
 	xasprintf(&raised, "%s by %s", date_format(d->rec.raised_on, on), d->raised_by);
 	memset(&n, 0, sizeof n);
 	n.kind = it->urgent_kind ? "escalation" : "reminder";
-	n.rule = plan_dispute_rule_name(it->rule);
+	n.rule = plan_disputes_rule_name(it->rule);
 	n.dedupe_key = key;
 	n.domain = LINK_DISPUTE;
 	/* The links' part: the IRO; the stage's responder, asked to respond; anyone else told of it. */
@@ -233,7 +233,7 @@ disputes_move_up(
 	const char *from = d->rec.ladder.stages[d->rec.stage].name;
 
 	snprintf(detail, sizeof detail, "stage %s -> ", from);
-	plan_dispute_advance(&d->rec, cfg->calendar, on);
+	plan_disputes_advance(&d->rec, cfg->calendar, on);
 	snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s on %s (no response by the deadline)",
 	    d->rec.ladder.stages[d->rec.stage].name, date_format(on, day));
 	snprintf(subj, sizeof subj, "dispute:%lld", (long long)d->rec.id);
@@ -246,15 +246,6 @@ disputes_move_up(
 	return 0;
 }
 
-/* The rules from the config. */
-static void
-disputes_rules(const struct config *cfg, struct dispute_rules *r)
-{
-	r->remind_before = cfg->disputes_remind_before;
-	r->iro_reminder_after = cfg->disputes_iro_reminder_after;
-	r->total_limit = cfg->disputes_total_limit;
-}
-
 /*
  * Fire what fell due for one dispute by due_by (the moves up only, when advances_only), recorded at
  * now; *next (may be NULL) is lowered to its next fire instant.
@@ -265,39 +256,44 @@ disputes_fire_by(struct store *s, const struct config *cfg, int64_t id, time_t d
 {
 	struct dispute d;
 	struct dispute_rules rules;
-	struct dispute_item items[DISPUTE_ITEMS_MAX];
-	int today = calendar_local_date(due_by), n, i, round, moved;
+	struct dispute_plan plan;
+	const struct dispute_item *it;
+	int today = calendar_local_date(due_by), i, round, moved;
 	time_t at;
 
-	disputes_rules(cfg, &rules);
+	plan_disputes_rules(cfg, &rules);
+	plan_items_init(&plan.items, sizeof *it);
 	for (round = 0; round < DISPUTES_MAX_ROUNDS; round++) {
 		if (disputes_load(s, id, &d) != 0)
 			return 0;
-		n = plan_disputes(&d.rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
+		plan_disputes(&d.rec, &rules, cfg->calendar, today, &plan);
 		moved = 0;
-		for (i = 0; i < n && !moved; i++) {
-			at = calendar_local_time(items[i].due, cfg->send_window.open);
+		for (i = 0; i < plan.items.n && !moved; i++) {
+			it = plan_items_at(&plan.items, i);
+			at = calendar_local_time(it->head.due, cfg->send_window.open);
 			if (at > due_by) {
 				if (next != NULL && (*next == 0 || at < *next))
 					*next = at;
 				continue;
 			}
-			if (!plan_dispute_item_live(&items[i], today))
+			if (!plan_item_live(&it->head, today))
 				continue;
-			if (items[i].rule == DISPUTE_RULE_ADVANCE) {
+			if (it->rule == DISPUTE_RULE_ADVANCE) {
 				/* Move up, then plan again: the new stage's notices come from the new record. */
-				if (disputes_move_up(s, cfg, &d, items[i].due, now, actor, cause) != 0)
+				if (disputes_move_up(s, cfg, &d, it->head.due, now, actor, cause) != 0)
 					goto fail;
 				moved = 1;
-			} else if (!advances_only && disputes_enqueue(s, cfg, &d, &items[i], now, actor, cause) != 0)
+			} else if (!advances_only && disputes_enqueue(s, cfg, &d, it, now, actor, cause) != 0)
 				goto fail;
 		}
+		plan_disputes_free(&plan);
 		dispute_free(&d);
 		if (!moved)
 			return 0;
 	}
 	return 0;
 fail:
+	plan_disputes_free(&plan);
 	dispute_free(&d);
 	return -1;
 }
@@ -341,24 +337,24 @@ disputes_raise(
 		return -1;
 	}
 	allocation_free(&a);
-	if (!plan_dispute_category_ok(r->category)) {
+	if (!plan_disputes_category_ok(r->category)) {
 		xasprintf(cause,
 		    "unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
 		    "contact, health, education, legal-status, other)",
 		    r->category != NULL ? r->category : "");
 		return -1;
 	}
-	if (r->iro_email == NULL || !plan_dispute_address_ok(r->iro_email)) {
+	if (r->iro_email == NULL || !plan_disputes_address_ok(r->iro_email)) {
 		xasprintf(
 		    cause, "the IRO's email \"%s\" is not an email address", r->iro_email != NULL ? r->iro_email : "");
 		return -1;
 	}
-	plan_dispute_ladder_from_config(cfg, &d.rec.ladder);
+	plan_disputes_ladder_from_config(cfg, &d.rec.ladder);
 	if (d.rec.ladder.n == 0) {
 		xasprintf(cause, "the ladder is empty (add stage = NAME, RESPONDER, LIMIT lines to [disputes])");
 		return -1;
 	}
-	stage = r->stage == NULL ? 0 : plan_dispute_stage_index(&d.rec.ladder, r->stage);
+	stage = r->stage == NULL ? 0 : plan_disputes_stage_index(&d.rec.ladder, r->stage);
 	if (stage < 0) {
 		char *names = NULL;
 		for (int i = 0; i < d.rec.ladder.n; i++)
@@ -376,10 +372,10 @@ disputes_raise(
 	d.rec.raised_on = r->raised_on != DATE_NONE ? r->raised_on : calendar_local_date(now);
 	d.rec.stage = stage;
 	d.rec.stage_started_on = d.rec.raised_on;
-	d.rec.stage_due_on = plan_dispute_stage_due(cfg->calendar, &d.rec.ladder, stage, d.rec.raised_on);
+	d.rec.stage_due_on = plan_disputes_stage_due(cfg->calendar, &d.rec.ladder, stage, d.rec.raised_on);
 	d.rec.responded_on = DATE_NONE;
 	d.rec.resolved_on = DATE_NONE;
-	d.rec.formal_started_on = plan_dispute_stage_formal(st) ? d.rec.raised_on : DATE_NONE;
+	d.rec.formal_started_on = plan_disputes_stage_formal(st) ? d.rec.raised_on : DATE_NONE;
 	if (disputes_insert(s, &d, cause) != 0)
 		goto fail;
 	*id = d.rec.id;

@@ -67,7 +67,7 @@ disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
 	json_t *ladder = json_array(), *o;
 	const char *position;
 
-	plan_dispute_projection(&d->rec, cfg->calendar, starts, dues);
+	plan_disputes_projection(&d->rec, cfg->calendar, starts, dues);
 	for (i = 0; i < d->rec.ladder.n; i++) {
 		const struct dispute_stage *st = &d->rec.ladder.stages[i];
 		int from = DATE_NONE, due = DATE_NONE;
@@ -87,7 +87,7 @@ disputes_explain_ladder(const struct config *cfg, const struct dispute *d)
 			from = d->rec.stage_started_on, due = d->rec.stage_due_on;
 		} else if (entered != DATE_NONE && i < d->rec.stage) {
 			position = "entered";
-			from = entered, due = plan_dispute_stage_due(cfg->calendar, &d->rec.ladder, i, entered);
+			from = entered, due = plan_disputes_stage_due(cfg->calendar, &d->rec.ladder, i, entered);
 		} else if (i < d->rec.stage)
 			position = "bypassed";
 		else if (starts[i] != DATE_NONE) {
@@ -108,13 +108,13 @@ json_t *
 disputes_explain_json(struct store *s, const struct config *cfg, const struct dispute *d, int at)
 {
 	struct dispute_rules rules;
-	struct dispute_item items[DISPUTE_ITEMS_MAX];
+	struct dispute_plan plan;
 	char *address, *transport, *why, *key, detail[512], when[32], y[DATE_BUFSZ];
 	const char *word;
 	struct notice_state ns;
 	time_t sent;
 	json_t *o, *outbox = json_array(), *planned = json_array(), *n;
-	int count, i;
+	int i;
 
 	o = json_object();
 	json_object_set_new(o, "dispute", disputes_json(d));
@@ -122,17 +122,15 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 	json_object_set_new(o, "ladder", disputes_explain_ladder(cfg, d));
 	disputes_notices(s, d->rec.id, disputes_explain_outbox_cb, outbox);
 	json_object_set_new(o, "outbox", outbox);
-	rules.remind_before = cfg->disputes_remind_before;
-	rules.iro_reminder_after = cfg->disputes_iro_reminder_after;
-	rules.total_limit = cfg->disputes_total_limit;
-	count = plan_disputes(&d->rec, &rules, cfg->calendar, items, DISPUTE_ITEMS_MAX);
-	for (i = 0; i < count; i++) {
-		const struct dispute_item *it = &items[i];
+	plan_disputes_rules(cfg, &rules);
+	plan_disputes(&d->rec, &rules, cfg->calendar, at, &plan);
+	for (i = 0; i < plan.items.n; i++) {
+		const struct dispute_item *it = plan_items_at(&plan.items, i);
 		address = NULL, sent = 0;
 		if (it->rule == DISPUTE_RULE_ADVANCE) {
-			word = it->due <= at ? "due" : "to-come";
-			snprintf(
-			    detail, sizeof detail, "%s", it->due <= at ? "due (the daemon moves it up)" : "to come");
+			word = it->head.due <= at ? "due" : "to-come";
+			snprintf(detail, sizeof detail, "%s",
+			    it->head.due <= at ? "due (the daemon moves it up)" : "to come");
 		} else if (disputes_recipient(s, cfg, d, it->recipient, &address, &transport, &why) != 0) {
 			word = "not-sent";
 			snprintf(detail, sizeof detail, "NOT SENT: %s", why);
@@ -143,23 +141,24 @@ disputes_explain_json(struct store *s, const struct config *cfg, const struct di
 				word = explain_outbox_word(ns.state);
 				sent = ns.sent_at;
 				snprintf(detail, sizeof detail, "%s %s", ns.state, clock_format_local(ns.at, when));
-			} else if (it->until != DATE_NONE && at > it->until) {
+			} else if (it->head.until != DATE_NONE && at > it->head.until) {
 				word = "lapsed";
-				snprintf(
-				    detail, sizeof detail, "lapsed (not sent after %s)", date_format(it->until, y));
+				snprintf(detail, sizeof detail, "lapsed (not sent after %s)",
+				    date_format(it->head.until, y));
 			} else {
-				word = it->due <= at ? "due" : "to-come";
-				snprintf(detail, sizeof detail, "%s", it->due <= at ? "due" : "to come");
+				word = it->head.due <= at ? "due" : "to-come";
+				snprintf(detail, sizeof detail, "%s", it->head.due <= at ? "due" : "to come");
 			}
 			free(key), free(transport);
 		}
-		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->due),
-		    "until", explain_json_date(it->until), "rule", plan_dispute_rule_name(it->rule), "to",
+		n = json_pack("{s:o, s:o, s:s, s:s?, s:s?, s:s, s:s, s:s, s:o}", "due", explain_json_date(it->head.due),
+		    "until", explain_json_date(it->head.until), "rule", plan_disputes_rule_name(it->rule), "to",
 		    it->rule == DISPUTE_RULE_ADVANCE ? NULL : it->recipient, "address", address, "reason", it->reason,
 		    "state", word, "detail", detail, "sent_at", explain_json_time(sent));
 		free(address);
 		json_array_append_new(planned, n);
 	}
+	plan_disputes_free(&plan);
 	json_object_set_new(o, "notices", planned);
 	return o;
 }

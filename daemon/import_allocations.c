@@ -82,7 +82,7 @@ import_allocations(const struct import_request *rq)
 		import_required(&e, f[1], "team");
 		for (i = 0; i < 3; i++) {
 			const struct csv_field *m = f[emails[i]];
-			if (m->len > 0 && !plan_dispute_address_ok(m->value))
+			if (m->len > 0 && !plan_disputes_address_ok(m->value))
 				import_error(&e, m->line, m->column, "%s: \"%s\" is not an email address",
 				    names[emails[i]], m->value);
 		}

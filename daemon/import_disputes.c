@@ -78,8 +78,8 @@ import_disputes(const struct import_request *rq)
 	char *summary, *end, subj[32];
 	long long id;
 
-	plan_dispute_ladder_from_config(cfg, &ladder);
-	for (first_formal = 0; first_formal < ladder.n && !plan_dispute_stage_formal(&ladder.stages[first_formal]);
+	plan_disputes_ladder_from_config(cfg, &ladder);
+	for (first_formal = 0; first_formal < ladder.n && !plan_disputes_stage_formal(&ladder.stages[first_formal]);
 	     first_formal++)
 		;
 	e.file = path;
@@ -102,16 +102,16 @@ import_disputes(const struct import_request *rq)
 				    &e, f[0]->line, f[0]->column, "id: dispute %lld is already in driftwatch", id);
 		}
 		import_required(&e, f[1], "case_ref");
-		if (!plan_dispute_address_ok(f[2]->value))
+		if (!plan_disputes_address_ok(f[2]->value))
 			import_error(
 			    &e, f[2]->line, f[2]->column, "iro_email: \"%s\" is not an email address", f[2]->value);
-		if (!plan_dispute_category_ok(f[3]->value))
+		if (!plan_disputes_category_ok(f[3]->value))
 			import_error(&e, f[3]->line, f[3]->column,
 			    "category: unknown category \"%s\" (drift-and-delay, permanence, care-plan, assessment, placement, "
 			    "contact, health, education, legal-status, other)",
 			    f[3]->value);
 		import_date(&e, f[4], "raised_on", false, &raised);
-		if ((stage = plan_dispute_stage_index(&ladder, f[5]->value)) < 0)
+		if ((stage = plan_disputes_stage_index(&ladder, f[5]->value)) < 0)
 			import_error(&e, f[5]->line, f[5]->column, "stage: \"%s\" is not in the ladder", f[5]->value);
 		import_date(&e, f[6], "stage_started_on", false, &started);
 		import_date(&e, f[7], "resolved_on", true, &resolved);
@@ -147,14 +147,14 @@ import_disputes(const struct import_request *rq)
 		rows[n].rec.raised_on = raised;
 		rows[n].rec.stage = stage;
 		rows[n].rec.stage_started_on = started;
-		rows[n].rec.stage_due_on = plan_dispute_stage_due(cfg->calendar, &ladder, stage, started);
+		rows[n].rec.stage_due_on = plan_disputes_stage_due(cfg->calendar, &ladder, stage, started);
 		rows[n].rec.responded_on = DATE_NONE;
 		rows[n].rec.resolved_on = resolved;
 		/* When the formal process began is not in the tracker: the stage's start if it is the first
 		 * formal one, else the day it was raised (the earlier, so the total limit is not missed). */
-		rows[n].rec.formal_started_on = !plan_dispute_stage_formal(&ladder.stages[stage]) ? DATE_NONE :
-		    stage == first_formal							  ? started :
-												    raised;
+		rows[n].rec.formal_started_on = !plan_disputes_stage_formal(&ladder.stages[stage]) ? DATE_NONE :
+		    stage == first_formal							   ? started :
+												     raised;
 		ids[n] = id;
 		n++;
 	}

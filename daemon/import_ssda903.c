@@ -567,7 +567,7 @@ ssda903_read_staff(struct ssda903 *x, const char *path, struct ssda903_tally *t)
 			ssda903_skip(x, t, id->line, id->column, "staff_id missing", "staff_id: missing");
 			continue;
 		}
-		if (!plan_dispute_address_ok(email->value)) {
+		if (!plan_disputes_address_ok(email->value)) {
 			ssda903_skip(x, t, email->line, email->column, "not an email address",
 			    "email: \"%s\" is not an email address", email->value);
 			continue;

@@ -69,7 +69,7 @@ notice_route(
 	if (to->kind == NOTICE_TO_ALLOCATION) {
 		if (a == NULL)
 			xasprintf(why, "case %s has no allocation (driftwatchctl import allocations)", to->case_ref);
-		else if ((email = notice_allocation_email(a, to->who)) == NULL || !plan_dispute_address_ok(email))
+		else if ((email = notice_allocation_email(a, to->who)) == NULL || !plan_disputes_address_ok(email))
 			xasprintf(why, "case %s has no %s email in the allocations (driftwatchctl import allocations)",
 			    to->case_ref, label);
 		else {
@@ -81,7 +81,7 @@ notice_route(
 	}
 	key = notice_team_role(cfg, a != NULL ? a->team : to->team, to->who);
 	if (roles_route(s, cfg, key, &route, why) == 0) {
-		if (!plan_dispute_address_ok(route.email))
+		if (!plan_disputes_address_ok(route.email))
 			xasprintf(why, "role %s's email \"%s\" is not one address", key, route.email);
 		else {
 			out->address = route.email;

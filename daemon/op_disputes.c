@@ -112,12 +112,12 @@ op_dispute_raise_field(const struct op_env *env, const struct op_dispute_request
 		return "case_ref";
 	}
 	allocation_free(&al);
-	if (!plan_dispute_category_ok(r->category))
+	if (!plan_disputes_category_ok(r->category))
 		return "category";
-	if (r->iro_email == NULL || !plan_dispute_address_ok(r->iro_email))
+	if (r->iro_email == NULL || !plan_disputes_address_ok(r->iro_email))
 		return "iro_email";
-	plan_dispute_ladder_from_config(env->cfg, &l);
-	if (l.n > 0 && r->stage != NULL && plan_dispute_stage_index(&l, r->stage) < 0)
+	plan_disputes_ladder_from_config(env->cfg, &l);
+	if (l.n > 0 && r->stage != NULL && plan_disputes_stage_index(&l, r->stage) < 0)
 		return "stage";
 	return NULL;
 }
@@ -201,7 +201,7 @@ op_dispute_escalate(const struct op_env *env, const struct op_dispute_request *r
 		    date_format(d.rec.stage_started_on, due));
 		goto refused;
 	}
-	stage = r->stage != NULL ? plan_dispute_stage_index(&d.rec.ladder, r->stage) : d.rec.stage + 1;
+	stage = r->stage != NULL ? plan_disputes_stage_index(&d.rec.ladder, r->stage) : d.rec.stage + 1;
 	if (r->stage != NULL && stage < 0) {
 		for (i = 0; i < d.rec.ladder.n; i++) {
 			xasprintf(
@@ -228,9 +228,9 @@ op_dispute_escalate(const struct op_env *env, const struct op_dispute_request *r
 	    d.rec.ladder.stages[stage].name);
 	d.rec.stage = stage;
 	d.rec.stage_started_on = on;
-	d.rec.stage_due_on = plan_dispute_stage_due(env->cfg->calendar, &d.rec.ladder, stage, on);
+	d.rec.stage_due_on = plan_disputes_stage_due(env->cfg->calendar, &d.rec.ladder, stage, on);
 	d.rec.responded_on = DATE_NONE;
-	if (d.rec.formal_started_on == DATE_NONE && plan_dispute_stage_formal(&d.rec.ladder.stages[stage]))
+	if (d.rec.formal_started_on == DATE_NONE && plan_disputes_stage_formal(&d.rec.ladder.stages[stage]))
 		d.rec.formal_started_on = on;
 	rc = op_dispute_change(env, &d, "escalated", on, r->note, detail, a);
 	free(detail);

@@ -132,7 +132,7 @@ disputes_from_row(sqlite3_stmt *st, struct dispute *d)
 	d->category = store_column_strdup(st, 4);
 	disputes_ladder_cached((const char *)sqlite3_column_text(st, 5), &d->rec.ladder);
 	stage = store_column_strdup(st, 6);
-	d->rec.stage = plan_dispute_stage_index(&d->rec.ladder, stage);
+	d->rec.stage = plan_disputes_stage_index(&d->rec.ladder, stage);
 	free(stage);
 	d->rec.stage_started_on = sqlite3_column_int(st, 7);
 	d->rec.stage_due_on = sqlite3_column_int(st, 8);
@@ -178,7 +178,7 @@ disputes_load_events(struct store *s, struct dispute *d)
 	store_release(s, st);
 	for (i = 0; i < d->nevents; i++) {
 		e = &d->events[i];
-		if (!disputes_event_enters(e->kind) || (idx = plan_dispute_stage_index(&d->rec.ladder, e->stage)) < 0)
+		if (!disputes_event_enters(e->kind) || (idx = plan_disputes_stage_index(&d->rec.ladder, e->stage)) < 0)
 			continue;
 		prev = cur;
 		cur = idx;
@@ -482,8 +482,8 @@ disputes_stats(struct store *s, const struct config *cfg, int from, int to, stru
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cat = (const char *)sqlite3_column_text(st, 0);
 		out->opened++;
-		for (i = 0; plan_dispute_categories[i] != NULL; i++) {
-			if (cat != NULL && strcmp(cat, plan_dispute_categories[i]) == 0)
+		for (i = 0; plan_disputes_categories[i] != NULL; i++) {
+			if (cat != NULL && strcmp(cat, plan_disputes_categories[i]) == 0)
 				out->by_category[i]++;
 		}
 		if (cat != NULL && strcmp(cat, "drift-and-delay") == 0)
@@ -505,8 +505,8 @@ disputes_stats(struct store *s, const struct config *cfg, int from, int to, stru
 		out->resolved++;
 	}
 	sqlite3_finalize(st);
-	out->median_wd = plan_dispute_percentile(days, ndays, 50);
-	out->p90_wd = plan_dispute_percentile(days, ndays, 90);
+	out->median_wd = plan_disputes_percentile(days, ndays, 50);
+	out->p90_wd = plan_disputes_percentile(days, ndays, 90);
 	free(days);
 
 	/* Open at the end of the period, by the stage each stood at then (from the history). */

@@ -122,7 +122,7 @@ struct dispute_stats {
 	char stage_names[DISPUTE_STAGES_MAX * 2][32];
 	int stage_counts[DISPUTE_STAGES_MAX * 2];
 	double median_wd, p90_wd; /* of those resolved in the period (NaN when none) */
-	int by_category[16];	  /* opened in the period, by plan_dispute_categories[] order */
+	int by_category[16];	  /* opened in the period, by plan_disputes_categories[] order */
 	double drift_share;	  /* % of those opened about drift and delay (NaN when none) */
 	int reached_dcs;	  /* entered a DCS stage in the period */
 	int reached_dcs_year;	  /* ... from 1 January of to's year to to */

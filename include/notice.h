@@ -89,7 +89,7 @@ struct notice_route {
 /*
  * Route a notice: 0 with out's strings set (free with notice_route_free), or -1 with *why (the
  * caller's to free): the case has no allocation or no such email, the role has none, or the
- * address is not one address (plan_dispute_address_ok). Nothing is logged here: the caller logs and skips.
+ * address is not one address (plan_disputes_address_ok). Nothing is logged here: the caller logs and skips.
  */
 int notice_route(
     struct store *s, const struct config *cfg, const struct notice_to *to, struct notice_route *out, char **why);

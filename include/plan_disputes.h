@@ -11,11 +11,11 @@
 #include <stdint.h>
 
 #include "calendar.h"
+#include "plan.h"
 
 struct config;
 
 #define DISPUTE_STAGES_MAX 16
-#define DISPUTE_ITEMS_MAX 64
 
 /* One rung of the ladder a dispute runs on (copied from the ini when it was raised). */
 struct dispute_stage {
@@ -76,48 +76,56 @@ enum dispute_rule {
 };
 
 struct dispute_item {
+	struct plan_item head; /* due: the local date it becomes due; until: DATE_NONE, always */
 	enum dispute_rule rule;
-	int due;	    /* local date it becomes due */
-	int until;	    /* the last date still worth doing it (DATE_NONE: always) */
 	int stage;	    /* the stage concerned (index) */
 	char recipient[64]; /* a responder key or "iro" */
 	bool urgent_kind;   /* an escalation (sent singly) rather than a batched reminder */
 	char reason[240];
 };
 
-/* The rule's short name ("stage", "reminder", ...), used in dedupe keys and explain. */
-const char *plan_dispute_rule_name(enum dispute_rule rule);
-/* The ladder in the ini, as a dispute records it. */
-void plan_dispute_ladder_from_config(const struct config *cfg, struct dispute_ladder *l);
-/* A stage's index by name, or -1. */
-int plan_dispute_stage_index(const struct dispute_ladder *l, const char *name);
-/* Is this stage part of the formal process (every stage but one named "informal")? */
-bool plan_dispute_stage_formal(const struct dispute_stage *st);
-/* The stage's deadline when it starts on started: started + LIMIT working days (started is day 0). */
-int plan_dispute_stage_due(const struct calendar *cal, const struct dispute_ladder *l, int stage, int started);
-/* A known category? (drift-and-delay, permanence, care-plan, ...) */
-bool plan_dispute_category_ok(const char *category);
-extern const char *const plan_dispute_categories[];
-/* One plain email address (local@domain, no spaces or brackets), as the outbox accepts. */
-bool plan_dispute_address_ok(const char *s);
+/* Every item planned for one dispute: items of struct dispute_item, in date order. */
+struct dispute_plan {
+	struct plan_items items;
+};
 
-/* Every item for a dispute, in date order. Returns the count (at most max). */
-int plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal,
-    struct dispute_item *items, int max);
-/* Is an item to be done on date today (due, and its until not passed)? */
-bool plan_dispute_item_live(const struct dispute_item *it, int today);
+/* The rule's short name ("stage", "reminder", ...), used in dedupe keys and explain. */
+const char *plan_disputes_rule_name(enum dispute_rule rule);
+/* The ladder in the ini, as a dispute records it. */
+void plan_disputes_ladder_from_config(const struct config *cfg, struct dispute_ladder *l);
+/* A stage's index by name, or -1. */
+int plan_disputes_stage_index(const struct dispute_ladder *l, const char *name);
+/* Is this stage part of the formal process (every stage but one named "informal")? */
+bool plan_disputes_stage_formal(const struct dispute_stage *st);
+/* The stage's deadline when it starts on started: started + LIMIT working days (started is day 0). */
+int plan_disputes_stage_due(const struct calendar *cal, const struct dispute_ladder *l, int stage, int started);
+/* A known category? (drift-and-delay, permanence, care-plan, ...) */
+bool plan_disputes_category_ok(const char *category);
+extern const char *const plan_disputes_categories[];
+/* One plain email address (local@domain, no spaces or brackets), as the outbox accepts. */
+bool plan_disputes_address_ok(const char *s);
+
+/* The [disputes] rules from the config. */
+void plan_disputes_rules(const struct config *cfg, struct dispute_rules *r);
+/*
+ * Every item for a dispute, in date order (planning order among equals). The items follow from the
+ * record alone: today is the contract's and moves nothing (plan_item_live says which are due).
+ */
+void plan_disputes(const struct dispute_record *d, const struct dispute_rules *r, const struct calendar *cal, int today,
+    struct dispute_plan *out);
+void plan_disputes_free(struct dispute_plan *p);
 /*
  * Apply a move up (DISPUTE_RULE_ADVANCE) to the record: the next stage starts on the item's due
  * date. The caller records the history.
  */
-void plan_dispute_advance(struct dispute_record *d, const struct calendar *cal, int on);
+void plan_disputes_advance(struct dispute_record *d, const struct calendar *cal, int on);
 /*
  * What happens next if nobody responds: for each stage from the current one, its start and
  * deadline (stages before the current one are DATE_NONE). Returns the number of stages.
  */
-int plan_dispute_projection(const struct dispute_record *d, const struct calendar *cal, int *starts, int *dues);
+int plan_disputes_projection(const struct dispute_record *d, const struct calendar *cal, int *starts, int *dues);
 
 /* Nearest-rank percentile (50: the median, averaging the two middle values) of n values (sorted here). */
-double plan_dispute_percentile(int *values, int n, int pct);
+double plan_disputes_percentile(int *values, int n, int pct);
 
 #endif

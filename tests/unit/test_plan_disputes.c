@@ -118,14 +118,27 @@ raised(struct dispute_record *d, int stage, int on)
 	d->raised_on = on;
 	d->stage = stage;
 	d->stage_started_on = on;
-	d->stage_due_on = plan_dispute_stage_due(cal, &d->ladder, stage, on);
+	d->stage_due_on = plan_disputes_stage_due(cal, &d->ladder, stage, on);
 	d->responded_on = DATE_NONE;
 	d->resolved_on = DATE_NONE;
-	d->formal_started_on = plan_dispute_stage_formal(&d->ladder.stages[stage]) ? on : DATE_NONE;
+	d->formal_started_on = plan_disputes_stage_formal(&d->ladder.stages[stage]) ? on : DATE_NONE;
 	d->entry = DISPUTE_ENTRY_RAISED;
 	d->prev_stage = -1;
 	d->visited[0] = stage;
 	d->nvisited = 1;
+}
+
+/* The dispute planned by the last plan() call, freed by the next one and at the end. */
+static struct dispute_plan planned;
+
+/* Plan d; its items as an array, their count in *n. */
+static const struct dispute_item *
+plan(const struct dispute_record *d, const struct dispute_rules *r, int *n)
+{
+	plan_disputes_free(&planned);
+	plan_disputes(d, r, cal, d->raised_on, &planned);
+	*n = planned.items.n;
+	return planned.items.v;
 }
 
 /* The item of a rule to a recipient, or NULL. */
@@ -156,7 +169,7 @@ test_raise_across_jubilee(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n;
 
@@ -164,25 +177,25 @@ test_raise_across_jubilee(void **state)
 	rules(&r);
 	raised(&d, 0, D("2022-05-27"));
 	assert_date(d.stage_due_on, "2022-06-07");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_non_null(x = find(it, n, DISPUTE_RULE_STAGE, "team-manager"));
-	assert_date(x->due, "2022-05-27");
-	assert_date(x->until, "2022-06-07");
+	assert_date(x->head.due, "2022-05-27");
+	assert_date(x->head.until, "2022-06-07");
 	assert_non_null(x = find(it, n, DISPUTE_RULE_RAISED, "iro"));
-	assert_date(x->due, "2022-05-27");
+	assert_date(x->head.due, "2022-05-27");
 	assert_non_null(x = find(it, n, DISPUTE_RULE_REMINDER, "team-manager"));
-	assert_date(x->due, "2022-06-06"); /* 1wd before, skipping the bank holidays */
+	assert_date(x->head.due, "2022-06-06"); /* 1wd before, skipping the bank holidays */
 	assert_non_null(x = find(it, n, DISPUTE_RULE_ADVANCE, "team-manager"));
-	assert_date(x->due, "2022-06-08");
-	assert_int_equal(x->until, DATE_NONE);
+	assert_date(x->head.due, "2022-06-08");
+	assert_int_equal(x->head.until, DATE_NONE);
 	/* Informal: no total-limit flag. */
 	assert_null(find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs"));
 	/* Items come in date order. */
 	for (int i = 1; i < n; i++)
-		assert_true(it[i - 1].due <= it[i].due);
-	assert_true(plan_dispute_item_live(find(it, n, DISPUTE_RULE_REMINDER, "team-manager"), D("2022-06-07")));
-	assert_false(plan_dispute_item_live(find(it, n, DISPUTE_RULE_REMINDER, "team-manager"), D("2022-06-08")));
-	assert_false(plan_dispute_item_live(find(it, n, DISPUTE_RULE_REMINDER, "team-manager"), D("2022-06-03")));
+		assert_true(it[i - 1].head.due <= it[i].head.due);
+	assert_true(plan_item_live(&find(it, n, DISPUTE_RULE_REMINDER, "team-manager")->head, D("2022-06-07")));
+	assert_false(plan_item_live(&find(it, n, DISPUTE_RULE_REMINDER, "team-manager")->head, D("2022-06-08")));
+	assert_false(plan_item_live(&find(it, n, DISPUTE_RULE_REMINDER, "team-manager")->head, D("2022-06-03")));
 }
 
 /* No response: moves up; the new responder, the IRO and the previous responder are told. */
@@ -191,7 +204,7 @@ test_move_up(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n;
 
@@ -199,27 +212,27 @@ test_move_up(void **state)
 	rules(&r);
 	raised(&d, 1, D("2022-06-01")); /* Wednesday; +5wd skips 2, 3 June and the weekend */
 	assert_date(d.stage_due_on, "2022-06-10");
-	plan_dispute_advance(&d, cal, D("2022-06-13"));
+	plan_disputes_advance(&d, cal, D("2022-06-13"));
 	assert_int_equal(d.stage, 2);
 	assert_date(d.stage_started_on, "2022-06-13");
 	assert_date(d.stage_due_on, "2022-06-20");
 	assert_int_equal(d.entry, DISPUTE_ENTRY_MOVED_UP);
 	assert_int_equal(d.prev_stage, 1);
 	assert_date(d.formal_started_on, "2022-06-01");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_non_null(x = find(it, n, DISPUTE_RULE_STAGE, "head-of-service"));
-	assert_date(x->due, "2022-06-13");
+	assert_date(x->head.due, "2022-06-13");
 	assert_non_null(find(it, n, DISPUTE_RULE_MOVED, "iro"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_MOVED, "team-manager"));
 	assert_int_equal(x->stage, 1);
 	assert_null(find(it, n, DISPUTE_RULE_RAISED, "iro"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_ADVANCE, "head-of-service"));
-	assert_date(x->due, "2022-06-21");
+	assert_date(x->head.due, "2022-06-21");
 	/* Informal -> 1: the same responder is not told twice. */
 	raised(&d, 0, D("2022-05-27"));
-	plan_dispute_advance(&d, cal, D("2022-06-08"));
+	plan_disputes_advance(&d, cal, D("2022-06-08"));
 	assert_date(d.formal_started_on, "2022-06-08");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_non_null(find(it, n, DISPUTE_RULE_STAGE, "team-manager"));
 	assert_null(find(it, n, DISPUTE_RULE_MOVED, "team-manager"));
 }
@@ -230,7 +243,7 @@ test_bypass(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n, starts[DISPUTE_STAGES_MAX], dues[DISPUTE_STAGES_MAX];
 
@@ -239,12 +252,12 @@ test_bypass(void **state)
 	raised(&d, 3, D("2022-12-22")); /* Thursday before Christmas: 26, 27 Dec are bank holidays */
 	assert_date(d.stage_due_on, "2023-01-03");
 	assert_date(d.formal_started_on, "2022-12-22");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_non_null(find(it, n, DISPUTE_RULE_STAGE, "assistant-director"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_ADVANCE, "assistant-director"));
 	assert_int_equal(x->stage, 4);
-	assert_date(x->due, "2023-01-04");
-	plan_dispute_projection(&d, cal, starts, dues);
+	assert_date(x->head.due, "2023-01-04");
+	plan_disputes_projection(&d, cal, starts, dues);
 	assert_int_equal(starts[0], DATE_NONE);
 	assert_date(starts[4], "2023-01-04");
 	assert_date(dues[4], "2023-01-11");
@@ -256,7 +269,7 @@ test_response_stops_clock(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n;
 
@@ -264,13 +277,13 @@ test_response_stops_clock(void **state)
 	rules(&r);
 	raised(&d, 1, D("2022-05-27"));
 	d.responded_on = D("2022-06-01"); /* Wednesday: +2wd skips the bank holidays and the weekend */
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_null(find(it, n, DISPUTE_RULE_REMINDER, "team-manager"));
 	assert_null(find(it, n, DISPUTE_RULE_ADVANCE, "team-manager"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_IRO_ASK, "iro"));
-	assert_date(x->due, "2022-06-01");
+	assert_date(x->head.due, "2022-06-01");
 	assert_non_null(x = find(it, n, DISPUTE_RULE_IRO_REMIND, "iro"));
-	assert_date(x->due, "2022-06-07");
+	assert_date(x->head.due, "2022-06-07");
 	/* The formal total still runs. */
 	assert_non_null(find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs"));
 }
@@ -281,7 +294,7 @@ test_last_stage(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n;
 
@@ -289,12 +302,12 @@ test_last_stage(void **state)
 	rules(&r);
 	raised(&d, 4, D("2022-09-13")); /* 19 Sept 2022 (the Queen's funeral) is a bank holiday */
 	assert_date(d.stage_due_on, "2022-09-21");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_null(find(it, n, DISPUTE_RULE_ADVANCE, "dcs"));
 	assert_non_null(x = find(it, n, DISPUTE_RULE_LAST_STAGE, "iro"));
-	assert_date(x->due, "2022-09-22");
+	assert_date(x->head.due, "2022-09-22");
 	assert_non_null(find(it, n, DISPUTE_RULE_LAST_STAGE, "iro-manager"));
-	plan_dispute_advance(&d, cal, D("2022-09-22"));
+	plan_disputes_advance(&d, cal, D("2022-09-22"));
 	assert_int_equal(d.stage, 4);
 }
 
@@ -304,27 +317,27 @@ test_total_limit(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	const struct dispute_item *x;
 	int n, i, flags = 0;
 
 	(void)state;
 	rules(&r);
 	raised(&d, 1, D("2022-05-27"));
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	/* 20wd from 27 May (no 2, 3 June) is 28 June; flagged the next working day, 29 June. */
 	assert_non_null(x = find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs"));
-	assert_date(x->due, "2022-06-29");
+	assert_date(x->head.due, "2022-06-29");
 	assert_non_null(x = find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "iro-manager"));
-	assert_date(x->due, "2022-06-29");
+	assert_date(x->head.due, "2022-06-29");
 	/* Walking up the ladder does not move the flag. */
-	plan_dispute_advance(&d, cal, D("2022-06-08"));
-	plan_dispute_advance(&d, cal, D("2022-06-16"));
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	plan_disputes_advance(&d, cal, D("2022-06-08"));
+	plan_disputes_advance(&d, cal, D("2022-06-16"));
+	it = plan(&d, &r, &n);
 	for (i = 0; i < n; i++)
 		flags += it[i].rule == DISPUTE_RULE_TOTAL_LIMIT;
 	assert_int_equal(flags, 2);
-	assert_date(find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs")->due, "2022-06-29");
+	assert_date(find(it, n, DISPUTE_RULE_TOTAL_LIMIT, "dcs")->head.due, "2022-06-29");
 }
 
 /* Resolution: the IRO and every responder reached, each once. */
@@ -333,16 +346,16 @@ test_resolved(void **state)
 {
 	struct dispute_record d;
 	struct dispute_rules r;
-	struct dispute_item it[DISPUTE_ITEMS_MAX];
+	const struct dispute_item *it;
 	int n;
 
 	(void)state;
 	rules(&r);
 	raised(&d, 0, D("2022-05-27"));
-	plan_dispute_advance(&d, cal, D("2022-06-08"));
-	plan_dispute_advance(&d, cal, D("2022-06-16"));
+	plan_disputes_advance(&d, cal, D("2022-06-08"));
+	plan_disputes_advance(&d, cal, D("2022-06-16"));
 	d.resolved_on = D("2022-06-17");
-	n = plan_disputes(&d, &r, cal, it, DISPUTE_ITEMS_MAX);
+	it = plan(&d, &r, &n);
 	assert_int_equal(n, 3);
 	assert_non_null(find(it, n, DISPUTE_RULE_RESOLVED, "iro"));
 	assert_non_null(find(it, n, DISPUTE_RULE_RESOLVED, "team-manager"));
@@ -357,14 +370,14 @@ test_percentile(void **state)
 	int a[] = { 9, 1, 5 }, b[] = { 4, 2, 8, 6 }, c[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 
 	(void)state;
-	assert_true(plan_dispute_percentile(a, 3, 50) == 5.0);
-	assert_true(plan_dispute_percentile(b, 4, 50) == 5.0);
-	assert_true(plan_dispute_percentile(c, 10, 90) == 9.0);
-	assert_true(isnan(plan_dispute_percentile(c, 0, 50)));
-	assert_true(plan_dispute_category_ok("drift-and-delay"));
-	assert_false(plan_dispute_category_ok("drift"));
-	assert_true(plan_dispute_address_ok("a.b@council.example"));
-	assert_false(plan_dispute_address_ok("A B <ab@council.example>"));
+	assert_true(plan_disputes_percentile(a, 3, 50) == 5.0);
+	assert_true(plan_disputes_percentile(b, 4, 50) == 5.0);
+	assert_true(plan_disputes_percentile(c, 10, 90) == 9.0);
+	assert_true(isnan(plan_disputes_percentile(c, 0, 50)));
+	assert_true(plan_disputes_category_ok("drift-and-delay"));
+	assert_false(plan_disputes_category_ok("drift"));
+	assert_true(plan_disputes_address_ok("a.b@council.example"));
+	assert_false(plan_disputes_address_ok("A B <ab@council.example>"));
 }
 
 /* A config with a ladder (stage lines) and a database in the temp dir. */
@@ -475,6 +488,69 @@ test_ladder_kept_and_digest(void **state)
 	free(dbpath);
 }
 
+/*
+ * The planner contract (plan.h): items start with a struct plan_item, come sorted by due, and the
+ * list grows without a fixed maximum: a dispute resolved after every one of 16 stages with its own
+ * responder plans 17 outcomes, and the list itself takes 1,000 items.
+ */
+static void
+test_plan_contract(void **state)
+{
+	static const char *const who[] = { "team-manager", "head-of-service", "assistant-director", "dcs" };
+	struct dispute_record d;
+	struct dispute_rules r;
+	struct plan_items l;
+	const struct dispute_item *it;
+	const struct plan_item *h;
+	struct dispute_item *x;
+	int n, i;
+
+	(void)state;
+	rules(&r);
+	raised(&d, 0, D("2022-05-27"));
+	for (i = 0; i < DISPUTE_STAGES_MAX; i++) {
+		snprintf(d.ladder.stages[i].name, sizeof d.ladder.stages[i].name, "%d", i + 1);
+		if (i < 4)
+			snprintf(d.ladder.stages[i].responder, sizeof d.ladder.stages[i].responder, "%s", who[i]);
+		else
+			snprintf(d.ladder.stages[i].responder, sizeof d.ladder.stages[i].responder, "role-%d", i);
+		d.ladder.stages[i].limit_wd = 5;
+		d.visited[i] = i;
+	}
+	d.ladder.n = d.nvisited = DISPUTE_STAGES_MAX;
+	d.stage = DISPUTE_STAGES_MAX - 1;
+	d.resolved_on = D("2022-09-01");
+	it = plan(&d, &r, &n);
+	assert_int_equal(n, 1 + DISPUTE_STAGES_MAX);
+	for (i = 0; i < n; i++) {
+		h = plan_items_at(&planned.items, i);
+		assert_ptr_equal(h, &it[i].head);
+		assert_date(h->due, "2022-09-01");
+		assert_true(i == 0 || it[i - 1].head.due <= h->due);
+		assert_true(plan_item_live(h, D("2022-09-01")));
+		assert_false(plan_item_live(h, D("2022-08-31")));
+	}
+	assert_non_null(find(it, n, DISPUTE_RULE_RESOLVED, "role-15"));
+
+	plan_items_init(&l, sizeof *x);
+	for (i = 0; i < 1000; i++) {
+		x = plan_items_push(&l);
+		assert_int_equal(x->head.due, 0);
+		x->head.due = 1000 - i;
+		x->head.until = DATE_NONE;
+	}
+	assert_int_equal(l.n, 1000);
+	assert_true(l.cap >= 1000);
+	for (i = 0; i < l.n; i++) {
+		h = plan_items_at(&l, i);
+		assert_int_equal(h->due, 1000 - i);
+		assert_true(plan_item_live(h, 5000));
+	}
+	plan_items_free(&l);
+	assert_int_equal(l.n, 0);
+	assert_null(l.v);
+}
+
 int
 main(void)
 {
@@ -488,7 +564,10 @@ main(void)
 		cmocka_unit_test(test_resolved),
 		cmocka_unit_test(test_percentile),
 		cmocka_unit_test(test_ladder_kept_and_digest),
+		cmocka_unit_test(test_plan_contract),
 	};
+	int failed = cmocka_run_group_tests(tests, setup, teardown);
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	plan_disputes_free(&planned);
+	return failed;
 }

@@ -294,10 +294,10 @@ do_move(struct store *s, void *arg)
 		kind = "escalated";
 		d.rec.stage++;
 		d.rec.stage_started_on = on;
-		d.rec.stage_due_on = plan_dispute_stage_due(cfg->calendar, &d.rec.ladder, d.rec.stage, on);
+		d.rec.stage_due_on = plan_disputes_stage_due(cfg->calendar, &d.rec.ladder, d.rec.stage, on);
 		d.rec.responded_on = DATE_NONE;
 		if (d.rec.formal_started_on == DATE_NONE &&
-		    plan_dispute_stage_formal(&d.rec.ladder.stages[d.rec.stage]))
+		    plan_disputes_stage_formal(&d.rec.ladder.stages[d.rec.stage]))
 			d.rec.formal_started_on = on;
 	} else {
 		kind = "resolved";
