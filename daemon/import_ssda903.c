@@ -855,6 +855,12 @@ import_ssda903(const struct import_request *rq)
 		if (S_ISDIR(sb.st_mode)) {
 			struct dirent **ents;
 			int n = scandir(paths[i], &ents, NULL, alphasort), j;
+			/* A folder that cannot be read (ents is not set then): said, as import ssd says it. */
+			if (n < 0) {
+				fprintf(err, "%s: %s\n", paths[i], strerror(errno));
+				rc = 66;
+				goto done;
+			}
 			for (j = 0; j < n; j++) {
 				char *p;
 				size_t len = strlen(ents[j]->d_name);
