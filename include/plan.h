@@ -4,6 +4,8 @@
  * built once from the config by plan_X_rules, and every item it plans starting with a struct
  * plan_item in a growable struct plan_items, so no planner stops at a fixed count and code that
  * only needs the dates (liveness, the next instant) reads any domain's items alike.
+ * So far plan_disputes is on it; plan_actions, plan_asye and plan_reviews keep their own shapes
+ * until they move (docs/ARCHITECTURE.md, the planners).
  */
 #ifndef DRIFTWATCH_PLAN_H
 #define DRIFTWATCH_PLAN_H
